@@ -1,0 +1,260 @@
+"""Stage 2: turn a :class:`RawModel` into the typed IR (:class:`ir.Model`).
+
+Each layer call becomes a :class:`ir.Node`; converters from the registry
+produce the ops and infer output shapes.  Problems are collected for every
+layer and raised together.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from .converters import REGISTRY, STRUCTURAL, ConversionProblem, LayerContext, supported_classes
+from .errors import ProblemCollector
+from .ir import Model, ModelPort, Node, Shape, TensorSpec
+from .reader.raw import InboundRef, RawLayer, RawModel
+
+FLOAT_DTYPES = ("float32",)
+NOOP_WRAPPER_CLASSES = ()
+
+
+def _dtype_name(value: Any) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        cfg = value.get("config")
+        if isinstance(cfg, Mapping) and isinstance(cfg.get("name"), str):
+            return cfg["name"]
+    return None
+
+
+def check_dtype(layer: RawLayer) -> Optional[str]:
+    """A problem description if the layer computes in anything but float32."""
+    name = _dtype_name(layer.config.get("dtype"))
+    if name is None or name in FLOAT_DTYPES:
+        return None
+    if "mixed" in name or name in ("float16", "bfloat16", "half"):
+        return (f"dtype policy {name!r} (mixed/reduced precision) is not supported; "
+                "keras2java generates float32 code: set the policy to 'float32' and save the model again")
+    return f"dtype {name!r} is not supported; only float32 layers can be converted"
+
+
+def input_layer_shape(layer: RawLayer) -> Shape:
+    cfg = layer.config
+    shape = cfg.get("batch_shape", cfg.get("batch_input_shape"))
+    if shape is None:
+        raise ConversionProblem("InputLayer has neither batch_shape nor batch_input_shape")
+    return _strip_batch(shape)
+
+
+def _strip_batch(shape: Any) -> Shape:
+    if not isinstance(shape, (list, tuple)) or len(shape) < 2:
+        raise ConversionProblem(f"input shape {shape!r} must have a batch axis and at least one more axis")
+    dims = []
+    for d in shape[1:]:
+        if d is None:
+            dims.append(None)
+        elif isinstance(d, int) and not isinstance(d, bool) and d > 0:
+            dims.append(d)
+        else:
+            raise ConversionProblem(f"input shape {list(shape)!r} has an invalid dimension {d!r}")
+    return tuple(dims)
+
+
+class _Builder:
+    def __init__(self, raw: RawModel) -> None:
+        self.raw = raw
+        self.problems = ProblemCollector()
+        self.tensors: list[TensorSpec] = []
+        self.nodes: list[Node] = []
+        self.major = raw.source.keras_major
+
+    def new_tensor(self, shape: Shape) -> str:
+        name = f"t{len(self.tensors)}"
+        self.tensors.append(TensorSpec(name, tuple(shape)))
+        return name
+
+    def shape_of(self, tensor: str) -> Shape:
+        return self.tensors[int(tensor[1:])].shape
+
+    def report(self, layer: RawLayer, reason: str) -> None:
+        self.problems.add(layer.name, layer.class_name, reason)
+
+    def check_class(self, layer: RawLayer) -> bool:
+        if layer.class_name in REGISTRY or layer.class_name in STRUCTURAL:
+            dt = check_dtype(layer) if layer.class_name not in STRUCTURAL else None
+            if dt:
+                self.report(layer, dt)
+                return False
+            return True
+        if layer.class_name == "Lambda":
+            self.report(layer, "Lambda layers hold Python code, which keras2java never runs; "
+                               "replace the Lambda with built-in layers and save the model again")
+        elif layer.class_name in ("Sequential", "Functional", "Model"):
+            self.report(layer, "nested models are not supported yet")
+        else:
+            self.report(layer, f"layer class {layer.class_name!r} is not supported "
+                               "(custom and unregistered classes cannot be converted)")
+        return False
+
+    def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
+        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call)
+        try:
+            converted = REGISTRY[layer.class_name](ctx)
+        except ConversionProblem as exc:
+            for reason in exc.reasons:
+                self.report(layer, reason)
+            return None
+        for shape in converted.output_shapes:
+            for d in shape:
+                if d is not None and d <= 0:
+                    self.report(layer, f"output shape {shape} has a non-positive dimension")
+                    return None
+        outs = tuple(self.new_tensor(s) for s in converted.output_shapes)
+        self.nodes.append(Node(layer.name, layer.class_name, converted.op, inputs, outs))
+        return outs
+
+    # -- Sequential ------------------------------------------------------------
+    def sequential(self) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
+        layers = list(self.raw.layers)
+        in_name = "input"
+        shape: Optional[Shape] = None
+        if layers and layers[0].class_name == "InputLayer":
+            first = layers.pop(0)
+            in_name = first.name
+            try:
+                shape = input_layer_shape(first)
+            except ConversionProblem as exc:
+                self.report(first, str(exc))
+                return (), ()
+        else:
+            for key in ("batch_shape", "batch_input_shape"):
+                if layers and key in layers[0].config:
+                    try:
+                        shape = _strip_batch(layers[0].config[key])
+                    except ConversionProblem as exc:
+                        self.report(layers[0], str(exc))
+                        return (), ()
+                    break
+            if shape is None and self.raw.input_shape is not None:
+                try:
+                    shape = _strip_batch(self.raw.input_shape)
+                except ConversionProblem as exc:
+                    self.problems.add(None, None, f"model input: {exc}")
+                    return (), ()
+        if shape is None:
+            self.problems.add(None, None, "the Sequential model has no input shape (no InputLayer, "
+                                          "batch_input_shape or build_input_shape); build the model with "
+                                          "keras.Input(shape=...) before saving")
+            return (), ()
+        current: Optional[tuple[str, ...]] = (self.new_tensor(shape),)
+        model_in = (ModelPort(current[0], in_name),)
+        for layer in layers:
+            if not self.check_class(layer):
+                current = None
+                continue
+            if layer.class_name == "InputLayer":
+                self.report(layer, "InputLayer in the middle of a Sequential model")
+                current = None
+                continue
+            if current is None:
+                continue  # an earlier layer failed; its problem is already reported
+            current = self.apply(layer, current)
+        if current is None:
+            return model_in, ()
+        last = layers[-1].name if layers else in_name
+        return model_in, tuple(ModelPort(t, last) for t in current)
+
+    # -- Functional ------------------------------------------------------------
+    def functional(self) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
+        produced: dict[tuple[str, int], Optional[tuple[str, ...]]] = {}
+        pending: list[tuple[RawLayer, int, Any]] = []
+        by_name = {layer.name: layer for layer in self.raw.layers}
+        for layer in self.raw.layers:
+            ok = self.check_class(layer)
+            if layer.class_name == "InputLayer":
+                try:
+                    produced[(layer.name, 0)] = (self.new_tensor(input_layer_shape(layer)),)
+                except ConversionProblem as exc:
+                    self.report(layer, str(exc))
+                    produced[(layer.name, 0)] = None
+                continue
+            for k, call in enumerate(layer.inbound_nodes):
+                pending.append((layer, k, call if ok else None))
+                if not ok:
+                    produced[(layer.name, k)] = None
+
+        def resolve(ref: InboundRef) -> Optional[str]:
+            outs = produced[(ref.layer, ref.node_index)]
+            if outs is None:
+                return None
+            if ref.tensor_index >= len(outs):
+                raise ConversionProblem(f"refers to output {ref.tensor_index} of layer {ref.layer!r}, which has {len(outs)}")
+            return outs[ref.tensor_index]
+
+        todo = [p for p in pending if p[2] is not None]
+        while todo:
+            progressed = False
+            rest = []
+            for layer, k, call in todo:
+                refs = list(call.args)
+                if any((r.layer, r.node_index) not in produced for r in refs):
+                    rest.append((layer, k, call))
+                    continue
+                progressed = True
+                try:
+                    ins = [resolve(r) for r in refs]
+                except ConversionProblem as exc:
+                    self.report(layer, str(exc))
+                    produced[(layer.name, k)] = None
+                    continue
+                extra = [key for key in call.kwargs]
+                if extra:
+                    self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
+                    produced[(layer.name, k)] = None
+                    continue
+                if any(t is None for t in ins) or not ins:
+                    produced[(layer.name, k)] = None
+                    if not ins:
+                        self.report(layer, "layer call has no input tensors")
+                    continue
+                produced[(layer.name, k)] = self.apply(layer, tuple(ins), call)
+            if not progressed:
+                for layer, k, call in rest:
+                    missing = sorted({r.layer for r in call.args if (r.layer, r.node_index) not in produced})
+                    bad = [m for m in missing if m not in by_name]
+                    self.report(layer, f"inputs come from unknown layer(s) {bad or missing}")
+                break
+            todo = rest
+
+        def ports(refs, what) -> tuple[ModelPort, ...]:
+            out = []
+            for ref in refs:
+                if (ref.layer, ref.node_index) not in produced:
+                    self.problems.add(None, None, f"model {what} refers to unknown layer {ref.layer!r}")
+                    continue
+                try:
+                    t = resolve(ref)
+                except ConversionProblem as exc:
+                    self.problems.add(None, None, f"model {what}: {exc}")
+                    continue
+                if t is not None:
+                    out.append(ModelPort(t, ref.layer))
+            return tuple(out)
+
+        inputs = ports(self.raw.input_refs, "input")
+        outputs = ports(self.raw.output_refs, "output")
+        return inputs, outputs
+
+
+def build_model(raw: RawModel) -> Model:
+    """Build the IR, raising :class:`UnsupportedModelError` listing every problem."""
+    b = _Builder(raw)
+    if raw.class_name == "Sequential":
+        inputs, outputs = b.sequential()
+    else:
+        inputs, outputs = b.functional()
+    if not b.problems.problems and (not inputs or not outputs):
+        b.problems.add(None, None, "the model has no inputs or no outputs")
+    b.problems.raise_if_any(hint="Supported layer classes: " + ", ".join(supported_classes()))
+    return Model(name=raw.name, source=raw.source, inputs=inputs, outputs=outputs,
+                 tensors=tuple(b.tensors), nodes=tuple(b.nodes))

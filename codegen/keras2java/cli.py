@@ -1,0 +1,100 @@
+"""The ``keras2java`` command line."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from . import __version__
+from .errors import Keras2JavaError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        sys.stderr.write(f"keras2java: error: {message} (see --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="keras2java", description=(
+        "Compile Keras recurrent models (.keras, .h5) into standalone Java sources "
+        "that need no TensorFlow and no native libraries."))
+    p.add_argument("--version", action="version", version=f"keras2java {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    c = sub.add_parser("convert", help="generate a Java package from a model file", description=(
+        "Generate Java sources for MODEL: OUT/<package path>/<CLASS>.java, its weights, and the "
+        "keras2java runtime classes. Compile them with: javac --release 8 -d classes $(find OUT -name '*.java')."))
+    c.add_argument("model", metavar="MODEL", help="Keras model file: .keras archive or .h5")
+    c.add_argument("--out", "-o", required=True, metavar="DIR", help="output source directory (created if missing)")
+    c.add_argument("--package", "-p", default="models", help="Java package of the generated class (default: models)")
+    c.add_argument("--class", "-c", dest="class_name", default="Model", metavar="CLASS",
+                   help="name of the generated class (default: Model)")
+    c.add_argument("--weights", choices=("auto", "embedded", "resource"), default="auto",
+                   help="embedded: weights inside the Java sources; resource: a little-endian float32 file "
+                        "<CLASS>.weights beside the class, loaded from the classpath; auto (default): embedded "
+                        "up to 262,144 parameters, resource above")
+    c.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    i = sub.add_parser("inspect", help="show layers, shapes, activations and weight-to-gate mapping",
+                       description="Print how keras2java reads MODEL: layers, shapes, parameters, "
+                                   "activations and how each stored tensor maps to gates.")
+    i.add_argument("model", metavar="MODEL", help="Keras model file: .keras archive or .h5")
+    i.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    return p
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from .pipeline import convert_file
+
+    result = convert_file(args.model, args.out, args.package, args.class_name,
+                          None if args.weights == "auto" else args.weights, args.architecture)
+    for w in result.warnings:
+        sys.stderr.write(f"keras2java: warning: {w}\n")
+    if not args.quiet:
+        main_file = os.path.join(args.out, *args.package.split("."), args.class_name + ".java")
+        print(f"wrote {main_file} ({result.model.param_count():,} parameters, weights {result.weights_mode}, "
+              f"{len(result.files)} files)")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from .inspect_model import describe
+    from .pipeline import load
+
+    sys.stdout.write(describe(load(args.model, args.architecture)))
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "convert":
+            return _convert(args)
+        return _inspect(args)
+    except Keras2JavaError as exc:
+        msg = " ".join(str(exc).split())
+        sys.stderr.write(f"keras2java: error: {msg}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("keras2java: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug: still one line, unless debugging
+        if os.environ.get("KERAS2JAVA_DEBUG"):
+            raise
+        sys.stderr.write(f"keras2java: internal error: {type(exc).__name__}: {exc} "
+                         "(please report this; set KERAS2JAVA_DEBUG=1 for a traceback)\n")
+        return 3
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

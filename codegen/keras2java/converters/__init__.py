@@ -1,0 +1,41 @@
+"""The registry: one explicit map from Keras class name to converter.
+
+Adding a layer means: a converter here, a kernel in ``java-runtime/``, a
+template fragment in ``templates/ops/`` and a test row against Keras.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from . import core, recurrent
+from .base import ConversionProblem, Converted, Converter, LayerContext
+
+REGISTRY: Mapping[str, Converter] = {
+    # core
+    "Dense": core.convert_dense,
+    "Activation": core.convert_activation,
+    "Softmax": core.convert_softmax,
+    "ReLU": core.convert_relu,
+    "LeakyReLU": core.convert_leaky_relu,
+    "ELU": core.convert_elu,
+    # inference no-ops
+    "Dropout": core.convert_noop,
+    "SpatialDropout1D": core.convert_noop,
+    "GaussianNoise": core.convert_noop,
+    "GaussianDropout": core.convert_noop,
+    "AlphaDropout": core.convert_noop,
+    "ActivityRegularization": core.convert_noop,
+    # recurrent
+    "LSTM": recurrent.convert_lstm,
+}
+
+#: Handled by the graph builder itself rather than by a converter.
+STRUCTURAL = ("InputLayer",)
+
+
+def supported_classes() -> tuple[str, ...]:
+    return tuple(sorted(set(REGISTRY) | set(STRUCTURAL)))
+
+
+__all__ = ["REGISTRY", "STRUCTURAL", "supported_classes", "ConversionProblem", "Converted",
+           "Converter", "LayerContext"]

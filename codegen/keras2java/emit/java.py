@@ -1,0 +1,159 @@
+"""Stage 4: render the Java package and write it atomically."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import jinja2
+
+from .. import __version__
+from ..errors import OptionError
+from ..ir import Model
+from . import weights as wlayout
+from .resources import runtime_dir, templates_dir
+from .views import build_view
+
+#: Models with at most this many parameters embed their weights by default.
+EMBEDDED_THRESHOLD = 262_144
+
+
+def runtime_package() -> str:
+    return "keras2java.runtime.v" + re.sub(r"[^0-9A-Za-z]", "_", __version__)
+
+
+def runtime_classes() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in runtime_dir().glob("*.java")))
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    path: str          # relative to the output directory, '/'-separated
+    content: bytes
+
+
+@dataclass(frozen=True)
+class EmitOptions:
+    package: str
+    class_name: str
+    weights: str       # "embedded" or "resource" (after resolving "auto")
+
+
+def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
+    if requested in (None, "auto"):
+        return "embedded" if model.param_count() <= EMBEDDED_THRESHOLD else "resource"
+    if requested not in ("embedded", "resource"):
+        raise OptionError(f"invalid --weights {requested!r}: choose embedded, resource or auto")
+    return requested
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
+    """Every file of the generated package, in memory."""
+    env = _env()
+    layout, weights = wlayout.layout(model)
+    rt_pkg = runtime_package()
+    view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
+                      ("Activation", "Check", "Dense", "Lstm", "Weights"))
+    pkg_dir = opts.package.replace(".", "/")
+    files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
+                           env.get_template("model.java.j2").render(m=view).encode("utf-8"))]
+    if opts.weights == "embedded":
+        files.append(GeneratedFile(f"{pkg_dir}/{view.weights_class}.java",
+                                   _render_weights(env, view, layout, weights).encode("ascii")))
+    else:
+        files.append(GeneratedFile(f"{pkg_dir}/{view.resource_name}", b"".join(wlayout.iter_bytes(weights))))
+    files.extend(runtime_files())
+    return files
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    method: str
+    data: str
+
+
+@dataclass(frozen=True)
+class _Holder:
+    name: str
+    chunks: tuple[_Chunk, ...]
+
+
+@dataclass(frozen=True)
+class _WeightsView:
+    package: str
+    runtime_package: str
+    class_name: str
+    weights_class: str
+    version: str
+    count: str
+    sha256: str
+    chunk_refs: tuple[str, ...]
+    holders: tuple[_Holder, ...]
+
+
+def _render_weights(env, view, layout, weights) -> str:
+    chunks = wlayout.base64_chunks(weights)
+    holders = []
+    refs = []
+    per = wlayout.CHUNKS_PER_CLASS
+    for h in range(0, len(chunks), per):
+        name = f"Part{h // per}"
+        cs = tuple(_Chunk(f"c{i}", chunks[h + i]) for i in range(min(per, len(chunks) - h)))
+        holders.append(_Holder(name, cs))
+        refs.extend(f"{name}.{c.method}()" for c in cs)
+    wv = _WeightsView(view.package, view.runtime_package, view.class_name, view.weights_class,
+                      __version__, str(layout.count), layout.sha256, tuple(refs), tuple(holders))
+    return env.get_template("weights.java.j2").render(w=wv)
+
+
+def runtime_files() -> list[GeneratedFile]:
+    """The runtime sources, moved to the versioned runtime package."""
+    rt_pkg = runtime_package()
+    out = []
+    for src in sorted(runtime_dir().glob("*.java")):
+        text = src.read_text(encoding="utf-8")
+        text = text.replace("package keras2java.runtime;", f"package {rt_pkg};", 1)
+        out.append(GeneratedFile(f"{rt_pkg.replace('.', '/')}/{src.name}", text.encode("utf-8")))
+    return out
+
+
+def write_atomically(files: list[GeneratedFile], out_dir: str) -> list[str]:
+    """Write every file into ``out_dir``: first into a temporary directory
+    beside it, then moved into place only once all were written."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OptionError(f"--out {out_dir}: exists and is not a directory")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".keras2java-", dir=str(parent)))
+    except OSError as exc:
+        raise OptionError(f"--out {out_dir}: cannot write there ({exc.strerror})") from None
+    try:
+        for f in files:
+            p = tmp / f.path
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(f.content)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for f in files:
+            dest = out / f.path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / f.path, dest)
+            written.append(str(dest))
+        return written
+    except OSError as exc:
+        raise OptionError(f"--out {out_dir}: cannot write output ({exc})") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,69 @@
+"""Weight layout: every distinct weight tensor in one float32 array.
+
+The layout (offsets) is decided here; the generated code refers to slices of
+the loaded array by offset.  Bytes are little-endian float32, bit-exact.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from ..ir import Model, WeightTensor
+
+#: Raw bytes per Base64 chunk: a multiple of 3 (no padding inside the stream)
+#: whose encoding (65,532 chars) fits one Java string constant (max 65,534).
+CHUNK_BYTES = 3 * 16383
+#: Chunks per nested holder class, to keep each class file small.
+CHUNKS_PER_CLASS = 16
+
+
+@dataclass(frozen=True)
+class WeightLayout:
+    offsets: tuple[tuple[int, int], ...]   # (id(weight), offset) pairs
+    count: int
+    sha256: str
+
+    def offset(self, w: WeightTensor) -> int:
+        for wid, off in self.offsets:
+            if wid == id(w):
+                return off
+        raise KeyError(w.source)
+
+
+def layout(model: Model) -> tuple[WeightLayout, list[WeightTensor]]:
+    weights = list(model.unique_weights())
+    offsets = []
+    pos = 0
+    h = hashlib.sha256()
+    for w in weights:
+        offsets.append((id(w), pos))
+        pos += w.size
+        h.update(_le_bytes(w))
+    return WeightLayout(tuple(offsets), pos, h.hexdigest()), weights
+
+
+def _le_bytes(w: WeightTensor) -> bytes:
+    return np.ascontiguousarray(w.array, dtype="<f4").tobytes()
+
+
+def iter_bytes(weights: list[WeightTensor]) -> Iterator[bytes]:
+    for w in weights:
+        yield _le_bytes(w)
+
+
+def base64_chunks(weights: list[WeightTensor]) -> list[str]:
+    """The weights as Base64 strings of at most 65,532 characters."""
+    chunks: list[str] = []
+    buf = bytearray()
+    for part in iter_bytes(weights):
+        buf.extend(part)
+        while len(buf) >= CHUNK_BYTES:
+            chunks.append(base64.b64encode(bytes(buf[:CHUNK_BYTES])).decode("ascii"))
+            del buf[:CHUNK_BYTES]
+    if buf or not chunks:
+        chunks.append(base64.b64encode(bytes(buf)).decode("ascii"))
+    return chunks

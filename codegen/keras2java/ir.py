@@ -1,0 +1,228 @@
+"""The typed intermediate representation shared by every stage.
+
+The reader produces a :class:`keras2java.reader.RawModel`; the builder turns it
+into a :class:`Model` made of :class:`Node` objects, each holding one
+:class:`Op`.  Everything here is a frozen dataclass; weights are read-only
+float32 numpy arrays.
+
+Shapes never include the batch dimension.  ``None`` marks a dimension whose
+size is only known at prediction time (the number of timesteps).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Optional, Tuple
+
+import numpy as np
+
+Dim = Optional[int]
+Shape = Tuple[Dim, ...]
+
+
+def format_shape(shape: Shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+@dataclass(frozen=True, eq=False)
+class WeightTensor:
+    """One stored weight: its role in the layer, where it came from, its data."""
+
+    role: str
+    source: str
+    array: np.ndarray
+
+    def __post_init__(self) -> None:
+        arr = np.ascontiguousarray(self.array, dtype=np.float32)
+        if arr is not self.array:
+            object.__setattr__(self, "array", arr)
+        arr.setflags(write=False)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.array.shape)
+
+    @property
+    def size(self) -> int:
+        return int(self.array.size)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise (or last-axis, for softmax) activation with its parameters.
+
+    ``kind`` is one of :data:`ACTIVATION_KINDS`.  ``hard_sigmoid`` has two
+    kinds because Keras changed its definition: ``hard_sigmoid_k2`` is
+    ``clip(0.2x+0.5, 0, 1)`` (Keras 1/2, tf-keras) and ``hard_sigmoid_k3`` is
+    ``relu6(x+3)/6`` (Keras 3).  ``hard_silu_k3`` is ``x*hard_sigmoid_k3(x)``.
+    """
+
+    kind: str
+    alpha: float = 0.0          # relu negative slope; elu alpha
+    max_value: Optional[float] = None   # relu clip
+    threshold: float = 0.0      # relu threshold
+
+    @property
+    def is_linear(self) -> bool:
+        return self.kind == "linear"
+
+    @property
+    def is_last_axis(self) -> bool:
+        return self.kind in ("softmax", "log_softmax")
+
+    def describe(self) -> str:
+        extras = []
+        if self.kind == "relu":
+            if self.alpha:
+                extras.append(f"negative_slope={self.alpha:g}")
+            if self.max_value is not None:
+                extras.append(f"max_value={self.max_value:g}")
+            if self.threshold:
+                extras.append(f"threshold={self.threshold:g}")
+        elif self.kind == "elu" and self.alpha != 1.0:
+            extras.append(f"alpha={self.alpha:g}")
+        return self.kind + (f"({', '.join(extras)})" if extras else "")
+
+
+ACTIVATION_KINDS = (
+    "linear", "relu", "sigmoid", "tanh", "hard_sigmoid_k2", "hard_sigmoid_k3",
+    "elu", "selu", "softplus", "softsign", "exponential", "swish", "gelu",
+    "gelu_tanh", "hard_silu_k3", "mish", "softmax", "log_softmax",
+)
+
+LINEAR = Activation("linear")
+
+
+class Op:
+    """Base class of every operation.  Subclasses are frozen dataclasses."""
+
+    #: short human-readable kind used by ``inspect`` and generated comments
+    kind: str = "op"
+
+    def weights(self) -> tuple[WeightTensor, ...]:
+        out = []
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, WeightTensor):
+                out.append(v)
+            elif isinstance(v, Op):
+                out.extend(v.weights())
+        return tuple(out)
+
+    def param_count(self) -> int:
+        return sum(w.size for w in self.weights())
+
+    def activations(self) -> tuple[Activation, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
+                     if isinstance(getattr(self, f.name), Activation))
+
+
+@dataclass(frozen=True)
+class IdentityOp(Op):
+    """Layers that do nothing at inference (Dropout, GaussianNoise, ...)."""
+
+    kind = "identity"
+
+
+@dataclass(frozen=True)
+class ActivationOp(Op):
+    activation: Activation
+    kind = "activation"
+
+
+@dataclass(frozen=True)
+class DenseOp(Op):
+    """``y = act(x . kernel + bias)`` on the last axis of an input of any rank."""
+
+    units: int
+    activation: Activation
+    kernel: WeightTensor            # (in, units)
+    bias: Optional[WeightTensor]    # (units,)
+    kind = "dense"
+
+
+@dataclass(frozen=True)
+class LstmOp(Op):
+    """Keras LSTM; fused weights with gate order i, f, c, o."""
+
+    units: int
+    activation: Activation
+    recurrent_activation: Activation
+    return_sequences: bool
+    go_backwards: bool
+    kernel: WeightTensor            # (in, 4u)
+    recurrent_kernel: WeightTensor  # (u, 4u)
+    bias: Optional[WeightTensor]    # (4u,)
+    kind = "lstm"
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A value flowing between nodes.  ``name`` is an internal identifier."""
+
+    name: str
+    shape: Shape
+
+
+@dataclass(frozen=True)
+class Node:
+    """One application of a layer: an op with its input and output tensors."""
+
+    layer_name: str      # the Keras layer name, used only in messages
+    class_name: str      # the Keras class name
+    op: Op
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelPort:
+    """A model input or output: the tensor and the Keras name it came from."""
+
+    tensor: str
+    keras_name: str
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str
+    sha256: str
+    format: str          # "keras-v3-zip", "legacy-h5", ...
+    keras_version: str   # as written in the file, "" if unknown
+    keras_major: int     # 1, 2 or 3: selects version-dependent semantics
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    source: SourceInfo
+    inputs: tuple[ModelPort, ...]
+    outputs: tuple[ModelPort, ...]
+    tensors: tuple[TensorSpec, ...]
+    nodes: tuple[Node, ...]
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def tensor(self, name: str) -> TensorSpec:
+        if not self._index:
+            self._index.update({t.name: t for t in self.tensors})
+        return self._index[name]
+
+    def param_count(self) -> int:
+        seen: set[int] = set()
+        total = 0
+        for node in self.nodes:
+            for w in node.op.weights():
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    total += w.size
+        return total
+
+    def unique_weights(self) -> tuple[WeightTensor, ...]:
+        """Every distinct weight tensor once, in node order (shared layers once)."""
+        seen: set[int] = set()
+        out = []
+        for node in self.nodes:
+            for w in node.op.weights():
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return tuple(out)

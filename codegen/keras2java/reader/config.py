@@ -1,0 +1,165 @@
+"""Parsing of Keras model configs (JSON) into :class:`RawModel`.
+
+Handles the Keras 3 form (``__keras_tensor__`` / ``keras_history``) and the
+Keras 2 form (nested lists) of ``inbound_nodes``, Sequential configs as a dict
+or as a bare list (Keras < 2.2.3), and ``batch_shape`` / ``batch_input_shape``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from ..errors import ModelFileError
+from ..ir import SourceInfo
+from .raw import InboundNode, InboundRef, RawLayer, RawModel, RawWeight, freeze
+
+WeightsFor = Callable[[int, str, str], "tuple[RawWeight, ...]"]
+
+FUNCTIONAL_CLASSES = ("Functional", "Model")
+
+
+def _expect_dict(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ModelFileError(f"{what} is not a JSON object")
+    return value
+
+
+def _ref(value: Any, what: str) -> InboundRef:
+    if (isinstance(value, (list, tuple)) and len(value) >= 3 and isinstance(value[0], str)
+            and isinstance(value[1], int) and isinstance(value[2], int)
+            and not isinstance(value[1], bool) and not isinstance(value[2], bool)):
+        return InboundRef(value[0], value[1], value[2])
+    raise ModelFileError(f"{what} is not a [layer, node, tensor] reference")
+
+
+def _refs(value: Any, what: str) -> tuple[InboundRef, ...]:
+    """``input_layers`` / ``output_layers``: a list of refs, or one bare ref."""
+    if not isinstance(value, (list, tuple)):
+        raise ModelFileError(f"{what} is not a list")
+    if len(value) >= 3 and isinstance(value[0], str):
+        return (_ref(value, what),)
+    return tuple(_ref(v, what) for v in value)
+
+
+def _find_tensors(value: Any, out: list[InboundRef], what: str) -> None:
+    """Collect ``__keras_tensor__`` references, in order, from a Keras 3 args tree."""
+    if isinstance(value, Mapping):
+        if value.get("class_name") == "__keras_tensor__":
+            cfg = _expect_dict(value.get("config"), what)
+            out.append(_ref(cfg.get("keras_history"), what + " keras_history"))
+            return
+        for v in value.values():
+            _find_tensors(v, out, what)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _find_tensors(v, out, what)
+
+
+def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
+    what = f"inbound_nodes of layer {layer_name!r}"
+    if nodes is None:
+        return ()
+    if not isinstance(nodes, (list, tuple)):
+        raise ModelFileError(f"{what} is not a list")
+    out = []
+    for node in nodes:
+        if isinstance(node, Mapping):  # Keras 3
+            args: list[InboundRef] = []
+            _find_tensors(node.get("args", []), args, what)
+            kwargs: dict[str, tuple[InboundRef, ...]] = {}
+            other: dict[str, Any] = {}
+            raw_kwargs = node.get("kwargs", {}) or {}
+            if not isinstance(raw_kwargs, Mapping):
+                raise ModelFileError(f"{what}: kwargs is not an object")
+            for key, val in raw_kwargs.items():
+                found: list[InboundRef] = []
+                _find_tensors(val, found, what)
+                if found:
+                    kwargs[str(key)] = tuple(found)
+                else:
+                    other[str(key)] = val
+            out.append(InboundNode(tuple(args), freeze(kwargs), freeze(other)))
+        elif isinstance(node, (list, tuple)):  # Keras 1/2: [[name, node, tensor, kwargs], ...]
+            args = []
+            other = {}
+            kwargs = {}
+            for entry in node:
+                if not isinstance(entry, (list, tuple)) or len(entry) < 3:
+                    raise ModelFileError(f"{what}: entry is not [layer, node, tensor, kwargs]")
+                args.append(_ref(entry, what))
+                if len(entry) >= 4 and isinstance(entry[3], Mapping):
+                    for key, val in entry[3].items():
+                        if key in ("initial_state", "constants") and isinstance(val, (list, tuple)):
+                            refs = [_ref(v, what) for v in (val if val and isinstance(val[0], (list, tuple)) else [val])]
+                            kwargs[str(key)] = tuple(refs)
+                        else:
+                            other[str(key)] = val
+            out.append(InboundNode(tuple(args), freeze(kwargs), freeze(other)))
+        else:
+            raise ModelFileError(f"{what}: node is neither an object nor a list")
+    return tuple(out)
+
+
+def parse_model_config(model_config: Any, weights_for: WeightsFor, source: SourceInfo,
+                       what: str = "model config") -> RawModel:
+    cfg = _expect_dict(model_config, what)
+    class_name = cfg.get("class_name")
+    if not isinstance(class_name, str):
+        raise ModelFileError(f"{what} has no class_name")
+    inner = cfg.get("config")
+    if class_name == "Sequential":
+        if isinstance(inner, (list, tuple)):      # Keras < 2.2.3: bare list of layers
+            name, layer_dicts, build_shape = "sequential", inner, None
+        else:
+            inner = _expect_dict(inner, f"{what} 'config'")
+            name = inner.get("name", "sequential")
+            layer_dicts = inner.get("layers")
+            build_shape = inner.get("build_input_shape")
+            if build_shape is None:
+                bc = cfg.get("build_config")
+                if isinstance(bc, Mapping):
+                    build_shape = bc.get("input_shape")
+    elif class_name in FUNCTIONAL_CLASSES:
+        inner = _expect_dict(inner, f"{what} 'config'")
+        name = inner.get("name", "model")
+        layer_dicts = inner.get("layers")
+        build_shape = None
+    else:
+        raise ModelFileError(
+            f"{what}: top-level class {class_name!r} is not a Sequential or Functional model "
+            "(subclassed models cannot be converted: rebuild them as Functional models)")
+    if not isinstance(layer_dicts, (list, tuple)):
+        raise ModelFileError(f"{what} has no 'layers' list")
+    if not isinstance(name, str):
+        name = "model"
+
+    layers = []
+    seen_names: set[str] = set()
+    for i, ld in enumerate(layer_dicts):
+        ld = _expect_dict(ld, f"{what} layer #{i}")
+        lclass = ld.get("class_name")
+        lcfg = ld.get("config", {})
+        if not isinstance(lclass, str):
+            raise ModelFileError(f"{what} layer #{i} has no class_name")
+        if lcfg is None:
+            lcfg = {}
+        lcfg = _expect_dict(lcfg, f"{what} layer #{i} config")
+        lname = ld.get("name", lcfg.get("name", f"{lclass.lower()}_{i}"))
+        if not isinstance(lname, str):
+            raise ModelFileError(f"{what} layer #{i} has a name that is not a string")
+        if lname in seen_names:
+            raise ModelFileError(f"{what}: two layers are named {lname!r}")
+        seen_names.add(lname)
+        inbound = _parse_inbound(lname, ld.get("inbound_nodes")) if class_name != "Sequential" else ()
+        weights = weights_for(i, lname, lclass)
+        layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound))
+
+    input_refs: tuple[InboundRef, ...] = ()
+    output_refs: tuple[InboundRef, ...] = ()
+    if class_name in FUNCTIONAL_CLASSES:
+        input_refs = _refs(inner.get("input_layers"), f"{what} input_layers")
+        output_refs = _refs(inner.get("output_layers"), f"{what} output_layers")
+    return RawModel(
+        source=source, name=name, class_name=class_name, layers=tuple(layers),
+        input_refs=input_refs, output_refs=output_refs,
+        input_shape=tuple(build_shape) if isinstance(build_shape, (list, tuple)) else None,
+    )

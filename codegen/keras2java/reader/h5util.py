@@ -1,0 +1,150 @@
+"""Safe, bounded access to HDF5 files through h5py.
+
+External links and virtual datasets are never followed: they could point
+outside the model file.  Dataset sizes are checked before any data is read.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ..errors import ModelFileError
+
+#: Refuse any single tensor or whole model above this many elements (2 G floats = 8 GB).
+MAX_ELEMENTS = 1 << 31
+#: Attribute strings above this size are refused (configs are a few MB at most).
+MAX_ATTR_BYTES = 256 << 20
+
+
+def child(group: h5py.Group, name: str, where: str) -> Any:
+    """``group[name]``, refusing external/soft links that could escape the file."""
+    try:
+        link = group.get(name, getlink=True)
+    except Exception as exc:  # h5py raises various errors on corrupt files
+        raise ModelFileError(f"cannot read HDF5 entry {where!r}: {exc}") from None
+    if link is None:
+        raise ModelFileError(f"HDF5 entry {where!r} is missing")
+    if isinstance(link, h5py.ExternalLink):
+        raise ModelFileError(f"HDF5 entry {where!r} is an external link to another file; refusing to follow it")
+    if isinstance(link, h5py.SoftLink):
+        raise ModelFileError(f"HDF5 entry {where!r} is a soft link; refusing to follow it")
+    try:
+        return group[name]
+    except Exception as exc:
+        raise ModelFileError(f"cannot read HDF5 entry {where!r}: {exc}") from None
+
+
+def has(group: h5py.Group, name: str) -> bool:
+    try:
+        return group.get(name, getlink=True) is not None
+    except Exception:
+        return False
+
+
+def attr_str(obj: Any, name: str, where: str) -> str | None:
+    """A string attribute (stored as bytes or str), or None if absent."""
+    try:
+        if name not in obj.attrs:
+            return None
+        value = obj.attrs[name]
+    except Exception as exc:
+        raise ModelFileError(f"cannot read attribute {name!r} of {where!r}: {exc}") from None
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, bytes):
+        if len(value) > MAX_ATTR_BYTES:
+            raise ModelFileError(f"attribute {name!r} of {where!r} is too large")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ModelFileError(f"attribute {name!r} of {where!r} is not UTF-8 text") from None
+    if isinstance(value, str):
+        return value
+    raise ModelFileError(f"attribute {name!r} of {where!r} is not a string")
+
+
+def attr_str_list(obj: Any, name: str, where: str) -> list[str] | None:
+    """A list-of-strings attribute, joining Keras' split ``name0, name1, ...`` chunks."""
+    try:
+        attrs = obj.attrs
+        if name in attrs:
+            chunks = [attrs[name]]
+        elif f"{name}0" in attrs:
+            chunks = []
+            i = 0
+            while f"{name}{i}" in attrs:
+                chunks.append(attrs[f"{name}{i}"])
+                i += 1
+        else:
+            return None
+    except Exception as exc:
+        raise ModelFileError(f"cannot read attribute {name!r} of {where!r}: {exc}") from None
+    out: list[str] = []
+    for chunk in chunks:
+        arr = np.asarray(chunk)
+        if arr.size == 0:
+            continue
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        for v in arr.ravel():
+            if isinstance(v, bytes):
+                try:
+                    out.append(v.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise ModelFileError(f"attribute {name!r} of {where!r} is not UTF-8 text") from None
+            elif isinstance(v, str):
+                out.append(v)
+            else:
+                raise ModelFileError(f"attribute {name!r} of {where!r} is not a list of strings")
+    return out
+
+
+def read_dataset(ds: Any, where: str) -> np.ndarray:
+    """Read a dataset as float32, exactly.  Refuses what cannot be exact."""
+    if not isinstance(ds, h5py.Dataset):
+        raise ModelFileError(f"HDF5 entry {where!r} is not a dataset")
+    try:
+        if ds.is_virtual:
+            raise ModelFileError(f"dataset {where!r} is a virtual dataset; refusing to follow it")
+        if ds.external:
+            raise ModelFileError(f"dataset {where!r} stores its data in an external file; refusing to read it")
+        shape = ds.shape
+        dtype = ds.dtype
+    except ModelFileError:
+        raise
+    except Exception as exc:
+        raise ModelFileError(f"cannot read dataset {where!r}: {exc}") from None
+    if shape is None:
+        raise ModelFileError(f"dataset {where!r} is empty (no shape)")
+    n = 1
+    for d in shape:
+        n *= int(d)
+    if n > MAX_ELEMENTS:
+        raise ModelFileError(f"dataset {where!r} has shape {tuple(shape)}, more than {MAX_ELEMENTS} elements; refusing")
+    try:
+        data = ds[()]
+    except Exception as exc:
+        raise ModelFileError(f"cannot read dataset {where!r}: {exc}") from None
+    return to_float32(np.asarray(data), where)
+
+
+def to_float32(data: np.ndarray, where: str) -> np.ndarray:
+    kind = data.dtype.kind
+    name = data.dtype.name
+    if data.dtype == np.float32:
+        return np.ascontiguousarray(data)
+    if data.dtype == np.float16:
+        return np.ascontiguousarray(data.astype(np.float32))  # exact
+    if name == "bfloat16":
+        return np.ascontiguousarray(data.astype(np.float32))  # exact
+    if data.dtype == np.float64:
+        as32 = data.astype(np.float32)
+        finite = np.isfinite(data)
+        if np.array_equal(as32.astype(np.float64)[finite], data[finite]):
+            return np.ascontiguousarray(as32)
+        raise ModelFileError(
+            f"dataset {where!r} holds float64 values that float32 cannot represent exactly; "
+            "keras2java generates float32 code: cast the model to float32 in Keras and save it again")
+    raise ModelFileError(f"dataset {where!r} has dtype {data.dtype} ({kind}); expected float32 weights")

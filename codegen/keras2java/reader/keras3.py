@@ -1,0 +1,145 @@
+"""Reader for Keras 3 ``.keras`` archives (zip: config.json, metadata.json,
+model.weights.h5).  Nothing is extracted to disk; member sizes are bounded.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from typing import Any
+
+import h5py
+
+from ..errors import ModelFileError
+from ..ir import SourceInfo
+from . import h5util
+from .config import parse_model_config
+from .raw import RawModel, RawWeight
+
+MAX_CONFIG_BYTES = 64 << 20
+MAX_WEIGHTS_BYTES = 8 << 30
+#: Sub-objects of a layer, in the order Keras lists their weights.
+CHILD_ORDER = ("cell", "forward_layer", "backward_layer", "layer")
+
+
+def to_snake_case(name: str) -> str:
+    """keras.src.utils.naming.to_snake_case, which names weight groups."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int, path: str) -> bytes:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ModelFileError(f"{path}: the .keras archive has no {name!r}") from None
+    if info.file_size > limit:
+        raise ModelFileError(f"{path}: archive member {name!r} declares {info.file_size} bytes, over the {limit}-byte limit")
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
+        raise ModelFileError(f"{path}: cannot read {name!r} from the archive: {exc}") from None
+    except Exception as exc:  # zlib.error and friends
+        raise ModelFileError(f"{path}: cannot read {name!r} from the archive: {exc}") from None
+    if len(data) > limit:
+        raise ModelFileError(f"{path}: archive member {name!r} is larger than the {limit}-byte limit")
+    return data
+
+
+def collect_weights(group: Any, where: str) -> tuple[RawWeight, ...]:
+    """The weights under one layer's group, in Keras ``layer.weights`` order:
+    the layer's own ``vars/0, 1, ...`` then its sub-objects (cell, forward_layer,
+    backward_layer, layer, then any other, alphabetically)."""
+    out: list[RawWeight] = []
+    if h5util.has(group, "vars"):
+        vars_group = h5util.child(group, "vars", where + "/vars")
+        if not isinstance(vars_group, h5py.Group):
+            raise ModelFileError(f"HDF5 entry {where}/vars is not a group")
+        keys = list(vars_group.keys())
+        if not all(k.isdigit() for k in keys):
+            raise ModelFileError(f"HDF5 group {where}/vars has entries that are not numbered: {sorted(keys)[:5]}")
+        for k in sorted(keys, key=int):
+            ds = h5util.child(vars_group, k, f"{where}/vars/{k}")
+            out.append(RawWeight(f"{where}/vars/{k}", h5util.read_dataset(ds, f"{where}/vars/{k}")))
+    children = [k for k in group.keys() if k != "vars"]
+    ordered = [c for c in CHILD_ORDER if c in children] + sorted(c for c in children if c not in CHILD_ORDER)
+    for c in ordered:
+        sub = h5util.child(group, c, f"{where}/{c}")
+        if isinstance(sub, h5py.Group):
+            out.extend(collect_weights(sub, f"{where}/{c}"))
+    return tuple(out)
+
+
+def read_keras3(path: str, data: bytes, sha256: str) -> RawModel:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: not a readable .keras archive ({exc})") from None
+    with zf:
+        raw_cfg = _read_member(zf, "config.json", MAX_CONFIG_BYTES, path)
+        try:
+            config = json.loads(raw_cfg.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ModelFileError(f"{path}: config.json is not valid JSON ({exc})") from None
+        version = ""
+        if "metadata.json" in zf.namelist():
+            try:
+                meta = json.loads(_read_member(zf, "metadata.json", 1 << 20, path).decode("utf-8"))
+                if isinstance(meta, dict) and isinstance(meta.get("keras_version"), str):
+                    version = meta["keras_version"]
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                raise ModelFileError(f"{path}: metadata.json is not valid JSON") from None
+        weights_bytes = _read_member(zf, "model.weights.h5", MAX_WEIGHTS_BYTES, path)
+    source = SourceInfo(path=path, sha256=sha256, format="keras-v3-zip", keras_version=version,
+                        keras_major=major_version(version, default=3))
+    try:
+        h5 = h5py.File(io.BytesIO(weights_bytes), "r")
+    except Exception as exc:
+        raise ModelFileError(f"{path}: model.weights.h5 in the archive is not a readable HDF5 file ({exc})") from None
+    with h5:
+        return parse_keras3_config(config, h5, source, path)
+
+
+def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str) -> RawModel:
+    """Parse a Keras 3 config against a Keras 3 weights file (``.keras`` or ``.weights.h5``)."""
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{path}: config.json is not a JSON object")
+    layers_group = h5["layers"] if h5util.has(h5, "layers") else None
+    layer_dicts = (config.get("config") or {}).get("layers") if isinstance(config.get("config"), dict) else None
+    group_names: dict[int, str] = {}
+    if isinstance(layer_dicts, list):
+        used: dict[str, int] = {}
+        for i, ld in enumerate(layer_dicts):
+            cls = ld.get("class_name") if isinstance(ld, dict) else None
+            if not isinstance(cls, str):
+                continue
+            gname = to_snake_case(cls)
+            if gname in used:
+                used[gname] += 1
+                gname = f"{gname}_{used[gname]}"
+            else:
+                used[gname] = 0
+            group_names[i] = gname
+
+    def weights_for(index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
+        gname = group_names.get(index)
+        if layers_group is None or gname is None or not h5util.has(layers_group, gname):
+            return ()
+        group = h5util.child(layers_group, gname, f"layers/{gname}")
+        if not isinstance(group, h5py.Group):
+            raise ModelFileError(f"{path}: weights entry layers/{gname} is not a group")
+        return collect_weights(group, f"layers/{gname}")
+
+    return parse_model_config(config, weights_for, source, what=f"{path}: config.json")
+
+
+def major_version(version: str, default: int) -> int:
+    m = re.match(r"\s*(\d+)", version or "")
+    if not m:
+        return default
+    major = int(m.group(1))
+    return major if major in (0, 1, 2, 3) else default

@@ -1,0 +1,69 @@
+"""Reader for legacy HDF5 full-model files (``model.save('m.h5')``) written by
+Keras 3, tf.keras / tf-keras 2.x and standalone Keras 2.
+
+Layout (tf-keras ``saving/legacy/hdf5_format.py``): root attributes
+``keras_version``, ``backend`` and ``model_config`` (JSON); group
+``model_weights`` with attribute ``layer_names``; one group per layer with
+attribute ``weight_names``, each a dataset path relative to the layer group.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import h5py
+
+from ..errors import ModelFileError
+from ..ir import SourceInfo
+from . import h5util
+from .config import parse_model_config
+from .keras3 import major_version
+from .raw import RawModel, RawWeight
+
+
+def read_layer_weights(group: Any, layer_name: str, where: str) -> tuple[RawWeight, ...]:
+    """The weights of one layer group, in ``weight_names`` order."""
+    names = h5util.attr_str_list(group, "weight_names", where)
+    if names is None:
+        raise ModelFileError(f"weights group {where!r} has no 'weight_names' attribute")
+    out = []
+    for wname in names:
+        ds = h5util.child(group, wname, f"{where}/{wname}")
+        out.append(RawWeight(wname, h5util.read_dataset(ds, f"{where}/{wname}")))
+    return tuple(out)
+
+
+def weights_lookup(weights_root: Any, where: str):
+    """A ``weights_for`` callback over a ``model_weights``-style group."""
+    layer_names = h5util.attr_str_list(weights_root, "layer_names", where)
+    if layer_names is None:
+        raise ModelFileError(f"{where} has no 'layer_names' attribute")
+    stored = set(layer_names)
+
+    def weights_for(index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
+        if name not in stored:
+            return ()
+        group = h5util.child(weights_root, name, f"{where}/{name}")
+        if not isinstance(group, h5py.Group):
+            raise ModelFileError(f"{where}/{name} is not a group")
+        return read_layer_weights(group, name, f"{where}/{name}")
+
+    return weights_for, layer_names
+
+
+def read_legacy_h5(path: str, h5: Any, sha256: str) -> RawModel:
+    model_config = h5util.attr_str(h5, "model_config", "/")
+    version = h5util.attr_str(h5, "keras_version", "/") or ""
+    if model_config is None:
+        raise ModelFileError(f"{path}: HDF5 file without 'model_config' attribute")
+    try:
+        config = json.loads(model_config)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{path}: the model_config attribute is not valid JSON ({exc})") from None
+    if not h5util.has(h5, "model_weights"):
+        raise ModelFileError(f"{path}: HDF5 model file has no 'model_weights' group")
+    root = h5util.child(h5, "model_weights", "model_weights")
+    weights_for, _ = weights_lookup(root, "model_weights")
+    source = SourceInfo(path=path, sha256=sha256, format="legacy-h5", keras_version=version,
+                        keras_major=major_version(version, default=2))
+    return parse_model_config(config, weights_for, source, what=f"{path}: model_config")

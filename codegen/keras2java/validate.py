@@ -1,0 +1,43 @@
+"""Stage 3: check the IR against what the emitter and the JVM can do.
+
+Every problem is collected and raised together; warnings (for example
+NaN weights) are returned for the caller to print.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .emit.views import op_supported
+from .errors import ProblemCollector
+from .ir import Model, format_shape
+
+#: Refuse models above this many parameters (the JVM's float[] limit is 2^31-1).
+MAX_PARAMS = 500_000_000
+
+
+def validate(model: Model) -> tuple[str, ...]:
+    problems = ProblemCollector()
+    warnings: list[str] = []
+    for node in model.nodes:
+        if not op_supported(node.op):
+            problems.add(node.layer_name, node.class_name, f"op {type(node.op).__name__} has no Java emitter")
+    for spec in model.tensors:
+        for axis, d in enumerate(spec.shape):
+            if d is None and axis != 0:
+                problems.add(None, None, f"tensor shape {format_shape(spec.shape)}: only the first axis "
+                                         "(timesteps) may have a variable size")
+            if d is not None and d <= 0:
+                problems.add(None, None, f"tensor shape {format_shape(spec.shape)} has a non-positive dimension")
+        if len(spec.shape) == 0:
+            problems.add(None, None, "scalar tensors are not supported")
+    n = model.param_count()
+    if n > MAX_PARAMS:
+        problems.add(None, None, f"the model has {n:,} parameters, over the supported {MAX_PARAMS:,}")
+    for node in model.nodes:
+        for w in node.op.weights():
+            bad = int(np.count_nonzero(~np.isfinite(w.array)))
+            if bad:
+                warnings.append(f"layer {node.layer_name!r} ({node.class_name}): weight {w.role} has "
+                                f"{bad} NaN/Inf value(s); the Java code reproduces them as Keras would")
+    problems.raise_if_any()
+    return tuple(dict.fromkeys(warnings))

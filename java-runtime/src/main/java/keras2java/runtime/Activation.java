@@ -1,0 +1,199 @@
+package keras2java.runtime;
+
+/**
+ * Keras activation functions in float32, applied to whole arrays.
+ *
+ * <p>Each function is evaluated in double precision and rounded once to float,
+ * so results are within one float ulp of the exact value.  Instances are
+ * immutable and safe to share between threads.
+ */
+public final class Activation {
+    public static final int LINEAR = 0;
+    public static final int RELU = 1;
+    public static final int SIGMOID = 2;
+    public static final int TANH = 3;
+    /** Keras 1/2 and tf-keras: {@code clip(0.2x + 0.5, 0, 1)}. */
+    public static final int HARD_SIGMOID_K2 = 4;
+    /** Keras 3: {@code relu6(x + 3) / 6}. */
+    public static final int HARD_SIGMOID_K3 = 5;
+    public static final int ELU = 6;
+    public static final int SELU = 7;
+    public static final int SOFTPLUS = 8;
+    public static final int SOFTSIGN = 9;
+    public static final int EXPONENTIAL = 10;
+    public static final int SWISH = 11;
+    public static final int GELU = 12;
+    public static final int GELU_TANH = 13;
+    /** Keras 3 hard_silu / hard_swish: {@code x * relu6(x + 3) / 6}. */
+    public static final int HARD_SILU_K3 = 14;
+    public static final int MISH = 15;
+    public static final int SOFTMAX = 16;
+    public static final int LOG_SOFTMAX = 17;
+
+    private static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    private static final double SELU_SCALE = 1.0507009873554804934193349852946;
+
+    private final int kind;
+    private final float alpha;
+    private final float maxValue;
+    private final float threshold;
+
+    private Activation(int kind, float alpha, float maxValue, float threshold) {
+        if (kind < LINEAR || kind > LOG_SOFTMAX) {
+            throw new IllegalArgumentException("unknown activation kind " + kind);
+        }
+        this.kind = kind;
+        this.alpha = alpha;
+        this.maxValue = maxValue;
+        this.threshold = threshold;
+    }
+
+    /** An activation without parameters. */
+    public static Activation of(int kind) {
+        return new Activation(kind, kind == ELU ? 1f : 0f, Float.POSITIVE_INFINITY, 0f);
+    }
+
+    /** relu with Keras' negative_slope, max_value (+Inf for none) and threshold. */
+    public static Activation relu(float negativeSlope, float maxValue, float threshold) {
+        return new Activation(RELU, negativeSlope, maxValue, threshold);
+    }
+
+    /** elu with the given alpha. */
+    public static Activation elu(float alpha) {
+        return new Activation(ELU, alpha, Float.POSITIVE_INFINITY, 0f);
+    }
+
+    public int kind() {
+        return kind;
+    }
+
+    /** True for softmax and log_softmax, which work on a whole last axis. */
+    public boolean isLastAxis() {
+        return kind == SOFTMAX || kind == LOG_SOFTMAX;
+    }
+
+    /** The function at one point.  Not defined for softmax kinds. */
+    public float apply(float x) {
+        switch (kind) {
+            case LINEAR: return x;
+            case RELU: return relu(x);
+            case SIGMOID: return sigmoid(x);
+            case TANH: return (float) Math.tanh(x);
+            case HARD_SIGMOID_K2: return hardSigmoidK2(x);
+            case HARD_SIGMOID_K3: return hardSigmoidK3(x);
+            case ELU: return x > 0f ? x : (float) (alpha * Math.expm1(x));
+            case SELU: return (float) (x > 0f ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x));
+            case SOFTPLUS: return (float) softplus(x);
+            case SOFTSIGN: return x / (Math.abs(x) + 1f);
+            case EXPONENTIAL: return (float) Math.exp(x);
+            case SWISH: return (float) (x / (1.0 + Math.exp(-(double) x)));
+            case GELU: return (float) (0.5 * x * (1.0 + Erf.erf(x / Math.sqrt(2.0))));
+            case GELU_TANH: {
+                double d = x;
+                return (float) (0.5 * d * (1.0 + Math.tanh(0.7978845608028654 * (d + 0.044715 * d * d * d))));
+            }
+            case HARD_SILU_K3: return x * hardSigmoidK3(x);
+            case MISH: return (float) (x * Math.tanh(softplus(x)));
+            default:
+                throw new IllegalStateException("softmax needs a whole axis; use applyRows");
+        }
+    }
+
+    private float relu(float x) {
+        float y;
+        if (threshold != 0f) {
+            y = x > threshold ? x : 0f;
+        } else {
+            y = x > 0f ? x : 0f;
+        }
+        if (y > maxValue) {
+            y = maxValue;
+        }
+        if (alpha != 0f) {
+            float neg = threshold - x;
+            if (neg > 0f) {
+                y -= alpha * neg;
+            }
+        }
+        return y;
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+    }
+
+    static float hardSigmoidK2(float x) {
+        float y = 0.2f * x + 0.5f;
+        return y < 0f ? 0f : (y > 1f ? 1f : y);
+    }
+
+    static float hardSigmoidK3(float x) {
+        float y = x + 3f;
+        y = y < 0f ? 0f : (y > 6f ? 6f : y);
+        return y / 6f;
+    }
+
+    static double softplus(double x) {
+        // log(1 + exp(x)) without overflow
+        return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    /** Applies the function in place to {@code a[off .. off+len)} (elementwise kinds only). */
+    public void applyInPlace(float[] a, int off, int len) {
+        final int end = off + len;
+        switch (kind) {
+            case LINEAR:
+                return;
+            case SIGMOID:
+                for (int i = off; i < end; i++) {
+                    a[i] = sigmoid(a[i]);
+                }
+                return;
+            case TANH:
+                for (int i = off; i < end; i++) {
+                    a[i] = (float) Math.tanh(a[i]);
+                }
+                return;
+            case SOFTMAX:
+            case LOG_SOFTMAX:
+                applyRows(a, off, 1, len);
+                return;
+            default:
+                for (int i = off; i < end; i++) {
+                    a[i] = apply(a[i]);
+                }
+        }
+    }
+
+    /**
+     * Applies the activation in place to {@code rows} rows of {@code cols} values;
+     * softmax and log_softmax normalize each row (the last axis).
+     */
+    public void applyRows(float[] a, int off, int rows, int cols) {
+        if (!isLastAxis()) {
+            applyInPlace(a, off, rows * cols);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int base = off + r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, a[base + j]);
+            }
+            double sum = 0.0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp((double) a[base + j] - max);
+            }
+            if (kind == SOFTMAX) {
+                for (int j = 0; j < cols; j++) {
+                    a[base + j] = (float) (Math.exp((double) a[base + j] - max) / sum);
+                }
+            } else {
+                double lse = Math.log(sum);
+                for (int j = 0; j < cols; j++) {
+                    a[base + j] = (float) ((double) a[base + j] - max - lse);
+                }
+            }
+        }
+    }
+}

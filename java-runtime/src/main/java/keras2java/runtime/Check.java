@@ -1,0 +1,76 @@
+package keras2java.runtime;
+
+/** Argument checks with messages that say what was expected. */
+public final class Check {
+    private Check() {
+    }
+
+    /** Checks the number of model inputs passed to {@code predictAll}. */
+    public static void inputCount(float[][] inputs, int expected) {
+        if (inputs == null) {
+            throw new IllegalArgumentException("inputs is null; expected " + expected + " input array(s)");
+        }
+        if (inputs.length != expected) {
+            throw new IllegalArgumentException("expected " + expected + " input array(s), got " + inputs.length);
+        }
+    }
+
+    /** Checks a fixed-size input and returns its length. */
+    public static int fixed(float[] x, int length, String name, String shape) {
+        if (x == null) {
+            throw new IllegalArgumentException(name + " is null; expected " + length + " floats for shape " + shape);
+        }
+        if (x.length != length) {
+            throw new IllegalArgumentException(name + ": expected shape " + shape + " = " + length
+                    + " floats, got " + x.length + " floats");
+        }
+        return length;
+    }
+
+    /**
+     * Checks an input with a variable number of timesteps and returns the
+     * number of timesteps (at least 1).
+     */
+    public static int timesteps(float[] x, int perStep, String name, String shape) {
+        if (x == null) {
+            throw new IllegalArgumentException(name + " is null; expected shape " + shape);
+        }
+        if (x.length == 0) {
+            throw new IllegalArgumentException(name + " is empty; expected shape " + shape
+                    + " with at least one timestep");
+        }
+        if (x.length % perStep != 0) {
+            throw new IllegalArgumentException(name + ": expected shape " + shape + " (a multiple of "
+                    + perStep + " floats), got " + x.length + " floats");
+        }
+        return x.length / perStep;
+    }
+
+    /** Flattens a {@code [timesteps][features]} array, checking every row. */
+    public static float[] flatten(float[][] x, int features, String name) {
+        if (x == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        float[] out = new float[x.length * features];
+        for (int t = 0; t < x.length; t++) {
+            if (x[t] == null || x[t].length != features) {
+                throw new IllegalArgumentException(name + ": row " + t + " has "
+                        + (x[t] == null ? "null" : x[t].length + " floats") + ", expected " + features + " features");
+            }
+            System.arraycopy(x[t], 0, out, t * features, features);
+        }
+        return out;
+    }
+
+    /** Checks that a weight slice lies inside the weight array. */
+    static void slice(float[] data, int off, int len, String what) {
+        if (data == null || off < 0 || len < 0 || off > data.length - len) {
+            throw new IllegalStateException(what + ": slice [" + off + ", +" + len + ") is outside the weights");
+        }
+    }
+
+    /** A buffer of at least {@code n} floats: {@code buf} itself if large enough. */
+    public static float[] ensure(float[] buf, int n) {
+        return buf.length >= n ? buf : new float[n];
+    }
+}

@@ -1,0 +1,180 @@
+"""Test harness: convert many models, compile them with one javac call and run
+them in one JVM, then compare with Keras' own outputs.
+
+References always come from Keras (``model.predict`` or a call of the Keras
+model) at test time; nothing here computes expected values itself.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+RUNNER_SRC = REPO / "tests" / "java" / "K2jRunner.java"
+
+#: The documented accuracy contract: |java - keras| / max(1, |keras|) <= 1e-5.
+TOLERANCE = 1e-5
+
+
+def java_bin(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise RuntimeError(f"{tool} not found on PATH: install a JDK (17 or newer)")
+    return path
+
+
+def max_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """Max of |a-e| / max(1, |e|): absolute error, relative where |e| > 1.
+    NaN in the same places counts as equal; NaN in one only is infinite error."""
+    a = np.asarray(actual, dtype=np.float64).ravel()
+    e = np.asarray(expected, dtype=np.float64).ravel()
+    if a.shape != e.shape:
+        return float("inf")
+    both_nan = np.isnan(a) & np.isnan(e)
+    same_inf = np.isinf(a) & np.isinf(e) & (np.sign(a) == np.sign(e))
+    ok = ~(both_nan | same_inf)
+    if not ok.any():
+        return 0.0
+    diff = np.abs(a[ok] - e[ok]) / np.maximum(1.0, np.abs(e[ok]))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    return float(diff.max()) if diff.size else 0.0
+
+
+def write_inputs(path: Path, samples: Sequence[Sequence[np.ndarray]]) -> None:
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<i", len(samples)))
+        for sample in samples:
+            fh.write(struct.pack("<i", len(sample)))
+            for arr in sample:
+                flat = np.ascontiguousarray(np.asarray(arr, dtype="<f4").ravel())
+                fh.write(struct.pack("<i", flat.size))
+                fh.write(flat.tobytes())
+
+
+def read_outputs(path: Path) -> list:
+    """Per sample: a list of float32 arrays, or an error string."""
+    data = path.read_bytes()
+    pos = 0
+
+    def i32() -> int:
+        nonlocal pos
+        (v,) = struct.unpack_from("<i", data, pos)
+        pos += 4
+        return v
+
+    out = []
+    for _ in range(i32()):
+        k = i32()
+        if k < 0:
+            n = i32()
+            out.append(data[pos:pos + n].decode("utf-8"))
+            pos += n
+            continue
+        arrs = []
+        for _ in range(k):
+            n = i32()
+            arrs.append(np.frombuffer(data, dtype="<f4", count=n, offset=pos).copy())
+            pos += 4 * n
+        out.append(arrs)
+    return out
+
+
+@dataclass
+class JavaCase:
+    case_id: str
+    class_fqn: str
+    samples: list
+    expected: Optional[list] = None         # per sample: list of arrays from Keras
+    convert_error: Optional[str] = None
+    outputs: list = field(default_factory=list)
+    compile_error: Optional[str] = None
+    run_error: Optional[str] = None
+
+    def check(self, tol: float = TOLERANCE) -> float:
+        """Assert the Java outputs match Keras; returns the worst error."""
+        assert self.convert_error is None, f"conversion failed: {self.convert_error}"
+        assert self.compile_error is None, f"javac failed:\n{self.compile_error}"
+        assert self.run_error is None, f"java failed:\n{self.run_error}"
+        assert self.expected is not None
+        assert len(self.outputs) == len(self.expected), "missing outputs"
+        worst = 0.0
+        for s, (got, exp) in enumerate(zip(self.outputs, self.expected)):
+            assert not isinstance(got, str), f"sample {s}: Java threw {got}"
+            assert len(got) == len(exp), f"sample {s}: {len(got)} outputs, Keras has {len(exp)}"
+            for o, (g, e) in enumerate(zip(got, exp)):
+                assert g.size == np.asarray(e).size, f"sample {s} output {o}: {g.size} values, Keras has {np.asarray(e).size}"
+                err = max_error(g, e)
+                assert err <= tol, f"sample {s} output {o}: max error {err:.3g} > {tol:g}\njava ={g[:8]}\nkeras={np.ravel(e)[:8]}"
+                worst = max(worst, err)
+        return worst
+
+
+class JavaBatch:
+    """Collects conversions, then compiles and runs them all at once."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = Path(workdir)
+        self.src = self.workdir / "src"
+        self.cases: dict[str, JavaCase] = {}
+        self._ran = False
+
+    def add(self, case_id: str, model_path: str, samples: list, expected: Optional[list], *,
+            package: str, class_name: str = "Model", weights: Optional[str] = None,
+            architecture: Optional[str] = None) -> JavaCase:
+        """Convert ``model_path`` now (errors are kept for the case's test)."""
+        from keras2java import Keras2JavaError, convert
+
+        case = JavaCase(case_id, f"{package}.{class_name}", samples, expected)
+        try:
+            convert(model_path, str(self.src), package=package, class_name=class_name, weights=weights,
+                    architecture=architecture)
+        except Keras2JavaError as exc:
+            case.convert_error = str(exc)
+        self.cases[case_id] = case
+        return case
+
+    def run(self) -> None:
+        if self._ran:
+            return
+        self._ran = True
+        live = [c for c in self.cases.values() if c.convert_error is None]
+        if not live:
+            return
+        classes = self.workdir / "classes"
+        classes.mkdir(parents=True, exist_ok=True)
+        sources = [str(p) for p in self.src.rglob("*.java")] + [str(RUNNER_SRC)]
+        argfile = self.workdir / "sources.txt"
+        argfile.write_text("\n".join(f'"{s}"' for s in sources))
+        proc = subprocess.run([java_bin("javac"), "--release", "8", "-nowarn", "-encoding", "UTF-8",
+                               "-J-Xmx2g", "-d", str(classes), f"@{argfile}"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            for c in live:
+                c.compile_error = proc.stderr[-4000:]
+            return
+        jobs = []
+        for i, c in enumerate(live):
+            inp = self.workdir / f"in{i}.bin"
+            write_inputs(inp, c.samples)
+            jobs.append((c, inp, self.workdir / f"out{i}.bin"))
+        jobfile = self.workdir / "jobs.txt"
+        jobfile.write_text("".join(f"{c.class_fqn} {i} {o}\n" for c, i, o in jobs))
+        cp = os.pathsep.join([str(classes), str(self.src)])
+        proc = subprocess.run([java_bin("java"), "-Xmx2g", "-cp", cp, "K2jRunner", str(jobfile)],
+                              capture_output=True, text=True)
+        for c, _, o in jobs:
+            if o.exists():
+                try:
+                    c.outputs = read_outputs(o)
+                    continue
+                except Exception as exc:  # truncated file from a crash
+                    c.run_error = f"unreadable output: {exc}\n{proc.stderr[-2000:]}"
+                    continue
+            c.run_error = proc.stderr[-4000:] or f"exit code {proc.returncode}"

@@ -1,0 +1,81 @@
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.List;
+
+/**
+ * Test driver: runs many generated models in one JVM.
+ *
+ * <p>Usage: {@code java K2jRunner jobs.txt}.  Each line of jobs.txt is
+ * {@code className inputs.bin outputs.bin}.  inputs.bin holds int32 LE
+ * nSamples, then per sample int32 nInputs and per input int32 length + float32
+ * LE values.  outputs.bin gets the same layout for the outputs of
+ * {@code predictAll}; a sample whose prediction throws gets nOutputs = -1
+ * followed by the exception message as int32 length + UTF-8 bytes.
+ */
+public final class K2jRunner {
+    public static void main(String[] args) throws Exception {
+        List<String> lines = Files.readAllLines(Paths.get(args[0]));
+        for (String line : lines) {
+            if (line.trim().isEmpty()) {
+                continue;
+            }
+            String[] parts = line.trim().split(" ");
+            run(parts[0], parts[1], parts[2]);
+        }
+    }
+
+    private static void run(String className, String inPath, String outPath) throws Exception {
+        Object model = Class.forName(className).getConstructor().newInstance();
+        Method predictAll = model.getClass().getMethod("predictAll", float[][].class);
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(inPath)));
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
+            int n = readInt(in);
+            writeInt(out, n);
+            for (int s = 0; s < n; s++) {
+                int k = readInt(in);
+                float[][] inputs = new float[k][];
+                for (int i = 0; i < k; i++) {
+                    int len = readInt(in);
+                    inputs[i] = new float[len];
+                    for (int j = 0; j < len; j++) {
+                        inputs[i][j] = Float.intBitsToFloat(readInt(in));
+                    }
+                }
+                float[][] outputs;
+                try {
+                    outputs = (float[][]) predictAll.invoke(model, (Object) inputs);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    Throwable c = e.getCause();
+                    writeInt(out, -1);
+                    byte[] msg = (c.getClass().getName() + ": " + c.getMessage()).getBytes("UTF-8");
+                    writeInt(out, msg.length);
+                    out.write(msg);
+                    continue;
+                }
+                writeInt(out, outputs.length);
+                for (float[] o : outputs) {
+                    writeInt(out, o.length);
+                    for (float v : o) {
+                        writeInt(out, Float.floatToRawIntBits(v));
+                    }
+                }
+            }
+        }
+    }
+
+    private static int readInt(DataInputStream in) throws IOException {
+        return Integer.reverseBytes(in.readInt());
+    }
+
+    private static void writeInt(DataOutputStream out, int v) throws IOException {
+        out.writeInt(Integer.reverseBytes(v));
+    }
+}

@@ -1,0 +1,91 @@
+"""Builders of Keras models for tests, and helpers to get Keras' reference outputs.
+
+Weights are randomized (not left at Keras' initial values) so that every
+weight, including biases, influences the outputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+
+def keras():
+    import keras as k  # Keras 3
+    return k
+
+
+def tf_keras():
+    import tf_keras as k  # Keras 2 semantics, writes Keras-2-style .h5
+    return k
+
+
+def randomize(model, seed: int, scale: float = 0.5) -> None:
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(-scale, scale, w.shape).astype(np.float32) for w in model.get_weights()])
+
+
+def random_samples(model, n: int, seed: int, steps=(1, 12), scale: float = 1.0) -> list:
+    """``n`` samples; each a list with one array per model input (no batch axis).
+    A variable timestep axis gets a random length in ``steps``."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(n):
+        sample = []
+        for inp in model.inputs:
+            shape = list(inp.shape[1:])
+            if shape and shape[0] is None:
+                shape[0] = int(rng.integers(steps[0], steps[1] + 1))
+            sample.append(rng.uniform(-scale, scale, shape).astype(np.float32))
+        samples.append(sample)
+    return samples
+
+
+def keras_outputs(model, samples: list) -> list:
+    """Keras' own predictions, per sample a list of output arrays."""
+    shapes = {tuple(a.shape for a in s) for s in samples}
+    if len(shapes) == 1:  # one batched predict call
+        batch = [np.stack([s[i] for s in samples]) for i in range(len(samples[0]))]
+        out = model.predict(batch if len(batch) > 1 else batch[0], verbose=0)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        return [[np.asarray(o[k]) for o in outs] for k in range(len(samples))]
+    result = []
+    for s in samples:
+        out = model.predict([a[None] for a in s] if len(s) > 1 else s[0][None], verbose=0)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        result.append([np.asarray(o[0]) for o in outs])
+    return result
+
+
+@dataclass(frozen=True)
+class Case:
+    """A model to build with Keras, save, convert and compare."""
+
+    id: str
+    build: Callable[[object], object]  # called with the keras (or tf_keras) module
+    fmt: str = "keras"                 # "keras" (.keras), "h5" (Keras 3 legacy h5), "tf_h5" (tf-keras h5)
+    weights: Optional[str] = None      # None = auto
+    samples: int = 20
+    steps: tuple = (1, 12)
+    input_scale: float = 1.0
+    weight_scale: float = 0.5
+    tol: float = 1e-5
+
+    def save(self, model, directory: Path) -> str:
+        ext = ".keras" if self.fmt == "keras" else ".h5"
+        path = directory / (self.id.replace("/", "_") + ext)
+        model.save(str(path))
+        return str(path)
+
+
+def prepare(case: Case, directory: Path, seed: int) -> tuple[str, list, list]:
+    """Build, randomize, save; returns (path, samples, keras outputs)."""
+    k = tf_keras() if case.fmt == "tf_h5" else keras()
+    k.utils.set_random_seed(seed)
+    model = case.build(k)
+    randomize(model, seed, case.weight_scale)
+    path = case.save(model, directory)
+    samples = random_samples(model, case.samples, seed + 1, case.steps, case.input_scale)
+    return path, samples, keras_outputs(model, samples)
