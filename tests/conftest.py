@@ -2,7 +2,13 @@ import os
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+CODEGEN = str(REPO / "codegen")
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Test this checkout's generator (also in subprocesses), whatever is pip-installed.
+sys.path.insert(0, CODEGEN)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["PYTHONPATH"] = CODEGEN + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
