@@ -113,6 +113,15 @@ class _Builder:
         self.nodes.append(Node(layer.name, layer.class_name, converted.op, inputs, outs))
         return outs
 
+    def recover_input(self, layer: RawLayer) -> Optional[tuple[str, ...]]:
+        shape = layer.build_input_shape
+        if not shape or not isinstance(shape[0], (type(None), int)):
+            return None  # unknown, or several inputs
+        try:
+            return (self.new_tensor(_strip_batch(shape)),)
+        except ConversionProblem:
+            return None
+
     # -- Sequential ------------------------------------------------------------
     def sequential(self) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
         layers = list(self.raw.layers)
@@ -157,7 +166,11 @@ class _Builder:
                 current = None
                 continue
             if current is None:
-                continue  # an earlier layer failed; its problem is already reported
+                # An earlier layer failed (already reported); keep checking this
+                # one against the input shape Keras recorded for it, if any.
+                current = self.recover_input(layer)
+                if current is None:
+                    continue
             current = self.apply(layer, current)
         if current is None:
             return model_in, ()

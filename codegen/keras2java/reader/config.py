@@ -151,7 +151,11 @@ def parse_model_config(model_config: Any, weights_for: WeightsFor, source: Sourc
         seen_names.add(lname)
         inbound = _parse_inbound(lname, ld.get("inbound_nodes")) if class_name != "Sequential" else ()
         weights = weights_for(i, lname, lclass)
-        layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound))
+        build_shape_l = None
+        bc = ld.get("build_config")
+        if isinstance(bc, Mapping) and isinstance(bc.get("input_shape"), (list, tuple)):
+            build_shape_l = freeze(bc["input_shape"])
+        layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound, build_shape_l))
 
     input_refs: tuple[InboundRef, ...] = ()
     output_refs: tuple[InboundRef, ...] = ()

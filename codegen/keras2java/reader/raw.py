@@ -65,6 +65,9 @@ class RawLayer:
     config: Mapping[str, Any]                 # read-only JSON config of the layer
     weights: tuple[RawWeight, ...]            # in Keras layer.weights order
     inbound_nodes: tuple[InboundNode, ...]    # empty for Sequential layers
+    #: Keras 3 ``build_config.input_shape`` (with batch axis), if saved.  Lets
+    #: the builder keep checking layers downstream of a layer it rejected.
+    build_input_shape: Optional[tuple] = None
 
 
 @dataclass(frozen=True)

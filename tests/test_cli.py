@@ -1,0 +1,93 @@
+"""CLI behaviour: help, exit codes, one-line errors, nothing written on error.
+No TensorFlow needed."""
+from __future__ import annotations
+
+import pytest
+
+from util import EXAMPLE, rewrite_keras_config, run_cli
+
+
+@pytest.mark.parametrize("args", [["--help"], ["convert", "--help"], ["inspect", "--help"]])
+def test_help(args):
+    proc = run_cli(*args)
+    assert proc.returncode == 0
+    assert "usage: keras2java" in proc.stdout
+
+
+def test_help_documents_options():
+    text = run_cli("convert", "--help").stdout
+    for opt in ("--out", "--package", "--class", "--weights", "--architecture", "embedded", "resource"):
+        assert opt in text
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("keras2java ")
+
+
+def test_convert_success(tmp_path):
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--package", "com.acme.har",
+                   "--class", "ActionModel")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "o" / "com" / "acme" / "har" / "ActionModel.java").is_file()
+    assert proc.stderr == ""
+
+
+def test_inspect_shows_gates_and_semantics():
+    proc = run_cli("inspect", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "keras_version: 3." in out and "relu6(x+3)/6" in out
+    assert "layers/lstm/cell/vars/0[:, 15:30] (11, 60) -> W_f (input kernel, forget gate)" in out
+    assert "lstm_1" in out and "[7, 11] -> [7, 15]" in out
+
+
+def _assert_user_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("keras2java: error: ")
+    assert "Traceback" not in proc.stderr
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("package,cls,fragment", [
+    ("com.acme.class", "M", "keyword"),
+    ("com.1acme", "M", "not a Java identifier"),
+    ("com.acme", "1Model", "not a Java identifier"),
+    ("com.acme", "Dense", "runtime class"),
+    ("com.acme", "String", "java.lang.String"),
+    ("java.util", "M", "java.*"),
+])
+def test_invalid_names(tmp_path, package, cls, fragment):
+    out = tmp_path / "o"
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(out), "--package", package, "--class", cls)
+    _assert_user_error(proc, fragment)
+    assert not out.exists()
+
+
+def test_missing_file(tmp_path):
+    out = tmp_path / "o"
+    _assert_user_error(run_cli("convert", str(tmp_path / "nope.keras"), "--out", str(out)), "no such file")
+    assert not out.exists()
+
+
+def test_unsupported_layers_listed_nothing_written(tmp_path):
+    bad = tmp_path / "bad.keras"
+
+    def edit(cfg):
+        cfg["config"]["layers"][1]["class_name"] = "Lambda"
+        cfg["config"]["layers"][2]["class_name"] = "Frobnicate"
+        return cfg
+
+    rewrite_keras_config(EXAMPLE, bad, edit)
+    out = tmp_path / "o"
+    proc = run_cli("convert", str(bad), "--out", str(out))
+    _assert_user_error(proc, "2 problem(s)", "'lstm_1' (Lambda)", "'lstm_2' (Frobnicate)", "Supported layer classes")
+    assert not out.exists()
+
+
+def test_usage_error_is_one_line():
+    proc = run_cli("convert")
+    _assert_user_error(proc, "see --help")

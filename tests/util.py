@@ -1,0 +1,48 @@
+"""Small helpers shared by tests that need no TensorFlow."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "har_lstm.keras"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    """Run ``python -m keras2java`` with this checkout's generator."""
+    return subprocess.run([sys.executable, "-m", "keras2java", *args], capture_output=True, text=True,
+                          cwd=cwd, env=dict(os.environ))
+
+
+def rewrite_keras_config(src: Path, dst: Path, edit) -> None:
+    """Copy a .keras archive, passing its config.json through ``edit(dict) -> dict``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "config.json":
+                data = json.dumps(edit(json.loads(data))).encode("utf-8")
+            zout.writestr(item, data)
+
+
+def read_csv(path: Path):
+    import numpy as np
+
+    return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+
+
+def javac(out: Path, sources, *extra: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["javac", "--release", "8", "-nowarn", "-encoding", "UTF-8", "-J-Xmx2g",
+                           "-d", str(out), *extra, *map(str, sources)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def java_sources(root: Path) -> list:
+    return sorted(str(p) for p in Path(root).rglob("*.java"))
+
+
