@@ -113,6 +113,10 @@ class JavaCase:
                 err = max_error(g, e)
                 assert err <= tol, f"sample {s} output {o}: max error {err:.3g} > {tol:g}\njava ={g[:8]}\nkeras={np.ravel(e)[:8]}"
                 worst = max(worst, err)
+        log = os.environ.get("K2J_ERROR_LOG")
+        if log:  # collect worst errors per case for reports (see scripts/error_report.py)
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{self.case_id}\t{worst:.3e}\n")
         return worst
 
 
