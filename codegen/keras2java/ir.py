@@ -11,7 +11,8 @@ size is only known at prediction time (the number of timesteps).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Optional, Tuple
+from types import MappingProxyType
+from typing import Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -199,11 +200,12 @@ class Model:
     outputs: tuple[ModelPort, ...]
     tensors: tuple[TensorSpec, ...]
     nodes: tuple[Node, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _index: Mapping[str, TensorSpec] = field(default=MappingProxyType({}), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", MappingProxyType({t.name: t for t in self.tensors}))
 
     def tensor(self, name: str) -> TensorSpec:
-        if not self._index:
-            self._index.update({t.name: t for t in self.tensors})
         return self._index[name]
 
     def param_count(self) -> int:
