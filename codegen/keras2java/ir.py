@@ -200,7 +200,7 @@ class Model:
     outputs: tuple[ModelPort, ...]
     tensors: tuple[TensorSpec, ...]
     nodes: tuple[Node, ...]
-    _index: Mapping[str, TensorSpec] = field(default=MappingProxyType({}), compare=False, repr=False)
+    _index: Mapping[str, TensorSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", MappingProxyType({t.name: t for t in self.tensors}))
