@@ -96,6 +96,7 @@ class JavaCase:
     outputs: list = field(default_factory=list)
     compile_error: Optional[str] = None
     run_error: Optional[str] = None
+    mode: str = ""      # "" = predictAll per sample; "stream:<floats per step>" = Session steps
 
     def check(self, tol: float = TOLERANCE) -> float:
         """Assert the Java outputs match Keras; returns the worst error."""
@@ -131,11 +132,11 @@ class JavaBatch:
 
     def add(self, case_id: str, model_path: str, samples: list, expected: Optional[list], *,
             package: str, class_name: str = "Model", weights: Optional[str] = None,
-            architecture: Optional[str] = None) -> JavaCase:
+            architecture: Optional[str] = None, mode: str = "") -> JavaCase:
         """Convert ``model_path`` now (errors are kept for the case's test)."""
         from keras2java import Keras2JavaError, convert
 
-        case = JavaCase(case_id, f"{package}.{class_name}", samples, expected)
+        case = JavaCase(case_id, f"{package}.{class_name}", samples, expected, mode=mode)
         try:
             convert(model_path, str(self.src), package=package, class_name=class_name, weights=weights,
                     architecture=architecture)
@@ -169,7 +170,7 @@ class JavaBatch:
             write_inputs(inp, c.samples)
             jobs.append((c, inp, self.workdir / f"out{i}.bin"))
         jobfile = self.workdir / "jobs.txt"
-        jobfile.write_text("".join(f"{c.class_fqn} {i} {o}\n" for c, i, o in jobs))
+        jobfile.write_text("".join(f"{c.class_fqn} {i} {o} {c.mode}".rstrip() + "\n" for c, i, o in jobs))
         cp = os.pathsep.join([str(classes), str(self.src)])
         proc = subprocess.run([java_bin("java"), "-Xmx2g", "-cp", cp, "K2jRunner", str(jobfile)],
                               capture_output=True, text=True)

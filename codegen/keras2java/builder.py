@@ -10,7 +10,8 @@ from typing import Any, Mapping, Optional
 
 from .converters import REGISTRY, STRUCTURAL, ConversionProblem, LayerContext, supported_classes
 from .errors import ProblemCollector
-from .ir import Model, ModelPort, Node, Shape, TensorSpec
+from . import masking
+from .ir import BidirectionalOp, ComputeMaskOp, EmbeddingOp, MaskingOp, Model, ModelPort, Node, Shape, TensorSpec
 from .reader.raw import InboundRef, RawLayer, RawModel
 
 FLOAT_DTYPES = ("float32",)
@@ -67,6 +68,7 @@ class _Builder:
         self.tensors: list[TensorSpec] = []
         self.nodes: list[Node] = []
         self.major = raw.source.keras_major
+        self.masks: dict[str, str] = {}   # tensor -> its Keras mask tensor (T,)
 
     def new_tensor(self, shape: Shape) -> str:
         name = f"t{len(self.tensors)}"
@@ -97,7 +99,13 @@ class _Builder:
         return False
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
-        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call)
+        mask = self.masks.get(inputs[0]) if inputs else None
+        if mask is not None and not masking.accepts_mask(layer.class_name):
+            self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
+                               f"which keras2java does not support for {layer.class_name} layers")
+            return None
+        consumes = mask is not None and layer.class_name in masking.CONSUMERS
+        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
         try:
             converted = REGISTRY[layer.class_name](ctx)
         except ConversionProblem as exc:
@@ -109,8 +117,27 @@ class _Builder:
                 if d is not None and d <= 0:
                     self.report(layer, f"output shape {shape} has a non-positive dimension")
                     return None
+        op = converted.op
+        node_inputs = inputs
+        out_mask = mask if layer.class_name in masking.PASSTHROUGH else None
+        if isinstance(op, MaskingOp):
+            out_mask = self.new_tensor(self.shape_of(inputs[0])[:1])
+            self.nodes.append(Node(layer.name, layer.class_name, ComputeMaskOp("not_equal", op.mask_value),
+                                   inputs[:1], (out_mask,)))
+            node_inputs = (inputs[0], out_mask)
+        elif isinstance(op, EmbeddingOp) and op.mask_zero:
+            out_mask = self.new_tensor(self.shape_of(inputs[0])[:1])
+            self.nodes.append(Node(layer.name, layer.class_name, ComputeMaskOp("nonzero"), inputs[:1], (out_mask,)))
+        elif consumes:
+            node_inputs = inputs + (mask,)
         outs = tuple(self.new_tensor(s) for s in converted.output_shapes)
-        self.nodes.append(Node(layer.name, layer.class_name, converted.op, inputs, outs))
+        self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
+        if consumes and getattr(op, "return_sequences", False):
+            out_mask = mask
+            if isinstance(op, BidirectionalOp) and op.merge_mode is None:
+                self.masks[outs[1]] = mask
+        if out_mask is not None:
+            self.masks[outs[0]] = out_mask
         return outs
 
     def recover_input(self, layer: RawLayer) -> Optional[tuple[str, ...]]:
@@ -182,7 +209,10 @@ class _Builder:
         produced: dict[tuple[str, int], Optional[tuple[str, ...]]] = {}
         pending: list[tuple[RawLayer, int, Any]] = []
         by_name = {layer.name: layer for layer in self.raw.layers}
+        mask_graph = masking.mask_graph_layers(self.raw.layers)
         for layer in self.raw.layers:
+            if layer.name in mask_graph:
+                continue  # Keras 3's explicit mask computation: masks are derived here instead
             ok = self.check_class(layer)
             if layer.class_name == "InputLayer":
                 try:
@@ -210,6 +240,8 @@ class _Builder:
             rest = []
             for layer, k, call in todo:
                 refs = list(call.args)
+                if layer.class_name in masking.CONSUMERS:  # initial states follow the sequence
+                    refs += list(call.kwargs.get("initial_state", ()))
                 if any((r.layer, r.node_index) not in produced for r in refs):
                     rest.append((layer, k, call))
                     continue
@@ -220,7 +252,10 @@ class _Builder:
                     self.report(layer, str(exc))
                     produced[(layer.name, k)] = None
                     continue
-                extra = [key for key in call.kwargs]
+                extra = [key for key in call.kwargs
+                         if not (key == "initial_state" and layer.class_name in masking.CONSUMERS)
+                         and not (key == "mask" and masking.derived_mask(call.kwargs["mask"], mask_graph)
+                                  and ins and ins[0] in self.masks)]
                 if extra:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
                     produced[(layer.name, k)] = None

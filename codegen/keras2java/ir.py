@@ -153,7 +153,131 @@ class LstmOp(Op):
     kernel: WeightTensor            # (in, 4u)
     recurrent_kernel: WeightTensor  # (u, 4u)
     bias: Optional[WeightTensor]    # (4u,)
+    return_state: bool = False      # extra outputs h, c (final states)
+    stateful: bool = False          # states persist across calls, per instance
+    zero_output_for_mask: bool = False
+    masked: bool = False            # the node's last input is a per-timestep mask
+    initial_state: bool = False     # inputs 1..2 are the initial h, c
     kind = "lstm"
+
+    @property
+    def state_count(self) -> int:
+        return 2
+
+
+@dataclass(frozen=True)
+class GruOp(Op):
+    """Keras GRU; fused weights with gate order z, r, h.
+
+    ``reset_after=True`` (Keras 3 / tf-keras default): bias ``(2, 3u)``, row 0
+    the input bias and row 1 the recurrent bias; the reset gate multiplies
+    ``h . R_h + b_rec_h``.  ``reset_after=False`` (Keras <= 2.2 default): bias
+    ``(3u,)`` and the reset gate multiplies ``h`` before ``R_h``.
+    """
+
+    units: int
+    activation: Activation
+    recurrent_activation: Activation
+    reset_after: bool
+    return_sequences: bool
+    go_backwards: bool
+    kernel: WeightTensor            # (in, 3u)
+    recurrent_kernel: WeightTensor  # (u, 3u)
+    bias: Optional[WeightTensor]    # (2, 3u) if reset_after else (3u,)
+    return_state: bool = False
+    stateful: bool = False
+    zero_output_for_mask: bool = False
+    masked: bool = False
+    initial_state: bool = False
+    kind = "gru"
+
+    @property
+    def state_count(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True)
+class SimpleRnnOp(Op):
+    """Keras SimpleRNN: ``h = act(x . kernel + bias + h . recurrent_kernel)``."""
+
+    units: int
+    activation: Activation
+    return_sequences: bool
+    go_backwards: bool
+    kernel: WeightTensor            # (in, u)
+    recurrent_kernel: WeightTensor  # (u, u)
+    bias: Optional[WeightTensor]    # (u,)
+    return_state: bool = False
+    stateful: bool = False
+    zero_output_for_mask: bool = False
+    masked: bool = False
+    initial_state: bool = False
+    kind = "simple_rnn"
+
+    @property
+    def state_count(self) -> int:
+        return 1
+
+
+#: Ops driven by the shared recurrent runtime (``Recurrent`` + a cell).
+RECURRENT_OPS = (LstmOp, GruOp, SimpleRnnOp)
+
+
+@dataclass(frozen=True)
+class BidirectionalOp(Op):
+    """Keras Bidirectional over two recurrent ops.
+
+    Inputs: x, then (with ``initial_state``) the forward then the backward
+    initial states, then (with ``masked``) the mask.  Outputs: the merged
+    output (two outputs, forward then flipped backward, when ``merge_mode``
+    is None), then with ``return_state`` the forward then the backward states.
+    """
+
+    forward: Op
+    backward: Op
+    merge_mode: Optional[str]       # "concat", "sum", "mul", "ave" or None
+    return_sequences: bool
+    return_state: bool = False
+    stateful: bool = False
+    masked: bool = False
+    initial_state: bool = False
+    kind = "bidirectional"
+
+    @property
+    def state_count(self) -> int:
+        return self.forward.state_count + self.backward.state_count  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class EmbeddingOp(Op):
+    """Keras Embedding: token ids (floats, truncated like Keras' cast) select rows."""
+
+    input_dim: int
+    output_dim: int
+    embeddings: WeightTensor        # (input_dim, output_dim)
+    mask_zero: bool
+    kind = "embedding"
+
+
+@dataclass(frozen=True)
+class ComputeMaskOp(Op):
+    """A per-timestep mask (shape ``(T,)``, 1 = keep) computed from a tensor.
+
+    ``mode`` is ``"not_equal"`` (Keras Masking: any feature != ``value``) or
+    ``"nonzero"`` (Embedding mask_zero: token id != 0).
+    """
+
+    mode: str
+    value: float = 0.0
+    kind = "compute_mask"
+
+
+@dataclass(frozen=True)
+class MaskingOp(Op):
+    """Keras Masking's output: inputs (x, mask) -> x * mask per timestep."""
+
+    mask_value: float
+    kind = "masking"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,11 @@ public final class K2jRunner {
                 continue;
             }
             String[] parts = line.trim().split(" ");
-            run(parts[0], parts[1], parts[2]);
+            if (parts.length > 3 && parts[3].startsWith("stream:")) {
+                stream(parts[0], parts[1], parts[2], Integer.parseInt(parts[3].substring(7)));
+            } else {
+                run(parts[0], parts[1], parts[2]);
+            }
         }
     }
 
@@ -65,6 +69,73 @@ public final class K2jRunner {
                     writeInt(out, o.length);
                     for (float v : o) {
                         writeInt(out, Float.floatToRawIntBits(v));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Streaming mode: each sample's single input is fed to a fresh
+     * {@code Session} one frame ({@code perStep} floats) at a time; the
+     * sample's outputs are the step outputs concatenated, per model output.
+     */
+    private static void stream(String className, String inPath, String outPath, int perStep) throws Exception {
+        Object model = Class.forName(className).getConstructor().newInstance();
+        Object first = null;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(inPath)));
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
+            int n = readInt(in);
+            writeInt(out, n);
+            for (int s = 0; s < n; s++) {
+                int k = readInt(in);
+                float[] seq = null;
+                for (int i = 0; i < k; i++) {
+                    int len = readInt(in);
+                    seq = new float[len];
+                    for (int j = 0; j < len; j++) {
+                        seq[j] = Float.intBitsToFloat(readInt(in));
+                    }
+                }
+                Object session = model.getClass().getMethod("newSession").invoke(model);
+                if (first == null) {
+                    first = session;
+                }
+                Method stepAll = session.getClass().getMethod("stepAll", float[].class);
+                int steps = seq.length / perStep;
+                java.util.List<float[][]> results = new java.util.ArrayList<float[][]>();
+                String error = null;
+                for (int t = 0; t < steps && error == null; t++) {
+                    float[] frame = java.util.Arrays.copyOfRange(seq, t * perStep, (t + 1) * perStep);
+                    try {
+                        results.add((float[][]) stepAll.invoke(session, (Object) frame));
+                        if (session != first) {
+                            // another session stepped in between must not disturb this one
+                            stepAll.invoke(first, (Object) frame);
+                        }
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        error = e.getCause().getClass().getName() + ": " + e.getCause().getMessage();
+                    }
+                }
+                if (error != null) {
+                    writeInt(out, -1);
+                    byte[] msg = error.getBytes("UTF-8");
+                    writeInt(out, msg.length);
+                    out.write(msg);
+                    continue;
+                }
+                int outputs = results.get(0).length;
+                writeInt(out, outputs);
+                for (int o = 0; o < outputs; o++) {
+                    int total = 0;
+                    for (float[][] r : results) {
+                        total += r[o].length;
+                    }
+                    writeInt(out, total);
+                    for (float[][] r : results) {
+                        for (float v : r[o]) {
+                            writeInt(out, Float.floatToRawIntBits(v));
+                        }
                     }
                 }
             }

@@ -27,6 +27,12 @@ REGISTRY: Mapping[str, Converter] = {
     "ActivityRegularization": core.convert_noop,
     # recurrent
     "LSTM": recurrent.convert_lstm,
+    "GRU": recurrent.convert_gru,
+    "SimpleRNN": recurrent.convert_simple_rnn,
+    "Bidirectional": recurrent.convert_bidirectional,
+    "TimeDistributed": recurrent.convert_time_distributed,
+    "Embedding": recurrent.convert_embedding,
+    "Masking": recurrent.convert_masking,
 }
 
 #: Handled by the graph builder itself rather than by a converter.

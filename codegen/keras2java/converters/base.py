@@ -39,6 +39,8 @@ class LayerContext:
     input_shapes: tuple[Shape, ...]
     keras_major: int
     call: Optional[InboundNode] = None
+    #: True when the (first) input carries a Keras mask that this layer consumes
+    input_mask: bool = False
 
     # -- typed config access -------------------------------------------------
     def _get(self, key: str, default: Any) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Callable, Optional
 
-from ..ir import Activation, ActivationOp, DenseOp, IdentityOp, LstmOp, Model, Node, Op, Shape
+from ..ir import Activation, ActivationOp, DenseOp, IdentityOp, Model, Node, Op, Shape
 from .naming import float_literal, java_string, sanitize
 from .weights import WeightLayout
 
@@ -97,17 +97,6 @@ def dense_view(node, field, ins, outs, layout) -> OpView:
                   act=activation_view(op.activation))
 
 
-def lstm_view(node, field, ins, outs, layout) -> OpView:
-    op: LstmOp = node.op
-    steps = ins[0].steps if ins[0].steps is not None else str(ins[0].shape[0])
-    return OpView("ops/lstm.j2", field, comment(node), ins[0].var, outs[0].var, outs[0].length(),
-                  steps=steps,
-                  args=(_off(layout, op.kernel), _off(layout, op.recurrent_kernel), _off(layout, op.bias),
-                        str(op.kernel.shape[0]), str(op.units)),
-                  act=activation_view(op.activation), act2=activation_view(op.recurrent_activation),
-                  cols=f"{_bool(op.go_backwards)}, {_bool(op.return_sequences)}")
-
-
 def activation_op_view(node, field, ins, outs, layout) -> OpView:
     op: ActivationOp = node.op
     return OpView("ops/activation.j2", field, comment(node), ins[0].var, outs[0].var, outs[0].length(),
@@ -117,7 +106,6 @@ def activation_op_view(node, field, ins, outs, layout) -> OpView:
 #: Op type → view builder.  Identity ops alias their input and emit nothing.
 VIEW_BUILDERS: dict[type, ViewBuilder] = {
     DenseOp: dense_view,
-    LstmOp: lstm_view,
     ActivationOp: activation_op_view,
 }
 ALIAS_OPS: tuple[type, ...] = (IdentityOp,)
@@ -140,6 +128,7 @@ class PortView:
     steps_var: str          # variable holding the timestep count, or ""
     features: str           # last-axis size, for the float[][] overload
     rank2: bool             # (timesteps, features): gets the float[][] overload
+    token_ids: bool = False  # token ids for Embedding: gets an int[] overload
 
 
 @dataclass(frozen=True)
@@ -174,6 +163,9 @@ class ModelView:
     ops: tuple[OpView, ...]
     layers: tuple[LayerLine, ...]
     single_io: bool
+    states: tuple = ()             # recurrent_views.StateView per recurrent layer
+    stream: object = None          # recurrent_views.StreamView if the model can stream
+    stateful: bool = False         # some layer keeps its states across predict calls
 
 
 def shape_text(shape: Shape) -> str:
@@ -197,8 +189,10 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             shape_array=shape_array(shape), shape_text=shape_text(shape),
             length=str(prod(shape)) if steps is None else "",
             per_step=str(prod(shape[1:])) if steps is not None else "",
-            steps_var=steps or "", features=str(shape[-1]), rank2=len(shape) == 2))
+            steps_var=steps or "", features=str(shape[-1]), rank2=len(shape) == 2,
+            token_ids=len(shape) == 1 and recurrent_views.token_input(model, port.tensor)))
     buffers: list[str] = []
+    states = []
     ops: list[OpView] = []
     for k, node in enumerate(model.nodes):
         ins = tuple(infos[t] for t in node.inputs)
@@ -216,6 +210,9 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             outs.append(infos[t])
         builder = VIEW_BUILDERS[type(node.op)]
         ops.append(builder(node, f"L{k}", ins, tuple(outs), layout))
+        sv = recurrent_views.state_view(f"L{k}", node.op)
+        if sv is not None:
+            states.append(sv)
     outputs = []
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]
@@ -240,8 +237,16 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         weights_sha256=layout.sha256, resource_name=f"{class_name}.weights",
         resource_literal=java_string(f"{class_name}.weights"),
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
-        layers=tuple(layers), single_io=len(inputs) == 1 and len(outputs) == 1)
+        layers=tuple(layers), single_io=len(inputs) == 1 and len(outputs) == 1,
+        states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
+        stream=(recurrent_views.StreamView(inputs[0].per_step, shape_text(model.tensor(model.inputs[0].tensor).shape[1:]))
+                if recurrent_views.streamable(model) else None))
 
 
 def op_supported(op: Op) -> bool:
     return type(op) in VIEW_BUILDERS or isinstance(op, ALIAS_OPS)
+
+
+from . import recurrent_views  # noqa: E402  (registers the recurrent family; imports this module)
+
+VIEW_BUILDERS.update(recurrent_views.VIEWS)

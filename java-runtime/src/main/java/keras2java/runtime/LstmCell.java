@@ -1,0 +1,63 @@
+package keras2java.runtime;
+
+/** Keras LSTM cell: fused kernels, gate order i, f, c, o; state (h, c). */
+public final class LstmCell extends RnnCell {
+    private final int kernelOff;
+    private final int recurrentOff;
+    private final int biasOff;
+    private final Activation activation;
+    private final Activation recurrentActivation;
+
+    /**
+     * @param biasOff offset of the {@code (4u,)} bias, or -1 without bias
+     */
+    public LstmCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
+                    Activation activation, Activation recurrentActivation) {
+        super(data, in, units);
+        Check.slice(data, kernelOff, in * 4 * units, "LSTM kernel");
+        Check.slice(data, recurrentOff, units * 4 * units, "LSTM recurrent kernel");
+        if (biasOff >= 0) {
+            Check.slice(data, biasOff, 4 * units, "LSTM bias");
+        }
+        this.kernelOff = kernelOff;
+        this.recurrentOff = recurrentOff;
+        this.biasOff = biasOff;
+        this.activation = activation;
+        this.recurrentActivation = recurrentActivation;
+    }
+
+    public int projectionSize() {
+        return 4 * units;
+    }
+
+    public int stateSize() {
+        return 2 * units;
+    }
+
+    public int scratchSize() {
+        return units;
+    }
+
+    public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
+        MatMul.matmulBias(x, xOff, steps, in, data, kernelOff, data, biasOff, 4 * units, p, pOff);
+    }
+
+    public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int tmpOff) {
+        final int u = units;
+        final int cOff = hOff + u;
+        MatMul.addVecMat(st, hOff, u, data, recurrentOff, 4 * u, p, z);
+        recurrentActivation.applyInPlace(p, z, u);              // i
+        recurrentActivation.applyInPlace(p, z + u, u);          // f
+        activation.applyInPlace(p, z + 2 * u, u);               // c candidate
+        recurrentActivation.applyInPlace(p, z + 3 * u, u);      // o
+        for (int j = 0; j < u; j++) {
+            float c = p[z + u + j] * st[cOff + j] + p[z + j] * p[z + 2 * u + j];
+            st[cOff + j] = c;
+            tmp[tmpOff + j] = c;
+        }
+        activation.applyInPlace(tmp, tmpOff, u);
+        for (int j = 0; j < u; j++) {
+            st[hOff + j] = p[z + 3 * u + j] * tmp[tmpOff + j];
+        }
+    }
+}

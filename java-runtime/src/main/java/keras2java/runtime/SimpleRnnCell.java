@@ -1,0 +1,50 @@
+package keras2java.runtime;
+
+/** Keras SimpleRNN cell: {@code h = act(x . K + b + h . R)}. */
+public final class SimpleRnnCell extends RnnCell {
+    private final int kernelOff;
+    private final int recurrentOff;
+    private final int biasOff;
+    private final Activation activation;
+
+    public SimpleRnnCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
+                         Activation activation) {
+        super(data, in, units);
+        Check.slice(data, kernelOff, in * units, "SimpleRNN kernel");
+        Check.slice(data, recurrentOff, units * units, "SimpleRNN recurrent kernel");
+        if (biasOff >= 0) {
+            Check.slice(data, biasOff, units, "SimpleRNN bias");
+        }
+        this.kernelOff = kernelOff;
+        this.recurrentOff = recurrentOff;
+        this.biasOff = biasOff;
+        this.activation = activation;
+    }
+
+    public int projectionSize() {
+        return units;
+    }
+
+    public int stateSize() {
+        return units;
+    }
+
+    public int scratchSize() {
+        return units;
+    }
+
+    public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
+        MatMul.matmulBias(x, xOff, steps, in, data, kernelOff, data, biasOff, units, p, pOff);
+    }
+
+    public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
+        final int u = units;
+        java.util.Arrays.fill(tmp, t, t + u, 0f);
+        MatMul.addVecMat(st, hOff, u, data, recurrentOff, u, tmp, t);
+        for (int j = 0; j < u; j++) {
+            p[z + j] = p[z + j] + tmp[t + j];
+        }
+        activation.applyInPlace(p, z, u);
+        System.arraycopy(p, z, st, hOff, u);
+    }
+}
