@@ -100,11 +100,17 @@ class _Builder:
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
         mask = self.masks.get(inputs[0]) if inputs else None
+        # Keras 3 Functional configs record every mask a layer received as a
+        # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
+        explicit = call is not None and self.major >= 3
+        if explicit and "mask" not in call.kwargs and not masking.accepts_mask(layer.class_name):
+            mask = None  # Keras 3 drops the mask at layers that do not support masking
         if mask is not None and not masking.accepts_mask(layer.class_name):
             self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
                                f"which keras2java does not support for {layer.class_name} layers")
             return None
-        consumes = mask is not None and layer.class_name in masking.CONSUMERS
+        consumes = (mask is not None and layer.class_name in masking.CONSUMERS
+                    and (not explicit or "mask" in call.kwargs))
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
         try:
             converted = REGISTRY[layer.class_name](ctx)
@@ -254,7 +260,8 @@ class _Builder:
                     continue
                 extra = [key for key in call.kwargs
                          if not (key == "initial_state" and layer.class_name in masking.CONSUMERS)
-                         and not (key == "mask" and masking.derived_mask(call.kwargs["mask"], mask_graph)
+                         and not (key == "mask" and masking.accepts_mask(layer.class_name)
+                                  and masking.derived_mask(call.kwargs["mask"], mask_graph)
                                   and ins and ins[0] in self.masks)]
                 if extra:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
