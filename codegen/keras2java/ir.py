@@ -333,14 +333,7 @@ class Model:
         return self._index[name]
 
     def param_count(self) -> int:
-        seen: set[int] = set()
-        total = 0
-        for node in self.nodes:
-            for w in node.op.weights():
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    total += w.size
-        return total
+        return sum(w.size for w in self.unique_weights())
 
     def unique_weights(self) -> tuple[WeightTensor, ...]:
         """Every distinct weight tensor once, in node order (shared layers once)."""
