@@ -96,7 +96,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     def edit(cfg):
         layers = cfg["config"]["layers"]
         layers[1]["class_name"] = "MyCustomLSTM"
-        layers[2]["config"]["stateful"] = True
+        layers[2]["config"]["time_major"] = True
         layers[3]["config"]["activation"] = "no_such_activation"
         return cfg
 
@@ -106,7 +106,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     msgs = [p.describe() for p in info.value.problems]
     assert len(msgs) == 3, msgs
     assert "lstm_1" in msgs[0] and "MyCustomLSTM" in msgs[0]
-    assert "lstm_2" in msgs[1] and "stateful" in msgs[1]
+    assert "lstm_2" in msgs[1] and "time_major" in msgs[1]
     assert "activity" in msgs[2] and "no_such_activation" in msgs[2]
     assert "Supported layer classes" in str(info.value)
 

@@ -389,3 +389,84 @@ def test_worst_error_per_family(batch, capsys):
         for fam, err in sorted(families.items()):
             print(f"  {fam:16s} {err:.3g}")
     assert families, "run together with test_matches_keras"
+
+
+API_PROBE = r"""
+import java.util.Arrays;
+
+public final class ApiProbe {
+    static String row(float[] v) {
+        StringBuilder b = new StringBuilder();
+        for (float f : v) {
+            b.append(' ').append(Float.floatToRawIntBits(f));
+        }
+        return b.toString().trim();
+    }
+
+    static String expectIae(Runnable r) {
+        try {
+            r.run();
+            return "no exception";
+        } catch (IllegalArgumentException e) {
+            return "IAE " + e.getMessage();
+        }
+    }
+
+    public static void main(String[] args) {
+        final %(tok)s m = new %(tok)s();
+        System.out.println("ints " + row(m.predict(new int[] {%(ids)s})));
+        System.out.println("floats " + row(m.predict(new float[] {%(ids)s})));
+        System.out.println("oov " + expectIae(() -> m.predict(new int[] {1, %(vocab)d})));
+        System.out.println("negative " + expectIae(() -> m.predict(new float[] {-1f})));
+        %(tok)s.Session s = m.newSession();
+        float[] first = s.step(new float[] {%(first)s});
+        s.step(new float[] {%(first)s});
+        s.reset();
+        System.out.println("reset " + Arrays.equals(first, s.step(new float[] {%(first)s})));
+        System.out.println("frame " + expectIae(() -> m.newSession().step(new float[] {1f, 2f})));
+        final %(st)s st = new %(st)s();
+        float[] x = new float[8];
+        Arrays.fill(x, 0.25f);
+        float[] a = st.predict(x);
+        float[] b = st.predict(x);
+        st.resetStates();
+        float[] c = st.predict(x);
+        System.out.println("stateful " + !Arrays.equals(a, b) + " " + Arrays.equals(a, c));
+    }
+}
+"""
+
+
+def test_generated_api(batch, tmp_path):
+    """int[] token ids, Session.step/reset, frame checks, resetStates, out-of-vocabulary ids."""
+    index = {c.id: n for n, c in enumerate(CASES)}
+    tok_case, st_case = "embedding/variable", "stateful/lstm"
+    if tok_case not in batch.cases or st_case not in batch.cases:
+        pytest.skip("run the whole module")
+    ids = [3, 7, 1, 0, 12]
+    k = keras()
+    tok_path = next(batch.workdir.glob(tok_case.replace("/", "_") + ".keras"))
+    model = k.saving.load_model(str(tok_path))
+    expected = np.asarray(model(np.array([ids], dtype="int32")))[0]
+    src = tmp_path / "ApiProbe.java"
+    src.write_text(API_PROBE % dict(tok=f"k2jtest.rec.c{index[tok_case]}.M", st=f"k2jtest.rec.c{index[st_case]}.M",
+                                    ids=", ".join(map(str, ids)), vocab=30, first=ids[0]))
+    classes = batch.workdir / "classes"
+    out = tmp_path / "cls"
+    out.mkdir()
+    proc = subprocess.run([java_bin("javac"), "--release", "8", "-nowarn", "-cp", str(classes), "-d", str(out), str(src)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    import os
+    proc = subprocess.run([java_bin("java"), "-cp", os.pathsep.join([str(out), str(classes), str(batch.src)]), "ApiProbe"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(" ", 1) for line in proc.stdout.strip().splitlines())
+    got = np.array([int(v) for v in lines["ints"].split()], dtype=np.int32).view(np.float32)
+    assert np.max(np.abs(got - expected) / np.maximum(1, np.abs(expected))) <= 1e-5
+    assert lines["floats"] == lines["ints"]
+    assert lines["oov"].startswith("IAE token id 30.0 at position 1 is outside the vocabulary [0, 30)"), lines["oov"]
+    assert lines["negative"].startswith("IAE"), lines["negative"]
+    assert lines["reset"] == "true"
+    assert lines["frame"].startswith("IAE frame: expected shape"), lines["frame"]
+    assert lines["stateful"] == "true true"

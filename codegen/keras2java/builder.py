@@ -128,12 +128,13 @@ class _Builder:
         out_mask = mask if layer.class_name in masking.PASSTHROUGH else None
         if isinstance(op, MaskingOp):
             out_mask = self.new_tensor(self.shape_of(inputs[0])[:1])
-            self.nodes.append(Node(layer.name, layer.class_name, ComputeMaskOp("not_equal", op.mask_value),
+            self.nodes.append(Node(layer.name, f"{layer.class_name} mask", ComputeMaskOp("not_equal", op.mask_value),
                                    inputs[:1], (out_mask,)))
             node_inputs = (inputs[0], out_mask)
         elif isinstance(op, EmbeddingOp) and op.mask_zero:
             out_mask = self.new_tensor(self.shape_of(inputs[0])[:1])
-            self.nodes.append(Node(layer.name, layer.class_name, ComputeMaskOp("nonzero"), inputs[:1], (out_mask,)))
+            self.nodes.append(Node(layer.name, f"{layer.class_name} mask", ComputeMaskOp("nonzero"), inputs[:1],
+                                   (out_mask,)))
         elif consumes:
             node_inputs = inputs + (mask,)
         outs = tuple(self.new_tensor(s) for s in converted.output_shapes)

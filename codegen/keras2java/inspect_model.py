@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .ir import DenseOp, LstmOp, Model, Node, Op, WeightTensor, format_shape
+from .ir import BidirectionalOp, DenseOp, GruOp, LstmOp, Model, Node, Op, SimpleRnnOp, WeightTensor, format_shape
 from .emit.views import shape_text
 
 LSTM_GATES = (("i", "input gate"), ("f", "forget gate"), ("c", "cell candidate"), ("o", "output gate"))
@@ -31,7 +31,31 @@ def _plain(op: Op) -> list[str]:
     return [f"{w.source} {format_shape(w.shape)} -> {w.role}" for w in op.weights()]
 
 
-WEIGHT_DESCRIBERS: dict[type, Callable[[Op], list[str]]] = {LstmOp: _lstm, DenseOp: _plain}
+GRU_GATES = (("z", "update gate"), ("r", "reset gate"), ("h", "candidate"))
+
+
+def _gru(op: GruOp) -> list[str]:
+    lines = []
+    for w in op.weights():
+        if w.role == "bias" and len(w.shape) == 2:  # reset_after: input bias row, recurrent bias row
+            for row, what in ((0, "input bias"), (1, "recurrent bias")):
+                for g, (gname, gtext) in enumerate(GRU_GATES):
+                    lo, hi = g * op.units, (g + 1) * op.units
+                    lines.append(f"{w.source}[{row}, {lo}:{hi}] {format_shape(w.shape)} -> b_{gname} ({what}, {gtext})")
+        else:
+            lines.extend(_gate_lines(w, GRU_GATES, op.units))
+    return lines
+
+
+def _bidirectional(op: BidirectionalOp) -> list[str]:
+    lines = []
+    for label, sub in (("forward", op.forward), ("backward", op.backward)):
+        lines.extend(f"{line} [{label}]" for line in WEIGHT_DESCRIBERS.get(type(sub), _plain)(sub))
+    return lines
+
+
+WEIGHT_DESCRIBERS: dict[type, Callable[[Op], list[str]]] = {
+    LstmOp: _lstm, DenseOp: _plain, GruOp: _gru, SimpleRnnOp: _plain, BidirectionalOp: _bidirectional}
 
 
 def describe(model: Model) -> str:
