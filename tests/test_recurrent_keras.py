@@ -40,6 +40,7 @@ class RCase:
     weight_scale: float = 0.5
     input_scale: float = 1.0
     family: str = ""
+    edit_h5: Optional[Callable] = None   # rewrites (model_config dict, keras_version) of a saved .h5
 
 
 # -- inputs ------------------------------------------------------------------
@@ -189,6 +190,21 @@ for fmt in ("keras", "h5", "tf_h5"):
               seq(lambda k: [L(k).Bidirectional(L(k).GRU(5, recurrent_activation="hard_sigmoid"))]),
               fmt, weight_scale=1.5, input_scale=2.0, family="activations"))
 
+
+
+def _drop_reset_after(cfg, version):
+    """A Keras 2.0-2.2 style config: no reset_after key (the bias shape tells)."""
+    for layer in cfg["config"]["layers"]:
+        inner = layer["config"].get("layer", {}).get("config", layer["config"])
+        inner.pop("reset_after", None)
+    return cfg, "2.1.6"
+
+
+for ra in (False, True):
+    add(RCase(f"gru/config_without_reset_after/{ra}", seq(lambda k, ra=ra: [L(k).GRU(6, reset_after=ra, return_sequences=True),
+                                                                          L(k).Bidirectional(L(k).GRU(4, reset_after=ra))],
+                                                        shape=(7, 3)), "tf_h5", edit_h5=_drop_reset_after, family="GRU"))
+
 # 2. Bidirectional
 RNNS = {"LSTM": lambda k: L(k).LSTM, "GRU": lambda k: L(k).GRU, "SimpleRNN": lambda k: L(k).SimpleRNN}
 for rnn, cls in RNNS.items():
@@ -203,6 +219,11 @@ for rnn, cls in RNNS.items():
                                               (None, 4)), family="Bidirectional"),
         RCase(f"bidirectional/{rnn}/none/last/tf_h5",
               fn(lambda k, x, cls=cls: L(k).Bidirectional(cls(k)(5), merge_mode=None)(x), (6, 4)), "tf_h5", family="Bidirectional"))
+for u in (1, 32):
+    add(RCase(f"bidirectional/LSTM/units{u}", seq(lambda k, u=u: [L(k).Bidirectional(L(k).LSTM(u, return_sequences=True))]),
+              weight_scale=0.3, family="Bidirectional"),
+        RCase(f"stream/units{u}", seq(lambda k, u=u: [L(k).GRU(u, return_sequences=True), L(k).LSTM(u), L(k).Dense(2)], shape=(None, 3)),
+              mode="stream", samples=3, steps=(4, 9), weight_scale=0.3, family="streaming"))
 for fmt in ("keras", "tf_h5"):
     add(RCase(f"bidirectional/backward_layer/{fmt}",
               seq(lambda k: [L(k).Bidirectional(L(k).LSTM(5, return_sequences=True),
@@ -277,6 +298,8 @@ for name, kw in [("zero_output_seq", dict(zero_output_for_mask=True, return_sequ
                   data="padded", family="Masking"))
 add(RCase("masking/functional", fn(lambda k, x: L(k).GRU(4)(L(k).LSTM(5, return_sequences=True)(L(k).Dense(6)(L(k).Masking()(x)))),
                                    (None, 4)), data="padded", family="Masking"),
+    RCase("masking/functional/tf_h5", fn(lambda k, x: L(k).GRU(4)(L(k).LSTM(5, return_sequences=True)(L(k).Dense(6)(L(k).Masking()(x)))),
+                                         (T, 4)), "tf_h5", data="padded", family="Masking"),
     RCase("masking/bidirectional_none", fn(lambda k, x: L(k).Bidirectional(L(k).SimpleRNN(4, return_sequences=True), merge_mode=None)(
         L(k).Masking()(x)), (T, 3)), data="padded", family="Masking"),
     RCase("masking/nan_value", seq(lambda k: [L(k).Masking(0.5), L(k).GRU(4, return_sequences=True)], shape=(T, 3)),
@@ -330,6 +353,9 @@ add(RCase("stream/lstm_gru_dense", seq(lambda k: [L(k).LSTM(7, return_sequences=
           mode="stateful", samples=5, steps=(2, 6), family="stateful"),
     RCase("stateful/gru_seq", seq(lambda k: [L(k).GRU(6, stateful=True, return_sequences=True), L(k).SimpleRNN(3, stateful=True)],
                                   shape=(None, 4), batch_size=1), mode="stateful", samples=5, steps=(2, 6), family="stateful"),
+    RCase("stateful/bidirectional", seq(lambda k: [L(k).Bidirectional(L(k).GRU(4, stateful=True, return_sequences=True)),
+                                                   L(k).LSTM(3, stateful=True)], shape=(5, 4), batch_size=1),
+          mode="stateful", samples=4, family="stateful"),
     RCase("stateful/tf_h5", seq(lambda k: [L(k).LSTM(6, stateful=True, return_sequences=True), L(k).GRU(4)], shape=(5, 4), batch_size=1),
           "tf_h5", mode="stateful", samples=4, family="stateful"))
 
@@ -341,6 +367,14 @@ def prepare(case: RCase, directory: Path, seed: int):
     randomize(model, seed, case.weight_scale)
     path = directory / (case.id.replace("/", "_") + (".keras" if case.fmt == "keras" else ".h5"))
     model.save(str(path))
+    if case.edit_h5 is not None:
+        import json
+
+        import h5py
+        with h5py.File(path, "r+") as h5:
+            cfg, version = case.edit_h5(json.loads(h5.attrs["model_config"]), h5.attrs["keras_version"])
+            h5.attrs["model_config"] = json.dumps(cfg)
+            h5.attrs["keras_version"] = version
     samples = make_samples(case, model, seed + 1)
     expected = keras_reference(case, model, samples)
     if case.mode == "stateful":
@@ -470,3 +504,29 @@ def test_generated_api(batch, tmp_path):
     assert lines["reset"] == "true"
     assert lines["frame"].startswith("IAE frame: expected shape"), lines["frame"]
     assert lines["stateful"] == "true true"
+
+
+# -- refusals: one clear problem per layer, nothing written ------------------------------------
+REFUSALS = [
+    ("mask_into_softmax", lambda k: k.Sequential([k.Input((T, 3)), L(k).Masking(), L(k).Softmax(), L(k).LSTM(3)]),
+     "layer 'softmax' (Softmax): receives a Keras mask"),
+    ("time_distributed_lstm", lambda k: k.Sequential([k.Input((T, 3, 2)), L(k).TimeDistributed(L(k).LSTM(3))]),
+     "TimeDistributed(LSTM) is not supported"),
+    ("mask_zero_rank2", lambda k: k.Sequential([k.Input((T, 2), dtype="int32"), L(k).Embedding(10, 3, mask_zero=True)]),
+     "mask_zero=True needs token ids of shape (timesteps,)"),
+]
+
+
+@pytest.mark.parametrize("name,build,message", REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refused_with_clear_message(name, build, message, tmp_path):
+    from util import run_cli
+
+    model = build(keras())
+    path = tmp_path / f"{name}.keras"
+    model.save(str(path))
+    out = tmp_path / "out"
+    proc = run_cli("convert", str(path), "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not out.exists()

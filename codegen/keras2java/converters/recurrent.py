@@ -8,10 +8,11 @@ wrote the file.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from dataclasses import replace
+from typing import Any, Mapping
 
-from ..ir import (BidirectionalOp, DenseOp, ActivationOp, EmbeddingOp, GruOp, IdentityOp, LstmOp, MaskingOp,
-                  Op, Shape, SimpleRnnOp, format_shape)
+from ..ir import (ActivationOp, BidirectionalOp, DenseOp, EmbeddingOp, GruOp, IdentityOp, LstmOp, MaskingOp, Shape,
+                  SimpleRnnOp, format_shape)
 from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, Converted, LayerContext, last_dim, require_rank
 
@@ -197,7 +198,6 @@ def convert_bidirectional(ctx: LayerContext) -> Converted:
     if problems:
         raise ConversionProblem(*problems)
     # Keras forces zero_output_for_mask = return_sequences on both layers.
-    from dataclasses import replace
     f = replace(f, zero_output_for_mask=f.return_sequences)
     b = replace(b, zero_output_for_mask=b.return_sequences)
     op = BidirectionalOp(forward=f, backward=b, merge_mode=merge_mode, return_sequences=f.return_sequences,
@@ -228,6 +228,8 @@ def convert_time_distributed(ctx: LayerContext) -> Converted:
         converted = REGISTRY[cls](sub)
     except ConversionProblem as exc:
         raise ConversionProblem(*[f"wrapped {cls}: {r}" for r in exc.reasons]) from None
+    if isinstance(converted.op, EmbeddingOp) and converted.op.mask_zero:
+        raise ConversionProblem("TimeDistributed(Embedding(mask_zero=True)) is not supported")
     if not isinstance(converted.op, TIME_DISTRIBUTABLE) or len(converted.output_shapes) != 1:
         raise ConversionProblem(f"TimeDistributed({cls}) is not supported; supported: per-step layers "
                                 "(Dense, activations, Dropout and noise layers, Embedding)")
