@@ -112,7 +112,9 @@ def keras_reference(case: RCase, model, samples: list) -> list:
             per_out = None
             for t in range(1, seq.shape[0] + 1):
                 outs = _listify(model(_as_keras(model, [seq[None, :t]]), training=False))
-                rows = [o[0][-1] if model.outputs[i].shape[1] is None else o[0] for i, o in enumerate(outs)]
+                in_steps = model.inputs[0].shape[1]
+                timed = [len(o.shape) >= 3 and o.shape[1] in (None, in_steps) for o in model.outputs]
+                rows = [o[0][-1] if timed[i] else o[0] for i, o in enumerate(outs)]
                 per_out = [[r] for r in rows] if per_out is None else [p + [r] for p, r in zip(per_out, rows)]
             expected.append([np.concatenate([np.ravel(r) for r in p]) for p in per_out])
         return expected
@@ -340,6 +342,12 @@ add(RCase("state/bidirectional_initial_state",
 # 7. Streaming sessions and stateful layers
 add(RCase("stream/lstm_gru_dense", seq(lambda k: [L(k).LSTM(7, return_sequences=True), L(k).GRU(6), L(k).Dense(3, activation="softmax")]),
           mode="stream", samples=5, steps=(1, 10), family="streaming"),
+    RCase("stream/fixed_length", seq(lambda k: [L(k).LSTM(15, return_sequences=True), L(k).LSTM(15),
+                                                L(k).Dense(3, activation="softmax")], shape=(7, 11)),
+          mode="stream", samples=4, family="streaming"),
+    RCase("stream/fixed_length_masked_tokens", seq(lambda k: [L(k).Embedding(30, 4, mask_zero=True), L(k).SimpleRNN(5, return_sequences=True),
+                                                              L(k).TimeDistributed(L(k).Dense(2))], shape=(T,), dtype="int32"),
+          data="tokens_padded", mode="stream", samples=6, family="streaming"),
     RCase("stream/sequence_output", seq(lambda k: [L(k).SimpleRNN(5, return_sequences=True), L(k).TimeDistributed(L(k).Dense(2))]),
           mode="stream", samples=5, steps=(3, 10), family="streaming"),
     RCase("stream/embedding_masked", seq(lambda k: [L(k).Embedding(30, 6, mask_zero=True), L(k).GRU(5, return_sequences=True),

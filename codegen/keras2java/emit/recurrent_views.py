@@ -219,11 +219,27 @@ def streamable(model) -> bool:
     """True if feeding the single input one timestep at a time can reproduce
     ``predict`` on every prefix: the time axis flows only through per-step
     layers and forward recurrent layers without initial-state inputs."""
+    return _timed(model) is not None
+
+
+def relax_time(model):
+    """The model with a variable time axis on every tensor that carries the
+    input's timesteps (for streaming models saved with a fixed length)."""
+    from dataclasses import replace
+
+    timed = _timed(model)
+    assert timed is not None  # only called for streamable models
+    tensors = tuple(replace(t, shape=(None,) + tuple(t.shape[1:])) if t.name in timed else t for t in model.tensors)
+    return replace(model, tensors=tensors)
+
+
+def _timed(model):
+    """The tensors carrying the input's time axis, or None if not streamable."""
     if len(model.inputs) != 1:
-        return False
+        return None
     first = model.tensor(model.inputs[0].tensor).shape
-    if not first or first[0] is not None:
-        return False
+    if not first:
+        return None
     timed = {model.inputs[0].tensor}
     for node in model.nodes:
         if not any(t in timed for t in node.inputs):
@@ -231,14 +247,14 @@ def streamable(model) -> bool:
         op = node.op
         if isinstance(op, (LstmOp, GruOp, SimpleRnnOp)):
             if op.go_backwards or op.initial_state:
-                return False
+                return None
             if op.return_sequences:
                 timed.add(node.outputs[0])
         elif _per_step_op(op, len(model.tensor(node.inputs[0]).shape)):
             timed.update(node.outputs)
         else:
-            return False
-    return True
+            return None
+    return timed
 
 
 def token_input(model, tensor: str) -> bool:

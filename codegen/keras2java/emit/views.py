@@ -129,6 +129,7 @@ class PortView:
     features: str           # last-axis size, for the float[][] overload
     rank2: bool             # (timesteps, features): gets the float[][] overload
     token_ids: bool = False  # token ids for Embedding: gets an int[] overload
+    exact_length: str = ""   # fixed-length input rendered with a variable time axis (streaming)
 
 
 @dataclass(frozen=True)
@@ -180,17 +181,25 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
                weights_mode: str, layout: WeightLayout, runtime_classes: tuple[str, ...]) -> ModelView:
     infos: dict[str, TensorInfo] = {}
     inputs = []
+    # A streamable model with a fixed number of timesteps is rendered with a
+    # variable time axis (sessions feed one step); predict still checks it.
+    declared = model
+    stream = recurrent_views.streamable(model)
+    if stream:
+        model = recurrent_views.relax_time(model)
     for i, port in enumerate(model.inputs):
-        shape = model.tensor(port.tensor).shape
-        steps = f"steps{i}" if shape and shape[0] is None else None
-        infos[port.tensor] = TensorInfo(f"in{i}", steps, shape)
+        shape = declared.tensor(port.tensor).shape
+        vshape = model.tensor(port.tensor).shape
+        steps = f"steps{i}" if vshape and vshape[0] is None else None
+        infos[port.tensor] = TensorInfo(f"in{i}", steps, vshape)
         inputs.append(PortView(
             index=i, var=f"in{i}", name_literal=java_string(port.keras_name), doc_name=sanitize(port.keras_name),
             shape_array=shape_array(shape), shape_text=shape_text(shape),
             length=str(prod(shape)) if steps is None else "",
             per_step=str(prod(shape[1:])) if steps is not None else "",
             steps_var=steps or "", features=str(shape[-1]), rank2=len(shape) == 2,
-            token_ids=len(shape) == 1 and recurrent_views.token_input(model, port.tensor)))
+            token_ids=len(shape) == 1 and recurrent_views.token_input(model, port.tensor),
+            exact_length=str(prod(shape)) if steps is not None and shape[0] is not None else ""))
     buffers: list[str] = []
     states = []
     ops: list[OpView] = []
@@ -216,15 +225,15 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     outputs = []
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]
-        shape = info.shape
+        shape = declared.tensor(port.tensor).shape
         outputs.append(PortView(
             index=i, var=info.var, name_literal=java_string(port.keras_name), doc_name=sanitize(port.keras_name),
             shape_array=shape_array(shape), shape_text=shape_text(shape), length=info.length(),
             per_step="", steps_var=info.steps or "", features=str(shape[-1]), rank2=len(shape) == 2))
     layers = []
-    for node in model.nodes:
-        in_s = ", ".join(shape_text(model.tensor(t).shape) for t in node.inputs)
-        out_s = ", ".join(shape_text(model.tensor(t).shape) for t in node.outputs)
+    for node in declared.nodes:
+        in_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.inputs)
+        out_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.outputs)
         acts = ", ".join(a.describe() for a in node.op.activations())
         layers.append(LayerLine(sanitize(node.layer_name), node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
@@ -240,7 +249,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         layers=tuple(layers), single_io=len(inputs) == 1 and len(outputs) == 1,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
         stream=(recurrent_views.StreamView(inputs[0].per_step, shape_text(model.tensor(model.inputs[0].tensor).shape[1:]))
-                if recurrent_views.streamable(model) else None))
+                if stream else None))
 
 
 def op_supported(op: Op) -> bool:
