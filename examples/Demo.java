@@ -34,6 +34,22 @@ public final class Demo {
             System.exit(1);
         }
         System.out.println("OK: the generated Java matches Keras");
+
+        // Real-time use: feed sample 0 one frame (11 sensor values) at a time; after the
+        // last frame the session's output is predict() on the whole sequence.
+        float[] x0 = parse(inputs.get(0));
+        int features = ActionModel.INPUT_SHAPE[1];
+        ActionModel.Session session = model.newSession();
+        float[] live = null;
+        for (int t = 0; t < x0.length / features; t++) {
+            live = session.step(java.util.Arrays.copyOfRange(x0, t * features, (t + 1) * features));
+            System.out.printf("stream step %d: %s%n", t, fmt(live));
+        }
+        if (!java.util.Arrays.equals(live, model.predict(x0))) {
+            System.out.println("MISMATCH between streaming and predict");
+            System.exit(1);
+        }
+        System.out.println("OK: streaming one frame at a time ends at predict()'s output");
     }
 
     private static float[] parse(String line) {
