@@ -149,6 +149,7 @@ def fn(body, *shapes):
 L = lambda k: k.layers  # noqa: E731
 
 CASES: list[RCase] = []
+RNNS = {"LSTM": lambda k: L(k).LSTM, "GRU": lambda k: L(k).GRU, "SimpleRNN": lambda k: L(k).SimpleRNN}
 
 
 def add(*cases: RCase) -> None:
@@ -207,8 +208,21 @@ for ra in (False, True):
                                                                           L(k).Bidirectional(L(k).GRU(4, reset_after=ra))],
                                                         shape=(7, 3)), "tf_h5", edit_h5=_drop_reset_after, family="GRU"))
 
+# keras.layers.RNN around the built-in cells, and unroll=True (with masks)
+for fmt in ("keras", "tf_h5"):
+    add(RCase(f"rnn_cell/{fmt}", seq(lambda k: [L(k).RNN(L(k).GRUCell(6, reset_after=False), return_sequences=True),
+                                                L(k).RNN(L(k).LSTMCell(5), go_backwards=True, return_sequences=True),
+                                                L(k).Bidirectional(L(k).RNN(L(k).SimpleRNNCell(4)))], shape=(7, 3)),
+              fmt, family="RNN(cell)"),
+        RCase(f"rnn_cell/masked/{fmt}", seq(lambda k: [L(k).Masking(), L(k).RNN(L(k).LSTMCell(5), return_sequences=True),
+                                                       L(k).RNN(L(k).GRUCell(4))], shape=(T, 3)),
+              fmt, data="padded", family="RNN(cell)"))
+for rnn, cls in RNNS.items():
+    add(RCase(f"masking/{rnn}/unroll", seq(lambda k, cls=cls: [L(k).Masking(), cls(k)(5, unroll=True, return_sequences=True),
+                                                             cls(k)(4, unroll=True, zero_output_for_mask=True, return_sequences=True)],
+                                           shape=(T, 3)), data="padded", family="Masking"))
+
 # 2. Bidirectional
-RNNS = {"LSTM": lambda k: L(k).LSTM, "GRU": lambda k: L(k).GRU, "SimpleRNN": lambda k: L(k).SimpleRNN}
 for rnn, cls in RNNS.items():
     for merge in ("concat", "sum", "mul", "ave"):
         add(RCase(f"bidirectional/{rnn}/{merge}/seq",

@@ -11,7 +11,7 @@ something else.
 from __future__ import annotations
 
 #: Layers that consume the mask of their first input (recurrent layers).
-CONSUMERS = frozenset({"LSTM", "GRU", "SimpleRNN", "Bidirectional"})
+CONSUMERS = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional"})
 
 #: Layers that pass the mask of their input on unchanged (Keras: supports_masking).
 PASSTHROUGH = frozenset({

@@ -29,6 +29,7 @@ REGISTRY: Mapping[str, Converter] = {
     "LSTM": recurrent.convert_lstm,
     "GRU": recurrent.convert_gru,
     "SimpleRNN": recurrent.convert_simple_rnn,
+    "RNN": recurrent.convert_rnn,
     "Bidirectional": recurrent.convert_bidirectional,
     "TimeDistributed": recurrent.convert_time_distributed,
     "Embedding": recurrent.convert_embedding,

@@ -128,7 +128,28 @@ def convert_simple_rnn(ctx: LayerContext) -> Converted:
     return Converted(op, _outputs(shape, units, flags, 1))
 
 
-RNN_CONVERTERS = {"LSTM": convert_lstm, "GRU": convert_gru, "SimpleRNN": convert_simple_rnn}
+CELL_LAYERS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
+RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "zero_output_for_mask", "time_major")
+
+
+def convert_rnn(ctx: LayerContext) -> Converted:
+    """``keras.layers.RNN(cell)`` around one built-in cell: the same as the
+    matching layer (LSTM, GRU, SimpleRNN) with the RNN's options."""
+    cell = ctx.layer.config.get("cell")
+    cls = cell.get("class_name") if isinstance(cell, Mapping) else None
+    if cls not in CELL_LAYERS:
+        raise ConversionProblem(f"RNN cell {cls!r} is not supported; supported: {', '.join(CELL_LAYERS)} "
+                                "(a single cell, not a list or StackedRNNCells)")
+    cell_cfg = cell.get("config") or {}
+    if not isinstance(cell_cfg, Mapping):
+        raise ConversionProblem("RNN cell config is not an object")
+    merged = dict(cell_cfg)
+    merged.update({k: v for k, v in ctx.layer.config.items() if k in RNN_FLAGS})
+    layer = RawLayer(ctx.layer.name, CELL_LAYERS[cls], freeze(merged), ctx.layer.weights, ctx.layer.inbound_nodes)
+    return RNN_CONVERTERS[CELL_LAYERS[cls]](replace(ctx, layer=layer))
+
+
+RNN_CONVERTERS = {"LSTM": convert_lstm, "GRU": convert_gru, "SimpleRNN": convert_simple_rnn, "RNN": convert_rnn}
 
 
 def _inner_layer(value: Any, what: str, weights, outer: RawLayer) -> RawLayer:
@@ -143,6 +164,8 @@ def _inner_layer(value: Any, what: str, weights, outer: RawLayer) -> RawLayer:
 
 def _weight_count(layer_cfg: Mapping) -> int:
     cfg = layer_cfg.get("config") or {}
+    if layer_cfg.get("class_name") == "RNN" and isinstance(cfg.get("cell"), Mapping):
+        cfg = cfg["cell"].get("config") or {}
     return 3 if cfg.get("use_bias", True) is not False else 2
 
 
