@@ -145,7 +145,6 @@ class SimpleView:
     mask: str = ""
     count: str = ""
     features: str = ""
-    value: str = ""
     method: str = ""
 
 
@@ -161,10 +160,10 @@ def compute_mask_view(node: Node, field: str, ins, outs, layout) -> SimpleView:
     x = ins[0]
     if op.mode == "not_equal":
         return SimpleView("ops/compute_mask.j2", field, comment(node), x.var, outs[0].var, outs[0].length(),
-                          count=_steps(x), features=str(x.shape[-1]), value=float_literal(op.value),
-                          method="notEqual")
+                          method="notEqual", args=(x.var, "0", _steps(x), str(x.shape[-1]), float_literal(op.value),
+                                                   outs[0].var, "0"))
     return SimpleView("ops/compute_mask.j2", field, comment(node), x.var, outs[0].var, outs[0].length(),
-                      count=_steps(x), method="nonZero")
+                      method="nonZero", args=(x.var, "0", _steps(x), outs[0].var, "0"))
 
 
 def masking_view(node: Node, field: str, ins, outs, layout) -> SimpleView:
