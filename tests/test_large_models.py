@@ -49,3 +49,16 @@ def test_embedded_layout_respects_class_file_limits(batch):
 def test_resource_file_is_raw_float32(batch):
     res = batch.src / "k2jtest" / "large" / "c1" / "Big.weights"
     assert res.stat().st_size == 5_008_004 * 4
+
+
+def test_cli_reports_progress_for_large_models(batch, tmp_path):
+    from util import run_cli
+
+    model = next(batch.workdir.glob("5M_embedded.keras"))
+    proc = run_cli("convert", str(model), "--out", str(tmp_path / "o"), "--weights", "resource")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0] == "keras2java: read 5,008,004 parameters; generating resource weights"
+    assert lines[-1].startswith("keras2java: writing weights: 100% of 19 MiB")
+    quiet = run_cli("convert", str(model), "--out", str(tmp_path / "q"), "--weights", "resource", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""

@@ -52,8 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _convert(args: argparse.Namespace) -> int:
     from .pipeline import convert_file
 
+    def progress(msg: str) -> None:
+        if not args.quiet:
+            sys.stderr.write(f"keras2java: {msg}\n")
+            sys.stderr.flush()
+
     result = convert_file(args.model, args.out, args.package, args.class_name,
-                          None if args.weights == "auto" else args.weights, args.architecture)
+                          None if args.weights == "auto" else args.weights, args.architecture, progress=progress)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:

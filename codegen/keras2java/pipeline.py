@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from . import emit
 from .builder import build_model
@@ -31,12 +31,29 @@ def load(path: str, architecture: Optional[str] = None) -> Model:
     return build_model(read_model(path, architecture))
 
 
+#: Models above this many parameters report progress (reading and writing take seconds).
+PROGRESS_PARAMS = 5_000_000
+
+
 def convert_file(path: str, out_dir: str, package: str, class_name: str,
-                 weights: Optional[str] = None, architecture: Optional[str] = None) -> ConversionResult:
+                 weights: Optional[str] = None, architecture: Optional[str] = None,
+                 progress: Optional[Callable[[str], None]] = None) -> ConversionResult:
+    """Convert ``path``.  ``progress`` receives short status messages, only for
+    large models (where reading and writing take noticeable time)."""
     opts = check_options(package, class_name)
     model = build_model(read_model(path, architecture))
     warnings = validate(model)
     mode = emit.resolve_weights_mode(model, weights)
+    report = progress if progress is not None and model.param_count() > PROGRESS_PARAMS else None
+    if report:
+        report(f"read {model.param_count():,} parameters; generating {mode} weights")
     files = emit.render(model, emit.EmitOptions(opts.package, opts.class_name, mode))
-    written = emit.write_atomically(files, out_dir)
+    step = {"next": 0.25}
+
+    def on_write(done: int, total: int) -> None:
+        if report and total and done / total >= step["next"]:
+            report(f"writing weights: {done * 100 // total}% of {total / 2**20:.0f} MiB")
+            step["next"] += 0.25
+
+    written = emit.write_atomically(files, out_dir, on_write)
     return ConversionResult(model, tuple(written), mode, warnings)

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterable, Optional
 
 import jinja2
 
@@ -34,6 +34,21 @@ def runtime_classes() -> tuple[str, ...]:
 class GeneratedFile:
     path: str          # relative to the output directory, '/'-separated
     content: bytes
+    #: for large files: produces the content in pieces instead of ``content``
+    stream: Optional[Callable[[], Iterable]] = None
+    size: int = 0      # bytes produced by ``stream``
+
+    def write_to(self, path: Path, progress: Optional[Callable[[int, int], None]] = None) -> None:
+        if self.stream is None:
+            path.write_bytes(self.content)
+            return
+        done = 0
+        with open(path, "wb") as fh:
+            for piece in self.stream():
+                fh.write(piece)
+                done += len(piece)
+                if progress is not None:
+                    progress(done, self.size)
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,8 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
         files.append(GeneratedFile(f"{pkg_dir}/{view.weights_class}.java",
                                    _render_weights(env, view, layout, weights).encode("ascii")))
     else:
-        files.append(GeneratedFile(f"{pkg_dir}/{view.resource_name}", b"".join(wlayout.iter_bytes(weights))))
+        files.append(GeneratedFile(f"{pkg_dir}/{view.resource_name}", b"",
+                                   stream=lambda: wlayout.iter_bytes(weights), size=4 * layout.count))
     files.extend(runtime_files())
     return files
 
@@ -129,7 +145,8 @@ def runtime_files() -> list[GeneratedFile]:
     return out
 
 
-def write_atomically(files: list[GeneratedFile], out_dir: str) -> list[str]:
+def write_atomically(files: list[GeneratedFile], out_dir: str,
+                     progress: Optional[Callable[[int, int], None]] = None) -> list[str]:
     """Write every file into ``out_dir``: first into a temporary directory
     beside it, then moved into place only once all were written."""
     out = Path(out_dir)
@@ -146,7 +163,7 @@ def write_atomically(files: list[GeneratedFile], out_dir: str) -> list[str]:
         for f in files:
             p = tmp / f.path
             p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(f.content)
+            f.write_to(p, progress)
         out.mkdir(parents=True, exist_ok=True)
         for f in files:
             dest = out / f.path

@@ -46,24 +46,35 @@ def layout(model: Model) -> tuple[WeightLayout, list[WeightTensor]]:
     return WeightLayout(tuple(offsets), pos, h.hexdigest()), weights
 
 
-def _le_bytes(w: WeightTensor) -> bytes:
-    return np.ascontiguousarray(w.array, dtype="<f4").tobytes()
+def _le_bytes(w: WeightTensor):
+    """The tensor's little-endian float32 bytes, without a copy where possible."""
+    arr = np.ascontiguousarray(w.array, dtype="<f4")
+    return memoryview(arr).cast("B")
 
 
-def iter_bytes(weights: list[WeightTensor]) -> Iterator[bytes]:
+#: Bytes per piece when streaming weights to a file.
+STREAM_BYTES = 8 << 20
+
+
+def iter_bytes(weights: list[WeightTensor]) -> Iterator:
+    """The weights' bytes in pieces of at most STREAM_BYTES (views, no copies)."""
     for w in weights:
-        yield _le_bytes(w)
+        view = _le_bytes(w)
+        for start in range(0, len(view), STREAM_BYTES):
+            yield view[start:start + STREAM_BYTES]
 
 
 def base64_chunks(weights: list[WeightTensor]) -> list[str]:
     """The weights as Base64 strings of at most 65,532 characters."""
     chunks: list[str] = []
-    buf = bytearray()
+    carry = b""
     for part in iter_bytes(weights):
-        buf.extend(part)
-        while len(buf) >= CHUNK_BYTES:
-            chunks.append(base64.b64encode(bytes(buf[:CHUNK_BYTES])).decode("ascii"))
-            del buf[:CHUNK_BYTES]
-    if buf or not chunks:
-        chunks.append(base64.b64encode(bytes(buf)).decode("ascii"))
+        data = carry + bytes(part)
+        pos = 0
+        while len(data) - pos >= CHUNK_BYTES:
+            chunks.append(base64.b64encode(data[pos:pos + CHUNK_BYTES]).decode("ascii"))
+            pos += CHUNK_BYTES
+        carry = data[pos:]
+    if carry or not chunks:
+        chunks.append(base64.b64encode(carry).decode("ascii"))
     return chunks

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from typing import Optional
 
@@ -52,19 +51,22 @@ def read_model(path: str, architecture: Optional[str] = None) -> RawModel:
     if size > MAX_FILE_BYTES:
         raise ModelFileError(f"{path}: the file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
     try:
+        digest = hashlib.sha256()
         with open(path, "rb") as fh:
-            data = fh.read()
+            head = fh.read(1 << 16)
+            digest.update(head)
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read ({exc.strerror})") from None
-    sha256 = hashlib.sha256(data).hexdigest()
-    head = data[:1 << 16]
+    sha256 = digest.hexdigest()
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
         if architecture is not None:
             raise ModelFileError(f"{path}: a .keras archive holds its own architecture; do not pass --architecture")
-        return read_keras3(path, data, sha256)
+        return read_keras3(path, sha256)
     if _is_hdf5(head):
         try:
-            h5 = h5py.File(io.BytesIO(data), "r")
+            h5 = h5py.File(path, "r")
         except Exception as exc:
             raise ModelFileError(f"{path}: not a readable HDF5 file ({exc})") from None
         with h5:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import struct
 import zipfile
 from typing import Any
 
@@ -74,9 +75,62 @@ def collect_weights(group: Any, where: str) -> tuple[RawWeight, ...]:
     return tuple(out)
 
 
-def read_keras3(path: str, data: bytes, sha256: str) -> RawModel:
+class _SubFile(io.RawIOBase):
+    """A read-only, seekable window onto ``[start, start+size)`` of an open file:
+    lets h5py read a member stored uncompressed in the zip without copying it."""
+
+    def __init__(self, fh, start: int, size: int) -> None:
+        self._fh, self._start, self._size, self._pos = fh, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buf) -> int:
+        n = max(0, min(len(buf), self._size - self._pos))
+        if n == 0:
+            return 0
+        self._fh.seek(self._start + self._pos)
+        data = self._fh.read(n)
+        buf[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def _stored_member(fh, info: zipfile.ZipInfo) -> "_SubFile | None":
+    """A window onto an uncompressed member's bytes, or None if compressed."""
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+        return None
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return _SubFile(fh, info.header_offset + 30 + name_len + extra_len, info.file_size)
+
+
+def read_keras3(path: str, sha256: str) -> RawModel:
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        raw = open(path, "rb")
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot read ({exc.strerror})") from None
+    with raw:
+        return _read_keras3(path, raw, sha256)
+
+
+def _read_keras3(path: str, raw, sha256: str) -> RawModel:
+    try:
+        zf = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ModelFileError(f"{path}: not a readable .keras archive ({exc})") from None
     with zf:
@@ -93,11 +147,21 @@ def read_keras3(path: str, data: bytes, sha256: str) -> RawModel:
                     version = meta["keras_version"]
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise ModelFileError(f"{path}: metadata.json is not valid JSON") from None
-        weights_bytes = _read_member(zf, "model.weights.h5", MAX_WEIGHTS_BYTES, path)
+        try:
+            info = zf.getinfo("model.weights.h5")
+        except KeyError:
+            raise ModelFileError(f"{path}: the .keras archive has no 'model.weights.h5'") from None
+        if info.file_size > MAX_WEIGHTS_BYTES:
+            raise ModelFileError(f"{path}: archive member 'model.weights.h5' declares {info.file_size} bytes, "
+                                 f"over the {MAX_WEIGHTS_BYTES}-byte limit")
+        # Keras stores members uncompressed: read the weights in place, without a copy.
+        weights_file = _stored_member(raw, info)
+        if weights_file is None:
+            weights_file = io.BytesIO(_read_member(zf, "model.weights.h5", MAX_WEIGHTS_BYTES, path))
     source = SourceInfo(path=path, sha256=sha256, format="keras-v3-zip", keras_version=version,
                         keras_major=major_version(version, default=3))
     try:
-        h5 = h5py.File(io.BytesIO(weights_bytes), "r")
+        h5 = h5py.File(weights_file, "r")
     except Exception as exc:
         raise ModelFileError(f"{path}: model.weights.h5 in the archive is not a readable HDF5 file ({exc})") from None
     with h5:
