@@ -141,20 +141,27 @@ def write_atomically(files: list[GeneratedFile], out_dir: str) -> list[str]:
         tmp = Path(tempfile.mkdtemp(prefix=".keras2java-", dir=str(parent)))
     except OSError as exc:
         raise OptionError(f"--out {out_dir}: cannot write there ({exc.strerror})") from None
+    written: list[str] = []
     try:
         for f in files:
             p = tmp / f.path
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(f.content)
         out.mkdir(parents=True, exist_ok=True)
-        written = []
         for f in files:
             dest = out / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
+            existed = dest.exists()
             os.replace(tmp / f.path, dest)
-            written.append(str(dest))
-        return written
+            if not existed:
+                written.append(str(dest))
+        return [str(out / f.path) for f in files]
     except OSError as exc:
+        for path in written:  # undo what this call created
+            try:
+                os.remove(path)
+            except OSError:
+                pass
         raise OptionError(f"--out {out_dir}: cannot write output ({exc})") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
