@@ -116,3 +116,8 @@ def test_truncated_resource(batch, tmp_path):
     proc = subprocess.run(["java", "-cp", f"{batch.workdir / 'classes'}:{tree}", "RobustnessProbe",
                            "k2jtest.robust.res.R", "load"], capture_output=True, text=True)
     assert "truncated" in proc.stdout, proc.stdout
+
+
+def test_parallel_batch_api_matches_predict_all(batch):
+    lines = _probe(batch, "k2jtest.robust.nan.M", "batch")
+    assert lines == ["OK batch: predictAllBatch equals predictAll for 0, 1, 2, 5 threads"]

@@ -35,6 +35,27 @@ public final class RobustnessProbe {
             expectIae("two inputs for one", predictAll, model, (Object) new float[][] {new float[n], new float[n]});
             return;
         }
+        if (a[1].equals("batch")) {
+            float[][][] samples = new float[64][1][n];
+            Random rb = new Random(7);
+            for (float[][] smp : samples) {
+                for (int i = 0; i < n; i++) {
+                    smp[0][i] = rb.nextFloat() * 2 - 1;
+                }
+            }
+            Method batch = cls.getMethod("predictAllBatch", float[][][].class, int.class);
+            Method predictAll = cls.getMethod("predictAll", float[][].class);
+            boolean same = true;
+            for (int threads : new int[] {0, 1, 2, 5}) {
+                float[][][] got = (float[][][]) batch.invoke(null, samples, threads);
+                for (int s = 0; s < samples.length; s++) {
+                    float[] want = ((float[][]) predictAll.invoke(model, (Object) samples[s]))[0];
+                    same &= java.util.Arrays.equals(got[s][0], want);
+                }
+            }
+            System.out.println((same ? "OK" : "FAIL") + " batch: predictAllBatch equals predictAll for 0, 1, 2, 5 threads");
+            return;
+        }
         // threads: 8 threads, one instance each, identical bits to one thread
         final int samples = 200;
         final float[][] xs = new float[samples][n];
