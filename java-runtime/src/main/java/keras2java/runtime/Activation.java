@@ -78,7 +78,7 @@ public final class Activation {
             case LINEAR: return x;
             case RELU: return relu(x);
             case SIGMOID: return sigmoid(x);
-            case TANH: return (float) Math.tanh(x);
+            case TANH: return tanh(x);
             case HARD_SIGMOID_K2: return hardSigmoidK2(x);
             case HARD_SIGMOID_K3: return hardSigmoidK3(x);
             case ELU: return x > 0f ? x : (float) (alpha * Math.expm1(x));
@@ -118,6 +118,29 @@ public final class Activation {
         return y;
     }
 
+    /**
+     * tanh in float via the intrinsic {@code Math.exp}: {@code 1 - 2/(e^(2x)+1)}
+     * evaluated in double (absolute error below 1e-15 before the final rounding),
+     * several times faster than {@code Math.tanh}, which HotSpot does not intrinsify.
+     */
+    static float tanh(float x) {
+        if (x != x) {
+            return x;
+        }
+        if (x > 10f) {
+            return 1f;
+        }
+        if (x < -10f) {
+            return -1f;
+        }
+        double d = x;
+        if (Math.abs(d) < 1e-3) {
+            double d2 = d * d;
+            return (float) (d * (1.0 - d2 * (1.0 / 3 - d2 * (2.0 / 15))));
+        }
+        return (float) (1.0 - 2.0 / (Math.exp(2.0 * d) + 1.0));
+    }
+
     static float sigmoid(float x) {
         return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
     }
@@ -151,7 +174,7 @@ public final class Activation {
                 return;
             case TANH:
                 for (int i = off; i < end; i++) {
-                    a[i] = (float) Math.tanh(a[i]);
+                    a[i] = tanh(a[i]);
                 }
                 return;
             case SOFTMAX:
