@@ -345,3 +345,22 @@ class Model:
                     seen.add(id(w))
                     out.append(w)
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class ConcatenateOp(Op):
+    """Keras Concatenate along ``axis`` (an index into the shape without batch)."""
+
+    axis: int
+    kind = "concatenate"
+
+
+MERGE_MODES = ("add", "subtract", "multiply", "average", "maximum", "minimum")
+
+
+@dataclass(frozen=True)
+class MergeOp(Op):
+    """Elementwise merge of same-shaped inputs: Add, Subtract, Multiply, Average, Maximum, Minimum."""
+
+    mode: str
+    kind = "merge"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from . import core, recurrent
+from . import core, merge, recurrent
 from .base import ConversionProblem, Converted, Converter, LayerContext
 
 REGISTRY: Mapping[str, Converter] = {
@@ -25,6 +25,14 @@ REGISTRY: Mapping[str, Converter] = {
     "GaussianDropout": core.convert_noop,
     "AlphaDropout": core.convert_noop,
     "ActivityRegularization": core.convert_noop,
+    # merges
+    "Concatenate": merge.convert_concatenate,
+    "Add": merge.convert_add,
+    "Subtract": merge.convert_subtract,
+    "Multiply": merge.convert_multiply,
+    "Average": merge.convert_average,
+    "Maximum": merge.convert_maximum,
+    "Minimum": merge.convert_minimum,
     # recurrent
     "LSTM": recurrent.convert_lstm,
     "GRU": recurrent.convert_gru,

@@ -80,7 +80,7 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
                       ("Activation", "Bidirectional", "Check", "Dense", "Embedding", "GruCell", "LstmCell",
-                       "Masks", "Parallel", "Recurrent", "SimpleRnnCell", "Weights"))
+                       "Masks", "Merge", "Parallel", "Recurrent", "SimpleRnnCell", "Weights"))
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
                            env.get_template("model.java.j2").render(m=view).encode("utf-8"))]

@@ -214,7 +214,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             spec = model.tensor(t)
             var = f"b{t[1:]}"
             buffers.append(var)
-            steps = ins[0].steps if spec.shape and spec.shape[0] is None else None
+            steps = next((i.steps for i in ins if i.steps is not None), None) if spec.shape and spec.shape[0] is None else None
             infos[t] = TensorInfo(var, steps, spec.shape)
             outs.append(infos[t])
         builder = VIEW_BUILDERS[type(node.op)]
@@ -256,6 +256,7 @@ def op_supported(op: Op) -> bool:
     return type(op) in VIEW_BUILDERS or isinstance(op, ALIAS_OPS)
 
 
-from . import recurrent_views  # noqa: E402  (registers the recurrent family; imports this module)
+from . import merge_views, recurrent_views  # noqa: E402  (register op families; they import this module)
 
 VIEW_BUILDERS.update(recurrent_views.VIEWS)
+VIEW_BUILDERS.update(merge_views.VIEWS)

@@ -62,6 +62,16 @@ public final class Check {
         return out;
     }
 
+    /** Inputs merged by one layer must have the same number of timesteps. */
+    public static void sameSteps(int[] steps, String layer) {
+        for (int s : steps) {
+            if (s != steps[0]) {
+                throw new IllegalArgumentException(layer + ": merged inputs must have the same number of timesteps, got "
+                        + java.util.Arrays.toString(steps));
+            }
+        }
+    }
+
     /** Checks that a weight slice lies inside the weight array. */
     static void slice(float[] data, int off, int len, String what) {
         if (data == null || off < 0 || len < 0 || off > data.length - len) {

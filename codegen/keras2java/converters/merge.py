@@ -1,0 +1,64 @@
+"""Converters for merge layers: Concatenate and the elementwise merges."""
+from __future__ import annotations
+
+from ..ir import ConcatenateOp, MergeOp, format_shape
+from .base import ConversionProblem, Converted, LayerContext
+
+
+def _check_time(ctx: LayerContext) -> None:
+    """Inputs with a variable number of timesteps must agree at run time (the
+    generated code checks it); a fixed and a variable timestep axis never do."""
+    shapes = [s for s in ctx.input_shapes if s]
+    if any(s[0] is None for s in shapes) and any(s[0] is not None and len(s) > 1 for s in shapes) \
+            and all(len(s) > 1 for s in shapes):
+        raise ConversionProblem("inputs mix a fixed and a variable number of timesteps: "
+                                + ", ".join(format_shape(s) for s in shapes))
+
+
+def convert_concatenate(ctx: LayerContext) -> Converted:
+    shapes = ctx.input_shapes
+    if len(shapes) < 2:
+        raise ConversionProblem(f"expects at least two inputs, got {len(shapes)}")
+    ctx.weights([])
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise ConversionProblem("inputs have different ranks: " + ", ".join(format_shape(s) for s in shapes))
+    axis = ctx.get_int("axis", -1)
+    k = axis - 1 if axis > 0 else rank + axis   # config axis counts the batch axis
+    if not 0 <= k < rank:
+        raise ConversionProblem(f"axis {axis} is out of range for inputs of rank {rank + 1} (with batch)")
+    _check_time(ctx)
+    if shapes[0][k] is None or any(s[k] is None for s in shapes):
+        raise ConversionProblem("concatenating along the variable timestep axis is not supported")
+    for s in shapes[1:]:
+        for i in range(rank):
+            if i != k and s[i] != shapes[0][i] and None not in (s[i], shapes[0][i]):
+                raise ConversionProblem("input shapes " + ", ".join(format_shape(t) for t in shapes)
+                                        + f" differ outside the concatenation axis {axis}")
+    out = list(shapes[0])
+    out[k] = sum(s[k] for s in shapes)  # type: ignore[misc]
+    if any(s[0] is None for s in shapes):
+        out[0] = None
+    return Converted(ConcatenateOp(axis=k), (tuple(out),))
+
+
+def _elementwise(mode: str):
+    def convert(ctx: LayerContext) -> Converted:
+        shapes = ctx.input_shapes
+        if len(shapes) < 2 or (mode == "subtract" and len(shapes) != 2):
+            raise ConversionProblem(f"expects {'exactly two' if mode == 'subtract' else 'at least two'} inputs, got {len(shapes)}")
+        ctx.weights([])
+        _check_time(ctx)
+        if any(s != shapes[0] for s in shapes):
+            raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
+                                    + "; broadcasting merges are not supported")
+        return Converted(MergeOp(mode), (shapes[0],))
+    return convert
+
+
+convert_add = _elementwise("add")
+convert_subtract = _elementwise("subtract")
+convert_multiply = _elementwise("multiply")
+convert_average = _elementwise("average")
+convert_maximum = _elementwise("maximum")
+convert_minimum = _elementwise("minimum")
