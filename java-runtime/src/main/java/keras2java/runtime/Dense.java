@@ -8,6 +8,8 @@ public final class Dense {
     private final int in;
     private final int units;
     private final Activation activation;
+    private final float[][] kernelRows;
+    private final float[] bias;
 
     /**
      * @param data      the model's weight array
@@ -25,11 +27,13 @@ public final class Dense {
         this.in = in;
         this.units = units;
         this.activation = activation;
+        this.kernelRows = MatMul.rows(data, kernelOff, in, units);
+        this.bias = MatMul.bias(data, biasOff, units);
     }
 
     /** Applies the layer to {@code rows} rows of {@code in} values. */
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
-        MatMul.matmulBias(x, xOff, rows, in, data, kernelOff, data, biasOff, units, y, yOff);
+        MatMul.matmulBiasRows(x, xOff, rows, in, kernelRows, bias, units, y, yOff);
         activation.applyRows(y, yOff, rows, units);
     }
 }

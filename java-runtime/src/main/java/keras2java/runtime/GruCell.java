@@ -13,6 +13,9 @@ public final class GruCell extends RnnCell {
     private final boolean resetAfter;
     private final Activation activation;
     private final Activation recurrentActivation;
+    private final float[][] kernelRows;
+    private final float[][] recurrentRows;
+    private final float[] inputBias;
 
     /**
      * @param biasOff offset of the bias ({@code (2, 3u)} or {@code (3u,)}), or -1 without bias
@@ -31,6 +34,9 @@ public final class GruCell extends RnnCell {
         this.resetAfter = resetAfter;
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
+        this.kernelRows = MatMul.rows(data, kernelOff, in, 3 * units);
+        this.recurrentRows = MatMul.rows(data, recurrentOff, units, 3 * units);
+        this.inputBias = MatMul.bias(data, biasOff, 3 * units);
     }
 
     public int projectionSize() {
@@ -47,7 +53,7 @@ public final class GruCell extends RnnCell {
 
     public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
         // Input bias: the whole (3u,) bias, or row 0 of the (2, 3u) bias.
-        MatMul.matmulBias(x, xOff, steps, in, data, kernelOff, data, biasOff, 3 * units, p, pOff);
+        MatMul.matmulBiasRows(x, xOff, steps, in, kernelRows, inputBias, 3 * units, p, pOff);
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
@@ -60,7 +66,7 @@ public final class GruCell extends RnnCell {
             } else {
                 java.util.Arrays.fill(tmp, t, t + g3, 0f);
             }
-            MatMul.addVecMat(st, hOff, u, data, recurrentOff, g3, tmp, t);
+            MatMul.addVecMatRows(st, hOff, u, recurrentRows, g3, tmp, t);
             for (int j = 0; j < 2 * u; j++) {
                 p[z + j] = p[z + j] + tmp[t + j];
             }

@@ -7,6 +7,9 @@ public final class LstmCell extends RnnCell {
     private final int biasOff;
     private final Activation activation;
     private final Activation recurrentActivation;
+    private final float[][] kernelRows;
+    private final float[][] recurrentRows;
+    private final float[] bias;
 
     /**
      * @param biasOff offset of the {@code (4u,)} bias, or -1 without bias
@@ -24,6 +27,9 @@ public final class LstmCell extends RnnCell {
         this.biasOff = biasOff;
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
+        this.kernelRows = MatMul.rows(data, kernelOff, in, 4 * units);
+        this.recurrentRows = MatMul.rows(data, recurrentOff, units, 4 * units);
+        this.bias = MatMul.bias(data, biasOff, 4 * units);
     }
 
     public int projectionSize() {
@@ -39,13 +45,13 @@ public final class LstmCell extends RnnCell {
     }
 
     public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
-        MatMul.matmulBias(x, xOff, steps, in, data, kernelOff, data, biasOff, 4 * units, p, pOff);
+        MatMul.matmulBiasRows(x, xOff, steps, in, kernelRows, bias, 4 * units, p, pOff);
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int tmpOff) {
         final int u = units;
         final int cOff = hOff + u;
-        MatMul.addVecMat(st, hOff, u, data, recurrentOff, 4 * u, p, z);
+        MatMul.addVecMatRows(st, hOff, u, recurrentRows, 4 * u, p, z);
         recurrentActivation.applyInPlace(p, z, u);              // i
         recurrentActivation.applyInPlace(p, z + u, u);          // f
         activation.applyInPlace(p, z + 2 * u, u);               // c candidate

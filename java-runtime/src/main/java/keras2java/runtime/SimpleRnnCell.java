@@ -6,6 +6,9 @@ public final class SimpleRnnCell extends RnnCell {
     private final int recurrentOff;
     private final int biasOff;
     private final Activation activation;
+    private final float[][] kernelRows;
+    private final float[][] recurrentRows;
+    private final float[] bias;
 
     public SimpleRnnCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                          Activation activation) {
@@ -19,6 +22,9 @@ public final class SimpleRnnCell extends RnnCell {
         this.recurrentOff = recurrentOff;
         this.biasOff = biasOff;
         this.activation = activation;
+        this.kernelRows = MatMul.rows(data, kernelOff, in, units);
+        this.recurrentRows = MatMul.rows(data, recurrentOff, units, units);
+        this.bias = MatMul.bias(data, biasOff, units);
     }
 
     public int projectionSize() {
@@ -34,13 +40,13 @@ public final class SimpleRnnCell extends RnnCell {
     }
 
     public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
-        MatMul.matmulBias(x, xOff, steps, in, data, kernelOff, data, biasOff, units, p, pOff);
+        MatMul.matmulBiasRows(x, xOff, steps, in, kernelRows, bias, units, p, pOff);
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
         final int u = units;
         java.util.Arrays.fill(tmp, t, t + u, 0f);
-        MatMul.addVecMat(st, hOff, u, data, recurrentOff, u, tmp, t);
+        MatMul.addVecMatRows(st, hOff, u, recurrentRows, u, tmp, t);
         for (int j = 0; j < u; j++) {
             p[z + j] = p[z + j] + tmp[t + j];
         }
