@@ -14,6 +14,7 @@ from ..errors import ModelFileError
 from . import h5util
 from .keras3 import read_keras3
 from .legacy_h5 import read_legacy_h5
+from .probe import default_timeout, probe_hdf5
 from .raw import InboundNode, InboundRef, RawLayer, RawModel, RawWeight
 
 __all__ = ["read_model", "RawModel", "RawLayer", "RawWeight", "InboundRef", "InboundNode"]
@@ -65,6 +66,7 @@ def read_model(path: str, architecture: Optional[str] = None) -> RawModel:
             raise ModelFileError(f"{path}: a .keras archive holds its own architecture; do not pass --architecture")
         return read_keras3(path, sha256)
     if _is_hdf5(head):
+        probe_hdf5(lambda: h5py.File(path, "r"), path, default_timeout(size))
         try:
             h5 = h5py.File(path, "r")
         except Exception as exc:

@@ -12,6 +12,7 @@ from typing import Any
 
 import h5py
 
+from .probe import default_timeout, probe_hdf5
 from ..errors import ModelFileError
 from ..ir import SourceInfo
 from . import h5util
@@ -81,6 +82,11 @@ class _SubFile(io.RawIOBase):
 
     def __init__(self, fh, start: int, size: int) -> None:
         self._fh, self._start, self._size, self._pos = fh, start, size, 0
+
+    def reopened(self, path: str) -> "_SubFile":
+        """The same window on a fresh file handle (for a forked child, which
+        must not move the file offset it shares with its parent)."""
+        return _SubFile(open(path, "rb"), self._start, self._size)
 
     def readable(self) -> bool:
         return True
@@ -160,6 +166,13 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
             weights_file = io.BytesIO(_read_member(zf, "model.weights.h5", MAX_WEIGHTS_BYTES, path))
     source = SourceInfo(path=path, sha256=sha256, format="keras-v3-zip", keras_version=version,
                         keras_major=major_version(version, default=3))
+    if isinstance(weights_file, _SubFile):
+        def open_copy():
+            return h5py.File(weights_file.reopened(path), "r")
+    else:
+        def open_copy():
+            return h5py.File(weights_file, "r")
+    probe_hdf5(open_copy, path, default_timeout(info.file_size))
     try:
         h5 = h5py.File(weights_file, "r")
     except Exception as exc:
