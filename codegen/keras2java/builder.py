@@ -109,7 +109,8 @@ class _Builder:
             self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
                                f"which keras2java does not support for {layer.class_name} layers")
             return None
-        consumes = (mask is not None and layer.class_name in masking.CONSUMERS
+        consumes = (mask is not None
+                    and (layer.class_name in masking.CONSUMERS or layer.class_name in masking.POOLING_CONSUMERS)
                     and (not explicit or "mask" in call.kwargs))
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
         try:

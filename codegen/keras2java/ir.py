@@ -364,3 +364,118 @@ class MergeOp(Op):
 
     mode: str
     kind = "merge"
+
+
+# -- convolution, pooling, normalization and shape layers (issue 5) ----------
+
+CONV_PADDINGS = ("valid", "same", "causal")
+
+
+@dataclass(frozen=True)
+class Conv1DOp(Op):
+    """Keras Conv1D / DepthwiseConv1D / SeparableConv1D on ``(steps, channels)``.
+
+    ``kernel`` is ``(kernel_size, in_channels // groups, out)`` as Keras stores
+    Conv1D kernels; a DepthwiseConv1D becomes a grouped convolution with
+    ``groups = in_channels`` (output channel ``c * multiplier + m``, as
+    TensorFlow orders them).  ``pointwise`` (SeparableConv1D only) is the
+    ``(in * multiplier, filters)`` matrix applied after the depthwise step;
+    the bias and the activation come last.
+    """
+
+    filters: int                # output channels of the (depthwise) convolution
+    kernel_size: int
+    strides: int
+    dilation: int
+    padding: str                # "valid", "same" or "causal"
+    groups: int
+    activation: Activation
+    kernel: WeightTensor
+    bias: Optional[WeightTensor]
+    pointwise: Optional[WeightTensor] = None
+    kind = "conv1d"
+
+    @property
+    def out_channels(self) -> int:
+        return int(self.pointwise.shape[1]) if self.pointwise is not None else self.filters
+
+
+@dataclass(frozen=True)
+class Pool1DOp(Op):
+    """MaxPooling1D / AveragePooling1D (average excludes padding, as TensorFlow does)."""
+
+    mode: str                   # "max" or "avg"
+    pool_size: int
+    strides: int
+    padding: str                # "valid" or "same"
+    kind = "pool1d"
+
+
+@dataclass(frozen=True)
+class GlobalPool1DOp(Op):
+    """GlobalMaxPooling1D / GlobalAveragePooling1D over the time axis.
+
+    With ``masked`` the node's last input is the Keras mask and the average
+    counts only unmasked steps (Keras: ``sum(where(mask, x, 0)) / sum(mask)``).
+    """
+
+    mode: str                   # "max" or "avg"
+    keepdims: bool
+    masked: bool = False
+    kind = "global_pool1d"
+
+
+@dataclass(frozen=True)
+class ScaleShiftOp(Op):
+    """``y = x * scale[c] + shift[c]`` with ``c`` the index along ``axis``.
+
+    BatchNormalization at inference: ``scale = gamma * rsqrt(var + eps)`` and
+    ``shift = beta - mean * scale``, computed in float32 exactly as
+    ``tf.nn.batch_normalization`` does.
+    """
+
+    axis: int                   # index into the shape without batch
+    scale: WeightTensor
+    shift: WeightTensor
+    kind = "batch_norm"
+
+
+@dataclass(frozen=True)
+class NormalizeOp(Op):
+    """LayerNormalization (``mode="layer"`` or ``"rms"``) or UnitNormalization
+    (``mode="unit"``) over the trailing ``axes`` axes."""
+
+    mode: str
+    axes: int                   # how many trailing axes are normalized together
+    epsilon: float
+    gamma: Optional[WeightTensor] = None
+    beta: Optional[WeightTensor] = None
+    kind = "normalize"
+
+
+@dataclass(frozen=True)
+class ReshapeOp(Op):
+    """Flatten / Reshape: the row-major data is unchanged, only the shape."""
+
+    kind = "reshape"
+
+
+@dataclass(frozen=True)
+class PermuteOp(Op):
+    """Keras Permute: ``dims`` are 0-based axes of the shape without batch."""
+
+    dims: Tuple[int, ...]
+    kind = "permute"
+
+
+@dataclass(frozen=True)
+class TimeResampleOp(Op):
+    """Ops that change only the time axis of ``(steps, features)``:
+    RepeatVector (``mode="repeat"``, input ``(features,)``), UpSampling1D
+    (``"upsample"``), ZeroPadding1D (``"pad"``) and Cropping1D (``"crop"``)."""
+
+    mode: str
+    size: int = 1               # repeat count / upsampling factor
+    before: int = 0             # pad or crop at the start
+    after: int = 0              # pad or crop at the end
+    kind = "resample"

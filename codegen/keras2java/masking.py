@@ -13,16 +13,19 @@ from __future__ import annotations
 #: Layers that consume the mask of their first input (recurrent layers).
 CONSUMERS = frozenset({"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional"})
 
+#: Layers that read the mask of their input but do not pass it on (Keras' compute_mask returns None).
+POOLING_CONSUMERS = frozenset({"GlobalAveragePooling1D"})
+
 #: Layers that pass the mask of their input on unchanged (Keras: supports_masking).
 PASSTHROUGH = frozenset({
     "Dense", "TimeDistributed", "Activation", "ReLU", "LeakyReLU", "ELU",
     "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-    "ActivityRegularization", "Masking",
+    "ActivityRegularization", "Masking", "BatchNormalization", "LayerNormalization", "UnitNormalization",
 })
 
 
 def accepts_mask(class_name: str) -> bool:
-    return class_name in CONSUMERS or class_name in PASSTHROUGH
+    return class_name in CONSUMERS or class_name in PASSTHROUGH or class_name in POOLING_CONSUMERS
 
 
 #: Keras 3 op-layers with which Functional configs record how masks are computed

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from . import core, merge, recurrent
+from . import core, merge, recurrent, sequence
 from .base import ConversionProblem, Converted, Converter, LayerContext
 
 REGISTRY: Mapping[str, Converter] = {
@@ -42,6 +42,26 @@ REGISTRY: Mapping[str, Converter] = {
     "TimeDistributed": recurrent.convert_time_distributed,
     "Embedding": recurrent.convert_embedding,
     "Masking": recurrent.convert_masking,
+    # convolution and pooling on sequences
+    "Conv1D": sequence.convert_conv1d,
+    "DepthwiseConv1D": sequence.convert_depthwise_conv1d,
+    "SeparableConv1D": sequence.convert_separable_conv1d,
+    "MaxPooling1D": sequence.convert_max_pooling1d,
+    "AveragePooling1D": sequence.convert_average_pooling1d,
+    "GlobalMaxPooling1D": sequence.convert_global_max_pooling1d,
+    "GlobalAveragePooling1D": sequence.convert_global_average_pooling1d,
+    # normalization
+    "BatchNormalization": sequence.convert_batch_normalization,
+    "LayerNormalization": sequence.convert_layer_normalization,
+    "UnitNormalization": sequence.convert_unit_normalization,
+    # shape
+    "Flatten": sequence.convert_flatten,
+    "Reshape": sequence.convert_reshape,
+    "Permute": sequence.convert_permute,
+    "RepeatVector": sequence.convert_repeat_vector,
+    "UpSampling1D": sequence.convert_up_sampling1d,
+    "ZeroPadding1D": sequence.convert_zero_padding1d,
+    "Cropping1D": sequence.convert_cropping1d,
 }
 
 #: Handled by the graph builder itself rather than by a converter.

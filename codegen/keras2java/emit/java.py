@@ -30,6 +30,12 @@ def runtime_classes() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in runtime_dir().glob("*.java")))
 
 
+def public_runtime_classes() -> tuple[str, ...]:
+    """The runtime classes the generated model class may import (the public ones)."""
+    return tuple(sorted(p.stem for p in runtime_dir().glob("*.java")
+                        if re.search(r"^public (final |abstract )?(class|interface) ", p.read_text("utf-8"), re.M)))
+
+
 @dataclass(frozen=True)
 class GeneratedFile:
     path: str          # relative to the output directory, '/'-separated
@@ -79,8 +85,7 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     layout, weights = wlayout.layout(model)
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
-                      ("Activation", "Bidirectional", "Check", "Dense", "Embedding", "GruCell", "LstmCell",
-                       "Masks", "Merge", "Parallel", "Recurrent", "SimpleRnnCell", "Weights"))
+                      public_runtime_classes())
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
                            env.get_template("model.java.j2").render(m=view).encode("utf-8"))]

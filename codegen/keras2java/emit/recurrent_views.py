@@ -208,9 +208,13 @@ class StreamView:
 
 
 def _per_step_op(op: Op, rank: int) -> bool:
-    from ..ir import ActivationOp, DenseOp, IdentityOp
+    from ..ir import ActivationOp, DenseOp, IdentityOp, NormalizeOp, ScaleShiftOp
     if isinstance(op, (EmbeddingOp, ComputeMaskOp)):
         return True
+    if isinstance(op, ScaleShiftOp):
+        return op.axis > 0 and rank >= 2
+    if isinstance(op, NormalizeOp):
+        return op.axes < rank
     return isinstance(op, (DenseOp, ActivationOp, IdentityOp, MaskingOp)) and rank >= 2
 
 

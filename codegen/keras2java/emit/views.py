@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Callable, Optional
 
-from ..ir import Activation, ActivationOp, DenseOp, IdentityOp, Model, Node, Op, Shape
+from ..ir import Activation, ActivationOp, DenseOp, IdentityOp, Model, Node, Op, ReshapeOp, Shape
 from .naming import float_literal, java_string, sanitize
 from .weights import WeightLayout
 
@@ -108,7 +108,7 @@ VIEW_BUILDERS: dict[type, ViewBuilder] = {
     DenseOp: dense_view,
     ActivationOp: activation_op_view,
 }
-ALIAS_OPS: tuple[type, ...] = (IdentityOp,)
+ALIAS_OPS: tuple[type, ...] = (IdentityOp, ReshapeOp)
 
 
 def comment(node: Node) -> str:
@@ -206,15 +206,20 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     for k, node in enumerate(model.nodes):
         ins = tuple(infos[t] for t in node.inputs)
         if isinstance(node.op, ALIAS_OPS):
-            for t_in, t_out in zip(node.inputs, node.outputs):
-                infos[t_out] = infos[t_in]
+            for t_in, t_out in zip(node.inputs, node.outputs):   # same data, maybe another shape
+                infos[t_out] = TensorInfo(infos[t_in].var, infos[t_in].steps, model.tensor(t_out).shape)
             continue
         outs = []
         for t in node.outputs:
             spec = model.tensor(t)
             var = f"b{t[1:]}"
             buffers.append(var)
-            steps = next((i.steps for i in ins if i.steps is not None), None) if spec.shape and spec.shape[0] is None else None
+            steps = None
+            if spec.shape and spec.shape[0] is None:
+                if isinstance(node.op, sequence_views.TIME_CHANGING):
+                    steps = f"s{k}"   # declared by the op's own fragment
+                else:
+                    steps = next((i.steps for i in ins if i.steps is not None), None)
             infos[t] = TensorInfo(var, steps, spec.shape)
             outs.append(infos[t])
         builder = VIEW_BUILDERS[type(node.op)]
@@ -256,7 +261,8 @@ def op_supported(op: Op) -> bool:
     return type(op) in VIEW_BUILDERS or isinstance(op, ALIAS_OPS)
 
 
-from . import merge_views, recurrent_views  # noqa: E402  (register op families; they import this module)
+from . import merge_views, recurrent_views, sequence_views  # noqa: E402  (op families; they import this module)
 
 VIEW_BUILDERS.update(recurrent_views.VIEWS)
 VIEW_BUILDERS.update(merge_views.VIEWS)
+VIEW_BUILDERS.update(sequence_views.VIEWS)

@@ -1,0 +1,76 @@
+package keras2java.runtime;
+
+/** Layers that move data without arithmetic: Permute, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D. */
+public final class Reshape {
+    private Reshape() {
+    }
+
+    /** Keras Permute: {@code y} has axes {@code perm} of {@code x}'s row-major {@code shape}. */
+    public static void permute(float[] x, int[] shape, int[] perm, float[] y) {
+        final int rank = shape.length;
+        final int[] strides = new int[rank];
+        int s = 1;
+        for (int a = rank - 1; a >= 0; a--) {
+            strides[a] = s;
+            s *= shape[a];
+        }
+        final int[] outShape = new int[rank];
+        final int[] outStrides = new int[rank];
+        for (int a = 0; a < rank; a++) {
+            outShape[a] = shape[perm[a]];
+            outStrides[a] = strides[perm[a]];
+        }
+        final int[] idx = new int[rank];
+        for (int i = 0; i < s; i++) {
+            int src = 0;
+            for (int a = 0; a < rank; a++) {
+                src += idx[a] * outStrides[a];
+            }
+            y[i] = x[src];
+            for (int a = rank - 1; a >= 0; a--) {
+                if (++idx[a] < outShape[a]) {
+                    break;
+                }
+                idx[a] = 0;
+            }
+        }
+    }
+
+    /** RepeatVector: {@code n} copies of the {@code width} values of {@code x}. */
+    public static void repeat(float[] x, int width, int n, float[] y) {
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(x, 0, y, t * width, width);
+        }
+    }
+
+    /** UpSampling1D: every step repeated {@code size} times. */
+    public static void upsample(float[] x, int steps, int width, int size, float[] y) {
+        for (int t = 0; t < steps; t++) {
+            for (int r = 0; r < size; r++) {
+                System.arraycopy(x, t * width, y, (t * size + r) * width, width);
+            }
+        }
+    }
+
+    /** ZeroPadding1D: {@code before} and {@code after} zero steps around {@code steps} steps. */
+    public static void pad(float[] x, int steps, int width, int before, int after, float[] y) {
+        java.util.Arrays.fill(y, 0, before * width, 0f);
+        System.arraycopy(x, 0, y, before * width, steps * width);
+        java.util.Arrays.fill(y, (before + steps) * width, (before + steps + after) * width, 0f);
+    }
+
+    /** Cropping1D: the {@code kept} steps after the first {@code before}. */
+    public static void crop(float[] x, int width, int before, int kept, float[] y) {
+        System.arraycopy(x, before * width, y, 0, kept * width);
+    }
+
+    /** The number of steps Cropping1D keeps; rejects inputs that would become empty. */
+    public static int cropSteps(int steps, int before, int after, String layer) {
+        final int kept = steps - before - after;
+        if (kept < 1) {
+            throw new IllegalArgumentException(layer + " crops " + (before + after) + " timesteps and needs at least "
+                    + (before + after + 1) + ", got " + steps);
+        }
+        return kept;
+    }
+}
