@@ -60,6 +60,41 @@ def branches_variable_time(k):
     return k.Model([x, side], k.layers.Dense(3)(z))
 
 
+def dot(shape_a, shape_b, axes, normalize=False):
+    def build(k):
+        a, b = k.Input(shape_a), k.Input(shape_b)
+        d = k.layers.Dot(axes=axes, normalize=normalize)([k.layers.Dense(shape_a[-1])(a), b])
+        if len(d.shape) > 2:
+            d = k.layers.Flatten()(d)
+        return k.Model([a, b], k.layers.Dense(2)(d))
+    return build
+
+
+def nested_sequential(k):
+    inner = k.Sequential([k.Input((6, 3)), k.layers.LSTM(5, return_sequences=True), k.layers.Dense(4, activation="tanh")],
+                         name="inner_seq")
+    x = k.Input((6, 3), name="frames")
+    return k.Model(x, k.layers.Dense(2, activation="softmax")(k.layers.LSTM(3)(inner(x))))
+
+
+def nested_functional_twice(k):
+    a = k.Input((5, 3))
+    b = k.Input((4,))
+    h = k.layers.Concatenate()([k.layers.GRU(4)(a), k.layers.Dense(3)(b)])
+    encoder = k.Model([a, b], k.layers.Dense(4, activation="relu")(h), name="encoder")
+    x1, x2, s = k.Input((5, 3)), k.Input((5, 3)), k.Input((4,))
+    d = k.layers.Subtract()([encoder([x1, s]), encoder([x2, s])])
+    return k.Model([x1, x2, s], [k.layers.Dense(2)(d), encoder([x2, s])])
+
+
+def nested_two_levels(k):
+    innermost = k.Sequential([k.Input((4,)), k.layers.Dense(3, activation="relu")], name="innermost")
+    mid_in = k.Input((4,))
+    mid = k.Model(mid_in, k.layers.Dense(2)(innermost(mid_in)), name="mid")
+    outer = k.Sequential([k.Input((5,)), k.layers.Dense(4), mid, k.layers.Activation("sigmoid")])
+    return outer
+
+
 CASES = [
     Case("two_inputs_two_outputs/keras", two_input_two_output, "keras"),
     Case("two_inputs_two_outputs/tf_h5", two_input_two_output, "tf_h5"),
@@ -70,6 +105,19 @@ CASES = [
     Case("concatenate/axis-1", concat_axis(-1), "keras"),
     Case("concatenate/axis1_time", concat_axis(1), "keras"),
     Case("branches_variable_time", branches_variable_time, "keras", steps=(1, 9)),
+    Case("dot/vectors", dot((5,), (5,), 1), "keras"),
+    Case("dot/vectors_normalize", dot((5,), (5,), -1, True), "keras"),
+    Case("dot/matrices_axes22", dot((4, 3), (5, 3), 2), "keras"),
+    Case("dot/matrices_axes11_normalize", dot((4, 3), (4, 6), (1, 1), True), "keras"),
+    Case("dot/matrices_axes21", dot((4, 3), (3, 2), (2, 1)), "keras"),
+    Case("dot/tf_h5_normalize", dot((4, 3), (5, 3), (2, 2), True), "tf_h5"),
+    Case("dot/tf_h5_vectors", dot((6,), (6,), 1), "tf_h5"),
+    Case("nested/sequential_in_functional", nested_sequential, "keras"),
+    Case("nested/sequential_in_functional/tf_h5", nested_sequential, "tf_h5"),
+    Case("nested/functional_called_twice", nested_functional_twice, "keras"),
+    Case("nested/functional_called_twice/tf_h5", nested_functional_twice, "tf_h5"),
+    Case("nested/two_levels_in_sequential", nested_two_levels, "keras"),
+    Case("nested/two_levels_in_sequential/tf_h5", nested_two_levels, "tf_h5"),
     Case("two_variable_inputs", lambda k: (lambda a, b: k.Model([a, b], k.layers.LSTM(3)(k.layers.Concatenate()([a, b]))))(
         k.Input((None, 2)), k.Input((None, 3))), "keras", steps=(4, 4)),
 ]

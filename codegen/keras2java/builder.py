@@ -82,6 +82,12 @@ class _Builder:
         self.problems.add(layer.name, layer.class_name, reason)
 
     def check_class(self, layer: RawLayer) -> bool:
+        if layer.submodel is not None:
+            dt = check_dtype(layer)
+            if dt:
+                self.report(layer, dt)
+                return False
+            return True
         if layer.class_name in REGISTRY or layer.class_name in STRUCTURAL:
             dt = check_dtype(layer) if layer.class_name not in STRUCTURAL else None
             if dt:
@@ -92,13 +98,15 @@ class _Builder:
             self.report(layer, "Lambda layers hold Python code, which keras2java never runs; "
                                "replace the Lambda with built-in layers and save the model again")
         elif layer.class_name in ("Sequential", "Functional", "Model"):
-            self.report(layer, "nested models are not supported yet")
+            self.report(layer, "nested model without a readable 'layers' list")
         else:
             self.report(layer, f"layer class {layer.class_name!r} is not supported "
                                "(custom and unregistered classes cannot be converted)")
         return False
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
+        if layer.submodel is not None:
+            return self.inline(layer, inputs)
         mask = self.masks.get(inputs[0]) if inputs else None
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
@@ -148,6 +156,45 @@ class _Builder:
             self.masks[outs[0]] = out_mask
         return outs
 
+    def node_shift(self, layer: RawLayer, port: bool = False) -> int:
+        """Index of a nested model's first saved call in references to it.
+
+        A nested Functional model starts with a built-in node that configs do
+        not save.  tf-keras counts it in every reference
+        (``_should_skip_first_node``, which also covers a Sequential built with
+        an InputLayer); Keras 3 counts it only in ``input_layers`` /
+        ``output_layers`` and not in layer arguments (``functional.py``:
+        ``node_reindexing_map`` versus ``serialize_node``).
+        """
+        sub = layer.submodel
+        if sub is None:
+            return 0
+        if self.major >= 3:
+            return int(port and sub.class_name != "Sequential")
+        if sub.class_name != "Sequential":
+            return 1
+        return int(bool(sub.layers) and sub.layers[0].class_name == "InputLayer")
+
+    def inline(self, layer: RawLayer, inputs: tuple[str, ...]) -> Optional[tuple[str, ...]]:
+        """A nested model used as a layer: its layers become nodes of this graph,
+        fed by this call's inputs (called twice, it is inlined twice)."""
+        sub = layer.submodel
+        assert sub is not None
+        n_problems = len(self.problems.problems)
+        if sub.class_name == "Sequential":
+            if len(inputs) != 1:
+                self.report(layer, f"a nested Sequential model takes one input, got {len(inputs)}")
+                return None
+            _, outs = self.sequential(sub, inputs)
+        else:
+            if len(inputs) != len(sub.input_refs):
+                self.report(layer, f"the nested model takes {len(sub.input_refs)} inputs, got {len(inputs)}")
+                return None
+            _, outs = self.functional(sub, inputs)
+        if len(self.problems.problems) != n_problems or not outs:
+            return None
+        return tuple(p.tensor for p in outs)
+
     def recover_input(self, layer: RawLayer) -> Optional[tuple[str, ...]]:
         shape = layer.build_input_shape
         if not shape or not isinstance(shape[0], (type(None), int)):
@@ -158,11 +205,18 @@ class _Builder:
             return None
 
     # -- Sequential ------------------------------------------------------------
-    def sequential(self) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
-        layers = list(self.raw.layers)
+    def sequential(self, raw: Optional[RawModel] = None, given: Optional[tuple[str, ...]] = None
+                   ) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
+        """Build a Sequential model; with ``given`` (a nested model) its input is that tensor."""
+        raw = raw or self.raw
+        layers = list(raw.layers)
         in_name = "input"
         shape: Optional[Shape] = None
-        if layers and layers[0].class_name == "InputLayer":
+        if given is not None:
+            if layers and layers[0].class_name == "InputLayer":
+                layers.pop(0)
+            shape = self.shape_of(given[0])
+        elif layers and layers[0].class_name == "InputLayer":
             first = layers.pop(0)
             in_name = first.name
             try:
@@ -179,9 +233,9 @@ class _Builder:
                         self.report(layers[0], str(exc))
                         return (), ()
                     break
-            if shape is None and self.raw.input_shape is not None:
+            if shape is None and raw.input_shape is not None:
                 try:
-                    shape = _strip_batch(self.raw.input_shape)
+                    shape = _strip_batch(raw.input_shape)
                 except ConversionProblem as exc:
                     self.problems.add(None, None, f"model input: {exc}")
                     return (), ()
@@ -190,7 +244,7 @@ class _Builder:
                                           "batch_input_shape or build_input_shape); build the model with "
                                           "keras.Input(shape=...) before saving")
             return (), ()
-        current: Optional[tuple[str, ...]] = (self.new_tensor(shape),)
+        current: Optional[tuple[str, ...]] = given if given is not None else (self.new_tensor(shape),)
         model_in = (ModelPort(current[0], in_name),)
         for layer in layers:
             if not self.check_class(layer):
@@ -213,23 +267,33 @@ class _Builder:
         return model_in, tuple(ModelPort(t, last) for t in current)
 
     # -- Functional ------------------------------------------------------------
-    def functional(self) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
+    def functional(self, raw: Optional[RawModel] = None, given: Optional[tuple[str, ...]] = None
+                   ) -> tuple[tuple[ModelPort, ...], tuple[ModelPort, ...]]:
+        """Build a Functional model; with ``given`` (a nested model) its inputs are those tensors."""
+        raw = raw or self.raw
         produced: dict[tuple[str, int], Optional[tuple[str, ...]]] = {}
         pending: list[tuple[RawLayer, int, Any]] = []
-        by_name = {layer.name: layer for layer in self.raw.layers}
-        mask_graph = masking.mask_graph_layers(self.raw.layers)
-        for layer in self.raw.layers:
+        by_name = {layer.name: layer for layer in raw.layers}
+        mask_graph = masking.mask_graph_layers(raw.layers)
+        fed = {}
+        if given is not None:
+            fed = {ref.layer: t for ref, t in zip(raw.input_refs, given)}
+        for layer in raw.layers:
             if layer.name in mask_graph:
                 continue  # Keras 3's explicit mask computation: masks are derived here instead
             ok = self.check_class(layer)
             if layer.class_name == "InputLayer":
+                if layer.name in fed:
+                    produced[(layer.name, 0)] = (fed[layer.name],)
+                    continue
                 try:
                     produced[(layer.name, 0)] = (self.new_tensor(input_layer_shape(layer)),)
                 except ConversionProblem as exc:
                     self.report(layer, str(exc))
                     produced[(layer.name, 0)] = None
                 continue
-            for k, call in enumerate(layer.inbound_nodes):
+            shift = self.node_shift(layer)
+            for k, call in enumerate(layer.inbound_nodes, start=shift):
                 pending.append((layer, k, call if ok else None))
                 if not ok:
                     produced[(layer.name, k)] = None
@@ -286,6 +350,10 @@ class _Builder:
         def ports(refs, what) -> tuple[ModelPort, ...]:
             out = []
             for ref in refs:
+                if ref.layer in by_name:   # ports may count a nested model's calls differently
+                    lay = by_name[ref.layer]
+                    ref = InboundRef(ref.layer, ref.node_index - self.node_shift(lay, port=True)
+                                     + self.node_shift(lay), ref.tensor_index)
                 if (ref.layer, ref.node_index) not in produced:
                     self.problems.add(None, None, f"model {what} refers to unknown layer {ref.layer!r}")
                     continue
@@ -298,8 +366,8 @@ class _Builder:
                     out.append(ModelPort(t, ref.layer))
             return tuple(out)
 
-        inputs = ports(self.raw.input_refs, "input")
-        outputs = ports(self.raw.output_refs, "output")
+        inputs = ports(raw.input_refs, "input")
+        outputs = ports(raw.output_refs, "output")
         return inputs, outputs
 
 

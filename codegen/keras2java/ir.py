@@ -479,3 +479,17 @@ class TimeResampleOp(Op):
     before: int = 0             # pad or crop at the start
     after: int = 0              # pad or crop at the end
     kind = "resample"
+
+
+@dataclass(frozen=True)
+class DotOp(Op):
+    """Keras Dot of two inputs of rank 1 or 2 (without batch), contracting
+    ``axes[0]`` of the first with ``axes[1]`` of the second.  With
+    ``normalize`` both are first L2-normalized along those axes as
+    ``x * min(rsqrt(sum(x^2)), inv_cap)`` (Keras 3: ``1/epsilon = 1e7``;
+    tf-keras' ``l2_normalize``: ``rsqrt(max(sum, 1e-12))``, a cap of 1e6)."""
+
+    axes: Tuple[int, int]
+    normalize: bool
+    inv_cap: float = 1e7
+    kind = "dot"

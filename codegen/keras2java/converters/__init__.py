@@ -33,6 +33,7 @@ REGISTRY: Mapping[str, Converter] = {
     "Average": merge.convert_average,
     "Maximum": merge.convert_maximum,
     "Minimum": merge.convert_minimum,
+    "Dot": merge.convert_dot,
     # recurrent
     "LSTM": recurrent.convert_lstm,
     "GRU": recurrent.convert_gru,

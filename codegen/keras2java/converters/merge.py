@@ -1,7 +1,7 @@
 """Converters for merge layers: Concatenate and the elementwise merges."""
 from __future__ import annotations
 
-from ..ir import ConcatenateOp, MergeOp, format_shape
+from ..ir import ConcatenateOp, DotOp, MergeOp, format_shape
 from .base import ConversionProblem, Converted, LayerContext
 
 
@@ -62,3 +62,32 @@ convert_multiply = _elementwise("multiply")
 convert_average = _elementwise("average")
 convert_maximum = _elementwise("maximum")
 convert_minimum = _elementwise("minimum")
+
+
+def convert_dot(ctx: LayerContext) -> Converted:
+    shapes = ctx.input_shapes
+    if len(shapes) != 2:
+        raise ConversionProblem(f"expects exactly two inputs, got {len(shapes)}")
+    a, b = shapes
+    if len(a) != len(b) or len(a) not in (1, 2) or None in a + b:
+        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) with fixed shapes are supported, got "
+                                + ", ".join(format_shape(s) for s in shapes))
+    axes = ctx.layer.config.get("axes", -1)
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        axes = (axes, axes)
+    if (not isinstance(axes, (list, tuple)) or len(axes) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in axes)):
+        raise ConversionProblem(f"axes {axes!r} is not an integer or a pair of integers")
+    rank = len(a) + 1   # Keras counts the batch axis
+    ks = []
+    for ax in axes:
+        ax = ax % rank if ax < 0 else ax
+        if not 1 <= ax < rank:
+            raise ConversionProblem(f"axes {list(axes)!r} name the batch axis or are out of range")
+        ks.append(ax - 1)
+    if a[ks[0]] != b[ks[1]]:
+        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}")
+    normalize = ctx.get_bool("normalize", False)
+    ctx.weights([])
+    out = tuple(d for i, d in enumerate(a) if i != ks[0]) + tuple(d for i, d in enumerate(b) if i != ks[1])
+    return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from ..ir import ConcatenateOp, MergeOp, Node
+from ..ir import ConcatenateOp, DotOp, MergeOp, Node
+from .naming import float_literal
 from .views import TensorInfo, comment, dim_expr
 
 MODE_CONSTANTS = {"add": "ADD", "subtract": "SUBTRACT", "multiply": "MULTIPLY", "average": "AVERAGE",
@@ -48,4 +49,19 @@ def merge_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout) -> 
                      steps_check=_steps_check(ins))
 
 
-VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view}
+def dot_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout) -> MergeView:
+    from .sequence_views import TEMPLATE, KernelView   # the generic one-call fragment
+    op: DotOp = node.op
+
+    def dims(info: TensorInfo, axis: int) -> tuple[str, str, str]:
+        if len(info.shape) == 1:
+            return "1", str(info.shape[0]), "1"
+        return str(info.shape[0]), str(info.shape[1]), str(axis)
+
+    x, y = ins
+    return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), "Merge.dot",
+                      (x.var, *dims(x, op.axes[0]), y.var, *dims(y, op.axes[1]),
+                       "true" if op.normalize else "false", float_literal(op.inv_cap), outs[0].var))
+
+
+VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view, DotOp: dot_view}

@@ -15,6 +15,13 @@ from .raw import InboundNode, InboundRef, RawLayer, RawModel, RawWeight, freeze
 WeightsFor = Callable[[int, str, str], "tuple[RawWeight, ...]"]
 
 FUNCTIONAL_CLASSES = ("Functional", "Model")
+#: Layer classes that are whole models (nested Sequential / Functional sub-models).
+NESTED_CLASSES = ("Sequential",) + FUNCTIONAL_CLASSES
+MAX_NESTING = 16
+
+
+def no_weights(index: int, name: str, class_name: str) -> "tuple[RawWeight, ...]":
+    return ()
 
 
 def _expect_dict(value: Any, what: str) -> Mapping[str, Any]:
@@ -100,7 +107,12 @@ def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
 
 
 def parse_model_config(model_config: Any, weights_for: WeightsFor, source: SourceInfo,
-                       what: str = "model config") -> RawModel:
+                       what: str = "model config", depth: int = 0) -> RawModel:
+    """Parse a model config.  ``weights_for(index, name, class_name)`` returns a
+    layer's stored weights; for nested models it may offer
+    ``weights_for.nested(index, name)``, the callback for the sub-model's layers."""
+    if depth > MAX_NESTING:
+        raise ModelFileError(f"{what}: models are nested more than {MAX_NESTING} levels deep")
     cfg = _expect_dict(model_config, what)
     class_name = cfg.get("class_name")
     if not isinstance(class_name, str):
@@ -150,12 +162,20 @@ def parse_model_config(model_config: Any, weights_for: WeightsFor, source: Sourc
             raise ModelFileError(f"{what}: two layers are named {lname!r}")
         seen_names.add(lname)
         inbound = _parse_inbound(lname, ld.get("inbound_nodes")) if class_name != "Sequential" else ()
-        weights = weights_for(i, lname, lclass)
+        submodel = None
+        if lclass in NESTED_CLASSES and isinstance(lcfg.get("layers"), (list, tuple)):
+            nested = getattr(weights_for, "nested", None)
+            submodel = parse_model_config(ld, nested(i, lname) if nested else no_weights, source,
+                                          what=f"{what} nested model {lname!r}", depth=depth + 1)
+            weights: Any = ()
+        else:
+            weights = weights_for(i, lname, lclass)
         build_shape_l = None
         bc = ld.get("build_config")
         if isinstance(bc, Mapping) and isinstance(bc.get("input_shape"), (list, tuple)):
             build_shape_l = freeze(bc["input_shape"])
-        layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound, build_shape_l))
+        layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound, build_shape_l,
+                               submodel))
 
     input_refs: tuple[InboundRef, ...] = ()
     output_refs: tuple[InboundRef, ...] = ()

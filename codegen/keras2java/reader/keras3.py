@@ -186,32 +186,54 @@ def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str) -> 
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config.json is not a JSON object")
     layers_group = h5["layers"] if h5util.has(h5, "layers") else None
-    layer_dicts = (config.get("config") or {}).get("layers") if isinstance(config.get("config"), dict) else None
-    group_names: dict[int, str] = {}
-    if isinstance(layer_dicts, list):
-        used: dict[str, int] = {}
-        for i, ld in enumerate(layer_dicts):
-            cls = ld.get("class_name") if isinstance(ld, dict) else None
-            if not isinstance(cls, str):
-                continue
-            gname = to_snake_case(cls)
-            if gname in used:
-                used[gname] += 1
-                gname = f"{gname}_{used[gname]}"
-            else:
-                used[gname] = 0
-            group_names[i] = gname
-
-    def weights_for(index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
-        gname = group_names.get(index)
-        if layers_group is None or gname is None or not h5util.has(layers_group, gname):
-            return ()
-        group = h5util.child(layers_group, gname, f"layers/{gname}")
-        if not isinstance(group, h5py.Group):
-            raise ModelFileError(f"{path}: weights entry layers/{gname} is not a group")
-        return collect_weights(group, f"layers/{gname}")
-
+    weights_for = _Keras3Weights(layers_group, config, "layers")
     return parse_model_config(config, weights_for, source, what=f"{path}: config.json")
+
+
+class _Keras3Weights:
+    """``weights_for`` over a Keras 3 ``layers`` group: layer ``i`` of the config
+    is stored as ``layers/<snake_case(class)>[_<n>]``; a nested model keeps its
+    own layers under ``layers/<its group>/layers``."""
+
+    def __init__(self, layers_group: Any, config: Any, where: str) -> None:
+        self.layers_group = layers_group
+        self.where = where
+        self.group_names: dict[int, str] = {}
+        inner = config.get("config") if isinstance(config, dict) else None
+        layer_dicts = inner.get("layers") if isinstance(inner, dict) else None
+        if isinstance(layer_dicts, list):
+            used: dict[str, int] = {}
+            for i, ld in enumerate(layer_dicts):
+                cls = ld.get("class_name") if isinstance(ld, dict) else None
+                if not isinstance(cls, str):
+                    continue
+                gname = to_snake_case(cls)
+                if gname in used:
+                    used[gname] += 1
+                    gname = f"{gname}_{used[gname]}"
+                else:
+                    used[gname] = 0
+                self.group_names[i] = gname
+        self.layer_dicts = layer_dicts if isinstance(layer_dicts, list) else []
+
+    def _group(self, index: int) -> Any:
+        gname = self.group_names.get(index)
+        if self.layers_group is None or gname is None or not h5util.has(self.layers_group, gname):
+            return None
+        group = h5util.child(self.layers_group, gname, f"{self.where}/{gname}")
+        if not isinstance(group, h5py.Group):
+            raise ModelFileError(f"weights entry {self.where}/{gname} is not a group")
+        return group
+
+    def __call__(self, index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
+        group = self._group(index)
+        return () if group is None else collect_weights(group, f"{self.where}/{self.group_names[index]}")
+
+    def nested(self, index: int, name: str) -> "_Keras3Weights":
+        group = self._group(index)
+        where = f"{self.where}/{self.group_names.get(index, '?')}/layers"
+        sub = group["layers"] if group is not None and h5util.has(group, "layers") else None
+        return _Keras3Weights(sub, self.layer_dicts[index], where)
 
 
 def major_version(version: str, default: int) -> int:

@@ -33,6 +33,17 @@ def read_layer_weights(group: Any, layer_name: str, where: str) -> tuple[RawWeig
     return tuple(out)
 
 
+def _prefixed(everything: tuple[RawWeight, ...], prefix: str):
+    """``weights_for`` over the weights of a nested model: tf-keras stores them
+    all in the nested model's group, named ``<layer>/...`` after the layer that
+    owns them (also for layers of models nested deeper: their names are unique)."""
+    def inner(index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
+        return tuple(w for w in everything if w.name.startswith(f"{prefix}{name}/"))
+
+    inner.nested = lambda index, name: inner  # type: ignore[attr-defined]
+    return inner
+
+
 def weights_lookup(weights_root: Any, where: str):
     """A ``weights_for`` callback over a ``model_weights``-style group."""
     layer_names = h5util.attr_str_list(weights_root, "layer_names", where)
@@ -48,6 +59,11 @@ def weights_lookup(weights_root: Any, where: str):
             raise ModelFileError(f"{where}/{name} is not a group")
         return read_layer_weights(group, name, f"{where}/{name}")
 
+    def nested(index: int, name: str):
+        """A nested model is one group whose weight_names start with its layers' names."""
+        return _prefixed(weights_for(index, name, ""), "")
+
+    weights_for.nested = nested  # type: ignore[attr-defined]
     return weights_for, layer_names
 
 

@@ -68,6 +68,8 @@ class RawLayer:
     #: Keras 3 ``build_config.input_shape`` (with batch axis), if saved.  Lets
     #: the builder keep checking layers downstream of a layer it rejected.
     build_input_shape: Optional[tuple] = None
+    #: A nested Sequential / Functional model used as a layer (its own layers and weights).
+    submodel: Optional["RawModel"] = None
 
 
 @dataclass(frozen=True)

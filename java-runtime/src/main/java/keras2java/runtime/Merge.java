@@ -73,4 +73,58 @@ public final class Merge {
             }
         }
     }
+
+    /**
+     * Keras Dot: {@code x} is {@code (xr, xc)} and {@code y} is {@code (yr, yc)}
+     * (a vector is one row, contracted along axis 1); contracts axis {@code ax}
+     * of {@code x} with axis {@code ay} of {@code y}.  The output is row-major
+     * {@code (x's other axis, y's other axis)}.  With {@code normalize} both
+     * inputs are first L2-normalized along the contracted axis, the inverse
+     * norm capped at {@code invCap} as Keras does.
+     */
+    public static void dot(float[] x, int xr, int xc, int ax, float[] y, int yr, int yc, int ay,
+                           boolean normalize, float invCap, float[] out) {
+        final int n = ax == 1 ? xc : xr;
+        final int p = ax == 1 ? xr : xc;
+        final int q = ay == 1 ? yr : yc;
+        final float[] a = gather(x, xc, ax, p, n);
+        final float[] b = gather(y, yc, ay, q, n);
+        if (normalize) {
+            l2Rows(a, p, n, invCap);
+            l2Rows(b, q, n, invCap);
+        }
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < q; j++) {
+                float sum = 0f;
+                for (int k = 0; k < n; k++) {
+                    sum += a[i * n + k] * b[j * n + k];
+                }
+                out[i * q + j] = sum;
+            }
+        }
+    }
+
+    /** The matrix as {@code rows} rows of the {@code n} values along axis {@code axis}. */
+    private static float[] gather(float[] x, int cols, int axis, int rows, int n) {
+        final float[] g = new float[rows * n];
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < n; k++) {
+                g[i * n + k] = axis == 1 ? x[i * cols + k] : x[k * cols + i];
+            }
+        }
+        return g;
+    }
+
+    private static void l2Rows(float[] a, int rows, int n, float invCap) {
+        for (int i = 0; i < rows; i++) {
+            double ss = 0.0;
+            for (int k = 0; k < n; k++) {
+                ss += (double) a[i * n + k] * a[i * n + k];
+            }
+            final float inv = (float) Math.min(1.0 / Math.sqrt((float) ss), invCap);
+            for (int k = 0; k < n; k++) {
+                a[i * n + k] *= inv;
+            }
+        }
+    }
 }
