@@ -157,3 +157,39 @@ def test_mismatched_timesteps_are_refused_in_java(batch):
     subprocess.run(["java", "-cp", f"{batch.workdir / 'classes'}:{batch.src}", "K2jRunner", str(jobs)], check=True)
     (result,) = read_outputs(out)
     assert "IllegalArgumentException" in result and "same number of timesteps" in result and "[4, 5]" in result
+
+
+def test_named_inputs_and_outputs(batch):
+    """predictNamed takes the inputs by Keras name and returns an Outputs object
+    whose fields are the Keras output names; values equal Keras' outputs."""
+    import subprocess
+
+    import numpy as np
+    case = batch.cases["two_inputs_two_outputs/keras"]
+    frames, side = (np.asarray(a, "f4").ravel() for a in case.samples[0])
+    java = batch.workdir / "NamedCheck.java"
+    java.write_text(
+        "public class NamedCheck {\n"
+        "  public static void main(String[] a) {\n"
+        f"    float[] frames = new float[] {{{', '.join(repr(float(v)) + 'f' for v in frames)}}};\n"
+        f"    float[] side = new float[] {{{', '.join(repr(float(v)) + 'f' for v in side)}}};\n"
+        "    k2jtest.graph.c0.M.Outputs out = new k2jtest.graph.c0.M().predictNamed(frames, side);\n"
+        "    StringBuilder sb = new StringBuilder();\n"
+        "    for (float v : out.activity) sb.append(v).append(' ');\n"
+        "    sb.append('|');\n"
+        "    for (float v : out.score) sb.append(' ').append(v);\n"
+        "    System.out.println(sb);\n"
+        "  }\n"
+        "}\n")
+    cp = f"{batch.workdir / 'classes'}"
+    subprocess.run(["javac", "-cp", cp, "-d", str(batch.workdir / "named"), str(java)], check=True)
+    out = subprocess.run(["java", "-cp", f"{cp}:{batch.workdir / 'named'}", "NamedCheck"], check=True,
+                         capture_output=True, text=True).stdout
+    left, right = out.split("|")
+    activity = np.array([float(v) for v in left.split()], "f4")
+    score = np.array([float(v) for v in right.split()], "f4")
+    expected = case.expected[0]
+    assert np.max(np.abs(activity - np.ravel(expected[0]))) <= 1e-5
+    assert np.max(np.abs(score - np.ravel(expected[1]))) <= 1e-5
+    text = (batch.src / "k2jtest" / "graph" / "c0" / "M.java").read_text("utf-8")
+    assert "public Outputs predictNamed(float[] frames, float[] side)" in text

@@ -9,7 +9,7 @@ from math import prod
 from typing import Callable, Optional
 
 from ..ir import Activation, ActivationOp, DenseOp, IdentityOp, Model, Node, Op, ReshapeOp, Shape
-from .naming import float_literal, java_string, sanitize
+from .naming import float_literal, java_identifier, java_string, sanitize
 from .weights import WeightLayout
 
 ACT_CONSTANTS = {
@@ -130,6 +130,7 @@ class PortView:
     rank2: bool             # (timesteps, features): gets the float[][] overload
     token_ids: bool = False  # token ids for Embedding: gets an int[] overload
     exact_length: str = ""   # fixed-length input rendered with a variable time axis (streaming)
+    ident: str = ""          # Java identifier from the Keras name (predictNamed parameter / Outputs field)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class ModelView:
     states: tuple = ()             # recurrent_views.StateView per recurrent layer
     stream: object = None          # recurrent_views.StreamView if the model can stream
     stateful: bool = False         # some layer keeps its states across predict calls
+    named_params: str = ""         # "float[] frames, float[] side": predictNamed's parameters ("" = no named API)
+    named_args: str = ""           # "frames, side"
 
 
 def shape_text(shape: Shape) -> str:
@@ -181,6 +184,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
                weights_mode: str, layout: WeightLayout, runtime_classes: tuple[str, ...]) -> ModelView:
     infos: dict[str, TensorInfo] = {}
     inputs = []
+    in_idents: set[str] = set()
+    out_idents: set[str] = set()
     # A streamable model with a fixed number of timesteps is rendered with a
     # variable time axis (sessions feed one step); predict still checks it.
     declared = model
@@ -199,7 +204,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             per_step=str(prod(shape[1:])) if steps is not None else "",
             steps_var=steps or "", features=str(shape[-1]), rank2=len(shape) == 2,
             token_ids=len(shape) == 1 and recurrent_views.token_input(model, port.tensor),
-            exact_length=str(prod(shape)) if steps is not None and shape[0] is not None else ""))
+            exact_length=str(prod(shape)) if steps is not None and shape[0] is not None else "",
+            ident=java_identifier(port.keras_name, in_idents, "input")))
     buffers: list[str] = []
     states = []
     ops: list[OpView] = []
@@ -234,7 +240,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         outputs.append(PortView(
             index=i, var=info.var, name_literal=java_string(port.keras_name), doc_name=sanitize(port.keras_name),
             shape_array=shape_array(shape), shape_text=shape_text(shape), length=info.length(),
-            per_step="", steps_var=info.steps or "", features=str(shape[-1]), rank2=len(shape) == 2))
+            per_step="", steps_var=info.steps or "", features=str(shape[-1]), rank2=len(shape) == 2,
+            ident=java_identifier(port.keras_name, out_idents, "output")))
     layers = []
     for node in declared.nodes:
         in_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.inputs)
@@ -252,6 +259,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         resource_literal=java_string(f"{class_name}.weights"),
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=len(inputs) == 1 and len(outputs) == 1,
+        named_params="" if len(inputs) == 1 and len(outputs) == 1 else ", ".join(f"float[] {p.ident}" for p in inputs),
+        named_args=", ".join(p.ident for p in inputs),
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
         stream=(recurrent_views.StreamView(inputs[0].per_step, shape_text(model.tensor(model.inputs[0].tensor).shape[1:]))
                 if stream else None))
