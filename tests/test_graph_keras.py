@@ -95,6 +95,24 @@ def nested_two_levels(k):
     return outer
 
 
+def attention(layer, n_inputs=2, causal=False, scores=False, q_steps=4, v_steps=6, **kw):
+    """LSTM encoder/decoder sequences into an attention layer, as used on top of LSTMs."""
+    def build(k):
+        q_in, v_in = k.Input((q_steps, 3)), k.Input((v_steps, 5))
+        q = k.layers.LSTM(6, return_sequences=True)(q_in)
+        v = k.layers.LSTM(6 if layer == "AdditiveAttention" or n_inputs == 2 else 7, return_sequences=True)(v_in)
+        ins = [q, v] + ([k.layers.Dense(6)(v_in)] if n_inputs == 3 else [])
+        call = {}
+        if causal:
+            call["use_causal_mask"] = True
+        if scores:
+            call["return_attention_scores"] = True
+        out = getattr(k.layers, layer)(**kw)(ins, **call)
+        outs = list(out) if scores else [out]
+        return k.Model([q_in, v_in], [k.layers.GlobalAveragePooling1D()(outs[0])] + outs[1:])
+    return build
+
+
 CASES = [
     Case("two_inputs_two_outputs/keras", two_input_two_output, "keras"),
     Case("two_inputs_two_outputs/tf_h5", two_input_two_output, "tf_h5"),
@@ -118,6 +136,17 @@ CASES = [
     Case("nested/functional_called_twice/tf_h5", nested_functional_twice, "tf_h5"),
     Case("nested/two_levels_in_sequential", nested_two_levels, "keras"),
     Case("nested/two_levels_in_sequential/tf_h5", nested_two_levels, "tf_h5"),
+    Case("attention/dot", attention("Attention"), "keras"),
+    Case("attention/dot_scale_causal", attention("Attention", causal=True, use_scale=True, q_steps=6), "keras"),
+    Case("attention/concat_key_scores", attention("Attention", 3, scores=True, score_mode="concat", use_scale=True),
+         "keras"),
+    Case("attention/variable_steps", attention("Attention", q_steps=None, v_steps=None), "keras", steps=(1, 8)),
+    Case("attention/additive", attention("AdditiveAttention"), "keras"),
+    Case("attention/additive_no_scale_causal", attention("AdditiveAttention", causal=True, use_scale=False,
+                                                         q_steps=6), "keras"),
+    Case("attention/tf_h5_dot_key", attention("Attention", 3, use_scale=True), "tf_h5"),
+    Case("attention/tf_h5_concat", attention("Attention", score_mode="concat"), "tf_h5"),
+    Case("attention/tf_h5_additive_scores", attention("AdditiveAttention", scores=True), "tf_h5"),
     Case("two_variable_inputs", lambda k: (lambda a, b: k.Model([a, b], k.layers.LSTM(3)(k.layers.Concatenate()([a, b]))))(
         k.Input((None, 2)), k.Input((None, 3))), "keras", steps=(4, 4)),
 ]
@@ -136,7 +165,8 @@ def batch(tmp_path_factory):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_matches_keras(case, batch):
-    batch.cases[case.id].check(case.tol)
+    err = batch.cases[case.id].check(case.tol)
+    print(f"{case.id}: max error {err:.3g}")
 
 
 def test_ports_follow_model_inputs_and_outputs(batch):

@@ -493,3 +493,19 @@ class DotOp(Op):
     normalize: bool
     inv_cap: float = 1e7
     kind = "dot"
+
+
+@dataclass(frozen=True)
+class AttentionOp(Op):
+    """Keras Attention (``score_mode`` "dot" or "concat") and AdditiveAttention
+    ("additive") on inputs (query, value[, key]) of shapes (Tq, d), (Tv, dv),
+    (Tv, d).  Scores are ``softmax`` over Tv after ``use_causal_mask`` (masked
+    scores lowered by 1e9, as Keras does); output 0 is ``weights . value``,
+    output 1 (``return_scores``) the weights."""
+
+    score_mode: str
+    causal: bool
+    return_scores: bool
+    scale: Optional[WeightTensor] = None         # () for Attention, (d,) for AdditiveAttention
+    concat_weight: Optional[WeightTensor] = None  # () for score_mode="concat"
+    kind = "attention"

@@ -34,6 +34,9 @@ REGISTRY: Mapping[str, Converter] = {
     "Maximum": merge.convert_maximum,
     "Minimum": merge.convert_minimum,
     "Dot": merge.convert_dot,
+    # attention
+    "Attention": merge.convert_attention,
+    "AdditiveAttention": merge.convert_additive_attention,
     # recurrent
     "LSTM": recurrent.convert_lstm,
     "GRU": recurrent.convert_gru,

@@ -1,7 +1,7 @@
 """Converters for merge layers: Concatenate and the elementwise merges."""
 from __future__ import annotations
 
-from ..ir import ConcatenateOp, DotOp, MergeOp, format_shape
+from ..ir import AttentionOp, ConcatenateOp, DotOp, MergeOp, format_shape
 from .base import ConversionProblem, Converted, LayerContext
 
 
@@ -91,3 +91,50 @@ def convert_dot(ctx: LayerContext) -> Converted:
     ctx.weights([])
     out = tuple(d for i, d in enumerate(a) if i != ks[0]) + tuple(d for i, d in enumerate(b) if i != ks[1])
     return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))
+
+
+def _attention_inputs(ctx: LayerContext):
+    shapes = ctx.input_shapes
+    if len(shapes) not in (2, 3):
+        raise ConversionProblem(f"expects [query, value] or [query, value, key], got {len(shapes)} inputs")
+    if any(len(s) != 2 for s in shapes):
+        raise ConversionProblem("query, value and key must be (timesteps, features) sequences, got "
+                                + ", ".join(format_shape(s) for s in shapes))
+    q, v = shapes[0], shapes[1]
+    k = shapes[2] if len(shapes) == 3 else v
+    if q[1] != k[1]:
+        raise ConversionProblem(f"query has {q[1]} features and key {k[1]}; they must agree")
+    if v[0] != k[0] and None not in (v[0], k[0]):
+        raise ConversionProblem(f"value has {v[0]} timesteps and key {k[0]}; they must agree")
+    if (v[0] is None) != (k[0] is None):
+        raise ConversionProblem("value and key must both have a fixed or both a variable number of timesteps")
+    other = ctx.call.other_kwargs if ctx.call is not None else {}
+    causal = other.get("use_causal_mask", False) is True
+    scores = other.get("return_attention_scores", False) is True
+    if scores and v[0] is None:
+        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported")
+    outs = ((q[0], v[1]),) + (((q[0], v[0]),) if scores else ())
+    return int(q[1]), causal, scores, outs
+
+
+def convert_attention(ctx: LayerContext) -> Converted:
+    d, causal, scores, outs = _attention_inputs(ctx)
+    mode = ctx.get_str("score_mode", "dot")
+    if mode not in ("dot", "concat"):
+        raise ConversionProblem(f"score_mode {mode!r} is not supported; expected 'dot' or 'concat'")
+    use_scale = ctx.get_bool("use_scale", False)
+    roles = (["scale"] if use_scale else []) + (["concat_score_weight"] if mode == "concat" else [])
+    # scalar weights: h5 files hold them with shape () or (1,)
+    stored = ctx.layer.weights
+    shapes = [(1,) if i < len(stored) and tuple(stored[i].shape) == (1,) else () for i in range(len(roles))]
+    w = ctx.weights(list(zip(roles, shapes)))
+    scale = w[0] if use_scale else None
+    concat = w[-1] if mode == "concat" else None
+    return Converted(AttentionOp(mode, causal, scores, scale, concat), outs)
+
+
+def convert_additive_attention(ctx: LayerContext) -> Converted:
+    d, causal, scores, outs = _attention_inputs(ctx)
+    use_scale = ctx.get_bool("use_scale", True)
+    w = ctx.weights([("scale", (d,))] if use_scale else [])
+    return Converted(AttentionOp("additive", causal, scores, w[0] if use_scale else None), outs)

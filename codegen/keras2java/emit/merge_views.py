@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from ..ir import ConcatenateOp, DotOp, MergeOp, Node
+from ..ir import AttentionOp, ConcatenateOp, DotOp, MergeOp, Node
 from .naming import float_literal
 from .views import TensorInfo, comment, dim_expr
 
@@ -64,4 +64,27 @@ def dot_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout) -> Me
                        "true" if op.normalize else "false", float_literal(op.inv_cap), outs[0].var))
 
 
-VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view, DotOp: dot_view}
+ATTENTION_MODES = {"dot": "Attention.DOT", "concat": "Attention.CONCAT", "additive": "Attention.ADDITIVE"}
+
+
+def attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout):
+    from .sequence_views import TEMPLATE, KernelView
+    op: AttentionOp = node.op
+    q, v = ins[0], ins[1]
+    k = ins[2] if len(ins) > 2 else v
+
+    def steps(info: TensorInfo) -> str:
+        return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
+
+    off = (lambda w: str(layout.offset(w)) if w is not None else "-1")
+    return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
+                      (q.var, steps(q), v.var, steps(v), k.var, outs[0].var,
+                       outs[1].var if op.return_scores else "null"),
+                      cls="Attention",
+                      ctor_args=(ATTENTION_MODES[op.score_mode], str(q.shape[-1]), str(v.shape[-1]),
+                                 "true" if op.causal else "false", off(op.scale), off(op.concat_weight)),
+                      out2=outs[1].var if op.return_scores else "",
+                      out2_len=outs[1].length() if op.return_scores else "")
+
+
+VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view, DotOp: dot_view, AttentionOp: attention_view}

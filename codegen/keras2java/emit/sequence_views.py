@@ -38,6 +38,8 @@ class KernelView:
     ctor_args: tuple[str, ...] = ()   # constructor arguments after the weight array
     out_steps: str = ""         # output timesteps variable (declared when steps_decl is set)
     steps_decl: str = ""        # Java expression initializing ``out_steps``
+    out2: str = ""              # a second output buffer, if any
+    out2_len: str = ""
 
 
 TEMPLATE = "ops/kernel_call.j2"
