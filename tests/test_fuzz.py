@@ -102,6 +102,19 @@ def test_mutated_bytes(tmp_path_factory, seed, ops):
     check_one(_tmp(tmp_path_factory), mutate(SEEDS[seed], ops))
 
 
+# Found by the long run (K2J_FUZZ_EXAMPLES=2500): corrupt group indexes made
+# h5py raise RuntimeError while listing a layer's weights.
+REGRESSIONS = [
+    [("flip", 0.0, 0, 1), ("flip", 0.0, 0, 1), ("flip", 0.18618372078929427, 0, 1)],
+    [("zero_run", 0.4929658673089391, 0, 11)],
+]
+
+
+@pytest.mark.parametrize("ops", REGRESSIONS)
+def test_found_by_the_long_run(tmp_path, ops):
+    check_one(tmp_path, mutate(SEEDS["keras"], ops))
+
+
 _TMP = {}
 
 

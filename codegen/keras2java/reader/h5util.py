@@ -36,6 +36,14 @@ def child(group: h5py.Group, name: str, where: str) -> Any:
         raise ModelFileError(f"cannot read HDF5 entry {where!r}: {exc}") from None
 
 
+def keys(group: h5py.Group, where: str) -> list[str]:
+    """The names in a group; a corrupt group index becomes a ModelFileError."""
+    try:
+        return list(group.keys())
+    except Exception as exc:  # e.g. "wrong B-tree signature", "bad local heap signature"
+        raise ModelFileError(f"cannot list HDF5 group {where!r}: {exc}") from None
+
+
 def has(group: h5py.Group, name: str) -> bool:
     try:
         return group.get(name, getlink=True) is not None

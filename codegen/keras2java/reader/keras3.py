@@ -61,13 +61,13 @@ def collect_weights(group: Any, where: str) -> tuple[RawWeight, ...]:
         vars_group = h5util.child(group, "vars", where + "/vars")
         if not isinstance(vars_group, h5py.Group):
             raise ModelFileError(f"HDF5 entry {where}/vars is not a group")
-        keys = list(vars_group.keys())
+        keys = h5util.keys(vars_group, where + "/vars")
         if not all(k.isdigit() for k in keys):
             raise ModelFileError(f"HDF5 group {where}/vars has entries that are not numbered: {sorted(keys)[:5]}")
         for k in sorted(keys, key=int):
             ds = h5util.child(vars_group, k, f"{where}/vars/{k}")
             out.append(RawWeight(f"{where}/vars/{k}", h5util.read_dataset(ds, f"{where}/vars/{k}")))
-    children = [k for k in group.keys() if k != "vars"]
+    children = [k for k in h5util.keys(group, where) if k != "vars"]
     ordered = [c for c in CHILD_ORDER if c in children] + sorted(c for c in children if c not in CHILD_ORDER)
     for c in ordered:
         sub = h5util.child(group, c, f"{where}/{c}")
