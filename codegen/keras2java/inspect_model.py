@@ -5,6 +5,7 @@ from typing import Callable
 
 from .ir import BidirectionalOp, DenseOp, GruOp, LstmOp, Model, Node, Op, SimpleRnnOp, WeightTensor, format_shape
 from .emit.views import shape_text
+from .reader.legacy_keras import detected_text
 
 LSTM_GATES = (("i", "input gate"), ("f", "forget gate"), ("c", "cell candidate"), ("o", "output gate"))
 ROLE_TEXT = {"kernel": ("W", "input kernel"), "recurrent_kernel": ("U", "recurrent kernel"), "bias": ("b", "bias")}
@@ -61,9 +62,14 @@ WEIGHT_DESCRIBERS: dict[type, Callable[[Op], list[str]]] = {
 def describe(model: Model) -> str:
     src = model.source
     semantics = ("Keras 3 (hard_sigmoid = relu6(x+3)/6)" if src.keras_major >= 3
-                 else "Keras 1/2 (hard_sigmoid = clip(0.2x+0.5, 0, 1))")
+                 else f"Keras {'0.x/1' if src.keras_major <= 1 else '1/2'} (hard_sigmoid = clip(0.2x+0.5, 0, 1))")
     lines = [
         f"model: {model.name!r}   format: {src.format}   keras_version: {src.keras_version or 'unknown'}",
+    ]
+    detected = detected_text(src)
+    if detected:
+        lines.append(f"detected: {detected}")
+    lines += [
         f"semantics: {semantics}",
         f"parameters: {model.param_count():,}",
         "inputs: " + ", ".join(f"{p.keras_name!r} {shape_text(model.tensor(p.tensor).shape)}" for p in model.inputs),
@@ -87,6 +93,14 @@ def describe(model: Model) -> str:
             details.extend("  " + x for x in wl)
     if details:
         lines += ["", "weights:"] + ["  " + d for d in details]
+    if src.weight_map:
+        lines += ["", "stored tensors -> gates (legacy layout, as translated):"]
+        last = None
+        for layer, text in src.weight_map:
+            if layer != last:
+                lines.append(f"  {layer}:")
+                last = layer
+            lines.append(f"    {text}")
     return "\n".join(lines) + "\n"
 
 

@@ -314,6 +314,8 @@ class SourceInfo:
     format: str          # "keras-v3-zip", "legacy-h5", ...
     keras_version: str   # as written in the file, "" if unknown
     keras_major: int     # 1, 2 or 3: selects version-dependent semantics
+    #: Legacy layouts: (layer name, "stored tensor (shape) -> gate and role") lines for ``inspect``.
+    weight_map: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

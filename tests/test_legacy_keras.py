@@ -1,0 +1,228 @@
+"""Issue 4: every Keras generation (Keras 0.x weights + JSON, Keras 1.x .h5 per-gate
+and fused, Keras 2.0-2.2 .h5 configs and names, cuDNN layers) against Keras.
+
+Old Keras versions cannot be installed; ``legacy_fixtures`` rewrites tf-keras
+models into each legacy layout (transcribed from that Keras version's source).
+The tf-keras model, built with the legacy semantics (hard_sigmoid, GRU
+reset_after=False), gives the reference outputs.  Tolerance 1e-5 (harness).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import legacy_fixtures as lf
+from harness import JavaBatch
+from keras_cases import keras_outputs, random_samples, randomize, tf_keras
+from util import FIXTURES, run_cli
+
+LEGACY_FIXTURES = FIXTURES / "legacy"
+
+
+def rnn_stack(k, rec="hard_sigmoid", reset_after=False):
+    """LSTM -> GRU -> Dropout -> Dense, named as Keras 1/2.0 named layers."""
+    return k.Sequential([
+        k.Input((None, 11)),
+        k.layers.LSTM(15, return_sequences=True, recurrent_activation=rec, name="lstm_1"),
+        k.layers.GRU(6, reset_after=reset_after, recurrent_activation=rec, name="gru_1"),
+        k.layers.Dropout(0.3, name="dropout_1"),
+        k.layers.Dense(4, activation="softmax", name="dense_1"),
+    ])
+
+
+def keras0_stack(k):
+    """Keras 0.x Dense is 2D only: LSTM sequences -> GRU -> Dense -> Activation."""
+    return k.Sequential([
+        k.Input((None, 11)),
+        k.layers.LSTM(15, return_sequences=True, recurrent_activation="hard_sigmoid", name="lstm_1"),
+        k.layers.GRU(6, reset_after=False, recurrent_activation="hard_sigmoid", name="gru_1"),
+        k.layers.Dropout(0.25, name="dropout_1"),
+        k.layers.Dense(3, name="dense_1"),
+        k.layers.Activation("softmax", name="activation_1"),
+    ])
+
+
+def embedding_stack(k):
+    return k.Sequential([
+        k.Input((None,)),
+        k.layers.Embedding(20, 8, name="embedding_1"),
+        k.layers.SimpleRNN(7, name="simplernn_1"),
+        k.layers.Dense(5, name="dense_1"),
+        k.layers.Activation("tanh", name="activation_1"),
+    ])
+
+
+def build(make, seed, scale=0.6):
+    k = tf_keras()
+    k.utils.set_random_seed(seed)
+    m = make(k)
+    randomize(m, seed, scale)
+    return m
+
+
+def token_samples(n, seed):
+    rng = np.random.default_rng(seed)
+    return [[rng.integers(0, 20, int(rng.integers(1, 10))).astype(np.float32)] for _ in range(n)]
+
+
+# case id -> (model builder, writer(model, dir) -> (weights path, architecture path or None))
+def _k1(**kw):
+    def write(m, d, cid):
+        p = d / f"{cid}.h5"
+        lf.write_keras1_h5(m, str(p), **kw)
+        return p, None
+    return write
+
+
+def _k1_weights(m, d, cid):
+    p, a = d / f"{cid}.h5", d / f"{cid}.json"
+    lf.write_keras1_h5(m, str(p), weights_only=True, tf_names=False)
+    a.write_text(lf.keras1_json(m))
+    return p, a
+
+
+def _k0(json_form):
+    def write(m, d, cid):
+        p, a = d / f"{cid}.h5", d / f"{cid}.json"
+        lf.write_keras0_weights(m, str(p))
+        a.write_text({"0": lf.keras0_json, "1": lf.keras1_json, "2": lambda mm: mm.to_json()}[json_form](m))
+        return p, a
+    return write
+
+
+def _k2(**kw):
+    def write(m, d, cid):
+        p = d / f"{cid}.h5"
+        lf.write_keras2_era_h5(m, str(p), **kw)
+        return p, None
+    return write
+
+
+CASES = {
+    "keras1/per_gate_tf_names": (rnn_stack, _k1(tf_names=True)),
+    "keras1/per_gate_theano_names": (rnn_stack, _k1(tf_names=False)),
+    "keras1/fused_consume_less_gpu": (rnn_stack, _k1(fused=True)),
+    "keras1/embedding_simplernn": (embedding_stack, _k1(version="1.0.8")),
+    "keras1/weights_plus_keras1_json": (rnn_stack, _k1_weights),
+    "keras0/weights_plus_keras0_json": (keras0_stack, _k0("0")),
+    "keras0/weights_plus_keras1_json": (keras0_stack, _k0("1")),
+    "keras0/weights_plus_keras2_json": (keras0_stack, _k0("2")),
+    # Keras 2.0-2.1: bare-list Sequential, batch_input_shape, bytes attributes, names with ':0',
+    # layer_names split in chunks, no recurrent_activation key (hard_sigmoid), GRU without reset_after
+    "keras2_0/bare_list_no_defaults_split_attrs": (
+        rnn_stack, _k2(version="2.1.6", drop_keys=("recurrent_activation", "reset_after"), split_chunks=3)),
+    # Keras 2.2: dict Sequential config, str attributes, Theano names without ':0'
+    "keras2_2/dict_config_str_attrs_no_colon": (
+        rnn_stack, _k2(version="2.2.4", bare_list=False, colon=False, str_attrs=True, drop_keys=("reset_after",))),
+    # Keras 2.3: a missing recurrent_activation means sigmoid
+    "keras2_3/default_sigmoid": (
+        lambda k: rnn_stack(k, rec="sigmoid"), _k2(version="2.3.1", drop_keys=("recurrent_activation",))),
+    # CuDNNLSTM / CuDNNGRU: equivalent to LSTM and GRU(reset_after=True) with sigmoid
+    "cudnn/lstm_gru": (lambda k: rnn_stack(k, rec="sigmoid", reset_after=True), _k2(version="2.2.4", cudnn=True)),
+}
+
+COMMITTED = ["keras1_per_gate", "keras1_fused", "keras0_weights", "keras2_0_gru", "cudnn"]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    work = tmp_path_factory.mktemp("legacy")
+    b = JavaBatch(work)
+    for n, (cid, (make, write)) in enumerate(CASES.items()):
+        m = build(make, 40 + n)
+        samples = token_samples(12, 90 + n) if make is embedding_stack else random_samples(m, 12, 90 + n, (1, 9))
+        path, arch = write(m, work, cid.replace("/", "_"))
+        b.add(cid, str(path), samples, keras_outputs(m, samples), package=f"k2jtest.legacy.c{n}", class_name="M",
+              architecture=str(arch) if arch else None)
+    for n, name in enumerate(COMMITTED):
+        ref = np.load(LEGACY_FIXTURES / f"{name}.npz")
+        samples = [[ref[f"x{i}"]] for i in range(int(ref["n"]))]
+        expected = [[ref[f"y{i}"]] for i in range(int(ref["n"]))]
+        arch = LEGACY_FIXTURES / f"{name}.json"
+        b.add(f"committed/{name}", str(LEGACY_FIXTURES / f"{name}.h5"), samples, expected,
+              package=f"k2jtest.legacy.f{n}", class_name="M", architecture=str(arch) if arch.exists() else None)
+    b.run()
+    return b
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_legacy_layout_matches_keras(batch, case):
+    batch.cases[case].check()
+
+
+@pytest.mark.parametrize("name", COMMITTED)
+def test_committed_legacy_fixture_matches_keras(batch, name):
+    batch.cases[f"committed/{name}"].check()
+
+
+def test_fixture_per_gate_split_is_what_keras_merges():
+    """The Keras 1 per-gate split of the fixtures, merged back by tf-keras' own
+    ``preprocess_weights_for_loading(original_keras_version='1')``, gives the weights."""
+    from tf_keras.src.saving.legacy.hdf5_format import preprocess_weights_for_loading
+
+    m = build(rnn_stack, 3)
+    for layer in m.layers:
+        if layer.__class__.__name__ not in ("LSTM", "GRU"):
+            continue
+        stored = [v for _, v in lf.keras1_layer_weights(layer)]
+        merged = preprocess_weights_for_loading(layer, list(stored), original_keras_version="1")
+        for a, b in zip(merged, layer.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_fixture_cudnn_weights_load_back_in_keras():
+    """tf-keras converts the fixtures' cuDNN weights back into the LSTM/GRU weights."""
+    from tf_keras.src.saving.legacy.hdf5_format import _convert_rnn_weights
+
+    m = build(lambda k: rnn_stack(k, rec="sigmoid", reset_after=True), 4)
+    for layer in m.layers[:2]:
+        cls = layer.__class__.__name__
+        back = _convert_rnn_weights(layer, lf._to_cudnn(cls, layer.get_weights(), 1))
+        for a, b in zip(back, layer.get_weights()):
+            np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_current_keras_refuses_keras2_0_gru_but_keras2java_converts_it(batch):
+    """tf-keras (default GRU reset_after=True) cannot load the Keras 2.0 GRU file."""
+    path = batch.workdir / "keras2_0_bare_list_no_defaults_split_attrs.h5"
+    with pytest.raises(Exception):
+        tf_keras().models.load_model(str(path), compile=False)
+    assert batch.cases["keras2_0/bare_list_no_defaults_split_attrs"].convert_error is None
+
+
+def test_inspect_keras0_shows_gate_mapping(batch):
+    proc = run_cli("inspect", str(batch.workdir / "keras0_weights_plus_keras0_json.h5"),
+                   "--architecture", str(batch.workdir / "keras0_weights_plus_keras0_json.json"))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "layer_0/param_6 (11, 15) -> W_f (input kernel, forget gate)" in out
+    assert "layer_0/param_3 (11, 15) -> W_c (input kernel, cell candidate)" in out
+    assert "layer_1/param_4 (6, 6) -> U_r (recurrent kernel, reset gate)" in out
+    assert "Keras 0.x save_weights" in out and "clip(0.2x+0.5, 0, 1)" in out
+    assert "hard_sigmoid" in out
+
+
+def test_inspect_keras1_and_cudnn(batch):
+    proc = run_cli("inspect", str(batch.workdir / "keras1_per_gate_tf_names.h5"))
+    assert proc.returncode == 0, proc.stderr
+    assert "lstm_1_W_f:0 (11, 15) -> W_f (input kernel, forget gate)" in proc.stdout
+    assert "gru_1_b_h:0 (6,) -> b_h (bias, candidate)" in proc.stdout
+    assert "keras_version: 1.2.2" in proc.stdout and "Keras 1.x save_model" in proc.stdout
+    proc = run_cli("inspect", str(batch.workdir / "cudnn_lstm_gru.h5"))
+    assert proc.returncode == 0, proc.stderr
+    assert "class CuDNNLSTM -> LSTM" in proc.stdout and "class CuDNNGRU -> GRU" in proc.stdout
+    assert "lstm_1/bias:0[75:90] (120,) -> b_f (recurrent-side bias, forget gate; summed)" in proc.stdout
+
+
+def test_keras0_weights_with_wrong_architecture(batch, tmp_path):
+    arch = tmp_path / "a.json"
+    cfg = json.loads(lf.keras0_json(build(keras0_stack, 1)))
+    cfg["layers"] = cfg["layers"][:3]
+    arch.write_text(json.dumps(cfg))
+    proc = run_cli("convert", str(batch.workdir / "keras0_weights_plus_keras0_json.h5"), "--architecture", str(arch),
+                   "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "nb_layers" in proc.stderr
+    assert not (tmp_path / "o").exists()
