@@ -13,7 +13,7 @@ wrote it (``git show <tag>:<file>`` in github.com/keras-team/keras):
   ``lstm_1/kernel:0`` (datasets nested accordingly; the Theano backend wrote
   them without ``:0``).  Sequential configs before 2.2.3 are a bare list of
   layers with ``batch_input_shape`` on the first.  Keys added later
-  (``reset_after`` in 2.1.3 with default False, ``recurrent_activation``
+  (``reset_after`` in 2.1.5 with default False, ``recurrent_activation``
   default changing to sigmoid in 2.3) can be dropped to reproduce older files.
 * ``CuDNNLSTM`` / ``CuDNNGRU`` (2.2.4 ``keras/layers/cudnn_recurrent.py``):
   weights in cuDNN layout, produced from the plain LSTM/GRU weights by tf-keras'
@@ -180,8 +180,11 @@ def _act(name: Any) -> str:
     return name if isinstance(name, str) else "linear"
 
 
-def keras1_layer_config(layer, first: bool, batch_input_shape: list, fused: bool = False) -> dict:
-    """``{"class_name", "config"}`` as Keras 1.2.2 ``get_config`` wrote it."""
+def keras1_layer_config(layer, first: bool, batch_input_shape: list, fused: bool = False,
+                        td_dense: bool = False) -> dict:
+    """``{"class_name", "config"}`` as Keras 1.2.2 ``get_config`` wrote it.  With
+    ``td_dense`` a Dense layer on sequences is written as ``TimeDistributedDense``
+    (Keras 0.x/1.x ``keras/layers/core.py``: same config keys and ``W, b`` weights)."""
     cls = layer.__class__.__name__
     c = layer.get_config()
     out: dict[str, Any] = {"name": layer.name, "trainable": True}
@@ -202,6 +205,8 @@ def keras1_layer_config(layer, first: bool, batch_input_shape: list, fused: bool
         out.update(output_dim=c["units"], init="glorot_uniform", activation=_act(c["activation"]),
                    W_regularizer=None, b_regularizer=None, activity_regularizer=None, W_constraint=None,
                    b_constraint=None, bias=c["use_bias"], input_dim=None)
+        if td_dense and len(layer.input.shape) == 3:
+            return {"class_name": "TimeDistributedDense", "config": dict(out, input_length=None)}
     elif cls == "Embedding":
         out.update(input_dim=c["input_dim"], output_dim=c["output_dim"], init="uniform",
                    input_length=batch_input_shape[1] if first else None, mask_zero=c["mask_zero"],
@@ -218,22 +223,23 @@ def keras1_layer_config(layer, first: bool, batch_input_shape: list, fused: bool
     return {"class_name": cls, "config": out}
 
 
-def keras1_config(model, fused: bool = False) -> dict:
+def keras1_config(model, fused: bool = False, td_dense: bool = False) -> dict:
     """Keras 1 ``model_config`` of a Sequential model: a bare list of layers."""
     bis = _batch_input_shape(model)
     return {"class_name": "Sequential",
-            "config": [keras1_layer_config(layer, k == 0, bis, fused) for k, layer in enumerate(_layers(model))]}
+            "config": [keras1_layer_config(layer, k == 0, bis, fused, td_dense)
+                       for k, layer in enumerate(_layers(model))]}
 
 
 def write_keras1_h5(model, path: str, *, fused: bool = False, tf_names: bool = True, version: str = "1.2.2",
-                    weights_only: bool = False) -> None:
+                    weights_only: bool = False, td_dense: bool = False) -> None:
     """Keras 1.x ``save_model`` (or ``save_weights`` when ``weights_only``)."""
     with h5py.File(path, "w") as f:
         if weights_only:
             g = f
         else:
             f.attrs["keras_version"] = version.encode("utf8")
-            f.attrs["model_config"] = json.dumps(keras1_config(model, fused)).encode("utf8")
+            f.attrs["model_config"] = json.dumps(keras1_config(model, fused, td_dense)).encode("utf8")
             g = f.create_group("model_weights")
         g.attrs["layer_names"] = [layer.name.encode("utf8") for layer in _layers(model)]
         if weights_only:

@@ -55,6 +55,15 @@ def embedding_stack(k):
     ])
 
 
+def time_distributed_stack(k):
+    return k.Sequential([
+        k.Input((None, 5)),
+        k.layers.SimpleRNN(8, return_sequences=True, activation="relu", name="simplernn_1"),
+        k.layers.Dense(4, activation="sigmoid", name="timedistributeddense_1"),
+        k.layers.LSTM(3, recurrent_activation="hard_sigmoid", go_backwards=True, name="lstm_1"),
+    ])
+
+
 def build(make, seed, scale=0.6):
     k = tf_keras()
     k.utils.set_random_seed(seed)
@@ -106,6 +115,7 @@ CASES = {
     "keras1/per_gate_theano_names": (rnn_stack, _k1(tf_names=False)),
     "keras1/fused_consume_less_gpu": (rnn_stack, _k1(fused=True)),
     "keras1/embedding_simplernn": (embedding_stack, _k1(version="1.0.8")),
+    "keras1/timedistributeddense_go_backwards": (time_distributed_stack, _k1(td_dense=True, version="1.1.2")),
     "keras1/weights_plus_keras1_json": (rnn_stack, _k1_weights),
     "keras0/weights_plus_keras0_json": (keras0_stack, _k0("0")),
     "keras0/weights_plus_keras1_json": (keras0_stack, _k0("1")),

@@ -243,6 +243,7 @@ def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> Raw
     if major <= 1:
         if cls == "TimeDistributedDense":
             cls = "Dense"
+            pmap.lines.append((layer.name, "class TimeDistributedDense -> Dense (applied to each timestep)"))
         cfg = _keras1_config(cls, cfg)
     if cls in CUDNN:
         cls_new = CUDNN[cls]
