@@ -99,6 +99,21 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     return files
 
 
+def render_golden(model: Model, rec, opts: EmitOptions, junit: str) -> list[GeneratedFile]:
+    """``<Class>Golden.java`` (golden vectors with a dependency-free check) and,
+    unless ``junit`` is "none", ``<Class>Test.java`` for JUnit 5 or 4."""
+    from ..golden import golden_view  # noqa: PLC0415
+    env = _env()
+    g = golden_view(model, rec, opts.package, opts.class_name, runtime_package(), junit)
+    pkg_dir = opts.package.replace(".", "/")
+    files = [GeneratedFile(f"{pkg_dir}/{g.golden_class}.java",
+                           env.get_template("golden.java.j2").render(g=g).encode("utf-8"))]
+    if junit != "none":
+        files.append(GeneratedFile(f"{pkg_dir}/{opts.class_name}Test.java",
+                                   env.get_template("golden_test.java.j2").render(g=g).encode("utf-8")))
+    return files
+
+
 @dataclass(frozen=True)
 class _Chunk:
     method: str
