@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--test-out", metavar="DIR", help="directory for the test sources (default: the --out directory)")
     c.add_argument("--reference", choices=("auto", "keras", "numpy"), default="auto",
                    help="who computes the golden outputs: auto (default: Keras if usable, else numpy), keras, numpy")
+    c.add_argument("--build", choices=("none", "maven"), default="none",
+                   help="maven: lay OUT out as a Maven project (pom.xml, src/main/java, src/main/resources, "
+                        "src/test/java) so that `mvn package` builds a jar (default: none, OUT is a source root)")
+    c.add_argument("--group-id", default="models", help="Maven groupId with --build maven (default: models)")
+    c.add_argument("--artifact-id", help="Maven artifactId with --build maven (default: the class name in lower case)")
+    c.add_argument("--artifact-version", default="1.0.0", help="Maven version with --build maven (default: 1.0.0)")
     c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     v = sub.add_parser("verify", help="generate, compile and run the Java, and compare it with Keras",
@@ -83,13 +89,18 @@ def _convert(args: argparse.Namespace) -> int:
 
     from .pipeline import TestOptions
     test = (TestOptions(args.junit, args.test_samples, args.test_out, args.reference) if args.with_test else None)
+    maven = None
+    if args.build == "maven":
+        from .emit import MavenOptions
+        maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
     result = convert_file(args.model, args.out, args.package, args.class_name,
                           None if args.weights == "auto" else args.weights, args.architecture, progress=progress,
-                          test=test)
+                          test=test, maven=maven)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:
-        main_file = os.path.join(args.out, *args.package.split("."), args.class_name + ".java")
+        src_root = os.path.join(args.out, "src", "main", "java") if args.build == "maven" else args.out
+        main_file = os.path.join(src_root, *args.package.split("."), args.class_name + ".java")
         print(f"wrote {main_file} ({result.model.param_count():,} parameters, weights {result.weights_mode}, "
               f"{len(result.files)} files)")
         if result.test_reference:

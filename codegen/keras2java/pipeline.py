@@ -57,7 +57,8 @@ class TestOptions:
 def convert_file(path: str, out_dir: str, package: str, class_name: str,
                  weights: Optional[str] = None, architecture: Optional[str] = None,
                  progress: Optional[Callable[[str], None]] = None,
-                 test: Optional[TestOptions] = None, test_inputs=None) -> ConversionResult:
+                 test: Optional[TestOptions] = None, test_inputs=None,
+                 maven: Optional["emit.MavenOptions"] = None) -> ConversionResult:
     """Convert ``path``.  ``progress`` receives short status messages, only for
     large models (where reading and writing take noticeable time).  With
     ``test``, also emit golden vectors (``test_inputs``: samples to use instead
@@ -65,6 +66,11 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
     opts = check_options(package, class_name)
     if test is not None:
         test.check()
+    if maven is not None:
+        emit.check_maven(maven)
+        if test is not None and test.out_dir is not None:
+            from .errors import OptionError
+            raise OptionError("--test-out cannot be combined with --build maven (tests go to src/test/java)")
     model = build_model(read_model(path, architecture))
     warnings = validate(model)
     mode = emit.resolve_weights_mode(model, weights)
@@ -86,7 +92,11 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
             report(f"writing weights: {done * 100 // total}% of {total / 2**20:.0f} MiB")
             step["next"] += 0.25
 
-    if test is not None and (test.out_dir is None or os.path.abspath(test.out_dir) == os.path.abspath(out_dir)):
+    if maven is not None:
+        files = emit.as_maven_project(model, files, test_files, emit.EmitOptions(opts.package, opts.class_name, mode),
+                                      maven, test.junit if test is not None else "none")
+        test_files = []
+    elif test is not None and (test.out_dir is None or os.path.abspath(test.out_dir) == os.path.abspath(out_dir)):
         files = files + test_files
         test_files = []
     written = emit.write_atomically(files, out_dir, on_write)

@@ -99,6 +99,50 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     return files
 
 
+@dataclass(frozen=True)
+class MavenOptions:
+    group_id: str
+    artifact_id: str
+    artifact_version: str
+
+
+_MAVEN_ID = re.compile(r"[A-Za-z0-9_.\-]+\Z")
+
+
+def check_maven(opts: MavenOptions) -> None:
+    for flag, value in (("--group-id", opts.group_id), ("--artifact-id", opts.artifact_id),
+                        ("--artifact-version", opts.artifact_version)):
+        if not isinstance(value, str) or not _MAVEN_ID.match(value):
+            raise OptionError(f"invalid {flag} {value!r}: use letters, digits, '.', '-' and '_'")
+
+
+@dataclass(frozen=True)
+class _PomView:
+    version: str
+    package: str
+    class_name: str
+    group_id: str
+    artifact_id: str
+    artifact_version: str
+    source_sha256: str
+    junit: str          # "5", "4" or "" (no test dependency)
+
+
+def as_maven_project(model: Model, files: list[GeneratedFile], test_files: list[GeneratedFile],
+                     opts: EmitOptions, maven: MavenOptions, junit: str) -> list[GeneratedFile]:
+    """The same files laid out as a Maven project, with a pom.xml."""
+    from dataclasses import replace
+    out = []
+    for f in files:
+        root = "src/main/java/" if f.path.endswith(".java") else "src/main/resources/"
+        out.append(replace(f, path=root + f.path))
+    out.extend(replace(f, path="src/test/java/" + f.path) for f in test_files)
+    pom = _PomView(__version__, opts.package, opts.class_name, maven.group_id, maven.artifact_id,
+                   maven.artifact_version, model.source.sha256, junit if test_files and junit != "none" else "")
+    out.append(GeneratedFile("pom.xml", _env().get_template("pom.xml.j2").render(p=pom).encode("utf-8")))
+    return out
+
+
 def render_golden(model: Model, rec, opts: EmitOptions, junit: str) -> list[GeneratedFile]:
     """``<Class>Golden.java`` (golden vectors with a dependency-free check) and,
     unless ``junit`` is "none", ``<Class>Test.java`` for JUnit 5 or 4."""
