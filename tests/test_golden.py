@@ -136,3 +136,39 @@ def test_verify_bad_inputs_is_one_line(tmp_path):
     assert proc.stderr.strip().count("\n") == 0 and "1 input(s), got 2" in proc.stderr
     proc = run_cli("verify", str(EXAMPLE), "--inputs", str(tmp_path / "a.npy"))
     assert proc.returncode == 2 and "shape (2, 20, 11), expected (samples, 7, 11)" in proc.stderr
+
+
+def test_labels_predict_class_and_label(tmp_path):
+    """--labels adds LABELS / predictClass / predictLabel; hostile label text stays data."""
+    from util import read_csv
+    labels = ['walk "fast"', "sit\\u000a */ still", "stand \u00e9"]
+    (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n", encoding="utf-8")
+    out = tmp_path / "src"
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(out), "--package", "demo", "--class", "Har",
+                   "--labels", str(tmp_path / "labels.txt"))
+    assert proc.returncode == 0, proc.stderr
+    inputs = read_csv(REPO / "examples" / "har_lstm_inputs.csv")
+    expected = read_csv(REPO / "examples" / "har_lstm_expected.csv")   # recorded by Keras
+    main = tmp_path / "LabelCheck.java"
+    rows = ",\n".join("{" + ", ".join(repr(float(v)) + "f" for v in row) + "}" for row in inputs)
+    main.write_text("public class LabelCheck { public static void main(String[] a) {\n"
+                    f"  float[][] xs = {{{rows}}};\n"
+                    "  demo.Har m = new demo.Har();\n"
+                    "  for (float[] x : xs) System.out.println(m.predictClass(x) + \"\\t\" + m.predictLabel(x));\n"
+                    "}}\n", encoding="utf-8")
+    _compile(out, tmp_path / "classes")
+    subprocess.run(["javac", "-encoding", "UTF-8", "-cp", str(tmp_path / "classes"), "-d", str(tmp_path / "classes"),
+                    str(main)], check=True)
+    run = subprocess.run(["java", "-Dfile.encoding=UTF-8", "-cp", str(tmp_path / "classes"), "LabelCheck"],
+                         capture_output=True, text=True, encoding="utf-8")
+    assert run.returncode == 0, run.stderr
+    got = [line.split("\t") for line in run.stdout.strip().split("\n")]
+    assert [int(g[0]) for g in got] == [int(np.argmax(e)) for e in expected]
+    assert [g[1] for g in got] == [labels[int(np.argmax(e))] for e in expected]
+
+
+def test_labels_must_match_the_output(tmp_path):
+    (tmp_path / "labels.txt").write_text("a\nb\n")
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--labels", str(tmp_path / "labels.txt"))
+    assert proc.returncode == 2 and "2 labels, but the output has shape [3]" in proc.stderr
+    assert not (tmp_path / "o").exists()

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "<CLASS>.weights beside the class, loaded from the classpath; auto (default): embedded "
                         "up to 262,144 parameters, resource above")
     c.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    c.add_argument("--labels", metavar="FILE",
+                   help="class labels, one per line (UTF-8), for a classifier with one output of shape (n,): "
+                        "adds LABELS, predictClass(float[]) and predictLabel(float[])")
     c.add_argument("--with-test", action="store_true",
                    help="also emit golden vectors (<CLASS>Golden.java, a dependency-free check with a main) and a "
                         "JUnit test (<CLASS>Test.java); expected outputs come from Keras when it can be imported, "
@@ -95,7 +98,7 @@ def _convert(args: argparse.Namespace) -> int:
         maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
     result = convert_file(args.model, args.out, args.package, args.class_name,
                           None if args.weights == "auto" else args.weights, args.architecture, progress=progress,
-                          test=test, maven=maven)
+                          test=test, maven=maven, labels=args.labels)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:

@@ -28,6 +28,26 @@ def check_options(package: str, class_name: str) -> emit.EmitOptions:
     return emit.EmitOptions(package, class_name, "auto")
 
 
+def read_labels(path: str, model: Model) -> tuple[str, ...]:
+    """Class labels, one per line (UTF-8), for a model with one input and one output of shape (n,)."""
+    from .errors import OptionError
+    try:
+        with open(path, encoding="utf-8") as fh:
+            labels = tuple(line.rstrip("\r\n") for line in fh)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionError(f"--labels {path}: cannot read ({exc})") from None
+    while labels and labels[-1] == "":
+        labels = labels[:-1]
+    if not labels or any(not label.strip() for label in labels):
+        raise OptionError(f"--labels {path}: expected one non-empty label per line")
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise OptionError("--labels needs a model with one input and one output")
+    shape = model.tensor(model.outputs[0].tensor).shape
+    if shape != (len(labels),):
+        raise OptionError(f"--labels {path}: {len(labels)} labels, but the output has shape {list(shape)}")
+    return labels
+
+
 def load(path: str, architecture: Optional[str] = None) -> Model:
     """Read and build the IR of a model file (no validation against the emitter)."""
     return build_model(read_model(path, architecture))
@@ -58,7 +78,8 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
                  weights: Optional[str] = None, architecture: Optional[str] = None,
                  progress: Optional[Callable[[str], None]] = None,
                  test: Optional[TestOptions] = None, test_inputs=None,
-                 maven: Optional["emit.MavenOptions"] = None) -> ConversionResult:
+                 maven: Optional["emit.MavenOptions"] = None,
+                 labels: Optional[str] = None) -> ConversionResult:
     """Convert ``path``.  ``progress`` receives short status messages, only for
     large models (where reading and writing take noticeable time).  With
     ``test``, also emit golden vectors (``test_inputs``: samples to use instead
@@ -74,6 +95,7 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
     model = build_model(read_model(path, architecture))
     warnings = validate(model)
     mode = emit.resolve_weights_mode(model, weights)
+    label_list = read_labels(labels, model) if labels is not None else ()
     test_files: list = []
     reference_name = ""
     if test is not None:
@@ -84,7 +106,7 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
     report = progress if progress is not None and model.param_count() > PROGRESS_PARAMS else None
     if report:
         report(f"read {model.param_count():,} parameters; generating {mode} weights")
-    files = emit.render(model, emit.EmitOptions(opts.package, opts.class_name, mode))
+    files = emit.render(model, emit.EmitOptions(opts.package, opts.class_name, mode, label_list))
     step = {"next": 0.25}
 
     def on_write(done: int, total: int) -> None:

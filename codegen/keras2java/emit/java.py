@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -16,6 +16,7 @@ from ..errors import OptionError
 from ..ir import Model
 from . import weights as wlayout
 from .resources import runtime_dir, templates_dir
+from .naming import java_string
 from .views import build_view
 
 #: Models with at most this many parameters embed their weights by default.
@@ -62,6 +63,7 @@ class EmitOptions:
     package: str
     class_name: str
     weights: str       # "embedded" or "resource" (after resolving "auto")
+    labels: tuple[str, ...] = ()   # class labels of the single output (--labels)
 
 
 def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
@@ -86,6 +88,8 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
                       public_runtime_classes())
+    if opts.labels:
+        view = replace(view, labels=tuple(java_string(label) for label in opts.labels))
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
                            env.get_template("model.java.j2").render(m=view).encode("utf-8"))]
