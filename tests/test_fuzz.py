@@ -107,6 +107,7 @@ def test_mutated_bytes(tmp_path_factory, seed, ops):
 REGRESSIONS = [
     [("flip", 0.0, 0, 1), ("flip", 0.0, 0, 1), ("flip", 0.18618372078929427, 0, 1)],
     [("zero_run", 0.4929658673089391, 0, 11)],
+    [("zero_run", 0.14739984656731434, 0, 14)],   # KeyError from h5py opening the layers group
 ]
 
 

@@ -39,7 +39,40 @@ def build_parser() -> argparse.ArgumentParser:
                         "<CLASS>.weights beside the class, loaded from the classpath; auto (default): embedded "
                         "up to 262,144 parameters, resource above")
     c.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    c.add_argument("--labels", metavar="FILE",
+                   help="class labels, one per line (UTF-8), for a classifier with one output of shape (n,): "
+                        "adds LABELS, predictClass(float[]) and predictLabel(float[])")
+    c.add_argument("--with-test", action="store_true",
+                   help="also emit golden vectors (<CLASS>Golden.java, a dependency-free check with a main) and a "
+                        "JUnit test (<CLASS>Test.java); expected outputs come from Keras when it can be imported, "
+                        "otherwise from keras2java's numpy reference")
+    c.add_argument("--junit", choices=("5", "4", "none"), default="5",
+                   help="JUnit version of the generated test (default: 5; 4 for Gradle < 4.6; none: only the Golden class)")
+    c.add_argument("--test-samples", type=int, default=5, metavar="N", help="golden samples to record (default: 5)")
+    c.add_argument("--test-out", metavar="DIR", help="directory for the test sources (default: the --out directory)")
+    c.add_argument("--reference", choices=("auto", "keras", "numpy"), default="auto",
+                   help="who computes the golden outputs: auto (default: Keras if usable, else numpy), keras, numpy")
+    c.add_argument("--build", choices=("none", "maven"), default="none",
+                   help="maven: lay OUT out as a Maven project (pom.xml, src/main/java, src/main/resources, "
+                        "src/test/java) so that `mvn package` builds a jar (default: none, OUT is a source root)")
+    c.add_argument("--group-id", default="models", help="Maven groupId with --build maven (default: models)")
+    c.add_argument("--artifact-id", help="Maven artifactId with --build maven (default: the class name in lower case)")
+    c.add_argument("--artifact-version", default="1.0.0", help="Maven version with --build maven (default: 1.0.0)")
     c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    v = sub.add_parser("verify", help="generate, compile and run the Java, and compare it with Keras",
+                       description=(
+                           "Generate MODEL's Java into a temporary directory, compile it with javac, run it on N "
+                           "random inputs (or the given .npy files) and report the max error per output against "
+                           "Keras when it is installed, else against keras2java's numpy reference. Exit status: "
+                           "0 within 1e-5, 1 beyond, 2 on bad input."))
+    v.add_argument("model", metavar="MODEL", help="Keras model file: .keras archive or .h5")
+    v.add_argument("--samples", type=int, default=20, metavar="N", help="random samples (default: 20)")
+    v.add_argument("--inputs", nargs="+", metavar="NPY",
+                   help="one .npy file per model input, each with a leading sample axis, instead of random inputs")
+    v.add_argument("--reference", choices=("auto", "keras", "numpy"), default="auto",
+                   help="auto (default: Keras if usable, else numpy), keras or numpy")
+    v.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
 
     i = sub.add_parser("inspect", help="show layers, shapes, activations and weight-to-gate mapping",
                        description="Print how keras2java reads MODEL: layers, shapes, parameters, "
@@ -57,15 +90,33 @@ def _convert(args: argparse.Namespace) -> int:
             sys.stderr.write(f"keras2java: {msg}\n")
             sys.stderr.flush()
 
+    from .pipeline import TestOptions
+    test = (TestOptions(args.junit, args.test_samples, args.test_out, args.reference) if args.with_test else None)
+    maven = None
+    if args.build == "maven":
+        from .emit import MavenOptions
+        maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
     result = convert_file(args.model, args.out, args.package, args.class_name,
-                          None if args.weights == "auto" else args.weights, args.architecture, progress=progress)
+                          None if args.weights == "auto" else args.weights, args.architecture, progress=progress,
+                          test=test, maven=maven, labels=args.labels)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:
-        main_file = os.path.join(args.out, *args.package.split("."), args.class_name + ".java")
+        src_root = os.path.join(args.out, "src", "main", "java") if args.build == "maven" else args.out
+        main_file = os.path.join(src_root, *args.package.split("."), args.class_name + ".java")
         print(f"wrote {main_file} ({result.model.param_count():,} parameters, weights {result.weights_mode}, "
               f"{len(result.files)} files)")
+        if result.test_reference:
+            print(f"golden vectors recorded with {result.test_reference}")
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import verify
+
+    ok, report = verify(args.model, args.samples, args.inputs, args.reference, args.architecture)
+    sys.stdout.write(report)
+    return 0 if ok else 1
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -81,6 +132,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "convert":
             return _convert(args)
+        if args.command == "verify":
+            return _verify(args)
         return _inspect(args)
     except Keras2JavaError as exc:
         msg = " ".join(str(exc).split())

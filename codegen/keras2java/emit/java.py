@@ -5,7 +5,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -16,6 +16,7 @@ from ..errors import OptionError
 from ..ir import Model
 from . import weights as wlayout
 from .resources import runtime_dir, templates_dir
+from .naming import java_string
 from .views import build_view
 
 #: Models with at most this many parameters embed their weights by default.
@@ -62,6 +63,7 @@ class EmitOptions:
     package: str
     class_name: str
     weights: str       # "embedded" or "resource" (after resolving "auto")
+    labels: tuple[str, ...] = ()   # class labels of the single output (--labels)
 
 
 def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
@@ -86,6 +88,8 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
                       public_runtime_classes())
+    if opts.labels:
+        view = replace(view, labels=tuple(java_string(label) for label in opts.labels))
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
                            env.get_template("model.java.j2").render(m=view).encode("utf-8"))]
@@ -96,6 +100,65 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
         files.append(GeneratedFile(f"{pkg_dir}/{view.resource_name}", b"",
                                    stream=lambda: wlayout.iter_bytes(weights), size=4 * layout.count))
     files.extend(runtime_files())
+    return files
+
+
+@dataclass(frozen=True)
+class MavenOptions:
+    group_id: str
+    artifact_id: str
+    artifact_version: str
+
+
+_MAVEN_ID = re.compile(r"[A-Za-z0-9_.\-]+\Z")
+
+
+def check_maven(opts: MavenOptions) -> None:
+    for flag, value in (("--group-id", opts.group_id), ("--artifact-id", opts.artifact_id),
+                        ("--artifact-version", opts.artifact_version)):
+        if not isinstance(value, str) or not _MAVEN_ID.match(value):
+            raise OptionError(f"invalid {flag} {value!r}: use letters, digits, '.', '-' and '_'")
+
+
+@dataclass(frozen=True)
+class _PomView:
+    version: str
+    package: str
+    class_name: str
+    group_id: str
+    artifact_id: str
+    artifact_version: str
+    source_sha256: str
+    junit: str          # "5", "4" or "" (no test dependency)
+
+
+def as_maven_project(model: Model, files: list[GeneratedFile], test_files: list[GeneratedFile],
+                     opts: EmitOptions, maven: MavenOptions, junit: str) -> list[GeneratedFile]:
+    """The same files laid out as a Maven project, with a pom.xml."""
+    from dataclasses import replace
+    out = []
+    for f in files:
+        root = "src/main/java/" if f.path.endswith(".java") else "src/main/resources/"
+        out.append(replace(f, path=root + f.path))
+    out.extend(replace(f, path="src/test/java/" + f.path) for f in test_files)
+    pom = _PomView(__version__, opts.package, opts.class_name, maven.group_id, maven.artifact_id,
+                   maven.artifact_version, model.source.sha256, junit if test_files and junit != "none" else "")
+    out.append(GeneratedFile("pom.xml", _env().get_template("pom.xml.j2").render(p=pom).encode("utf-8")))
+    return out
+
+
+def render_golden(model: Model, rec, opts: EmitOptions, junit: str) -> list[GeneratedFile]:
+    """``<Class>Golden.java`` (golden vectors with a dependency-free check) and,
+    unless ``junit`` is "none", ``<Class>Test.java`` for JUnit 5 or 4."""
+    from ..golden import golden_view  # noqa: PLC0415
+    env = _env()
+    g = golden_view(model, rec, opts.package, opts.class_name, runtime_package(), junit)
+    pkg_dir = opts.package.replace(".", "/")
+    files = [GeneratedFile(f"{pkg_dir}/{g.golden_class}.java",
+                           env.get_template("golden.java.j2").render(g=g).encode("utf-8"))]
+    if junit != "none":
+        files.append(GeneratedFile(f"{pkg_dir}/{opts.class_name}Test.java",
+                                   env.get_template("golden_test.java.j2").render(g=g).encode("utf-8")))
     return files
 
 

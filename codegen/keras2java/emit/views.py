@@ -170,6 +170,7 @@ class ModelView:
     stateful: bool = False         # some layer keeps its states across predict calls
     named_params: str = ""         # "float[] frames, float[] side": predictNamed's parameters ("" = no named API)
     named_args: str = ""           # "frames, side"
+    labels: tuple[str, ...] = ()   # Java string literals of the class labels (--labels)
 
 
 def shape_text(shape: Shape) -> str:

@@ -185,7 +185,7 @@ def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str) -> 
     """Parse a Keras 3 config against a Keras 3 weights file (``.keras`` or ``.weights.h5``)."""
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config.json is not a JSON object")
-    layers_group = h5["layers"] if h5util.has(h5, "layers") else None
+    layers_group = h5util.child(h5, "layers", "layers") if h5util.has(h5, "layers") else None
     weights_for = _Keras3Weights(layers_group, config, "layers")
     return parse_model_config(config, weights_for, source, what=f"{path}: config.json")
 
@@ -232,7 +232,7 @@ class _Keras3Weights:
     def nested(self, index: int, name: str) -> "_Keras3Weights":
         group = self._group(index)
         where = f"{self.where}/{self.group_names.get(index, '?')}/layers"
-        sub = group["layers"] if group is not None and h5util.has(group, "layers") else None
+        sub = h5util.child(group, "layers", where) if group is not None and h5util.has(group, "layers") else None
         return _Keras3Weights(sub, self.layer_dicts[index], where)
 
 

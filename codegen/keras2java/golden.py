@@ -1,0 +1,171 @@
+"""Golden vectors: input/output pairs recorded at generation time and emitted
+as a self-checking Java class (``<Class>Golden``, dependency-free, with a
+``main``) plus an optional JUnit 5 or JUnit 4 test that calls it.
+
+Outputs come from Keras when it can be imported and can load the model (Keras
+3 for files written by Keras 3, tf-keras for Keras 1/2 files, so that each
+file keeps its own semantics); otherwise from keras2java's numpy reference
+(:mod:`keras2java.reference`).  The emitted class states which one.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import __version__, reference
+from .emit import weights as wlayout
+from .emit.naming import java_string
+from .errors import OptionError
+from .ir import EmbeddingOp, Model
+
+DEFAULT_SAMPLES = 5
+DEFAULT_STEPS = 8
+TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class Golden:
+    reference: str                       # who produced the outputs, e.g. "Keras 3.15.1"
+    inputs: tuple[tuple[np.ndarray, ...], ...]    # per sample, per model input
+    outputs: tuple[tuple[np.ndarray, ...], ...]   # per sample, per model output
+    note: str = ""                       # why Keras was not used, if it was not
+
+
+def _token_range(model: Model, tensor: str) -> Optional[int]:
+    users = [n for n in model.nodes if tensor in n.inputs]
+    dims = [n.op.input_dim for n in users if isinstance(n.op, EmbeddingOp)]
+    return min(dims) if dims else None
+
+
+def make_inputs(model: Model, samples: int, seed: int = 0) -> list[list[np.ndarray]]:
+    """Random samples: uniform in [-1, 1), token ids for Embedding inputs,
+    ``DEFAULT_STEPS`` (or fewer, varying) timesteps on variable time axes."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for s in range(samples):
+        sample = []
+        for port in model.inputs:
+            shape = list(model.tensor(port.tensor).shape)
+            if shape and shape[0] is None:
+                shape[0] = DEFAULT_STEPS - (s % 3)
+            vocab = _token_range(model, port.tensor)
+            if vocab is not None:
+                sample.append(rng.integers(0, vocab, shape).astype(np.float32))
+            else:
+                sample.append(rng.uniform(-1, 1, shape).astype(np.float32))
+        out.append(sample)
+    return out
+
+
+def _keras_outputs(model: Model, path: str, samples) -> tuple[Optional[list], str, str]:
+    """(outputs, reference name, note); outputs is None when Keras cannot be used."""
+    if model.source.format not in ("keras-v3-zip", "legacy-h5"):
+        return None, "", "weights-only files are checked against the numpy reference"
+    import os  # noqa: PLC0415
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # keep TensorFlow's start-up chatter off stderr
+    try:
+        if model.source.keras_major >= 3:
+            import keras  # noqa: PLC0415 - optional, heavy
+            loaded = keras.saving.load_model(path, compile=False)
+            name = f"Keras {keras.__version__}"
+        else:
+            import tf_keras  # noqa: PLC0415 - keeps Keras 2 semantics (hard_sigmoid, ...)
+            loaded = tf_keras.models.load_model(path, compile=False)
+            name = f"tf-keras {tf_keras.__version__}"
+    except ImportError:
+        return None, "", "Keras is not installed"
+    except Exception as exc:  # noqa: BLE001 - any failure to load: fall back, and say why
+        return None, "", f"Keras could not load the model ({type(exc).__name__})"
+    outs = []
+    for sample in samples:
+        for layer in getattr(loaded, "layers", ()):   # every sample starts from zero states
+            if getattr(layer, "stateful", False):
+                (getattr(layer, "reset_states", None) or layer.reset_state)()
+        y = loaded([x[None, ...] for x in sample] if len(sample) > 1 else sample[0][None, ...], training=False)
+        ys = y if isinstance(y, (list, tuple)) else [y]
+        outs.append([np.asarray(t)[0].astype(np.float32) for t in ys])
+    return outs, name, ""
+
+
+REFERENCES = ("auto", "keras", "numpy")
+
+
+def record(model: Model, path: str, samples: int = DEFAULT_SAMPLES,
+           inputs: Optional[Sequence[Sequence[np.ndarray]]] = None, reference_kind: str = "auto") -> Golden:
+    """Record golden vectors for ``model`` (read from ``path``).  ``reference_kind``:
+    "auto" (Keras if usable, else numpy), "keras" (Keras or an error) or "numpy"."""
+    if reference_kind not in REFERENCES:
+        raise OptionError(f"--reference {reference_kind!r}: expected one of {', '.join(REFERENCES)}")
+    if inputs is None:
+        if samples < 1:
+            raise OptionError(f"--test-samples {samples}: expected at least 1")
+        inputs = make_inputs(model, samples)
+    inputs = [[np.asarray(x, np.float32) for x in s] for s in inputs]
+    if reference_kind == "numpy":
+        outs, name, note = None, "", "the numpy reference was requested"
+    else:
+        outs, name, note = _keras_outputs(model, path, inputs)
+        if outs is None and reference_kind == "keras":
+            raise OptionError(f"--reference keras: {note}; install tensorflow (and tf-keras for Keras 2 files)")
+    if outs is None:
+        outs = [reference.predict(model, s) for s in inputs]
+        name = f"the keras2java {__version__} numpy reference"
+    return Golden(name, tuple(tuple(s) for s in inputs), tuple(tuple(o) for o in outs), note)
+
+
+# -- emission ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldenView:
+    package: str
+    class_name: str
+    golden_class: str
+    runtime_package: str
+    version: str
+    reference_literal: str
+    reference_doc: str
+    samples: str
+    input_lengths: tuple[str, ...]     # per sample: "{12, 4}"
+    output_lengths: tuple[str, ...]
+    output_names: tuple[str, ...]      # Java string literals
+    count: str
+    sha256: str
+    chunk_refs: tuple[str, ...]
+    holders: tuple
+    tolerance: str
+    junit: str                         # "5", "4" or "none"
+
+
+def golden_view(model: Model, golden: Golden, package: str, class_name: str, runtime_package: str,
+                junit: str) -> GoldenView:
+    from .emit.java import _Chunk, _Holder   # noqa: PLC0415 - shared chunk holders
+
+    flat = []
+    for ins, outs in zip(golden.inputs, golden.outputs):
+        flat.extend(np.ravel(x) for x in ins)
+        flat.extend(np.ravel(y) for y in outs)
+    data = np.concatenate(flat).astype("<f4") if flat else np.zeros(0, "<f4")
+    from .ir import WeightTensor  # noqa: PLC0415
+    chunks = wlayout.base64_chunks([WeightTensor("golden", "golden", data)])
+    holders, refs = [], []
+    per = wlayout.CHUNKS_PER_CLASS
+    for h in range(0, len(chunks), per):
+        hname = f"Part{h // per}"
+        cs = tuple(_Chunk(f"c{i}", chunks[h + i]) for i in range(min(per, len(chunks) - h)))
+        holders.append(_Holder(hname, cs))
+        refs.extend(f"{hname}.{c.method}()" for c in cs)
+    return GoldenView(
+        package=package, class_name=class_name, golden_class=f"{class_name}Golden", runtime_package=runtime_package,
+        version=__version__, reference_literal=java_string(golden.reference),
+        reference_doc=re.sub(r"[^A-Za-z0-9 .\-]", "_", golden.reference)[:120],
+        samples=str(len(golden.inputs)),
+        input_lengths=tuple("{" + ", ".join(str(np.size(x)) for x in s) + "}" for s in golden.inputs),
+        output_lengths=tuple("{" + ", ".join(str(np.size(y)) for y in s) + "}" for s in golden.outputs),
+        output_names=tuple(java_string(p.keras_name) for p in model.outputs),
+        count=str(int(data.size)), sha256=hashlib.sha256(data.tobytes()).hexdigest(),
+        chunk_refs=tuple(refs), holders=tuple(holders), tolerance="1e-5", junit=junit)

@@ -1,0 +1,72 @@
+"""Issue 7: `convert --build maven` makes a standalone Maven project (jar with
+the weights resource, generated JUnit 5 golden test), and examples/maven
+generates the model's Java inside a Maven build.  Maven Central must be
+reachable (plugins and JUnit are downloaded on first use)."""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from util import EXAMPLE, REPO, run_cli
+
+
+def _mvn(project: Path, env=None) -> subprocess.CompletedProcess:
+    mvn = shutil.which("mvn")
+    assert mvn is not None, "Maven (mvn) must be installed"
+    return subprocess.run([mvn, "-q", "-B", "package"], cwd=project, env=env, capture_output=True, text=True,
+                          timeout=1200)
+
+
+def _surefire_ok(project: Path, test: str) -> None:
+    report = (project / "target" / "surefire-reports" / f"{test}.txt").read_text()
+    assert "Tests run: 1, Failures: 0, Errors: 0, Skipped: 0" in report, report
+
+
+def test_build_maven_packages_a_jar(tmp_path):
+    out = tmp_path / "harmodel"
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(out), "--package", "demo.model", "--class", "HarModel",
+                   "--build", "maven", "--with-test", "--weights", "resource", "--group-id", "com.acme",
+                   "--artifact-version", "2.1.0")
+    assert proc.returncode == 0, proc.stderr
+    assert "src/main/java/demo/model/HarModel.java" in proc.stdout
+    pom = (out / "pom.xml").read_text("utf-8")
+    assert "<groupId>com.acme</groupId>" in pom and "<artifactId>harmodel</artifactId>" in pom
+    assert (out / "src" / "main" / "resources" / "demo" / "model" / "HarModel.weights").is_file()
+    assert (out / "src" / "test" / "java" / "demo" / "model" / "HarModelTest.java").is_file()
+    build = _mvn(out)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    _surefire_ok(out, "demo.model.HarModelTest")
+    with zipfile.ZipFile(out / "target" / "harmodel-2.1.0.jar") as jar:
+        names = set(jar.namelist())
+    assert "demo/model/HarModel.class" in names and "demo/model/HarModel.weights" in names
+    assert not any("Golden" in n or n.endswith("Test.class") for n in names)   # tests stay out of the jar
+
+
+def test_maven_example_generates_during_the_build(tmp_path):
+    project = tmp_path / "maven"
+    shutil.copytree(REPO / "examples" / "maven", project)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "keras2java"
+    shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO / 'codegen'} exec {sys.executable} -m keras2java \"$@\"\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    build = _mvn(project, env)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    _surefire_ok(project, "demo.model.HarModelTest")
+    run = subprocess.run(["java", "-cp", str(project / "target" / "keras2java-maven-example-1.0.0.jar"), "demo.App"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "activity probabilities: [" in run.stdout
+
+
+def test_maven_options_are_checked(tmp_path):
+    bad = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--build", "maven", "--group-id", "a b")
+    assert bad.returncode == 2 and "invalid --group-id 'a b'" in bad.stderr and not (tmp_path / "o").exists()
+    mixed = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--build", "maven", "--with-test",
+                    "--test-out", str(tmp_path / "t"))
+    assert mixed.returncode == 2 and "--test-out cannot be combined with --build maven" in mixed.stderr
