@@ -71,7 +71,7 @@ def read_model(path: str, architecture: Optional[str] = None) -> RawModel:
             h5 = h5py.File(path, "r")
         except Exception as exc:
             raise ModelFileError(f"{path}: not a readable HDF5 file ({exc})") from None
-        with h5:
+        with h5, h5util.corrupt_data_errors(path):
             return _read_hdf5(path, h5, sha256, architecture)
     raise ModelFileError(f"{path}: not a Keras model file (expected a .keras zip archive or an HDF5 .h5 file)")
 

@@ -5,6 +5,7 @@ outside the model file.  Dataset sizes are checked before any data is read.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import h5py
@@ -34,6 +35,17 @@ def child(group: h5py.Group, name: str, where: str) -> Any:
         return group[name]
     except Exception as exc:
         raise ModelFileError(f"cannot read HDF5 entry {where!r}: {exc}") from None
+
+
+@contextlib.contextmanager
+def corrupt_data_errors(path: str):
+    """A last line of defence around HDF5 parsing: the errors h5py raises for
+    corrupt structures (KeyError, RuntimeError, OSError) that slipped past the
+    checked accessors above become one-line ModelFileErrors."""
+    try:
+        yield
+    except (KeyError, RuntimeError, OSError) as exc:
+        raise ModelFileError(f"{path}: corrupt HDF5 data ({type(exc).__name__}: {exc})") from None
 
 
 def keys(group: h5py.Group, where: str) -> list[str]:

@@ -177,7 +177,7 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
         h5 = h5py.File(weights_file, "r")
     except Exception as exc:
         raise ModelFileError(f"{path}: model.weights.h5 in the archive is not a readable HDF5 file ({exc})") from None
-    with h5:
+    with h5, h5util.corrupt_data_errors(path):
         return parse_keras3_config(config, h5, source, path)
 
 
