@@ -59,12 +59,17 @@ WEIGHT_NAMES = {
     "Dense": ("kernel", "bias"),
     "Embedding": ("embeddings",),
 }
+MERGE_CLASSES = {"Add": "sum", "Multiply": "mul", "Concatenate": "concat", "Average": "ave", "Maximum": "max"}
 LSTM_FUSED = ("i", "f", "c", "o")        # Keras 2 / Keras 1 'gpu' order
 LSTM_PER_GATE = ("i", "c", "f", "o")     # Keras 0.x / 1.x storage order
 GRU_GATES = ("z", "r", "h")
 
 
 def _layers(model) -> list:
+    """``model.layers`` as old Keras listed them: a Sequential model without its
+    InputLayer, a Functional model with its input layers."""
+    if model.__class__.__name__ != "Sequential":
+        return list(model.layers)
     return [layer for layer in model.layers if layer.__class__.__name__ != "InputLayer"]
 
 
@@ -80,6 +85,13 @@ def _weights(layer) -> list[np.ndarray]:
 def keras2_era_config(model, *, bare_list: bool = True, drop_keys: tuple = (), cudnn: bool = False) -> dict:
     """The model_config of a Sequential model as Keras 2.0-2.2 wrote it."""
     cfg = json.loads(model.to_json())
+    if model.__class__.__name__ != "Sequential":
+        # Keras 2.0-2.3 Functional configs: class_name "Model", 4-element inbound entries
+        inner = dict(cfg["config"])
+        inner["layers"] = [dict(ld, config={key: v for key, v in ld["config"].items()
+                                            if key not in drop_keys and key not in ("time_major", "zero_output_for_mask")})
+                           for ld in inner["layers"]]
+        return {"class_name": "Model", "config": inner}
     layer_dicts = []
     for k, ld in enumerate(cfg["config"]["layers"]):
         if ld["class_name"] == "InputLayer":
@@ -88,15 +100,23 @@ def keras2_era_config(model, *, bare_list: bool = True, drop_keys: tuple = (), c
              and key not in ("time_major", "zero_output_for_mask", "unroll", "implementation")}
         cls = ld["class_name"]
         if cudnn and cls in ("LSTM", "GRU"):
-            cls = "CuDNN" + cls
-            c = {key: c[key] for key in ("name", "trainable", "units", "return_sequences", "return_state",
-                                         "go_backwards", "stateful", "kernel_initializer") if key in c}
+            cls, c = _cudnn_config(cls, c)
+        if cudnn and cls == "Bidirectional":
+            icls, icfg = _cudnn_config(c["layer"]["class_name"], c["layer"]["config"])
+            c = {key: v for key, v in c.items() if key != "backward_layer"}
+            c["layer"] = {"class_name": icls, "config": icfg}
         if not layer_dicts:
             c["batch_input_shape"] = _batch_input_shape(model)
         layer_dicts.append({"class_name": cls, "config": c})
     if bare_list:
         return {"class_name": "Sequential", "config": layer_dicts}
     return {"class_name": "Sequential", "config": {"name": cfg["config"]["name"], "layers": layer_dicts}}
+
+
+def _cudnn_config(cls: str, c: dict) -> tuple[str, dict]:
+    """2.2.4 ``CuDNNLSTM.get_config``: no activation keys (always tanh/sigmoid)."""
+    return "CuDNN" + cls, {key: c[key] for key in ("name", "trainable", "units", "return_sequences", "return_state",
+                                                  "go_backwards", "stateful", "kernel_initializer") if key in c}
 
 
 def _to_cudnn(cls: str, weights: list[np.ndarray], seed: int) -> list[np.ndarray]:
@@ -146,6 +166,15 @@ def write_keras2_era_h5(model, path: str, *, version: str = "2.1.6", bare_list: 
             if cudnn and cls in ("LSTM", "GRU"):
                 values = _to_cudnn(cls, values, seed)
             wnames = [f"{layer.name}/{n}" + (":0" if colon else "") for n in WEIGHT_NAMES.get(cls, ())][:len(values)]
+            if cls == "Bidirectional":
+                icls = layer.forward_layer.__class__.__name__
+                values, wnames = [], []
+                for side in ("forward", "backward"):
+                    sub = getattr(layer, f"{side}_layer")
+                    vals = _weights(sub)
+                    values += _to_cudnn(icls, vals, seed) if cudnn else vals
+                    wnames += [f"{layer.name}/{sub.name}/{n}" + (":0" if colon else "")
+                               for n in WEIGHT_NAMES[icls]]
             lg.attrs["weight_names"] = [enc(n) for n in wnames]
             for n, v in zip(wnames, values):
                 lg.create_dataset(n, data=v)
@@ -158,8 +187,14 @@ def _split_gates(arr: np.ndarray, gates: tuple) -> dict:
 
 
 def keras1_layer_weights(layer, fused: bool = False) -> list[tuple[str, np.ndarray]]:
-    """(variable suffix, value) in Keras 1 ``layer.weights`` order."""
+    """(variable suffix, value) in Keras 1 ``layer.weights`` order.  Bidirectional
+    (1.2.2 ``layers/wrappers.py``): the forward then the backward layer's weights,
+    those layers renamed ``forward_<name>`` / ``backward_<name>``."""
     cls = layer.__class__.__name__
+    if cls == "Bidirectional":
+        # tf-keras names the copies like Keras 1 did: forward_<name>, backward_<name>
+        return [(f"{sub.name}_{sfx}", v) for sub in (layer.forward_layer, layer.backward_layer)
+                for sfx, v in keras1_layer_weights(sub, fused)]
     w = _weights(layer)
     if cls in ("LSTM", "GRU"):
         if fused:
@@ -214,6 +249,15 @@ def keras1_layer_config(layer, first: bool, batch_input_shape: list, fused: bool
         out.pop("input_dtype", None)
         if first:
             out["input_dtype"] = "int32"
+    elif cls == "Bidirectional":
+        inner = keras1_layer_config(layer.forward_layer, False, batch_input_shape, fused)
+        inner["config"]["name"] = layer.forward_layer.name.replace("forward_", "", 1)
+        out.update(merge_mode=c["merge_mode"], layer=inner)
+    elif cls in MERGE_CLASSES:
+        mode = MERGE_CLASSES[cls]
+        out.update(mode=mode, mode_type="raw", concat_axis=c.get("axis", -1), dot_axes=-1, output_shape=None,
+                   output_shape_type="raw", output_mask=None, output_mask_type="raw", arguments={})
+        return {"class_name": "Merge", "config": out}
     elif cls == "Dropout":
         out["p"] = c["rate"]
     elif cls == "Activation":
@@ -223,8 +267,31 @@ def keras1_layer_config(layer, first: bool, batch_input_shape: list, fused: bool
     return {"class_name": cls, "config": out}
 
 
+def keras1_functional_config(model, fused: bool = False) -> dict:
+    """Keras 1 ``model_config`` of a Functional model (1.2.2 ``Container.get_config``):
+    ``class_name`` ``Model``; layers with ``inbound_nodes`` of ``[name, node, tensor]``;
+    InputLayer configs with ``batch_input_shape``, ``input_dtype``, ``sparse``."""
+    cfg = json.loads(model.to_json())["config"]
+    layers = []
+    for ld, layer in zip(cfg["layers"], model.layers):
+        if ld["class_name"] == "InputLayer":
+            lc = {"class_name": "InputLayer",
+                  "config": {"name": layer.name, "batch_input_shape": ld["config"]["batch_input_shape"],
+                             "input_dtype": "float32", "sparse": False}}
+        else:
+            lc = keras1_layer_config(layer, False, [], fused)
+        nodes = [[list(entry[:3]) for entry in node] for node in ld["inbound_nodes"]]
+        layers.append({"name": layer.name, "class_name": lc["class_name"], "config": lc["config"],
+                       "inbound_nodes": nodes})
+    return {"class_name": "Model", "config": {"name": cfg["name"], "layers": layers,
+                                              "input_layers": cfg["input_layers"],
+                                              "output_layers": cfg["output_layers"]}}
+
+
 def keras1_config(model, fused: bool = False, td_dense: bool = False) -> dict:
     """Keras 1 ``model_config`` of a Sequential model: a bare list of layers."""
+    if model.__class__.__name__ != "Sequential":
+        return keras1_functional_config(model, fused)
     bis = _batch_input_shape(model)
     return {"class_name": "Sequential",
             "config": [keras1_layer_config(layer, k == 0, bis, fused, td_dense)
@@ -248,7 +315,8 @@ def write_keras1_h5(model, path: str, *, fused: bool = False, tf_names: bool = T
         for layer in _layers(model):
             lg = g.create_group(layer.name)
             pairs = keras1_layer_weights(layer, fused)
-            names = [f"{layer.name}_{sfx}" + (":0" if tf_names else "") for sfx, _ in pairs]
+            prefix = "" if layer.__class__.__name__ == "Bidirectional" else f"{layer.name}_"
+            names = [f"{prefix}{sfx}" + (":0" if tf_names else "") for sfx, _ in pairs]
             lg.attrs["weight_names"] = [n.encode("utf8") for n in names]
             for n, (_, v) in zip(names, pairs):
                 lg.create_dataset(n, data=v)

@@ -9,6 +9,7 @@ reset_after=False), gives the reference outputs.  Tolerance 1e-5 (harness).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,30 @@ def time_distributed_stack(k):
         k.layers.Dense(4, activation="sigmoid", name="timedistributeddense_1"),
         k.layers.LSTM(3, recurrent_activation="hard_sigmoid", go_backwards=True, name="lstm_1"),
     ])
+
+
+def bidirectional_stack(k, rec="hard_sigmoid", reset_after=False):
+    return k.Sequential([
+        k.Input((None, 6)),
+        k.layers.Bidirectional(k.layers.LSTM(5, return_sequences=True, recurrent_activation=rec, name="lstm_1"),
+                               name="bidirectional_1"),
+        k.layers.Bidirectional(k.layers.GRU(4, reset_after=reset_after, recurrent_activation=rec, name="gru_1"),
+                               merge_mode="sum", name="bidirectional_2"),
+        k.layers.Dense(3, name="dense_1"),
+    ])
+
+
+def functional_merge(k):
+    """Keras 1 functional API with ``merge(mode=...)`` layers."""
+    inp = k.Input((None, 7), name="input_1")
+    a = k.layers.LSTM(6, recurrent_activation="hard_sigmoid", name="lstm_1")(inp)
+    b = k.layers.GRU(6, reset_after=False, recurrent_activation="hard_sigmoid", name="gru_1")(inp)
+    c = k.layers.Concatenate(name="merge_1")([a, b])
+    d = k.layers.Dense(4, activation="tanh", name="dense_1")(c)
+    e = k.layers.Dense(4, name="dense_2")(a)
+    out = k.layers.Add(name="merge_2")([d, e])
+    out = k.layers.Multiply(name="merge_3")([out, k.layers.Dense(4, name="dense_3")(b)])
+    return k.Model(inp, out)
 
 
 def build(make, seed, scale=0.6):
@@ -120,6 +145,8 @@ CASES = {
     "keras0/weights_plus_keras0_json": (keras0_stack, _k0("0")),
     "keras0/weights_plus_keras1_json": (keras0_stack, _k0("1")),
     "keras0/weights_plus_keras2_json": (keras0_stack, _k0("2")),
+    "keras1/bidirectional_per_gate": (bidirectional_stack, _k1()),
+    "keras1/functional_merge": (functional_merge, _k1(tf_names=False)),
     # Keras 2.0-2.1: bare-list Sequential, batch_input_shape, bytes attributes, names with ':0',
     # layer_names split in chunks, no recurrent_activation key (hard_sigmoid), GRU without reset_after
     "keras2_0/bare_list_no_defaults_split_attrs": (
@@ -127,11 +154,15 @@ CASES = {
     # Keras 2.2: dict Sequential config, str attributes, Theano names without ':0'
     "keras2_2/dict_config_str_attrs_no_colon": (
         rnn_stack, _k2(version="2.2.4", bare_list=False, colon=False, str_attrs=True, drop_keys=("reset_after",))),
+    "keras2_1/functional_model": (
+        functional_merge, _k2(version="2.1.2", drop_keys=("recurrent_activation", "reset_after"))),
     # Keras 2.3: a missing recurrent_activation means sigmoid
     "keras2_3/default_sigmoid": (
         lambda k: rnn_stack(k, rec="sigmoid"), _k2(version="2.3.1", drop_keys=("recurrent_activation",))),
     # CuDNNLSTM / CuDNNGRU: equivalent to LSTM and GRU(reset_after=True) with sigmoid
     "cudnn/lstm_gru": (lambda k: rnn_stack(k, rec="sigmoid", reset_after=True), _k2(version="2.2.4", cudnn=True)),
+    "cudnn/bidirectional": (lambda k: bidirectional_stack(k, rec="sigmoid", reset_after=True),
+                            _k2(version="2.2.4", cudnn=True, seed=3)),
 }
 
 COMMITTED = ["keras1_per_gate", "keras1_fused", "keras0_weights", "keras2_0_gru", "cudnn"]
@@ -236,3 +267,53 @@ def test_keras0_weights_with_wrong_architecture(batch, tmp_path):
                    "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "nb_layers" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _json_paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _json_paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _json_paths(v, prefix + (i,))
+
+
+@pytest.mark.parametrize("name", ["keras1_per_gate", "keras1_fused", "keras2_0_gru", "cudnn"])
+def test_mutated_legacy_configs_fail_cleanly(tmp_path, name):
+    """Edits to a legacy model_config (wrong types, missing keys) give a
+    Keras2JavaError or a model, never another exception."""
+    import h5py
+    import shutil
+    from keras2java import Keras2JavaError
+    from keras2java.pipeline import load
+
+    src = LEGACY_FIXTURES / f"{name}.h5"
+    with h5py.File(src, "r") as f:
+        base = f.attrs["model_config"]
+    base = json.loads(base.decode() if isinstance(base, bytes) else base)
+    paths = [p for p in _json_paths(base) if p]
+    rng = np.random.default_rng(11)
+    values = [None, -1, 0, 2.5, "x", "hard_sigmoid", [], {}, [None, None], {"class_name": "LSTM"}, True]
+    for n in range(int(os.environ.get("K2J_LEGACY_MUTATIONS", "60"))):
+        cfg = json.loads(json.dumps(base))
+        for _ in range(int(rng.integers(1, 3))):
+            path = paths[int(rng.integers(len(paths)))]
+            node = cfg
+            try:
+                for key in path[:-1]:
+                    node = node[key]
+                if rng.random() < 0.3 and isinstance(node, dict):
+                    del node[path[-1]]
+                else:
+                    node[path[-1]] = values[int(rng.integers(len(values)))]
+            except (KeyError, IndexError, TypeError):
+                pass
+        dst = tmp_path / f"m{n}.h5"
+        shutil.copy(src, dst)
+        with h5py.File(dst, "r+") as f:
+            f.attrs["model_config"] = json.dumps(cfg).encode()
+        try:
+            load(str(dst))
+        except Keras2JavaError:
+            pass

@@ -21,6 +21,11 @@ What it translates (each rule follows the Keras source named):
   recurrent product (``reset_after=False``).  ``consume_less='gpu'`` stores the
   fused ``W, U, b`` already in Keras 2 order.
 * ``TimeDistributedDense`` (Keras 0.x/1.x): a Dense applied to the last axis.
+* Keras 1 ``Merge`` layers (``merge([a, b], mode=...)``, 1.2.2
+  ``engine/topology.py``) with modes sum, mul, concat, ave, max become Add,
+  Multiply, Concatenate(axis=concat_axis), Average, Maximum.
+* ``Bidirectional``: the wrapped layer's config and each half of the weights
+  (forward, then backward) are translated like a plain layer.
 * ``CuDNNLSTM`` / ``CuDNNGRU`` (Keras 2.0.9+ ``keras/layers/cudnn_recurrent.py``)
   and LSTM/GRU layers holding cuDNN weights (bias ``8u`` / ``6u``): converted as
   tf-keras ``hdf5_format._convert_rnn_weights`` does: each gate's input kernel
@@ -236,10 +241,51 @@ def _units(layer: RawLayer) -> Optional[int]:
     return u if isinstance(u, int) and not isinstance(u, bool) and u > 0 else None
 
 
+#: Keras 1 ``Merge`` modes (1.2.2 ``engine/topology.py``) -> Keras 2 merge layers.
+MERGE_MODES = {"sum": "Add", "mul": "Multiply", "concat": "Concatenate", "ave": "Average", "max": "Maximum"}
+
+
+def _keras1_merge(layer: RawLayer, cfg: dict, pmap: _Map) -> tuple[str, dict]:
+    mode, mode_type = cfg.get("mode"), cfg.get("mode_type", "raw")
+    if mode_type != "raw" or not isinstance(mode, str) or mode not in MERGE_MODES:
+        return "Merge", cfg  # reported as unsupported by the builder (dot, cos, Python functions)
+    new = {"name": cfg.get("name", layer.name)}
+    if mode == "concat":
+        new["axis"] = cfg.get("concat_axis", -1)
+    pmap.lines.append((layer.name, f"class Merge(mode={mode!r}) -> {MERGE_MODES[mode]}"))
+    return MERGE_MODES[mode], new
+
+
+def _bidirectional(layer: RawLayer, cfg: dict, major: int, minor: int, pmap: _Map) -> tuple[dict, tuple]:
+    """Normalize the wrapped layer's config and each half of the weights
+    (forward then backward, as Keras 1.2.2 ``Bidirectional.get_weights``)."""
+    half = len(layer.weights) // 2
+    out_weights: list[RawWeight] = []
+    original = {"layer": cfg.get("layer"), "backward_layer": cfg.get("backward_layer", cfg.get("layer"))}
+    for key, label, ws in (("layer", "forward", layer.weights[:half]),
+                           ("backward_layer", "backward", layer.weights[half:])):
+        inner = original[key]
+        if not isinstance(inner, Mapping) or not isinstance(inner.get("class_name"), str):
+            return cfg, layer.weights
+        icfg = inner.get("config") if isinstance(inner.get("config"), Mapping) else {}
+        sub = RawLayer(f"{layer.name} [{label}]", inner["class_name"], freeze(dict(icfg)), tuple(ws), ())
+        nsub = _normalize_layer(sub, major, minor, pmap)
+        out_weights.extend(nsub.weights)
+        if key in cfg:
+            cfg[key] = {"class_name": nsub.class_name, "config": dict(nsub.config)}
+    return cfg, tuple(out_weights)
+
+
 def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> RawLayer:
     cls = layer.class_name
     cfg = dict(layer.config)
     weights = layer.weights
+    if cls == "Bidirectional":
+        cfg, weights = _bidirectional(layer, cfg, major, minor, pmap)
+        return replace(layer, config=freeze(cfg), weights=weights)
+    if cls == "Merge":  # Keras 1, and keras.legacy.layers.Merge in Keras 2
+        cls, cfg = _keras1_merge(layer, cfg, pmap)
+        return replace(layer, class_name=cls, config=freeze(cfg))
     if major <= 1:
         if cls == "TimeDistributedDense":
             cls = "Dense"
