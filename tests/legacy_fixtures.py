@@ -329,19 +329,19 @@ def keras1_json(model, fused: bool = False) -> str:
 
 
 # -- Keras 0.x ------------------------------------------------------------------------------
-def keras0_json(model) -> str:
+def keras0_json(model, td_dense: bool = False) -> str:
     """Keras 0.3.3 ``model.to_json()`` of a Sequential model."""
     layers = []
     bis = _batch_input_shape(model)
     for k, layer in enumerate(_layers(model)):
-        c1 = keras1_layer_config(layer, False, bis)["config"]
-        cls = layer.__class__.__name__
+        lc = keras1_layer_config(layer, False, bis, td_dense=td_dense)
+        c1, cls = lc["config"], lc["class_name"]
         c = {key: v for key, v in c1.items() if key not in ("name", "trainable", "consume_less", "unroll")}
         c["name"] = cls
         if cls in ("LSTM", "GRU", "SimpleRNN"):
             c["input_dim"] = int(bis[-1]) if k == 0 else None
             c["input_length"] = bis[1] if k == 0 else None
-        elif cls == "Dense":
+        elif cls in ("Dense", "TimeDistributedDense"):
             c.pop("bias", None)
             c["input_dim"] = int(bis[-1]) if k == 0 else None
         if k == 0:

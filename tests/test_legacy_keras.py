@@ -51,7 +51,7 @@ def embedding_stack(k):
         k.Input((None,)),
         k.layers.Embedding(20, 8, name="embedding_1"),
         k.layers.SimpleRNN(7, name="simplernn_1"),
-        k.layers.Dense(5, name="dense_1"),
+        k.layers.Dense(5, use_bias=False, name="dense_1"),
         k.layers.Activation("tanh", name="activation_1"),
     ])
 
@@ -122,7 +122,8 @@ def _k0(json_form):
     def write(m, d, cid):
         p, a = d / f"{cid}.h5", d / f"{cid}.json"
         lf.write_keras0_weights(m, str(p))
-        a.write_text({"0": lf.keras0_json, "1": lf.keras1_json, "2": lambda mm: mm.to_json()}[json_form](m))
+        a.write_text({"0": lf.keras0_json, "1": lf.keras1_json, "2": lambda mm: mm.to_json(),
+                      "0td": lambda mm: lf.keras0_json(mm, td_dense=True)}[json_form](m))
         return p, a
     return write
 
@@ -145,6 +146,7 @@ CASES = {
     "keras0/weights_plus_keras0_json": (keras0_stack, _k0("0")),
     "keras0/weights_plus_keras1_json": (keras0_stack, _k0("1")),
     "keras0/weights_plus_keras2_json": (keras0_stack, _k0("2")),
+    "keras0/timedistributeddense_simplernn": (time_distributed_stack, _k0("0td")),
     "keras1/bidirectional_per_gate": (bidirectional_stack, _k1()),
     "keras1/functional_merge": (functional_merge, _k1(tf_names=False)),
     # Keras 2.0-2.1: bare-list Sequential, batch_input_shape, bytes attributes, names with ':0',
@@ -256,6 +258,11 @@ def test_inspect_keras1_and_cudnn(batch):
     assert proc.returncode == 0, proc.stderr
     assert "class CuDNNLSTM -> LSTM" in proc.stdout and "class CuDNNGRU -> GRU" in proc.stdout
     assert "lstm_1/bias:0[75:90] (120,) -> b_f (recurrent-side bias, forget gate; summed)" in proc.stdout
+    proc = run_cli("inspect", str(LEGACY_FIXTURES / "keras2_0_gru.h5"))
+    assert proc.returncode == 0, proc.stderr
+    assert "keras_version: 2.0.8" in proc.stdout and "detected: Keras 2.0 file" in proc.stdout
+    assert "recurrent_activation missing: hard_sigmoid (the default of Keras 2.0)" in proc.stdout
+    assert "reset_after missing: False (bias gru_1/bias:0 has shape (18,))" in proc.stdout
 
 
 def test_keras0_weights_with_wrong_architecture(batch, tmp_path):

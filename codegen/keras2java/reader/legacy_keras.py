@@ -290,6 +290,8 @@ def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> Raw
         if cls == "TimeDistributedDense":
             cls = "Dense"
             pmap.lines.append((layer.name, "class TimeDistributedDense -> Dense (applied to each timestep)"))
+            if "batch_input_shape" not in cfg and "input_shape" not in cfg and cfg.get("input_dim") is not None:
+                cfg["batch_input_shape"] = [None, cfg.get("input_length"), cfg["input_dim"]]
         cfg = _keras1_config(cls, cfg)
     if cls in CUDNN:
         cls_new = CUDNN[cls]
@@ -303,14 +305,21 @@ def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> Raw
         cls = cls_new
     if cls in ("LSTM", "GRU") and "recurrent_activation" not in cfg:
         cfg["recurrent_activation"] = "hard_sigmoid" if (major, minor) < (2, 3) else "sigmoid"
+        pmap.lines.append((layer.name, f"recurrent_activation missing: {cfg['recurrent_activation']} "
+                                       f"(the default of Keras {major}.{minor})"))
     units = _units(RawLayer(layer.name, cls, cfg, (), ()))
+    if cls == "GRU" and "reset_after" not in cfg and len(weights) == 3 and units:
+        shape = weights[2].shape
+        if shape in ((3 * units,), (2, 3 * units)):
+            cfg["reset_after"] = shape == (2, 3 * units)
+            pmap.lines.append((layer.name, f"reset_after missing: {cfg['reset_after']} "
+                                           f"(bias {weights[2].name} has shape {format_shape(shape)})"))
     if cls == "LSTM" and len(weights) == 12:
         weights = _fuse_per_gate(replace(layer, weights=weights), K1_LSTM_ORDER, K2_LSTM_ORDER, LSTM_GATES, pmap)
     elif cls == "GRU" and len(weights) == 9:
         weights = _fuse_per_gate(replace(layer, weights=weights), GRU_ORDER, GRU_ORDER, GRU_GATES, pmap)
     elif cls == "LSTM" and len(weights) == 3 and units and weights[2].shape == (8 * units,):
         weights = _from_cudnn(layer, 4, LSTM_GATES, K2_LSTM_ORDER, pmap)
-        cfg["recurrent_activation"] = cfg.get("recurrent_activation", "sigmoid")
     elif cls == "GRU" and len(weights) == 3 and units and weights[2].shape == (6 * units,):
         weights = _from_cudnn(layer, 3, GRU_GATES, GRU_ORDER, pmap)
         cfg["reset_after"] = True
