@@ -154,13 +154,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    work = tmp_path_factory.mktemp("graph")
-    b = JavaBatch(work)
-    for n, case in enumerate(CASES):
-        path, samples, expected = prepare(case, work, seed=3000 + n)
-        b.add(case.id, path, samples, expected, package=f"k2jtest.graph.c{n}", class_name="M", weights=case.weights)
-    b.run()
-    return b
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("graph"), CASES, prepare, 3000, "k2jtest.graph")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -177,13 +177,7 @@ def prepare(case: Case, directory, seed: int):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    work = tmp_path_factory.mktemp("sequence")
-    b = JavaBatch(work)
-    for n, case in enumerate(CASES):
-        path, samples, expected = prepare(case, work, seed=5000 + n)
-        b.add(case.id, path, samples, expected, package=f"k2jtest.seq.c{n}", class_name="M", weights=case.weights)
-    b.run()
-    return b
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("sequence"), CASES, prepare, 5000, "k2jtest.seq")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
