@@ -183,3 +183,30 @@ class JavaBatch:
                     c.run_error = f"unreadable output: {exc}\n{proc.stderr[-2000:]}"
                     continue
             c.run_error = proc.stderr[-4000:] or f"exit code {proc.returncode}"
+
+    @classmethod
+    def of_cases(cls, workdir: Path, cases, prepare, seed: int, package: str) -> "JavaBatch":
+        """Prepare every case with ``prepare(case, workdir, seed + n)`` (Keras
+        builds, saves and records outputs), convert them all, then compile and
+        run them at once.  Case n's class is ``<package>.c<n>.M``."""
+        b = cls(workdir)
+        for n, case in enumerate(cases):
+            path, samples, expected = prepare(case, workdir, seed + n)
+            b.add(case.id, path, samples, expected, package=f"{package}.c{n}", class_name="M",
+                  weights=getattr(case, "weights", None))
+        b.run()
+        return b
+
+    def run_one(self, case_id: str, sample: Sequence[np.ndarray]):
+        """Run one extra sample through an already compiled case; returns its
+        result (the outputs, or the exception text the Java side reported)."""
+        case = self.cases[case_id]
+        tag = case_id.replace("/", "_")
+        inp, out = self.workdir / f"{tag}_one_in.bin", self.workdir / f"{tag}_one_out.bin"
+        write_inputs(inp, [sample])
+        jobs = self.workdir / f"{tag}_one_jobs.txt"
+        jobs.write_text(f"{case.class_fqn} {inp} {out}\n")
+        subprocess.run([java_bin("java"), "-cp", f"{self.workdir / 'classes'}{os.pathsep}{self.src}", "K2jRunner",
+                        str(jobs)], check=True)
+        (result,) = read_outputs(out)
+        return result

@@ -3,11 +3,9 @@ keras2java versions) in one source tree, class-file limits.  The reference
 outputs are the Keras outputs committed with the example model."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import keras2java

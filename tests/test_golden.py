@@ -35,7 +35,7 @@ def _golden(tmp: Path, model: Path, *extra: str) -> tuple[Path, str]:
 @pytest.mark.parametrize("reference,source", [("keras", "Keras 3."), ("numpy", "numpy reference")])
 def test_golden_main_passes(tmp_path, reference, source):
     out, stdout = _golden(tmp_path, EXAMPLE, "--reference", reference, "--test-samples", "4")
-    assert f"golden vectors recorded with" in stdout and source in stdout
+    assert "golden vectors recorded with" in stdout and source in stdout
     text = (out / "demo" / "HarGolden.java").read_text("utf-8")
     assert source in text and "import org.junit" not in text
     _compile(out, tmp_path / "classes")

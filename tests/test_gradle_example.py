@@ -5,14 +5,11 @@ runs the generated golden-vector test under JUnit 4, skips generation when
 nothing changed, and its run task prints a prediction."""
 from __future__ import annotations
 
-import os
 import shutil
-import stat
 import subprocess
-import sys
 from pathlib import Path
 
-from util import REPO
+from util import REPO, keras2java_on_path
 
 GRADLE = shutil.which("gradle")
 
@@ -26,13 +23,7 @@ def test_gradle_example_builds_tests_and_runs(tmp_path):
     assert GRADLE is not None, "gradle must be installed (scripts/setup.sh installs it)"
     project = tmp_path / "gradle-example"
     shutil.copytree(REPO / "gradle-example", project)
-    # `keras2java` on PATH runs this checkout's generator
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    shim = bin_dir / "keras2java"
-    shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO / 'codegen'} exec {sys.executable} -m keras2java \"$@\"\n")
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    env = keras2java_on_path(tmp_path)
 
     first = _gradle(project, "build", env=env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]

@@ -154,13 +154,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    work = tmp_path_factory.mktemp("graph")
-    b = JavaBatch(work)
-    for n, case in enumerate(CASES):
-        path, samples, expected = prepare(case, work, seed=3000 + n)
-        b.add(case.id, path, samples, expected, package=f"k2jtest.graph.c{n}", class_name="M", weights=case.weights)
-    b.run()
-    return b
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("graph"), CASES, prepare, 3000, "k2jtest.graph")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -176,16 +170,8 @@ def test_ports_follow_model_inputs_and_outputs(batch):
 
 
 def test_mismatched_timesteps_are_refused_in_java(batch):
-    from harness import read_outputs, write_inputs
-    import subprocess
     import numpy as np
-    case = batch.cases["two_variable_inputs"]
-    inp, out = batch.workdir / "mm_in.bin", batch.workdir / "mm_out.bin"
-    write_inputs(inp, [[np.zeros((4, 2), "f4"), np.zeros((5, 3), "f4")]])
-    jobs = batch.workdir / "mm_jobs.txt"
-    jobs.write_text(f"{case.class_fqn} {inp} {out}\n")
-    subprocess.run(["java", "-cp", f"{batch.workdir / 'classes'}:{batch.src}", "K2jRunner", str(jobs)], check=True)
-    (result,) = read_outputs(out)
+    result = batch.run_one("two_variable_inputs", [np.zeros((4, 2), "f4"), np.zeros((5, 3), "f4")])
     assert "IllegalArgumentException" in result and "same number of timesteps" in result and "[4, 5]" in result
 
 

@@ -4,15 +4,12 @@ generates the model's Java inside a Maven build.  Maven Central must be
 reachable (plugins and JUnit are downloaded on first use)."""
 from __future__ import annotations
 
-import os
 import shutil
-import stat
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
-from util import EXAMPLE, REPO, run_cli
+from util import EXAMPLE, REPO, keras2java_on_path, run_cli
 
 
 def _mvn(project: Path, env=None) -> subprocess.CompletedProcess:
@@ -50,12 +47,7 @@ def test_build_maven_packages_a_jar(tmp_path):
 def test_maven_example_generates_during_the_build(tmp_path):
     project = tmp_path / "maven"
     shutil.copytree(REPO / "examples" / "maven", project)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    shim = bin_dir / "keras2java"
-    shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO / 'codegen'} exec {sys.executable} -m keras2java \"$@\"\n")
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    env = keras2java_on_path(tmp_path)
     build = _mvn(project, env)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     _surefire_ok(project, "demo.model.HarModelTest")

@@ -177,13 +177,7 @@ def prepare(case: Case, directory, seed: int):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    work = tmp_path_factory.mktemp("sequence")
-    b = JavaBatch(work)
-    for n, case in enumerate(CASES):
-        path, samples, expected = prepare(case, work, seed=5000 + n)
-        b.add(case.id, path, samples, expected, package=f"k2jtest.seq.c{n}", class_name="M", weights=case.weights)
-    b.run()
-    return b
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("sequence"), CASES, prepare, 5000, "k2jtest.seq")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -194,16 +188,7 @@ def test_matches_keras(case, batch):
 
 def test_too_few_timesteps_is_refused_in_java(batch):
     """A valid convolution needs at least its kernel's span; Java says so."""
-    import subprocess
-
-    from harness import read_outputs, write_inputs
-    case = batch.cases["conv1d/variable_valid_strided"]
-    inp, out = batch.workdir / "short_in.bin", batch.workdir / "short_out.bin"
-    write_inputs(inp, [[np.zeros((2, 3), "f4")]])
-    jobs = batch.workdir / "short_jobs.txt"
-    jobs.write_text(f"{case.class_fqn} {inp} {out}\n")
-    subprocess.run(["java", "-cp", f"{batch.workdir / 'classes'}:{batch.src}", "K2jRunner", str(jobs)], check=True)
-    (result,) = read_outputs(out)
+    result = batch.run_one("conv1d/variable_valid_strided", [np.zeros((2, 3), "f4")])
     assert "IllegalArgumentException" in result and "needs at least 3 timesteps, got 2" in result
 
 

@@ -46,3 +46,13 @@ def java_sources(root: Path) -> list:
     return sorted(str(p) for p in Path(root).rglob("*.java"))
 
 
+def keras2java_on_path(tmp: Path) -> dict:
+    """An environment whose PATH has a ``keras2java`` command that runs this
+    checkout's generator (for build tools that call the CLI)."""
+    import stat
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    shim = bin_dir / "keras2java"
+    shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO / 'codegen'} exec {sys.executable} -m keras2java \"$@\"\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    return dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")

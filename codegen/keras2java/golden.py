@@ -143,22 +143,15 @@ class GoldenView:
 
 def golden_view(model: Model, golden: Golden, package: str, class_name: str, runtime_package: str,
                 junit: str) -> GoldenView:
-    from .emit.java import _Chunk, _Holder   # noqa: PLC0415 - shared chunk holders
+    from .emit.java import chunk_holders   # noqa: PLC0415
+    from .ir import WeightTensor  # noqa: PLC0415
 
     flat = []
     for ins, outs in zip(golden.inputs, golden.outputs):
         flat.extend(np.ravel(x) for x in ins)
         flat.extend(np.ravel(y) for y in outs)
     data = np.concatenate(flat).astype("<f4") if flat else np.zeros(0, "<f4")
-    from .ir import WeightTensor  # noqa: PLC0415
-    chunks = wlayout.base64_chunks([WeightTensor("golden", "golden", data)])
-    holders, refs = [], []
-    per = wlayout.CHUNKS_PER_CLASS
-    for h in range(0, len(chunks), per):
-        hname = f"Part{h // per}"
-        cs = tuple(_Chunk(f"c{i}", chunks[h + i]) for i in range(min(per, len(chunks) - h)))
-        holders.append(_Holder(hname, cs))
-        refs.extend(f"{hname}.{c.method}()" for c in cs)
+    holders, refs = chunk_holders(wlayout.base64_chunks([WeightTensor("golden", "golden", data)]))
     return GoldenView(
         package=package, class_name=class_name, golden_class=f"{class_name}Golden", runtime_package=runtime_package,
         version=__version__, reference_literal=java_string(golden.reference),

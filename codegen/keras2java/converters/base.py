@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
-import numpy as np
 
 from ..activations import ActivationError, parse_activation
 from ..ir import Activation, Op, Shape, WeightTensor, format_shape

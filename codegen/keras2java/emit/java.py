@@ -187,16 +187,23 @@ class _WeightsView:
     holders: tuple[_Holder, ...]
 
 
-def _render_weights(env, view, layout, weights) -> str:
-    chunks = wlayout.base64_chunks(weights)
+def chunk_holders(chunks: list[str]) -> tuple[tuple[_Holder, ...], tuple[str, ...]]:
+    """Base64 chunks spread over nested holder classes of CHUNKS_PER_CLASS
+    methods each (keeps every class file small); returns the holders and the
+    Java expressions that fetch the chunks in order."""
     holders = []
-    refs = []
+    refs: list[str] = []
     per = wlayout.CHUNKS_PER_CLASS
     for h in range(0, len(chunks), per):
         name = f"Part{h // per}"
         cs = tuple(_Chunk(f"c{i}", chunks[h + i]) for i in range(min(per, len(chunks) - h)))
         holders.append(_Holder(name, cs))
         refs.extend(f"{name}.{c.method}()" for c in cs)
+    return tuple(holders), tuple(refs)
+
+
+def _render_weights(env, view, layout, weights) -> str:
+    holders, refs = chunk_holders(wlayout.base64_chunks(weights))
     wv = _WeightsView(view.package, view.runtime_package, view.class_name, view.weights_class,
                       __version__, str(layout.count), layout.sha256, tuple(refs), tuple(holders))
     return env.get_template("weights.java.j2").render(w=wv)

@@ -131,7 +131,7 @@ def read_dataset(ds: Any, where: str) -> np.ndarray:
         if ds.external:
             raise ModelFileError(f"dataset {where!r} stores its data in an external file; refusing to read it")
         shape = ds.shape
-        dtype = ds.dtype
+        ds.dtype  # a corrupt datatype message fails here, with the checks above
     except ModelFileError:
         raise
     except Exception as exc:
