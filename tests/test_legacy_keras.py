@@ -89,6 +89,34 @@ def functional_merge(k):
     return k.Model(inp, out)
 
 
+def nested_stack(k):
+    inner = k.Sequential([k.Input((None, 6)), k.layers.LSTM(5, return_sequences=True, name="lstm_1")],
+                         name="sequential_1")
+    return k.Sequential([k.Input((None, 6)), inner, k.layers.GRU(4, reset_after=False, name="gru_1")])
+
+
+def _without_key(obj, key):
+    if isinstance(obj, dict):
+        return {k: _without_key(v, key) for k, v in obj.items() if k != key}
+    if isinstance(obj, list):
+        return [_without_key(v, key) for v in obj]
+    return obj
+
+
+def _tf_keras_h5_as_2_3(m, d, cid):
+    """tf-keras' own .h5 of a nested model, relabelled as written by Keras 2.3.1 (sigmoid default):
+    no recurrent_activation / reset_after keys anywhere (also inside the nested model)."""
+    import h5py
+    p = d / f"{cid}.h5"
+    m.save(str(p))
+    with h5py.File(p, "r+") as f:
+        cfg = json.loads(f.attrs["model_config"])
+        cfg = _without_key(_without_key(cfg, "recurrent_activation"), "reset_after")
+        f.attrs["model_config"] = json.dumps(cfg).encode()
+        f.attrs["keras_version"] = b"2.3.1"
+    return p, None
+
+
 def build(make, seed, scale=0.6):
     k = tf_keras()
     k.utils.set_random_seed(seed)
@@ -158,6 +186,7 @@ CASES = {
         rnn_stack, _k2(version="2.2.4", bare_list=False, colon=False, str_attrs=True, drop_keys=("reset_after",))),
     "keras2_1/functional_model": (
         functional_merge, _k2(version="2.1.2", drop_keys=("recurrent_activation", "reset_after"))),
+    "keras2_3/nested_model_defaults": (nested_stack, _tf_keras_h5_as_2_3),
     # Keras 2.3: a missing recurrent_activation means sigmoid
     "keras2_3/default_sigmoid": (
         lambda k: rnn_stack(k, rec="sigmoid"), _k2(version="2.3.1", drop_keys=("recurrent_activation",))),

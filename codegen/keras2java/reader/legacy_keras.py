@@ -337,6 +337,17 @@ def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> Raw
     return replace(layer, class_name=cls, config=freeze(cfg), weights=tuple(weights))
 
 
+def _normalize_layers(layers, major: int, minor: int, pmap: _Map) -> tuple[RawLayer, ...]:
+    out = []
+    for layer in layers:
+        if layer.submodel is not None:  # a nested Sequential / Functional model
+            sub = layer.submodel
+            out.append(replace(layer, submodel=replace(sub, layers=_normalize_layers(sub.layers, major, minor, pmap))))
+        else:
+            out.append(_normalize_layer(layer, major, minor, pmap))
+    return tuple(out)
+
+
 def normalize_model(raw: RawModel, version: str, legacy_format: Optional[str] = None) -> RawModel:
     """Translate legacy layers of ``raw`` (written by Keras ``version``) into
     Keras 2 layers.  ``legacy_format`` replaces ``source.format`` when given."""
@@ -345,7 +356,7 @@ def normalize_model(raw: RawModel, version: str, legacy_format: Optional[str] = 
     if major >= 3:
         return raw
     pmap = _Map()
-    layers = tuple(_normalize_layer(layer, major, minor, pmap) for layer in raw.layers)
+    layers = _normalize_layers(raw.layers, major, minor, pmap)
     source = raw.source
     changes: dict[str, Any] = {}
     if pmap.lines:
