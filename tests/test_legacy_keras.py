@@ -353,3 +353,25 @@ def test_mutated_legacy_configs_fail_cleanly(tmp_path, name):
             load(str(dst))
         except Keras2JavaError:
             pass
+
+
+def test_keras1_merge_dot_and_keras0_graph_are_refused_clearly(batch, tmp_path):
+    import h5py
+    import shutil
+    src = batch.workdir / "keras1_functional_merge.h5"
+    dst = tmp_path / "dot.h5"
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        cfg = json.loads(f.attrs["model_config"])
+        for ld in cfg["config"]["layers"]:
+            if ld["name"] == "merge_3":
+                ld["config"]["mode"] = "dot"
+        f.attrs["model_config"] = json.dumps(cfg).encode()
+    proc = run_cli("convert", str(dst), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "merge_3" in proc.stderr and "Merge(mode='dot')" in proc.stderr, proc.stderr
+    arch = tmp_path / "graph.json"
+    arch.write_text(json.dumps({"name": "Graph", "layers": [], "nodes": {}}))
+    proc = run_cli("convert", str(batch.workdir / "keras0_weights_plus_keras0_json.h5"), "--architecture", str(arch),
+                   "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "Graph" in proc.stderr and "only Sequential" in proc.stderr, proc.stderr
+    assert not (tmp_path / "o").exists()

@@ -248,7 +248,9 @@ MERGE_MODES = {"sum": "Add", "mul": "Multiply", "concat": "Concatenate", "ave": 
 def _keras1_merge(layer: RawLayer, cfg: dict, pmap: _Map) -> tuple[str, dict]:
     mode, mode_type = cfg.get("mode"), cfg.get("mode_type", "raw")
     if mode_type != "raw" or not isinstance(mode, str) or mode not in MERGE_MODES:
-        return "Merge", cfg  # reported as unsupported by the builder (dot, cos, Python functions)
+        # reported by the builder as an unsupported class, naming the mode (dot, cos, Python functions)
+        what = f"mode={mode!r}" if isinstance(mode, str) and mode_type == "raw" else "a Python function as mode"
+        return f"Merge({what})", cfg
     new = {"name": cfg.get("name", layer.name)}
     if mode == "concat":
         new["axis"] = cfg.get("concat_axis", -1)
