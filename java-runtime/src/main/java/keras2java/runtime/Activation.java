@@ -119,30 +119,30 @@ public final class Activation {
     }
 
     /**
-     * tanh in float via the intrinsic {@code Math.exp}: {@code 1 - 2/(e^(2x)+1)}
-     * evaluated in double (absolute error below 1e-15 before the final rounding),
-     * several times faster than {@code Math.tanh}, which HotSpot does not intrinsify.
+     * tanh as TensorFlow's float kernels compute it (Eigen's
+     * {@code generic_fast_tanh_float}, also used by ONNX Runtime's MLAS): a
+     * 13/6-degree rational interpolant on [-9, 9] evaluated in float, within
+     * 4.2e-7 of the exact tanh everywhere.  Branch-free, so HotSpot vectorizes
+     * loops over it.  NaN stays NaN.
      */
     static float tanh(float x) {
-        if (x != x) {
-            return x;
-        }
-        if (x > 10f) {
-            return 1f;
-        }
-        if (x < -10f) {
-            return -1f;
-        }
-        double d = x;
-        if (Math.abs(d) < 1e-3) {
-            double d2 = d * d;
-            return (float) (d * (1.0 - d2 * (1.0 / 3 - d2 * (2.0 / 15))));
-        }
-        return (float) (1.0 - 2.0 / (Math.exp(2.0 * d) + 1.0));
+        final float c = x < -9f ? -9f : (x > 9f ? 9f : x);
+        final float x2 = c * c;
+        float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
+        p = p * x2 + -8.60467152213735e-11f;
+        p = p * x2 + 5.12229709037114e-08f;
+        p = p * x2 + 1.48572235717979e-05f;
+        p = p * x2 + 6.37261928875436e-04f;
+        p = p * x2 + 4.89352455891786e-03f;
+        float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
+        q = q * x2 + 2.26843463243900e-03f;
+        q = q * x2 + 4.89352518554385e-03f;
+        return p * c / q;
     }
 
+    /** The logistic function as {@code 0.5 + 0.5 tanh(x / 2)}: within 2.3e-7 of the exact value. */
     static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+        return 0.5f * tanh(0.5f * x) + 0.5f;
     }
 
     static float hardSigmoidK2(float x) {
