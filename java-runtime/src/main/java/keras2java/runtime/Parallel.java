@@ -1,14 +1,41 @@
 package keras2java.runtime;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs many predictions on several threads, each thread with its own model
- * instance (instances share the immutable weights, so they are cheap).
+ * instance (instances share the immutable weights, so they are cheap).  The
+ * calling thread works too; the other chunks run on a shared pool of daemon
+ * threads, so a call starts no threads.
  */
 public final class Parallel {
     private Parallel() {
+    }
+
+    private static volatile java.util.concurrent.ExecutorService shared;
+
+    /** A lazily created pool of daemon threads, one per processor, shared by all models. */
+    private static java.util.concurrent.ExecutorService pool() {
+        java.util.concurrent.ExecutorService p = shared;
+        if (p == null) {
+            synchronized (Parallel.class) {
+                p = shared;
+                if (p == null) {
+                    final AtomicInteger count = new AtomicInteger();
+                    p = java.util.concurrent.Executors.newFixedThreadPool(
+                            Runtime.getRuntime().availableProcessors(), new java.util.concurrent.ThreadFactory() {
+                                @Override
+                                public Thread newThread(Runnable r) {
+                                    Thread th = new Thread(r, "keras2java-predict-" + count.incrementAndGet());
+                                    th.setDaemon(true);
+                                    return th;
+                                }
+                            });
+                    shared = p;
+                }
+            }
+        }
+        return p;
     }
 
     /** One model instance's {@code predictAll}. */
@@ -41,35 +68,50 @@ public final class Parallel {
             }
             return out;
         }
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicReference<RuntimeException> failure = new AtomicReference<RuntimeException>();
-        Thread[] pool = new Thread[t];
-        for (int k = 0; k < t; k++) {
-            pool[k] = new Thread(new Runnable() {
+        // Contiguous chunks, one per thread; the caller runs the first chunk itself and
+        // the others run on a shared pool of daemon threads (no thread start per call).
+        final int chunks = t;
+        final java.util.List<java.util.concurrent.Future<?>> futures =
+                new java.util.ArrayList<java.util.concurrent.Future<?>>(chunks - 1);
+        final java.util.concurrent.ExecutorService pool = pool();
+        for (int k = 1; k < chunks; k++) {
+            final int from = (int) ((long) n * k / chunks);
+            final int to = (int) ((long) n * (k + 1) / chunks);
+            futures.add(pool.submit(new Runnable() {
                 @Override
                 public void run() {
-                    try {
-                        Worker w = factory.create();
-                        for (int i = next.getAndIncrement(); i < n && failure.get() == null; i = next.getAndIncrement()) {
-                            out[i] = w.predictAll(samples[i]);
-                        }
-                    } catch (RuntimeException e) {
-                        failure.compareAndSet(null, e);
+                    Worker w = factory.create();
+                    for (int i = from; i < to; i++) {
+                        out[i] = w.predictAll(samples[i]);
                     }
                 }
-            }, "keras2java-predict-" + k);
-            pool[k].start();
+            }));
         }
-        for (Thread th : pool) {
+        RuntimeException failure = null;
+        try {
+            Worker w = factory.create();
+            final int to = (int) ((long) n / chunks);
+            for (int i = 0; i < to; i++) {
+                out[i] = w.predictAll(samples[i]);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (java.util.concurrent.Future<?> f : futures) {
             try {
-                th.join();
+                f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while predicting", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                            : new IllegalStateException(e.getCause());
+                }
             }
         }
-        if (failure.get() != null) {
-            throw failure.get();
+        if (failure != null) {
+            throw failure;
         }
         return out;
     }
