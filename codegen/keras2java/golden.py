@@ -66,20 +66,46 @@ def _keras_outputs(model: Model, path: str, samples) -> tuple[Optional[list], st
     if model.source.format not in ("keras-v3-zip", "legacy-h5"):
         return None, "", "weights-only files are checked against the numpy reference"
     import os  # noqa: PLC0415
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # keep TensorFlow's start-up chatter off stderr
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        if model.source.keras_major >= 3:
-            import keras  # noqa: PLC0415 - optional, heavy
-            loaded = keras.saving.load_model(path, compile=False)
-            name = f"Keras {keras.__version__}"
-        else:
-            import tf_keras  # noqa: PLC0415 - keeps Keras 2 semantics (hard_sigmoid, ...)
-            loaded = tf_keras.models.load_model(path, compile=False)
-            name = f"tf-keras {tf_keras.__version__}"
+        with _quiet_native_stderr():   # TensorFlow's C++ start-up lines bypass TF_CPP_MIN_LOG_LEVEL
+            return _keras_outputs_loaded(model, path, samples)
     except ImportError:
         return None, "", "Keras is not installed"
-    except Exception as exc:  # noqa: BLE001 - any failure to load: fall back, and say why
-        return None, "", f"Keras could not load the model ({type(exc).__name__})"
+    except Exception as exc:  # noqa: BLE001 - any failure to load or run: fall back, and say why
+        return None, "", f"Keras could not load or run the model ({type(exc).__name__})"
+
+
+class _quiet_native_stderr:
+    """Points file descriptor 2 at /dev/null for the duration (Python-level
+    errors are exceptions and are unaffected)."""
+
+    def __enter__(self):
+        import os  # noqa: PLC0415
+        import sys  # noqa: PLC0415
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        return self
+
+    def __exit__(self, *exc):
+        import os  # noqa: PLC0415
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        return False
+
+
+def _keras_outputs_loaded(model: Model, path: str, samples) -> tuple[Optional[list], str, str]:
+    if model.source.keras_major >= 3:
+        import keras  # noqa: PLC0415 - optional, heavy
+        loaded = keras.saving.load_model(path, compile=False)
+        name = f"Keras {keras.__version__}"
+    else:
+        import tf_keras  # noqa: PLC0415 - keeps Keras 2 semantics (hard_sigmoid, ...)
+        loaded = tf_keras.models.load_model(path, compile=False)
+        name = f"tf-keras {tf_keras.__version__}"
     outs = []
     for sample in samples:
         for layer in getattr(loaded, "layers", ()):   # every sample starts from zero states
