@@ -113,6 +113,19 @@ def attention(layer, n_inputs=2, causal=False, scores=False, q_steps=4, v_steps=
     return build
 
 
+def mha(q_shape, v_shape, k_shape=None, causal=False, scores=False, lstm=True, **kw):
+    """MultiHeadAttention on LSTM sequences (self- or cross-attention), Keras 3."""
+    def build(k):
+        q_in, v_in = k.Input(q_shape), k.Input(v_shape)
+        q = k.layers.LSTM(q_shape[-1], return_sequences=True)(q_in) if lstm else q_in
+        args = [q, v_in] + ([k.layers.Dense(k_shape[-1])(v_in)] if k_shape else [])
+        call = {"use_causal_mask": causal, "return_attention_scores": scores}
+        out = k.layers.MultiHeadAttention(**kw)(*args, **call)
+        outs = list(out) if scores else [out]
+        return k.Model([q_in, v_in], [k.layers.GlobalAveragePooling1D()(outs[0])] + outs[1:])
+    return build
+
+
 CASES = [
     Case("two_inputs_two_outputs/keras", two_input_two_output, "keras"),
     Case("two_inputs_two_outputs/tf_h5", two_input_two_output, "tf_h5"),
@@ -147,6 +160,13 @@ CASES = [
     Case("attention/tf_h5_dot_key", attention("Attention", 3, use_scale=True), "tf_h5"),
     Case("attention/tf_h5_concat", attention("Attention", score_mode="concat"), "tf_h5"),
     Case("attention/tf_h5_additive_scores", attention("AdditiveAttention", scores=True), "tf_h5"),
+    Case("mha/self_2heads", mha((6, 4), (6, 4), num_heads=2, key_dim=4), "keras"),
+    Case("mha/cross_value_dim_output_shape", mha((4, 6), (5, 3), num_heads=2, key_dim=3, value_dim=4,
+                                                 output_shape=5), "keras"),
+    Case("mha/key_causal_scores", mha((5, 4), (5, 3), (5, 2), causal=True, scores=True, num_heads=3, key_dim=2),
+         "keras"),
+    Case("mha/variable_steps_no_bias", mha((None, 4), (None, 4), lstm=False, num_heads=2, key_dim=3, use_bias=False),
+         "keras", steps=(1, 8)),
     Case("two_variable_inputs", lambda k: (lambda a, b: k.Model([a, b], k.layers.LSTM(3)(k.layers.Concatenate()([a, b]))))(
         k.Input((None, 2)), k.Input((None, 3))), "keras", steps=(4, 4)),
 ]
@@ -209,3 +229,16 @@ def test_named_inputs_and_outputs(batch):
     assert np.max(np.abs(score - np.ravel(expected[1]))) <= 1e-5
     text = (batch.src / "k2jtest" / "graph" / "c0" / "M.java").read_text("utf-8")
     assert "public Outputs predictNamed(float[] frames, float[] side)" in text
+
+
+def test_tf_keras_multi_head_attention_is_refused_clearly(tmp_path):
+    """tf-keras records MultiHeadAttention's value as a keyword argument; refused by name."""
+    from keras2java import UnsupportedModelError, convert
+    from keras_cases import tf_keras
+    k = tf_keras()
+    q, v = k.Input((4, 6)), k.Input((5, 3))
+    model = k.Model([q, v], k.layers.MultiHeadAttention(num_heads=2, key_dim=3, name="mha")(q, v))
+    model.save(str(tmp_path / "mha.h5"))
+    with pytest.raises(UnsupportedModelError, match="'mha' .MultiHeadAttention.: the value passed as a keyword"):
+        convert(str(tmp_path / "mha.h5"), str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()

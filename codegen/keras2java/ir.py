@@ -511,3 +511,27 @@ class AttentionOp(Op):
     scale: Optional[WeightTensor] = None         # () for Attention, (d,) for AdditiveAttention
     concat_weight: Optional[WeightTensor] = None  # () for score_mode="concat"
     kind = "attention"
+
+
+@dataclass(frozen=True)
+class MultiHeadAttentionOp(Op):
+    """Keras MultiHeadAttention over (query, value[, key]) sequences, attention
+    over the time axis: per head, ``softmax(q k^T / sqrt(key_dim))`` (causal:
+    key step j <= query step i) applied to v, then the output projection.
+    Kernels are stored flattened: query/key ``(d_in, heads*key_dim)``, value
+    ``(d_in, heads*value_dim)``, output ``(heads*value_dim, d_out)``."""
+
+    num_heads: int
+    key_dim: int
+    value_dim: int
+    causal: bool
+    return_scores: bool
+    query_kernel: WeightTensor
+    key_kernel: WeightTensor
+    value_kernel: WeightTensor
+    output_kernel: WeightTensor
+    query_bias: Optional[WeightTensor] = None
+    key_bias: Optional[WeightTensor] = None
+    value_bias: Optional[WeightTensor] = None
+    output_bias: Optional[WeightTensor] = None
+    kind = "multi_head_attention"

@@ -19,7 +19,8 @@ import numpy as np
 
 from .errors import Problem, UnsupportedModelError
 from .ir import (Activation, ActivationOp, AttentionOp, BidirectionalOp, ConcatenateOp, Conv1DOp, DenseOp, DotOp,
-                 EmbeddingOp, GlobalPool1DOp, GruOp, IdentityOp, LstmOp, MergeOp, Model, Node, NormalizeOp,
+                 EmbeddingOp, GlobalPool1DOp, GruOp, IdentityOp, LstmOp, MergeOp, Model, MultiHeadAttentionOp, Node,
+                 NormalizeOp,
                  PermuteOp, Pool1DOp, ReshapeOp, ScaleShiftOp, SimpleRnnOp, TimeResampleOp)
 
 f32 = np.float32
@@ -225,6 +226,28 @@ def _attention(op: AttentionOp, ins: list[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(w @ v, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
 
 
+def _multi_head_attention(op, ins: list[np.ndarray]) -> list[np.ndarray]:
+    q, v = np.asarray(ins[0], np.float64), np.asarray(ins[1], np.float64)
+    k = np.asarray(ins[2], np.float64) if len(ins) > 2 else v
+
+    def proj(x, kernel, bias):
+        return x @ _w(kernel) + (_w(bias) if bias is not None else 0)
+
+    h, dk, dv = op.num_heads, op.key_dim, op.value_dim
+    pq = proj(q, op.query_kernel, op.query_bias).reshape(len(q), h, dk) / math.sqrt(dk)
+    pk = proj(k, op.key_kernel, op.key_bias).reshape(len(k), h, dk)
+    pv = proj(v, op.value_kernel, op.value_bias).reshape(len(v), h, dv)
+    scores = np.einsum("ihc,jhc->hij", pq, pk)
+    if op.causal:
+        tq, tv = scores.shape[1:]
+        scores = np.where(np.arange(tv)[None, None, :] > np.arange(tq)[None, :, None], -np.inf, scores)
+    z = np.exp(scores - scores.max(-1, keepdims=True))
+    w = z / z.sum(-1, keepdims=True)
+    att = np.einsum("hij,jhc->ihc", w, pv).reshape(len(q), h * dv)
+    out = att @ _w(op.output_kernel) + (_w(op.output_bias) if op.output_bias is not None else 0)
+    return [np.asarray(out, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
+
+
 def _dot(op: DotOp, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if op.normalize:
@@ -306,6 +329,7 @@ EVALUATORS: dict[type, Evaluator] = {
     MergeOp: lambda n, i: [_merge(n.op.mode, i)],
     DotOp: lambda n, i: [_dot(n.op, i[0], i[1])],
     AttentionOp: lambda n, i: _attention(n.op, i),
+    MultiHeadAttentionOp: lambda n, i: _multi_head_attention(n.op, i),
     Conv1DOp: lambda n, i: [_conv1d(n.op, i[0])],
     Pool1DOp: lambda n, i: [_pool1d(n.op, i[0])],
     GlobalPool1DOp: lambda n, i: [(i[0].max(0) if n.op.mode == "max" else np.asarray(i[0], np.float64).mean(0))

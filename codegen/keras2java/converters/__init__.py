@@ -37,6 +37,7 @@ REGISTRY: Mapping[str, Converter] = {
     # attention
     "Attention": merge.convert_attention,
     "AdditiveAttention": merge.convert_additive_attention,
+    "MultiHeadAttention": merge.convert_multi_head_attention,
     # recurrent
     "LSTM": recurrent.convert_lstm,
     "GRU": recurrent.convert_gru,

@@ -138,3 +138,92 @@ def convert_additive_attention(ctx: LayerContext) -> Converted:
     use_scale = ctx.get_bool("use_scale", True)
     w = ctx.weights([("scale", (d,))] if use_scale else [])
     return Converted(AttentionOp("additive", causal, scores, w[0] if use_scale else None), outs)
+
+
+#: Keras 3 sub-layer names (``query_dense``...) and tf-keras ones (``query``...) of MultiHeadAttention.
+_MHA_PARTS = {"query_dense": "query", "key_dense": "key", "value_dense": "value", "output_dense": "output",
+              "query": "query", "key": "key", "value": "value", "attention_output": "output"}
+
+
+def _mha_weights(ctx: LayerContext) -> dict:
+    """The stored weights by (part, "kernel"/"bias"), found by their path segments."""
+    found: dict = {}
+    for w in ctx.layer.weights:
+        segs = w.name.replace(":0", "").split("/")
+        if len(segs) >= 3 and segs[-2] == "vars" and segs[-3] in _MHA_PARTS:        # Keras 3: part/vars/i
+            key = (_MHA_PARTS[segs[-3]], {"0": "kernel", "1": "bias"}.get(segs[-1], "?"))
+        elif len(segs) >= 2 and segs[-2] in _MHA_PARTS:                              # tf-keras: part/kernel
+            key = (_MHA_PARTS[segs[-2]], segs[-1])
+        else:
+            raise ConversionProblem(f"unexpected weight {w.name!r}")
+        if key in found:
+            raise ConversionProblem(f"two weights for {key[0]} {key[1]}")
+        found[key] = w
+    return found
+
+
+def convert_multi_head_attention(ctx: LayerContext) -> Converted:
+    from ..ir import MultiHeadAttentionOp, WeightTensor
+    other = ctx.call.other_kwargs if ctx.call is not None else {}
+    if len(ctx.input_shapes) == 1 and "value" in other:
+        raise ConversionProblem("the value passed as a keyword argument (tf-keras configs) is not supported yet; "
+                                "call the layer as layer(query, value) in Keras 3")
+    shapes = ctx.input_shapes
+    if len(shapes) not in (2, 3) or any(len(x) != 2 for x in shapes):
+        raise ConversionProblem("expects query, value[, key] sequences (timesteps, features), got "
+                                + ", ".join(format_shape(x) for x in shapes))
+    if len(shapes) == 3 and (shapes[1][0] is None) != (shapes[2][0] is None) or \
+            (len(shapes) == 3 and None not in (shapes[1][0], shapes[2][0]) and shapes[1][0] != shapes[2][0]):
+        raise ConversionProblem("value and key must have the same number of timesteps")
+    causal = other.get("use_causal_mask", False) is True
+    scores = other.get("return_attention_scores", False) is True
+    if scores and shapes[1][0] is None:
+        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported")
+    q, v = ctx.input_shapes[0], ctx.input_shapes[1]
+    k = ctx.input_shapes[2] if len(ctx.input_shapes) == 3 else v
+    heads = ctx.get_int("num_heads", minimum=1)
+    key_dim = ctx.get_int("key_dim", minimum=1)
+    value_dim = ctx.get_int("value_dim", key_dim, minimum=1) if ctx.layer.config.get("value_dim") is not None \
+        else key_dim
+    use_bias = ctx.get_bool("use_bias", True)
+    axes = ctx.layer.config.get("attention_axes")
+    if axes not in (None, [1], (1,), 1, [-2], (-2,), -2):
+        raise ConversionProblem(f"attention_axes {axes!r} is not supported; only attention over the time axis")
+    ctx.reject_true("use_gate", why="(gated attention) is not supported")
+    if ctx.layer.config.get("sliding_window") is not None:
+        raise ConversionProblem("sliding_window is not supported")
+    out_shape = ctx.layer.config.get("output_shape")
+    if isinstance(out_shape, (list, tuple)) and len(out_shape) == 1:
+        out_shape = out_shape[0]
+    if out_shape is not None and (not isinstance(out_shape, int) or out_shape < 1):
+        raise ConversionProblem(f"output_shape {out_shape!r} is not supported; only one positive size")
+    d_out = int(out_shape) if out_shape is not None else int(q[-1])
+    parts = _mha_weights(ctx)
+    want = {("query", "kernel"): (q[-1], heads, key_dim), ("key", "kernel"): (k[-1], heads, key_dim),
+            ("value", "kernel"): (v[-1], heads, value_dim), ("output", "kernel"): (heads, value_dim, d_out)}
+    if use_bias:
+        want.update({("query", "bias"): (heads, key_dim), ("key", "bias"): (heads, key_dim),
+                     ("value", "bias"): (heads, value_dim), ("output", "bias"): (d_out,)})
+    problems = [f"missing weight {p} {kind} {shape}" for (p, kind), shape in want.items() if (p, kind) not in parts]
+    problems += [f"weight {p} {kind} has shape {parts[(p, kind)].shape}, expected {shape}"
+                 for (p, kind), shape in want.items() if (p, kind) in parts and parts[(p, kind)].shape != shape]
+    problems += [f"unexpected weight {w.name!r}" for key, w in parts.items() if key not in want]
+    if problems:
+        raise ConversionProblem(*problems)
+
+    def tensor(part, kind, rows=None):
+        w = parts.get((part, kind))
+        if w is None:
+            return None
+        arr = w.array if rows is None else w.array.reshape(rows, -1)
+        return WeightTensor(f"{part} {kind}", w.name, arr.reshape(-1) if kind == "bias" else arr)
+
+    op = MultiHeadAttentionOp(heads, key_dim, value_dim, causal, scores,
+                              tensor("query", "kernel", q[-1]), tensor("key", "kernel", k[-1]),
+                              tensor("value", "kernel", v[-1]), tensor("output", "kernel", heads * value_dim),
+                              tensor("query", "bias"), tensor("key", "bias"), tensor("value", "bias"),
+                              tensor("output", "bias"))
+    outs = ((q[0], d_out),) + (((heads, q[0], v[0]),) if scores else ())
+    if scores and q[0] is None:
+        raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported")
+    return Converted(op, outs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from ..ir import AttentionOp, ConcatenateOp, DotOp, MergeOp, Node
+from ..ir import AttentionOp, ConcatenateOp, DotOp, MergeOp, MultiHeadAttentionOp, Node
 from .naming import float_literal
 from .views import TensorInfo, comment, dim_expr
 
@@ -87,4 +87,29 @@ def attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout)
                       out2_len=outs[1].length() if op.return_scores else "")
 
 
-VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view, DotOp: dot_view, AttentionOp: attention_view}
+def multi_head_attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout):
+    from .sequence_views import TEMPLATE, KernelView
+    op: MultiHeadAttentionOp = node.op
+    q, v = ins[0], ins[1]
+    k = ins[2] if len(ins) > 2 else v
+
+    def steps(info: TensorInfo) -> str:
+        return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
+
+    off = (lambda w: str(layout.offset(w)) if w is not None else "-1")
+    return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
+                      (q.var, steps(q), v.var, steps(v), k.var, outs[0].var,
+                       outs[1].var if op.return_scores else "null"),
+                      cls="MultiHeadAttention",
+                      ctor_args=(str(op.num_heads), str(op.key_dim), str(op.value_dim),
+                                 "true" if op.causal else "false", str(q.shape[-1]), str(k.shape[-1]),
+                                 str(v.shape[-1]), str(outs[0].shape[-1]),
+                                 off(op.query_kernel), off(op.query_bias), off(op.key_kernel), off(op.key_bias),
+                                 off(op.value_kernel), off(op.value_bias), off(op.output_kernel),
+                                 off(op.output_bias)),
+                      out2=outs[1].var if op.return_scores else "",
+                      out2_len=outs[1].length() if op.return_scores else "")
+
+
+VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view, DotOp: dot_view, AttentionOp: attention_view,
+         MultiHeadAttentionOp: multi_head_attention_view}
