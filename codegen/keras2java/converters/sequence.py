@@ -210,7 +210,7 @@ def convert_batch_normalization(ctx: LayerContext) -> Converted:
         if gamma is not None:
             inv = (inv * gamma).astype(f32)
         shift = (-(mean * inv)).astype(f32) if beta is None else (beta - mean * inv).astype(f32)
-    src = ", ".join(x.source for x in stored)
+    src = "derived from " + ", ".join(f"{x.role} {x.source}" for x in stored)
     return Converted(ScaleShiftOp(k, WeightTensor("scale = gamma*rsqrt(var+eps)", src, inv),
                                   WeightTensor("shift = beta - mean*scale", src, shift)), (shape,))
 
