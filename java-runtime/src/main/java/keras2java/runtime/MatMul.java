@@ -180,9 +180,19 @@ public final class MatMul {
             System.arraycopy(y2, 0, y, yo + 2 * out, out);
             System.arraycopy(y3, 0, y, yo + 3 * out, out);
         }
+        // The remaining rows add the products one input at a time, exactly as the blocked
+        // rows above do, so a row's result never depends on how many rows come with it
+        // (streaming one timestep gives the bits predict gives for the whole sequence).
         for (; r < rows; r++) {
             init(bias, y0, out);
-            accumulate(x, xOff + r * in, in, w, out, y0);
+            final int x0 = xOff + r * in;
+            for (int k = 0; k < in; k++) {
+                final float a0 = x[x0 + k];
+                final float[] wk = w[k];
+                for (int j = 0; j < out; j++) {
+                    y0[j] += a0 * wk[j];
+                }
+            }
             System.arraycopy(y0, 0, y, yOff + r * out, out);
         }
     }
