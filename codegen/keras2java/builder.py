@@ -106,7 +106,7 @@ class _Builder:
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
         if layer.submodel is not None:
-            return self.inline(layer, inputs)
+            return self.inline(layer, layer.submodel, inputs)
         mask = self.masks.get(inputs[0]) if inputs else None
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
@@ -175,11 +175,9 @@ class _Builder:
             return 1
         return int(bool(sub.layers) and sub.layers[0].class_name == "InputLayer")
 
-    def inline(self, layer: RawLayer, inputs: tuple[str, ...]) -> Optional[tuple[str, ...]]:
+    def inline(self, layer: RawLayer, sub: RawModel, inputs: tuple[str, ...]) -> Optional[tuple[str, ...]]:
         """A nested model used as a layer: its layers become nodes of this graph,
         fed by this call's inputs (called twice, it is inlined twice)."""
-        sub = layer.submodel
-        assert sub is not None
         n_problems = len(self.problems.problems)
         if sub.class_name == "Sequential":
             if len(inputs) != 1:

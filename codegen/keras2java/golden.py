@@ -67,6 +67,10 @@ def _keras_outputs(model: Model, path: str, samples) -> tuple[Optional[list], st
         return None, "", "weights-only files are checked against the numpy reference"
     import os  # noqa: PLC0415
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # oneDNN's graph rewrites (on by default on AVX-512 VNNI CPUs) alter Keras' results and break
+    # some tf-keras layers; the reference is TensorFlow's plain CPU kernels.  Takes effect only
+    # when TensorFlow is first imported here.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         with _quiet_native_stderr():   # TensorFlow's C++ start-up lines bypass TF_CPP_MIN_LOG_LEVEL
             return _keras_outputs_loaded(model, path, samples)

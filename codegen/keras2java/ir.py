@@ -33,7 +33,7 @@ class WeightTensor:
     array: np.ndarray
 
     def __post_init__(self) -> None:
-        arr = np.ascontiguousarray(self.array, dtype=np.float32)
+        arr = np.require(self.array, dtype=np.float32, requirements="C")   # keeps scalars 0-d
         if arr is not self.array:
             object.__setattr__(self, "array", arr)
         arr.setflags(write=False)

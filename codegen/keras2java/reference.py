@@ -203,6 +203,12 @@ def _pool1d(op: Pool1DOp, x: np.ndarray) -> np.ndarray:
     return y
 
 
+def _global_pool1d(op: GlobalPool1DOp, x: np.ndarray) -> np.ndarray:
+    y = x.max(0) if op.mode == "max" else np.asarray(x, np.float64).mean(0)
+    y = np.asarray(y, f32)
+    return y[None, :] if op.keepdims else y
+
+
 def _attention(op: AttentionOp, ins: list[np.ndarray]) -> list[np.ndarray]:
     q, v = np.asarray(ins[0], np.float64), np.asarray(ins[1], np.float64)
     k = np.asarray(ins[2], np.float64) if len(ins) > 2 else v
@@ -332,10 +338,7 @@ EVALUATORS: dict[type, Evaluator] = {
     MultiHeadAttentionOp: lambda n, i: _multi_head_attention(n.op, i),
     Conv1DOp: lambda n, i: [_conv1d(n.op, i[0])],
     Pool1DOp: lambda n, i: [_pool1d(n.op, i[0])],
-    GlobalPool1DOp: lambda n, i: [(i[0].max(0) if n.op.mode == "max" else np.asarray(i[0], np.float64).mean(0))
-                                  .astype(f32)[None, :] if n.op.keepdims else
-                                  (i[0].max(0) if n.op.mode == "max" else np.asarray(i[0], np.float64).mean(0))
-                                  .astype(f32)],
+    GlobalPool1DOp: lambda n, i: [_global_pool1d(n.op, i[0])],
     ScaleShiftOp: lambda n, i: [_scale_shift(n.op, i[0])],
     NormalizeOp: lambda n, i: [_normalize(n.op, i[0])],
     PermuteOp: lambda n, i: [np.transpose(i[0], n.op.dims)],

@@ -123,11 +123,7 @@ def convert_attention(ctx: LayerContext) -> Converted:
     if mode not in ("dot", "concat"):
         raise ConversionProblem(f"score_mode {mode!r} is not supported; expected 'dot' or 'concat'")
     use_scale = ctx.get_bool("use_scale", False)
-    roles = (["scale"] if use_scale else []) + (["concat_score_weight"] if mode == "concat" else [])
-    # scalar weights: h5 files hold them with shape () or (1,)
-    stored = ctx.layer.weights
-    shapes = [(1,) if i < len(stored) and tuple(stored[i].shape) == (1,) else () for i in range(len(roles))]
-    w = ctx.weights(list(zip(roles, shapes)))
+    w = ctx.weights(([("scale", ())] if use_scale else []) + ([("concat_score_weight", ())] if mode == "concat" else []))
     scale = w[0] if use_scale else None
     concat = w[-1] if mode == "concat" else None
     return Converted(AttentionOp(mode, causal, scores, scale, concat), outs)

@@ -6,7 +6,7 @@ from math import prod
 
 from ..ir import AttentionOp, ConcatenateOp, DotOp, MergeOp, MultiHeadAttentionOp, Node
 from .naming import float_literal
-from .views import TensorInfo, comment, dim_expr
+from .views import TensorInfo, comment, dim_expr, offset_expr, steps_expr
 
 MODE_CONSTANTS = {"add": "ADD", "subtract": "SUBTRACT", "multiply": "MULTIPLY", "average": "AVERAGE",
                   "maximum": "MAXIMUM", "minimum": "MINIMUM"}
@@ -67,48 +67,36 @@ def dot_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout) -> Me
 ATTENTION_MODES = {"dot": "Attention.DOT", "concat": "Attention.CONCAT", "additive": "Attention.ADDITIVE"}
 
 
-def attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout):
+def _attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, cls: str, ctor: tuple[str, ...],
+                    scores: bool):
+    """Attention-like layers: one runtime object called on (query, value, key) with an
+    optional second output (the attention scores)."""
     from .sequence_views import TEMPLATE, KernelView
-    op: AttentionOp = node.op
     q, v = ins[0], ins[1]
     k = ins[2] if len(ins) > 2 else v
-
-    def steps(info: TensorInfo) -> str:
-        return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
-
-    off = (lambda w: str(layout.offset(w)) if w is not None else "-1")
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
-                      (q.var, steps(q), v.var, steps(v), k.var, outs[0].var,
-                       outs[1].var if op.return_scores else "null"),
-                      cls="Attention",
-                      ctor_args=(ATTENTION_MODES[op.score_mode], str(q.shape[-1]), str(v.shape[-1]),
-                                 "true" if op.causal else "false", off(op.scale), off(op.concat_weight)),
-                      out2=outs[1].var if op.return_scores else "",
-                      out2_len=outs[1].length() if op.return_scores else "")
+                      (q.var, steps_expr(q), v.var, steps_expr(v), k.var, outs[0].var,
+                       outs[1].var if scores else "null"),
+                      cls=cls, ctor_args=ctor, out2=outs[1].var if scores else "",
+                      out2_len=outs[1].length() if scores else "")
+
+
+def attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout):
+    op: AttentionOp = node.op
+    ctor = (ATTENTION_MODES[op.score_mode], str(ins[0].shape[-1]), str(ins[1].shape[-1]),
+            "true" if op.causal else "false", offset_expr(layout, op.scale), offset_expr(layout, op.concat_weight))
+    return _attention_view(node, field, ins, outs, "Attention", ctor, op.return_scores)
 
 
 def multi_head_attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout):
-    from .sequence_views import TEMPLATE, KernelView
     op: MultiHeadAttentionOp = node.op
-    q, v = ins[0], ins[1]
-    k = ins[2] if len(ins) > 2 else v
-
-    def steps(info: TensorInfo) -> str:
-        return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
-
-    off = (lambda w: str(layout.offset(w)) if w is not None else "-1")
-    return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
-                      (q.var, steps(q), v.var, steps(v), k.var, outs[0].var,
-                       outs[1].var if op.return_scores else "null"),
-                      cls="MultiHeadAttention",
-                      ctor_args=(str(op.num_heads), str(op.key_dim), str(op.value_dim),
-                                 "true" if op.causal else "false", str(q.shape[-1]), str(k.shape[-1]),
-                                 str(v.shape[-1]), str(outs[0].shape[-1]),
-                                 off(op.query_kernel), off(op.query_bias), off(op.key_kernel), off(op.key_bias),
-                                 off(op.value_kernel), off(op.value_bias), off(op.output_kernel),
-                                 off(op.output_bias)),
-                      out2=outs[1].var if op.return_scores else "",
-                      out2_len=outs[1].length() if op.return_scores else "")
+    k = ins[2] if len(ins) > 2 else ins[1]
+    off = (lambda w: offset_expr(layout, w))
+    ctor = (str(op.num_heads), str(op.key_dim), str(op.value_dim), "true" if op.causal else "false",
+            str(ins[0].shape[-1]), str(k.shape[-1]), str(ins[1].shape[-1]), str(outs[0].shape[-1]),
+            off(op.query_kernel), off(op.query_bias), off(op.key_kernel), off(op.key_bias),
+            off(op.value_kernel), off(op.value_bias), off(op.output_kernel), off(op.output_bias))
+    return _attention_view(node, field, ins, outs, "MultiHeadAttention", ctor, op.return_scores)
 
 
 VIEWS = {ConcatenateOp: concatenate_view, MergeOp: merge_view, DotOp: dot_view, AttentionOp: attention_view,

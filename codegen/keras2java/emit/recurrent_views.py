@@ -15,13 +15,9 @@ from typing import Optional
 from ..ir import (BidirectionalOp, ComputeMaskOp, EmbeddingOp, GruOp, LstmOp, MaskingOp, Node, Op,
                   SimpleRnnOp)
 from .naming import float_literal
-from .views import ActivationView, TensorInfo, activation_view, comment
+from .views import ActivationView, TensorInfo, activation_view, comment, offset_expr
 
 MERGE_CONSTANTS = {"concat": "CONCAT", "sum": "SUM", "mul": "MUL", "ave": "AVE", None: "NONE"}
-
-
-def _off(layout, w) -> str:
-    return str(layout.offset(w)) if w is not None else "-1"
 
 
 def _bool(b: bool) -> str:
@@ -77,7 +73,7 @@ class RecurrentView:
 
 def _cell(op: Op, layout) -> CellView:
     flags = (_bool(op.go_backwards), _bool(op.return_sequences), _bool(op.zero_output_for_mask))  # type: ignore[attr-defined]
-    common = (_off(layout, op.kernel), _off(layout, op.recurrent_kernel), _off(layout, op.bias),  # type: ignore[attr-defined]
+    common = (offset_expr(layout, op.kernel), offset_expr(layout, op.recurrent_kernel), offset_expr(layout, op.bias),  # type: ignore[attr-defined]
               str(op.kernel.shape[0]), str(op.units))  # type: ignore[attr-defined]
     if isinstance(op, LstmOp):
         return CellView("LstmCell", common, (activation_view(op.activation), activation_view(op.recurrent_activation)), flags)
@@ -151,7 +147,7 @@ class SimpleView:
 def embedding_view(node: Node, field: str, ins, outs, layout) -> SimpleView:
     op: EmbeddingOp = node.op  # type: ignore[assignment]
     return SimpleView("ops/embedding.j2", field, comment(node), ins[0].var, outs[0].var, outs[0].length(),
-                      args=(_off(layout, op.embeddings), str(op.input_dim), str(op.output_dim)),
+                      args=(offset_expr(layout, op.embeddings), str(op.input_dim), str(op.output_dim)),
                       count=ins[0].length())
 
 
@@ -231,7 +227,8 @@ def relax_time(model):
     from dataclasses import replace
 
     timed = _timed(model)
-    assert timed is not None  # only called for streamable models
+    if timed is None:
+        raise RuntimeError("internal error: relax_time called for a model that cannot stream")
     tensors = tuple(replace(t, shape=(None,) + tuple(t.shape[1:])) if t.name in timed else t for t in model.tensors)
     return replace(model, tensors=tensors)
 

@@ -12,7 +12,7 @@ from math import prod
 from ..ir import (Conv1DOp, GlobalPool1DOp, Node, NormalizeOp, PermuteOp, Pool1DOp, ScaleShiftOp,
                   TimeResampleOp)
 from .naming import float_literal, java_string
-from .views import TensorInfo, activation_view, comment, dim_expr
+from .views import TensorInfo, activation_view, comment, dim_expr, offset_expr, steps_expr
 
 PADDING = {"valid": "Conv1D.VALID", "same": "Conv1D.SAME", "causal": "Conv1D.CAUSAL"}
 NORM_MODES = {"layer": "Normalize.LAYER", "rms": "Normalize.RMS", "unit": "Normalize.UNIT"}
@@ -45,11 +45,7 @@ class KernelView:
 TEMPLATE = "ops/kernel_call.j2"
 
 
-def _steps(info: TensorInfo) -> str:
-    return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
-
-
-def _out_steps(outs: tuple[TensorInfo, ...], expr: str) -> tuple[str, str]:
+def _outsteps_expr(outs: tuple[TensorInfo, ...], expr: str) -> tuple[str, str]:
     """(output steps expression, initializer of its variable or "" when fixed)."""
     o = outs[0]
     if o.shape and o.shape[0] is None:
@@ -62,17 +58,13 @@ def _act_expr(a) -> str:
     return f"Activation.{v.method}({', '.join(v.args)})"
 
 
-def _off(layout, w) -> str:
-    return str(layout.offset(w)) if w is not None else "-1"
-
-
 def conv1d_view(node: Node, field, ins, outs, layout) -> KernelView:
     op: Conv1DOp = node.op
     x = ins[0]
-    steps = _steps(x)
-    out_steps, decl = _out_steps(outs, f"Conv1D.outSteps({steps}, {op.kernel_size}, {op.strides}, {op.dilation}, "
+    steps = steps_expr(x)
+    out_steps, decl = _outsteps_expr(outs, f"Conv1D.outSteps({steps}, {op.kernel_size}, {op.strides}, {op.dilation}, "
                                        f"{PADDING[op.padding]}, {java_string(node.layer_name)})")
-    ctor = (_off(layout, op.kernel), _off(layout, op.bias), _off(layout, op.pointwise),
+    ctor = (offset_expr(layout, op.kernel), offset_expr(layout, op.bias), offset_expr(layout, op.pointwise),
             str(op.kernel_size), str(x.shape[-1]), str(op.filters), str(op.out_channels), str(op.strides),
             str(op.dilation), PADDING[op.padding], str(op.groups), _act_expr(op.activation))
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
@@ -83,9 +75,9 @@ def conv1d_view(node: Node, field, ins, outs, layout) -> KernelView:
 def pool1d_view(node: Node, field, ins, outs, layout) -> KernelView:
     op: Pool1DOp = node.op
     x = ins[0]
-    steps = _steps(x)
+    steps = steps_expr(x)
     same = "true" if op.padding == "same" else "false"
-    out_steps, decl = _out_steps(outs, f"Pool1D.outSteps({steps}, {op.pool_size}, {op.strides}, {same}, "
+    out_steps, decl = _outsteps_expr(outs, f"Pool1D.outSteps({steps}, {op.pool_size}, {op.strides}, {same}, "
                                        f"{java_string(node.layer_name)})")
     mode = "Pool1D.MAX" if op.mode == "max" else "Pool1D.AVG"
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), "Pool1D.pool",
@@ -98,7 +90,7 @@ def global_pool1d_view(node: Node, field, ins, outs, layout) -> KernelView:
     x = ins[0]
     mode = "Pool1D.MAX" if op.mode == "max" else "Pool1D.AVG"
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), "Pool1D.global",
-                      (mode, x.var, _steps(x), str(x.shape[-1]), ins[1].var if op.masked else "null", outs[0].var))
+                      (mode, x.var, steps_expr(x), str(x.shape[-1]), ins[1].var if op.masked else "null", outs[0].var))
 
 
 def scale_shift_view(node: Node, field, ins, outs, layout) -> KernelView:
@@ -109,7 +101,7 @@ def scale_shift_view(node: Node, field, ins, outs, layout) -> KernelView:
     inner = str(prod(x.shape[k + 1:]))   # the converter keeps the variable axis out of it
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
                       (x.var, outer, inner, outs[0].var), cls="ScaleShift",
-                      ctor_args=(_off(layout, op.scale), _off(layout, op.shift), str(x.shape[k])))
+                      ctor_args=(offset_expr(layout, op.scale), offset_expr(layout, op.shift), str(x.shape[k])))
 
 
 def normalize_view(node: Node, field, ins, outs, layout) -> KernelView:
@@ -120,7 +112,7 @@ def normalize_view(node: Node, field, ins, outs, layout) -> KernelView:
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
                       (x.var, rows, outs[0].var), cls="Normalize",
                       ctor_args=(NORM_MODES[op.mode], str(prod(x.shape[lead:])), float_literal(op.epsilon),
-                                 _off(layout, op.gamma), _off(layout, op.beta)))
+                                 offset_expr(layout, op.gamma), offset_expr(layout, op.beta)))
 
 
 def permute_view(node: Node, field, ins, outs, layout) -> KernelView:
@@ -140,15 +132,15 @@ def resample_view(node: Node, field, ins, outs, layout) -> KernelView:
     if op.mode == "repeat":
         return KernelView(TEMPLATE, field, comment(node), out, outs[0].length(), "Reshape.repeat",
                           (x.var, width, str(op.size), out))
-    steps = _steps(x)
+    steps = steps_expr(x)
     if op.mode == "upsample":
-        out_steps, decl = _out_steps(outs, f"{steps} * {op.size}")
+        out_steps, decl = _outsteps_expr(outs, f"{steps} * {op.size}")
         call = ("Reshape.upsample", (x.var, steps, width, str(op.size), out))
     elif op.mode == "pad":
-        out_steps, decl = _out_steps(outs, f"{steps} + {op.before + op.after}")
+        out_steps, decl = _outsteps_expr(outs, f"{steps} + {op.before + op.after}")
         call = ("Reshape.pad", (x.var, steps, width, str(op.before), str(op.after), out))
     else:
-        out_steps, decl = _out_steps(outs, f"Reshape.cropSteps({steps}, {op.before}, {op.after}, "
+        out_steps, decl = _outsteps_expr(outs, f"Reshape.cropSteps({steps}, {op.before}, {op.after}, "
                                            f"{java_string(node.layer_name)})")
         call = ("Reshape.crop", (x.var, width, str(op.before), out_steps, out))
     return KernelView(TEMPLATE, field, comment(node), out, outs[0].length(), call[0], call[1],

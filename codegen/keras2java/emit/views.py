@@ -55,7 +55,8 @@ class TensorInfo:
 def dim_expr(shape: Shape, steps: Optional[str]) -> str:
     if shape and shape[0] is None:
         rest = prod(d for d in shape[1:])  # type: ignore[misc]
-        assert steps is not None  # guaranteed by validation
+        if steps is None:  # validation keeps variable time axes tied to an input's step count
+            raise RuntimeError("internal error: a variable time axis without a step count")
         return steps if rest == 1 else f"{steps} * {rest}"
     return str(prod(shape))  # type: ignore[arg-type]
 
@@ -81,8 +82,14 @@ class OpView:
 ViewBuilder = Callable[[Node, str, tuple[TensorInfo, ...], tuple[TensorInfo, ...], WeightLayout], OpView]
 
 
-def _off(layout: WeightLayout, w) -> str:
+def offset_expr(layout: WeightLayout, w) -> str:
+    """A weight's offset in the model's float array as Java text, "-1" for an absent weight."""
     return str(layout.offset(w)) if w is not None else "-1"
+
+
+def steps_expr(info: "TensorInfo") -> str:
+    """The number of timesteps of a tensor as Java text (its variable or its fixed size)."""
+    return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
 
 
 def _bool(b: bool) -> str:
@@ -93,7 +100,7 @@ def dense_view(node, field, ins, outs, layout) -> OpView:
     op: DenseOp = node.op
     return OpView("ops/dense.j2", field, comment(node), ins[0].var, outs[0].var, outs[0].length(),
                   rows=ins[0].rows(),
-                  args=(_off(layout, op.kernel), _off(layout, op.bias), str(op.kernel.shape[0]), str(op.units)),
+                  args=(offset_expr(layout, op.kernel), offset_expr(layout, op.bias), str(op.kernel.shape[0]), str(op.units)),
                   act=activation_view(op.activation))
 
 

@@ -153,17 +153,18 @@ def read_dataset(ds: Any, where: str) -> np.ndarray:
 def to_float32(data: np.ndarray, where: str) -> np.ndarray:
     kind = data.dtype.kind
     name = data.dtype.name
+    # np.require keeps scalar weights 0-d (np.ascontiguousarray would make them (1,))
     if data.dtype == np.float32:
-        return np.ascontiguousarray(data)
+        return np.require(data, requirements="C")
     if data.dtype == np.float16:
-        return np.ascontiguousarray(data.astype(np.float32))  # exact
+        return np.require(data.astype(np.float32), requirements="C")  # exact
     if name == "bfloat16":
-        return np.ascontiguousarray(data.astype(np.float32))  # exact
+        return np.require(data.astype(np.float32), requirements="C")  # exact
     if data.dtype == np.float64:
         as32 = data.astype(np.float32)
         finite = np.isfinite(data)
         if np.array_equal(as32.astype(np.float64)[finite], data[finite]):
-            return np.ascontiguousarray(as32)
+            return np.require(as32, requirements="C")
         raise ModelFileError(
             f"dataset {where!r} holds float64 values that float32 cannot represent exactly; "
             "keras2java generates float32 code: cast the model to float32 in Keras and save it again")
