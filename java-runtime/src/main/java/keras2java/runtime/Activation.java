@@ -128,17 +128,30 @@ public final class Activation {
     static float tanh(float x) {
         final float c = x < -9f ? -9f : (x > 9f ? 9f : x);
         final float x2 = c * c;
-        float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
-        p = p * x2 + -8.60467152213735e-11f;
-        p = p * x2 + 5.12229709037114e-08f;
-        p = p * x2 + 1.48572235717979e-05f;
-        p = p * x2 + 6.37261928875436e-04f;
-        p = p * x2 + 4.89352455891786e-03f;
-        float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
-        q = q * x2 + 2.26843463243900e-03f;
-        q = q * x2 + 4.89352518554385e-03f;
+        float p = x2 * TANH_P0 + TANH_P1;
+        p = p * x2 + TANH_P2;
+        p = p * x2 + TANH_P3;
+        p = p * x2 + TANH_P4;
+        p = p * x2 + TANH_P5;
+        p = p * x2 + TANH_P6;
+        float q = x2 * TANH_Q0 + TANH_Q1;
+        q = q * x2 + TANH_Q2;
+        q = q * x2 + TANH_Q3;
         return p * c / q;
     }
+
+    // Eigen's coefficients: numerator (odd, highest power first), denominator (even).
+    static final float TANH_P0 = -2.76076847742355e-16f;
+    static final float TANH_P1 = 2.00018790482477e-13f;
+    static final float TANH_P2 = -8.60467152213735e-11f;
+    static final float TANH_P3 = 5.12229709037114e-08f;
+    static final float TANH_P4 = 1.48572235717979e-05f;
+    static final float TANH_P5 = 6.37261928875436e-04f;
+    static final float TANH_P6 = 4.89352455891786e-03f;
+    static final float TANH_Q0 = 1.19825839466702e-06f;
+    static final float TANH_Q1 = 1.18534705686654e-04f;
+    static final float TANH_Q2 = 2.26843463243900e-03f;
+    static final float TANH_Q3 = 4.89352518554385e-03f;
 
     /** The logistic function as {@code 0.5 + 0.5 tanh(x / 2)}: within 2.3e-7 of the exact value. */
     static float sigmoid(float x) {
@@ -168,11 +181,19 @@ public final class Activation {
             case LINEAR:
                 return;
             case SIGMOID:
+                if (Kernels.VECTOR != null) {
+                    Kernels.VECTOR.sigmoid(a, off, len);
+                    return;
+                }
                 for (int i = off; i < end; i++) {
                     a[i] = sigmoid(a[i]);
                 }
                 return;
             case TANH:
+                if (Kernels.VECTOR != null) {
+                    Kernels.VECTOR.tanh(a, off, len);
+                    return;
+                }
                 for (int i = off; i < end; i++) {
                     a[i] = tanh(a[i]);
                 }

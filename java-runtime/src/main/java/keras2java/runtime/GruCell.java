@@ -15,6 +15,7 @@ public final class GruCell extends RnnCell {
     private final Activation recurrentActivation;
     private final float[][] kernelRows;
     private final float[][] recurrentRows;
+    private final float[] recurrentPacked;
     private final float[] inputBias;
 
     /**
@@ -36,6 +37,7 @@ public final class GruCell extends RnnCell {
         this.recurrentActivation = recurrentActivation;
         this.kernelRows = MatMul.rows(data, kernelOff, in, 3 * units);
         this.recurrentRows = MatMul.rows(data, recurrentOff, units, 3 * units);
+        this.recurrentPacked = MatMul.pack(recurrentRows, units, 3 * units);
         this.inputBias = MatMul.bias(data, biasOff, 3 * units);
     }
 
@@ -66,7 +68,7 @@ public final class GruCell extends RnnCell {
             } else {
                 java.util.Arrays.fill(tmp, t, t + g3, 0f);
             }
-            MatMul.addVecMatRows(st, hOff, u, recurrentRows, g3, tmp, t);
+            MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, g3, tmp, t);
             for (int j = 0; j < 2 * u; j++) {
                 p[z + j] = p[z + j] + tmp[t + j];
             }

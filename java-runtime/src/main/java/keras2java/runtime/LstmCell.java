@@ -9,6 +9,7 @@ public final class LstmCell extends RnnCell {
     private final Activation recurrentActivation;
     private final float[][] kernelRows;
     private final float[][] recurrentRows;
+    private final float[] recurrentPacked;
     private final float[] bias;
 
     /**
@@ -29,6 +30,7 @@ public final class LstmCell extends RnnCell {
         this.recurrentActivation = recurrentActivation;
         this.kernelRows = MatMul.rows(data, kernelOff, in, 4 * units);
         this.recurrentRows = MatMul.rows(data, recurrentOff, units, 4 * units);
+        this.recurrentPacked = MatMul.pack(recurrentRows, units, 4 * units);
         this.bias = MatMul.bias(data, biasOff, 4 * units);
     }
 
@@ -51,7 +53,7 @@ public final class LstmCell extends RnnCell {
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int tmpOff) {
         final int u = units;
         final int cOff = hOff + u;
-        MatMul.addVecMatRows(st, hOff, u, recurrentRows, 4 * u, p, z);
+        MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, 4 * u, p, z);
         recurrentActivation.applyInPlace(p, z, u);              // i
         recurrentActivation.applyInPlace(p, z + u, u);          // f
         activation.applyInPlace(p, z + 2 * u, u);               // c candidate

@@ -8,6 +8,7 @@ public final class SimpleRnnCell extends RnnCell {
     private final Activation activation;
     private final float[][] kernelRows;
     private final float[][] recurrentRows;
+    private final float[] recurrentPacked;
     private final float[] bias;
 
     public SimpleRnnCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
@@ -24,6 +25,7 @@ public final class SimpleRnnCell extends RnnCell {
         this.activation = activation;
         this.kernelRows = MatMul.rows(data, kernelOff, in, units);
         this.recurrentRows = MatMul.rows(data, recurrentOff, units, units);
+        this.recurrentPacked = MatMul.pack(recurrentRows, units, units);
         this.bias = MatMul.bias(data, biasOff, units);
     }
 
@@ -46,7 +48,7 @@ public final class SimpleRnnCell extends RnnCell {
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
         final int u = units;
         java.util.Arrays.fill(tmp, t, t + u, 0f);
-        MatMul.addVecMatRows(st, hOff, u, recurrentRows, u, tmp, t);
+        MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, u, tmp, t);
         for (int j = 0; j < u; j++) {
             p[z + j] = p[z + j] + tmp[t + j];
         }

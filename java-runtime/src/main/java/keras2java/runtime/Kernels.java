@@ -1,0 +1,84 @@
+package keras2java.runtime;
+
+/**
+ * The hot loops of the runtime (blocked matrix products, the recurrent
+ * mat-vec, tanh and sigmoid over arrays), with an optional faster
+ * implementation chosen once per JVM.
+ *
+ * <p>The portable kernels are plain Java 8 in {@link MatMul} and
+ * {@link Activation}.  When the class {@code VectorKernels} (JDK 17+ source,
+ * written beside the runtime when asked for) is compiled into the same package
+ * and the JVM runs with {@code --add-modules jdk.incubator.vector}, it is used
+ * instead.  Both compute every result with the same float operations in the
+ * same order, so they give bit-identical outputs; only the speed differs.
+ *
+ * <p>The system property {@code keras2java.kernels} selects: {@code auto}
+ * (default: vector kernels when available), {@code portable}, or {@code vector}
+ * (fail when the vector kernels cannot be loaded).
+ */
+public abstract class Kernels {
+    /** The vector kernels in use, or null for the portable ones. */
+    static final Kernels VECTOR = load();
+
+    protected Kernels() {
+    }
+
+    /** Which kernels this JVM uses, e.g. {@code "portable Java"} or {@code "jdk.incubator.vector, 16 floats"}. */
+    public static String active() {
+        return VECTOR == null ? "portable Java" : VECTOR.describe();
+    }
+
+    abstract String describe();
+
+    /**
+     * {@link MatMul#matmulBiasRows} for the columns {@code 0 <= j < J} of some
+     * {@code J <= out} of its choice (whole vectors); returns {@code J}.  The
+     * portable kernel computes the remaining columns.
+     */
+    abstract int matmulSlices(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out,
+                              float[] y, int yOff);
+
+    /** A kernel-specific copy of the {@code (n, out)} row matrix {@code w} for {@link #addVecMatRows}, or null. */
+    abstract float[] pack(float[][] w, int n, int out);
+
+    /**
+     * {@link MatMul#addVecMatRows} for the columns {@code 0 <= j < J} that
+     * {@code packed} (from {@link #pack}, may be null) holds; returns {@code J}.
+     * The portable kernel computes the remaining columns.
+     */
+    abstract int addVecMatPanels(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff);
+
+    /** {@link Activation#tanh} in place over {@code a[off .. off+len)}. */
+    abstract void tanh(float[] a, int off, int len);
+
+    /** {@link Activation#sigmoid} in place over {@code a[off .. off+len)}. */
+    abstract void sigmoid(float[] a, int off, int len);
+
+    private static Kernels load() {
+        String mode;
+        try {
+            mode = System.getProperty("keras2java.kernels", "auto");
+        } catch (SecurityException e) {
+            mode = "auto";
+        }
+        if (!mode.equals("auto") && !mode.equals("portable") && !mode.equals("vector")) {
+            throw new IllegalArgumentException("keras2java.kernels must be auto, portable or vector, not '"
+                    + mode + "'");
+        }
+        if (mode.equals("portable")) {
+            return null;
+        }
+        final String self = Kernels.class.getName();
+        final String name = self.substring(0, self.lastIndexOf('.') + 1) + "VectorKernels";
+        try {
+            return (Kernels) Class.forName(name).getDeclaredConstructor().newInstance();
+        } catch (Throwable e) {
+            // Not compiled in, a JVM older than 17, or jdk.incubator.vector not resolved.
+            if (mode.equals("vector")) {
+                throw new IllegalStateException("keras2java.kernels=vector, but " + name + " cannot be used ("
+                        + e + "); compile it with JDK 17+ and run with --add-modules jdk.incubator.vector", e);
+            }
+            return null;
+        }
+    }
+}
