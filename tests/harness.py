@@ -121,13 +121,25 @@ class JavaCase:
         return worst
 
 
-class JavaBatch:
-    """Collects conversions, then compiles and runs them all at once."""
+#: JVM options per kernel choice (``keras2java.kernels``).
+KERNEL_OPTIONS = {
+    "auto": [],
+    "portable": ["-Dkeras2java.kernels=portable"],
+    "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"],
+}
 
-    def __init__(self, workdir: Path) -> None:
+
+class JavaBatch:
+    """Collects conversions, then compiles and runs them all at once.  With
+    ``kernels="vector"`` the optional Vector API kernels are compiled in too
+    and the JVM must use them (``rerun`` runs the same cases with others)."""
+
+    def __init__(self, workdir: Path, kernels: str = "auto") -> None:
         self.workdir = Path(workdir)
         self.src = self.workdir / "src"
         self.cases: dict[str, JavaCase] = {}
+        self.kernels = kernels
+        self._jobs: list = []
         self._ran = False
 
     def add(self, case_id: str, model_path: str, samples: list, expected: Optional[list], *,
@@ -164,16 +176,20 @@ class JavaBatch:
             for c in live:
                 c.compile_error = proc.stderr[-4000:]
             return
+        if self.kernels == "vector":
+            from keras2java.emit import vector_runtime_files, write_atomically
+            vec = self.workdir / "vector-src"
+            write_atomically(vector_runtime_files(), str(vec))
+            subprocess.run([java_bin("javac"), "--release", "17", "--add-modules", "jdk.incubator.vector", "-nowarn",
+                            "-cp", str(classes), "-d", str(classes), *map(str, vec.rglob("*.java"))],
+                           check=True, capture_output=True)
         jobs = []
         for i, c in enumerate(live):
             inp = self.workdir / f"in{i}.bin"
             write_inputs(inp, c.samples)
             jobs.append((c, inp, self.workdir / f"out{i}.bin"))
-        jobfile = self.workdir / "jobs.txt"
-        jobfile.write_text("".join(f"{c.class_fqn} {i} {o} {c.mode}".rstrip() + "\n" for c, i, o in jobs))
-        cp = os.pathsep.join([str(classes), str(self.src)])
-        proc = subprocess.run([java_bin("java"), "-Xmx2g", "-cp", cp, "K2jRunner", str(jobfile)],
-                              capture_output=True, text=True)
+        self._jobs = jobs
+        proc = self._run_jobs(jobs, self.kernels, "jobs.txt")
         for c, _, o in jobs:
             if o.exists():
                 try:
@@ -184,12 +200,27 @@ class JavaBatch:
                     continue
             c.run_error = proc.stderr[-4000:] or f"exit code {proc.returncode}"
 
+    def _run_jobs(self, jobs, kernels: str, name: str) -> subprocess.CompletedProcess:
+        jobfile = self.workdir / name
+        jobfile.write_text("".join(f"{c.class_fqn} {i} {o} {c.mode}".rstrip() + "\n" for c, i, o in jobs))
+        cp = os.pathsep.join([str(self.workdir / "classes"), str(self.src)])
+        return subprocess.run([java_bin("java"), "-Xmx2g", *KERNEL_OPTIONS[kernels], "-cp", cp, "K2jRunner",
+                               str(jobfile)], capture_output=True, text=True)
+
+    def rerun(self, kernels: str) -> dict:
+        """Run every compiled case again with ``kernels``; {case id: outputs}."""
+        self.run()
+        jobs = [(c, i, o.with_name(f"{o.stem}.{kernels}.bin")) for c, i, o in self._jobs]
+        proc = self._run_jobs(jobs, kernels, f"jobs.{kernels}.txt")
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        return {c.case_id: read_outputs(o) for c, _, o in jobs}
+
     @classmethod
-    def of_cases(cls, workdir: Path, cases, prepare, seed: int, package: str) -> "JavaBatch":
+    def of_cases(cls, workdir: Path, cases, prepare, seed: int, package: str, kernels: str = "auto") -> "JavaBatch":
         """Prepare every case with ``prepare(case, workdir, seed + n)`` (Keras
         builds, saves and records outputs), convert them all, then compile and
         run them at once.  Case n's class is ``<package>.c<n>.M``."""
-        b = cls(workdir)
+        b = cls(workdir, kernels)
         for n, case in enumerate(cases):
             path, samples, expected = prepare(case, workdir, seed + n)
             b.add(case.id, path, samples, expected, package=f"{package}.c{n}", class_name="M",

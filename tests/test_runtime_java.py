@@ -77,3 +77,73 @@ def test_hard_sigmoid_keras2_matches_tf_keras(classes, tmp_path):
     # and it is really a different function from Keras 3's
     import keras
     assert np.abs(np.asarray(keras.activations.hard_sigmoid(x)) - expected).max() > 0.05
+
+
+# --- Optional Vector API kernels (issue 6): the same bits as the portable kernels ---------------
+
+VECTOR_SRC = RUNTIME / "vector" / "java"
+
+
+def _other_jdks() -> list:
+    """JDKs 17+ under /usr/lib/jvm other than the one on PATH (the machine has a newer Temurin)."""
+    import glob
+    import os
+    import shutil
+    on_path = os.path.realpath(shutil.which("java") or "")
+    found = []
+    for home in sorted(glob.glob("/usr/lib/jvm/*/")):
+        java = os.path.join(home, "bin", "java")
+        if not os.path.isfile(java) or os.path.realpath(java) == on_path:
+            continue
+        ver = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+        major = ver.split('"')[1].split(".")[0] if '"' in ver else "0"
+        if major.isdigit() and int(major) >= 17 and os.path.realpath(java) not in {os.path.realpath(j) for j in found}:
+            found.append(java)
+    return found
+
+
+@pytest.fixture(scope="module")
+def vector_classes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rtvec")
+    javac(out, java_sources(RUNTIME / "main") + [RUNTIME / "test" / "java" / "keras2java" / "runtime" / "KernelsProbe.java"])
+    proc = subprocess.run(["javac", "--release", "17", "--add-modules", "jdk.incubator.vector", "-Xlint:all",
+                           "-cp", str(out), "-d", str(out), *java_sources(VECTOR_SRC)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _kernels_probe(classes, out, *jvm_args, java="java"):
+    proc = subprocess.run([java, *jvm_args, "-cp", str(classes), "keras2java.runtime.KernelsProbe", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout.strip(), out.read_bytes()
+
+
+VEC = ("--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector")
+
+
+def test_vector_kernels_are_bit_identical_to_portable(vector_classes, tmp_path):
+    active, portable = _kernels_probe(vector_classes, tmp_path / "p.bin", "-Dkeras2java.kernels=portable")
+    assert active == "portable Java"
+    assert len(portable) > 400_000
+    runs = [("java", ()), ("java", ("-XX:MaxVectorSize=32",)), ("java", ("-XX:MaxVectorSize=16",))]
+    runs += [(j, ()) for j in _other_jdks()]
+    widths = set()
+    for n, (java, extra) in enumerate(runs):
+        active, got = _kernels_probe(vector_classes, tmp_path / f"v{n}.bin", *extra, *VEC, java=java)
+        assert active.startswith("jdk.incubator.vector, "), active
+        widths.add(active)
+        assert got == portable, f"{java} {extra}: vector kernels differ from the portable ones"
+    assert len(widths) == 3     # 512-, 256- and 128-bit vectors all ran
+
+
+def test_vector_kernels_fall_back_without_the_module(vector_classes, tmp_path):
+    active, _ = _kernels_probe(vector_classes, tmp_path / "a.bin")
+    assert active == "portable Java"         # auto: the module is not resolved, so portable
+    proc = subprocess.run(["java", "-Dkeras2java.kernels=vector", "-cp", str(vector_classes),
+                           "keras2java.runtime.KernelsProbe", str(tmp_path / "b.bin")], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "--add-modules jdk.incubator.vector" in proc.stderr
+    proc = subprocess.run(["java", "-Dkeras2java.kernels=fast", "-cp", str(vector_classes),
+                           "keras2java.runtime.KernelsProbe", str(tmp_path / "c.bin")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "auto, portable or vector" in proc.stderr

@@ -13,13 +13,14 @@ from .errors import Keras2JavaError, ModelFileError, OptionError, Problem, Unsup
 
 def convert(model_or_path: Any, out_dir: str, package: str = "models", class_name: str = "Model",
             weights: Optional[str] = None, architecture: Optional[str] = None, with_test: bool = False,
-            junit: str = "5", test_out: Optional[str] = None):
+            junit: str = "5", test_out: Optional[str] = None, vector_out: Optional[str] = None):
     """Convert a model file (or an in-memory ``keras.Model``) into Java sources under ``out_dir``.
 
     ``weights`` is ``"embedded"``, ``"resource"`` or ``None``/``"auto"`` (embedded for
     small models).  ``with_test`` also writes golden vectors and a JUnit ``junit``
     ("5", "4" or "none") test (into ``test_out``, default ``out_dir``), as
-    ``keras2java convert --with-test`` does.  Returns a
+    ``keras2java convert --with-test`` does.  ``vector_out`` also writes the optional
+    JDK 17+ Vector API kernels into that separate source root (``--vector-out``).  Returns a
     :class:`keras2java.pipeline.ConversionResult`.  Raises :class:`Keras2JavaError`
     subclasses on bad input.
     """
@@ -31,7 +32,7 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     test = TestOptions(junit, 5, test_out) if with_test else None
     if isinstance(model_or_path, (str, os.PathLike)):
         return convert_file(os.fspath(model_or_path), out_dir, package, class_name, weights, architecture,
-                            test=test)
+                            test=test, vector_out=vector_out)
     if hasattr(model_or_path, "save") and hasattr(model_or_path, "get_config"):
         with tempfile.TemporaryDirectory(prefix="keras2java-") as tmp:
             path = os.path.join(tmp, "model.keras")
@@ -39,7 +40,8 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
                 model_or_path.save(path)
             except Exception as exc:  # Keras raises many types here
                 raise OptionError(f"cannot save the in-memory model as .keras: {exc}") from None
-            return convert_file(path, out_dir, package, class_name, weights, architecture, test=test)
+            return convert_file(path, out_dir, package, class_name, weights, architecture, test=test,
+                                vector_out=vector_out)
     raise OptionError(f"convert() takes a model file path or a keras.Model, not {type(model_or_path).__name__}")
 
 

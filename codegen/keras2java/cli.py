@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--group-id", default="models", help="Maven groupId with --build maven (default: models)")
     c.add_argument("--artifact-id", help="Maven artifactId with --build maven (default: the class name in lower case)")
     c.add_argument("--artifact-version", default="1.0.0", help="Maven version with --build maven (default: 1.0.0)")
+    c.add_argument("--vector-out", metavar="DIR",
+                   help="also write the optional JDK 17+ Vector API kernels into DIR, a source root of their own "
+                        "(javac --release 17 --add-modules jdk.incubator.vector); a JVM run with --add-modules "
+                        "jdk.incubator.vector then uses them, with bit-identical results. --build maven includes them")
     c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     v = sub.add_parser("verify", help="generate, compile and run the Java, and compare it with Keras",
@@ -98,7 +102,7 @@ def _convert(args: argparse.Namespace) -> int:
         maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
     result = convert_file(args.model, args.out, args.package, args.class_name,
                           None if args.weights == "auto" else args.weights, args.architecture, progress=progress,
-                          test=test, maven=maven, labels=args.labels)
+                          test=test, maven=maven, labels=args.labels, vector_out=args.vector_out)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:

@@ -48,6 +48,19 @@ def read_labels(path: str, model: Model) -> tuple[str, ...]:
     return labels
 
 
+def check_vector_out(vector_out: str, out_dir: str, maven: bool) -> None:
+    """``--vector-out`` must be a source root of its own: it holds JDK 17+ code, and the
+    main output compiles with ``--release 8``."""
+    from .errors import OptionError
+    if maven:
+        raise OptionError("--vector-out cannot be combined with --build maven "
+                          "(the Maven project has the vector kernels in src/main/java17)")
+    vec, out = os.path.abspath(vector_out), os.path.abspath(out_dir)
+    if vec == out or vec.startswith(out + os.sep):
+        raise OptionError(f"--vector-out {vector_out}: must not be the --out directory or inside it "
+                          "(the vector kernels need JDK 17; the main sources compile with --release 8)")
+
+
 def load(path: str, architecture: Optional[str] = None) -> Model:
     """Read and build the IR of a model file (no validation against the emitter)."""
     return build_model(read_model(path, architecture))
@@ -79,11 +92,12 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
                  progress: Optional[Callable[[str], None]] = None,
                  test: Optional[TestOptions] = None, test_inputs=None,
                  maven: Optional["emit.MavenOptions"] = None,
-                 labels: Optional[str] = None) -> ConversionResult:
+                 labels: Optional[str] = None, vector_out: Optional[str] = None) -> ConversionResult:
     """Convert ``path``.  ``progress`` receives short status messages, only for
     large models (where reading and writing take noticeable time).  With
     ``test``, also emit golden vectors (``test_inputs``: samples to use instead
-    of random ones) and a JUnit test."""
+    of random ones) and a JUnit test.  ``vector_out``: a separate source root
+    for the optional JDK 17+ Vector API kernels."""
     opts = check_options(package, class_name)
     if test is not None:
         test.check()
@@ -92,6 +106,8 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
         if test is not None and test.out_dir is not None:
             from .errors import OptionError
             raise OptionError("--test-out cannot be combined with --build maven (tests go to src/test/java)")
+    if vector_out is not None:
+        check_vector_out(vector_out, out_dir, maven is not None)
     model = build_model(read_model(path, architecture))
     warnings = validate(model)
     mode = emit.resolve_weights_mode(model, weights)
@@ -124,4 +140,6 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
     written = emit.write_atomically(files, out_dir, on_write)
     if test_files:
         written += emit.write_atomically(test_files, test.out_dir)  # type: ignore[union-attr]
+    if vector_out is not None:
+        written += emit.write_atomically(emit.vector_runtime_files(), vector_out)
     return ConversionResult(model, tuple(written), mode, warnings, reference_name)

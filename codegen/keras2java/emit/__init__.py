@@ -1,5 +1,6 @@
 """Stage 4: Java code generation."""
-from .java import EmitOptions, GeneratedFile, MavenOptions, as_maven_project, check_maven, render, render_golden, resolve_weights_mode, runtime_classes, runtime_package, write_atomically
+from .java import (EmitOptions, GeneratedFile, MavenOptions, as_maven_project, check_maven, render, render_golden,
+                   resolve_weights_mode, runtime_classes, runtime_package, vector_runtime_files, write_atomically)
 
-__all__ = ["EmitOptions", "GeneratedFile", "MavenOptions", "as_maven_project", "check_maven", "render", "render_golden", "resolve_weights_mode", "runtime_classes",
-           "runtime_package", "write_atomically"]
+__all__ = ["EmitOptions", "GeneratedFile", "MavenOptions", "as_maven_project", "check_maven", "render", "render_golden",
+           "resolve_weights_mode", "runtime_classes", "runtime_package", "vector_runtime_files", "write_atomically"]

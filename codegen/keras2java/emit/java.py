@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import OptionError
 from ..ir import Model
 from . import weights as wlayout
-from .resources import runtime_dir, templates_dir
+from .resources import runtime_dir, templates_dir, vector_runtime_dir
 from .naming import java_string
 from .views import build_view
 
@@ -141,6 +141,8 @@ def as_maven_project(model: Model, files: list[GeneratedFile], test_files: list[
         root = "src/main/java/" if f.path.endswith(".java") else "src/main/resources/"
         out.append(replace(f, path=root + f.path))
     out.extend(replace(f, path="src/test/java/" + f.path) for f in test_files)
+    # The optional Vector API kernels: compiled by the pom's JDK 17+ profile only.
+    out.extend(replace(f, path="src/main/java17/" + f.path) for f in vector_runtime_files())
     pom = _PomView(__version__, opts.package, opts.class_name, maven.group_id, maven.artifact_id,
                    maven.artifact_version, model.source.sha256, junit if test_files and junit != "none" else "")
     out.append(GeneratedFile("pom.xml", _env().get_template("pom.xml.j2").render(p=pom).encode("utf-8")))
@@ -209,15 +211,20 @@ def _render_weights(env, view, layout, weights) -> str:
     return env.get_template("weights.java.j2").render(w=wv)
 
 
-def runtime_files() -> list[GeneratedFile]:
+def runtime_files(directory: Optional[Path] = None) -> list[GeneratedFile]:
     """The runtime sources, moved to the versioned runtime package."""
     rt_pkg = runtime_package()
     out = []
-    for src in sorted(runtime_dir().glob("*.java")):
+    for src in sorted((directory or runtime_dir()).glob("*.java")):
         text = src.read_text(encoding="utf-8")
         text = text.replace("package keras2java.runtime;", f"package {rt_pkg};", 1)
         out.append(GeneratedFile(f"{rt_pkg.replace('.', '/')}/{src.name}", text.encode("utf-8")))
     return out
+
+
+def vector_runtime_files() -> list[GeneratedFile]:
+    """The optional JDK 17+ Vector API kernels, for a source root of their own."""
+    return runtime_files(vector_runtime_dir())
 
 
 def write_atomically(files: list[GeneratedFile], out_dir: str,

@@ -26,3 +26,12 @@ def runtime_dir() -> Path:
         if (cand / "Activation.java").is_file():
             return cand
     raise RuntimeError("keras2java installation is broken: Java runtime sources not found")
+
+
+def vector_runtime_dir() -> Path:
+    """The directory holding the optional JDK 17+ kernels (``VectorKernels.java``)."""
+    for cand in (_PKG / "_runtime" / "src" / "vector" / "java" / "keras2java" / "runtime",
+                 _REPO / "java-runtime" / "src" / "vector" / "java" / "keras2java" / "runtime"):
+        if (cand / "VectorKernels.java").is_file():
+            return cand
+    raise RuntimeError("keras2java installation is broken: VectorKernels.java not found")

@@ -1,0 +1,78 @@
+package keras2java.runtime;
+
+import java.io.DataOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.util.Random;
+
+/**
+ * Runs every kernel that {@link Kernels} can replace over many shapes (panel
+ * and vector widths, their remainders, one row, offsets) and special values,
+ * and writes all results' bits to a file: {@code java KernelsProbe OUT}.  The
+ * test runs it with the portable and with the vector kernels and compares the
+ * files byte for byte.  Prints {@link Kernels#active()}.
+ */
+public final class KernelsProbe {
+    private KernelsProbe() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        System.out.println(Kernels.active());
+        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(new FileOutputStream(args[0])));
+        Random rnd = new Random(7);
+        int[] sizes = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 60, 63, 64, 65, 100, 127, 128, 129, 192, 200, 257};
+        int[] rowCounts = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+        int cases = 0;
+        for (int in : new int[] {1, 2, 3, 4, 5, 11, 16, 33, 64}) {
+            for (int outN : sizes) {
+                int rows = rowCounts[cases++ % rowCounts.length];
+                float[][] w = MatMul.rows(random(rnd, in * outN + 3), 3, in, outN);
+                float[] bias = cases % 3 == 0 ? null : random(rnd, outN);
+                float[] x = random(rnd, 5 + rows * in);
+                float[] y = new float[2 + rows * outN];
+                MatMul.matmulBiasRows(x, 5, rows, in, w, bias, outN, y, 2);
+                write(out, y);
+                float[] packed = MatMul.pack(w, in, outN);
+                float[] acc = random(rnd, 1 + outN);
+                MatMul.addVecMatRows(x, 5, in, w, packed, outN, acc, 1);
+                write(out, acc);
+                float[] acc2 = random(rnd, outN);
+                MatMul.addVecMatRows(x, 5, in, w, outN, acc2, 0);
+                write(out, acc2);
+            }
+        }
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
+            -Float.MIN_VALUE, 1e-30f, -1e-30f, 8.999f, 9f, 9.001f, -9f, -9.001f, 20f, -20f, Float.MAX_VALUE,
+            -Float.MAX_VALUE};
+        for (int len : new int[] {1, 7, 15, 16, 17, 33, 100, 1000}) {
+            float[] a = random(rnd, len + 2);
+            for (int i = 0; i < a.length; i++) {
+                a[i] = a[i] * 12f;
+            }
+            for (int i = 0; i < special.length && i < len; i++) {
+                a[1 + (i * 7) % len] = special[i];
+            }
+            float[] t = a.clone();
+            Activation.of(Activation.TANH).applyInPlace(t, 1, len);
+            write(out, t);
+            float[] s = a.clone();
+            Activation.of(Activation.SIGMOID).applyInPlace(s, 1, len);
+            write(out, s);
+        }
+        out.close();
+    }
+
+    private static float[] random(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        return a;
+    }
+
+    private static void write(DataOutputStream out, float[] a) throws IOException {
+        for (float f : a) {
+            out.writeInt(Float.floatToRawIntBits(f));
+        }
+    }
+}
