@@ -16,7 +16,8 @@ def test_help(args):
 
 def test_help_documents_options():
     text = run_cli("convert", "--help").stdout
-    for opt in ("--out", "--package", "--class", "--weights", "--architecture", "embedded", "resource"):
+    for opt in ("--out", "--package", "--class", "--weights", "--architecture", "embedded", "resource",
+                "--vector-out", "jdk.incubator.vector"):
         assert opt in text
 
 
@@ -31,6 +32,38 @@ def test_convert_success(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "o" / "com" / "acme" / "har" / "ActionModel.java").is_file()
     assert proc.stderr == ""
+
+
+def test_vector_out_writes_the_jdk17_kernels_to_their_own_root(tmp_path):
+    import subprocess
+
+    from keras2java.emit import runtime_package
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "src"), "--vector-out", str(tmp_path / "vec"),
+                   "--package", "com.acme")
+    assert proc.returncode == 0, proc.stderr
+    rt = runtime_package()
+    (vec,) = (tmp_path / "vec").rglob("*.java")
+    assert vec == tmp_path / "vec" / rt.replace(".", "/") / "VectorKernels.java"
+    assert vec.read_text().count(f"package {rt};") == 1
+    assert not list((tmp_path / "src").rglob("VectorKernels.java"))
+    classes = tmp_path / "classes"
+    subprocess.run(["javac", "--release", "8", "-nowarn", "-d", str(classes),
+                    *map(str, (tmp_path / "src").rglob("*.java"))], check=True)
+    subprocess.run(["javac", "--release", "17", "--add-modules", "jdk.incubator.vector",
+                    "-cp", str(classes), "-d", str(classes), str(vec)], check=True, capture_output=True)
+    (classes / "P.java").write_text(f"public class P {{ public static void main(String[] a) {{ "
+                                    f"System.out.println({rt}.Kernels.active()); }} }}")
+    subprocess.run(["javac", "-cp", str(classes), "-d", str(classes), str(classes / "P.java")], check=True)
+    run = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", str(classes), "P"],
+                         capture_output=True, text=True)
+    assert run.stdout.startswith("jdk.incubator.vector"), run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("where", ["src", "src/vec"])
+def test_vector_out_must_be_its_own_root(tmp_path, where):
+    proc = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "src"), "--vector-out", str(tmp_path / where))
+    assert proc.returncode == 2 and "--vector-out" in proc.stderr and "--release 8" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and not (tmp_path / "src").exists()
 
 
 def test_inspect_shows_gates_and_semantics():

@@ -42,6 +42,29 @@ def test_build_maven_packages_a_jar(tmp_path):
         names = set(jar.namelist())
     assert "demo/model/HarModel.class" in names and "demo/model/HarModel.weights" in names
     assert not any("Golden" in n or n.endswith("Test.class") for n in names)   # tests stay out of the jar
+    _check_vector_kernels_in_jar(out / "target" / "harmodel-2.1.0.jar", tmp_path)
+
+
+def _check_vector_kernels_in_jar(jar_path: Path, tmp_path: Path) -> None:
+    """Built with JDK 17+, the jar holds the Java 8 classes and the Vector API kernels;
+    a JVM with jdk.incubator.vector uses them, any other falls back."""
+    from keras2java.emit import runtime_package
+    rt = runtime_package()
+    with zipfile.ZipFile(jar_path) as jar:
+        major = {n: int.from_bytes(jar.read(n)[6:8], "big") for n in jar.namelist() if n.endswith(".class")}
+    vec = rt.replace(".", "/") + "/VectorKernels.class"
+    assert major.pop(vec) == 61                      # Java 17
+    assert set(major.values()) == {52}               # everything else: Java 8
+    probe = tmp_path / "KernelsProbe.java"
+    probe.write_text(f"public class KernelsProbe {{ public static void main(String[] a) {{ "
+                     f"System.out.println({rt}.Kernels.active()); }} }}")
+    subprocess.run(["javac", "-cp", str(jar_path), "-d", str(tmp_path), str(probe)], check=True)
+    cp = f"{jar_path}:{tmp_path}"
+    with_module = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", cp, "KernelsProbe"],
+                                 capture_output=True, text=True)
+    assert with_module.stdout.startswith("jdk.incubator.vector"), with_module.stdout + with_module.stderr
+    without = subprocess.run(["java", "-cp", cp, "KernelsProbe"], capture_output=True, text=True)
+    assert without.stdout.strip() == "portable Java", without.stdout + without.stderr
 
 
 def test_maven_example_generates_during_the_build(tmp_path):
@@ -62,3 +85,7 @@ def test_maven_options_are_checked(tmp_path):
     mixed = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--build", "maven", "--with-test",
                     "--test-out", str(tmp_path / "t"))
     assert mixed.returncode == 2 and "--test-out cannot be combined with --build maven" in mixed.stderr
+    vec = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--build", "maven", "--vector-out",
+                  str(tmp_path / "v"))
+    assert vec.returncode == 2 and "--vector-out cannot be combined with --build maven" in vec.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "v").exists()
