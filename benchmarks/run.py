@@ -86,6 +86,13 @@ def generate(models: dict, gen: Path) -> dict:
         info[name] = {"gen_s": elapsed, "source_bytes": size}
     rt = gen / "keras2java"
     runtime_bytes = sum(p.stat().st_size for p in rt.rglob("*.java"))
+    # The optional Vector API kernels (the benchmark project compiles for Java 17 with the module),
+    # and a class that names the versioned runtime package for the benchmarks.
+    keras2java.emit.write_atomically(keras2java.emit.vector_runtime_files(), str(gen))
+    (gen / "bench").mkdir(exist_ok=True)
+    (gen / "bench" / "RuntimeInfo.java").write_text(
+        "package bench;\n\nfinal class RuntimeInfo {\n    static String kernels() {\n"
+        f"        return {keras2java.emit.runtime_package()}.Kernels.active();\n    }}\n}}\n")
     for name in info:
         info[name]["runtime_source_bytes"] = runtime_bytes
     return info
@@ -145,7 +152,8 @@ def run_jmh(onnx_dir: Path, quick: bool) -> dict:
         model = row["params"]["model"]
         score = row["primaryMetric"]["score"]          # µs per call
         per_seq = score / 64 if mode.startswith("batch64") else score
-        res.setdefault(model, {})[f"{engine}.{mode}"] = per_seq
+        key = f"{engine}.{mode}" + (f".{row['params']['kernels']}" if "kernels" in row["params"] else "")
+        res.setdefault(model, {})[key] = per_seq
     return res
 
 
@@ -155,10 +163,12 @@ def cold_and_heap(gen: Path) -> dict:
     for name in MODELS:
         p = subprocess.run(["java", "-cp", str(jar), "bench.ColdStart", name], capture_output=True, text=True, check=True)
         cold, weights_heap, per_instance, _ = p.stdout.split()
+        v = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", str(jar), "bench.ColdStart", name],
+                           capture_output=True, text=True, check=True)
         classes = WORK / "classes" / "k2jbench" / name
         jar_path = WORK / f"{name}-model.jar"
         subprocess.run(["jar", "cf", str(jar_path), "-C", str(WORK / "classes"), f"k2jbench/{name}"], check=True)
-        out[name] = {"cold_ms": int(cold), "heap_after_first_bytes": int(weights_heap),
+        out[name] = {"cold_ms": int(cold), "cold_vector_ms": int(v.stdout.split()[0]), "heap_after_first_bytes": int(weights_heap),
                      "heap_per_instance_bytes": int(per_instance), "model_jar_bytes": jar_path.stat().st_size,
                      "classes_exist": classes.exists()}
     return out
@@ -173,29 +183,32 @@ def write_report(gen_info, keras_t, jmh, extra) -> str:
         f"reproduce with `python benchmarks/run.py`.",
         "",
         "Time per sequence in µs (lower is better). Java and ONNX Runtime: JMH average time; batch 64 divided by 64. "
-        "1T = one thread, all = all cores.",
+        "1T = one thread, all = all cores. Java *vector*: the Vector API kernels (JDK 17+, "
+        "`--add-modules jdk.incubator.vector`); *portable*: the Java 8 kernels. Both give bit-identical outputs.",
         "",
-        "| model | Java b1 | ORT b1 | Java/ORT b1 | Java GFLOP/s b1 | Java b64 1T | ORT b64 1T | Java b64 all | ORT b64 all "
-        "| Java all/1T speed-up | Keras tf.function b1 | Keras predict b1 | Keras tf.function b64 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | Java vector b1 | Java portable b1 | ORT b1 | vector/ORT b1 | portable/ORT b1 | vector GFLOP/s b1 "
+        "| Java vector b64 1T | ORT b64 1T | Java vector b64 all | ORT b64 all | Java all/1T speed-up "
+        "| Keras tf.function b1 | Keras predict b1 | Keras tf.function b64 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, (t, f, u, c) in MODELS.items():
         j, k = jmh[name], keras_t[name]
-        jb1, ob1 = j["JavaBench.batch1"], j["OrtBench.batch1"]
+        vb1, pb1, ob1 = j["JavaBench.batch1.vector"], j["JavaBench.batch1.portable"], j["OrtBench.batch1"]
+        v1t, vall = j["JavaBench.batch64OneThread.vector"], j["JavaBench.batch64AllCores.vector"]
         lines.append(
-            f"| {name} (T{t} F{f} U{u}) | {jb1:.1f} | {ob1:.1f} | {jb1 / ob1:.2f} | {flops(t, f, u, c) / jb1 / 1e3:.1f} "
-            f"| {j['JavaBench.batch64OneThread']:.1f} | {j['OrtBench.batch64OneThread']:.1f} "
-            f"| {j['JavaBench.batch64AllCores']:.1f} | {j['OrtBench.batch64AllCores']:.1f} "
-            f"| {j['JavaBench.batch64OneThread'] / j['JavaBench.batch64AllCores']:.2f}x "
+            f"| {name} (T{t} F{f} U{u}) | {vb1:.1f} | {pb1:.1f} | {ob1:.1f} | {vb1 / ob1:.2f} | {pb1 / ob1:.2f} "
+            f"| {flops(t, f, u, c) / vb1 / 1e3:.1f} | {v1t:.1f} | {j['OrtBench.batch64OneThread']:.1f} "
+            f"| {vall:.1f} | {j['OrtBench.batch64AllCores']:.1f} | {v1t / vall:.2f}x "
             f"| {k['tf_function_b1']:.0f} | {k['predict_b1']:.0f} | {k['tf_function_b64']:.0f} |")
     lines += ["", "| model | generation time | generated model sources | model jar | runtime sources (shared) "
-              "| cold start (JVM start to first prediction) | heap after first instance | heap per extra instance |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| cold start (JVM start to first prediction) | cold start, vector kernels | heap after first instance "
+              "| heap per extra instance |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for name in MODELS:
         g, e = gen_info[name], extra[name]
         lines.append(f"| {name} | {g['gen_s'] * 1000:.0f} ms | {g['source_bytes'] / 1024:.0f} KiB "
                      f"| {e['model_jar_bytes'] / 1024:.0f} KiB | {g['runtime_source_bytes'] / 1024:.0f} KiB "
-                     f"| {e['cold_ms']} ms | {e['heap_after_first_bytes'] / 2**20:.1f} MiB "
+                     f"| {e['cold_ms']} ms | {e['cold_vector_ms']} ms | {e['heap_after_first_bytes'] / 2**20:.1f} MiB "
                      f"| {e['heap_per_instance_bytes'] / 1024:.0f} KiB |")
     return "\n".join(lines) + "\n"
 
@@ -207,13 +220,15 @@ def chart(jmh, keras_t, path: Path) -> None:
     import numpy as np
 
     names = list(MODELS)
-    series = [("keras2java (Java)", [jmh[n]["JavaBench.batch1"] for n in names]),
+    series = [("keras2java, vector kernels", [jmh[n]["JavaBench.batch1.vector"] for n in names]),
+              ("keras2java, portable kernels", [jmh[n]["JavaBench.batch1.portable"] for n in names]),
               ("ONNX Runtime Java", [jmh[n]["OrtBench.batch1"] for n in names]),
               ("Keras tf.function", [keras_t[n]["tf_function_b1"] for n in names])]
     x = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(8, 4.5))
+    width = 0.8 / len(series)
     for i, (label, vals) in enumerate(series):
-        ax.bar(x + (i - 1) * 0.27, vals, 0.27, label=label)
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, vals, width, label=label)
     ax.set_yscale("log")
     ax.set_xticks(x, [f"{n}\nT{MODELS[n][0]} F{MODELS[n][1]} U{MODELS[n][2]}" for n in names])
     ax.set_ylabel("µs per sequence, batch 1, one thread (log)")

@@ -3,13 +3,21 @@ package bench;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
 
-/** The generated Java: batch 1, batch 64 on one thread, batch 64 on all cores. */
+/**
+ * The generated Java: batch 1, batch 64 on one thread, batch 64 on all cores;
+ * with the portable (Java 8) kernels and with the Vector API kernels.
+ */
 @State(Scope.Thread)
+@Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class JavaBench {
     @Param({"small", "medium", "large"})
     public String model;
+
+    /** keras2java.kernels: each parameter combination runs in a JVM of its own (a fork). */
+    @Param({"portable", "vector"})
+    public String kernels;
 
     private Models.Predictor predictor;
     private float[] x;
@@ -17,9 +25,13 @@ public class JavaBench {
 
     @Setup
     public void setup() {
+        System.setProperty("keras2java.kernels", kernels);   // before the first model class loads
         int[] s = Models.shape(model);
         int n = s[0] * s[1];
         predictor = Models.create(model);
+        if (!Models.kernels().startsWith(kernels.equals("vector") ? "jdk.incubator.vector" : "portable")) {
+            throw new IllegalStateException("asked for " + kernels + " kernels, running " + Models.kernels());
+        }
         x = Models.random(n, 1);
         samples = new float[64][][];
         for (int i = 0; i < 64; i++) {

@@ -38,6 +38,11 @@ final class Models {
         }
     }
 
+    /** The runtime's Kernels.active() (RuntimeInfo is written by run.py beside the generated models). */
+    static String kernels() {
+        return RuntimeInfo.kernels();
+    }
+
     static float[] random(int n, long seed) {
         Random r = new Random(seed);
         float[] x = new float[n];

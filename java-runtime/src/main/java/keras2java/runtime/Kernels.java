@@ -48,6 +48,13 @@ public abstract class Kernels {
      */
     abstract int addVecMatPanels(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff);
 
+    /**
+     * The LSTM cell update with sigmoid gates and tanh, as {@link LstmCell}'s
+     * portable loop: gates i, f, c, o at {@code p[z..]} ({@code u} each), state
+     * h at {@code st[hOff..]} and c after it, both updated.
+     */
+    abstract void lstmGates(float[] p, int z, float[] st, int hOff, int u);
+
     /** {@link Activation#tanh} in place over {@code a[off .. off+len)}. */
     abstract void tanh(float[] a, int off, int len);
 

@@ -11,6 +11,8 @@ public final class LstmCell extends RnnCell {
     private final float[][] recurrentRows;
     private final float[] recurrentPacked;
     private final float[] bias;
+    /** tanh and sigmoid, the Keras defaults: the gates are computed in one fused pass. */
+    private final boolean standard;
 
     /**
      * @param biasOff offset of the {@code (4u,)} bias, or -1 without bias
@@ -32,6 +34,7 @@ public final class LstmCell extends RnnCell {
         this.recurrentRows = MatMul.rows(data, recurrentOff, units, 4 * units);
         this.recurrentPacked = MatMul.pack(recurrentRows, units, 4 * units);
         this.bias = MatMul.bias(data, biasOff, 4 * units);
+        this.standard = activation.kind() == Activation.TANH && recurrentActivation.kind() == Activation.SIGMOID;
     }
 
     public int projectionSize() {
@@ -54,6 +57,23 @@ public final class LstmCell extends RnnCell {
         final int u = units;
         final int cOff = hOff + u;
         MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, 4 * u, p, z);
+        if (standard) {
+            if (Kernels.VECTOR != null) {
+                Kernels.VECTOR.lstmGates(p, z, st, hOff, u);
+                return;
+            }
+            // One pass: the five activations of an element are independent, so they overlap.
+            for (int j = 0; j < u; j++) {
+                final float i = Activation.sigmoid(p[z + j]);
+                final float f = Activation.sigmoid(p[z + u + j]);
+                final float g = Activation.tanh(p[z + 2 * u + j]);
+                final float o = Activation.sigmoid(p[z + 3 * u + j]);
+                final float c = f * st[cOff + j] + i * g;
+                st[cOff + j] = c;
+                st[hOff + j] = o * Activation.tanh(c);
+            }
+            return;
+        }
         recurrentActivation.applyInPlace(p, z, u);              // i
         recurrentActivation.applyInPlace(p, z + u, u);          // f
         activation.applyInPlace(p, z + 2 * u, u);               // c candidate

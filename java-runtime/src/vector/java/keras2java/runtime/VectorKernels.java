@@ -99,25 +99,39 @@ public final class VectorKernels extends Kernels {
         return j;
     }
 
-    /** Columns per panel of a packed matrix: four vectors. */
+    /** Columns per wide panel of a packed matrix: four vectors. */
     private static final int P = 4 * L;
 
+    /** Per-thread room for vectors at the ragged end of rows (no allocation per call). */
+    private static final ThreadLocal<float[]> TAIL = new ThreadLocal<float[]>() {
+        @Override
+        protected float[] initialValue() {
+            return new float[7 * L];
+        }
+    };
+
     /**
-     * The full {@code P}-column panels of an {@code (n, out)} matrix, each panel
-     * stored row after row ({@code n * P} contiguous floats), so a mat-vec reads
-     * the weights as one sequential stream.  Columns past the last full panel
-     * stay in the row arrays.
+     * An {@code (n, out)} matrix as panels that a mat-vec reads as sequential
+     * streams: first the wide panels ({@code P} columns, {@code n * P}
+     * contiguous floats each), then the remaining whole vectors ({@code n * L}
+     * each), then the last {@code out % L} columns padded with zeros to a
+     * vector.  Every column is covered.
      */
     @Override
     float[] pack(float[][] w, int n, int out) {
-        final int panels = out / P;
-        if (panels == 0) {
-            return null;
+        final int vectors = (out + L - 1) / L;
+        final float[] packed = new float[vectors * n * L];
+        final int wide = out / P;
+        int o = 0;
+        for (int c = 0; c < wide; c++) {
+            for (int k = 0; k < n; k++, o += P) {
+                System.arraycopy(w[k], c * P, packed, o, P);
+            }
         }
-        final float[] packed = new float[panels * n * P];
-        for (int c = 0; c < panels; c++) {
-            for (int k = 0; k < n; k++) {
-                System.arraycopy(w[k], c * P, packed, (c * n + k) * P, P);
+        for (int j = wide * P; j < out; j += L) {
+            final int len = Math.min(L, out - j);
+            for (int k = 0; k < n; k++, o += L) {
+                System.arraycopy(w[k], j, packed, o, len);
             }
         }
         return packed;
@@ -125,54 +139,130 @@ public final class VectorKernels extends Kernels {
 
     @Override
     int addVecMatPanels(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff) {
+        if (packed == null) {
+            return 0;
+        }
         final int n4 = n >= 4 ? n - (n & 3) : 0;
+        final int wide = out / P;
         int j = 0;
-        if (packed != null) {
-            final int panels = out / P;
-            for (int c = 0; c < panels; c++, j += P) {
-                final int y0 = yOff + j;
-                FloatVector a0 = FloatVector.fromArray(S, y, y0);
-                FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
-                FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
-                FloatVector a3 = FloatVector.fromArray(S, y, y0 + 3 * L);
-                int o = c * n * P;
-                int k = 0;
-                for (; k < n4; k += 4, o += 4 * P) {
-                    final float c0 = v[vOff + k];
-                    final float c1 = v[vOff + k + 1];
-                    final float c2 = v[vOff + k + 2];
-                    final float c3 = v[vOff + k + 3];
-                    a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(c0)
-                            .add(FloatVector.fromArray(S, packed, o + P).mul(c1))
-                            .add(FloatVector.fromArray(S, packed, o + 2 * P).mul(c2))
-                            .add(FloatVector.fromArray(S, packed, o + 3 * P).mul(c3)));
-                    a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(c0)
-                            .add(FloatVector.fromArray(S, packed, o + P + L).mul(c1))
-                            .add(FloatVector.fromArray(S, packed, o + 2 * P + L).mul(c2))
-                            .add(FloatVector.fromArray(S, packed, o + 3 * P + L).mul(c3)));
-                    a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(c0)
-                            .add(FloatVector.fromArray(S, packed, o + P + 2 * L).mul(c1))
-                            .add(FloatVector.fromArray(S, packed, o + 2 * P + 2 * L).mul(c2))
-                            .add(FloatVector.fromArray(S, packed, o + 3 * P + 2 * L).mul(c3)));
-                    a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(c0)
-                            .add(FloatVector.fromArray(S, packed, o + P + 3 * L).mul(c1))
-                            .add(FloatVector.fromArray(S, packed, o + 2 * P + 3 * L).mul(c2))
-                            .add(FloatVector.fromArray(S, packed, o + 3 * P + 3 * L).mul(c3)));
-                }
-                for (; k < n; k++, o += P) {
-                    final float ck = v[vOff + k];
-                    a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(ck));
-                    a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(ck));
-                    a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(ck));
-                    a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(ck));
-                }
-                a0.intoArray(y, y0);
-                a1.intoArray(y, y0 + L);
-                a2.intoArray(y, y0 + 2 * L);
-                a3.intoArray(y, y0 + 3 * L);
+        int o = 0;
+        for (int c = 0; c < wide; c++, j += P) {
+            final int y0 = yOff + j;
+            FloatVector a0 = FloatVector.fromArray(S, y, y0);
+            FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
+            FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
+            FloatVector a3 = FloatVector.fromArray(S, y, y0 + 3 * L);
+            int k = 0;
+            for (; k < n4; k += 4, o += 4 * P) {
+                final float c0 = v[vOff + k];
+                final float c1 = v[vOff + k + 1];
+                final float c2 = v[vOff + k + 2];
+                final float c3 = v[vOff + k + 3];
+                a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(c0)
+                        .add(FloatVector.fromArray(S, packed, o + P).mul(c1))
+                        .add(FloatVector.fromArray(S, packed, o + 2 * P).mul(c2))
+                        .add(FloatVector.fromArray(S, packed, o + 3 * P).mul(c3)));
+                a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(c0)
+                        .add(FloatVector.fromArray(S, packed, o + P + L).mul(c1))
+                        .add(FloatVector.fromArray(S, packed, o + 2 * P + L).mul(c2))
+                        .add(FloatVector.fromArray(S, packed, o + 3 * P + L).mul(c3)));
+                a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(c0)
+                        .add(FloatVector.fromArray(S, packed, o + P + 2 * L).mul(c1))
+                        .add(FloatVector.fromArray(S, packed, o + 2 * P + 2 * L).mul(c2))
+                        .add(FloatVector.fromArray(S, packed, o + 3 * P + 2 * L).mul(c3)));
+                a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(c0)
+                        .add(FloatVector.fromArray(S, packed, o + P + 3 * L).mul(c1))
+                        .add(FloatVector.fromArray(S, packed, o + 2 * P + 3 * L).mul(c2))
+                        .add(FloatVector.fromArray(S, packed, o + 3 * P + 3 * L).mul(c3)));
+            }
+            for (; k < n; k++, o += P) {
+                final float ck = v[vOff + k];
+                a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(ck));
+                a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(ck));
+                a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(ck));
+                a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(ck));
+            }
+            a0.intoArray(y, y0);
+            a1.intoArray(y, y0 + L);
+            a2.intoArray(y, y0 + 2 * L);
+            a3.intoArray(y, y0 + 3 * L);
+        }
+        for (; j < out; j += L, o += n * L) {
+            final int len = out - j;
+            final float[] t = len < L ? TAIL.get() : null;
+            final FloatVector a0 = t == null ? FloatVector.fromArray(S, y, yOff + j) : ragged(y, yOff + j, len, t);
+            final FloatVector r = panel(v, vOff, n, n4, packed, o, a0);
+            if (t == null) {
+                r.intoArray(y, yOff + j);
+            } else {
+                r.intoArray(t, 0);
+                System.arraycopy(t, 0, y, yOff + j, len);
             }
         }
-        return j;
+        return out;
+    }
+
+    /** The first {@code len < L} floats at {@code a[off..]} as a vector (via {@code t}). */
+    private static FloatVector ragged(float[] a, int off, int len, float[] t) {
+        System.arraycopy(a, off, t, 0, len);
+        return FloatVector.fromArray(S, t, 0);
+    }
+
+    /** {@code acc + v . panel} for one vector-wide panel at {@code packed[o..]}. */
+    private static FloatVector panel(float[] v, int vOff, int n, int n4, float[] packed, int o, FloatVector acc) {
+        FloatVector a0 = acc;
+        int k = 0;
+        for (; k < n4; k += 4, o += 4 * L) {
+            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(v[vOff + k])
+                    .add(FloatVector.fromArray(S, packed, o + L).mul(v[vOff + k + 1]))
+                    .add(FloatVector.fromArray(S, packed, o + 2 * L).mul(v[vOff + k + 2]))
+                    .add(FloatVector.fromArray(S, packed, o + 3 * L).mul(v[vOff + k + 3])));
+        }
+        for (; k < n; k++, o += L) {
+            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(v[vOff + k]));
+        }
+        return a0;
+    }
+
+    @Override
+    void lstmGates(float[] p, int z, float[] st, int hOff, int u) {
+        final int cOff = hOff + u;
+        final int jv = S.loopBound(u);
+        int j = 0;
+        for (; j < jv; j += L) {
+            final FloatVector c = lstm(FloatVector.fromArray(S, p, z + j), FloatVector.fromArray(S, p, z + u + j),
+                    FloatVector.fromArray(S, p, z + 2 * u + j), FloatVector.fromArray(S, p, z + 3 * u + j),
+                    FloatVector.fromArray(S, st, cOff + j), st, hOff + j);
+            c.intoArray(st, cOff + j);
+        }
+        if (j < u) {
+            // The last u % L elements: through a buffer, so nothing past the row is touched.
+            final int len = u - j;
+            final float[] t = TAIL.get();
+            System.arraycopy(p, z + j, t, 0, len);
+            System.arraycopy(p, z + u + j, t, L, len);
+            System.arraycopy(p, z + 2 * u + j, t, 2 * L, len);
+            System.arraycopy(p, z + 3 * u + j, t, 3 * L, len);
+            System.arraycopy(st, cOff + j, t, 4 * L, len);
+            final FloatVector c = lstm(FloatVector.fromArray(S, t, 0), FloatVector.fromArray(S, t, L),
+                    FloatVector.fromArray(S, t, 2 * L), FloatVector.fromArray(S, t, 3 * L),
+                    FloatVector.fromArray(S, t, 4 * L), t, 5 * L);
+            c.intoArray(t, 6 * L);
+            System.arraycopy(t, 5 * L, st, hOff + j, len);
+            System.arraycopy(t, 6 * L, st, cOff + j, len);
+        }
+    }
+
+    /** The new cell state; stores the new h at {@code h[hAt..]}. */
+    private static FloatVector lstm(FloatVector xi, FloatVector xf, FloatVector xg, FloatVector xo, FloatVector c0,
+                                    float[] h, int hAt) {
+        final FloatVector i = sigmoid(xi);
+        final FloatVector f = sigmoid(xf);
+        final FloatVector g = tanh(xg);
+        final FloatVector o = sigmoid(xo);
+        final FloatVector c = f.mul(c0).add(i.mul(g));
+        o.mul(tanh(c)).intoArray(h, hAt);
+        return c;
     }
 
     /** {@link Activation#tanh}, lane by lane, with the same operations. */
@@ -191,6 +281,11 @@ public final class VectorKernels extends Kernels {
         return p.mul(c).div(q);
     }
 
+    /** {@link Activation#sigmoid}, lane by lane, with the same operations. */
+    private static FloatVector sigmoid(FloatVector x) {
+        return tanh(x.mul(0.5f)).mul(0.5f).add(0.5f);
+    }
+
     @Override
     void tanh(float[] a, int off, int len) {
         final int vb = off + S.loopBound(len);
@@ -199,8 +294,10 @@ public final class VectorKernels extends Kernels {
         for (; i < vb; i += L) {
             tanh(FloatVector.fromArray(S, a, i)).intoArray(a, i);
         }
-        for (; i < end; i++) {
-            a[i] = Activation.tanh(a[i]);
+        if (i < end) {
+            final float[] t = TAIL.get();
+            tanh(ragged(a, i, end - i, t)).intoArray(t, 0);
+            System.arraycopy(t, 0, a, i, end - i);
         }
     }
 
@@ -210,10 +307,12 @@ public final class VectorKernels extends Kernels {
         final int end = off + len;
         int i = off;
         for (; i < vb; i += L) {
-            tanh(FloatVector.fromArray(S, a, i).mul(0.5f)).mul(0.5f).add(0.5f).intoArray(a, i);
+            sigmoid(FloatVector.fromArray(S, a, i)).intoArray(a, i);
         }
-        for (; i < end; i++) {
-            a[i] = Activation.sigmoid(a[i]);
+        if (i < end) {
+            final float[] t = TAIL.get();
+            sigmoid(ragged(a, i, end - i, t)).intoArray(t, 0);
+            System.arraycopy(t, 0, a, i, end - i);
         }
     }
 }
