@@ -41,6 +41,34 @@ public final class KernelsProbe {
                 write(out, acc2);
             }
         }
+        // Whole recurrent layers: fused LSTM gates, GRU and SimpleRNN steps over packed weights.
+        for (int units : new int[] {1, 3, 15, 16, 17, 33, 64, 70, 100}) {
+            int in = 1 + units % 7;
+            int steps = 6;
+            float[] data = random(rnd, 4 * units * (in + units + 2));
+            for (int i = 0; i < data.length; i++) {
+                data[i] *= 0.6f;
+            }
+            RnnCell[] cells = {
+                new LstmCell(data, 0, in * 4 * units, (in + units) * 4 * units, in, units,
+                        Activation.of(Activation.TANH), Activation.of(Activation.SIGMOID)),
+                new LstmCell(data, 0, in * 4 * units, -1, in, units,
+                        Activation.of(Activation.RELU), Activation.of(Activation.HARD_SIGMOID_K2)),
+                new GruCell(data, 0, in * 3 * units, (in + units) * 3 * units, in, units, true,
+                        Activation.of(Activation.TANH), Activation.of(Activation.SIGMOID)),
+                new SimpleRnnCell(data, 0, in * units, (in + units) * units, in, units, Activation.of(Activation.TANH)),
+            };
+            for (RnnCell cell : cells) {
+                Recurrent layer = new Recurrent(cell, false, true, false);
+                float[] x = random(rnd, steps * in);
+                x[0] = units == 17 ? Float.NaN : x[0] * 30f;
+                float[] st = new float[layer.stateSize()];
+                float[] y = new float[layer.outputSize(steps)];
+                layer.forward(x, 0, steps, null, 0, st, 0, y, 0, new float[layer.workspaceSize(steps)], 0);
+                write(out, y);
+                write(out, st);
+            }
+        }
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
             -Float.MIN_VALUE, 1e-30f, -1e-30f, 8.999f, 9f, 9.001f, -9f, -9.001f, 20f, -20f, Float.MAX_VALUE,
             -Float.MAX_VALUE};
