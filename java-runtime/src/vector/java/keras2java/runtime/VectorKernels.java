@@ -112,20 +112,21 @@ public final class VectorKernels extends Kernels {
 
     /**
      * An {@code (n, out)} matrix as panels that a mat-vec reads as sequential
-     * streams: first the wide panels ({@code P} columns, {@code n * P}
-     * contiguous floats each), then the remaining whole vectors ({@code n * L}
-     * each), then the last {@code out % L} columns padded with zeros to a
-     * vector.  Every column is covered.
+     * streams: the columns, padded with zeros to whole vectors, first in wide
+     * panels of four vectors ({@code P} columns, {@code n * P} contiguous floats
+     * each), then the remaining one to three vectors one panel each
+     * ({@code n * L} floats).  Every column is covered.
      */
     @Override
     float[] pack(float[][] w, int n, int out) {
         final int vectors = (out + L - 1) / L;
         final float[] packed = new float[vectors * n * L];
-        final int wide = out / P;
+        final int wide = vectors / 4;
         int o = 0;
         for (int c = 0; c < wide; c++) {
+            final int len = Math.min(P, out - c * P);
             for (int k = 0; k < n; k++, o += P) {
-                System.arraycopy(w[k], c * P, packed, o, P);
+                System.arraycopy(w[k], c * P, packed, o, len);
             }
         }
         for (int j = wide * P; j < out; j += L) {
@@ -143,15 +144,18 @@ public final class VectorKernels extends Kernels {
             return 0;
         }
         final int n4 = n >= 4 ? n - (n & 3) : 0;
-        final int wide = out / P;
+        final int wide = (out + L - 1) / L / 4;
         int j = 0;
         int o = 0;
         for (int c = 0; c < wide; c++, j += P) {
             final int y0 = yOff + j;
+            // The last wide panel may end in a ragged vector: through the buffer.
+            final int len3 = out - j - 3 * L;
+            final float[] t = len3 < L ? TAIL.get() : null;
             FloatVector a0 = FloatVector.fromArray(S, y, y0);
             FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
             FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
-            FloatVector a3 = FloatVector.fromArray(S, y, y0 + 3 * L);
+            FloatVector a3 = t == null ? FloatVector.fromArray(S, y, y0 + 3 * L) : ragged(y, y0 + 3 * L, len3, t);
             int k = 0;
             for (; k < n4; k += 4, o += 4 * P) {
                 final float c0 = v[vOff + k];
@@ -185,7 +189,12 @@ public final class VectorKernels extends Kernels {
             a0.intoArray(y, y0);
             a1.intoArray(y, y0 + L);
             a2.intoArray(y, y0 + 2 * L);
-            a3.intoArray(y, y0 + 3 * L);
+            if (t == null) {
+                a3.intoArray(y, y0 + 3 * L);
+            } else {
+                a3.intoArray(t, 0);
+                System.arraycopy(t, 0, y, y0 + 3 * L, len3);
+            }
         }
         for (; j < out; j += L, o += n * L) {
             final int len = out - j;
