@@ -34,6 +34,17 @@ def test_gradle_example_builds_tests_and_runs(tmp_path):
     report = (project / "build" / "test-results" / "test" / "TEST-demo.model.HarModelTest.xml").read_text()
     assert 'tests="1"' in report and 'failures="0"' in report and 'errors="0"' in report
 
+    # Gradle runs on JDK 17 here: the vector kernels are compiled (Java 17 class file) into the jar.
+    assert ":compileKeras2JavaVector" in first.stdout
+    import zipfile
+
+    from keras2java.emit import runtime_package
+    (jar,) = (project / "build" / "libs").glob("*.jar")
+    vec = runtime_package().replace(".", "/") + "/VectorKernels.class"
+    with zipfile.ZipFile(jar) as z:
+        assert int.from_bytes(z.read(vec)[6:8], "big") == 61
+        assert int.from_bytes(z.read("demo/model/HarModel.class")[6:8], "big") == 52
+
     second = _gradle(project, "build", env=env)
     assert second.returncode == 0, second.stdout[-3000:]
     assert ":generateKeras2Java UP-TO-DATE" in second.stdout
