@@ -103,12 +103,7 @@ public final class VectorKernels extends Kernels {
     private static final int P = 4 * L;
 
     /** Per-thread room for vectors at the ragged end of rows (no allocation per call). */
-    private static final ThreadLocal<float[]> TAIL = new ThreadLocal<float[]>() {
-        @Override
-        protected float[] initialValue() {
-            return new float[7 * L];
-        }
-    };
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[7 * L]);
 
     /**
      * An {@code (n, out)} matrix as panels that a mat-vec reads as sequential
