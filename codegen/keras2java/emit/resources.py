@@ -19,19 +19,20 @@ def templates_dir() -> Path:
     raise RuntimeError("keras2java installation is broken: templates not found")
 
 
+def _java_runtime(source_set: str, marker: str) -> Path:
+    """``java-runtime/src/<source_set>/java/keras2java/runtime`` (installed or in the checkout)."""
+    tail = Path("src") / source_set / "java" / "keras2java" / "runtime"
+    for cand in (_PKG / "_runtime" / tail, _REPO / "java-runtime" / tail):
+        if (cand / marker).is_file():
+            return cand
+    raise RuntimeError(f"keras2java installation is broken: Java runtime sources ({marker}) not found")
+
+
 def runtime_dir() -> Path:
     """The directory holding the runtime's ``*.java`` files (package keras2java.runtime)."""
-    for cand in (_PKG / "_runtime" / "src" / "main" / "java" / "keras2java" / "runtime",
-                 _REPO / "java-runtime" / "src" / "main" / "java" / "keras2java" / "runtime"):
-        if (cand / "Activation.java").is_file():
-            return cand
-    raise RuntimeError("keras2java installation is broken: Java runtime sources not found")
+    return _java_runtime("main", "Activation.java")
 
 
 def vector_runtime_dir() -> Path:
     """The directory holding the optional JDK 17+ kernels (``VectorKernels.java``)."""
-    for cand in (_PKG / "_runtime" / "src" / "vector" / "java" / "keras2java" / "runtime",
-                 _REPO / "java-runtime" / "src" / "vector" / "java" / "keras2java" / "runtime"):
-        if (cand / "VectorKernels.java").is_file():
-            return cand
-    raise RuntimeError("keras2java installation is broken: VectorKernels.java not found")
+    return _java_runtime("vector", "VectorKernels.java")

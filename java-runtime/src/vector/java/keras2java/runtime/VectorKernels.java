@@ -292,30 +292,27 @@ public final class VectorKernels extends Kernels {
 
     @Override
     void tanh(float[] a, int off, int len) {
-        final int vb = off + S.loopBound(len);
-        final int end = off + len;
-        int i = off;
-        for (; i < vb; i += L) {
-            tanh(FloatVector.fromArray(S, a, i)).intoArray(a, i);
-        }
-        if (i < end) {
-            final float[] t = TAIL.get();
-            tanh(ragged(a, i, end - i, t)).intoArray(t, 0);
-            System.arraycopy(t, 0, a, i, end - i);
-        }
+        map(a, off, len, false);
     }
 
     @Override
     void sigmoid(float[] a, int off, int len) {
+        map(a, off, len, true);
+    }
+
+    /** sigmoid or tanh in place over {@code a[off .. off+len)}. */
+    private static void map(float[] a, int off, int len, boolean logistic) {
         final int vb = off + S.loopBound(len);
         final int end = off + len;
         int i = off;
         for (; i < vb; i += L) {
-            sigmoid(FloatVector.fromArray(S, a, i)).intoArray(a, i);
+            final FloatVector x = FloatVector.fromArray(S, a, i);
+            (logistic ? sigmoid(x) : tanh(x)).intoArray(a, i);
         }
         if (i < end) {
             final float[] t = TAIL.get();
-            sigmoid(ragged(a, i, end - i, t)).intoArray(t, 0);
+            final FloatVector x = ragged(a, i, end - i, t);
+            (logistic ? sigmoid(x) : tanh(x)).intoArray(t, 0);
             System.arraycopy(t, 0, a, i, end - i);
         }
     }
