@@ -8,8 +8,7 @@ public final class Dense {
     private final int in;
     private final int units;
     private final Activation activation;
-    private final float[][] kernelRows;
-    private final float[] bias;
+    private final Linear kernel;
 
     /**
      * @param data      the model's weight array
@@ -27,13 +26,12 @@ public final class Dense {
         this.in = in;
         this.units = units;
         this.activation = activation;
-        this.kernelRows = MatMul.rows(data, kernelOff, in, units);
-        this.bias = MatMul.bias(data, biasOff, units);
+        this.kernel = new Linear(data, kernelOff, in, units, biasOff);
     }
 
     /** Applies the layer to {@code rows} rows of {@code in} values. */
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
-        MatMul.matmulBiasRows(x, xOff, rows, in, kernelRows, bias, units, y, yOff);
+        kernel.forward(x, xOff, rows, y, yOff);
         activation.applyRows(y, yOff, rows, units);
     }
 }

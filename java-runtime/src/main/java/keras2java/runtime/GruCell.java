@@ -13,10 +13,10 @@ public final class GruCell extends RnnCell {
     private final boolean resetAfter;
     private final Activation activation;
     private final Activation recurrentActivation;
-    private final float[][] kernelRows;
-    private final float[][] recurrentRows;
-    private final float[] recurrentPacked;
-    private final float[] inputBias;
+    /** Input kernel with the input bias (the whole (3u,) bias, or row 0 of the (2, 3u) bias). */
+    private final Linear kernel;
+    /** The recurrent kernel (reset_after only; otherwise its columns are used in two parts). */
+    private final Linear recurrent;
 
     /**
      * @param biasOff offset of the bias ({@code (2, 3u)} or {@code (3u,)}), or -1 without bias
@@ -35,10 +35,8 @@ public final class GruCell extends RnnCell {
         this.resetAfter = resetAfter;
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
-        this.kernelRows = MatMul.rows(data, kernelOff, in, 3 * units);
-        this.recurrentRows = MatMul.rows(data, recurrentOff, units, 3 * units);
-        this.recurrentPacked = MatMul.pack(recurrentRows, units, 3 * units);
-        this.inputBias = MatMul.bias(data, biasOff, 3 * units);
+        this.kernel = new Linear(data, kernelOff, in, 3 * units, biasOff);
+        this.recurrent = resetAfter ? new Linear(data, recurrentOff, units, 3 * units, -1) : null;
     }
 
     public int projectionSize() {
@@ -54,8 +52,7 @@ public final class GruCell extends RnnCell {
     }
 
     public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
-        // Input bias: the whole (3u,) bias, or row 0 of the (2, 3u) bias.
-        MatMul.matmulBiasRows(x, xOff, steps, in, kernelRows, inputBias, 3 * units, p, pOff);
+        kernel.forward(x, xOff, steps, p, pOff);
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
@@ -68,7 +65,7 @@ public final class GruCell extends RnnCell {
             } else {
                 java.util.Arrays.fill(tmp, t, t + g3, 0f);
             }
-            MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, g3, tmp, t);
+            recurrent.addTo(st, hOff, tmp, t);
             for (int j = 0; j < 2 * u; j++) {
                 p[z + j] = p[z + j] + tmp[t + j];
             }

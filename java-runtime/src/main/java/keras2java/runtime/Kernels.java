@@ -31,22 +31,17 @@ public abstract class Kernels {
     abstract String describe();
 
     /**
-     * {@link MatMul#matmulBiasRows} for the columns {@code 0 <= j < J} of some
-     * {@code J <= out} of its choice (whole vectors); returns {@code J}.  The
-     * portable kernel computes the remaining columns.
+     * {@link MatMul#matmulBiasRows} on a matrix and bias from {@link #pack}
+     * (the bias packed as a one-row matrix, or null).
      */
-    abstract int matmulSlices(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out,
-                              float[] y, int yOff);
+    abstract void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
+                               float[] y, int yOff);
 
-    /** A kernel-specific copy of the {@code (n, out)} row matrix {@code w} for {@link #addVecMatRows}, or null. */
+    /** The {@code (n, out)} row matrix {@code w} in the layout the methods below read. */
     abstract float[] pack(float[][] w, int n, int out);
 
-    /**
-     * {@link MatMul#addVecMatRows} for the columns {@code 0 <= j < J} that
-     * {@code packed} (from {@link #pack}, may be null) holds; returns {@code J}.
-     * The portable kernel computes the remaining columns.
-     */
-    abstract int addVecMatPanels(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff);
+    /** {@link MatMul#addVecMatRows} on a matrix from {@link #pack}. */
+    abstract void addVecMatPacked(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff);
 
     /**
      * The LSTM cell update with sigmoid gates and tanh, as {@link LstmCell}'s

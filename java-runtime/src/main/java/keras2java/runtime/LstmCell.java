@@ -7,10 +7,8 @@ public final class LstmCell extends RnnCell {
     private final int biasOff;
     private final Activation activation;
     private final Activation recurrentActivation;
-    private final float[][] kernelRows;
-    private final float[][] recurrentRows;
-    private final float[] recurrentPacked;
-    private final float[] bias;
+    private final Linear kernel;
+    private final Linear recurrent;
     /** tanh and sigmoid, the Keras defaults: the gates are computed in one fused pass. */
     private final boolean standard;
 
@@ -30,10 +28,8 @@ public final class LstmCell extends RnnCell {
         this.biasOff = biasOff;
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
-        this.kernelRows = MatMul.rows(data, kernelOff, in, 4 * units);
-        this.recurrentRows = MatMul.rows(data, recurrentOff, units, 4 * units);
-        this.recurrentPacked = MatMul.pack(recurrentRows, units, 4 * units);
-        this.bias = MatMul.bias(data, biasOff, 4 * units);
+        this.kernel = new Linear(data, kernelOff, in, 4 * units, biasOff);
+        this.recurrent = new Linear(data, recurrentOff, units, 4 * units, -1);
         this.standard = activation.kind() == Activation.TANH && recurrentActivation.kind() == Activation.SIGMOID;
     }
 
@@ -50,13 +46,13 @@ public final class LstmCell extends RnnCell {
     }
 
     public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
-        MatMul.matmulBiasRows(x, xOff, steps, in, kernelRows, bias, 4 * units, p, pOff);
+        kernel.forward(x, xOff, steps, p, pOff);
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int tmpOff) {
         final int u = units;
         final int cOff = hOff + u;
-        MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, 4 * u, p, z);
+        recurrent.addTo(st, hOff, p, z);
         if (standard) {
             if (Kernels.VECTOR != null) {
                 Kernels.VECTOR.lstmGates(p, z, st, hOff, u);

@@ -109,38 +109,15 @@ public final class MatMul {
         return a;
     }
 
-    /**
-     * The vector kernels' copy of an {@code (n, out)} row matrix that a mat-vec
-     * reads as one stream (weights for {@link #addVecMatRows}); null with the
-     * portable kernels, which read the rows.
-     */
-    public static float[] pack(float[][] w, int n, int out) {
-        return Kernels.VECTOR == null ? null : Kernels.VECTOR.pack(w, n, out);
-    }
-
     /** {@code y[yOff .. yOff+out) += v[vOff .. vOff+n) . w} with {@code w} as row arrays. */
     public static void addVecMatRows(float[] v, int vOff, int n, float[][] w, int out, float[] y, int yOff) {
-        addVecMatRows(v, vOff, n, w, null, out, y, yOff);
-    }
-
-    /**
-     * {@code y[yOff .. yOff+out) += v[vOff .. vOff+n) . w} with {@code w} as row
-     * arrays and {@code packed} its copy from {@link #pack} (or null).
-     */
-    public static void addVecMatRows(float[] v, int vOff, int n, float[][] w, float[] packed, int out,
-                                     float[] y, int yOff) {
-        final int j0 = Kernels.VECTOR == null ? 0 : Kernels.VECTOR.addVecMatPanels(v, vOff, n, packed, out, y, yOff);
-        if (j0 == out) {
-            return;
-        }
         final float[] a = acc(out)[0];
-        System.arraycopy(y, yOff + j0, a, j0, out - j0);
-        accumulate(v, vOff, n, w, j0, out, a);
-        System.arraycopy(a, j0, y, yOff + j0, out - j0);
+        System.arraycopy(y, yOff, a, 0, out);
+        accumulate(v, vOff, n, w, out, a);
+        System.arraycopy(a, 0, y, yOff, out);
     }
 
-    /** {@code a[j] += v . w[:, j]} for columns {@code j0 <= j < out}. */
-    private static void accumulate(float[] v, int vOff, int n, float[][] w, int j0, int out, float[] a) {
+    private static void accumulate(float[] v, int vOff, int n, float[][] w, int out, float[] a) {
         int k = 0;
         for (; k + 3 < n; k += 4) {
             final float a0 = v[vOff + k];
@@ -151,14 +128,14 @@ public final class MatMul {
             final float[] w1 = w[k + 1];
             final float[] w2 = w[k + 2];
             final float[] w3 = w[k + 3];
-            for (int j = j0; j < out; j++) {
+            for (int j = 0; j < out; j++) {
                 a[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
             }
         }
         for (; k < n; k++) {
             final float c = v[vOff + k];
             final float[] wk = w[k];
-            for (int j = j0; j < out; j++) {
+            for (int j = 0; j < out; j++) {
                 a[j] += c * wk[j];
             }
         }
@@ -171,23 +148,17 @@ public final class MatMul {
      */
     public static void matmulBiasRows(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out,
                                       float[] y, int yOff) {
-        final int j0 = Kernels.VECTOR == null ? 0
-                : Kernels.VECTOR.matmulSlices(x, xOff, rows, in, w, bias, out, y, yOff);
-        if (j0 == out) {
-            return;
-        }
         final float[][] acc = acc(out);
         final float[] y0 = acc[0];
         final float[] y1 = acc[1];
         final float[] y2 = acc[2];
         final float[] y3 = acc[3];
-        final int len = out - j0;
         int r = 0;
         for (; r + 3 < rows; r += 4) {
-            init(bias, y0, j0, out);
-            init(bias, y1, j0, out);
-            init(bias, y2, j0, out);
-            init(bias, y3, j0, out);
+            init(bias, y0, out);
+            init(bias, y1, out);
+            init(bias, y2, out);
+            init(bias, y3, out);
             final int x0 = xOff + r * in;
             for (int k = 0; k < in; k++) {
                 final float a0 = x[x0 + k];
@@ -195,7 +166,7 @@ public final class MatMul {
                 final float a2 = x[x0 + 2 * in + k];
                 final float a3 = x[x0 + 3 * in + k];
                 final float[] wk = w[k];
-                for (int j = j0; j < out; j++) {
+                for (int j = 0; j < out; j++) {
                     final float wv = wk[j];
                     y0[j] += a0 * wv;
                     y1[j] += a1 * wv;
@@ -203,34 +174,34 @@ public final class MatMul {
                     y3[j] += a3 * wv;
                 }
             }
-            final int yo = yOff + r * out + j0;
-            System.arraycopy(y0, j0, y, yo, len);
-            System.arraycopy(y1, j0, y, yo + out, len);
-            System.arraycopy(y2, j0, y, yo + 2 * out, len);
-            System.arraycopy(y3, j0, y, yo + 3 * out, len);
+            final int yo = yOff + r * out;
+            System.arraycopy(y0, 0, y, yo, out);
+            System.arraycopy(y1, 0, y, yo + out, out);
+            System.arraycopy(y2, 0, y, yo + 2 * out, out);
+            System.arraycopy(y3, 0, y, yo + 3 * out, out);
         }
         // The remaining rows add the products one input at a time, exactly as the blocked
         // rows above do, so a row's result never depends on how many rows come with it
         // (streaming one timestep gives the bits predict gives for the whole sequence).
         for (; r < rows; r++) {
-            init(bias, y0, j0, out);
+            init(bias, y0, out);
             final int x0 = xOff + r * in;
             for (int k = 0; k < in; k++) {
                 final float a0 = x[x0 + k];
                 final float[] wk = w[k];
-                for (int j = j0; j < out; j++) {
+                for (int j = 0; j < out; j++) {
                     y0[j] += a0 * wk[j];
                 }
             }
-            System.arraycopy(y0, j0, y, yOff + r * out + j0, len);
+            System.arraycopy(y0, 0, y, yOff + r * out, out);
         }
     }
 
-    private static void init(float[] bias, float[] a, int j0, int out) {
+    private static void init(float[] bias, float[] a, int out) {
         if (bias != null) {
-            System.arraycopy(bias, j0, a, j0, out - j0);
+            System.arraycopy(bias, 0, a, 0, out);
         } else {
-            java.util.Arrays.fill(a, j0, out, 0f);
+            java.util.Arrays.fill(a, 0, out, 0f);
         }
     }
 

@@ -6,10 +6,8 @@ public final class SimpleRnnCell extends RnnCell {
     private final int recurrentOff;
     private final int biasOff;
     private final Activation activation;
-    private final float[][] kernelRows;
-    private final float[][] recurrentRows;
-    private final float[] recurrentPacked;
-    private final float[] bias;
+    private final Linear kernel;
+    private final Linear recurrent;
 
     public SimpleRnnCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                          Activation activation) {
@@ -23,10 +21,8 @@ public final class SimpleRnnCell extends RnnCell {
         this.recurrentOff = recurrentOff;
         this.biasOff = biasOff;
         this.activation = activation;
-        this.kernelRows = MatMul.rows(data, kernelOff, in, units);
-        this.recurrentRows = MatMul.rows(data, recurrentOff, units, units);
-        this.recurrentPacked = MatMul.pack(recurrentRows, units, units);
-        this.bias = MatMul.bias(data, biasOff, units);
+        this.kernel = new Linear(data, kernelOff, in, units, biasOff);
+        this.recurrent = new Linear(data, recurrentOff, units, units, -1);
     }
 
     public int projectionSize() {
@@ -42,13 +38,13 @@ public final class SimpleRnnCell extends RnnCell {
     }
 
     public void project(float[] x, int xOff, int steps, float[] p, int pOff) {
-        MatMul.matmulBiasRows(x, xOff, steps, in, kernelRows, bias, units, p, pOff);
+        kernel.forward(x, xOff, steps, p, pOff);
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
         final int u = units;
         java.util.Arrays.fill(tmp, t, t + u, 0f);
-        MatMul.addVecMatRows(st, hOff, u, recurrentRows, recurrentPacked, u, tmp, t);
+        recurrent.addTo(st, hOff, tmp, t);
         for (int j = 0; j < u; j++) {
             p[z + j] = p[z + j] + tmp[t + j];
         }

@@ -26,19 +26,15 @@ public final class KernelsProbe {
         for (int in : new int[] {1, 2, 3, 4, 5, 11, 16, 33, 64}) {
             for (int outN : sizes) {
                 int rows = rowCounts[cases++ % rowCounts.length];
-                float[][] w = MatMul.rows(random(rnd, in * outN + 3), 3, in, outN);
-                float[] bias = cases % 3 == 0 ? null : random(rnd, outN);
+                float[] data = random(rnd, 3 + in * outN + outN);
+                Linear lin = new Linear(data, 3, in, outN, cases % 3 == 0 ? -1 : 3 + in * outN);
                 float[] x = random(rnd, 5 + rows * in);
                 float[] y = new float[2 + rows * outN];
-                MatMul.matmulBiasRows(x, 5, rows, in, w, bias, outN, y, 2);
+                lin.forward(x, 5, rows, y, 2);
                 write(out, y);
-                float[] packed = MatMul.pack(w, in, outN);
                 float[] acc = random(rnd, 1 + outN);
-                MatMul.addVecMatRows(x, 5, in, w, packed, outN, acc, 1);
+                lin.addTo(x, 5, acc, 1);
                 write(out, acc);
-                float[] acc2 = random(rnd, outN);
-                MatMul.addVecMatRows(x, 5, in, w, outN, acc2, 0);
-                write(out, acc2);
             }
         }
         // Whole recurrent layers: fused LSTM gates, GRU and SimpleRNN steps over packed weights.

@@ -25,80 +25,6 @@ public final class VectorKernels extends Kernels {
         return "jdk.incubator.vector, " + L + " floats";
     }
 
-    private static FloatVector init(float[] bias, int j) {
-        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
-    }
-
-    @Override
-    int matmulSlices(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out,
-                     float[] y, int yOff) {
-        final int jv = S.loopBound(out);
-        final int r4 = rows - (rows & 3);
-        int j = 0;
-        // Column slices outermost: a slice of the weights (2 vectors wide, all inputs) is
-        // read from memory once and then reused from cache by every block of four rows.
-        for (; j + 2 * L <= jv; j += 2 * L) {
-            final int j1 = j + L;
-            int r = 0;
-            for (; r < r4; r += 4) {
-                final int x0 = xOff + r * in;
-                final int x1 = x0 + in;
-                final int x2 = x1 + in;
-                final int x3 = x2 + in;
-                // (Vectors live across the outer loops would defeat C2's unboxing.)
-                FloatVector a00 = init(bias, j);
-                FloatVector a01 = init(bias, j1);
-                FloatVector a10 = a00;
-                FloatVector a11 = a01;
-                FloatVector a20 = a00;
-                FloatVector a21 = a01;
-                FloatVector a30 = a00;
-                FloatVector a31 = a01;
-                for (int k = 0; k < in; k++) {
-                    final float[] wk = w[k];
-                    final FloatVector w0 = FloatVector.fromArray(S, wk, j);
-                    final FloatVector w1 = FloatVector.fromArray(S, wk, j1);
-                    final float c0 = x[x0 + k];
-                    final float c1 = x[x1 + k];
-                    final float c2 = x[x2 + k];
-                    final float c3 = x[x3 + k];
-                    a00 = a00.add(w0.mul(c0));
-                    a01 = a01.add(w1.mul(c0));
-                    a10 = a10.add(w0.mul(c1));
-                    a11 = a11.add(w1.mul(c1));
-                    a20 = a20.add(w0.mul(c2));
-                    a21 = a21.add(w1.mul(c2));
-                    a30 = a30.add(w0.mul(c3));
-                    a31 = a31.add(w1.mul(c3));
-                }
-                final int y0 = yOff + r * out + j;
-                a00.intoArray(y, y0);
-                a01.intoArray(y, y0 + L);
-                a10.intoArray(y, y0 + out);
-                a11.intoArray(y, y0 + out + L);
-                a20.intoArray(y, y0 + 2 * out);
-                a21.intoArray(y, y0 + 2 * out + L);
-                a30.intoArray(y, y0 + 3 * out);
-                a31.intoArray(y, y0 + 3 * out + L);
-            }
-            for (; r < rows; r++) {
-                final int x0 = xOff + r * in;
-                FloatVector a0 = init(bias, j);
-                FloatVector a1 = init(bias, j1);
-                for (int k = 0; k < in; k++) {
-                    final float[] wk = w[k];
-                    final float c0 = x[x0 + k];
-                    a0 = a0.add(FloatVector.fromArray(S, wk, j).mul(c0));
-                    a1 = a1.add(FloatVector.fromArray(S, wk, j1).mul(c0));
-                }
-                final int y0 = yOff + r * out + j;
-                a0.intoArray(y, y0);
-                a1.intoArray(y, y0 + L);
-            }
-        }
-        return j;
-    }
-
     /** Columns per wide panel of a packed matrix: four vectors. */
     private static final int P = 4 * L;
 
@@ -134,10 +60,155 @@ public final class VectorKernels extends Kernels {
     }
 
     @Override
-    int addVecMatPanels(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff) {
-        if (packed == null) {
-            return 0;
+    void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
+                      float[] y, int yOff) {
+        final int wide = (out + L - 1) / L / 4;
+        final int r4 = rows - (rows & 3);
+        final float[] t = out % L != 0 ? TAIL.get() : null;
+        int j = 0;
+        int o = 0;
+        // Wide panels: 4 rows x 4 vectors of accumulators in registers over all inputs; a panel
+        // (in x P floats) is read from memory once and reused from cache by every block of rows.
+        // (Each block is a method of its own, small enough for C2 to compile the Vector API
+        // calls to vector instructions.)
+        for (int c = 0; c < wide; c++, j += P, o += in * P) {
+            final int len3 = out - j - 3 * L;       // < L: the panel ends in a ragged vector
+            for (int r = 0; r < r4; r += 4) {
+                wide4(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, out, len3, t);
+            }
+            for (int r = r4; r < rows; r++) {
+                wide1(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, len3, t);
+            }
         }
+        // The remaining one to three vectors, one panel each.
+        for (; j < out; j += L, o += in * L) {
+            final int len = out - j;
+            for (int r = 0; r < r4; r += 4) {
+                narrow4(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, out, len, t);
+            }
+            for (int r = r4; r < rows; r++) {
+                narrow1(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, len, t);
+            }
+        }
+    }
+
+    /**
+     * Four rows of a wide panel, in two halves of two vectors (8 accumulators: C2 keeps no
+     * more than that in registers; with 16 it falls back to boxed vectors, 10x slower).
+     */
+    private static void wide4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                              int out, int len3, float[] t) {
+        half4(x, x0, in, w, o, bias, j, y, y0, out, L, null);
+        half4(x, x0, in, w, o + 2 * L, bias, j + 2 * L, y, y0 + 2 * L, out, len3, t);
+    }
+
+    /** Two vectors of four rows; the second has {@code len1} valid lanes (a ragged end through {@code t}). */
+    private static void half4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                              int out, int len1, float[] t) {
+        FloatVector a00 = start(bias, j);
+        FloatVector a01 = start(bias, j + L);
+        FloatVector a10 = a00;
+        FloatVector a11 = a01;
+        FloatVector a20 = a00;
+        FloatVector a21 = a01;
+        FloatVector a30 = a00;
+        FloatVector a31 = a01;
+        for (int k = 0, ok = o; k < in; k++, ok += P) {
+            final FloatVector w0 = FloatVector.fromArray(S, w, ok);
+            final FloatVector w1 = FloatVector.fromArray(S, w, ok + L);
+            final float c0 = x[x0 + k];
+            final float c1 = x[x0 + in + k];
+            final float c2 = x[x0 + 2 * in + k];
+            final float c3 = x[x0 + 3 * in + k];
+            a00 = a00.add(w0.mul(c0));
+            a01 = a01.add(w1.mul(c0));
+            a10 = a10.add(w0.mul(c1));
+            a11 = a11.add(w1.mul(c1));
+            a20 = a20.add(w0.mul(c2));
+            a21 = a21.add(w1.mul(c2));
+            a30 = a30.add(w0.mul(c3));
+            a31 = a31.add(w1.mul(c3));
+        }
+        a00.intoArray(y, y0);
+        store(a01, y, y0 + L, len1, t);
+        a10.intoArray(y, y0 + out);
+        store(a11, y, y0 + out + L, len1, t);
+        a20.intoArray(y, y0 + 2 * out);
+        store(a21, y, y0 + 2 * out + L, len1, t);
+        a30.intoArray(y, y0 + 3 * out);
+        store(a31, y, y0 + 3 * out + L, len1, t);
+    }
+
+    private static void wide1(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                              int len3, float[] t) {
+        FloatVector a0 = start(bias, j);
+        FloatVector a1 = start(bias, j + L);
+        FloatVector a2 = start(bias, j + 2 * L);
+        FloatVector a3 = start(bias, j + 3 * L);
+        for (int k = 0, ok = o; k < in; k++, ok += P) {
+            final float c0 = x[x0 + k];
+            a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(c0));
+            a1 = a1.add(FloatVector.fromArray(S, w, ok + L).mul(c0));
+            a2 = a2.add(FloatVector.fromArray(S, w, ok + 2 * L).mul(c0));
+            a3 = a3.add(FloatVector.fromArray(S, w, ok + 3 * L).mul(c0));
+        }
+        store4(a0, a1, a2, a3, y, y0, len3, t);
+    }
+
+    private static void narrow4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                                int out, int len, float[] t) {
+        FloatVector a0 = start(bias, j);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int k = 0, ok = o; k < in; k++, ok += L) {
+            final FloatVector wv = FloatVector.fromArray(S, w, ok);
+            a0 = a0.add(wv.mul(x[x0 + k]));
+            a1 = a1.add(wv.mul(x[x0 + in + k]));
+            a2 = a2.add(wv.mul(x[x0 + 2 * in + k]));
+            a3 = a3.add(wv.mul(x[x0 + 3 * in + k]));
+        }
+        store(a0, y, y0, len, t);
+        store(a1, y, y0 + out, len, t);
+        store(a2, y, y0 + 2 * out, len, t);
+        store(a3, y, y0 + 3 * out, len, t);
+    }
+
+    private static void narrow1(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                                int len, float[] t) {
+        FloatVector a0 = start(bias, j);
+        for (int k = 0, ok = o; k < in; k++, ok += L) {
+            a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(x[x0 + k]));
+        }
+        store(a0, y, y0, len, t);
+    }
+
+    /** The padded bias at column {@code j}, or zeros. */
+    private static FloatVector start(float[] bias, int j) {
+        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
+    }
+
+    /** Stores the first {@code min(len, L)} lanes at {@code y[at..]} (a ragged end through {@code t}). */
+    private static void store(FloatVector v, float[] y, int at, int len, float[] t) {
+        if (len >= L) {
+            v.intoArray(y, at);
+        } else {
+            v.intoArray(t, 0);
+            System.arraycopy(t, 0, y, at, len);
+        }
+    }
+
+    /** Stores four consecutive vectors at {@code y[at..]}; the last has {@code len3} valid lanes. */
+    private static void store4(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float[] y, int at,
+                               int len3, float[] t) {
+        v0.intoArray(y, at);
+        v1.intoArray(y, at + L);
+        v2.intoArray(y, at + 2 * L);
+        store(v3, y, at + 3 * L, len3, t);
+    }
+
+    @Override
+    void addVecMatPacked(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff) {
         final int n4 = n >= 4 ? n - (n & 3) : 0;
         final int wide = (out + L - 1) / L / 4;
         int j = 0;
@@ -203,7 +274,6 @@ public final class VectorKernels extends Kernels {
                 System.arraycopy(t, 0, y, yOff + j, len);
             }
         }
-        return out;
     }
 
     /** The first {@code len < L} floats at {@code a[off..]} as a vector (via {@code t}). */
