@@ -32,7 +32,7 @@ public abstract class Kernels {
 
     /**
      * {@link MatMul#matmulBiasRows} on a matrix and bias from {@link #pack}
-     * (the bias packed as a one-row matrix, or null).
+     * (the bias, zeros for none, packed as a one-row matrix).
      */
     abstract void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
                                float[] y, int yOff);

@@ -15,7 +15,7 @@ public final class Linear {
     private final float[] bias;
     /** {@link Kernels#pack} of the matrix (vector kernels), or null. */
     private final float[] packed;
-    /** The bias padded the same way (vector kernels), or null. */
+    /** The bias (zeros without one) padded the same way (vector kernels), or null. */
     private final float[] packedBias;
 
     /**
@@ -36,7 +36,7 @@ public final class Linear {
             this.rows = null;
             this.bias = null;
             this.packed = Kernels.VECTOR.pack(r, in, out);
-            this.packedBias = b == null ? null : Kernels.VECTOR.pack(new float[][] {b}, 1, out);
+            this.packedBias = Kernels.VECTOR.pack(new float[][] {b == null ? new float[out] : b}, 1, out);
         } else {
             this.rows = r;
             this.bias = b;

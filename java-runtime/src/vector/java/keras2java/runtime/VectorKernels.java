@@ -8,14 +8,28 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code --add-modules jdk.incubator.vector}).
  *
  * <p>Every output element is computed with exactly the float operations of the
- * portable kernels in {@link MatMul} and {@link Activation}, in the same order
- * (no fused multiply-add), so results are bit-identical.  The gain comes from
- * keeping accumulators in registers across the whole reduction and from wide
- * vectors: {@code SPECIES_PREFERRED} is the widest the CPU supports.
+ * portable kernels in {@link MatMul}, {@link Activation} and {@link LstmCell},
+ * in the same order (no fused multiply-add), so results are bit-identical.  The
+ * gain comes from keeping accumulators in registers across whole reductions,
+ * from weights packed for sequential reads, and from wide vectors:
+ * {@code SPECIES_PREFERRED} is the widest the CPU supports.
+ *
+ * <p>HotSpot turns Vector API calls into vector instructions only when no
+ * vector value crosses a method boundary that is not inlined or flows through
+ * a branch; otherwise it falls back to boxed vectors, 10 to 100 times slower,
+ * depending on the JIT's inlining decisions of the moment.  So no method here
+ * takes or returns a vector (helpers take arrays and offsets), ragged ends only
+ * choose the array and offset a vector is loaded from or stored to, and every
+ * method holds at most 8 vectors live across a loop.
  */
 public final class VectorKernels extends Kernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Columns per wide panel of a packed matrix: four vectors. */
+    private static final int P = 4 * L;
+
+    /** Per-thread room for vectors at the ragged end of rows (no allocation per call). */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[8 * L]);
 
     public VectorKernels() {
     }
@@ -24,12 +38,6 @@ public final class VectorKernels extends Kernels {
     String describe() {
         return "jdk.incubator.vector, " + L + " floats";
     }
-
-    /** Columns per wide panel of a packed matrix: four vectors. */
-    private static final int P = 4 * L;
-
-    /** Per-thread room for vectors at the ragged end of rows (no allocation per call). */
-    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[7 * L]);
 
     /**
      * An {@code (n, out)} matrix as panels that a mat-vec reads as sequential
@@ -59,6 +67,8 @@ public final class VectorKernels extends Kernels {
         return packed;
     }
 
+    // ---------------------------------------------------------------- input projection
+
     @Override
     void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
                       float[] y, int yOff) {
@@ -67,55 +77,55 @@ public final class VectorKernels extends Kernels {
         final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
         int o = 0;
-        // Wide panels: 4 rows x 4 vectors of accumulators in registers over all inputs; a panel
-        // (in x P floats) is read from memory once and reused from cache by every block of rows.
-        // (Each block is a method of its own, small enough for C2 to compile the Vector API
-        // calls to vector instructions.)
+        // Wide panels, two vectors at a time: blocks of 4 rows x 2 vectors of accumulators in
+        // registers over all inputs; a panel (in x P floats) is read from memory once and reused
+        // from cache by every block of rows.
         for (int c = 0; c < wide; c++, j += P, o += in * P) {
-            final int len3 = out - j - 3 * L;       // < L: the panel ends in a ragged vector
-            for (int r = 0; r < r4; r += 4) {
-                wide4(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, out, len3, t);
-            }
-            for (int r = r4; r < rows; r++) {
-                wide1(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, len3, t);
+            for (int h = 0; h < 2; h++) {
+                final int jh = j + 2 * h * L;
+                final int len1 = out - jh - L;       // valid lanes of the second vector
+                for (int r = 0; r < r4; r += 4) {
+                    block4(x, xOff + r * in, in, w, o + 2 * h * L, P, 2, bias, jh, y, yOff + r * out + jh, out,
+                           len1, t);
+                }
+                for (int r = r4; r < rows; r++) {
+                    block1(x, xOff + r * in, in, w, o + 2 * h * L, P, 2, bias, jh, y, yOff + r * out + jh, len1, t);
+                }
             }
         }
         // The remaining one to three vectors, one panel each.
         for (; j < out; j += L, o += in * L) {
-            final int len = out - j;
+            final int len0 = out - j;
             for (int r = 0; r < r4; r += 4) {
-                narrow4(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, out, len, t);
+                block4(x, xOff + r * in, in, w, o, L, 1, bias, j, y, yOff + r * out + j, out, len0, t);
             }
             for (int r = r4; r < rows; r++) {
-                narrow1(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, len, t);
+                block1(x, xOff + r * in, in, w, o, L, 1, bias, j, y, yOff + r * out + j, len0, t);
             }
         }
     }
 
     /**
-     * Four rows of a wide panel, in two halves of two vectors (8 accumulators: C2 keeps no
-     * more than that in registers; with 16 it falls back to boxed vectors, 10x slower).
+     * Rows {@code r..r+3} (at {@code x[x0..]}, {@code in} apart) times one or two
+     * vectors of a panel ({@code w[o..]}, {@code stride} floats per input):
+     * {@code y0} is row r's first column.  The last vector has {@code len}
+     * valid lanes; a ragged one is stored through {@code t}.
      */
-    private static void wide4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
-                              int out, int len3, float[] t) {
-        half4(x, x0, in, w, o, bias, j, y, y0, out, L, null);
-        half4(x, x0, in, w, o + 2 * L, bias, j + 2 * L, y, y0 + 2 * L, out, len3, t);
-    }
-
-    /** Two vectors of four rows; the second has {@code len1} valid lanes (a ragged end through {@code t}). */
-    private static void half4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
-                              int out, int len1, float[] t) {
-        FloatVector a00 = start(bias, j);
-        FloatVector a01 = start(bias, j + L);
+    private static void block4(float[] x, int x0, int in, float[] w, int o, int stride, int vectors, float[] bias,
+                               int j, float[] y, int y0, int out, int len, float[] t) {
+        final int last = vectors - 1;             // 0 or 1: the vector that may be ragged
+        final int jl = j + last * L;
+        FloatVector a00 = FloatVector.fromArray(S, bias, j);
+        FloatVector a01 = FloatVector.fromArray(S, bias, jl);
         FloatVector a10 = a00;
         FloatVector a11 = a01;
         FloatVector a20 = a00;
         FloatVector a21 = a01;
         FloatVector a30 = a00;
         FloatVector a31 = a01;
-        for (int k = 0, ok = o; k < in; k++, ok += P) {
+        for (int k = 0, ok = o; k < in; k++, ok += stride) {
             final FloatVector w0 = FloatVector.fromArray(S, w, ok);
-            final FloatVector w1 = FloatVector.fromArray(S, w, ok + L);
+            final FloatVector w1 = FloatVector.fromArray(S, w, ok + last * L);
             final float c0 = x[x0 + k];
             final float c1 = x[x0 + in + k];
             final float c2 = x[x0 + 2 * in + k];
@@ -129,162 +139,134 @@ public final class VectorKernels extends Kernels {
             a30 = a30.add(w0.mul(c3));
             a31 = a31.add(w1.mul(c3));
         }
-        a00.intoArray(y, y0);
-        store(a01, y, y0 + L, len1, t);
-        a10.intoArray(y, y0 + out);
-        store(a11, y, y0 + out + L, len1, t);
-        a20.intoArray(y, y0 + 2 * out);
-        store(a21, y, y0 + 2 * out + L, len1, t);
-        a30.intoArray(y, y0 + 3 * out);
-        store(a31, y, y0 + 3 * out + L, len1, t);
+        final int yl = y0 + last * L;
+        final boolean whole = len >= L;
+        final float[] d = whole ? y : t;
+        if (last == 1) {
+            a00.intoArray(y, y0);
+            a10.intoArray(y, y0 + out);
+            a20.intoArray(y, y0 + 2 * out);
+            a30.intoArray(y, y0 + 3 * out);
+        }
+        // With one vector, a00 and a01 are the same sums: store the a?1 ones.
+        a01.intoArray(d, whole ? yl : 0);
+        a11.intoArray(d, whole ? yl + out : L);
+        a21.intoArray(d, whole ? yl + 2 * out : 2 * L);
+        a31.intoArray(d, whole ? yl + 3 * out : 3 * L);
+        if (!whole) {
+            for (int r = 0; r < 4; r++) {
+                System.arraycopy(t, r * L, y, yl + r * out, len);
+            }
+        }
     }
 
-    private static void wide1(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
-                              int len3, float[] t) {
-        FloatVector a0 = start(bias, j);
-        FloatVector a1 = start(bias, j + L);
-        FloatVector a2 = start(bias, j + 2 * L);
-        FloatVector a3 = start(bias, j + 3 * L);
-        for (int k = 0, ok = o; k < in; k++, ok += P) {
+    /** One row: as {@link #block4}. */
+    private static void block1(float[] x, int x0, int in, float[] w, int o, int stride, int vectors, float[] bias,
+                               int j, float[] y, int y0, int len, float[] t) {
+        final int last = vectors - 1;
+        FloatVector a0 = FloatVector.fromArray(S, bias, j);
+        FloatVector a1 = FloatVector.fromArray(S, bias, j + last * L);
+        for (int k = 0, ok = o; k < in; k++, ok += stride) {
             final float c0 = x[x0 + k];
             a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(c0));
-            a1 = a1.add(FloatVector.fromArray(S, w, ok + L).mul(c0));
-            a2 = a2.add(FloatVector.fromArray(S, w, ok + 2 * L).mul(c0));
-            a3 = a3.add(FloatVector.fromArray(S, w, ok + 3 * L).mul(c0));
+            a1 = a1.add(FloatVector.fromArray(S, w, ok + last * L).mul(c0));
         }
-        store4(a0, a1, a2, a3, y, y0, len3, t);
-    }
-
-    private static void narrow4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
-                                int out, int len, float[] t) {
-        FloatVector a0 = start(bias, j);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        for (int k = 0, ok = o; k < in; k++, ok += L) {
-            final FloatVector wv = FloatVector.fromArray(S, w, ok);
-            a0 = a0.add(wv.mul(x[x0 + k]));
-            a1 = a1.add(wv.mul(x[x0 + in + k]));
-            a2 = a2.add(wv.mul(x[x0 + 2 * in + k]));
-            a3 = a3.add(wv.mul(x[x0 + 3 * in + k]));
+        final int yl = y0 + last * L;
+        final boolean whole = len >= L;
+        if (last == 1) {
+            a0.intoArray(y, y0);
         }
-        store(a0, y, y0, len, t);
-        store(a1, y, y0 + out, len, t);
-        store(a2, y, y0 + 2 * out, len, t);
-        store(a3, y, y0 + 3 * out, len, t);
-    }
-
-    private static void narrow1(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
-                                int len, float[] t) {
-        FloatVector a0 = start(bias, j);
-        for (int k = 0, ok = o; k < in; k++, ok += L) {
-            a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(x[x0 + k]));
-        }
-        store(a0, y, y0, len, t);
-    }
-
-    /** The padded bias at column {@code j}, or zeros. */
-    private static FloatVector start(float[] bias, int j) {
-        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
-    }
-
-    /** Stores the first {@code min(len, L)} lanes at {@code y[at..]} (a ragged end through {@code t}). */
-    private static void store(FloatVector v, float[] y, int at, int len, float[] t) {
-        if (len >= L) {
-            v.intoArray(y, at);
-        } else {
-            v.intoArray(t, 0);
-            System.arraycopy(t, 0, y, at, len);
+        a1.intoArray(whole ? y : t, whole ? yl : 0);
+        if (!whole) {
+            System.arraycopy(t, 0, y, yl, len);
         }
     }
 
-    /** Stores four consecutive vectors at {@code y[at..]}; the last has {@code len3} valid lanes. */
-    private static void store4(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float[] y, int at,
-                               int len3, float[] t) {
-        v0.intoArray(y, at);
-        v1.intoArray(y, at + L);
-        v2.intoArray(y, at + 2 * L);
-        store(v3, y, at + 3 * L, len3, t);
-    }
+    // ---------------------------------------------------------------- recurrent mat-vec
 
     @Override
     void addVecMatPacked(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff) {
-        final int n4 = n >= 4 ? n - (n & 3) : 0;
         final int wide = (out + L - 1) / L / 4;
+        final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
         int o = 0;
-        for (int c = 0; c < wide; c++, j += P) {
-            final int y0 = yOff + j;
-            // The last wide panel may end in a ragged vector: through the buffer.
-            final int len3 = out - j - 3 * L;
-            final float[] t = len3 < L ? TAIL.get() : null;
-            FloatVector a0 = FloatVector.fromArray(S, y, y0);
-            FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
-            FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
-            FloatVector a3 = t == null ? FloatVector.fromArray(S, y, y0 + 3 * L) : ragged(y, y0 + 3 * L, len3, t);
-            int k = 0;
-            for (; k < n4; k += 4, o += 4 * P) {
-                final float c0 = v[vOff + k];
-                final float c1 = v[vOff + k + 1];
-                final float c2 = v[vOff + k + 2];
-                final float c3 = v[vOff + k + 3];
-                a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(c0)
-                        .add(FloatVector.fromArray(S, packed, o + P).mul(c1))
-                        .add(FloatVector.fromArray(S, packed, o + 2 * P).mul(c2))
-                        .add(FloatVector.fromArray(S, packed, o + 3 * P).mul(c3)));
-                a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(c0)
-                        .add(FloatVector.fromArray(S, packed, o + P + L).mul(c1))
-                        .add(FloatVector.fromArray(S, packed, o + 2 * P + L).mul(c2))
-                        .add(FloatVector.fromArray(S, packed, o + 3 * P + L).mul(c3)));
-                a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(c0)
-                        .add(FloatVector.fromArray(S, packed, o + P + 2 * L).mul(c1))
-                        .add(FloatVector.fromArray(S, packed, o + 2 * P + 2 * L).mul(c2))
-                        .add(FloatVector.fromArray(S, packed, o + 3 * P + 2 * L).mul(c3)));
-                a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(c0)
-                        .add(FloatVector.fromArray(S, packed, o + P + 3 * L).mul(c1))
-                        .add(FloatVector.fromArray(S, packed, o + 2 * P + 3 * L).mul(c2))
-                        .add(FloatVector.fromArray(S, packed, o + 3 * P + 3 * L).mul(c3)));
-            }
-            for (; k < n; k++, o += P) {
-                final float ck = v[vOff + k];
-                a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(ck));
-                a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(ck));
-                a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(ck));
-                a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(ck));
-            }
-            a0.intoArray(y, y0);
-            a1.intoArray(y, y0 + L);
-            a2.intoArray(y, y0 + 2 * L);
-            if (t == null) {
-                a3.intoArray(y, y0 + 3 * L);
-            } else {
-                a3.intoArray(t, 0);
-                System.arraycopy(t, 0, y, y0 + 3 * L, len3);
-            }
+        for (int c = 0; c < wide; c++, j += P, o += n * P) {
+            panel4(v, vOff, n, packed, o, y, yOff + j, out - j - 3 * L, t);
         }
         for (; j < out; j += L, o += n * L) {
-            final int len = out - j;
-            final float[] t = len < L ? TAIL.get() : null;
-            final FloatVector a0 = t == null ? FloatVector.fromArray(S, y, yOff + j) : ragged(y, yOff + j, len, t);
-            final FloatVector r = panel(v, vOff, n, n4, packed, o, a0);
-            if (t == null) {
-                r.intoArray(y, yOff + j);
-            } else {
-                r.intoArray(t, 0);
-                System.arraycopy(t, 0, y, yOff + j, len);
-            }
+            panel1(v, vOff, n, packed, o, y, yOff + j, out - j, t);
         }
     }
 
-    /** The first {@code len < L} floats at {@code a[off..]} as a vector (via {@code t}). */
-    private static FloatVector ragged(float[] a, int off, int len, float[] t) {
-        System.arraycopy(a, off, t, 0, len);
-        return FloatVector.fromArray(S, t, 0);
+    /**
+     * {@code y[y0 .. y0+4L) += v . panel} for a wide panel at {@code packed[o..]};
+     * the fourth vector has {@code len3} valid lanes (a ragged one goes through {@code t}).
+     */
+    private static void panel4(float[] v, int vOff, int n, float[] packed, int o, float[] y, int y0, int len3,
+                               float[] t) {
+        final int n4 = n - (n & 3);
+        final boolean whole = len3 >= L;
+        final float[] d = whole ? y : t;
+        final int d3 = whole ? y0 + 3 * L : 0;
+        if (!whole) {
+            System.arraycopy(y, y0 + 3 * L, t, 0, len3);
+        }
+        FloatVector a0 = FloatVector.fromArray(S, y, y0);
+        FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
+        FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, d, d3);
+        int k = 0;
+        // Four inputs at a time, summed as the portable kernel sums them:
+        // a += ((w0 c0 + w1 c1) + w2 c2) + w3 c3.
+        for (; k < n4; k += 4, o += 4 * P) {
+            final float c0 = v[vOff + k];
+            final float c1 = v[vOff + k + 1];
+            final float c2 = v[vOff + k + 2];
+            final float c3 = v[vOff + k + 3];
+            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(c0)
+                    .add(FloatVector.fromArray(S, packed, o + P).mul(c1))
+                    .add(FloatVector.fromArray(S, packed, o + 2 * P).mul(c2))
+                    .add(FloatVector.fromArray(S, packed, o + 3 * P).mul(c3)));
+            a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(c0)
+                    .add(FloatVector.fromArray(S, packed, o + P + L).mul(c1))
+                    .add(FloatVector.fromArray(S, packed, o + 2 * P + L).mul(c2))
+                    .add(FloatVector.fromArray(S, packed, o + 3 * P + L).mul(c3)));
+            a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(c0)
+                    .add(FloatVector.fromArray(S, packed, o + P + 2 * L).mul(c1))
+                    .add(FloatVector.fromArray(S, packed, o + 2 * P + 2 * L).mul(c2))
+                    .add(FloatVector.fromArray(S, packed, o + 3 * P + 2 * L).mul(c3)));
+            a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(c0)
+                    .add(FloatVector.fromArray(S, packed, o + P + 3 * L).mul(c1))
+                    .add(FloatVector.fromArray(S, packed, o + 2 * P + 3 * L).mul(c2))
+                    .add(FloatVector.fromArray(S, packed, o + 3 * P + 3 * L).mul(c3)));
+        }
+        for (; k < n; k++, o += P) {
+            final float ck = v[vOff + k];
+            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(ck));
+            a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(ck));
+            a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(ck));
+            a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(ck));
+        }
+        a0.intoArray(y, y0);
+        a1.intoArray(y, y0 + L);
+        a2.intoArray(y, y0 + 2 * L);
+        a3.intoArray(d, d3);
+        if (!whole) {
+            System.arraycopy(t, 0, y, y0 + 3 * L, len3);
+        }
     }
 
-    /** {@code acc + v . panel} for one vector-wide panel at {@code packed[o..]}. */
-    private static FloatVector panel(float[] v, int vOff, int n, int n4, float[] packed, int o, FloatVector acc) {
-        FloatVector a0 = acc;
+    /** {@code y[y0 .. y0+L) += v . panel} for a one-vector panel; {@code len} valid lanes. */
+    private static void panel1(float[] v, int vOff, int n, float[] packed, int o, float[] y, int y0, int len,
+                               float[] t) {
+        final int n4 = n - (n & 3);
+        final boolean whole = len >= L;
+        final float[] d = whole ? y : t;
+        final int d0 = whole ? y0 : 0;
+        if (!whole) {
+            System.arraycopy(y, y0, t, 0, len);
+        }
+        FloatVector a0 = FloatVector.fromArray(S, d, d0);
         int k = 0;
         for (; k < n4; k += 4, o += 4 * L) {
             a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(v[vOff + k])
@@ -295,53 +277,22 @@ public final class VectorKernels extends Kernels {
         for (; k < n; k++, o += L) {
             a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(v[vOff + k]));
         }
-        return a0;
-    }
-
-    @Override
-    void lstmGates(float[] p, int z, float[] st, int hOff, int u) {
-        final int cOff = hOff + u;
-        final int jv = S.loopBound(u);
-        int j = 0;
-        for (; j < jv; j += L) {
-            final FloatVector c = lstm(FloatVector.fromArray(S, p, z + j), FloatVector.fromArray(S, p, z + u + j),
-                    FloatVector.fromArray(S, p, z + 2 * u + j), FloatVector.fromArray(S, p, z + 3 * u + j),
-                    FloatVector.fromArray(S, st, cOff + j), st, hOff + j);
-            c.intoArray(st, cOff + j);
-        }
-        if (j < u) {
-            // The last u % L elements: through a buffer, so nothing past the row is touched.
-            final int len = u - j;
-            final float[] t = TAIL.get();
-            System.arraycopy(p, z + j, t, 0, len);
-            System.arraycopy(p, z + u + j, t, L, len);
-            System.arraycopy(p, z + 2 * u + j, t, 2 * L, len);
-            System.arraycopy(p, z + 3 * u + j, t, 3 * L, len);
-            System.arraycopy(st, cOff + j, t, 4 * L, len);
-            final FloatVector c = lstm(FloatVector.fromArray(S, t, 0), FloatVector.fromArray(S, t, L),
-                    FloatVector.fromArray(S, t, 2 * L), FloatVector.fromArray(S, t, 3 * L),
-                    FloatVector.fromArray(S, t, 4 * L), t, 5 * L);
-            c.intoArray(t, 6 * L);
-            System.arraycopy(t, 5 * L, st, hOff + j, len);
-            System.arraycopy(t, 6 * L, st, cOff + j, len);
+        a0.intoArray(d, d0);
+        if (!whole) {
+            System.arraycopy(t, 0, y, y0, len);
         }
     }
 
-    /** The new cell state; stores the new h at {@code h[hAt..]}. */
-    private static FloatVector lstm(FloatVector xi, FloatVector xf, FloatVector xg, FloatVector xo, FloatVector c0,
-                                    float[] h, int hAt) {
-        final FloatVector i = sigmoid(xi);
-        final FloatVector f = sigmoid(xf);
-        final FloatVector g = tanh(xg);
-        final FloatVector o = sigmoid(xo);
-        final FloatVector c = f.mul(c0).add(i.mul(g));
-        o.mul(tanh(c)).intoArray(h, hAt);
-        return c;
-    }
+    // ---------------------------------------------------------------- activations
 
-    /** {@link Activation#tanh}, lane by lane, with the same operations. */
-    private static FloatVector tanh(FloatVector x) {
-        final FloatVector c = x.max(-9f).min(9f);
+    /**
+     * {@code dst[d..d+L) = post * tanh(pre * src[s..s+L)) + off}, lane by lane with
+     * the operations of {@link Activation#tanh}: tanh is {@code (1, 1, -0)} (both
+     * multiplications by 1 and the addition of -0 are exact identities), sigmoid
+     * {@code (0.5, 0.5, 0.5)} as {@link Activation#sigmoid}.
+     */
+    private static void act(float[] src, int s, float[] dst, int d, float pre, float post, float off) {
+        final FloatVector c = FloatVector.fromArray(S, src, s).mul(pre).max(-9f).min(9f);
         final FloatVector x2 = c.mul(c);
         FloatVector p = x2.mul(Activation.TANH_P0).add(Activation.TANH_P1);
         p = p.mul(x2).add(Activation.TANH_P2);
@@ -352,38 +303,75 @@ public final class VectorKernels extends Kernels {
         FloatVector q = x2.mul(Activation.TANH_Q0).add(Activation.TANH_Q1);
         q = q.mul(x2).add(Activation.TANH_Q2);
         q = q.mul(x2).add(Activation.TANH_Q3);
-        return p.mul(c).div(q);
-    }
-
-    /** {@link Activation#sigmoid}, lane by lane, with the same operations. */
-    private static FloatVector sigmoid(FloatVector x) {
-        return tanh(x.mul(0.5f)).mul(0.5f).add(0.5f);
+        p.mul(c).div(q).mul(post).add(off).intoArray(dst, d);
     }
 
     @Override
     void tanh(float[] a, int off, int len) {
-        map(a, off, len, false);
+        map(a, off, len, 1f, 1f, -0f);
     }
 
     @Override
     void sigmoid(float[] a, int off, int len) {
-        map(a, off, len, true);
+        map(a, off, len, 0.5f, 0.5f, 0.5f);
     }
 
-    /** sigmoid or tanh in place over {@code a[off .. off+len)}. */
-    private static void map(float[] a, int off, int len, boolean logistic) {
+    private static void map(float[] a, int off, int len, float pre, float post, float add) {
         final int vb = off + S.loopBound(len);
         final int end = off + len;
         int i = off;
         for (; i < vb; i += L) {
-            final FloatVector x = FloatVector.fromArray(S, a, i);
-            (logistic ? sigmoid(x) : tanh(x)).intoArray(a, i);
+            act(a, i, a, i, pre, post, add);
         }
         if (i < end) {
             final float[] t = TAIL.get();
-            final FloatVector x = ragged(a, i, end - i, t);
-            (logistic ? sigmoid(x) : tanh(x)).intoArray(t, 0);
+            System.arraycopy(a, i, t, 0, end - i);
+            act(t, 0, t, 0, pre, post, add);
             System.arraycopy(t, 0, a, i, end - i);
         }
+    }
+
+    /**
+     * The LSTM update as {@link LstmCell}'s portable loop: {@code c = f c + i g},
+     * {@code h = o tanh(c)}.  The activated gates are written over the gate
+     * pre-activations in {@code p} (workspace the cell does not read again).
+     */
+    @Override
+    void lstmGates(float[] p, int z, float[] st, int hOff, int u) {
+        final int cOff = hOff + u;
+        final int jv = S.loopBound(u);
+        int j = 0;
+        for (; j < jv; j += L) {
+            lstm(p, z + j, u, st, hOff + j, cOff + j, st, hOff + j, cOff + j);
+        }
+        if (j < u) {
+            // The last u % L elements, through a buffer: nothing past the rows is touched.
+            final int len = u - j;
+            final float[] t = TAIL.get();
+            for (int g = 0; g < 4; g++) {
+                System.arraycopy(p, z + g * u + j, t, g * L, len);
+            }
+            System.arraycopy(st, cOff + j, t, 4 * L, len);
+            lstm(t, 0, L, t, 5 * L, 4 * L, t, 5 * L, 6 * L);
+            System.arraycopy(t, 5 * L, st, hOff + j, len);
+            System.arraycopy(t, 6 * L, st, cOff + j, len);
+        }
+    }
+
+    /**
+     * One vector of the LSTM update: gates at {@code g[gi + k * gs]} (i, f, c, o),
+     * old cell state at {@code s[c0]}; writes the new state to {@code s[c1]} and h
+     * to {@code s[h1]}, using {@code s[tmp]} as room for tanh(c).
+     */
+    private static void lstm(float[] g, int gi, int gs, float[] s, int tmp, int c0, float[] s1, int h1, int c1) {
+        act(g, gi, g, gi, 0.5f, 0.5f, 0.5f);                      // i
+        act(g, gi + gs, g, gi + gs, 0.5f, 0.5f, 0.5f);            // f
+        act(g, gi + 2 * gs, g, gi + 2 * gs, 1f, 1f, -0f);         // g (candidate)
+        act(g, gi + 3 * gs, g, gi + 3 * gs, 0.5f, 0.5f, 0.5f);    // o
+        final FloatVector c = FloatVector.fromArray(S, g, gi + gs).mul(FloatVector.fromArray(S, s, c0))
+                .add(FloatVector.fromArray(S, g, gi).mul(FloatVector.fromArray(S, g, gi + 2 * gs)));
+        c.intoArray(s1, c1);
+        act(s1, c1, s, tmp, 1f, 1f, -0f);                        // tanh(c)
+        FloatVector.fromArray(S, g, gi + 3 * gs).mul(FloatVector.fromArray(S, s, tmp)).intoArray(s1, h1);
     }
 }
