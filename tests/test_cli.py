@@ -54,8 +54,8 @@ def test_vector_out_writes_the_jdk17_kernels_to_their_own_root(tmp_path):
     (classes / "P.java").write_text(f"public class P {{ public static void main(String[] a) {{ "
                                     f"System.out.println({rt}.Kernels.active()); }} }}")
     subprocess.run(["javac", "-cp", str(classes), "-d", str(classes), str(classes / "P.java")], check=True)
-    run = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", str(classes), "P"],
-                         capture_output=True, text=True)
+    run = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector",
+                          "-cp", str(classes), "P"], capture_output=True, text=True)
     assert run.stdout.startswith("jdk.incubator.vector"), run.stdout + run.stderr
 
 

@@ -60,9 +60,12 @@ def _check_vector_kernels_in_jar(jar_path: Path, tmp_path: Path) -> None:
                      f"System.out.println({rt}.Kernels.active()); }} }}")
     subprocess.run(["javac", "-cp", str(jar_path), "-d", str(tmp_path), str(probe)], check=True)
     cp = f"{jar_path}:{tmp_path}"
-    with_module = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", cp, "KernelsProbe"],
-                                 capture_output=True, text=True)
+    with_module = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector",
+                                  "-cp", cp, "KernelsProbe"], capture_output=True, text=True)
     assert with_module.stdout.startswith("jdk.incubator.vector"), with_module.stdout + with_module.stderr
+    auto17 = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", cp, "KernelsProbe"],
+                            capture_output=True, text=True)
+    assert auto17.stdout.strip() == "portable Java"     # auto picks them on Java 25+ only
     without = subprocess.run(["java", "-cp", cp, "KernelsProbe"], capture_output=True, text=True)
     assert without.stdout.strip() == "portable Java", without.stdout + without.stderr
 

@@ -147,3 +147,21 @@ def test_vector_kernels_fall_back_without_the_module(vector_classes, tmp_path):
     proc = subprocess.run(["java", "-Dkeras2java.kernels=fast", "-cp", str(vector_classes),
                            "keras2java.runtime.KernelsProbe", str(tmp_path / "c.bin")], capture_output=True, text=True)
     assert proc.returncode != 0 and "auto, portable or vector" in proc.stderr
+
+
+def _java_major(java: str) -> int:
+    ver = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    return int(ver.split('"')[1].split(".")[0])
+
+
+def test_auto_picks_vector_kernels_on_java_25_and_newer_only(vector_classes, tmp_path):
+    """On JDK 17, C2 sometimes compiles the Vector API loops with boxed vectors (via on-stack
+    replacement), so auto leaves them to an explicit keras2java.kernels=vector there."""
+    jdks = ["java"] + _other_jdks()
+    majors = {java: _java_major(java) for java in jdks}
+    assert 17 in majors.values()
+    for n, java in enumerate(jdks):
+        active, _ = _kernels_probe(vector_classes, tmp_path / f"auto{n}.bin", "--add-modules", "jdk.incubator.vector",
+                                   java=java)
+        expected = "jdk.incubator.vector" if majors[java] >= 25 else "portable Java"
+        assert active.startswith(expected), (java, majors[java], active)

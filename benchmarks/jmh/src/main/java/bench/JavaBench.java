@@ -5,10 +5,12 @@ import org.openjdk.jmh.annotations.*;
 
 /**
  * The generated Java: batch 1, batch 64 on one thread, batch 64 on all cores;
- * with the portable (Java 8) kernels and with the Vector API kernels.
+ * with the portable (Java 8) kernels and with the Vector API kernels.  On
+ * JDK 17 the vector kernels are asked for explicitly and run without on-stack
+ * replacement, as the README recommends there (see Kernels).
  */
 @State(Scope.Thread)
-@Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement"})
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class JavaBench {

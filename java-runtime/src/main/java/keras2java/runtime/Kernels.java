@@ -13,8 +13,13 @@ package keras2java.runtime;
  * same order, so they give bit-identical outputs; only the speed differs.
  *
  * <p>The system property {@code keras2java.kernels} selects: {@code auto}
- * (default: vector kernels when available), {@code portable}, or {@code vector}
- * (fail when the vector kernels cannot be loaded).
+ * (default: the vector kernels when available on Java 25 or newer),
+ * {@code portable}, or {@code vector} (also on Java 17 to 24; fail when the
+ * vector kernels cannot be loaded).  On JDK 17, C2 sometimes compiles the
+ * Vector API loops through on-stack replacement with boxed vectors, several
+ * times slower for the life of the JVM (about 3 in 10 starts of two threads
+ * predicting at once, in this project's tests; never on JDK 25); run with
+ * {@code -XX:-UseOnStackReplacement} when choosing {@code vector} there.
  */
 public abstract class Kernels {
     /** The vector kernels in use, or null for the portable ones. */
@@ -56,6 +61,26 @@ public abstract class Kernels {
     /** {@link Activation#sigmoid} in place over {@code a[off .. off+len)}. */
     abstract void sigmoid(float[] a, int off, int len);
 
+    /** The oldest Java version on which {@code auto} picks the vector kernels. */
+    static final int AUTO_MIN_JAVA = 25;
+
+    /** The Java feature version: 8 for "1.8", 17 for "17", 0 if unknown. */
+    static int javaVersion() {
+        try {
+            String v = System.getProperty("java.specification.version", "0");
+            if (v.startsWith("1.")) {
+                v = v.substring(2);
+            }
+            int end = 0;
+            while (end < v.length() && Character.isDigit(v.charAt(end))) {
+                end++;
+            }
+            return end == 0 ? 0 : Integer.parseInt(v.substring(0, end));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     private static Kernels load() {
         String mode;
         try {
@@ -67,7 +92,7 @@ public abstract class Kernels {
             throw new IllegalArgumentException("keras2java.kernels must be auto, portable or vector, not '"
                     + mode + "'");
         }
-        if (mode.equals("portable")) {
+        if (mode.equals("portable") || (mode.equals("auto") && javaVersion() < AUTO_MIN_JAVA)) {
             return null;
         }
         final String self = Kernels.class.getName();
