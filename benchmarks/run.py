@@ -138,11 +138,32 @@ def time_keras(models: dict, quick: bool) -> dict:
     return out
 
 
+def bench_java() -> str:
+    """The JVM the benchmarks run on: $K2J_BENCH_JAVA, else the newest JDK 25+ under
+    /usr/lib/jvm (where the vector kernels are the default), else java on PATH."""
+    if os.environ.get("K2J_BENCH_JAVA"):
+        return os.environ["K2J_BENCH_JAVA"]
+    best = (0, "java")
+    for home in sorted(Path("/usr/lib/jvm").glob("*/")):
+        java = home / "bin" / "java"
+        if not java.is_file():
+            continue
+        ver = subprocess.run([str(java), "-version"], capture_output=True, text=True).stderr
+        try:
+            major = int(ver.split('"')[1].split(".")[0])
+        except (IndexError, ValueError):
+            continue
+        if major >= 25 and major > best[0]:
+            best = (major, str(java))
+    return best[1]
+
+
 def run_jmh(onnx_dir: Path, quick: bool) -> dict:
     jar = WORK / "benchmarks.jar"
     subprocess.run(["mvn", "-q", "-f", str(HERE / "jmh" / "pom.xml"), "package", "-DskipTests"], check=True)
     out_json = WORK / "jmh.json"
-    args = ["java", f"-Donnx.dir={onnx_dir}", "-jar", str(jar), "-f", "1", "-wi", "2" if quick else "3",
+    java = bench_java()
+    args = [java, f"-Donnx.dir={onnx_dir}", "-jar", str(jar), "-jvm", java, "-f", "1", "-wi", "2" if quick else "3",
             "-i", "2" if quick else "5", "-w", "1s", "-r", "1s", "-rf", "json", "-rff", str(out_json)]
     subprocess.run(args, check=True)
     res: dict = {}
@@ -161,9 +182,11 @@ def cold_and_heap(gen: Path) -> dict:
     jar = WORK / "benchmarks.jar"
     out = {}
     for name in MODELS:
-        p = subprocess.run(["java", "-cp", str(jar), "bench.ColdStart", name], capture_output=True, text=True, check=True)
+        p = subprocess.run([bench_java(), "-cp", str(jar), "bench.ColdStart", name], capture_output=True, text=True,
+                           check=True)
         cold, weights_heap, per_instance, _ = p.stdout.split()
-        v = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", str(jar), "bench.ColdStart", name],
+        v = subprocess.run([bench_java(), "--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector", "-cp",
+                            str(jar), "bench.ColdStart", name],
                            capture_output=True, text=True, check=True)
         classes = WORK / "classes" / "k2jbench" / name
         jar_path = WORK / f"{name}-model.jar"
@@ -179,7 +202,7 @@ def write_report(gen_info, keras_t, jmh, extra) -> str:
         "# keras2java benchmark",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-        f"{subprocess.run(['java', '-version'], capture_output=True, text=True).stderr.splitlines()[0]}; "
+        f"{subprocess.run([bench_java(), '-version'], capture_output=True, text=True).stderr.splitlines()[0]}; "
         f"reproduce with `python benchmarks/run.py`.",
         "",
         "Time per sequence in µs (lower is better). Java and ONNX Runtime: JMH average time; batch 64 divided by 64. "

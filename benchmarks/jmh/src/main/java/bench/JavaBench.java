@@ -5,12 +5,11 @@ import org.openjdk.jmh.annotations.*;
 
 /**
  * The generated Java: batch 1, batch 64 on one thread, batch 64 on all cores;
- * with the portable (Java 8) kernels and with the Vector API kernels.  On
- * JDK 17 the vector kernels are asked for explicitly and run without on-stack
- * replacement, as the README recommends there (see Kernels).
+ * with the portable (Java 8) kernels and with the Vector API kernels (asked
+ * for explicitly, so also on JDK 17, where auto would not pick them).
  */
 @State(Scope.Thread)
-@Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseOnStackReplacement"})
+@Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class JavaBench {

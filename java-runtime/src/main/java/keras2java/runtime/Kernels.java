@@ -18,8 +18,7 @@ package keras2java.runtime;
  * vector kernels cannot be loaded).  On JDK 17, C2 sometimes compiles the
  * Vector API loops through on-stack replacement with boxed vectors, several
  * times slower for the life of the JVM (about 3 in 10 starts of two threads
- * predicting at once, in this project's tests; never on JDK 25); run with
- * {@code -XX:-UseOnStackReplacement} when choosing {@code vector} there.
+ * predicting at once, in this project's tests; never on JDK 25).
  */
 public abstract class Kernels {
     /** The vector kernels in use, or null for the portable ones. */
