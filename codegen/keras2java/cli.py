@@ -60,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--artifact-version", default="1.0.0", help="Maven version with --build maven (default: 1.0.0)")
     c.add_argument("--vector-out", metavar="DIR",
                    help="also write the optional JDK 17+ Vector API kernels into DIR, a source root of their own "
-                        "(javac --release 17 --add-modules jdk.incubator.vector); a JVM run with --add-modules "
-                        "jdk.incubator.vector then uses them, with bit-identical results. --build maven includes them")
+                        "(javac --release 17 --add-modules jdk.incubator.vector); used, with bit-identical results, by "
+                        "a Java 25+ JVM run with --add-modules jdk.incubator.vector (Java 17-24: also "
+                        "-Dkeras2java.kernels=vector). --build maven includes them")
     c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     v = sub.add_parser("verify", help="generate, compile and run the Java, and compare it with Keras",
