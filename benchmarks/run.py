@@ -16,6 +16,7 @@ Runtime Java come from Maven Central.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -138,6 +139,7 @@ def time_keras(models: dict, quick: bool) -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def bench_java() -> str:
     """The JVM the benchmarks run on: $K2J_BENCH_JAVA, else the newest JDK 25+ under
     /usr/lib/jvm (where the vector kernels are the default), else java on PATH."""

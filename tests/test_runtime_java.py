@@ -95,9 +95,7 @@ def _other_jdks() -> list:
         java = os.path.join(home, "bin", "java")
         if not os.path.isfile(java) or os.path.realpath(java) == on_path:
             continue
-        ver = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
-        major = ver.split('"')[1].split(".")[0] if '"' in ver else "0"
-        if major.isdigit() and int(major) >= 17 and os.path.realpath(java) not in {os.path.realpath(j) for j in found}:
+        if _java_major(java) >= 17 and os.path.realpath(java) not in {os.path.realpath(j) for j in found}:
             found.append(java)
     return found
 
@@ -151,7 +149,8 @@ def test_vector_kernels_fall_back_without_the_module(vector_classes, tmp_path):
 
 def _java_major(java: str) -> int:
     ver = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
-    return int(ver.split('"')[1].split(".")[0])
+    major = ver.split('"')[1].split(".")[0] if '"' in ver else "0"
+    return int(major) if major.isdigit() else 0
 
 
 def test_auto_picks_vector_kernels_on_java_25_and_newer_only(vector_classes, tmp_path):

@@ -41,8 +41,8 @@ public abstract class Kernels {
     abstract void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
                                float[] y, int yOff);
 
-    /** The {@code (n, out)} row matrix {@code w} in the layout the methods below read. */
-    abstract float[] pack(float[][] w, int n, int out);
+    /** The {@code (n, out)} row-major matrix at {@code data[off..]} in the layout the methods below read. */
+    abstract float[] pack(float[] data, int off, int n, int out);
 
     /** {@link MatMul#addVecMatRows} on a matrix from {@link #pack}. */
     abstract void addVecMatPacked(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff);

@@ -30,27 +30,18 @@ public final class Linear {
         }
         this.in = in;
         this.out = out;
-        final float[][] r = MatMul.rows(data, off, in, out);
-        final float[] b = MatMul.bias(data, biasOff, out);
         if (Kernels.VECTOR != null) {
             this.rows = null;
             this.bias = null;
-            this.packed = Kernels.VECTOR.pack(r, in, out);
-            this.packedBias = Kernels.VECTOR.pack(new float[][] {b == null ? new float[out] : b}, 1, out);
+            this.packed = Kernels.VECTOR.pack(data, off, in, out);
+            this.packedBias = biasOff >= 0 ? Kernels.VECTOR.pack(data, biasOff, 1, out)
+                    : Kernels.VECTOR.pack(new float[out], 0, 1, out);
         } else {
-            this.rows = r;
-            this.bias = b;
+            this.rows = MatMul.rows(data, off, in, out);
+            this.bias = MatMul.bias(data, biasOff, out);
             this.packed = null;
             this.packedBias = null;
         }
-    }
-
-    public int in() {
-        return in;
-    }
-
-    public int out() {
-        return out;
     }
 
     /** {@code y[r, :] = bias + x[r, :] . W} for {@code n} rows of {@code in} values at {@code x[xOff..]}. */

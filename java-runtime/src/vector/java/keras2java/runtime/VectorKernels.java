@@ -47,7 +47,7 @@ public final class VectorKernels extends Kernels {
      * ({@code n * L} floats).  Every column is covered.
      */
     @Override
-    float[] pack(float[][] w, int n, int out) {
+    float[] pack(float[] data, int off, int n, int out) {
         final int vectors = (out + L - 1) / L;
         final float[] packed = new float[vectors * n * L];
         final int wide = vectors / 4;
@@ -55,13 +55,13 @@ public final class VectorKernels extends Kernels {
         for (int c = 0; c < wide; c++) {
             final int len = Math.min(P, out - c * P);
             for (int k = 0; k < n; k++, o += P) {
-                System.arraycopy(w[k], c * P, packed, o, len);
+                System.arraycopy(data, off + k * out + c * P, packed, o, len);
             }
         }
         for (int j = wide * P; j < out; j += L) {
             final int len = Math.min(L, out - j);
             for (int k = 0; k < n; k++, o += L) {
-                System.arraycopy(w[k], j, packed, o, len);
+                System.arraycopy(data, off + k * out + j, packed, o, len);
             }
         }
         return packed;
@@ -85,11 +85,10 @@ public final class VectorKernels extends Kernels {
                 final int jh = j + 2 * h * L;
                 final int len1 = out - jh - L;       // valid lanes of the second vector
                 for (int r = 0; r < r4; r += 4) {
-                    block4(x, xOff + r * in, in, w, o + 2 * h * L, P, 2, bias, jh, y, yOff + r * out + jh, out,
-                           len1, t);
+                    block4(x, xOff + r * in, in, w, o + 2 * h * L, bias, jh, y, yOff + r * out + jh, out, len1, t);
                 }
                 for (int r = r4; r < rows; r++) {
-                    block1(x, xOff + r * in, in, w, o + 2 * h * L, P, 2, bias, jh, y, yOff + r * out + jh, len1, t);
+                    block1(x, xOff + r * in, in, w, o + 2 * h * L, bias, jh, y, yOff + r * out + jh, len1, t);
                 }
             }
         }
@@ -97,35 +96,33 @@ public final class VectorKernels extends Kernels {
         for (; j < out; j += L, o += in * L) {
             final int len0 = out - j;
             for (int r = 0; r < r4; r += 4) {
-                block4(x, xOff + r * in, in, w, o, L, 1, bias, j, y, yOff + r * out + j, out, len0, t);
+                narrow4(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, out, len0, t);
             }
             for (int r = r4; r < rows; r++) {
-                block1(x, xOff + r * in, in, w, o, L, 1, bias, j, y, yOff + r * out + j, len0, t);
+                narrow1(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, len0, t);
             }
         }
     }
 
     /**
-     * Rows {@code r..r+3} (at {@code x[x0..]}, {@code in} apart) times one or two
-     * vectors of a panel ({@code w[o..]}, {@code stride} floats per input):
-     * {@code y0} is row r's first column.  The last vector has {@code len}
-     * valid lanes; a ragged one is stored through {@code t}.
+     * Rows {@code r..r+3} (at {@code x[x0..]}, {@code in} apart) times two vectors
+     * of a wide panel at {@code w[o..]} ({@code P} floats per input): {@code y0} is
+     * row r's first column.  The second vector has {@code len} valid lanes; a
+     * ragged one is stored through {@code t}.
      */
-    private static void block4(float[] x, int x0, int in, float[] w, int o, int stride, int vectors, float[] bias,
-                               int j, float[] y, int y0, int out, int len, float[] t) {
-        final int last = vectors - 1;             // 0 or 1: the vector that may be ragged
-        final int jl = j + last * L;
+    private static void block4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                               int out, int len, float[] t) {
         FloatVector a00 = FloatVector.fromArray(S, bias, j);
-        FloatVector a01 = FloatVector.fromArray(S, bias, jl);
+        FloatVector a01 = FloatVector.fromArray(S, bias, j + L);
         FloatVector a10 = a00;
         FloatVector a11 = a01;
         FloatVector a20 = a00;
         FloatVector a21 = a01;
         FloatVector a30 = a00;
         FloatVector a31 = a01;
-        for (int k = 0, ok = o; k < in; k++, ok += stride) {
+        for (int k = 0, ok = o; k < in; k++, ok += P) {
             final FloatVector w0 = FloatVector.fromArray(S, w, ok);
-            final FloatVector w1 = FloatVector.fromArray(S, w, ok + last * L);
+            final FloatVector w1 = FloatVector.fromArray(S, w, ok + L);
             final float c0 = x[x0 + k];
             final float c1 = x[x0 + in + k];
             final float c2 = x[x0 + 2 * in + k];
@@ -139,16 +136,13 @@ public final class VectorKernels extends Kernels {
             a30 = a30.add(w0.mul(c3));
             a31 = a31.add(w1.mul(c3));
         }
-        final int yl = y0 + last * L;
+        a00.intoArray(y, y0);
+        a10.intoArray(y, y0 + out);
+        a20.intoArray(y, y0 + 2 * out);
+        a30.intoArray(y, y0 + 3 * out);
+        final int yl = y0 + L;
         final boolean whole = len >= L;
         final float[] d = whole ? y : t;
-        if (last == 1) {
-            a00.intoArray(y, y0);
-            a10.intoArray(y, y0 + out);
-            a20.intoArray(y, y0 + 2 * out);
-            a30.intoArray(y, y0 + 3 * out);
-        }
-        // With one vector, a00 and a01 are the same sums: store the a?1 ones.
         a01.intoArray(d, whole ? yl : 0);
         a11.intoArray(d, whole ? yl + out : L);
         a21.intoArray(d, whole ? yl + 2 * out : 2 * L);
@@ -161,24 +155,61 @@ public final class VectorKernels extends Kernels {
     }
 
     /** One row: as {@link #block4}. */
-    private static void block1(float[] x, int x0, int in, float[] w, int o, int stride, int vectors, float[] bias,
-                               int j, float[] y, int y0, int len, float[] t) {
-        final int last = vectors - 1;
+    private static void block1(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                               int len, float[] t) {
         FloatVector a0 = FloatVector.fromArray(S, bias, j);
-        FloatVector a1 = FloatVector.fromArray(S, bias, j + last * L);
-        for (int k = 0, ok = o; k < in; k++, ok += stride) {
+        FloatVector a1 = FloatVector.fromArray(S, bias, j + L);
+        for (int k = 0, ok = o; k < in; k++, ok += P) {
             final float c0 = x[x0 + k];
             a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(c0));
-            a1 = a1.add(FloatVector.fromArray(S, w, ok + last * L).mul(c0));
+            a1 = a1.add(FloatVector.fromArray(S, w, ok + L).mul(c0));
         }
-        final int yl = y0 + last * L;
+        a0.intoArray(y, y0);
         final boolean whole = len >= L;
-        if (last == 1) {
-            a0.intoArray(y, y0);
-        }
-        a1.intoArray(whole ? y : t, whole ? yl : 0);
+        a1.intoArray(whole ? y : t, whole ? y0 + L : 0);
         if (!whole) {
-            System.arraycopy(t, 0, y, yl, len);
+            System.arraycopy(t, 0, y, y0 + L, len);
+        }
+    }
+
+    /** Rows {@code r..r+3} times a one-vector panel at {@code w[o..]} ({@code L} floats per input). */
+    private static void narrow4(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                                int out, int len, float[] t) {
+        FloatVector a0 = FloatVector.fromArray(S, bias, j);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int k = 0, ok = o; k < in; k++, ok += L) {
+            final FloatVector wv = FloatVector.fromArray(S, w, ok);
+            a0 = a0.add(wv.mul(x[x0 + k]));
+            a1 = a1.add(wv.mul(x[x0 + in + k]));
+            a2 = a2.add(wv.mul(x[x0 + 2 * in + k]));
+            a3 = a3.add(wv.mul(x[x0 + 3 * in + k]));
+        }
+        final boolean whole = len >= L;
+        final float[] d = whole ? y : t;
+        a0.intoArray(d, whole ? y0 : 0);
+        a1.intoArray(d, whole ? y0 + out : L);
+        a2.intoArray(d, whole ? y0 + 2 * out : 2 * L);
+        a3.intoArray(d, whole ? y0 + 3 * out : 3 * L);
+        if (!whole) {
+            for (int r = 0; r < 4; r++) {
+                System.arraycopy(t, r * L, y, y0 + r * out, len);
+            }
+        }
+    }
+
+    /** One row: as {@link #narrow4}. */
+    private static void narrow1(float[] x, int x0, int in, float[] w, int o, float[] bias, int j, float[] y, int y0,
+                                int len, float[] t) {
+        FloatVector a0 = FloatVector.fromArray(S, bias, j);
+        for (int k = 0, ok = o; k < in; k++, ok += L) {
+            a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(x[x0 + k]));
+        }
+        final boolean whole = len >= L;
+        a0.intoArray(whole ? y : t, whole ? y0 : 0);
+        if (!whole) {
+            System.arraycopy(t, 0, y, y0, len);
         }
     }
 
