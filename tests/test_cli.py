@@ -89,7 +89,7 @@ def _assert_user_error(proc, *fragments):
     ("com.acme.class", "M", "keyword"),
     ("com.1acme", "M", "not a Java identifier"),
     ("com.acme", "1Model", "not a Java identifier"),
-    ("com.acme", "Dense", "runtime class"),
+    ("com.acme", "Net", "nested class"),
     ("com.acme", "String", "java.lang.String"),
     ("java.util", "M", "java.*"),
 ])

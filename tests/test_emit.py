@@ -118,3 +118,29 @@ def test_input_names_are_java_string_escaped(batch):
 
     assert java_string(HOSTILE[1]) in text     # the input layer's name, escaped
     assert '"y\\012}static{System.exit(2);}"' in text
+
+
+@pytest.mark.parametrize("cls", ["Dense", "Check", "Weights", "Recurrent", "Parallel"])
+def test_runtime_class_names_work_as_class_name(tmp_path, cls):
+    """Any Java identifier works as --class, also one that names a runtime class: the
+    generated code refers to that runtime class by its fully qualified name, and no
+    generated file imports a class it does not use."""
+    import re
+    import subprocess
+
+    from util import javac, java_sources, run_cli
+
+    out = tmp_path / "src"
+    for weights in ("embedded", "resource"):
+        proc = run_cli("convert", str(EXAMPLE), "--out", str(out / weights), "--package", "com.acme", "--class", cls,
+                       "--weights", weights, "--with-test", "--junit", "none")
+        assert proc.returncode == 0, proc.stderr
+        javac(tmp_path / "classes" / weights, java_sources(out / weights))
+        for path in (out / weights / "com" / "acme").glob("*.java"):
+            text = path.read_text("utf-8")
+            body = re.sub(r"^import .*$", "", text, flags=re.M)
+            for imported in re.findall(r"^import [\w.]+\.(\w+);$", text, flags=re.M):
+                assert re.search(r"\b" + imported + r"\b", body), f"{path.name} imports unused {imported}"
+        run = subprocess.run(["java", "-cp", f"{tmp_path / 'classes' / weights}:{out / weights}",
+                              f"com.acme.{cls}Golden"], capture_output=True, text=True)
+        assert run.returncode == 0 and "match" in run.stdout, run.stdout + run.stderr

@@ -10,7 +10,8 @@ import pytest
 
 from keras2java.builder import build_model
 from keras2java.errors import ModelFileError, UnsupportedModelError
-from keras2java.ir import DenseOp, LstmOp
+from keras2java.ops.core import DenseOp
+from keras2java.ops.recurrent import LstmOp
 from keras2java.reader import read_model
 from keras2java.reader.keras3 import to_snake_case
 from util import EXAMPLE, FIXTURES, rewrite_keras_config

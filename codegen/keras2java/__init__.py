@@ -4,7 +4,7 @@ Importing this package never imports TensorFlow or Keras.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 from typing import Any, Optional  # noqa: E402
 

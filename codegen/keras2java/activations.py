@@ -75,3 +75,72 @@ def parse_activation(value: Any, keras_major: int) -> Activation:
         return Activation("hard_silu_k3")
     raise ActivationError(
         f"activation {name!r} is not supported (supported: {', '.join(SUPPORTED_NAMES)})")
+
+
+# -- the numpy reference of every activation -------------------------------------------
+
+_erf = None
+
+
+def evaluate(a: Activation, x):
+    """Keras' activation ``a`` applied to ``x`` (softmax kinds over the last axis), in
+    float64 rounded to float32 (the numpy reference)."""
+    import math
+
+    import numpy as np
+
+    global _erf
+    if _erf is None:
+        _erf = np.vectorize(math.erf, otypes=[np.float64])
+    f32 = np.float32
+    d = np.asarray(x, np.float64)
+    k = a.kind
+    with np.errstate(over="ignore", invalid="ignore"):
+        if k == "linear":
+            y = d
+        elif k == "relu":
+            x32 = np.asarray(x, f32)
+            y = np.where(x32 > f32(a.threshold), x32, f32(0)) if a.threshold else np.maximum(x32, f32(0))
+            if a.max_value is not None:
+                y = np.minimum(y, f32(a.max_value))
+            if a.alpha:
+                neg = f32(a.threshold) - x32
+                y = np.where(neg > 0, y - f32(a.alpha) * neg, y)
+            y = np.asarray(y, np.float64)
+        elif k == "sigmoid":
+            y = 1.0 / (1.0 + np.exp(-d))
+        elif k == "tanh":
+            y = np.tanh(d)
+        elif k == "hard_sigmoid_k2":
+            y = np.clip(np.asarray(f32(0.2) * np.asarray(x, f32) + f32(0.5), f32), 0, 1)
+        elif k == "hard_sigmoid_k3":
+            y = np.clip(np.asarray(x, f32) + f32(3), 0, 6) / f32(6)
+        elif k == "elu":
+            y = np.where(d > 0, d, a.alpha * np.expm1(d))
+        elif k == "selu":
+            scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+            y = np.where(d > 0, scale * d, scale * alpha * np.expm1(d))
+        elif k == "softplus":
+            y = np.maximum(d, 0) + np.log1p(np.exp(-np.abs(d)))
+        elif k == "softsign":
+            y = d / (np.abs(d) + 1)
+        elif k == "exponential":
+            y = np.exp(d)
+        elif k == "swish":
+            y = d / (1.0 + np.exp(-d))
+        elif k == "gelu":
+            y = 0.5 * d * (1.0 + _erf(d / math.sqrt(2.0)))
+        elif k == "gelu_tanh":
+            y = 0.5 * d * (1.0 + np.tanh(0.7978845608028654 * (d + 0.044715 * d ** 3)))
+        elif k == "hard_silu_k3":
+            x32 = np.asarray(x, f32)
+            y = x32 * (np.clip(x32 + f32(3), 0, 6) / f32(6))
+        elif k == "mish":
+            y = d * np.tanh(np.maximum(d, 0) + np.log1p(np.exp(-np.abs(d))))
+        elif k in ("softmax", "log_softmax"):
+            z = d - d.max(axis=-1, keepdims=True)
+            s = np.exp(z).sum(axis=-1, keepdims=True)
+            y = np.exp(z) / s if k == "softmax" else z - np.log(s)
+        else:
+            raise ValueError(f"unknown activation {k}")
+    return np.asarray(y, f32)

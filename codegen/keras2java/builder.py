@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from .converters import REGISTRY, STRUCTURAL, ConversionProblem, LayerContext, supported_classes
 from .errors import ProblemCollector
-from . import masking
-from .ir import BidirectionalOp, ComputeMaskOp, EmbeddingOp, MaskingOp, Model, ModelPort, Node, Shape, TensorSpec
+from .ir import Model, ModelPort, Node, Shape, TensorSpec
+from .ops import STRUCTURAL, Composite, ConversionProblem, LayerContext, MaskRule, layer_spec, supported_classes
 from .reader.raw import InboundRef, RawLayer, RawModel
 
 FLOAT_DTYPES = ("float32",)
@@ -61,6 +60,38 @@ def _strip_batch(shape: Any) -> Shape:
     return tuple(dims)
 
 
+#: Keras 3 op-layers with which Functional configs record how masks are computed
+#: (``NotEqual(x, mask_value)``, ``Any(..., axis=-1)``).
+MASK_GRAPH_CLASSES = frozenset({"NotEqual", "Any"})
+
+
+def mask_graph_layers(layers) -> frozenset:
+    """Names of the op-layers that only compute masks: every use of their
+    outputs is a ``mask=`` keyword argument or another such layer.  Keras 3
+    records them in Functional configs; keras2java derives the same masks from
+    Masking and Embedding(mask_zero=True) itself."""
+    candidates = {layer.name for layer in layers if layer.class_name in MASK_GRAPH_CLASSES}
+    changed = True
+    while changed:
+        changed = False
+        for layer in layers:
+            for call in layer.inbound_nodes:
+                used = [r.layer for r in call.args]
+                used += [r.layer for key, refs in call.kwargs.items() if key != "mask" for r in refs]
+                if layer.name in candidates:
+                    continue  # uses inside the mask graph are fine
+                bad = candidates.intersection(used)
+                if bad:
+                    candidates -= bad
+                    changed = True
+    return frozenset(candidates)
+
+
+def derived_mask(refs, mask_graph: frozenset) -> bool:
+    """True if a ``mask=`` argument comes from the recorded mask computation."""
+    return bool(refs) and all(r.layer in mask_graph for r in refs)
+
+
 class _Builder:
     def __init__(self, raw: RawModel) -> None:
         self.raw = raw
@@ -88,7 +119,7 @@ class _Builder:
                 self.report(layer, dt)
                 return False
             return True
-        if layer.class_name in REGISTRY or layer.class_name in STRUCTURAL:
+        if layer_spec(layer.class_name) is not None or layer.class_name in STRUCTURAL:
             dt = check_dtype(layer) if layer.class_name not in STRUCTURAL else None
             if dt:
                 self.report(layer, dt)
@@ -107,54 +138,70 @@ class _Builder:
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
         if layer.submodel is not None:
             return self.inline(layer, layer.submodel, inputs)
+        spec = layer_spec(layer.class_name)
+        rule = spec.mask if spec is not None else MaskRule.REFUSE
         mask = self.masks.get(inputs[0]) if inputs else None
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
         explicit = call is not None and self.major >= 3
-        if explicit and "mask" not in call.kwargs and not masking.accepts_mask(layer.class_name):
+        if explicit and "mask" not in call.kwargs and rule is MaskRule.REFUSE:
             mask = None  # Keras 3 drops the mask at layers that do not support masking
-        if mask is not None and not masking.accepts_mask(layer.class_name):
+        if mask is not None and rule is MaskRule.REFUSE:
             self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
                                f"which keras2java does not support for {layer.class_name} layers")
             return None
-        consumes = (mask is not None
-                    and (layer.class_name in masking.CONSUMERS or layer.class_name in masking.POOLING_CONSUMERS)
+        consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
         try:
-            converted = REGISTRY[layer.class_name](ctx)
+            converted = spec.convert(ctx)  # type: ignore[union-attr]
         except ConversionProblem as exc:
             for reason in exc.reasons:
                 self.report(layer, reason)
             return None
-        for shape in converted.output_shapes:
+        shapes = (converted.output_shapes(ctx.input_shapes) if isinstance(converted, Composite)
+                  else converted.output_shapes)
+        for shape in shapes:
             for d in shape:
                 if d is not None and d <= 0:
                     self.report(layer, f"output shape {shape} has a non-positive dimension")
                     return None
+        if isinstance(converted, Composite):
+            return self.compose(layer, converted, inputs, mask if rule is MaskRule.PASS else None)
         op = converted.op
         node_inputs = inputs
-        out_mask = mask if layer.class_name in masking.PASSTHROUGH else None
-        if isinstance(op, MaskingOp):
+        out_mask = mask if rule is MaskRule.PASS else None
+        mask_op = op.mask_op()
+        if mask_op is not None:   # Masking and Embedding(mask_zero=True) create a mask
             out_mask = self.new_tensor(self.shape_of(inputs[0])[:1])
-            self.nodes.append(Node(layer.name, f"{layer.class_name} mask", ComputeMaskOp("not_equal", op.mask_value),
-                                   inputs[:1], (out_mask,)))
-            node_inputs = (inputs[0], out_mask)
-        elif isinstance(op, EmbeddingOp) and op.mask_zero:
-            out_mask = self.new_tensor(self.shape_of(inputs[0])[:1])
-            self.nodes.append(Node(layer.name, f"{layer.class_name} mask", ComputeMaskOp("nonzero"), inputs[:1],
-                                   (out_mask,)))
+            self.nodes.append(Node(layer.name, f"{layer.class_name} mask", mask_op, inputs[:1], (out_mask,)))
+            if op.uses_own_mask:
+                node_inputs = (inputs[0], out_mask)
         elif consumes:
             node_inputs = inputs + (mask,)
         outs = tuple(self.new_tensor(s) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
-        if consumes and getattr(op, "return_sequences", False):
-            out_mask = mask
-            if isinstance(op, BidirectionalOp) and op.merge_mode is None:
-                self.masks[outs[1]] = mask
+        if consumes and rule is MaskRule.CONSUME:
+            out_mask = None
+            for i in op.mask_outputs():
+                self.masks[outs[i]] = mask
         if out_mask is not None:
             self.masks[outs[0]] = out_mask
         return outs
+
+    def compose(self, layer: RawLayer, comp: Composite, inputs: tuple[str, ...],
+                mask: Optional[str]) -> tuple[str, ...]:
+        """A layer converted into several ops (a plugin's composition): one node per step."""
+        values = list(inputs)
+        for k, step in enumerate(comp.steps):
+            outs = tuple(self.new_tensor(s) for s in step.output_shapes)
+            name = layer.class_name if len(comp.steps) == 1 else f"{layer.class_name} step {k + 1}"
+            self.nodes.append(Node(layer.name, name, step.op, tuple(values[i] for i in step.inputs), outs))
+            values.extend(outs)
+        result = tuple(values[i] for i in comp.outputs)
+        if mask is not None and result:
+            self.masks[result[0]] = mask
+        return result
 
     def node_shift(self, layer: RawLayer, port: bool = False) -> int:
         """Index of a nested model's first saved call in references to it.
@@ -272,7 +319,7 @@ class _Builder:
         produced: dict[tuple[str, int], Optional[tuple[str, ...]]] = {}
         pending: list[tuple[RawLayer, int, Any]] = []
         by_name = {layer.name: layer for layer in raw.layers}
-        mask_graph = masking.mask_graph_layers(raw.layers)
+        mask_graph = mask_graph_layers(raw.layers)
         fed = {}
         if given is not None:
             fed = {ref.layer: t for ref, t in zip(raw.input_refs, given)}
@@ -310,8 +357,10 @@ class _Builder:
             rest = []
             for layer, k, call in todo:
                 refs = list(call.args)
-                if layer.class_name in masking.CONSUMERS:  # initial states follow the sequence
-                    refs += list(call.kwargs.get("initial_state", ()))
+                spec = layer_spec(layer.class_name)
+                tensor_kwargs = spec.tensor_kwargs if spec is not None else ()
+                for key in tensor_kwargs:   # e.g. initial states follow the sequence
+                    refs += list(call.kwargs.get(key, ()))
                 if any((r.layer, r.node_index) not in produced for r in refs):
                     rest.append((layer, k, call))
                     continue
@@ -323,9 +372,9 @@ class _Builder:
                     produced[(layer.name, k)] = None
                     continue
                 extra = [key for key in call.kwargs
-                         if not (key == "initial_state" and layer.class_name in masking.CONSUMERS)
-                         and not (key == "mask" and masking.accepts_mask(layer.class_name)
-                                  and masking.derived_mask(call.kwargs["mask"], mask_graph)
+                         if key not in tensor_kwargs
+                         and not (key == "mask" and spec is not None and spec.mask is not MaskRule.REFUSE
+                                  and derived_mask(call.kwargs["mask"], mask_graph)
                                   and ins and ins[0] in self.masks)]
                 if extra:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")

@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import Keras2JavaError
 
 EXIT_USAGE = 2

@@ -16,11 +16,12 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from . import __version__, reference
+from . import reference
+from ._version import __version__
 from .emit import weights as wlayout
-from .emit.naming import java_string
 from .errors import OptionError
-from .ir import EmbeddingOp, Model
+from .analysis import token_range
+from .ir import Model
 
 DEFAULT_SAMPLES = 5
 DEFAULT_STEPS = 8
@@ -35,12 +36,6 @@ class Golden:
     note: str = ""                       # why Keras was not used, if it was not
 
 
-def _token_range(model: Model, tensor: str) -> Optional[int]:
-    users = [n for n in model.nodes if tensor in n.inputs]
-    dims = [n.op.input_dim for n in users if isinstance(n.op, EmbeddingOp)]
-    return min(dims) if dims else None
-
-
 def make_inputs(model: Model, samples: int, seed: int = 0) -> list[list[np.ndarray]]:
     """Random samples: uniform in [-1, 1), token ids for Embedding inputs,
     ``DEFAULT_STEPS`` (or fewer, varying) timesteps on variable time axes."""
@@ -52,7 +47,7 @@ def make_inputs(model: Model, samples: int, seed: int = 0) -> list[list[np.ndarr
             shape = list(model.tensor(port.tensor).shape)
             if shape and shape[0] is None:
                 shape[0] = DEFAULT_STEPS - (s % 3)
-            vocab = _token_range(model, port.tensor)
+            vocab = token_range(model, port.tensor)
             if vocab is not None:
                 sample.append(rng.integers(0, vocab, shape).astype(np.float32))
             else:
@@ -157,15 +152,14 @@ class GoldenView:
     golden_class: str
     runtime_package: str
     version: str
-    reference_literal: str
+    reference: str                     # who produced the outputs (raw: templates escape it)
     reference_doc: str
-    samples: str
-    input_lengths: tuple[str, ...]     # per sample: "{12, 4}"
-    output_lengths: tuple[str, ...]
-    output_names: tuple[str, ...]      # Java string literals
-    count: str
+    samples: int
+    input_lengths: tuple[tuple[int, ...], ...]     # per sample, per input
+    output_lengths: tuple[tuple[int, ...], ...]
+    output_names: tuple[str, ...]      # Keras names (raw)
+    count: int
     sha256: str
-    chunk_refs: tuple[str, ...]
     holders: tuple
     tolerance: str
     junit: str                         # "5", "4" or "none"
@@ -173,7 +167,6 @@ class GoldenView:
 
 def golden_view(model: Model, golden: Golden, package: str, class_name: str, runtime_package: str,
                 junit: str) -> GoldenView:
-    from .emit.java import chunk_holders   # noqa: PLC0415
     from .ir import WeightTensor  # noqa: PLC0415
 
     flat = []
@@ -181,14 +174,14 @@ def golden_view(model: Model, golden: Golden, package: str, class_name: str, run
         flat.extend(np.ravel(x) for x in ins)
         flat.extend(np.ravel(y) for y in outs)
     data = np.concatenate(flat).astype("<f4") if flat else np.zeros(0, "<f4")
-    holders, refs = chunk_holders(wlayout.base64_chunks([WeightTensor("golden", "golden", data)]))
+    holders = wlayout.chunk_holders(wlayout.base64_chunks([WeightTensor("golden", "golden", data)]))
     return GoldenView(
         package=package, class_name=class_name, golden_class=f"{class_name}Golden", runtime_package=runtime_package,
-        version=__version__, reference_literal=java_string(golden.reference),
+        version=__version__, reference=golden.reference,
         reference_doc=re.sub(r"[^A-Za-z0-9 .\-]", "_", golden.reference)[:120],
-        samples=str(len(golden.inputs)),
-        input_lengths=tuple("{" + ", ".join(str(np.size(x)) for x in s) + "}" for s in golden.inputs),
-        output_lengths=tuple("{" + ", ".join(str(np.size(y)) for y in s) + "}" for s in golden.outputs),
-        output_names=tuple(java_string(p.keras_name) for p in model.outputs),
-        count=str(int(data.size)), sha256=hashlib.sha256(data.tobytes()).hexdigest(),
-        chunk_refs=tuple(refs), holders=tuple(holders), tolerance="1e-5", junit=junit)
+        samples=len(golden.inputs),
+        input_lengths=tuple(tuple(int(np.size(x)) for x in s) for s in golden.inputs),
+        output_lengths=tuple(tuple(int(np.size(y)) for y in s) for s in golden.outputs),
+        output_names=tuple(p.keras_name for p in model.outputs),
+        count=int(data.size), sha256=hashlib.sha256(data.tobytes()).hexdigest(),
+        holders=holders, tolerance="1e-5", junit=junit)

@@ -1,62 +1,8 @@
 """``keras2java inspect``: a readable table of a model as keras2java sees it."""
 from __future__ import annotations
 
-from typing import Callable
-
-from .ir import BidirectionalOp, DenseOp, GruOp, LstmOp, Model, Node, Op, SimpleRnnOp, WeightTensor, format_shape
-from .emit.views import shape_text
+from .ir import Model, Node, shape_text
 from .reader.legacy_keras import detected_text
-
-LSTM_GATES = (("i", "input gate"), ("f", "forget gate"), ("c", "cell candidate"), ("o", "output gate"))
-ROLE_TEXT = {"kernel": ("W", "input kernel"), "recurrent_kernel": ("U", "recurrent kernel"), "bias": ("b", "bias")}
-
-
-def _gate_lines(w: WeightTensor, gates, units: int) -> list[str]:
-    sym, text = ROLE_TEXT.get(w.role, (w.role, w.role))
-    out = []
-    for g, (gname, gtext) in enumerate(gates):
-        lo, hi = g * units, (g + 1) * units
-        sl = f"[:, {lo}:{hi}]" if len(w.shape) == 2 else f"[{lo}:{hi}]"
-        out.append(f"{w.source}{sl} {format_shape(w.shape)} -> {sym}_{gname} ({text}, {gtext})")
-    return out
-
-
-def _lstm(op: LstmOp) -> list[str]:
-    lines = []
-    for w in op.weights():
-        lines.extend(_gate_lines(w, LSTM_GATES, op.units))
-    return lines
-
-
-def _plain(op: Op) -> list[str]:
-    return [f"{w.source} {format_shape(w.shape)} -> {w.role}" for w in op.weights()]
-
-
-GRU_GATES = (("z", "update gate"), ("r", "reset gate"), ("h", "candidate"))
-
-
-def _gru(op: GruOp) -> list[str]:
-    lines = []
-    for w in op.weights():
-        if w.role == "bias" and len(w.shape) == 2:  # reset_after: input bias row, recurrent bias row
-            for row, what in ((0, "input bias"), (1, "recurrent bias")):
-                for g, (gname, gtext) in enumerate(GRU_GATES):
-                    lo, hi = g * op.units, (g + 1) * op.units
-                    lines.append(f"{w.source}[{row}, {lo}:{hi}] {format_shape(w.shape)} -> b_{gname} ({what}, {gtext})")
-        else:
-            lines.extend(_gate_lines(w, GRU_GATES, op.units))
-    return lines
-
-
-def _bidirectional(op: BidirectionalOp) -> list[str]:
-    lines = []
-    for label, sub in (("forward", op.forward), ("backward", op.backward)):
-        lines.extend(f"{line} [{label}]" for line in WEIGHT_DESCRIBERS.get(type(sub), _plain)(sub))
-    return lines
-
-
-WEIGHT_DESCRIBERS: dict[type, Callable[[Op], list[str]]] = {
-    LstmOp: _lstm, DenseOp: _plain, GruOp: _gru, SimpleRnnOp: _plain, BidirectionalOp: _bidirectional}
 
 
 def describe(model: Model) -> str:
@@ -86,8 +32,7 @@ def describe(model: Model) -> str:
             lines.append("  ".join("-" * w for w in widths))
     details = []
     for node in model.nodes:
-        fn = WEIGHT_DESCRIBERS.get(type(node.op), _plain)
-        wl = fn(node.op)
+        wl = node.op.describe_weights()
         if wl:
             details.append(f"{node.layer_name} ({node.class_name}):")
             details.extend("  " + x for x in wl)

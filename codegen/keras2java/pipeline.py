@@ -24,7 +24,7 @@ class ConversionResult:
 
 def check_options(package: str, class_name: str) -> emit.EmitOptions:
     check_package(package)
-    check_class_name(class_name, frozenset(emit.runtime_classes()))
+    check_class_name(class_name)
     return emit.EmitOptions(package, class_name, "auto")
 
 
@@ -117,7 +117,8 @@ def convert_file(path: str, out_dir: str, package: str, class_name: str,
     if test is not None:
         from . import golden
         rec = golden.record(model, path, test.samples, test_inputs, test.reference)
-        test_files = emit.render_golden(model, rec, emit.EmitOptions(opts.package, opts.class_name, mode), test.junit)
+        gview = golden.golden_view(model, rec, opts.package, opts.class_name, emit.runtime_package(), test.junit)
+        test_files = emit.render_golden(gview, emit.EmitOptions(opts.package, opts.class_name, mode), test.junit)
         reference_name = rec.reference
     report = progress if progress is not None and model.param_count() > PROGRESS_PARAMS else None
     if report:

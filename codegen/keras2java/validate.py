@@ -1,4 +1,4 @@
-"""Stage 3: check the IR against what the emitter and the JVM can do.
+"""Stage 3: check the IR against what the op registry and the JVM can do.
 
 Every problem is collected and raised together; warnings (for example
 NaN weights) are returned for the caller to print.
@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from .emit.views import op_supported
 from .errors import ProblemCollector
 from .ir import Model, format_shape
+from .ops import Op, is_registered
 
 #: Refuse models above this many parameters (the JVM's float[] limit is 2^31-1).
 MAX_PARAMS = 500_000_000
+
+
+def _emittable(op) -> bool:
+    return is_registered(op) and (op.alias or type(op).view is not Op.view)
 
 
 def validate(model: Model) -> tuple[str, ...]:
     problems = ProblemCollector()
     warnings: list[str] = []
     for node in model.nodes:
-        if not op_supported(node.op):
+        if not _emittable(node.op):
             problems.add(node.layer_name, node.class_name, f"op {type(node.op).__name__} has no Java emitter")
     for spec in model.tensors:
         for axis, d in enumerate(spec.shape):

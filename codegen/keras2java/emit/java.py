@@ -11,12 +11,12 @@ from typing import Callable, Iterable, Optional
 
 import jinja2
 
-from .. import __version__
+from .._version import __version__
 from ..errors import OptionError
 from ..ir import Model
 from . import weights as wlayout
 from .resources import runtime_dir, templates_dir, vector_runtime_dir
-from .naming import java_string
+from .syntax import JavaSyntax
 from .views import build_view
 
 #: Models with at most this many parameters embed their weights by default.
@@ -74,22 +74,32 @@ def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
     return requested
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+def generated_classes(class_name: str) -> frozenset[str]:
+    """The top-level classes a conversion generates in the model's package."""
+    return frozenset(class_name + suffix for suffix in ("", "Weights", "Golden", "Test"))
+
+
+def _env(class_name: str = "") -> jinja2.Environment:
+    """The template environment, with the Java syntax filters for a model class:
+    runtime classes whose names clash with generated classes are written fully qualified."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined, autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return JavaSyntax(runtime_package(), qualified_runtime(class_name)).install(env)
+
+
+def qualified_runtime(class_name: str) -> frozenset[str]:
+    return frozenset(runtime_classes()) & generated_classes(class_name)
 
 
 def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     """Every file of the generated package, in memory."""
-    env = _env()
+    env = _env(opts.class_name)
     layout, weights = wlayout.layout(model)
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
-                      public_runtime_classes())
-    if opts.labels:
-        view = replace(view, labels=tuple(java_string(label) for label in opts.labels))
+                      public_runtime_classes(), opts.labels, qualified_runtime(opts.class_name))
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
                            env.get_template("model.java.j2").render(m=view).encode("utf-8"))]
@@ -145,16 +155,14 @@ def as_maven_project(model: Model, files: list[GeneratedFile], test_files: list[
     out.extend(replace(f, path="src/main/java17/" + f.path) for f in vector_runtime_files())
     pom = _PomView(__version__, opts.package, opts.class_name, maven.group_id, maven.artifact_id,
                    maven.artifact_version, model.source.sha256, junit if test_files and junit != "none" else "")
-    out.append(GeneratedFile("pom.xml", _env().get_template("pom.xml.j2").render(p=pom).encode("utf-8")))
+    out.append(GeneratedFile("pom.xml", _env(opts.class_name).get_template("pom.xml.j2").render(p=pom).encode("utf-8")))
     return out
 
 
-def render_golden(model: Model, rec, opts: EmitOptions, junit: str) -> list[GeneratedFile]:
-    """``<Class>Golden.java`` (golden vectors with a dependency-free check) and,
-    unless ``junit`` is "none", ``<Class>Test.java`` for JUnit 5 or 4."""
-    from ..golden import golden_view  # noqa: PLC0415
-    env = _env()
-    g = golden_view(model, rec, opts.package, opts.class_name, runtime_package(), junit)
+def render_golden(g, opts: EmitOptions, junit: str) -> list[GeneratedFile]:
+    """``<Class>Golden.java`` (golden vectors with a dependency-free check) from the
+    golden view ``g`` and, unless ``junit`` is "none", ``<Class>Test.java`` for JUnit 5 or 4."""
+    env = _env(opts.class_name)
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{g.golden_class}.java",
                            env.get_template("golden.java.j2").render(g=g).encode("utf-8"))]
@@ -165,28 +173,15 @@ def render_golden(model: Model, rec, opts: EmitOptions, junit: str) -> list[Gene
 
 
 @dataclass(frozen=True)
-class _Chunk:
-    method: str
-    data: str
-
-
-@dataclass(frozen=True)
-class _Holder:
-    name: str
-    chunks: tuple[_Chunk, ...]
-
-
-@dataclass(frozen=True)
 class _WeightsView:
     package: str
     runtime_package: str
     class_name: str
     weights_class: str
     version: str
-    count: str
+    count: int
     sha256: str
-    chunk_refs: tuple[str, ...]
-    holders: tuple[_Holder, ...]
+    holders: tuple[wlayout.Holder, ...]
 
 
 def chunk_holders(chunks: list[str]) -> tuple[tuple[_Holder, ...], tuple[str, ...]]:
@@ -205,9 +200,9 @@ def chunk_holders(chunks: list[str]) -> tuple[tuple[_Holder, ...], tuple[str, ..
 
 
 def _render_weights(env, view, layout, weights) -> str:
-    holders, refs = chunk_holders(wlayout.base64_chunks(weights))
+    holders = wlayout.chunk_holders(wlayout.base64_chunks(weights))
     wv = _WeightsView(view.package, view.runtime_package, view.class_name, view.weights_class,
-                      __version__, str(layout.count), layout.sha256, tuple(refs), tuple(holders))
+                      __version__, layout.count, layout.sha256, holders)
     return env.get_template("weights.java.j2").render(w=wv)
 
 

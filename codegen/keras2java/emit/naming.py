@@ -41,14 +41,20 @@ def check_package(package: str) -> str:
     return package
 
 
-def check_class_name(name: str, runtime_classes: frozenset[str]) -> str:
+#: Nested classes of the generated model class (a class cannot share its name with one).
+NESTED_CLASSES = frozenset(("Net", "State", "Session", "Outputs"))
+
+
+def check_class_name(name: str) -> str:
+    """A valid ``--class``.  Runtime class names are fine (``Dense``): the generated
+    code refers to a clashing runtime class by its fully qualified name."""
     if not isinstance(name, str) or not _IDENT.match(name or ""):
         raise OptionError(f"invalid --class {name!r}: not a Java identifier "
                           "(letters, digits and _, not starting with a digit)")
     if name in JAVA_KEYWORDS or name in RESTRICTED_TYPE_NAMES:
         raise OptionError(f"invalid --class {name!r}: it is a Java keyword or reserved type name")
-    if name in runtime_classes:
-        raise OptionError(f"invalid --class {name!r}: it collides with the keras2java runtime class of that name")
+    if name in NESTED_CLASSES:
+        raise OptionError(f"invalid --class {name!r}: the generated class has a nested class of that name")
     if name in JAVA_LANG_USED:
         raise OptionError(f"invalid --class {name!r}: it would hide java.lang.{name}, which the generated code uses")
     return name

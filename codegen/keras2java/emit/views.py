@@ -1,143 +1,37 @@
-"""Render models: everything the templates need, decided and formatted here.
+"""The model view: everything ``model.java.j2`` places, decided here.
 
-Templates only place these values; they compute nothing.
+Each node's own view comes from its op (:meth:`keras2java.ops.Op.view`); this
+module lays out the buffers, the recurrent states, the inputs and outputs and
+the streaming API around them.  Templates compute nothing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
-from typing import Callable, Optional
+from typing import Any, Optional
 
-from ..ir import Activation, ActivationOp, DenseOp, IdentityOp, Model, Node, Op, ReshapeOp, Shape
-from .naming import float_literal, java_identifier, java_string, sanitize
+from .. import analysis
+from ..ir import Model, Shape, shape_text
+from ..ops.view import Size, TensorInfo, ViewContext, runtime_classes_used
+from .naming import java_identifier, sanitize
 from .weights import WeightLayout
-
-ACT_CONSTANTS = {
-    "linear": "LINEAR", "relu": "RELU", "sigmoid": "SIGMOID", "tanh": "TANH",
-    "hard_sigmoid_k2": "HARD_SIGMOID_K2", "hard_sigmoid_k3": "HARD_SIGMOID_K3", "elu": "ELU",
-    "selu": "SELU", "softplus": "SOFTPLUS", "softsign": "SOFTSIGN", "exponential": "EXPONENTIAL",
-    "swish": "SWISH", "gelu": "GELU", "gelu_tanh": "GELU_TANH", "hard_silu_k3": "HARD_SILU_K3",
-    "mish": "MISH", "softmax": "SOFTMAX", "log_softmax": "LOG_SOFTMAX",
-}
-
-
-@dataclass(frozen=True)
-class ActivationView:
-    method: str
-    args: tuple[str, ...]
-
-
-def activation_view(a: Activation) -> ActivationView:
-    if a.kind == "relu" and (a.alpha or a.max_value is not None or a.threshold):
-        mx = float("inf") if a.max_value is None else a.max_value
-        return ActivationView("relu", (float_literal(a.alpha), float_literal(mx), float_literal(a.threshold)))
-    if a.kind == "elu" and a.alpha != 1.0:
-        return ActivationView("elu", (float_literal(a.alpha),))
-    return ActivationView("of", (f"Activation.{ACT_CONSTANTS[a.kind]}",))
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """How a tensor lives in Java: its buffer variable and size expressions."""
-
-    var: str
-    steps: Optional[str]      # Java expression for the number of timesteps, if variable
-    shape: Shape
-
-    def length(self) -> str:
-        return dim_expr(self.shape, self.steps)
-
-    def rows(self) -> str:
-        """Rows when the last axis is the row length."""
-        return dim_expr(self.shape[:-1], self.steps)
-
-
-def dim_expr(shape: Shape, steps: Optional[str]) -> str:
-    if shape and shape[0] is None:
-        rest = prod(d for d in shape[1:])  # type: ignore[misc]
-        if steps is None:  # validation keeps variable time axes tied to an input's step count
-            raise RuntimeError("internal error: a variable time axis without a step count")
-        return steps if rest == 1 else f"{steps} * {rest}"
-    return str(prod(shape))  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class OpView:
-    """One node: a template fragment and the values it places."""
-
-    template: str
-    field: str            # name of the runtime layer object in the Net holder
-    comment: str          # sanitized, for a // comment
-    inp: str
-    out: str
-    out_len: str
-    rows: str = ""
-    steps: str = ""
-    args: tuple[str, ...] = ()    # constructor arguments after the weight array
-    act: Optional[ActivationView] = None
-    act2: Optional[ActivationView] = None
-    cols: str = ""
-
-
-ViewBuilder = Callable[[Node, str, tuple[TensorInfo, ...], tuple[TensorInfo, ...], WeightLayout], OpView]
-
-
-def offset_expr(layout: WeightLayout, w) -> str:
-    """A weight's offset in the model's float array as Java text, "-1" for an absent weight."""
-    return str(layout.offset(w)) if w is not None else "-1"
-
-
-def steps_expr(info: "TensorInfo") -> str:
-    """The number of timesteps of a tensor as Java text (its variable or its fixed size)."""
-    return info.steps if info.shape[0] is None else str(info.shape[0])  # type: ignore[return-value]
-
-
-def _bool(b: bool) -> str:
-    return "true" if b else "false"
-
-
-def dense_view(node, field, ins, outs, layout) -> OpView:
-    op: DenseOp = node.op
-    return OpView("ops/dense.j2", field, comment(node), ins[0].var, outs[0].var, outs[0].length(),
-                  rows=ins[0].rows(),
-                  args=(offset_expr(layout, op.kernel), offset_expr(layout, op.bias), str(op.kernel.shape[0]), str(op.units)),
-                  act=activation_view(op.activation))
-
-
-def activation_op_view(node, field, ins, outs, layout) -> OpView:
-    op: ActivationOp = node.op
-    return OpView("ops/activation.j2", field, comment(node), ins[0].var, outs[0].var, outs[0].length(),
-                  rows=ins[0].rows(), cols=str(ins[0].shape[-1]), act=activation_view(op.activation))
-
-
-#: Op type → view builder.  Identity ops alias their input and emit nothing.
-VIEW_BUILDERS: dict[type, ViewBuilder] = {
-    DenseOp: dense_view,
-    ActivationOp: activation_op_view,
-}
-ALIAS_OPS: tuple[type, ...] = (IdentityOp, ReshapeOp)
-
-
-def comment(node: Node) -> str:
-    return f"{sanitize(node.layer_name)} ({node.class_name})"
 
 
 @dataclass(frozen=True)
 class PortView:
     index: int
     var: str                # Java variable holding the tensor
-    name_literal: str       # Java string literal with the Keras name
-    doc_name: str           # sanitized name for Javadoc
-    shape_array: str        # e.g. "{-1, 11}"
-    shape_text: str         # e.g. "[timesteps, 11]" for messages and docs
-    length: str             # Java expression (fixed inputs: a number)
-    per_step: str           # floats per timestep (variable inputs)
+    name: str               # the Keras name (raw: templates escape it)
+    shape: Shape            # as declared (for docs, checks and INPUT_SHAPES)
+    length: Any             # Size: floats of a fixed input, or of an output
+    per_step: int           # floats per timestep (variable inputs), else 0
     steps_var: str          # variable holding the timestep count, or ""
-    features: str           # last-axis size, for the float[][] overload
+    features: int           # last-axis size, for the float[][] overload
     rank2: bool             # (timesteps, features): gets the float[][] overload
     token_ids: bool = False  # token ids for Embedding: gets an int[] overload
-    exact_length: str = ""   # fixed-length input rendered with a variable time axis (streaming)
+    exact_length: int = 0    # fixed-length input rendered with a variable time axis (streaming)
     ident: str = ""          # Java identifier from the Keras name (predictNamed parameter / Outputs field)
+    what: str = ""           # how error messages name it, e.g. "input 0 (frames)"
 
 
 @dataclass(frozen=True)
@@ -147,6 +41,21 @@ class LayerLine:
     kind: str
     shapes: str
     params: str
+
+
+@dataclass(frozen=True)
+class StateView:
+    var: str       # field of State, e.g. "s3"
+    layer: str     # field of Net, e.g. "L3"
+    begin: str     # method called on the layer at the start of predict: "reset" or "beginCall"
+
+
+@dataclass(frozen=True)
+class StreamView:
+    """The generated ``Session`` API: one timestep of the single input per step."""
+
+    per_step: int          # floats per timestep
+    frame_shape: Shape     # shape of one frame, for docs
 
 
 @dataclass(frozen=True)
@@ -162,34 +71,29 @@ class ModelView:
     keras_version: str
     param_count: str
     weights_mode: str          # "embedded" or "resource"
-    weights_count: str
+    weights_count: int
     weights_sha256: str
     resource_name: str
-    resource_literal: str
     inputs: tuple[PortView, ...]
     outputs: tuple[PortView, ...]
     buffers: tuple[str, ...]
-    ops: tuple[OpView, ...]
+    ops: tuple[Any, ...]       # CallView / RecurrentView per node that emits code
     layers: tuple[LayerLine, ...]
     single_io: bool
-    states: tuple = ()             # recurrent_views.StateView per recurrent layer
-    stream: object = None          # recurrent_views.StreamView if the model can stream
+    states: tuple[StateView, ...] = ()
+    stream: Optional[StreamView] = None
     stateful: bool = False         # some layer keeps its states across predict calls
-    named_params: str = ""         # "float[] frames, float[] side": predictNamed's parameters ("" = no named API)
-    named_args: str = ""           # "frames, side"
-    labels: tuple[str, ...] = ()   # Java string literals of the class labels (--labels)
+    named: bool = False            # predictNamed and Outputs (several inputs or outputs)
+    labels: tuple[str, ...] = ()   # class labels (--labels), raw
 
 
-def shape_text(shape: Shape) -> str:
-    return "[" + ", ".join("timesteps" if d is None else str(d) for d in shape) + "]"
-
-
-def shape_array(shape: Shape) -> str:
-    return "{" + ", ".join("-1" if d is None else str(d) for d in shape) + "}"
+#: Runtime classes the model class itself uses, whatever its layers.
+MODEL_RUNTIME = ("Check", "Parallel")
 
 
 def build_view(model: Model, package: str, class_name: str, runtime_package: str, version: str,
-               weights_mode: str, layout: WeightLayout, runtime_classes: tuple[str, ...]) -> ModelView:
+               weights_mode: str, layout: WeightLayout, public_runtime: tuple[str, ...],
+               labels: tuple[str, ...] = (), qualified: frozenset = frozenset()) -> ModelView:
     infos: dict[str, TensorInfo] = {}
     inputs = []
     in_idents: set[str] = set()
@@ -197,29 +101,28 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     # A streamable model with a fixed number of timesteps is rendered with a
     # variable time axis (sessions feed one step); predict still checks it.
     declared = model
-    stream = recurrent_views.streamable(model)
+    stream = analysis.streamable(model)
     if stream:
-        model = recurrent_views.relax_time(model)
+        model = analysis.relax_time(model)
     for i, port in enumerate(model.inputs):
         shape = declared.tensor(port.tensor).shape
         vshape = model.tensor(port.tensor).shape
         steps = f"steps{i}" if vshape and vshape[0] is None else None
         infos[port.tensor] = TensorInfo(f"in{i}", steps, vshape)
         inputs.append(PortView(
-            index=i, var=f"in{i}", name_literal=java_string(port.keras_name), doc_name=sanitize(port.keras_name),
-            shape_array=shape_array(shape), shape_text=shape_text(shape),
-            length=str(prod(shape)) if steps is None else "",
-            per_step=str(prod(shape[1:])) if steps is not None else "",
-            steps_var=steps or "", features=str(shape[-1]), rank2=len(shape) == 2,
-            token_ids=len(shape) == 1 and recurrent_views.token_input(model, port.tensor),
-            exact_length=str(prod(shape)) if steps is not None and shape[0] is not None else "",
-            ident=java_identifier(port.keras_name, in_idents, "input")))
+            index=i, var=f"in{i}", name=port.keras_name, shape=shape,
+            length=Size(None, prod(shape)) if steps is None else Size(None, 0),
+            per_step=prod(shape[1:]) if steps is not None else 0,  # type: ignore[arg-type]
+            steps_var=steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
+            token_ids=len(shape) == 1 and analysis.token_input(model, port.tensor),
+            exact_length=prod(shape) if steps is not None and shape[0] is not None else 0,  # type: ignore[arg-type]
+            ident=java_identifier(port.keras_name, in_idents, "input"), what=f"input {i} ({sanitize(port.keras_name)})"))
     buffers: list[str] = []
     states = []
-    ops: list[OpView] = []
+    ops = []
     for k, node in enumerate(model.nodes):
         ins = tuple(infos[t] for t in node.inputs)
-        if isinstance(node.op, ALIAS_OPS):
+        if node.op.alias:
             for t_in, t_out in zip(node.inputs, node.outputs):   # same data, maybe another shape
                 infos[t_out] = TensorInfo(infos[t_in].var, infos[t_in].steps, model.tensor(t_out).shape)
             continue
@@ -230,56 +133,45 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             buffers.append(var)
             steps = None
             if spec.shape and spec.shape[0] is None:
-                if isinstance(node.op, sequence_views.TIME_CHANGING):
-                    steps = f"s{k}"   # declared by the op's own fragment
+                if node.op.time_changing:
+                    steps = f"s{k}"   # declared by the op's own call
                 else:
                     steps = next((i.steps for i in ins if i.steps is not None), None)
             infos[t] = TensorInfo(var, steps, spec.shape)
             outs.append(infos[t])
-        builder = VIEW_BUILDERS[type(node.op)]
-        ops.append(builder(node, f"L{k}", ins, tuple(outs), layout))
-        sv = recurrent_views.state_view(f"L{k}", node.op)
-        if sv is not None:
-            states.append(sv)
+        ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
+        ops.append(node.op.view(node, ctx))
+        if node.op.has_state:
+            states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))
     outputs = []
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]
         shape = declared.tensor(port.tensor).shape
         outputs.append(PortView(
-            index=i, var=info.var, name_literal=java_string(port.keras_name), doc_name=sanitize(port.keras_name),
-            shape_array=shape_array(shape), shape_text=shape_text(shape), length=info.length(),
-            per_step="", steps_var=info.steps or "", features=str(shape[-1]), rank2=len(shape) == 2,
+            index=i, var=info.var, name=port.keras_name, shape=shape, length=info.length(), per_step=0,
+            steps_var=info.steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
             ident=java_identifier(port.keras_name, out_idents, "output")))
     layers = []
     for node in declared.nodes:
         in_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.inputs)
         out_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.outputs)
         acts = ", ".join(a.describe() for a in node.op.activations())
-        layers.append(LayerLine(sanitize(node.layer_name), node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
+        layers.append(LayerLine(node.layer_name, node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
+    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops))
+    if weights_mode == "resource":
+        used.add("Weights")
+    if any(p.token_ids for p in inputs):
+        used.add("Embedding")
+    single = len(inputs) == 1 and len(outputs) == 1
     return ModelView(
         package=package, class_name=class_name, weights_class=f"{class_name}Weights",
-        runtime_package=runtime_package, runtime_imports=runtime_classes, version=version,
-        source_sha256=model.source.sha256, source_format=model.source.format,
+        runtime_package=runtime_package, runtime_imports=tuple(sorted((used & set(public_runtime)) - qualified)),
+        version=version, source_sha256=model.source.sha256, source_format=model.source.format,
         keras_version=sanitize(model.source.keras_version.replace(".", "_"), 24).replace("_", ".") or "unknown",
-        param_count=f"{model.param_count():,}", weights_mode=weights_mode, weights_count=str(layout.count),
+        param_count=f"{model.param_count():,}", weights_mode=weights_mode, weights_count=layout.count,
         weights_sha256=layout.sha256, resource_name=f"{class_name}.weights",
-        resource_literal=java_string(f"{class_name}.weights"),
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
-        layers=tuple(layers), single_io=len(inputs) == 1 and len(outputs) == 1,
-        named_params="" if len(inputs) == 1 and len(outputs) == 1 else ", ".join(f"float[] {p.ident}" for p in inputs),
-        named_args=", ".join(p.ident for p in inputs),
+        layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
-        stream=(recurrent_views.StreamView(inputs[0].per_step, shape_text(model.tensor(model.inputs[0].tensor).shape[1:]))
-                if stream else None))
-
-
-def op_supported(op: Op) -> bool:
-    return type(op) in VIEW_BUILDERS or isinstance(op, ALIAS_OPS)
-
-
-from . import merge_views, recurrent_views, sequence_views  # noqa: E402  (op families; they import this module)
-
-VIEW_BUILDERS.update(recurrent_views.VIEWS)
-VIEW_BUILDERS.update(merge_views.VIEWS)
-VIEW_BUILDERS.update(sequence_views.VIEWS)
+        stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))

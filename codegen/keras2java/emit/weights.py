@@ -78,3 +78,28 @@ def base64_chunks(weights: list[WeightTensor]) -> list[str]:
     if carry or not chunks:
         chunks.append(base64.b64encode(carry).decode("ascii"))
     return chunks
+
+
+@dataclass(frozen=True)
+class Chunk:
+    method: str
+    data: str          # Base64: [A-Za-z0-9+/=] only
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A nested class of the generated weights class holding some chunks."""
+
+    name: str
+    chunks: tuple[Chunk, ...]
+
+
+def chunk_holders(chunks: list[str]) -> tuple[Holder, ...]:
+    """Base64 chunks spread over nested holder classes of CHUNKS_PER_CLASS
+    methods each (keeps every class file small), in order."""
+    holders = []
+    per = CHUNKS_PER_CLASS
+    for h in range(0, len(chunks), per):
+        cs = tuple(Chunk(f"c{i}", chunks[h + i]) for i in range(min(per, len(chunks) - h)))
+        holders.append(Holder(f"Part{h // per}", cs))
+    return tuple(holders)

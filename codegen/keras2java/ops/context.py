@@ -1,4 +1,5 @@
-"""Shared helpers for converters: typed config access and problem reporting."""
+"""What a converter sees and returns: typed config access, weights matched by
+role and shape, and the op (or small graph of ops) a layer becomes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,19 +7,11 @@ from typing import Any, Callable, Optional, Sequence
 
 
 from ..activations import ActivationError, parse_activation
-from ..ir import Activation, Op, Shape, WeightTensor, format_shape
+from ..ir import Activation, Shape, WeightTensor, format_shape
 from ..reader.raw import InboundNode, RawLayer, RawWeight
+from .base import ConversionProblem, Op
 
 _REQUIRED = object()
-
-
-class ConversionProblem(Exception):
-    """Raised by a converter for a layer it cannot convert.  ``reasons`` may
-    hold several independent problems of the same layer."""
-
-    def __init__(self, *reasons: str) -> None:
-        self.reasons = tuple(reasons)
-        super().__init__("; ".join(reasons))
 
 
 @dataclass(frozen=True)
@@ -27,6 +20,31 @@ class Converted:
 
     op: Op
     output_shapes: tuple[Shape, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One op of a :class:`Composite`.  ``inputs`` index the values of the
+    composite: first the layer's inputs, then each earlier step's outputs."""
+
+    op: Op
+    inputs: tuple[int, ...]
+    output_shapes: tuple[Shape, ...]
+
+
+@dataclass(frozen=True)
+class Composite:
+    """A converter's result made of several ops (plugins compose built-in ops).
+    ``outputs`` index the composite's values, as :attr:`Step.inputs` do."""
+
+    steps: tuple[Step, ...]
+    outputs: tuple[int, ...]
+
+    def output_shapes(self, input_shapes: tuple[Shape, ...]) -> tuple[Shape, ...]:
+        shapes = list(input_shapes)
+        for s in self.steps:
+            shapes.extend(s.output_shapes)
+        return tuple(shapes[i] for i in self.outputs)
 
 
 @dataclass(frozen=True)
@@ -124,7 +142,7 @@ class LayerContext:
         return tuple(out)
 
 
-Converter = Callable[[LayerContext], Converted]
+Converter = Callable[[LayerContext], "Converted | Composite"]
 
 
 def last_dim(shape: Shape, what: str = "input") -> int:
@@ -139,3 +157,62 @@ def last_dim(shape: Shape, what: str = "input") -> int:
 def require_rank(shape: Shape, rank: int, what: str = "input") -> None:
     if len(shape) != rank:
         raise ConversionProblem(f"{what} has shape {format_shape(shape)}, expected rank {rank} (without batch)")
+
+
+# -- helpers for layers on sequences -------------------------------------------------------
+
+
+def int1(ctx: LayerContext, key: str, default: Any) -> int:
+    """A 1-D size option that Keras stores as an int or a one-element list."""
+    v = ctx.layer.config.get(key, default)
+    if isinstance(v, (list, tuple)):
+        if len(v) != 1:
+            raise ConversionProblem(f"config {key!r} is {v!r}, expected one integer")
+        v = v[0]
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        raise ConversionProblem(f"config {key!r} is {v!r}, expected a positive integer")
+    return v
+
+
+def pair(ctx: LayerContext, key: str, default: Any) -> tuple[int, int]:
+    """ZeroPadding1D / Cropping1D amounts: an int or a (before, after) pair."""
+    v = ctx.layer.config.get(key, default)
+    if isinstance(v, int) and not isinstance(v, bool):
+        v = (v, v)
+    if (not isinstance(v, (list, tuple)) or len(v) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v)):
+        raise ConversionProblem(f"config {key!r} is {v!r}, expected a non-negative integer or a pair of them")
+    return int(v[0]), int(v[1])
+
+
+def channels_last(ctx: LayerContext) -> None:
+    fmt = ctx.layer.config.get("data_format", "channels_last")
+    if fmt not in (None, "channels_last"):
+        raise ConversionProblem(f"data_format={fmt!r} is not supported; only 'channels_last'")
+
+
+def sequence_input(ctx: LayerContext) -> tuple[Optional[int], int]:
+    shape = ctx.single_input()
+    require_rank(shape, 2, "input (steps, channels)")
+    return shape[0], last_dim(shape)
+
+
+def out_steps(steps: Optional[int], window: int, strides: int, padding: str) -> Optional[int]:
+    """Output length of a 1-D window op (TensorFlow's rule), None if variable."""
+    if steps is None:
+        return None
+    if padding in ("same", "causal"):
+        return -(-steps // strides)
+    return (steps - window) // strides + 1 if steps >= window else 0
+
+
+def axis_index(axis: Any, rank: int, what: str = "axis") -> int:
+    """A Keras axis (counting the batch axis) as an index into the shape without batch."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise ConversionProblem(f"{what} {axis!r} is not an integer")
+    k = axis - 1 if axis >= 0 else rank + axis
+    if axis == 0 or not 0 <= k < rank:
+        raise ConversionProblem(f"{what} {axis} is out of range (or the batch axis) for inputs of rank {rank + 1}")
+    return k

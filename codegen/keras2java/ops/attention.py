@@ -1,96 +1,146 @@
-"""Converters for merge layers: Concatenate and the elementwise merges."""
+"""Attention layers: Attention and AdditiveAttention (one runtime class) and
+MultiHeadAttention, attending over the time axis."""
 from __future__ import annotations
 
-from ..ir import AttentionOp, ConcatenateOp, DotOp, MergeOp, format_shape
-from .base import ConversionProblem, Converted, LayerContext
+import math
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+import numpy as np
+
+from ..ir import WeightTensor, format_shape
+from .base import ConversionProblem, Op, converter, f64, register_op
+from .context import Converted, LayerContext
+from .view import CallView, Const, New, Var, ViewContext, comment
+
+f32 = np.float32
 
 
-def _check_time(ctx: LayerContext) -> None:
-    """Inputs with a variable number of timesteps must agree at run time (the
-    generated code checks it); a fixed and a variable timestep axis never do."""
-    shapes = [s for s in ctx.input_shapes if s]
-    if any(s[0] is None for s in shapes) and any(s[0] is not None and len(s) > 1 for s in shapes) \
-            and all(len(s) > 1 for s in shapes):
-        raise ConversionProblem("inputs mix a fixed and a variable number of timesteps: "
-                                + ", ".join(format_shape(s) for s in shapes))
+def _attention_call(op, node, ctx: ViewContext, init: New) -> CallView:
+    """Attention-like layers: one runtime object called on (query, value, key) with an
+    optional second output (the attention scores)."""
+    q, v = ctx.ins[0], ctx.ins[1]
+    k = ctx.ins[2] if len(ctx.ins) > 2 else v
+    scores = Var(ctx.outs[1].var) if op.return_scores else None
+    return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
+                    (Var(q.var), q.step_count(), Var(v.var), v.step_count(), Var(k.var), Var(ctx.outs[0].var), scores),
+                    cls=init.cls, init=init)
 
 
-def convert_concatenate(ctx: LayerContext) -> Converted:
-    shapes = ctx.input_shapes
-    if len(shapes) < 2:
-        raise ConversionProblem(f"expects at least two inputs, got {len(shapes)}")
-    ctx.weights([])
-    rank = len(shapes[0])
-    if any(len(s) != rank for s in shapes):
-        raise ConversionProblem("inputs have different ranks: " + ", ".join(format_shape(s) for s in shapes))
-    axis = ctx.get_int("axis", -1)
-    k = axis - 1 if axis > 0 else rank + axis   # config axis counts the batch axis
-    if not 0 <= k < rank:
-        raise ConversionProblem(f"axis {axis} is out of range for inputs of rank {rank + 1} (with batch)")
-    _check_time(ctx)
-    if shapes[0][k] is None or any(s[k] is None for s in shapes):
-        raise ConversionProblem("concatenating along the variable timestep axis is not supported")
-    for s in shapes[1:]:
-        for i in range(rank):
-            if i != k and s[i] != shapes[0][i] and None not in (s[i], shapes[0][i]):
-                raise ConversionProblem("input shapes " + ", ".join(format_shape(t) for t in shapes)
-                                        + f" differ outside the concatenation axis {axis}")
-    out = list(shapes[0])
-    out[k] = sum(s[k] for s in shapes)  # type: ignore[misc]
-    if any(s[0] is None for s in shapes):
-        out[0] = None
-    return Converted(ConcatenateOp(axis=k), (tuple(out),))
+@register_op
+@dataclass(frozen=True)
+class AttentionOp(Op):
+    """Keras Attention (``score_mode`` "dot" or "concat") and AdditiveAttention
+    ("additive") on inputs (query, value[, key]) of shapes (Tq, d), (Tv, dv),
+    (Tv, d).  Scores are ``softmax`` over Tv after ``use_causal_mask`` (masked
+    scores lowered by 1e9, as Keras does); output 0 is ``weights . value``,
+    output 1 (``return_scores``) the weights."""
+
+    score_mode: str
+    causal: bool
+    return_scores: bool
+    scale: Optional[WeightTensor] = None         # () for Attention, (d,) for AdditiveAttention
+    concat_weight: Optional[WeightTensor] = None  # () for score_mode="concat"
+    kind: ClassVar[str] = "attention"
+    runtime: ClassVar[tuple[str, ...]] = ("Attention", "Check")
+
+    def evaluate(self, inputs):
+        return _attention(self, inputs)
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        init = New("Attention", (Var("data"), Const("Attention", self.score_mode.upper()), ctx.ins[0].shape[-1],
+                                 ctx.ins[1].shape[-1], self.causal, ctx.offset(self.scale),
+                                 ctx.offset(self.concat_weight)))
+        return _attention_call(self, node, ctx, init)
 
 
-def _elementwise(mode: str):
-    def convert(ctx: LayerContext) -> Converted:
-        shapes = ctx.input_shapes
-        if len(shapes) < 2 or (mode == "subtract" and len(shapes) != 2):
-            raise ConversionProblem(f"expects {'exactly two' if mode == 'subtract' else 'at least two'} inputs, got {len(shapes)}")
-        ctx.weights([])
-        _check_time(ctx)
-        if any(s != shapes[0] for s in shapes):
-            raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
-                                    + "; broadcasting merges are not supported")
-        return Converted(MergeOp(mode), (shapes[0],))
-    return convert
+@register_op
+@dataclass(frozen=True)
+class MultiHeadAttentionOp(Op):
+    """Keras MultiHeadAttention over (query, value[, key]) sequences, attention
+    over the time axis: per head, ``softmax(q k^T / sqrt(key_dim))`` (causal:
+    key step j <= query step i) applied to v, then the output projection.
+    Kernels are stored flattened: query/key ``(d_in, heads*key_dim)``, value
+    ``(d_in, heads*value_dim)``, output ``(heads*value_dim, d_out)``."""
+
+    num_heads: int
+    key_dim: int
+    value_dim: int
+    causal: bool
+    return_scores: bool
+    query_kernel: WeightTensor
+    key_kernel: WeightTensor
+    value_kernel: WeightTensor
+    output_kernel: WeightTensor
+    query_bias: Optional[WeightTensor] = None
+    key_bias: Optional[WeightTensor] = None
+    value_bias: Optional[WeightTensor] = None
+    output_bias: Optional[WeightTensor] = None
+    kind: ClassVar[str] = "multi_head_attention"
+    runtime: ClassVar[tuple[str, ...]] = ("MultiHeadAttention", "Check")
+
+    def evaluate(self, inputs):
+        return _multi_head_attention(self, inputs)
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        k = ctx.ins[2] if len(ctx.ins) > 2 else ctx.ins[1]
+        off = ctx.offset
+        init = New("MultiHeadAttention", (
+            Var("data"), self.num_heads, self.key_dim, self.value_dim, self.causal,
+            ctx.ins[0].shape[-1], k.shape[-1], ctx.ins[1].shape[-1], ctx.outs[0].shape[-1],
+            off(self.query_kernel), off(self.query_bias), off(self.key_kernel), off(self.key_bias),
+            off(self.value_kernel), off(self.value_bias), off(self.output_kernel), off(self.output_bias)))
+        return _attention_call(self, node, ctx, init)
 
 
-convert_add = _elementwise("add")
-convert_subtract = _elementwise("subtract")
-convert_multiply = _elementwise("multiply")
-convert_average = _elementwise("average")
-convert_maximum = _elementwise("maximum")
-convert_minimum = _elementwise("minimum")
+# -- numpy reference -----------------------------------------------------------------------
+
+def _attention(op: AttentionOp, ins: list[np.ndarray]) -> list[np.ndarray]:
+    q, v = np.asarray(ins[0], np.float64), np.asarray(ins[1], np.float64)
+    k = np.asarray(ins[2], np.float64) if len(ins) > 2 else v
+    if op.score_mode == "dot":
+        scores = q @ k.T
+        if op.scale is not None:
+            scores = scores * float(f64(op.scale).ravel()[0])
+    else:
+        qk = q[:, None, :] + k[None, :, :]
+        if op.score_mode == "concat":
+            sc = float(f64(op.scale).ravel()[0]) if op.scale is not None else 1.0
+            scores = float(f64(op.concat_weight).ravel()[0]) * np.tanh(sc * qk).sum(-1)
+        else:
+            scale = f64(op.scale) if op.scale is not None else 1.0
+            scores = (scale * np.tanh(qk)).sum(-1)
+    if op.causal:
+        tq, tv = scores.shape
+        scores = np.where(np.arange(tv)[None, :] > np.arange(tq)[:, None], scores - 1e9, scores)
+    z = np.exp(scores - scores.max(-1, keepdims=True))
+    w = z / z.sum(-1, keepdims=True)
+    return [np.asarray(w @ v, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
 
 
-def convert_dot(ctx: LayerContext) -> Converted:
-    shapes = ctx.input_shapes
-    if len(shapes) != 2:
-        raise ConversionProblem(f"expects exactly two inputs, got {len(shapes)}")
-    a, b = shapes
-    if len(a) != len(b) or len(a) not in (1, 2) or None in a + b:
-        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) with fixed shapes are supported, got "
-                                + ", ".join(format_shape(s) for s in shapes))
-    axes = ctx.layer.config.get("axes", -1)
-    if isinstance(axes, int) and not isinstance(axes, bool):
-        axes = (axes, axes)
-    if (not isinstance(axes, (list, tuple)) or len(axes) != 2
-            or not all(isinstance(x, int) and not isinstance(x, bool) for x in axes)):
-        raise ConversionProblem(f"axes {axes!r} is not an integer or a pair of integers")
-    rank = len(a) + 1   # Keras counts the batch axis
-    ks = []
-    for ax in axes:
-        ax = ax % rank if ax < 0 else ax
-        if not 1 <= ax < rank:
-            raise ConversionProblem(f"axes {list(axes)!r} name the batch axis or are out of range")
-        ks.append(ax - 1)
-    if a[ks[0]] != b[ks[1]]:
-        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}")
-    normalize = ctx.get_bool("normalize", False)
-    ctx.weights([])
-    out = tuple(d for i, d in enumerate(a) if i != ks[0]) + tuple(d for i, d in enumerate(b) if i != ks[1])
-    return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))
+def _multi_head_attention(op, ins: list[np.ndarray]) -> list[np.ndarray]:
+    q, v = np.asarray(ins[0], np.float64), np.asarray(ins[1], np.float64)
+    k = np.asarray(ins[2], np.float64) if len(ins) > 2 else v
+
+    def proj(x, kernel, bias):
+        return x @ f64(kernel) + (f64(bias) if bias is not None else 0)
+
+    h, dk, dv = op.num_heads, op.key_dim, op.value_dim
+    pq = proj(q, op.query_kernel, op.query_bias).reshape(len(q), h, dk) / math.sqrt(dk)
+    pk = proj(k, op.key_kernel, op.key_bias).reshape(len(k), h, dk)
+    pv = proj(v, op.value_kernel, op.value_bias).reshape(len(v), h, dv)
+    scores = np.einsum("ihc,jhc->hij", pq, pk)
+    if op.causal:
+        tq, tv = scores.shape[1:]
+        scores = np.where(np.arange(tv)[None, None, :] > np.arange(tq)[None, :, None], -np.inf, scores)
+    z = np.exp(scores - scores.max(-1, keepdims=True))
+    w = z / z.sum(-1, keepdims=True)
+    att = np.einsum("hij,jhc->ihc", w, pv).reshape(len(q), h * dv)
+    out = att @ f64(op.output_kernel) + (f64(op.output_bias) if op.output_bias is not None else 0)
+    return [np.asarray(out, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
+
+
+# -- converters --------------------------------------------------------------------------
 
 
 def _attention_inputs(ctx: LayerContext):
@@ -117,6 +167,7 @@ def _attention_inputs(ctx: LayerContext):
     return int(q[1]), causal, scores, outs
 
 
+@converter("Attention")
 def convert_attention(ctx: LayerContext) -> Converted:
     d, causal, scores, outs = _attention_inputs(ctx)
     mode = ctx.get_str("score_mode", "dot")
@@ -129,6 +180,7 @@ def convert_attention(ctx: LayerContext) -> Converted:
     return Converted(AttentionOp(mode, causal, scores, scale, concat), outs)
 
 
+@converter("AdditiveAttention")
 def convert_additive_attention(ctx: LayerContext) -> Converted:
     d, causal, scores, outs = _attention_inputs(ctx)
     use_scale = ctx.get_bool("use_scale", True)
@@ -158,8 +210,8 @@ def _mha_weights(ctx: LayerContext) -> dict:
     return found
 
 
+@converter("MultiHeadAttention")
 def convert_multi_head_attention(ctx: LayerContext) -> Converted:
-    from ..ir import MultiHeadAttentionOp, WeightTensor
     other = ctx.call.other_kwargs if ctx.call is not None else {}
     if len(ctx.input_shapes) == 1 and "value" in other:
         raise ConversionProblem("the value passed as a keyword argument (tf-keras configs) is not supported yet; "

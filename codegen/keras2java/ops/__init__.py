@@ -1,0 +1,25 @@
+"""Every operation keras2java can compile, one module per op family.
+
+Importing this package registers the built-in ops and converters; the
+registry in :mod:`keras2java.ops.base` is the one place that knows them.
+"""
+from __future__ import annotations
+
+from . import attention, conv, core, mask, merge, norm, recurrent, shape, wrappers  # noqa: F401  (registration)
+from .base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs,
+                   op_classes, register_op)
+from .context import Composite, Converted, LayerContext, Step
+
+FAMILIES = (core, recurrent, mask, merge, attention, conv, norm, shape, wrappers)
+
+#: Keras classes the graph builder handles itself rather than through a converter.
+STRUCTURAL = ("InputLayer",)
+
+
+def supported_classes() -> tuple[str, ...]:
+    return tuple(sorted(set(layer_specs()) | set(STRUCTURAL)))
+
+
+__all__ = ["Composite", "ConversionProblem", "Converted", "FAMILIES", "LayerContext", "LayerSpec", "MaskRule", "Op",
+           "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec", "layer_specs", "op_classes",
+           "register_op", "supported_classes"]

@@ -1,0 +1,209 @@
+"""The op framework: the base class every operation derives from, the traits
+it declares, and the one registry of ops and Keras layer converters.
+
+An op family lives in one module of :mod:`keras2java.ops` and holds, for each
+of its ops, everything keras2java knows about it:
+
+- the frozen IR dataclass (a subclass of :class:`Op`, registered with
+  :func:`register_op`), whose class attributes are its traits;
+- its converter(s) from Keras classes (registered with :func:`converter`);
+- its numpy evaluator (:meth:`Op.evaluate`), the reference for golden vectors;
+- its emit view (:meth:`Op.view`): the values the Java templates place.
+
+Every table the other stages need (which layers pass masks on, which ops keep
+recurrent state, change the number of timesteps, can stream one step at a
+time, ...) is computed from the registry, never kept as a separate list.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Optional
+
+from ..ir import Activation, WeightTensor, format_shape
+
+if TYPE_CHECKING:   # pragma: no cover
+    import numpy as np
+
+    from ..ir import Node
+    from .view import ViewContext
+
+
+class MaskRule(enum.Enum):
+    """How a Keras layer treats the Keras mask of its (first) input."""
+
+    #: drops it: a mask reaching the layer is refused (Keras would apply it in ways keras2java does not)
+    REFUSE = "refuse"
+    #: passes it on unchanged (Keras' ``supports_masking`` with the default ``compute_mask``)
+    PASS = "pass"
+    #: consumes it (recurrent layers); passes it on where :meth:`Op.mask_outputs` says
+    CONSUME = "consume"
+    #: consumes it and passes nothing on (GlobalAveragePooling1D)
+    POOL = "pool"
+
+
+class Op:
+    """Base class of every operation.  Subclasses are frozen dataclasses whose
+    class attributes declare the op's traits."""
+
+    #: short human-readable kind used by ``inspect`` and generated comments
+    kind: ClassVar[str] = "op"
+    #: runtime classes (``java-runtime``) the op's generated code uses
+    runtime: ClassVar[tuple[str, ...]] = ()
+    #: the output is the input's data (maybe another shape): no code is generated
+    alias: ClassVar[bool] = False
+    #: owns a recurrent state array (per model instance and per streaming session)
+    has_state: ClassVar[bool] = False
+    #: its output has another number of timesteps than its input (declares its own length)
+    time_changing: ClassVar[bool] = False
+    #: acts on the last axis only, so ``TimeDistributed(op)`` is the op on the whole tensor
+    time_distributable: ClassVar[bool] = False
+    #: takes the mask it creates (:meth:`mask_op`) as its last input (Masking)
+    uses_own_mask: ClassVar[bool] = False
+
+    # -- weights and description -----------------------------------------------------
+    def weights(self) -> tuple[WeightTensor, ...]:
+        out = []
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, WeightTensor):
+                out.append(v)
+            elif isinstance(v, Op):
+                out.extend(v.weights())
+        return tuple(out)
+
+    def param_count(self) -> int:
+        return sum(w.size for w in self.weights())
+
+    def activations(self) -> tuple[Activation, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
+                     if isinstance(getattr(self, f.name), Activation))
+
+    def describe_weights(self) -> list[str]:
+        """``inspect``: one line per stored tensor, how it maps to the op's parameters."""
+        return [f"{w.source} {format_shape(w.shape)} -> {w.role}" for w in self.weights()]
+
+    # -- traits that depend on the op's options ------------------------------------------
+    def stream_outputs(self, rank: int) -> Optional[tuple[int, ...]]:
+        """Streaming (one timestep per call): the outputs that carry the input's time axis
+        when the first input of rank ``rank`` carries it, or None if the op cannot be fed
+        one timestep at a time (it needs the whole sequence)."""
+        return None
+
+    def mask_op(self) -> "Optional[Op]":
+        """The op computing the Keras mask this op creates (Masking, Embedding(mask_zero=True)), or None."""
+        return None
+
+    def mask_outputs(self) -> tuple[int, ...]:
+        """With :attr:`MaskRule.CONSUME`: the outputs that carry the consumed mask on."""
+        return ()
+
+    def token_range(self) -> Optional[int]:
+        """For ops reading token ids from an input: the vocabulary size (ids in [0, n))."""
+        return None
+
+    def takes_token_ids(self) -> bool:
+        """True if the op reads its input as token ids (so a model input feeding only
+        such ops gets an ``int[]`` overload)."""
+        return self.token_range() is not None
+
+    def reference_problem(self) -> Optional[str]:
+        """Why the numpy reference cannot evaluate this op, or None."""
+        return None
+
+    # -- evaluation and emission ------------------------------------------------------------
+    def evaluate(self, inputs: list) -> list:
+        """The numpy reference: one sample's inputs (float32 arrays) -> its outputs."""
+        raise NotImplementedError(f"{type(self).__name__}.evaluate")
+
+    def view(self, node: "Node", ctx: "ViewContext"):
+        """The values the Java templates place for this node (a :class:`CallView` or
+        :class:`RecurrentView`)."""
+        raise NotImplementedError(f"{type(self).__name__}.view")
+
+
+# -- the registry ------------------------------------------------------------------------
+
+
+class ConversionProblem(Exception):
+    """Raised by a converter for a layer it cannot convert.  ``reasons`` may
+    hold several independent problems of the same layer."""
+
+    def __init__(self, *reasons: str) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("; ".join(reasons))
+
+
+Converter = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A Keras layer class and how keras2java converts it."""
+
+    keras_class: str
+    convert: Converter
+    mask: MaskRule
+    #: the module that registered it (an op family, or a plugin)
+    origin: str
+    builtin: bool = True
+    #: Keras passes tensors other than the inputs as these call keyword arguments
+    tensor_kwargs: tuple[str, ...] = ()
+
+
+_OPS: dict[str, type] = {}
+_LAYERS: dict[str, LayerSpec] = {}
+
+
+def register_op(cls: type) -> type:
+    """Class decorator: registers an op class (a frozen dataclass subclass of :class:`Op`)."""
+    if not (isinstance(cls, type) and issubclass(cls, Op)):
+        raise TypeError(f"{cls!r} is not an Op subclass")
+    name = cls.__name__
+    if name in _OPS and _OPS[name] is not cls:
+        raise ValueError(f"op {name} is registered twice")
+    _OPS[name] = cls
+    return cls
+
+
+def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
+              tensor_kwargs: tuple[str, ...] = (), replace: bool = False) -> Callable[[Converter], Converter]:
+    """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
+    def deco(fn: Converter) -> Converter:
+        for name in keras_classes:
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"invalid Keras class name {name!r}")
+            if name in _LAYERS and not replace:
+                raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
+            _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs)
+        return fn
+    return deco
+
+
+def layer_spec(keras_class: str) -> Optional[LayerSpec]:
+    return _LAYERS.get(keras_class)
+
+
+def layer_specs() -> Mapping[str, LayerSpec]:
+    return dict(_LAYERS)
+
+
+def op_classes() -> tuple[type, ...]:
+    return tuple(_OPS.values())
+
+
+def is_registered(op: Op) -> bool:
+    return _OPS.get(type(op).__name__) is type(op)
+
+
+def unregister_plugins() -> None:
+    """Forget every converter not built in (tests and repeated API calls)."""
+    for name in [n for n, s in _LAYERS.items() if not s.builtin]:
+        del _LAYERS[name]
+
+
+def f64(w: WeightTensor) -> "np.ndarray":
+    """A weight as float64, for numpy evaluators."""
+    import numpy as np
+
+    return np.asarray(w.array, np.float64)

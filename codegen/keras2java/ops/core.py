@@ -1,0 +1,164 @@
+"""Dense, activation layers and the layers that do nothing at inference."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+import numpy as np
+
+from ..activations import evaluate as activate
+from ..ir import Activation, WeightTensor
+from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
+from .context import Converted, LayerContext, last_dim
+from .view import Act, CallView, New, Var, ViewContext, comment
+
+
+@register_op
+@dataclass(frozen=True)
+class IdentityOp(Op):
+    """Layers that do nothing at inference (Dropout, GaussianNoise, ...)."""
+
+    kind: ClassVar[str] = "identity"
+    alias: ClassVar[bool] = True
+    time_distributable: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return (0,) if rank >= 2 else None
+
+    def evaluate(self, inputs):
+        return [inputs[0]]
+
+
+@register_op
+@dataclass(frozen=True)
+class ActivationOp(Op):
+    activation: Activation
+    kind: ClassVar[str] = "activation"
+    runtime: ClassVar[tuple[str, ...]] = ("Activation", "Check")
+    time_distributable: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return (0,) if rank >= 2 else None
+
+    def evaluate(self, inputs):
+        return [activate(self.activation, inputs[0])]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, y = ctx.ins[0], ctx.outs[0]
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "applyRows",
+                        (Var(y.var), 0, x.rows(), x.shape[-1]), cls="Activation", init=Act(self.activation),
+                        copy_from=x.var)
+
+
+@register_op
+@dataclass(frozen=True)
+class DenseOp(Op):
+    """``y = act(x . kernel + bias)`` on the last axis of an input of any rank."""
+
+    units: int
+    activation: Activation
+    kernel: WeightTensor            # (in, units)
+    bias: Optional[WeightTensor]    # (units,)
+    kind: ClassVar[str] = "dense"
+    runtime: ClassVar[tuple[str, ...]] = ("Dense", "Activation", "Check")
+    time_distributable: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return (0,) if rank >= 2 else None
+
+    def evaluate(self, inputs):
+        y = np.asarray(inputs[0], np.float64) @ f64(self.kernel) + (f64(self.bias) if self.bias is not None else 0)
+        return [activate(self.activation, y)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, y = ctx.ins[0], ctx.outs[0]
+        init = New("Dense", (Var("data"), ctx.offset(self.kernel), ctx.offset(self.bias), self.kernel.shape[0],
+                             self.units, Act(self.activation)))
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", (Var(x.var), 0, x.rows(), Var(y.var), 0),
+                        cls="Dense", init=init)
+
+
+# -- converters ----------------------------------------------------------------------------
+
+
+@converter("Dense", mask=MaskRule.PASS)
+def convert_dense(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    n_in = last_dim(shape)
+    units = ctx.get_int("units", minimum=1)
+    use_bias = ctx.get_bool("use_bias", True)
+    act = ctx.activation("activation")
+    if ctx.layer.config.get("lora_rank"):
+        raise ConversionProblem("LoRA-enabled Dense (lora_rank) is not supported; merge the LoRA weights first")
+    specs = [("kernel", (n_in, units))] + ([("bias", (units,))] if use_bias else [])
+    w = ctx.weights(specs)
+    op = DenseOp(units=units, activation=act, kernel=w[0], bias=w[1] if use_bias else None)
+    return Converted(op, (shape[:-1] + (units,),))
+
+
+@converter("Activation", mask=MaskRule.PASS)
+def convert_activation(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    act = ctx.activation("activation", "linear")
+    ctx.weights([])
+    return Converted(ActivationOp(act), (shape,))
+
+
+def _last_axis(ctx: LayerContext, shape) -> None:
+    axis = ctx.layer.config.get("axis", -1)
+    if isinstance(axis, (list, tuple)) and len(axis) == 1:
+        axis = axis[0]
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise ConversionProblem(f"axis {axis!r} is not supported; only the last axis")
+    rank = len(shape) + 1  # with batch
+    if axis not in (-1, rank - 1):
+        raise ConversionProblem(f"softmax over axis {axis} is not supported; only the last axis (-1)")
+
+
+@converter("Softmax")
+def convert_softmax(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    _last_axis(ctx, shape)
+    ctx.weights([])
+    return Converted(ActivationOp(Activation("softmax")), (shape,))
+
+
+@converter("ReLU", mask=MaskRule.PASS)
+def convert_relu(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    max_value = ctx.get_opt_float("max_value", None)
+    slope = ctx.get_float("negative_slope", 0.0)
+    threshold = ctx.get_float("threshold", 0.0)
+    if max_value is not None and max_value < 0:
+        raise ConversionProblem(f"max_value {max_value} is negative")
+    ctx.weights([])
+    return Converted(ActivationOp(Activation("relu", alpha=slope, max_value=max_value, threshold=threshold)), (shape,))
+
+
+@converter("LeakyReLU", mask=MaskRule.PASS)
+def convert_leaky_relu(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    # Keras 3 calls it negative_slope (default 0.3); Keras 2 calls it alpha (default 0.3).
+    if "negative_slope" in ctx.layer.config:
+        slope = ctx.get_float("negative_slope")
+    else:
+        slope = ctx.get_float("alpha", 0.3)
+    ctx.weights([])
+    return Converted(ActivationOp(Activation("relu", alpha=slope)), (shape,))
+
+
+@converter("ELU", mask=MaskRule.PASS)
+def convert_elu(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    alpha = ctx.get_float("alpha", 1.0)
+    ctx.weights([])
+    return Converted(ActivationOp(Activation("elu", alpha=alpha)), (shape,))
+
+
+@converter("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+           "ActivityRegularization", mask=MaskRule.PASS)
+def convert_noop(ctx: LayerContext) -> Converted:
+    """Dropout and noise layers: identity at inference."""
+    shape = ctx.single_input()
+    ctx.weights([])
+    return Converted(IdentityOp(), (shape,))

@@ -1,0 +1,194 @@
+"""Merge layers: Concatenate, the elementwise merges (Add, Subtract, Multiply,
+Average, Maximum, Minimum) and Dot."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Tuple
+
+import numpy as np
+
+from ..ir import format_shape
+from .base import ConversionProblem, Op, converter, register_op
+from .context import Converted, LayerContext
+from .view import Buffers, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
+
+f32 = np.float32
+
+MERGE_MODES = ("add", "subtract", "multiply", "average", "maximum", "minimum")
+
+
+@register_op
+@dataclass(frozen=True)
+class ConcatenateOp(Op):
+    """Keras Concatenate along ``axis`` (an index into the shape without batch)."""
+
+    axis: int
+    kind: ClassVar[str] = "concatenate"
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
+
+    def evaluate(self, inputs):
+        return [np.concatenate(inputs, axis=self.axis)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        k = self.axis
+        steps = next((i.steps for i in ctx.ins if i.steps is not None), None)
+        outer = dim_size(ctx.outs[0].shape[:k], steps) if k > 0 else 1
+        parts = tuple(int(np.prod(i.shape[k:])) for i in ctx.ins)  # never the variable axis (k > 0 or fixed)
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "concatenate",
+                        (Buffers(tuple(i.var for i in ctx.ins)), Ints(parts), outer, Var(ctx.outs[0].var)),
+                        static="Merge", same_steps=same_steps(ctx.ins))
+
+
+@register_op
+@dataclass(frozen=True)
+class MergeOp(Op):
+    """Elementwise merge of same-shaped inputs: Add, Subtract, Multiply, Average, Maximum, Minimum."""
+
+    mode: str
+    kind: ClassVar[str] = "merge"
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
+
+    def evaluate(self, inputs):
+        y = np.asarray(inputs[0], f32)
+        for x in inputs[1:]:
+            if self.mode in ("add", "average"):
+                y = y + x
+            elif self.mode == "subtract":
+                y = y - x
+            elif self.mode == "multiply":
+                y = y * x
+            elif self.mode == "maximum":
+                y = np.maximum(y, x)
+            else:
+                y = np.minimum(y, x)
+        return [y / f32(len(inputs)) if self.mode == "average" else y]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "elementwise",
+                        (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in ctx.ins)),
+                         ctx.outs[0].length(), Var(ctx.outs[0].var)),
+                        static="Merge", same_steps=same_steps(ctx.ins))
+
+
+@register_op
+@dataclass(frozen=True)
+class DotOp(Op):
+    """Keras Dot of two inputs of rank 1 or 2 (without batch), contracting
+    ``axes[0]`` of the first with ``axes[1]`` of the second.  With
+    ``normalize`` both are first L2-normalized along those axes as
+    ``x * min(rsqrt(sum(x^2)), inv_cap)`` (Keras 3: ``1/epsilon = 1e7``;
+    tf-keras' ``l2_normalize``: ``rsqrt(max(sum, 1e-12))``, a cap of 1e6)."""
+
+    axes: Tuple[int, int]
+    normalize: bool
+    inv_cap: float = 1e7
+    kind: ClassVar[str] = "dot"
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
+
+    def evaluate(self, inputs):
+        a, b = (np.asarray(x, np.float64) for x in inputs)
+        if self.normalize:
+            a = a * np.minimum(1 / np.sqrt((a * a).sum(self.axes[0], keepdims=True)), self.inv_cap)
+            b = b * np.minimum(1 / np.sqrt((b * b).sum(self.axes[1], keepdims=True)), self.inv_cap)
+        if a.ndim == 1:
+            return [np.asarray([a @ b], f32)]
+        return [np.asarray(np.moveaxis(a, self.axes[0], -1) @ np.moveaxis(b, self.axes[1], 0), f32)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        def dims(info, axis: int) -> tuple:
+            if len(info.shape) == 1:
+                return (1, info.shape[0], 1)
+            return (info.shape[0], info.shape[1], axis)
+
+        x, y = ctx.ins
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "dot",
+                        (Var(x.var), *dims(x, self.axes[0]), Var(y.var), *dims(y, self.axes[1]),
+                         self.normalize, float(self.inv_cap), Var(ctx.outs[0].var)), static="Merge")
+
+
+# -- converters --------------------------------------------------------------------------
+
+def _check_time(ctx: LayerContext) -> None:
+    """Inputs with a variable number of timesteps must agree at run time (the
+    generated code checks it); a fixed and a variable timestep axis never do."""
+    shapes = [s for s in ctx.input_shapes if s]
+    if any(s[0] is None for s in shapes) and any(s[0] is not None and len(s) > 1 for s in shapes) \
+            and all(len(s) > 1 for s in shapes):
+        raise ConversionProblem("inputs mix a fixed and a variable number of timesteps: "
+                                + ", ".join(format_shape(s) for s in shapes))
+
+
+@converter("Concatenate")
+def convert_concatenate(ctx: LayerContext) -> Converted:
+    shapes = ctx.input_shapes
+    if len(shapes) < 2:
+        raise ConversionProblem(f"expects at least two inputs, got {len(shapes)}")
+    ctx.weights([])
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise ConversionProblem("inputs have different ranks: " + ", ".join(format_shape(s) for s in shapes))
+    axis = ctx.get_int("axis", -1)
+    k = axis - 1 if axis > 0 else rank + axis   # config axis counts the batch axis
+    if not 0 <= k < rank:
+        raise ConversionProblem(f"axis {axis} is out of range for inputs of rank {rank + 1} (with batch)")
+    _check_time(ctx)
+    if shapes[0][k] is None or any(s[k] is None for s in shapes):
+        raise ConversionProblem("concatenating along the variable timestep axis is not supported")
+    for s in shapes[1:]:
+        for i in range(rank):
+            if i != k and s[i] != shapes[0][i] and None not in (s[i], shapes[0][i]):
+                raise ConversionProblem("input shapes " + ", ".join(format_shape(t) for t in shapes)
+                                        + f" differ outside the concatenation axis {axis}")
+    out = list(shapes[0])
+    out[k] = sum(s[k] for s in shapes)  # type: ignore[misc]
+    if any(s[0] is None for s in shapes):
+        out[0] = None
+    return Converted(ConcatenateOp(axis=k), (tuple(out),))
+
+
+def _elementwise(mode: str):
+    def convert(ctx: LayerContext) -> Converted:
+        shapes = ctx.input_shapes
+        if len(shapes) < 2 or (mode == "subtract" and len(shapes) != 2):
+            raise ConversionProblem(f"expects {'exactly two' if mode == 'subtract' else 'at least two'} inputs, got {len(shapes)}")
+        ctx.weights([])
+        _check_time(ctx)
+        if any(s != shapes[0] for s in shapes):
+            raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
+                                    + "; broadcasting merges are not supported")
+        return Converted(MergeOp(mode), (shapes[0],))
+    return convert
+
+
+for _mode in MERGE_MODES:
+    converter(_mode.capitalize())(_elementwise(_mode))
+
+
+@converter("Dot")
+def convert_dot(ctx: LayerContext) -> Converted:
+    shapes = ctx.input_shapes
+    if len(shapes) != 2:
+        raise ConversionProblem(f"expects exactly two inputs, got {len(shapes)}")
+    a, b = shapes
+    if len(a) != len(b) or len(a) not in (1, 2) or None in a + b:
+        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) with fixed shapes are supported, got "
+                                + ", ".join(format_shape(s) for s in shapes))
+    axes = ctx.layer.config.get("axes", -1)
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        axes = (axes, axes)
+    if (not isinstance(axes, (list, tuple)) or len(axes) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in axes)):
+        raise ConversionProblem(f"axes {axes!r} is not an integer or a pair of integers")
+    rank = len(a) + 1   # Keras counts the batch axis
+    ks = []
+    for ax in axes:
+        ax = ax % rank if ax < 0 else ax
+        if not 1 <= ax < rank:
+            raise ConversionProblem(f"axes {list(axes)!r} name the batch axis or are out of range")
+        ks.append(ax - 1)
+    if a[ks[0]] != b[ks[1]]:
+        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}")
+    normalize = ctx.get_bool("normalize", False)
+    ctx.weights([])
+    out = tuple(d for i, d in enumerate(a) if i != ks[0]) + tuple(d for i, d in enumerate(b) if i != ks[1])
+    return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))

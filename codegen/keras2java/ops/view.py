@@ -1,0 +1,268 @@
+"""What an op's view is made of: values, never Java text.
+
+A view tells the templates what to place for one node: the runtime class of
+its per-layer object and the constructor arguments, the output buffers and
+their lengths, the method to call and its arguments.  Arguments are plain
+Python values (``int``, ``float``, ``bool``, ``str``, ``None``) or the small
+typed values below; the Jinja filters in :mod:`keras2java.emit.syntax` turn
+each into Java syntax (literals, ``new int[] {...}``, runtime class
+references).  So Python decides and templates render, and no Java syntax is
+built in Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from math import prod
+from typing import Any, Callable, Optional
+
+from ..ir import Activation, Node, Shape, WeightTensor
+
+# -- argument values ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Var:
+    """A variable or field that keras2java itself named (``in0``, ``b3``, ``steps0``, ``ws``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Const:
+    """A constant of a runtime class, e.g. ``Conv1D.SAME``."""
+
+    cls: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Size:
+    """A length: ``var * factor`` (``var`` a timestep count), or ``factor`` when ``var`` is None."""
+
+    var: Optional[str]
+    factor: int = 1
+
+
+@dataclass(frozen=True)
+class Plus:
+    """``var + n``."""
+
+    var: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Call:
+    """A static call of a runtime class, e.g. ``Conv1D.outSteps(...)``."""
+
+    cls: str
+    method: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class New:
+    """``new <cls>(args)`` of a runtime class."""
+
+    cls: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Ints:
+    """An ``int[]`` value."""
+
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """A ``float[][]`` of buffers, e.g. the inputs of a merge."""
+
+    vars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Act:
+    """An activation function object (runtime ``Activation``)."""
+
+    activation: Activation
+
+
+# -- tensors as the generated code holds them ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """How a tensor lives in Java: its buffer variable and its shape; ``steps``
+    names the variable holding the number of timesteps when it is variable."""
+
+    var: str
+    steps: Optional[str]
+    shape: Shape
+
+    def length(self) -> Size:
+        return dim_size(self.shape, self.steps)
+
+    def rows(self) -> Size:
+        """Rows when the last axis is the row length."""
+        return dim_size(self.shape[:-1], self.steps)
+
+    def step_count(self) -> Any:
+        """The number of timesteps: its variable, or the fixed size."""
+        return Var(self.steps) if self.shape[0] is None else self.shape[0]
+
+
+def dim_size(shape: Shape, steps: Optional[str]) -> Size:
+    if shape and shape[0] is None:
+        if steps is None:  # validation keeps variable time axes tied to an input's step count
+            raise RuntimeError("internal error: a variable time axis without a step count")
+        return Size(steps, prod(d for d in shape[1:]))  # type: ignore[misc]
+    return Size(None, prod(shape))  # type: ignore[arg-type]
+
+
+# -- views ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Out:
+    """An output buffer sized before the call."""
+
+    var: str
+    length: Size
+
+
+@dataclass(frozen=True)
+class CallView:
+    """One runtime call per node (``templates/ops/call.j2``): an optional
+    per-layer object of class ``cls`` built from the weights with ``ctor``
+    (after the weight array), then per call: an optional output-length
+    variable, the output buffers, an optional workspace, and
+    ``<static or n.field>.method(args)``."""
+
+    field: str
+    comment: Label
+    outs: tuple[Out, ...]
+    method: str
+    args: tuple
+    static: str = ""             # runtime class of a static method; "" calls the per-layer object
+    cls: str = ""                # runtime class of the per-layer object, if any
+    init: Any = None             # its value (a :class:`New` or an :class:`Act`)
+    steps_var: str = ""          # output timesteps variable declared before the call
+    steps_value: Any = None      # its value
+    same_steps: tuple[str, ...] = ()   # timestep variables that must agree at run time
+    copy_from: str = ""          # copy this buffer into outs[0] first (in-place kernels)
+    workspace: Any = None        # size of the scratch space the call needs (``ws``), if any
+    template: str = "ops/call.j2"
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One recurrent layer: ``new Recurrent(new <cell>(data, args, acts), flags)``."""
+
+    cell: str
+    args: tuple
+    acts: tuple[Act, ...]
+    flags: tuple[bool, ...]      # goBackwards, returnSequences, zeroOutputForMask
+
+
+@dataclass(frozen=True)
+class StateCopy:
+    """Copies initial state ``index`` in from a tensor, or a final state out to one."""
+
+    half: str        # "" for a single recurrent layer, "forward" or "backward" for a Bidirectional's half
+    index: int       # 0 = h, 1 = c
+    var: str         # the tensor's buffer
+    length: int      # units
+
+
+@dataclass(frozen=True)
+class RecurrentView:
+    """A recurrent node (``templates/ops/recurrent.j2``), alone or Bidirectional."""
+
+    field: str
+    comment: Label
+    cells: tuple[CellView, ...]
+    merge: str                   # Bidirectional merge constant, "" for a single layer
+    outs: tuple[Out, ...]
+    forward_args: tuple
+    steps: Any
+    state: str                   # the node's state array, e.g. "st.s3"
+    keep_states: bool            # stateful=True: keeps its states across predict calls
+    init_states: tuple[StateCopy, ...]
+    out_states: tuple[StateCopy, ...]
+    template: str = "ops/recurrent.j2"
+
+
+# -- what an op's view method is given ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    """A node's place in the generated code: its field (``L<k>``), the Java
+    form of its input and output tensors, and the offsets of weights in the
+    model's weight array."""
+
+    field: str
+    ins: tuple[TensorInfo, ...]
+    outs: tuple[TensorInfo, ...]
+    offsets: Callable[[WeightTensor], int]
+
+    def offset(self, w: Optional[WeightTensor]) -> int:
+        """A weight's offset in the weight array, -1 for an absent weight."""
+        return self.offsets(w) if w is not None else -1
+
+    @property
+    def state(self) -> str:
+        """The node's recurrent state array in the generated ``State``."""
+        return f"s{self.field[1:]}"
+
+    def out_bufs(self) -> tuple[Out, ...]:
+        return tuple(Out(o.var, o.length()) for o in self.outs)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A node's Keras layer name and class, for comments and messages (raw: the
+    templates' filter keeps only safe characters)."""
+
+    name: str
+    cls: str
+
+
+def comment(node: Node) -> Label:
+    return Label(node.layer_name, node.class_name)
+
+
+def same_steps(ins: tuple[TensorInfo, ...]) -> tuple[str, ...]:
+    """The distinct timestep variables of the inputs, when more than one (they must agree)."""
+    distinct = tuple(dict.fromkeys(i.steps for i in ins if i.steps is not None))
+    return distinct if len(distinct) > 1 else ()
+
+
+def runtime_classes_used(view: Any) -> set[str]:
+    """Every runtime class a view refers to (for the generated imports)."""
+    found: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, (Const, Call, New)):
+            found.add(v.cls)
+        if isinstance(v, Act):
+            found.add("Activation")
+        if isinstance(v, CallView):
+            found.update(c for c in (v.static, v.cls) if c)
+            if v.same_steps or v.workspace is not None or v.outs:
+                found.add("Check")
+        if isinstance(v, RecurrentView):
+            found.update(("Recurrent", "Check") + (("Bidirectional",) if v.merge else ()))
+        if isinstance(v, CellView):
+            found.add(v.cell)
+        if is_dataclass(v) and not isinstance(v, type):
+            for f in fields(v):
+                walk(getattr(v, f.name))
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                walk(x)
+
+    walk(view)
+    return found
