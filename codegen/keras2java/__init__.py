@@ -27,12 +27,13 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     import os
     import tempfile
 
-    from .pipeline import TestOptions, convert_file
+    from .pipeline import ConvertOptions, TestOptions, convert_file
 
-    test = TestOptions(junit, 5, test_out) if with_test else None
+    options = ConvertOptions(package=package, class_name=class_name, weights=weights or "auto",
+                             architecture=architecture, test=TestOptions(junit, 5, test_out) if with_test else None,
+                             vector_out=vector_out)
     if isinstance(model_or_path, (str, os.PathLike)):
-        return convert_file(os.fspath(model_or_path), out_dir, package, class_name, weights, architecture,
-                            test=test, vector_out=vector_out)
+        return convert_file(os.fspath(model_or_path), out_dir, options)
     if hasattr(model_or_path, "save") and hasattr(model_or_path, "get_config"):
         with tempfile.TemporaryDirectory(prefix="keras2java-") as tmp:
             path = os.path.join(tmp, "model.keras")
@@ -40,8 +41,7 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
                 model_or_path.save(path)
             except Exception as exc:  # Keras raises many types here
                 raise OptionError(f"cannot save the in-memory model as .keras: {exc}") from None
-            return convert_file(path, out_dir, package, class_name, weights, architecture, test=test,
-                                vector_out=vector_out)
+            return convert_file(path, out_dir, options)
     raise OptionError(f"convert() takes a model file path or a keras.Model, not {type(model_or_path).__name__}")
 
 

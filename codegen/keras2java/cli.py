@@ -95,15 +95,16 @@ def _convert(args: argparse.Namespace) -> int:
             sys.stderr.write(f"keras2java: {msg}\n")
             sys.stderr.flush()
 
-    from .pipeline import TestOptions
+    from .pipeline import ConvertOptions, TestOptions
     test = (TestOptions(args.junit, args.test_samples, args.test_out, args.reference) if args.with_test else None)
     maven = None
     if args.build == "maven":
         from .emit import MavenOptions
         maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
-    result = convert_file(args.model, args.out, args.package, args.class_name,
-                          None if args.weights == "auto" else args.weights, args.architecture, progress=progress,
-                          test=test, maven=maven, labels=args.labels, vector_out=args.vector_out)
+    options = ConvertOptions(package=args.package, class_name=args.class_name, weights=args.weights,
+                             architecture=args.architecture, labels=args.labels, test=test, maven=maven,
+                             vector_out=args.vector_out)
+    result = convert_file(args.model, args.out, options, progress=progress)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:

@@ -45,7 +45,7 @@ def _tool(name: str) -> str:
 def verify(path: str, samples: int = 20, inputs: Optional[Sequence[str]] = None, reference: str = "auto",
            architecture: Optional[str] = None) -> tuple[bool, str]:
     """Returns (every output within 1e-5, the report text)."""
-    from .pipeline import TestOptions, convert_file, load
+    from .pipeline import ConvertOptions, TestOptions, convert_file, load
 
     javac, java = _tool("javac"), _tool("java")
     if inputs:
@@ -55,8 +55,9 @@ def verify(path: str, samples: int = 20, inputs: Optional[Sequence[str]] = None,
         given = None
     with tempfile.TemporaryDirectory(prefix="keras2java-verify-") as tmp:
         src, classes = os.path.join(tmp, "src"), os.path.join(tmp, "classes")
-        result = convert_file(path, src, "keras2java.verify", "Model", None, architecture,
-                              test=TestOptions("none", samples, None, reference), test_inputs=given)
+        options = ConvertOptions(package="keras2java.verify", class_name="Model", architecture=architecture,
+                                 test=TestOptions("none", samples, None, reference, given))
+        result = convert_file(path, src, options)
         sources = [os.path.join(src, f) for f in result.files if f.endswith(".java")]
         comp = subprocess.run([javac, "-nowarn", "-encoding", "UTF-8", "-d", classes] + sources,
                               capture_output=True, text=True)

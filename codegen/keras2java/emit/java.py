@@ -224,38 +224,69 @@ def vector_runtime_files() -> list[GeneratedFile]:
 
 def write_atomically(files: list[GeneratedFile], out_dir: str,
                      progress: Optional[Callable[[int, int], None]] = None) -> list[str]:
-    """Write every file into ``out_dir``: first into a temporary directory
-    beside it, then moved into place only once all were written."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OptionError(f"--out {out_dir}: exists and is not a directory")
-    parent = out.resolve().parent
+    """Write every file into ``out_dir`` (see :func:`write_roots`)."""
+    return write_roots(((out_dir, tuple(files)),), progress)
+
+
+def write_roots(roots, progress: Optional[Callable[[int, int], None]] = None) -> list[str]:
+    """Write ``(directory, files)`` roots all or nothing: every root is first
+    staged in a temporary directory beside it; only when all are complete are
+    the files moved into place, each file it replaces kept aside until the end.
+    On any failure the moved files are taken back and the replaced ones
+    restored, so no root is left half-written and no existing file replaced."""
+    staged: list[tuple[Path, Path, tuple]] = []
+    moved: list[tuple[Path, Optional[Path]]] = []
+    made: list[Path] = []
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".keras2java-", dir=str(parent)))
-    except OSError as exc:
-        raise OptionError(f"--out {out_dir}: cannot write there ({exc.strerror})") from None
-    written: list[str] = []
-    try:
-        for f in files:
-            p = tmp / f.path
-            p.parent.mkdir(parents=True, exist_ok=True)
-            f.write_to(p, progress)
-        out.mkdir(parents=True, exist_ok=True)
-        for f in files:
-            dest = out / f.path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            existed = dest.exists()
-            os.replace(tmp / f.path, dest)
-            if not existed:
-                written.append(str(dest))
-        return [str(out / f.path) for f in files]
-    except OSError as exc:
-        for path in written:  # undo what this call created
+        for out_dir, files in roots:
+            out = Path(out_dir)
+            if out.exists() and not out.is_dir():
+                raise OptionError(f"--out {out_dir}: exists and is not a directory")
+            parent = out.resolve().parent
             try:
-                os.remove(path)
+                parent.mkdir(parents=True, exist_ok=True)
+                tmp = Path(tempfile.mkdtemp(prefix=".keras2java-", dir=str(parent)))
+            except OSError as exc:
+                raise OptionError(f"--out {out_dir}: cannot write there ({exc.strerror})") from None
+            staged.append((out, tmp, tuple(files)))
+            clash = [f.path for f in files if (out / f.path).is_dir()]
+            if clash:
+                raise OptionError(f"--out {out_dir}: {clash[0]} exists and is a directory")
+            for f in files:
+                p = tmp / "new" / f.path
+                p.parent.mkdir(parents=True, exist_ok=True)
+                f.write_to(p, progress)
+        for out, tmp, files in staged:
+            for d in [out] + [out / Path(f.path).parent for f in files]:
+                missing = [a for a in [d, *d.parents] if not a.exists()]
+                for a in reversed(missing):
+                    a.mkdir()
+                    made.append(a)
+            for f in files:
+                dest = out / f.path
+                backup = None
+                if dest.exists():
+                    backup = tmp / "old" / f.path
+                    backup.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dest, backup)
+                moved.append((dest, backup))
+                os.replace(tmp / "new" / f.path, dest)
+        return [str(out / f.path) for out, _, files in staged for f in files]
+    except OSError as exc:
+        for dest, backup in reversed(moved):   # undo: new files out, replaced files back
+            try:
+                if dest.exists():
+                    os.remove(dest)
+                if backup is not None:
+                    os.replace(backup, dest)
             except OSError:
                 pass
-        raise OptionError(f"--out {out_dir}: cannot write output ({exc})") from None
+        for d in reversed(made):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise OptionError(f"--out {roots[0][0] if roots else ''}: cannot write output ({exc})") from None
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for _, tmp, _ in staged:
+            shutil.rmtree(tmp, ignore_errors=True)
