@@ -13,7 +13,7 @@ from keras2java.errors import ModelFileError, UnsupportedModelError
 from keras2java.ir import DenseOp, LstmOp
 from keras2java.reader import read_model
 from keras2java.reader.keras3 import to_snake_case
-from util import EXAMPLE, FIXTURES, rewrite_keras_config
+from support.util import EXAMPLE, FIXTURES, rewrite_keras_config
 
 CORE = FIXTURES / "core"
 
