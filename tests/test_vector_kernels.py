@@ -9,7 +9,6 @@ shapes and vector widths in test_runtime_java.py.)
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from support.cases_recurrent import harness_mode, prepare, seq
