@@ -15,5 +15,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # Test this checkout's generator (also in subprocesses), whatever is pip-installed.
 sys.path.insert(0, CODEGEN)
+# tests/ itself, so that the shared helpers import as a package: ``from support.harness import
+# JavaBatch`` (pytest-xdist workers load this conftest too).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["PYTHONPATH"] = CODEGEN + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")

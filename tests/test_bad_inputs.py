@@ -11,7 +11,7 @@ import pytest
 
 from keras2java.cli import main
 from keras2java.reader import probe
-from util import REPO, run_cli
+from support.util import REPO, run_cli
 
 sys.path.insert(0, str(REPO / "tests" / "bad_inputs"))
 from make_corpus import CASES, GOOD  # noqa: E402

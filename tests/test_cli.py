@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from util import EXAMPLE, rewrite_keras_config, run_cli
+from support.util import EXAMPLE, rewrite_keras_config, run_cli
 
 
 @pytest.mark.parametrize("args", [["--help"], ["convert", "--help"], ["inspect", "--help"]])
@@ -34,6 +34,7 @@ def test_convert_success(tmp_path):
     assert proc.stderr == ""
 
 
+@pytest.mark.java
 def test_vector_out_writes_the_jdk17_kernels_to_their_own_root(tmp_path):
     import subprocess
 

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import subprocess
 
-from util import REPO, run_cli
+import pytest
+
+from support.util import REPO, run_cli
+
+pytestmark = pytest.mark.java
 
 
 def test_demo_runs_and_matches(tmp_path):

@@ -10,8 +10,8 @@ import pytest
 
 import keras2java
 import keras2java.emit.java as emit_java
-from harness import JavaBatch
-from util import EXAMPLE, REPO, read_csv, rewrite_keras_config
+from support.harness import JavaBatch
+from support.util import EXAMPLE, REPO, read_csv, rewrite_keras_config
 
 INPUTS = read_csv(REPO / "examples" / "har_lstm_inputs.csv")
 EXPECTED = read_csv(REPO / "examples" / "har_lstm_expected.csv")
@@ -76,11 +76,13 @@ def batch(tmp_path_factory):
     return b
 
 
+@pytest.mark.java
 @pytest.mark.parametrize("case", ["plain", "resource", "hostile", "other_version"])
 def test_runs_and_matches_keras(batch, case):
     batch.cases[case].check()
 
 
+@pytest.mark.java
 def test_two_runtime_versions_coexist(batch):
     rt = batch.src / "keras2java" / "runtime"
     assert sorted(p.name for p in rt.iterdir()) == ["v0_0_9", "v0_1_0"]
@@ -89,6 +91,7 @@ def test_two_runtime_versions_coexist(batch):
 STRING_LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"')
 
 
+@pytest.mark.java
 def test_hostile_names_never_reach_source_raw(batch):
     sources = "\n".join(p.read_text("utf-8") for p in (batch.src / "k2jtest" / "emit" / "hostile").glob("*.java"))
     assert all(ord(c) < 128 for c in sources)
@@ -98,6 +101,7 @@ def test_hostile_names_never_reach_source_raw(batch):
     assert "\\u" not in code                  # no unicode escape outside string literals
 
 
+@pytest.mark.java
 def test_javadoc_has_no_model_text(batch):
     text = (batch.src / "k2jtest" / "emit" / "hostile" / "M.java").read_text("utf-8")
     comments = "\n".join(re.findall(r"/\*.*?\*/|//[^\n]*", text, flags=re.S))
@@ -105,6 +109,7 @@ def test_javadoc_has_no_model_text(batch):
     assert "\\" not in comments
 
 
+@pytest.mark.java
 def test_embedded_strings_fit_class_file_limits(batch):
     text = (batch.src / "k2jtest" / "emit" / "plain" / "ActionModelWeights.java").read_text("ascii")
     literals = re.findall(r'"([^"]*)"', text)
@@ -112,6 +117,7 @@ def test_embedded_strings_fit_class_file_limits(batch):
     assert not re.search(r"\{\s*-?\d+\.\d+f?\s*,", text), "no float array literals"
 
 
+@pytest.mark.java
 def test_input_names_are_java_string_escaped(batch):
     text = (batch.src / "k2jtest" / "emit" / "hostile" / "M.java").read_text("utf-8")
     from keras2java.emit.naming import java_string

@@ -22,7 +22,7 @@ from keras2java.builder import build_model
 from keras2java.errors import Keras2JavaError
 from keras2java.reader import probe, read_model
 from keras2java.validate import validate
-from util import EXAMPLE, FIXTURES
+from support.util import EXAMPLE, FIXTURES
 
 EXAMPLES = int(os.environ.get("K2J_FUZZ_EXAMPLES", "150"))
 CASE_SECONDS = 10
@@ -95,6 +95,7 @@ def mutate(data: bytes, ops) -> bytes:
     return bytes(b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", sorted(SEEDS))
 @FUZZ
 @given(ops=st.lists(mutation, min_size=1, max_size=6))
@@ -147,6 +148,7 @@ _CONFIG = json.loads(_MEMBERS["config.json"])
 _CONFIG_PATHS = [p for p in _paths(_CONFIG) if p]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(edits=st.lists(st.tuples(st.sampled_from(_CONFIG_PATHS), json_values), min_size=1, max_size=3))
 def test_mutated_config(tmp_path_factory, edits):
@@ -166,6 +168,7 @@ def test_mutated_config(tmp_path_factory, edits):
     check_one(_tmp(tmp_path_factory), buf.getvalue())
 
 
+@pytest.mark.slow
 def test_zz_report():
     """Prints the fuzzing figures (visible with -s)."""
     print(f"\nfuzz: {STATS['cases']} cases, {STATS['ok']} converted, {STATS['refused']} refused cleanly")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from util import EXAMPLE, FIXTURES, REPO, run_cli
+from support.util import EXAMPLE, FIXTURES, REPO, run_cli
 
 JUNIT4 = ["/usr/share/java/junit4.jar", "/usr/share/java/hamcrest-core.jar"]
 
@@ -32,7 +32,11 @@ def _golden(tmp: Path, model: Path, *extra: str) -> tuple[Path, str]:
     return out, proc.stdout
 
 
-@pytest.mark.parametrize("reference,source", [("keras", "Keras 3."), ("numpy", "numpy reference")])
+@pytest.mark.java
+@pytest.mark.parametrize("reference,source", [
+    pytest.param("keras", "Keras 3.", marks=[pytest.mark.keras, pytest.mark.slow]),
+    ("numpy", "numpy reference"),
+])
 def test_golden_main_passes(tmp_path, reference, source):
     out, stdout = _golden(tmp_path, EXAMPLE, "--reference", reference, "--test-samples", "4")
     assert "golden vectors recorded with" in stdout and source in stdout
@@ -44,6 +48,7 @@ def test_golden_main_passes(tmp_path, reference, source):
     assert "4 samples match" in run.stdout and source in run.stdout and "output 0 (activity)" in run.stdout
 
 
+@pytest.mark.java
 def test_golden_check_fails_for_a_different_model(tmp_path):
     """Vectors recorded for one model must reject another model's Java."""
     out, _ = _golden(tmp_path / "a", EXAMPLE, "--reference", "numpy")
@@ -84,6 +89,9 @@ def _perturb_weights(src: Path, dst: Path, tmp: Path) -> None:
             z.writestr(n, data)
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_tf_keras_file_uses_tf_keras(tmp_path):
     out, stdout = _golden(tmp_path, FIXTURES / "core" / "small_tfkeras.h5")
     assert "tf-keras 2." in stdout   # Keras 2 semantics, not Keras 3's
@@ -92,6 +100,8 @@ def test_tf_keras_file_uses_tf_keras(tmp_path):
     assert run.returncode == 0, run.stdout
 
 
+@pytest.mark.java
+@pytest.mark.slow
 def test_junit4_test_runs(tmp_path):
     main, test = tmp_path / "main", tmp_path / "test"
     proc = run_cli("convert", str(EXAMPLE), "--out", str(main), "--test-out", str(test), "--package", "demo",
@@ -115,12 +125,16 @@ def test_junit5_test_source(tmp_path):
     assert "import org.junit.jupiter.api.Test;" in text and "HarGolden.check();" in text
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_verify_reports_per_output(tmp_path):
     proc = run_cli("verify", str(EXAMPLE), "--samples", "6")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "har_lstm.keras: 6 samples match Keras 3." in proc.stdout and "output 0 (activity): max error" in proc.stdout
 
 
+@pytest.mark.java
 def test_verify_with_npy_inputs(tmp_path):
     x = np.random.default_rng(0).uniform(-1, 1, (3, 7, 11)).astype("f4")
     np.save(tmp_path / "x.npy", x)
@@ -138,9 +152,10 @@ def test_verify_bad_inputs_is_one_line(tmp_path):
     assert proc.returncode == 2 and "shape (2, 20, 11), expected (samples, 7, 11)" in proc.stderr
 
 
+@pytest.mark.java
 def test_labels_predict_class_and_label(tmp_path):
     """--labels adds LABELS / predictClass / predictLabel; hostile label text stays data."""
-    from util import read_csv
+    from support.util import read_csv
     labels = ['walk "fast"', "sit\\u000a */ still", "stand \u00e9"]
     (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n", encoding="utf-8")
     out = tmp_path / "src"

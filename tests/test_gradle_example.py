@@ -9,7 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from util import REPO, keras2java_on_path
+import pytest
+
+from support.util import REPO, keras2java_on_path
+
+pytestmark = [pytest.mark.java, pytest.mark.slow]
 
 GRADLE = shutil.which("gradle")
 

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from harness import JavaBatch
-from keras_cases import Case, prepare
+from support.harness import JavaBatch
+from support.keras_cases import Case, prepare
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
 
 def big(k):
@@ -52,7 +54,7 @@ def test_resource_file_is_raw_float32(batch):
 
 
 def test_cli_reports_progress_for_large_models(batch, tmp_path):
-    from util import run_cli
+    from support.util import run_cli
 
     model = next(batch.workdir.glob("5M_embedded.keras"))
     proc = run_cli("convert", str(model), "--out", str(tmp_path / "o"), "--weights", "resource")

@@ -10,89 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import legacy_fixtures as lf
-from harness import JavaBatch
-from keras_cases import keras_outputs, random_samples, randomize, tf_keras
-from util import FIXTURES, run_cli
+from support import legacy_fixtures as lf
+from support.cases_legacy import (bidirectional_stack, build, embedding_stack, functional_merge, keras0_stack,
+                                  nested_stack, rnn_stack, time_distributed_stack)
+from support.harness import JavaBatch
+from support.keras_cases import keras_outputs, random_samples, tf_keras
+from support.util import FIXTURES, run_cli
 
 LEGACY_FIXTURES = FIXTURES / "legacy"
-
-
-def rnn_stack(k, rec="hard_sigmoid", reset_after=False):
-    """LSTM -> GRU -> Dropout -> Dense, named as Keras 1/2.0 named layers."""
-    return k.Sequential([
-        k.Input((None, 11)),
-        k.layers.LSTM(15, return_sequences=True, recurrent_activation=rec, name="lstm_1"),
-        k.layers.GRU(6, reset_after=reset_after, recurrent_activation=rec, name="gru_1"),
-        k.layers.Dropout(0.3, name="dropout_1"),
-        k.layers.Dense(4, activation="softmax", name="dense_1"),
-    ])
-
-
-def keras0_stack(k):
-    """Keras 0.x Dense is 2D only: LSTM sequences -> GRU -> Dense -> Activation."""
-    return k.Sequential([
-        k.Input((None, 11)),
-        k.layers.LSTM(15, return_sequences=True, recurrent_activation="hard_sigmoid", name="lstm_1"),
-        k.layers.GRU(6, reset_after=False, recurrent_activation="hard_sigmoid", name="gru_1"),
-        k.layers.Dropout(0.25, name="dropout_1"),
-        k.layers.Dense(3, name="dense_1"),
-        k.layers.Activation("softmax", name="activation_1"),
-    ])
-
-
-def embedding_stack(k):
-    return k.Sequential([
-        k.Input((None,)),
-        k.layers.Embedding(20, 8, name="embedding_1"),
-        k.layers.SimpleRNN(7, name="simplernn_1"),
-        k.layers.Dense(5, use_bias=False, name="dense_1"),
-        k.layers.Activation("tanh", name="activation_1"),
-    ])
-
-
-def time_distributed_stack(k):
-    return k.Sequential([
-        k.Input((None, 5)),
-        k.layers.SimpleRNN(8, return_sequences=True, activation="relu", name="simplernn_1"),
-        k.layers.Dense(4, activation="sigmoid", name="timedistributeddense_1"),
-        k.layers.LSTM(3, recurrent_activation="hard_sigmoid", go_backwards=True, name="lstm_1"),
-    ])
-
-
-def bidirectional_stack(k, rec="hard_sigmoid", reset_after=False):
-    return k.Sequential([
-        k.Input((None, 6)),
-        k.layers.Bidirectional(k.layers.LSTM(5, return_sequences=True, recurrent_activation=rec, name="lstm_1"),
-                               name="bidirectional_1"),
-        k.layers.Bidirectional(k.layers.GRU(4, reset_after=reset_after, recurrent_activation=rec, name="gru_1"),
-                               merge_mode="sum", name="bidirectional_2"),
-        k.layers.Dense(3, name="dense_1"),
-    ])
-
-
-def functional_merge(k):
-    """Keras 1 functional API with ``merge(mode=...)`` layers."""
-    inp = k.Input((None, 7), name="input_1")
-    a = k.layers.LSTM(6, recurrent_activation="hard_sigmoid", name="lstm_1")(inp)
-    b = k.layers.GRU(6, reset_after=False, recurrent_activation="hard_sigmoid", name="gru_1")(inp)
-    c = k.layers.Concatenate(name="merge_1")([a, b])
-    d = k.layers.Dense(4, activation="tanh", name="dense_1")(c)
-    e = k.layers.Dense(4, name="dense_2")(a)
-    out = k.layers.Add(name="merge_2")([d, e])
-    out = k.layers.Multiply(name="merge_3")([out, k.layers.Dense(4, name="dense_3")(b)])
-    return k.Model(inp, out)
-
-
-def nested_stack(k):
-    inner = k.Sequential([k.Input((None, 6)), k.layers.LSTM(5, return_sequences=True, name="lstm_1")],
-                         name="sequential_1")
-    return k.Sequential([k.Input((None, 6)), inner, k.layers.GRU(4, reset_after=False, name="gru_1")])
 
 
 def _without_key(obj, key):
@@ -115,14 +44,6 @@ def _tf_keras_h5_as_2_3(m, d, cid):
         f.attrs["model_config"] = json.dumps(cfg).encode()
         f.attrs["keras_version"] = b"2.3.1"
     return p, None
-
-
-def build(make, seed, scale=0.6):
-    k = tf_keras()
-    k.utils.set_random_seed(seed)
-    m = make(k)
-    randomize(m, seed, scale)
-    return m
 
 
 def token_samples(n, seed):
@@ -220,16 +141,23 @@ def batch(tmp_path_factory):
     return b
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_legacy_layout_matches_keras(batch, case):
     batch.cases[case].check()
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 @pytest.mark.parametrize("name", COMMITTED)
 def test_committed_legacy_fixture_matches_keras(batch, name):
     batch.cases[f"committed/{name}"].check()
 
 
+@pytest.mark.keras
 def test_fixture_per_gate_split_is_what_keras_merges():
     """The Keras 1 per-gate split of the fixtures, merged back by tf-keras' own
     ``preprocess_weights_for_loading(original_keras_version='1')``, gives the weights."""
@@ -245,6 +173,7 @@ def test_fixture_per_gate_split_is_what_keras_merges():
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.keras
 def test_fixture_cudnn_weights_load_back_in_keras():
     """tf-keras converts the fixtures' cuDNN weights back into the LSTM/GRU weights."""
     from tf_keras.src.saving.legacy.hdf5_format import _convert_rnn_weights
@@ -257,6 +186,9 @@ def test_fixture_cudnn_weights_load_back_in_keras():
             np.testing.assert_allclose(a, b, atol=1e-6)
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_current_keras_refuses_keras2_0_gru_but_keras2java_converts_it(batch):
     """tf-keras (default GRU reset_after=True) cannot load the Keras 2.0 GRU file."""
     path = batch.workdir / "keras2_0_bare_list_no_defaults_split_attrs.h5"
@@ -265,6 +197,9 @@ def test_current_keras_refuses_keras2_0_gru_but_keras2java_converts_it(batch):
     assert batch.cases["keras2_0/bare_list_no_defaults_split_attrs"].convert_error is None
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_inspect_keras0_shows_gate_mapping(batch):
     proc = run_cli("inspect", str(batch.workdir / "keras0_weights_plus_keras0_json.h5"),
                    "--architecture", str(batch.workdir / "keras0_weights_plus_keras0_json.json"))
@@ -277,6 +212,9 @@ def test_inspect_keras0_shows_gate_mapping(batch):
     assert "hard_sigmoid" in out
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_inspect_keras1_and_cudnn(batch):
     proc = run_cli("inspect", str(batch.workdir / "keras1_per_gate_tf_names.h5"))
     assert proc.returncode == 0, proc.stderr
@@ -294,6 +232,9 @@ def test_inspect_keras1_and_cudnn(batch):
     assert "reset_after missing: False (bias gru_1/bias:0 has shape (18,))" in proc.stdout
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_keras0_weights_with_wrong_architecture(batch, tmp_path):
     arch = tmp_path / "a.json"
     cfg = json.loads(lf.keras0_json(build(keras0_stack, 1)))
@@ -355,6 +296,9 @@ def test_mutated_legacy_configs_fail_cleanly(tmp_path, name):
             pass
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
 def test_keras1_merge_dot_and_keras0_graph_are_refused_clearly(batch, tmp_path):
     import h5py
     import shutil

@@ -9,7 +9,9 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from util import EXAMPLE, REPO, keras2java_on_path, run_cli
+import pytest
+
+from support.util import EXAMPLE, REPO, keras2java_on_path, run_cli
 
 
 def _mvn(project: Path, env=None) -> subprocess.CompletedProcess:
@@ -24,6 +26,8 @@ def _surefire_ok(project: Path, test: str) -> None:
     assert "Tests run: 1, Failures: 0, Errors: 0, Skipped: 0" in report, report
 
 
+@pytest.mark.java
+@pytest.mark.slow
 def test_build_maven_packages_a_jar(tmp_path):
     out = tmp_path / "harmodel"
     proc = run_cli("convert", str(EXAMPLE), "--out", str(out), "--package", "demo.model", "--class", "HarModel",
@@ -70,6 +74,8 @@ def _check_vector_kernels_in_jar(jar_path: Path, tmp_path: Path) -> None:
     assert without.stdout.strip() == "portable Java", without.stdout + without.stderr
 
 
+@pytest.mark.java
+@pytest.mark.slow
 def test_maven_example_generates_during_the_build(tmp_path):
     project = tmp_path / "maven"
     shutil.copytree(REPO / "examples" / "maven", project)

@@ -3,7 +3,7 @@ import subprocess
 import sys
 import textwrap
 
-from util import EXAMPLE, REPO
+from support.util import EXAMPLE, REPO
 
 
 def test_import_and_convert_without_tensorflow(tmp_path):

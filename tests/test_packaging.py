@@ -6,7 +6,11 @@ import shutil
 import subprocess
 import sys
 
-from util import REPO, javac, java_sources
+import pytest
+
+from support.util import REPO, javac, java_sources
+
+pytestmark = [pytest.mark.java, pytest.mark.slow]
 
 
 def test_wheel_installs_and_converts_outside_the_repo(tmp_path):

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 import keras2java
-from harness import JavaBatch
-from keras_cases import keras, keras_outputs, random_samples, randomize
+from support.harness import JavaBatch
+from support.keras_cases import keras, keras_outputs, random_samples, randomize
 
 
+@pytest.mark.keras
+@pytest.mark.java
 def test_in_memory_model_matches_keras(tmp_path):
     k = keras()
     k.utils.set_random_seed(11)

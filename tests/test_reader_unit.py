@@ -14,7 +14,7 @@ from keras2java.ops.core import DenseOp
 from keras2java.ops.recurrent import LstmOp
 from keras2java.reader import read_model
 from keras2java.reader.keras3 import to_snake_case
-from util import EXAMPLE, FIXTURES, rewrite_keras_config
+from support.util import EXAMPLE, FIXTURES, rewrite_keras_config
 
 CORE = FIXTURES / "core"
 

@@ -8,14 +8,16 @@ import zlib
 
 import pytest
 
-import test_core_keras as core
-import test_graph_keras as graph
-import test_recurrent_keras as rec
-import test_sequence_layers_keras as seqmod
-from harness import max_error
 from keras2java import UnsupportedModelError
 from keras2java.pipeline import load
 from keras2java import reference
+from support import cases_core as core
+from support import cases_graph as graph
+from support import cases_recurrent as rec
+from support import cases_sequence as seqmod
+from support.harness import max_error
+
+pytestmark = pytest.mark.keras
 
 TOL = 1e-5
 
@@ -30,7 +32,7 @@ def _prepare(kind, case, directory, seed):
         return rec.prepare(case, directory, seed)
     if kind == "sequence":
         return seqmod.prepare(case, directory, seed)
-    from keras_cases import prepare
+    from support.keras_cases import prepare
     return prepare(case, directory, seed)
 
 

@@ -8,8 +8,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from harness import JavaBatch
-from util import REPO, read_csv
+from support.harness import JavaBatch
+from support.util import REPO, read_csv
+
+pytestmark = [pytest.mark.keras, pytest.mark.java]
 
 EXAMPLE = REPO / "examples" / "har_lstm.keras"
 CORPUS = REPO / "tests" / "bad_inputs" / "corpus"

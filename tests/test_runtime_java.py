@@ -8,8 +8,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from harness import max_error
-from util import REPO, javac, java_sources
+from support.harness import max_error
+from support.util import REPO, javac, java_sources
+
+pytestmark = pytest.mark.java
 
 RUNTIME = REPO / "java-runtime" / "src"
 
@@ -51,6 +53,7 @@ def _probe(classes, tmp_path, kind, x, alpha=1.0):
     return np.frombuffer(out.read_bytes()[4:], dtype="<f4")
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("kind", sorted(KERAS3))
 def test_activation_matches_keras3(classes, tmp_path, kind):
     import keras
@@ -67,6 +70,7 @@ def test_activation_matches_keras3(classes, tmp_path, kind):
     assert max_error(got, expected) <= 1e-6
 
 
+@pytest.mark.keras
 def test_hard_sigmoid_keras2_matches_tf_keras(classes, tmp_path):
     import tensorflow as tf
     import tf_keras

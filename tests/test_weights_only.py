@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness import JavaBatch
-from keras_cases import keras, keras_outputs, random_samples, randomize, tf_keras
-from util import run_cli
+from support.harness import JavaBatch
+from support.keras_cases import keras, keras_outputs, random_samples, randomize, tf_keras
+from support.util import run_cli
+
+pytestmark = [pytest.mark.keras, pytest.mark.java]
 
 
 def _model(k, gru_reset_after=True):

@@ -59,19 +59,35 @@ def keras_outputs(model, samples: list) -> list:
     return result
 
 
+#: Samples per case when ``Case.samples`` is None: ``prepare`` below (and cases_sequence)
+#: use DEFAULT_SAMPLES, the recurrent family (cases_recurrent) its own RECURRENT_SAMPLES.
+DEFAULT_SAMPLES = 20
+
+
 @dataclass(frozen=True)
 class Case:
-    """A model to build with Keras, save, convert and compare."""
+    """A model to build with Keras, save, convert and compare: the one case type
+    of the suite.  Fields after ``input_scale`` matter only to some preparers."""
 
     id: str
     build: Callable[[object], object]  # called with the keras (or tf_keras) module
     fmt: str = "keras"                 # "keras" (.keras), "h5" (Keras 3 legacy h5), "tf_h5" (tf-keras h5)
     weights: Optional[str] = None      # None = auto
-    samples: int = 20
-    steps: tuple = (1, 12)
+    samples: Optional[int] = None      # None = the preparer's default (see DEFAULT_SAMPLES)
+    steps: tuple = (1, 12)             # range of a variable timestep axis
     input_scale: float = 1.0
     weight_scale: float = 0.5
     tol: float = 1e-5
+    # -- recurrent family (cases_recurrent.prepare) --
+    data: str = "float"                # "float", "padded" (mask_value frames), "tokens", "tokens_padded"
+    mode: str = "predict"              # "predict", "stream", "stateful"
+    vocab: int = 30
+    mask_value: float = 0.0
+    family: str = ""                   # layer family in the worst-error report
+    edit_h5: Optional[Callable] = None  # rewrites (model_config dict, keras_version) of a saved .h5
+
+    def n_samples(self, default: int = DEFAULT_SAMPLES) -> int:
+        return default if self.samples is None else self.samples
 
     def save(self, model, directory: Path) -> str:
         ext = ".keras" if self.fmt == "keras" else ".h5"
@@ -87,5 +103,5 @@ def prepare(case: Case, directory: Path, seed: int) -> tuple[str, list, list]:
     model = case.build(k)
     randomize(model, seed, case.weight_scale)
     path = case.save(model, directory)
-    samples = random_samples(model, case.samples, seed + 1, case.steps, case.input_scale)
+    samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
     return path, samples, keras_outputs(model, samples)

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RUNNER_SRC = REPO / "tests" / "java" / "K2jRunner.java"
 
 #: The documented accuracy contract: |java - keras| / max(1, |keras|) <= 1e-5.
