@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PKG = REPO / "codegen" / "keras2java"
-RUNTIME = REPO / "java-runtime" / "src" / "main" / "java" / "keras2java" / "runtime"
+RUNTIME = REPO / "java-runtime/src/main/java/keras2java/runtime"
 
 
 def _module_name(path: Path) -> str:

@@ -126,6 +126,7 @@ def test_input_names_are_java_string_escaped(batch):
     assert '"y\\012}static{System.exit(2);}"' in text
 
 
+@pytest.mark.java
 @pytest.mark.parametrize("cls", ["Dense", "Check", "Weights", "Recurrent", "Parallel"])
 def test_runtime_class_names_work_as_class_name(tmp_path, cls):
     """Any Java identifier works as --class, also one that names a runtime class: the
@@ -134,7 +135,7 @@ def test_runtime_class_names_work_as_class_name(tmp_path, cls):
     import re
     import subprocess
 
-    from util import javac, java_sources, run_cli
+    from support.util import javac, java_sources, run_cli
 
     out = tmp_path / "src"
     for weights in ("embedded", "resource"):

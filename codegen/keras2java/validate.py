@@ -13,6 +13,9 @@ from .ops import Op, is_registered
 
 #: Refuse models above this many parameters (the JVM's float[] limit is 2^31-1).
 MAX_PARAMS = 500_000_000
+#: Java arrays and the generated int arithmetic: a tensor (or one timestep of it) must hold
+#: at most this many floats.
+MAX_ELEMENTS = 2**31 - 1
 
 
 def _emittable(op) -> bool:
@@ -25,7 +28,14 @@ def validate(model: Model) -> tuple[str, ...]:
     for node in model.nodes:
         if not _emittable(node.op):
             problems.add(node.layer_name, node.class_name, f"op {type(node.op).__name__} has no Java emitter")
+    producer = {t: (n.layer_name, n.class_name) for n in model.nodes for t in n.outputs}
+    inputs = {p.tensor: p.keras_name for p in model.inputs}
     for spec in model.tensors:
+        fixed = [d for d in spec.shape if d is not None]
+        if fixed and int(np.prod(fixed, dtype=object)) > MAX_ELEMENTS:
+            layer, cls = producer.get(spec.name, (inputs.get(spec.name, "?"), "input"))
+            problems.add(layer, cls, f"tensor shape {format_shape(spec.shape)} holds more than {MAX_ELEMENTS:,} floats "
+                                     "(the limit of a Java array)")
         for axis, d in enumerate(spec.shape):
             if d is None and axis != 0:
                 problems.add(None, None, f"tensor shape {format_shape(spec.shape)}: only the first axis "
