@@ -24,7 +24,7 @@ TOL = 1e-5
 CASES = ([("core", c) for c in core.CASES]
          + [("sequence", c) for c in seqmod.CASES]
          + [("graph", c) for c in graph.CASES]
-         + [("recurrent", c) for i, c in enumerate(rec.CASES) if c.mode == "" and i % 2 == 0])
+         + [("recurrent", c) for i, c in enumerate(rec.CASES) if c.mode == "predict" and i % 2 == 0])
 
 
 def _prepare(kind, case, directory, seed):

@@ -147,6 +147,10 @@ CASES = [
     Case("nested/functional_called_twice/tf_h5", nested_functional_twice, "tf_h5"),
     Case("nested/two_levels_in_sequential", nested_two_levels, "keras"),
     Case("nested/two_levels_in_sequential/tf_h5", nested_two_levels, "tf_h5"),
+    # Keras 3 .h5 names nested weights by path (<outer>/<layer>/...): issue 18 bug 3
+    Case("nested/sequential_in_functional/h5", nested_sequential, "h5"),
+    Case("nested/functional_called_twice/h5", nested_functional_twice, "h5"),
+    Case("nested/two_levels_in_sequential/h5", nested_two_levels, "h5"),
     Case("attention/dot", attention("Attention"), "keras"),
     Case("attention/dot_scale_causal", attention("Attention", causal=True, use_scale=True, q_steps=6), "keras"),
     Case("attention/concat_key_scores", attention("Attention", 3, scores=True, score_mode="concat", use_scale=True),

@@ -35,13 +35,20 @@ def read_layer_weights(group: Any, layer_name: str, where: str) -> tuple[RawWeig
 
 
 def _prefixed(everything: tuple[RawWeight, ...], prefix: str):
-    """``weights_for`` over the weights of a nested model: tf-keras stores them
-    all in the nested model's group, named ``<layer>/...`` after the layer that
-    owns them (also for layers of models nested deeper: their names are unique)."""
+    """``weights_for`` over the weights of a nested model, all stored in the
+    nested model's group.  tf-keras names them ``<layer>/...`` after the layer
+    that owns them (also for layers of models nested deeper: their names are
+    unique); Keras 3 names them by path, ``<nested model>/<layer>/...``."""
     def inner(index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
         return tuple(w for w in everything if w.name.startswith(f"{prefix}{name}/"))
 
-    inner.nested = lambda index, name: inner  # type: ignore[attr-defined]
+    def nested(index: int, name: str):
+        deeper = f"{prefix}{name}/"
+        if any(w.name.startswith(deeper) for w in everything):   # Keras 3: one more path segment
+            return _prefixed(everything, deeper)
+        return inner
+
+    inner.nested = nested  # type: ignore[attr-defined]
     return inner
 
 
@@ -61,8 +68,9 @@ def weights_lookup(weights_root: Any, where: str):
         return read_layer_weights(group, name, f"{where}/{name}")
 
     def nested(index: int, name: str):
-        """A nested model is one group whose weight_names start with its layers' names."""
-        return _prefixed(weights_for(index, name, ""), "")
+        """A nested model is one group whose weight_names start with its layers' names
+        (tf-keras) or with its own name and then its layers' names (Keras 3)."""
+        return _prefixed(weights_for(index, name, ""), "").nested(index, name)
 
     weights_for.nested = nested  # type: ignore[attr-defined]
     return weights_for, layer_names
