@@ -144,12 +144,16 @@ class _Builder:
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
         explicit = call is not None and self.major >= 3
-        if explicit and "mask" not in call.kwargs and rule is MaskRule.REFUSE:
-            mask = None  # Keras 3 drops the mask at layers that do not support masking
-        if mask is not None and rule is MaskRule.REFUSE:
-            self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
-                               f"which keras2java does not support for {layer.class_name} layers")
-            return None
+        if rule is MaskRule.REFUSE:
+            # A mask on any input (an attention layer's value, a merge's second input...)
+            # would change what Keras computes; Keras 3 drops masks at layers that do not
+            # support masking (no ``mask=`` argument recorded).
+            if explicit and "mask" not in call.kwargs and not (spec is not None and spec.reads_masks):
+                mask = None
+            elif any(self.masks.get(t) is not None for t in inputs):
+                self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
+                                   f"which keras2java does not support for {layer.class_name} layers")
+                return None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)

@@ -167,7 +167,7 @@ def _attention_inputs(ctx: LayerContext):
     return int(q[1]), causal, scores, outs
 
 
-@converter("Attention")
+@converter("Attention", reads_masks=True)
 def convert_attention(ctx: LayerContext) -> Converted:
     d, causal, scores, outs = _attention_inputs(ctx)
     mode = ctx.get_str("score_mode", "dot")
@@ -180,7 +180,7 @@ def convert_attention(ctx: LayerContext) -> Converted:
     return Converted(AttentionOp(mode, causal, scores, scale, concat), outs)
 
 
-@converter("AdditiveAttention")
+@converter("AdditiveAttention", reads_masks=True)
 def convert_additive_attention(ctx: LayerContext) -> Converted:
     d, causal, scores, outs = _attention_inputs(ctx)
     use_scale = ctx.get_bool("use_scale", True)
@@ -210,7 +210,7 @@ def _mha_weights(ctx: LayerContext) -> dict:
     return found
 
 
-@converter("MultiHeadAttention")
+@converter("MultiHeadAttention", reads_masks=True)
 def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     other = ctx.call.other_kwargs if ctx.call is not None else {}
     if len(ctx.input_shapes) == 1 and "value" in other:

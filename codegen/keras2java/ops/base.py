@@ -149,6 +149,9 @@ class LayerSpec:
     builtin: bool = True
     #: Keras passes tensors other than the inputs as these call keyword arguments
     tensor_kwargs: tuple[str, ...] = ()
+    #: Keras 3 reads the masks of every input at call time even where the saved
+    #: config records no ``mask=`` argument (attention, merges)
+    reads_masks: bool = False
 
 
 _OPS: dict[str, type] = {}
@@ -167,7 +170,8 @@ def register_op(cls: type) -> type:
 
 
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
-              tensor_kwargs: tuple[str, ...] = (), replace: bool = False) -> Callable[[Converter], Converter]:
+              tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
+              replace: bool = False) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
         for name in keras_classes:
@@ -175,7 +179,8 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
                 raise ValueError(f"invalid Keras class name {name!r}")
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
-            _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs)
+            _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
+                                      reads_masks)
         return fn
     return deco
 

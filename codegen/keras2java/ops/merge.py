@@ -161,7 +161,9 @@ def _elementwise(mode: str):
 
 
 for _mode in MERGE_MODES:
-    converter(_mode.capitalize())(_elementwise(_mode))
+    # Keras 3 Minimum, Maximum and Multiply change values at masked steps
+    # (base_merge._apply_merge_op_and_or_mask): refused until implemented
+    converter(_mode.capitalize(), reads_masks=_mode in ("maximum", "minimum", "multiply"))(_elementwise(_mode))
 
 
 @converter("Dot")
