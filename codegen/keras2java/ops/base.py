@@ -196,6 +196,13 @@ def is_registered(op: Op) -> bool:
     return _OPS.get(type(op).__name__) is type(op)
 
 
+def unregister(keras_class: str) -> None:
+    """Forget one converter that is not built in (a plugin whose loading failed)."""
+    spec = _LAYERS.get(keras_class)
+    if spec is not None and not spec.builtin:
+        del _LAYERS[keras_class]
+
+
 def unregister_plugins() -> None:
     """Forget every converter not built in (tests and repeated API calls)."""
     for name in [n for n, s in _LAYERS.items() if not s.builtin]:
