@@ -181,7 +181,14 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
 
 
 def layer_spec(keras_class: str) -> Optional[LayerSpec]:
-    return _LAYERS.get(keras_class)
+    """The converter of a Keras class.  A registered name ``"package>Name"`` (tf-keras
+    configs name custom classes so) falls back to a plugin registered for ``"Name"``."""
+    spec = _LAYERS.get(keras_class)
+    if spec is None and isinstance(keras_class, str) and ">" in keras_class:
+        short = _LAYERS.get(keras_class.rpartition(">")[2])
+        if short is not None and not short.builtin:
+            return short
+    return spec
 
 
 def layer_specs() -> Mapping[str, LayerSpec]:
