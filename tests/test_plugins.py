@@ -517,7 +517,8 @@ def test_entry_points_of_installed_packages(batch, tmp_path):
     """A module entry point (decorated converters) and a function entry point (an
     undecorated converter, registered under the entry point's name)."""
     rlstm_body = REVERSED_LSTM.read_text().replace('@keras2java.layer("ReversedLSTM")\n', "")
-    _fake_distribution(tmp_path / "site", "AttentionWeightedAverage = k2j_ep_awa\nReversedLSTM = k2j_ep_rlstm:reversed_lstm\n",
+    _fake_distribution(tmp_path / "site",
+                       "AttentionWeightedAverage = k2j_ep_awa\nReversedLSTM = k2j_ep_rlstm:reversed_lstm\n",
                        {"k2j_ep_awa": AWA.read_text(), "k2j_ep_rlstm": rlstm_body})
     proc = _cli_with_site(tmp_path / "site", "inspect", PATHS["both/variable_timesteps"])
     assert proc.returncode == 0, proc.stderr
