@@ -627,3 +627,13 @@ def test_example_plugins_import_without_tensorflow():
     assert proc.returncode == 0, proc.stderr
     assert "('ReversedLSTM', 'AttentionWeightedAverage')" in proc.stdout and "IMPORTED: []" in proc.stdout
 
+
+
+def test_the_decorator_is_exported_without_heavy_imports():
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "import keras2java\n"
+            "assert callable(keras2java.layer) and 'layer' in keras2java.__all__\n"
+            "print(sorted(m for m in ('numpy', 'h5py', 'jinja2', 'keras2java.plugins', 'keras2java.ops') "
+            "if m in sys.modules))\n") % str(REPO / "codegen")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
