@@ -149,13 +149,27 @@ def _keras_test_sources() -> str:
     return "\n".join(p.read_text("utf-8") for p in (REPO / "tests").rglob("*.py"))
 
 
-def test_every_op_is_complete():
-    from keras2java.ops import Op, layer_specs
+#: Plugins whose tests run in CI: example plugins and test-only ones.
+PLUGIN_DIRS = (REPO / "examples" / "plugins", REPO / "tests" / "plugins")
 
-    origins = {s.origin for s in layer_specs().values()}
-    runtime = {p.stem for p in RUNTIME.glob("*.java")}
+
+def _tested_plugin_sources() -> str:
+    """The sources of the plugins some test loads (a test names the plugin's file)."""
+    tests = "\n".join(p.read_text("utf-8") for p in (REPO / "tests").glob("test_*.py"))
+    return "\n".join(p.read_text("utf-8") for d in PLUGIN_DIRS for p in sorted(d.glob("*.py"))
+                     if p.stem != "__init__" and re.search(r"[\"'/]" + re.escape(p.name) + r"[\"']", tests))
+
+
+def incomplete_ops(ops, origins, runtime, plugin_sources: str) -> list[str]:
+    """Why registered ops are incomplete.  Every op needs a numpy evaluator, a
+    view (unless an alias) and existing runtime classes.  An op built from a
+    Keras class needs a converter in its family module; a primitive op (no
+    Keras class of its own) must be built by a tested plugin through each of its
+    graph methods instead."""
+    from keras2java.ops import Op
+
     problems = []
-    for cls in _ops():
+    for cls in ops:
         name = cls.__name__
         if cls.evaluate is Op.evaluate:
             problems.append(f"{name}: no numpy evaluator")
@@ -167,9 +181,69 @@ def test_every_op_is_complete():
         missing = [r for r in cls.runtime if r not in runtime]
         if missing:
             problems.append(f"{name}: runtime classes {missing} are not in java-runtime")
-        if cls.__module__ not in origins:
+        if getattr(cls, "primitive", False):
+            methods = getattr(cls, "graph_methods", ())
+            if not methods:
+                problems.append(f"{name}: a primitive op names no graph method that builds it")
+            unused = [m for m in methods if not re.search(r"\." + re.escape(m) + r"\(", plugin_sources)]
+            if unused:
+                problems.append(f"{name}: no tested plugin calls g.{', g.'.join(unused)}(...)")
+        elif cls.__module__ not in origins:
             problems.append(f"{name}: no converter in its family module {cls.__module__}")
+    return problems
+
+
+def test_every_op_is_complete():
+    from keras2java.ops import layer_specs
+
+    origins = {s.origin for s in layer_specs().values() if s.builtin}
+    runtime = {p.stem for p in RUNTIME.glob("*.java")}
+    problems = incomplete_ops(_ops(), origins, runtime, _tested_plugin_sources())
     assert not problems, "\n".join(problems)
+
+
+def test_primitive_ops_are_known_to_the_graph():
+    from keras2java.ops.primitive import primitive_ops
+    from keras2java.plugins import Graph
+
+    assert {c for c in _ops() if getattr(c, "primitive", False)} == set(primitive_ops())
+    for cls in primitive_ops():
+        for m in cls.graph_methods:
+            assert callable(getattr(Graph, m, None)), f"{cls.__name__}: Graph has no method {m}"
+
+
+def test_completeness_check_can_fail():
+    """The rule reports an op without converter, a primitive no tested plugin
+    builds, and one that names no graph method."""
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from keras2java.ops import Op
+    from keras2java.ops.primitive import PrimitiveOp
+
+    @dataclass(frozen=True)
+    class LonelyOp(Op):
+        runtime: ClassVar[tuple] = ("Tensors",)
+
+        def evaluate(self, inputs):
+            return inputs
+
+        def view(self, node, ctx):
+            return None
+
+    @dataclass(frozen=True)
+    class UntestedOp(LonelyOp, PrimitiveOp):
+        graph_methods: ClassVar[tuple] = ("frobnicate", "softmax")
+
+    @dataclass(frozen=True)
+    class NamelessOp(LonelyOp, PrimitiveOp):
+        pass
+
+    problems = incomplete_ops((LonelyOp, UntestedOp, NamelessOp), {"keras2java.ops.core"}, {"Tensors"},
+                              "g.softmax(x)")
+    assert problems == [f"LonelyOp: no converter in its family module {__name__}",
+                        "UntestedOp: no tested plugin calls g.frobnicate(...)",
+                        "NamelessOp: a primitive op names no graph method that builds it"]
 
 
 def test_every_keras_class_has_a_test_row_against_keras():

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from ._version import __version__  # noqa: E402
 
-from typing import Any, Optional  # noqa: E402
+from typing import Any, Callable, Optional, Sequence  # noqa: E402
 
-from .errors import Keras2JavaError, ModelFileError, OptionError, Problem, UnsupportedModelError  # noqa: E402
+from .errors import (Keras2JavaError, ModelFileError, OptionError, PluginError, Problem,  # noqa: E402
+                     UnsupportedModelError)
 
 
 def convert(model_or_path: Any, out_dir: str, package: str = "models", class_name: str = "Model",
             weights: Optional[str] = None, architecture: Optional[str] = None, with_test: bool = False,
-            junit: str = "5", test_out: Optional[str] = None, vector_out: Optional[str] = None):
+            junit: str = "5", test_out: Optional[str] = None, vector_out: Optional[str] = None,
+            plugins: Optional[Sequence[str]] = None):
     """Convert a model file (or an in-memory ``keras.Model``) into Java sources under ``out_dir``.
 
     ``weights`` is ``"embedded"``, ``"resource"`` or ``None``/``"auto"`` (embedded for
     small models).  ``with_test`` also writes golden vectors and a JUnit ``junit``
     ("5", "4" or "none") test (into ``test_out``, default ``out_dir``), as
     ``keras2java convert --with-test`` does.  ``vector_out`` also writes the optional
-    JDK 17+ Vector API kernels into that separate source root (``--vector-out``).  Returns a
+    JDK 17+ Vector API kernels into that separate source root (``--vector-out``).  ``plugins``
+    loads custom-layer plugins first (``.py`` paths or module names, as ``--plugin``; see
+    :func:`layer`); the ``keras2java.layers`` entry points are loaded in any case.  Returns a
     :class:`keras2java.pipeline.ConversionResult`.  Raises :class:`Keras2JavaError`
     subclasses on bad input.
     """
@@ -28,7 +32,9 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     import tempfile
 
     from .pipeline import ConvertOptions, TestOptions, convert_file
+    from .plugin_loader import load_plugins
 
+    load_plugins(plugins or ())
     options = ConvertOptions(package=package, class_name=class_name, weights=weights or "auto",
                              architecture=architecture, test=TestOptions(junit, 5, test_out) if with_test else None,
                              vector_out=vector_out)
@@ -45,5 +51,24 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     raise OptionError(f"convert() takes a model file path or a keras.Model, not {type(model_or_path).__name__}")
 
 
-__all__ = ["__version__", "convert", "Keras2JavaError", "ModelFileError", "OptionError", "Problem",
-           "UnsupportedModelError"]
+def layer(keras_class: str, *, mask: str = "refuse") -> Callable:
+    """Decorator of a plugin: registers ``fn(ctx)`` as the converter of the custom Keras
+    class ``keras_class``.  ``ctx`` is a :class:`keras2java.plugins.PluginContext`;
+    ``fn`` returns the layer as built-in ops, e.g.::
+
+        @keras2java.layer("ReversedLSTM")
+        def reversed_lstm(ctx):
+            lstm = ctx.builtin("LSTM", config={**ctx.config, "go_backwards": True})
+            g = ctx.graph()
+            return g.output(g.reverse_time(g.add(lstm, [g.input(0)])))
+
+    ``mask``: ``"refuse"`` (default) or ``"pass"`` (a Keras mask passes the layer
+    unchanged).  See :mod:`keras2java.plugins` and ``examples/plugins/``.
+    """
+    from .plugins import layer as register
+
+    return register(keras_class, mask=mask)
+
+
+__all__ = ["__version__", "convert", "layer", "Keras2JavaError", "ModelFileError", "OptionError", "PluginError",
+           "Problem", "UnsupportedModelError"]

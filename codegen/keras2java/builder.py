@@ -92,6 +92,24 @@ def derived_mask(refs, mask_graph: frozenset) -> bool:
     return bool(refs) and all(r.layer in mask_graph for r in refs)
 
 
+def composite_problem(comp: Composite, n_inputs: int) -> Optional[str]:
+    """Why a converter's :class:`Composite` cannot become nodes, or None: every
+    index must name an earlier value, and no step may create a Keras mask
+    (composed layers do not carry masks they create)."""
+    n_values = n_inputs
+    for k, step in enumerate(comp.steps):
+        bad = [i for i in step.inputs if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n_values]
+        if bad:
+            return f"step {k + 1} ({type(step.op).__name__}) reads values {bad}, but only {n_values} exist before it"
+        if step.op.mask_op() is not None or step.op.uses_own_mask:
+            return f"step {k + 1} ({type(step.op).__name__}) creates a Keras mask, which composed layers do not support"
+        n_values += len(step.output_shapes)
+    if not comp.outputs or any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n_values
+                               for i in comp.outputs):
+        return f"the composition's outputs {list(comp.outputs)} are not among its {n_values} values"
+    return None
+
+
 class _Builder:
     def __init__(self, raw: RawModel) -> None:
         self.raw = raw
@@ -132,7 +150,7 @@ class _Builder:
             self.report(layer, "nested model without a readable 'layers' list")
         else:
             self.report(layer, f"layer class {layer.class_name!r} is not supported "
-                               "(custom and unregistered classes cannot be converted)")
+                               "(custom and unregistered classes need a plugin: see --plugin)")
         return False
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
@@ -162,6 +180,10 @@ class _Builder:
         except ConversionProblem as exc:
             for reason in exc.reasons:
                 self.report(layer, reason)
+            return None
+        why = composite_problem(converted, len(inputs)) if isinstance(converted, Composite) else None
+        if why:
+            self.report(layer, why)
             return None
         shapes = (converted.output_shapes(ctx.input_shapes) if isinstance(converted, Composite)
                   else converted.output_shapes)
@@ -195,7 +217,8 @@ class _Builder:
 
     def compose(self, layer: RawLayer, comp: Composite, inputs: tuple[str, ...],
                 mask: Optional[str]) -> tuple[str, ...]:
-        """A layer converted into several ops (a plugin's composition): one node per step."""
+        """A layer converted into several ops (a plugin's composition): one node per step
+        (checked first by :func:`composite_problem`)."""
         values = list(inputs)
         for k, step in enumerate(comp.steps):
             outs = tuple(self.new_tensor(s) for s in step.output_shapes)

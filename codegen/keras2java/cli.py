@@ -18,6 +18,16 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+PLUGIN_HELP = ("load a custom-layer plugin first: a .py file or an importable module whose converters are "
+               "decorated with @keras2java.layer(\"ClassName\") (repeatable; see examples/plugins/). Installed "
+               "packages' keras2java.layers entry points are always loaded (unless "
+               "KERAS2JAVA_DISABLE_PLUGIN_AUTOLOAD is set). A plugin that fails to load is an error (exit 2)")
+
+
+def add_plugin_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plugin", action="append", default=[], metavar="PATH_OR_MODULE", help=PLUGIN_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="keras2java", description=(
         "Compile Keras recurrent models (.keras, .h5) into standalone Java sources "
@@ -63,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(javac --release 17 --add-modules jdk.incubator.vector); used, with bit-identical results, by "
                         "a Java 25+ JVM run with --add-modules jdk.incubator.vector (Java 17-24: also "
                         "-Dkeras2java.kernels=vector). --build maven includes them")
+    add_plugin_argument(c)
     c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     v = sub.add_parser("verify", help="generate, compile and run the Java, and compare it with Keras",
@@ -78,12 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--reference", choices=("auto", "keras", "numpy"), default="auto",
                    help="auto (default: Keras if usable, else numpy), keras or numpy")
     v.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    add_plugin_argument(v)
 
     i = sub.add_parser("inspect", help="show layers, shapes, activations and weight-to-gate mapping",
                        description="Print how keras2java reads MODEL: layers, shapes, parameters, "
                                    "activations and how each stored tensor maps to gates.")
     i.add_argument("model", metavar="MODEL", help="Keras model file: .keras archive or .h5")
     i.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    add_plugin_argument(i)
     return p
 
 
@@ -136,6 +149,8 @@ def _inspect(args: argparse.Namespace) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        from .plugin_loader import load_plugins
+        load_plugins(args.plugin)
         if args.command == "convert":
             return _convert(args)
         if args.command == "verify":

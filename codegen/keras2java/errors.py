@@ -22,6 +22,11 @@ class OptionError(Keras2JavaError):
     """A CLI argument or API option is invalid (package, class name, ...)."""
 
 
+class PluginError(OptionError):
+    """A plugin (``--plugin``, ``plugins=``, or a ``keras2java.layers`` entry
+    point) cannot be loaded, or registers a Keras class that is already registered."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason a model cannot be converted, tied to a layer when possible."""

@@ -5,12 +5,14 @@ registry in :mod:`keras2java.ops.base` is the one place that knows them.
 """
 from __future__ import annotations
 
-from . import attention, conv, core, mask, merge, norm, recurrent, shape, wrappers  # noqa: F401  (registration)
+from . import attention, conv, core, mask, merge, norm, primitive, recurrent, shape, wrappers  # noqa: F401  (registration)
 from .base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs,
                    op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
 FAMILIES = (core, recurrent, mask, merge, attention, conv, norm, shape, wrappers)
+#: Ops with no Keras class of their own, composed by plugins (:mod:`keras2java.plugins`).
+PRIMITIVES = primitive
 
 #: Keras classes the graph builder handles itself rather than through a converter.
 STRUCTURAL = ("InputLayer",)
@@ -21,5 +23,5 @@ def supported_classes() -> tuple[str, ...]:
 
 
 __all__ = ["Composite", "ConversionProblem", "Converted", "FAMILIES", "LayerContext", "LayerSpec", "MaskRule", "Op",
-           "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec", "layer_specs", "op_classes",
+           "PRIMITIVES", "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec", "layer_specs", "op_classes",
            "register_op", "supported_classes"]

@@ -186,7 +186,14 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
 
 
 def layer_spec(keras_class: str) -> Optional[LayerSpec]:
-    return _LAYERS.get(keras_class)
+    """The converter of a Keras class.  A registered name ``"package>Name"`` (tf-keras
+    configs name custom classes so) falls back to a plugin registered for ``"Name"``."""
+    spec = _LAYERS.get(keras_class)
+    if spec is None and isinstance(keras_class, str) and ">" in keras_class:
+        short = _LAYERS.get(keras_class.rpartition(">")[2])
+        if short is not None and not short.builtin:
+            return short
+    return spec
 
 
 def layer_specs() -> Mapping[str, LayerSpec]:
@@ -199,6 +206,13 @@ def op_classes() -> tuple[type, ...]:
 
 def is_registered(op: Op) -> bool:
     return _OPS.get(type(op).__name__) is type(op)
+
+
+def unregister(keras_class: str) -> None:
+    """Forget one converter that is not built in (a plugin whose loading failed)."""
+    spec = _LAYERS.get(keras_class)
+    if spec is not None and not spec.builtin:
+        del _LAYERS[keras_class]
 
 
 def unregister_plugins() -> None:
