@@ -3,7 +3,7 @@ and primitive ops, loaded with ``--plugin``, ``plugins=`` or entry points.
 
 The example plugins (``examples/plugins/``) and the test-only probe plugin
 (``tests/plugins/probe_ops.py``) are checked against the real custom layers
-implemented in Keras (``tests/plugin_keras_layers.py``): each model is saved
+implemented in Keras (``tests/support/plugin_keras_layers.py``): each model is saved
 (.keras, and tf-keras .h5), converted with the plugins, compiled, run and
 compared with Keras' own outputs within 1e-5; so is the numpy reference.
 """
@@ -12,17 +12,18 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pytest
 
-from harness import TOLERANCE, JavaBatch, max_error
-from keras_cases import keras_outputs, randomize
-from plugin_keras_layers import keras3_layers, tf_keras_layers
-from util import REPO, javac, java_sources, rewrite_keras_config, run_cli
+from support.harness import TOLERANCE, JavaBatch, max_error
+from support.keras_cases import Case, keras_outputs, randomize
+from support.plugin_keras_layers import keras3_layers, tf_keras_layers
+from support.util import REPO, javac, java_sources, rewrite_keras_config, run_cli
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
 EXAMPLES = REPO / "examples" / "plugins"
 REVERSED_LSTM = EXAMPLES / "reversed_lstm.py"
@@ -46,15 +47,11 @@ def registered():
 # -- models with the custom layers, against Keras ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class PCase:
-    id: str
-    plugin: str                          # the plugin the case is about (for the error report)
-    build: Callable                      # (layers namespace) -> model
-    fmt: str = "keras"                   # "keras" (Keras 3, .keras) or "tf_h5" (tf-keras, .h5)
-    samples: int = 12
-    steps: tuple = (1, 12)               # lengths of a variable timestep axis
-    vocab: int = 0                       # > 0: the input holds token ids below it
+def pcase(id: str, plugin: str, build: Callable, fmt: str = "keras", samples: int = 12, steps: tuple = (1, 12),
+          vocab: int = 0) -> Case:
+    """A case about a plugin (``family``); ``vocab`` > 0: the input holds token ids below it."""
+    return Case(id, build, fmt, samples=samples, steps=steps, family=plugin,
+                data="tokens" if vocab else "float", vocab=vocab or 30)
 
 
 def seq(shape, *make):
@@ -103,42 +100,42 @@ def probe(expr):
 
 
 CASES = [
-    PCase("reversed_lstm/dense_around", "ReversedLSTM", seq((7, 5), dense(6, activation="tanh"), rlstm(8), dense(3))),
-    PCase("reversed_lstm/variable_timesteps", "ReversedLSTM",
+    pcase("reversed_lstm/dense_around", "ReversedLSTM", seq((7, 5), dense(6, activation="tanh"), rlstm(8), dense(3))),
+    pcase("reversed_lstm/variable_timesteps", "ReversedLSTM",
           seq((None, 4), rlstm(6), lstm(5), dense(2, activation="softmax")), steps=(1, 15)),
-    PCase("reversed_lstm/options", "ReversedLSTM",
+    pcase("reversed_lstm/options", "ReversedLSTM",
           seq((6, 3), rlstm(6, activation="relu", recurrent_activation="hard_sigmoid", use_bias=False), dense(2))),
-    PCase("reversed_lstm/tagger_functional", "ReversedLSTM", tagger, vocab=30),
-    PCase("reversed_lstm/tf_h5", "ReversedLSTM", seq((6, 4), rlstm(5), dense(2)), fmt="tf_h5"),
-    PCase("reversed_lstm/tf_h5_variable", "ReversedLSTM", seq((None, 3), rlstm(4), lstm(3)), fmt="tf_h5"),
-    PCase("awa/lstm_before_dense_after", "AttentionWeightedAverage",
+    pcase("reversed_lstm/tagger_functional", "ReversedLSTM", tagger, vocab=30),
+    pcase("reversed_lstm/tf_h5", "ReversedLSTM", seq((6, 4), rlstm(5), dense(2)), fmt="tf_h5"),
+    pcase("reversed_lstm/tf_h5_variable", "ReversedLSTM", seq((None, 3), rlstm(4), lstm(3)), fmt="tf_h5"),
+    pcase("awa/lstm_before_dense_after", "AttentionWeightedAverage",
           seq((8, 5), lstm(6, return_sequences=True), awa(), dense(3, activation="softmax"))),
-    PCase("awa/variable_timesteps", "AttentionWeightedAverage",
+    pcase("awa/variable_timesteps", "AttentionWeightedAverage",
           seq((None, 4), lstm(5, return_sequences=True), awa(), dense(2)), steps=(1, 20)),
-    PCase("awa/first_layer_variable", "AttentionWeightedAverage", seq((None, 3), awa()), steps=(1, 9)),
-    PCase("awa/embedding", "AttentionWeightedAverage", awa_on_tokens, vocab=25),
-    PCase("awa/tf_h5", "AttentionWeightedAverage", seq((7, 4), lstm(5, return_sequences=True), awa(), dense(2)),
+    pcase("awa/first_layer_variable", "AttentionWeightedAverage", seq((None, 3), awa()), steps=(1, 9)),
+    pcase("awa/embedding", "AttentionWeightedAverage", awa_on_tokens, vocab=25),
+    pcase("awa/tf_h5", "AttentionWeightedAverage", seq((7, 4), lstm(5, return_sequences=True), awa(), dense(2)),
           fmt="tf_h5"),
-    PCase("awa/tf_h5_variable", "AttentionWeightedAverage", seq((None, 4), awa(), dense(2)), fmt="tf_h5"),
-    PCase("both/variable_timesteps", "both", seq((None, 4), rlstm(6), awa(), dense(3)), steps=(1, 12)),
-    PCase("both/tf_h5", "both", seq((6, 3), rlstm(4), awa(), dense(2, activation="sigmoid")), fmt="tf_h5"),
-    *[PCase(f"probe/{e}", "K2jProbe", seq((None, 4), dense(5), probe(e))) for e in
+    pcase("awa/tf_h5_variable", "AttentionWeightedAverage", seq((None, 4), awa(), dense(2)), fmt="tf_h5"),
+    pcase("both/variable_timesteps", "both", seq((None, 4), rlstm(6), awa(), dense(3)), steps=(1, 12)),
+    pcase("both/tf_h5", "both", seq((6, 3), rlstm(4), awa(), dense(2, activation="sigmoid")), fmt="tf_h5"),
+    *[pcase(f"probe/{e}", "K2jProbe", seq((None, 4), dense(5), probe(e))) for e in
       ("mean_time", "max_last_keep", "plus_mean", "gram")],
-    PCase("probe/self_attention", "K2jProbe", seq((6, 4), dense(5), probe("self_attention"))),
-    *[PCase(f"probe/{e}", "K2jProbe", seq((None, 3, 4), dense(4), probe(e)), steps=(1, 7)) for e in ("rank3", "flip3")],
+    pcase("probe/self_attention", "K2jProbe", seq((6, 4), dense(5), probe("self_attention"))),
+    *[pcase(f"probe/{e}", "K2jProbe", seq((None, 3, 4), dense(4), probe(e)), steps=(1, 7)) for e in ("rank3", "flip3")],
 ]
 
 
 def make_samples(model, case: PCase, seed: int) -> list:
     rng = np.random.default_rng(seed)
     out = []
-    for _ in range(case.samples):
+    for _ in range(case.n_samples()):
         sample = []
         for inp in model.inputs:
             shape = list(inp.shape[1:])
             if shape and shape[0] is None:
                 shape[0] = int(rng.integers(case.steps[0], case.steps[1] + 1))
-            if case.vocab:
+            if case.data == "tokens":
                 sample.append(rng.integers(0, case.vocab, shape).astype(np.float32))
             else:
                 sample.append(rng.uniform(-1, 1, shape).astype(np.float32))
@@ -176,7 +173,7 @@ def batch(tmp_path_factory, registered):
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_java_matches_keras(case, batch):
     worst = batch.cases[case.id].check()
-    WORST[case.plugin] = max(WORST.get(case.plugin, 0.0), worst)
+    WORST[case.family] = max(WORST.get(case.family, 0.0), worst)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -195,7 +192,7 @@ def test_numpy_reference_matches_keras(case, batch):
 def test_max_errors_per_plugin(batch):
     """Reported (pytest -s): the worst error against Keras per plugin."""
     for case in CASES:
-        WORST[case.plugin] = max(WORST.get(case.plugin, 0.0), batch.cases[case.id].check())
+        WORST[case.family] = max(WORST.get(case.family, 0.0), batch.cases[case.id].check())
     print("\nworst |java - keras| / max(1, |keras|) per plugin: "
           + ", ".join(f"{k} {v:.2e}" for k, v in sorted(WORST.items())))
     assert {"ReversedLSTM", "AttentionWeightedAverage", "both", "K2jProbe"} <= set(WORST)

@@ -1,7 +1,7 @@
 """A test-only keras2java plugin: ``K2jProbe(expr=...)`` computes one of the
 expressions below, so that every primitive op of :mod:`keras2java.ops.primitive`
 (and every mode and transpose of them) is compared with Keras through a real
-custom layer (``tests/plugin_keras_layers.py`` holds the Keras side)."""
+custom layer (``tests/support/plugin_keras_layers.py`` holds the Keras side)."""
 import keras2java
 
 
