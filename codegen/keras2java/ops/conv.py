@@ -184,28 +184,6 @@ def _pool1d(op: Pool1DOp, x: np.ndarray) -> np.ndarray:
     return y
 
 
-def _global_pool1d(op: GlobalPool1DOp, x: np.ndarray) -> np.ndarray:
-    y = x.max(0) if op.mode == "max" else np.asarray(x, np.float64).mean(0)
-    y = np.asarray(y, f32)
-    return y[None, :] if op.keepdims else y
-
-
-def _pool1d(op: Pool1DOp, x: np.ndarray) -> np.ndarray:
-    T, C = x.shape
-    p, s = op.pool_size, op.strides
-    if op.padding == "valid":
-        out_t, pad = (T - p) // s + 1, 0
-    else:
-        out_t = -(-T // s)
-        pad = max((out_t - 1) * s + p - T, 0) // 2
-    y = np.zeros((out_t, C), f32)
-    for t in range(out_t):
-        lo, hi = max(t * s - pad, 0), min(t * s - pad + p, T)
-        win = np.asarray(x[lo:hi], np.float64)
-        y[t] = win.max(axis=0) if op.mode == "max" else win.mean(axis=0)
-    return y
-
-
 # -- convolution ---------------------------------------------------------------
 
 

@@ -377,14 +377,18 @@ def _recurrent_default(ctx: LayerContext) -> str:
     return "sigmoid" if ctx.keras_major >= 3 else "hard_sigmoid"
 
 
-@converter("LSTM", mask=MaskRule.CONSUME, tensor_kwargs=("initial_state",))
-def convert_lstm(ctx: LayerContext) -> Converted:
+def _common(ctx: LayerContext, state_count: int):
+    """What every recurrent layer reads first: options, units, input, bias, activation."""
     flags = _flags(ctx)
     units = ctx.get_int("units", minimum=1)
-    shape, init = _sequence_input(ctx, 2, units)
-    n_in = last_dim(shape)
-    use_bias = ctx.get_bool("use_bias", True)
-    act = ctx.activation("activation", "tanh")
+    shape, init = _sequence_input(ctx, state_count, units)
+    return flags, units, shape, init, last_dim(shape), ctx.get_bool("use_bias", True), \
+        ctx.activation("activation", "tanh")
+
+
+@converter("LSTM", mask=MaskRule.CONSUME, tensor_kwargs=("initial_state",))
+def convert_lstm(ctx: LayerContext) -> Converted:
+    flags, units, shape, init, n_in, use_bias, act = _common(ctx, 2)
     rec = ctx.activation("recurrent_activation", _recurrent_default(ctx))
     specs = [("kernel", (n_in, 4 * units)), ("recurrent_kernel", (units, 4 * units))]
     if use_bias:
@@ -398,12 +402,7 @@ def convert_lstm(ctx: LayerContext) -> Converted:
 
 @converter("GRU", mask=MaskRule.CONSUME, tensor_kwargs=("initial_state",))
 def convert_gru(ctx: LayerContext) -> Converted:
-    flags = _flags(ctx)
-    units = ctx.get_int("units", minimum=1)
-    shape, init = _sequence_input(ctx, 1, units)
-    n_in = last_dim(shape)
-    use_bias = ctx.get_bool("use_bias", True)
-    act = ctx.activation("activation", "tanh")
+    flags, units, shape, init, n_in, use_bias, act = _common(ctx, 1)
     rec = ctx.activation("recurrent_activation", _recurrent_default(ctx))
     if "reset_after" in ctx.layer.config:
         reset_after = ctx.get_bool("reset_after")
@@ -425,12 +424,7 @@ def convert_gru(ctx: LayerContext) -> Converted:
 
 @converter("SimpleRNN", mask=MaskRule.CONSUME, tensor_kwargs=("initial_state",))
 def convert_simple_rnn(ctx: LayerContext) -> Converted:
-    flags = _flags(ctx)
-    units = ctx.get_int("units", minimum=1)
-    shape, init = _sequence_input(ctx, 1, units)
-    n_in = last_dim(shape)
-    use_bias = ctx.get_bool("use_bias", True)
-    act = ctx.activation("activation", "tanh")
+    flags, units, shape, init, n_in, use_bias, act = _common(ctx, 1)
     specs = [("kernel", (n_in, units)), ("recurrent_kernel", (units, units))]
     if use_bias:
         specs.append(("bias", (units,)))
