@@ -59,9 +59,11 @@ def dot_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout) -> Me
         return str(info.shape[0]), str(info.shape[1]), str(axis)
 
     x, y = ins
+    (xr, xc, ax), (yr, yc, ay) = dims(x, op.axes[0]), dims(y, op.axes[1])
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), "Merge.dot",
-                      (x.var, *dims(x, op.axes[0]), y.var, *dims(y, op.axes[1]),
-                       "true" if op.normalize else "false", float_literal(op.inv_cap), outs[0].var))
+                      (x.var, xr, xc, ax, y.var, yr, yc, ay,
+                       "true" if op.normalize else "false", float_literal(op.inv_cap), outs[0].var, "ws", "0"),
+                      ws_size=f"Merge.dotWorkspaceSize({xr}, {xc}, {yr}, {yc})")
 
 
 ATTENTION_MODES = {"dot": "Attention.DOT", "concat": "Attention.CONCAT", "additive": "Attention.ADDITIVE"}
@@ -74,11 +76,11 @@ def _attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, cls: s
     from .sequence_views import TEMPLATE, KernelView
     q, v = ins[0], ins[1]
     k = ins[2] if len(ins) > 2 else v
+    tq, tv = steps_expr(q), steps_expr(v)
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
-                      (q.var, steps_expr(q), v.var, steps_expr(v), k.var, outs[0].var,
-                       outs[1].var if scores else "null"),
+                      (q.var, tq, v.var, tv, k.var, outs[0].var, outs[1].var if scores else "null", "ws", "0"),
                       cls=cls, ctor_args=ctor, out2=outs[1].var if scores else "",
-                      out2_len=outs[1].length() if scores else "")
+                      out2_len=outs[1].length() if scores else "", ws_size=f"n.{field}.workspaceSize({tq}, {tv})")
 
 
 def attention_view(node: Node, field, ins: tuple[TensorInfo, ...], outs, layout):

@@ -40,6 +40,7 @@ class KernelView:
     steps_decl: str = ""        # Java expression initializing ``out_steps``
     out2: str = ""              # a second output buffer, if any
     out2_len: str = ""
+    ws_size: str = ""           # Java expression: floats of the model's workspace ``ws`` the call needs
 
 
 TEMPLATE = "ops/kernel_call.j2"
@@ -68,8 +69,8 @@ def conv1d_view(node: Node, field, ins, outs, layout) -> KernelView:
             str(op.kernel_size), str(x.shape[-1]), str(op.filters), str(op.out_channels), str(op.strides),
             str(op.dilation), PADDING[op.padding], str(op.groups), _act_expr(op.activation))
     return KernelView(TEMPLATE, field, comment(node), outs[0].var, outs[0].length(), f"n.{field}.forward",
-                      (x.var, steps, outs[0].var, out_steps), cls="Conv1D", ctor_args=ctor,
-                      out_steps=out_steps, steps_decl=decl)
+                      (x.var, steps, outs[0].var, out_steps, "ws", "0"), cls="Conv1D", ctor_args=ctor,
+                      out_steps=out_steps, steps_decl=decl, ws_size=f"n.{field}.workspaceSize({out_steps})")
 
 
 def pool1d_view(node: Node, field, ins, outs, layout) -> KernelView:
