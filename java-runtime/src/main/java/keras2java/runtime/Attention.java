@@ -32,7 +32,8 @@ public final class Attention {
         this.causal = causal;
         this.hasScale = scaleOff >= 0;
         this.scale = hasScale && mode != ADDITIVE ? data[scaleOff] : 1f;
-        this.scaleVector = hasScale && mode == ADDITIVE ? Weights.copy(data, scaleOff, d, "AdditiveAttention scale") : null;
+        this.scaleVector = hasScale && mode == ADDITIVE
+                ? Weights.copy(data, scaleOff, d, "AdditiveAttention scale") : null;
         this.concatWeight = concatOff >= 0 ? data[concatOff] : 1f;
     }
 

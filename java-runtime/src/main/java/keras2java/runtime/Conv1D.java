@@ -104,16 +104,18 @@ public final class Conv1D {
         final int pad = padBefore(steps, outSteps, span, strides, padding);
         final int fG = filters / groups;
         final int cols = k * (in / groups);
-        // The convolution's output: y, or the pointwise step's input in the workspace.
+        // Workspace: the pointwise step's input (outSteps x filters, SeparableConv1D), the input
+        // windows of one group (outSteps x cols, im2col), one group's output (outSteps x fG, groups > 1).
+        final int mid = wsOff;
+        final int win = mid + (pointwise != null ? outSteps * filters : 0);
+        final int part = win + (direct ? 0 : outSteps * cols);
         final float[] conv = pointwise != null ? ws : y;
-        final int convOff = pointwise != null ? wsOff : 0;
-        final int rows = pointwise != null ? wsOff + outSteps * filters : wsOff;
-        final int part = rows + (direct ? 0 : outSteps * cols);
+        final int convOff = pointwise != null ? mid : 0;
+        final float[] src = direct ? x : ws;
+        final int srcOff = direct ? 0 : win;
         for (int g = 0; g < groups; g++) {
-            final float[] src = direct ? x : ws;
-            final int srcOff = direct ? 0 : rows;
             if (!direct) {
-                im2col(x, steps, g, pad, outSteps, ws, rows);
+                im2col(x, steps, g, pad, outSteps, ws, win);
             }
             if (groups == 1) {
                 kernel[0].forward(src, srcOff, outSteps, conv, convOff);
@@ -125,7 +127,7 @@ public final class Conv1D {
             }
         }
         if (pointwise != null) {
-            pointwise.forward(ws, wsOff, outSteps, y, 0);
+            pointwise.forward(ws, mid, outSteps, y, 0);
         }
         activation.applyRows(y, 0, outSteps, out);
     }

@@ -43,7 +43,10 @@ public abstract class Kernels {
      */
     abstract float[][] pack(float[] data, int off, int ld, int n, int out);
 
-    /** The {@code out} bias values at {@code data[off..]} (zeros for {@code off < 0}) in the layout {@link #matmul} reads. */
+    /**
+     * The {@code out} bias values at {@code data[off..]} (zeros for {@code off < 0})
+     * in the layout {@link #matmul} reads.
+     */
     abstract float[] packBias(float[] data, int off, int out);
 
     /**
