@@ -23,8 +23,9 @@ def _attention_call(op, node, ctx: ViewContext, init: New) -> CallView:
     k = ctx.ins[2] if len(ctx.ins) > 2 else v
     scores = Var(ctx.outs[1].var) if op.return_scores else None
     return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
-                    (Var(q.var), q.step_count(), Var(v.var), v.step_count(), Var(k.var), Var(ctx.outs[0].var), scores),
-                    cls=init.cls, init=init)
+                    (Var(q.var), q.step_count(), Var(v.var), v.step_count(), Var(k.var), Var(ctx.outs[0].var), scores,
+                     Var("ws"), 0),
+                    cls=init.cls, init=init, workspace=(q.step_count(), v.step_count()))
 
 
 @register_op

@@ -76,8 +76,8 @@ class Conv1DOp(Op):
                               self.kernel_size, x.shape[-1], self.filters, self.out_channels, self.strides,
                               self.dilation, pad, self.groups, Act(self.activation)))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
-                        (Var(x.var), steps, Var(ctx.outs[0].var), n_out), cls="Conv1D", init=init,
-                        steps_var=var, steps_value=value)
+                        (Var(x.var), steps, Var(ctx.outs[0].var), n_out, Var("ws"), 0), cls="Conv1D", init=init,
+                        steps_var=var, steps_value=value, workspace=(n_out,))
 
 
 @register_op

@@ -101,9 +101,11 @@ class DotOp(Op):
             return (info.shape[0], info.shape[1], axis)
 
         x, y = ctx.ins
+        xd, yd = dims(x, self.axes[0]), dims(y, self.axes[1])
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "dot",
-                        (Var(x.var), *dims(x, self.axes[0]), Var(y.var), *dims(y, self.axes[1]),
-                         self.normalize, float(self.inv_cap), Var(ctx.outs[0].var)), static="Merge")
+                        (Var(x.var), *xd, Var(y.var), *yd, self.normalize, float(self.inv_cap),
+                         Var(ctx.outs[0].var), Var("ws"), 0),
+                        static="Merge", workspace=(xd[0], xd[1], yd[0], yd[1]))
 
 
 # -- converters --------------------------------------------------------------------------

@@ -152,7 +152,9 @@ class CallView:
     steps_value: Any = None      # its value
     same_steps: tuple[str, ...] = ()   # timestep variables that must agree at run time
     copy_from: str = ""          # copy this buffer into outs[0] first (in-place kernels)
-    workspace: Any = None        # size of the scratch space the call needs (``ws``), if any
+    #: arguments of the call's workspace-size method (``n.field.workspaceSize(...)``, or for a
+    #: static call ``<static>.<method>WorkspaceSize(...)``): ``ws`` is grown to it first; None: no workspace
+    workspace: Optional[tuple] = None
     template: str = "ops/call.j2"
 
 

@@ -181,22 +181,10 @@ public final class Activation {
             case LINEAR:
                 return;
             case SIGMOID:
-                if (Kernels.VECTOR != null) {
-                    Kernels.VECTOR.sigmoid(a, off, len);
-                    return;
-                }
-                for (int i = off; i < end; i++) {
-                    a[i] = sigmoid(a[i]);
-                }
+                Kernels.ACTIVE.sigmoid(a, off, len);
                 return;
             case TANH:
-                if (Kernels.VECTOR != null) {
-                    Kernels.VECTOR.tanh(a, off, len);
-                    return;
-                }
-                for (int i = off; i < end; i++) {
-                    a[i] = tanh(a[i]);
-                }
+                Kernels.ACTIVE.tanh(a, off, len);
                 return;
             case SOFTMAX:
             case LOG_SOFTMAX:

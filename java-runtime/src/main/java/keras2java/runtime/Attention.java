@@ -32,17 +32,25 @@ public final class Attention {
         this.causal = causal;
         this.hasScale = scaleOff >= 0;
         this.scale = hasScale && mode != ADDITIVE ? data[scaleOff] : 1f;
-        this.scaleVector = hasScale && mode == ADDITIVE ? MatMul.bias(data, scaleOff, d) : null;
+        this.scaleVector = hasScale && mode == ADDITIVE
+                ? Weights.copy(data, scaleOff, d, "AdditiveAttention scale") : null;
         this.concatWeight = concatOff >= 0 ? data[concatOff] : 1f;
+    }
+
+    /** Floats of workspace {@link #forward} needs for {@code tq} query and {@code tv} value steps. */
+    public int workspaceSize(int tq, int tv) {
+        return tv;
     }
 
     /**
      * {@code out (tq, dv)} = attention of {@code q (tq, d)} over {@code v (tv, dv)}
      * with keys {@code k (tv, d)}; {@code weights (tq, tv)} receives the softmax
      * weights when not null.
+     *
+     * @param ws workspace of at least {@code workspaceSize(tq, tv)} floats from {@code wsOff}
      */
-    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] out, float[] weights) {
-        final float[] s = new float[tv];
+    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] out, float[] weights,
+                        float[] ws, int wsOff) {
         for (int i = 0; i < tq; i++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < tv; j++) {
@@ -50,23 +58,23 @@ public final class Attention {
                 if (causal && j > i) {
                     score -= 1.0e9f;
                 }
-                s[j] = score;
+                ws[wsOff + j] = score;
                 max = Math.max(max, score);
             }
             double sum = 0.0;
             for (int j = 0; j < tv; j++) {
-                sum += Math.exp((double) s[j] - max);
+                sum += Math.exp((double) ws[wsOff + j] - max);
             }
             for (int j = 0; j < tv; j++) {
-                s[j] = (float) (Math.exp((double) s[j] - max) / sum);
+                ws[wsOff + j] = (float) (Math.exp((double) ws[wsOff + j] - max) / sum);
             }
             if (weights != null) {
-                System.arraycopy(s, 0, weights, i * tv, tv);
+                System.arraycopy(ws, wsOff, weights, i * tv, tv);
             }
             final int ob = i * dv;
             java.util.Arrays.fill(out, ob, ob + dv, 0f);
             for (int j = 0; j < tv; j++) {
-                final float w = s[j];
+                final float w = ws[wsOff + j];
                 final int vb = j * dv;
                 for (int c = 0; c < dv; c++) {
                     out[ob + c] += w * v[vb + c];

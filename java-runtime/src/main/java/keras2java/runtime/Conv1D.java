@@ -20,10 +20,17 @@ public final class Conv1D {
     private final int padding;
     private final int groups;
     private final Activation activation;
-    /** kernel[j][c] = the weights from input channel c at tap j to the group's filters. */
-    private final float[][][] kernel;
-    private final float[] bias;
-    private final float[][] pointwise;
+    /**
+     * Per group: the group's {@code (k * in / groups, filters / groups)} slice of
+     * the kernel, whose rows are the taps' input channels in the order
+     * {@link #im2col} lays out a group's inputs, with the group's bias when no
+     * pointwise step follows.
+     */
+    private final Linear[] kernel;
+    /** SeparableConv1D: the {@code (filters, out)} pointwise matrix with the bias, or null. */
+    private final Linear pointwise;
+    /** One group, one tap, stride 1: the input rows are the product's rows, no copy needed. */
+    private final boolean direct;
 
     /**
      * @param data         the model's weight array
@@ -33,7 +40,8 @@ public final class Conv1D {
      */
     public Conv1D(float[] data, int kernelOff, int biasOff, int pointwiseOff, int k, int in, int filters, int out,
                   int strides, int dilation, int padding, int groups, Activation activation) {
-        int inG = in / groups;
+        final int inG = in / groups;
+        final int fG = filters / groups;
         Check.slice(data, kernelOff, k * inG * filters, "Conv1D kernel");
         this.k = k;
         this.in = in;
@@ -44,12 +52,13 @@ public final class Conv1D {
         this.padding = padding;
         this.groups = groups;
         this.activation = activation;
-        this.kernel = new float[k][][];
-        for (int j = 0; j < k; j++) {
-            kernel[j] = MatMul.rows(data, kernelOff + j * inG * filters, inG, filters);
+        this.kernel = new Linear[groups];
+        for (int g = 0; g < groups; g++) {
+            final int b = pointwiseOff >= 0 || biasOff < 0 ? -1 : biasOff + g * fG;
+            kernel[g] = new Linear(data, kernelOff + g * fG, filters, k * inG, fG, b);
         }
-        this.bias = MatMul.bias(data, biasOff, out);
-        this.pointwise = pointwiseOff >= 0 ? MatMul.rows(data, pointwiseOff, filters, out) : null;
+        this.pointwise = pointwiseOff >= 0 ? new Linear(data, pointwiseOff, filters, out, biasOff) : null;
+        this.direct = groups == 1 && k == 1 && strides == 1;
     }
 
     /** The number of output steps for {@code steps} input steps; rejects inputs that are too short. */
@@ -75,55 +84,72 @@ public final class Conv1D {
         return 0;
     }
 
-    /** {@code y[0 .. outSteps*out)} = the layer applied to {@code steps} rows of {@code x}. */
-    public void forward(float[] x, int steps, float[] y, int outSteps) {
-        final int inG = in / groups;
-        final int fG = filters / groups;
+    /** Floats of workspace {@link #forward} needs for {@code outSteps} output steps. */
+    public int workspaceSize(int outSteps) {
+        final int cols = k * (in / groups);
+        return (pointwise != null ? outSteps * filters : 0) + (direct ? 0 : outSteps * cols)
+                + (groups > 1 ? outSteps * (filters / groups) : 0);
+    }
+
+    /**
+     * {@code y[0 .. outSteps*out)} = the layer applied to {@code steps} rows of
+     * {@code x}: per group, the input windows as rows (im2col) times the
+     * group's kernel, then the pointwise matrix (SeparableConv1D) and the
+     * activation.
+     *
+     * @param ws workspace of at least {@code workspaceSize(outSteps)} floats from {@code wsOff}
+     */
+    public void forward(float[] x, int steps, float[] y, int outSteps, float[] ws, int wsOff) {
         final int span = dilation * (k - 1) + 1;
         final int pad = padBefore(steps, outSteps, span, strides, padding);
-        final float[] acc = pointwise != null ? new float[filters] : null;
-        for (int t = 0; t < outSteps; t++) {
-            final float[] row = acc != null ? acc : y;
-            final int base = acc != null ? 0 : t * out;
-            if (acc != null || bias == null) {
-                java.util.Arrays.fill(row, base, base + filters, 0f);
+        final int fG = filters / groups;
+        final int cols = k * (in / groups);
+        // Workspace: the pointwise step's input (outSteps x filters, SeparableConv1D), the input
+        // windows of one group (outSteps x cols, im2col), one group's output (outSteps x fG, groups > 1).
+        final int mid = wsOff;
+        final int win = mid + (pointwise != null ? outSteps * filters : 0);
+        final int part = win + (direct ? 0 : outSteps * cols);
+        final float[] conv = pointwise != null ? ws : y;
+        final int convOff = pointwise != null ? mid : 0;
+        final float[] src = direct ? x : ws;
+        final int srcOff = direct ? 0 : win;
+        for (int g = 0; g < groups; g++) {
+            if (!direct) {
+                im2col(x, steps, g, pad, outSteps, ws, win);
+            }
+            if (groups == 1) {
+                kernel[0].forward(src, srcOff, outSteps, conv, convOff);
             } else {
-                System.arraycopy(bias, 0, row, base, filters);
-            }
-            for (int j = 0; j < k; j++) {
-                final int s = t * strides - pad + j * dilation;
-                if (s < 0 || s >= steps) {
-                    continue;
-                }
-                final float[][] w = kernel[j];
-                for (int g = 0; g < groups; g++) {
-                    final int f0 = base + g * fG;
-                    for (int c = 0; c < inG; c++) {
-                        final float v = x[s * in + g * inG + c];
-                        final float[] wr = w[c];
-                        final int w0 = g * fG;
-                        for (int f = 0; f < fG; f++) {
-                            row[f0 + f] += v * wr[w0 + f];
-                        }
-                    }
-                }
-            }
-            if (acc != null) {
-                final int yb = t * out;
-                if (bias == null) {
-                    java.util.Arrays.fill(y, yb, yb + out, 0f);
-                } else {
-                    System.arraycopy(bias, 0, y, yb, out);
-                }
-                for (int c = 0; c < filters; c++) {
-                    final float v = acc[c];
-                    final float[] wr = pointwise[c];
-                    for (int f = 0; f < out; f++) {
-                        y[yb + f] += v * wr[f];
-                    }
+                kernel[g].forward(src, srcOff, outSteps, ws, part);
+                for (int t = 0; t < outSteps; t++) {
+                    System.arraycopy(ws, part + t * fG, conv, convOff + t * filters + g * fG, fG);
                 }
             }
         }
+        if (pointwise != null) {
+            pointwise.forward(ws, mid, outSteps, y, 0);
+        }
         activation.applyRows(y, 0, outSteps, out);
+    }
+
+    /**
+     * Row t of {@code (outSteps, k * in / groups)} at {@code rows[off..]}: group
+     * g's input channels at each tap of output step t, zeros where a tap falls
+     * in the padding.
+     */
+    private void im2col(float[] x, int steps, int g, int pad, int outSteps, float[] rows, int off) {
+        final int inG = in / groups;
+        final int cols = k * inG;
+        for (int t = 0; t < outSteps; t++) {
+            for (int j = 0; j < k; j++) {
+                final int s = t * strides - pad + j * dilation;
+                final int d = off + t * cols + j * inG;
+                if (s < 0 || s >= steps) {
+                    java.util.Arrays.fill(rows, d, d + inG, 0f);
+                } else {
+                    System.arraycopy(x, s * in + g * inG, rows, d, inG);
+                }
+            }
+        }
     }
 }

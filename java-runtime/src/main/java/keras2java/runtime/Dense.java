@@ -2,10 +2,6 @@ package keras2java.runtime;
 
 /** Keras Dense: {@code act(x . kernel + bias)} on the last axis.  Immutable. */
 public final class Dense {
-    private final float[] data;
-    private final int kernelOff;
-    private final int biasOff;
-    private final int in;
     private final int units;
     private final Activation activation;
     private final Linear kernel;
@@ -20,10 +16,6 @@ public final class Dense {
         if (biasOff >= 0) {
             Check.slice(data, biasOff, units, "Dense bias");
         }
-        this.data = data;
-        this.kernelOff = kernelOff;
-        this.biasOff = biasOff;
-        this.in = in;
         this.units = units;
         this.activation = activation;
         this.kernel = new Linear(data, kernelOff, in, units, biasOff);

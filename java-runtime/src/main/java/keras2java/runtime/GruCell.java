@@ -7,36 +7,46 @@ package keras2java.runtime;
  * {@code (3u,)} and the reset gate multiplies h before it.
  */
 public final class GruCell extends RnnCell {
-    private final int kernelOff;
-    private final int recurrentOff;
-    private final int biasOff;
     private final boolean resetAfter;
     private final Activation activation;
     private final Activation recurrentActivation;
     /** Input kernel with the input bias (the whole (3u,) bias, or row 0 of the (2, 3u) bias). */
     private final Linear kernel;
-    /** The recurrent kernel (reset_after only; otherwise its columns are used in two parts). */
+    /**
+     * reset_after: the whole {@code (u, 3u)} recurrent kernel; otherwise its z and r
+     * columns {@code (u, 2u)}.
+     */
     private final Linear recurrent;
+    /** reset_before: the recurrent kernel's h columns {@code (u, u)}, applied to {@code r * h}; else null. */
+    private final Linear recurrentH;
+    /** reset_after: the recurrent bias (row 1 of the {@code (2, 3u)} bias, zeros without one); else null. */
+    private final float[] recurrentBias;
 
     /**
      * @param biasOff offset of the bias ({@code (2, 3u)} or {@code (3u,)}), or -1 without bias
      */
     public GruCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                    boolean resetAfter, Activation activation, Activation recurrentActivation) {
-        super(data, in, units);
+        super(units);
         Check.slice(data, kernelOff, in * 3 * units, "GRU kernel");
         Check.slice(data, recurrentOff, units * 3 * units, "GRU recurrent kernel");
         if (biasOff >= 0) {
             Check.slice(data, biasOff, (resetAfter ? 6 : 3) * units, "GRU bias");
         }
-        this.kernelOff = kernelOff;
-        this.recurrentOff = recurrentOff;
-        this.biasOff = biasOff;
+        final int g3 = 3 * units;
         this.resetAfter = resetAfter;
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
-        this.kernel = new Linear(data, kernelOff, in, 3 * units, biasOff);
-        this.recurrent = resetAfter ? new Linear(data, recurrentOff, units, 3 * units, -1) : null;
+        this.kernel = new Linear(data, kernelOff, in, g3, biasOff);
+        if (resetAfter) {
+            this.recurrent = new Linear(data, recurrentOff, units, g3, -1);
+            this.recurrentH = null;
+            this.recurrentBias = biasOff >= 0 ? Weights.copy(data, biasOff + g3, g3, "GRU bias") : new float[g3];
+        } else {
+            this.recurrent = new Linear(data, recurrentOff, g3, units, 2 * units, -1);
+            this.recurrentH = new Linear(data, recurrentOff + 2 * units, g3, units, units, -1);
+            this.recurrentBias = null;
+        }
     }
 
     public int projectionSize() {
@@ -60,11 +70,7 @@ public final class GruCell extends RnnCell {
         final int g3 = 3 * u;
         if (resetAfter) {
             // tmp = h . R + recurrent bias (row 1)
-            if (biasOff >= 0) {
-                System.arraycopy(data, biasOff + g3, tmp, t, g3);
-            } else {
-                java.util.Arrays.fill(tmp, t, t + g3, 0f);
-            }
+            System.arraycopy(recurrentBias, 0, tmp, t, g3);
             recurrent.addTo(st, hOff, tmp, t);
             for (int j = 0; j < 2 * u; j++) {
                 p[z + j] = p[z + j] + tmp[t + j];
@@ -74,8 +80,9 @@ public final class GruCell extends RnnCell {
                 p[z + 2 * u + j] = p[z + 2 * u + j] + p[z + u + j] * tmp[t + 2 * u + j];
             }
         } else {
+            // tmp = h . R_zr; then (r * h) . R_h
             java.util.Arrays.fill(tmp, t, t + 2 * u, 0f);
-            addVecMatStrided(st, hOff, u, data, recurrentOff, g3, 2 * u, tmp, t);
+            recurrent.addTo(st, hOff, tmp, t);
             for (int j = 0; j < 2 * u; j++) {
                 p[z + j] = p[z + j] + tmp[t + j];
             }
@@ -84,7 +91,7 @@ public final class GruCell extends RnnCell {
                 tmp[t + u + j] = p[z + u + j] * st[hOff + j];        // r * h
             }
             java.util.Arrays.fill(tmp, t + 2 * u, t + 3 * u, 0f);
-            addVecMatStrided(tmp, t + u, u, data, recurrentOff + 2 * u, g3, u, tmp, t + 2 * u);
+            recurrentH.addTo(tmp, t + u, tmp, t + 2 * u);
             for (int j = 0; j < u; j++) {
                 p[z + 2 * u + j] = p[z + 2 * u + j] + tmp[t + 2 * u + j];
             }

@@ -2,15 +2,18 @@ package keras2java.runtime;
 
 /**
  * The hot loops of the runtime (blocked matrix products, the recurrent
- * mat-vec, tanh and sigmoid over arrays), with an optional faster
- * implementation chosen once per JVM.
+ * mat-vec, the fused LSTM update, tanh and sigmoid over arrays), in one of two
+ * implementations chosen once per JVM: {@link #ACTIVE}, never null.
  *
- * <p>The portable kernels are plain Java 8 in {@link MatMul} and
- * {@link Activation}.  When the class {@code VectorKernels} (JDK 17+ source,
- * written beside the runtime when asked for) is compiled into the same package
- * and the JVM runs with {@code --add-modules jdk.incubator.vector}, it is used
- * instead.  Both compute every result with the same float operations in the
- * same order, so they give bit-identical outputs; only the speed differs.
+ * <p>{@link PortableKernels} is plain Java 8.  When the class
+ * {@code VectorKernels} (JDK 17+ source, written beside the runtime when asked
+ * for) is compiled into the same package and the JVM runs with
+ * {@code --add-modules jdk.incubator.vector}, it can be used instead.  Both
+ * compute every result with the same float operations in the same order, so
+ * they give bit-identical outputs; only the speed differs.
+ *
+ * <p>Matrices are packed once, by {@link #pack} and {@link #packBias}, into the
+ * layout the active implementation reads; {@link Linear} holds them.
  *
  * <p>The system property {@code keras2java.kernels} selects: {@code auto}
  * (default: the vector kernels when available on Java 25 or newer),
@@ -21,36 +24,55 @@ package keras2java.runtime;
  * predicting at once, in this project's tests; never on JDK 25).
  */
 public abstract class Kernels {
-    /** The vector kernels in use, or null for the portable ones. */
-    static final Kernels VECTOR = load();
+    /** The kernels this JVM uses (never null). */
+    static final Kernels ACTIVE = load();
 
-    protected Kernels() {
+    Kernels() {
     }
 
     /** Which kernels this JVM uses, e.g. {@code "portable Java"} or {@code "jdk.incubator.vector, 16 floats"}. */
     public static String active() {
-        return VECTOR == null ? "portable Java" : VECTOR.describe();
+        return ACTIVE.describe();
     }
 
     abstract String describe();
 
     /**
-     * {@link MatMul#matmulBiasRows} on a matrix and bias from {@link #pack}
-     * (the bias, zeros for none, packed as a one-row matrix).
+     * The {@code (n, out)} matrix whose row k is {@code data[off + k*ld .. off + k*ld + out)},
+     * in the layout {@link #matmul} and {@link #addVecMat} read.
      */
-    abstract void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
-                               float[] y, int yOff);
-
-    /** The {@code (n, out)} row-major matrix at {@code data[off..]} in the layout the methods below read. */
-    abstract float[] pack(float[] data, int off, int n, int out);
-
-    /** {@link MatMul#addVecMatRows} on a matrix from {@link #pack}. */
-    abstract void addVecMatPacked(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff);
+    abstract float[][] pack(float[] data, int off, int ld, int n, int out);
 
     /**
-     * The LSTM cell update with sigmoid gates and tanh, as {@link LstmCell}'s
-     * portable loop: gates i, f, c, o at {@code p[z..]} ({@code u} each), state
-     * h at {@code st[hOff..]} and c after it, both updated.
+     * The {@code out} bias values at {@code data[off..]} (zeros for {@code off < 0})
+     * in the layout {@link #matmul} reads.
+     */
+    abstract float[] packBias(float[] data, int off, int out);
+
+    /**
+     * {@code y[r, :] = bias + x[r, :] . w} for {@code rows} rows of {@code in}
+     * values at {@code x[xOff..]} (rows {@code in} apart), written {@code out}
+     * apart from {@code y[yOff..]}; {@code w} from {@link #pack}, {@code bias}
+     * from {@link #packBias}.  Each row's result is the same whatever the
+     * number of rows (streaming one timestep gives the bits of a whole
+     * sequence): every output starts at the bias and adds the products one
+     * input at a time.
+     */
+    abstract void matmul(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out,
+                         float[] y, int yOff);
+
+    /**
+     * {@code y[yOff .. yOff+out) += v[vOff .. vOff+n) . w}, {@code w} from
+     * {@link #pack}: the products of four inputs at a time are summed, then
+     * added ({@code y += ((w0 c0 + w1 c1) + w2 c2) + w3 c3}).
+     */
+    abstract void addVecMat(float[] v, int vOff, int n, float[][] w, int out, float[] y, int yOff);
+
+    /**
+     * The LSTM cell update with sigmoid gates and tanh: gates i, f, c, o at
+     * {@code p[z..]} ({@code u} each, which it may overwrite), state h at
+     * {@code st[hOff..]} and c after it, both updated:
+     * {@code c = f c + i g}, {@code h = o tanh(c)}.
      */
     abstract void lstmGates(float[] p, int z, float[] st, int hOff, int u);
 
@@ -92,7 +114,7 @@ public abstract class Kernels {
                     + mode + "'");
         }
         if (mode.equals("portable") || (mode.equals("auto") && javaVersion() < AUTO_MIN_JAVA)) {
-            return null;
+            return new PortableKernels();
         }
         final String self = Kernels.class.getName();
         final String name = self.substring(0, self.lastIndexOf('.') + 1) + "VectorKernels";
@@ -104,7 +126,7 @@ public abstract class Kernels {
                 throw new IllegalStateException("keras2java.kernels=vector, but " + name + " cannot be used ("
                         + e + "); compile it with JDK 17+ and run with --add-modules jdk.incubator.vector", e);
             }
-            return null;
+            return new PortableKernels();
         }
     }
 }

@@ -2,9 +2,6 @@ package keras2java.runtime;
 
 /** Keras LSTM cell: fused kernels, gate order i, f, c, o; state (h, c). */
 public final class LstmCell extends RnnCell {
-    private final int kernelOff;
-    private final int recurrentOff;
-    private final int biasOff;
     private final Activation activation;
     private final Activation recurrentActivation;
     private final Linear kernel;
@@ -17,15 +14,12 @@ public final class LstmCell extends RnnCell {
      */
     public LstmCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                     Activation activation, Activation recurrentActivation) {
-        super(data, in, units);
+        super(units);
         Check.slice(data, kernelOff, in * 4 * units, "LSTM kernel");
         Check.slice(data, recurrentOff, units * 4 * units, "LSTM recurrent kernel");
         if (biasOff >= 0) {
             Check.slice(data, biasOff, 4 * units, "LSTM bias");
         }
-        this.kernelOff = kernelOff;
-        this.recurrentOff = recurrentOff;
-        this.biasOff = biasOff;
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
         this.kernel = new Linear(data, kernelOff, in, 4 * units, biasOff);
@@ -54,20 +48,7 @@ public final class LstmCell extends RnnCell {
         final int cOff = hOff + u;
         recurrent.addTo(st, hOff, p, z);
         if (standard) {
-            if (Kernels.VECTOR != null) {
-                Kernels.VECTOR.lstmGates(p, z, st, hOff, u);
-                return;
-            }
-            // One pass: the five activations of an element are independent, so they overlap.
-            for (int j = 0; j < u; j++) {
-                final float i = Activation.sigmoid(p[z + j]);
-                final float f = Activation.sigmoid(p[z + u + j]);
-                final float g = Activation.tanh(p[z + 2 * u + j]);
-                final float o = Activation.sigmoid(p[z + 3 * u + j]);
-                final float c = f * st[cOff + j] + i * g;
-                st[cOff + j] = c;
-                st[hOff + j] = o * Activation.tanh(c);
-            }
+            Kernels.ACTIVE.lstmGates(p, z, st, hOff, u);
             return;
         }
         recurrentActivation.applyInPlace(p, z, u);              // i

@@ -81,49 +81,57 @@ public final class Merge {
      * {@code (x's other axis, y's other axis)}.  With {@code normalize} both
      * inputs are first L2-normalized along the contracted axis, the inverse
      * norm capped at {@code invCap} as Keras does.
+     *
+     * @param ws workspace of at least {@code dotWorkspaceSize(xr, xc, yr, yc)} floats from {@code wsOff}
      */
     public static void dot(float[] x, int xr, int xc, int ax, float[] y, int yr, int yc, int ay,
-                           boolean normalize, float invCap, float[] out) {
+                           boolean normalize, float invCap, float[] out, float[] ws, int wsOff) {
         final int n = ax == 1 ? xc : xr;
         final int p = ax == 1 ? xr : xc;
         final int q = ay == 1 ? yr : yc;
-        final float[] a = gather(x, xc, ax, p, n);
-        final float[] b = gather(y, yc, ay, q, n);
+        final int a = wsOff;
+        final int b = wsOff + p * n;
+        gather(x, xc, ax, p, n, ws, a);
+        gather(y, yc, ay, q, n, ws, b);
         if (normalize) {
-            l2Rows(a, p, n, invCap);
-            l2Rows(b, q, n, invCap);
+            l2Rows(ws, a, p, n, invCap);
+            l2Rows(ws, b, q, n, invCap);
         }
         for (int i = 0; i < p; i++) {
             for (int j = 0; j < q; j++) {
                 float sum = 0f;
                 for (int k = 0; k < n; k++) {
-                    sum += a[i * n + k] * b[j * n + k];
+                    sum += ws[a + i * n + k] * ws[b + j * n + k];
                 }
                 out[i * q + j] = sum;
             }
         }
     }
 
-    /** The matrix as {@code rows} rows of the {@code n} values along axis {@code axis}. */
-    private static float[] gather(float[] x, int cols, int axis, int rows, int n) {
-        final float[] g = new float[rows * n];
-        for (int i = 0; i < rows; i++) {
-            for (int k = 0; k < n; k++) {
-                g[i * n + k] = axis == 1 ? x[i * cols + k] : x[k * cols + i];
-            }
-        }
-        return g;
+    /** Floats of workspace {@link #dot} needs: both inputs' values. */
+    public static int dotWorkspaceSize(int xr, int xc, int yr, int yc) {
+        return xr * xc + yr * yc;
     }
 
-    private static void l2Rows(float[] a, int rows, int n, float invCap) {
+    /** The matrix as {@code rows} rows of the {@code n} values along axis {@code axis}, at {@code g[off..]}. */
+    private static void gather(float[] x, int cols, int axis, int rows, int n, float[] g, int off) {
         for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < n; k++) {
+                g[off + i * n + k] = axis == 1 ? x[i * cols + k] : x[k * cols + i];
+            }
+        }
+    }
+
+    private static void l2Rows(float[] a, int off, int rows, int n, float invCap) {
+        for (int i = 0; i < rows; i++) {
+            final int r = off + i * n;
             double ss = 0.0;
             for (int k = 0; k < n; k++) {
-                ss += (double) a[i * n + k] * a[i * n + k];
+                ss += (double) a[r + k] * a[r + k];
             }
             final float inv = (float) Math.min(1.0 / Math.sqrt((float) ss), invCap);
             for (int k = 0; k < n; k++) {
-                a[i * n + k] *= inv;
+                a[r + k] *= inv;
             }
         }
     }

@@ -12,10 +12,10 @@ public final class MultiHeadAttention {
     private final int valueDim;
     private final boolean causal;
     private final float scale;
-    private final Dense query;
-    private final Dense key;
-    private final Dense value;
-    private final Dense output;
+    private final Linear query;
+    private final Linear key;
+    private final Linear value;
+    private final Linear output;
 
     /**
      * Offsets into {@code data} of the flattened kernels (query/key {@code (in, heads*keyDim)},
@@ -30,62 +30,71 @@ public final class MultiHeadAttention {
         this.valueDim = valueDim;
         this.causal = causal;
         this.scale = (float) (1.0 / Math.sqrt(keyDim));
-        final Activation linear = Activation.of(Activation.LINEAR);
-        this.query = new Dense(data, qKernel, qBias, qIn, heads * keyDim, linear);
-        this.key = new Dense(data, kKernel, kBias, kIn, heads * keyDim, linear);
-        this.value = new Dense(data, vKernel, vBias, vIn, heads * valueDim, linear);
-        this.output = new Dense(data, oKernel, oBias, heads * valueDim, out, linear);
+        this.query = new Linear(data, qKernel, qIn, heads * keyDim, qBias);
+        this.key = new Linear(data, kKernel, kIn, heads * keyDim, kBias);
+        this.value = new Linear(data, vKernel, vIn, heads * valueDim, vBias);
+        this.output = new Linear(data, oKernel, heads * valueDim, out, oBias);
+    }
+
+    /** Floats of workspace {@link #forward} needs for {@code tq} query and {@code tv} value steps. */
+    public int workspaceSize(int tq, int tv) {
+        return (tq + tv) * heads * (keyDim + valueDim) + tv;
     }
 
     /**
      * {@code out (tq, out)} from {@code q (tq, qIn)}, {@code v (tv, vIn)} and
      * {@code k (tv, kIn)}; {@code scores (heads, tq, tv)} receives the
      * attention weights when not null.
+     *
+     * @param ws workspace of at least {@code workspaceSize(tq, tv)} floats from {@code wsOff}
      */
-    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] out, float[] scores) {
+    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] out, float[] scores,
+                        float[] ws, int wsOff) {
         final int hk = heads * keyDim;
         final int hv = heads * valueDim;
-        final float[] pq = new float[tq * hk];
-        final float[] pk = new float[tv * hk];
-        final float[] pv = new float[tv * hv];
-        final float[] att = new float[tq * hv];
-        query.forward(q, 0, tq, pq, 0);
-        key.forward(k, 0, tv, pk, 0);
-        value.forward(v, 0, tv, pv, 0);
-        final float[] s = new float[tv];
+        // The projections, the heads' outputs and one row of scores, in the workspace.
+        final int pq = wsOff;
+        final int pk = pq + tq * hk;
+        final int pv = pk + tv * hk;
+        final int att = pv + tv * hv;
+        final int s = att + tq * hv;
+        query.forward(q, 0, tq, ws, pq);
+        key.forward(k, 0, tv, ws, pk);
+        value.forward(v, 0, tv, ws, pv);
+        java.util.Arrays.fill(ws, att, att + tq * hv, 0f);
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < tq; i++) {
-                final int qb = i * hk + h * keyDim;
+                final int qb = pq + i * hk + h * keyDim;
                 float max = Float.NEGATIVE_INFINITY;
                 final int last = causal ? Math.min(i, tv - 1) : tv - 1;
                 for (int j = 0; j <= last; j++) {
-                    final int kb = j * hk + h * keyDim;
+                    final int kb = pk + j * hk + h * keyDim;
                     float dot = 0f;
                     for (int c = 0; c < keyDim; c++) {
-                        dot += (pq[qb + c] * scale) * pk[kb + c];
+                        dot += (ws[qb + c] * scale) * ws[kb + c];
                     }
-                    s[j] = dot;
+                    ws[s + j] = dot;
                     max = Math.max(max, dot);
                 }
                 double sum = 0.0;
                 for (int j = 0; j <= last; j++) {
-                    sum += Math.exp((double) s[j] - max);
+                    sum += Math.exp((double) ws[s + j] - max);
                 }
-                final int ob = i * hv + h * valueDim;
+                final int ob = att + i * hv + h * valueDim;
                 for (int j = 0; j < tv; j++) {
-                    final float w = j <= last ? (float) (Math.exp((double) s[j] - max) / sum) : 0f;
+                    final float w = j <= last ? (float) (Math.exp((double) ws[s + j] - max) / sum) : 0f;
                     if (scores != null) {
                         scores[(h * tq + i) * tv + j] = w;
                     }
                     if (w != 0f) {
-                        final int vb = j * hv + h * valueDim;
+                        final int vb = pv + j * hv + h * valueDim;
                         for (int c = 0; c < valueDim; c++) {
-                            att[ob + c] += w * pv[vb + c];
+                            ws[ob + c] += w * ws[vb + c];
                         }
                     }
                 }
             }
         }
-        output.forward(att, 0, tq, out, 0);
+        output.forward(ws, att, tq, out, 0);
     }
 }

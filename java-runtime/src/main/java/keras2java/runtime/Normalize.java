@@ -24,8 +24,8 @@ public final class Normalize {
         this.mode = mode;
         this.n = n;
         this.epsilon = epsilon;
-        this.gamma = MatMul.bias(data, gammaOff, n);
-        this.beta = MatMul.bias(data, betaOff, n);
+        this.gamma = Weights.copy(data, gammaOff, n, "normalization gamma");
+        this.beta = Weights.copy(data, betaOff, n, "normalization beta");
     }
 
     /** Normalizes {@code rows} groups of {@code n} values of {@code x} into {@code y}. */

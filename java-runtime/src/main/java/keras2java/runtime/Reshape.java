@@ -5,35 +5,41 @@ public final class Reshape {
     private Reshape() {
     }
 
-    /** Keras Permute: {@code y} has axes {@code perm} of {@code x}'s row-major {@code shape}. */
+    /**
+     * Keras Permute: {@code y} has axes {@code perm} of {@code x}'s row-major
+     * {@code shape}.  Output row by output row (the last output axis): the
+     * row's start in {@code x} from its index, then a strided copy.
+     */
     public static void permute(float[] x, int[] shape, int[] perm, float[] y) {
         final int rank = shape.length;
-        final int[] strides = new int[rank];
+        final int last = perm[rank - 1];
+        final int width = shape[last];
+        final int step = stride(shape, last);
+        int total = 1;
+        for (int d : shape) {
+            total *= d;
+        }
+        for (int row = 0, i = 0; i < total; row++) {
+            int src = 0;
+            int rest = row;
+            for (int a = rank - 2; a >= 0; a--) {
+                final int d = shape[perm[a]];
+                src += (rest % d) * stride(shape, perm[a]);
+                rest /= d;
+            }
+            for (int c = 0; c < width; c++, i++) {
+                y[i] = x[src + c * step];
+            }
+        }
+    }
+
+    /** Floats between neighbours along {@code axis} of a row-major {@code shape}. */
+    private static int stride(int[] shape, int axis) {
         int s = 1;
-        for (int a = rank - 1; a >= 0; a--) {
-            strides[a] = s;
+        for (int a = axis + 1; a < shape.length; a++) {
             s *= shape[a];
         }
-        final int[] outShape = new int[rank];
-        final int[] outStrides = new int[rank];
-        for (int a = 0; a < rank; a++) {
-            outShape[a] = shape[perm[a]];
-            outStrides[a] = strides[perm[a]];
-        }
-        final int[] idx = new int[rank];
-        for (int i = 0; i < s; i++) {
-            int src = 0;
-            for (int a = 0; a < rank; a++) {
-                src += idx[a] * outStrides[a];
-            }
-            y[i] = x[src];
-            for (int a = rank - 1; a >= 0; a--) {
-                if (++idx[a] < outShape[a]) {
-                    break;
-                }
-                idx[a] = 0;
-            }
-        }
+        return s;
     }
 
     /** RepeatVector: {@code n} copies of the {@code width} values of {@code x}. */

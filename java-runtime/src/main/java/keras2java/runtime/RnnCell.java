@@ -7,19 +7,10 @@ package keras2java.runtime;
  * a cell over a sequence (go_backwards, masks, return_sequences, states).
  */
 public abstract class RnnCell {
-    protected final float[] data;
-    protected final int in;
     protected final int units;
 
-    protected RnnCell(float[] data, int in, int units) {
-        this.data = data;
-        this.in = in;
+    protected RnnCell(int units) {
         this.units = units;
-    }
-
-    /** Input features per timestep. */
-    public final int inputSize() {
-        return in;
     }
 
     /** Units: the size of the output and of the hidden state h. */
@@ -47,16 +38,4 @@ public abstract class RnnCell {
      * projection at {@code p[pOff..]} (which it may overwrite).
      */
     public abstract void step(float[] p, int pOff, float[] st, int sOff, float[] tmp, int tmpOff);
-
-    /** {@code y[yOff..+out) += v[vOff..+n) . w} where {@code w} rows are {@code ld} floats apart. */
-    static void addVecMatStrided(float[] v, int vOff, int n, float[] w, int wOff, int ld, int out,
-                                 float[] y, int yOff) {
-        for (int k = 0; k < n; k++) {
-            final float a = v[vOff + k];
-            final int wo = wOff + k * ld;
-            for (int j = 0; j < out; j++) {
-                y[yOff + j] += a * w[wo + j];
-            }
-        }
-    }
 }

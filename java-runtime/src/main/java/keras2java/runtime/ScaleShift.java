@@ -14,8 +14,8 @@ public final class ScaleShift {
     public ScaleShift(float[] data, int scaleOff, int shiftOff, int channels) {
         Check.slice(data, scaleOff, channels, "BatchNormalization scale");
         Check.slice(data, shiftOff, channels, "BatchNormalization shift");
-        this.scale = MatMul.bias(data, scaleOff, channels);
-        this.shift = MatMul.bias(data, shiftOff, channels);
+        this.scale = Weights.copy(data, scaleOff, channels, "BatchNormalization scale");
+        this.shift = Weights.copy(data, shiftOff, channels, "BatchNormalization shift");
         this.channels = channels;
     }
 

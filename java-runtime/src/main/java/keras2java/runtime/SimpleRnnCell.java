@@ -2,24 +2,18 @@ package keras2java.runtime;
 
 /** Keras SimpleRNN cell: {@code h = act(x . K + b + h . R)}. */
 public final class SimpleRnnCell extends RnnCell {
-    private final int kernelOff;
-    private final int recurrentOff;
-    private final int biasOff;
     private final Activation activation;
     private final Linear kernel;
     private final Linear recurrent;
 
     public SimpleRnnCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                          Activation activation) {
-        super(data, in, units);
+        super(units);
         Check.slice(data, kernelOff, in * units, "SimpleRNN kernel");
         Check.slice(data, recurrentOff, units * units, "SimpleRNN recurrent kernel");
         if (biasOff >= 0) {
             Check.slice(data, biasOff, units, "SimpleRNN bias");
         }
-        this.kernelOff = kernelOff;
-        this.recurrentOff = recurrentOff;
-        this.biasOff = biasOff;
         this.activation = activation;
         this.kernel = new Linear(data, kernelOff, in, units, biasOff);
         this.recurrent = new Linear(data, recurrentOff, units, units, -1);

@@ -71,6 +71,18 @@ public final class Weights {
         return toFloats(bytes, count);
     }
 
+    /**
+     * A zero-offset copy of the {@code n} weights at {@code data[off..]}, or
+     * null for {@code off < 0} (an absent weight).
+     */
+    static float[] copy(float[] data, int off, int n, String what) {
+        if (off < 0) {
+            return null;
+        }
+        Check.slice(data, off, n, what);
+        return java.util.Arrays.copyOfRange(data, off, off + n);
+    }
+
     private static int checkedBytes(int count, String what) {
         if (count < 0 || count > Integer.MAX_VALUE / 4) {
             throw new IllegalStateException(what + ": invalid weight count " + count);

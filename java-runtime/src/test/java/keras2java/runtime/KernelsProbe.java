@@ -26,8 +26,9 @@ public final class KernelsProbe {
         for (int in : new int[] {1, 2, 3, 4, 5, 11, 16, 33, 64}) {
             for (int outN : sizes) {
                 int rows = rowCounts[cases++ % rowCounts.length];
-                float[] data = random(rnd, 3 + in * outN + outN);
-                Linear lin = new Linear(data, 3, in, outN, cases % 3 == 0 ? -1 : 3 + in * outN);
+                int ld = outN + (cases % 4 == 1 ? 5 : 0);   // some matrices are columns of a wider one
+                float[] data = random(rnd, 3 + in * ld + outN);
+                Linear lin = new Linear(data, 3, ld, in, outN, cases % 3 == 0 ? -1 : 3 + in * ld);
                 float[] x = random(rnd, 5 + rows * in);
                 float[] y = new float[2 + rows * outN];
                 lin.forward(x, 5, rows, y, 2);
@@ -37,7 +38,7 @@ public final class KernelsProbe {
                 write(out, acc);
             }
         }
-        // Whole recurrent layers: fused LSTM gates, GRU and SimpleRNN steps over packed weights.
+        // Whole recurrent layers: fused LSTM gates, GRU (both reset modes) and SimpleRNN steps over packed weights.
         for (int units : new int[] {1, 3, 15, 16, 17, 33, 64, 70, 100}) {
             int in = 1 + units % 7;
             int steps = 6;
@@ -51,6 +52,8 @@ public final class KernelsProbe {
                 new LstmCell(data, 0, in * 4 * units, -1, in, units,
                         Activation.of(Activation.RELU), Activation.of(Activation.HARD_SIGMOID_K2)),
                 new GruCell(data, 0, in * 3 * units, (in + units) * 3 * units, in, units, true,
+                        Activation.of(Activation.TANH), Activation.of(Activation.SIGMOID)),
+                new GruCell(data, 0, in * 3 * units, (in + units) * 3 * units, in, units, false,
                         Activation.of(Activation.TANH), Activation.of(Activation.SIGMOID)),
                 new SimpleRnnCell(data, 0, in * units, (in + units) * units, in, units, Activation.of(Activation.TANH)),
             };

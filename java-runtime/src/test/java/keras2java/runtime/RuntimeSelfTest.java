@@ -20,6 +20,7 @@ public final class RuntimeSelfTest {
         test("input checks say what was expected", RuntimeSelfTest::inputChecks);
         test("matmul matches a plain triple loop", RuntimeSelfTest::matmul);
         test("vec-mat accumulates", RuntimeSelfTest::vecMat);
+        test("permute matches index arithmetic", RuntimeSelfTest::permute);
         test("softmax rows sum to one", RuntimeSelfTest::softmaxRows);
         test("relu parameters", RuntimeSelfTest::reluParams);
         test("NaN propagates", RuntimeSelfTest::nanPropagates);
@@ -113,18 +114,24 @@ public final class RuntimeSelfTest {
         for (int rows : new int[] {1, 3, 8}) {
             for (int in : new int[] {1, 3, 4, 7, 17}) {
                 for (int out : new int[] {1, 5, 16, 33}) {
-                    float[] x = rand(r, rows * in);
-                    float[] w = rand(r, in * out + 3);
-                    float[] b = rand(r, out + 2);
-                    float[] y = new float[rows * out + 1];
-                    MatMul.matmulBias(x, 0, rows, in, w, 3, b, 2, out, y, 1);
-                    for (int i = 0; i < rows; i++) {
-                        for (int j = 0; j < out; j++) {
-                            double s = b[2 + j];
-                            for (int k = 0; k < in; k++) {
-                                s += (double) x[i * in + k] * w[3 + k * out + j];
+                    for (int ld : new int[] {out, out + 3}) {
+                        float[] x = rand(r, rows * in + 2);
+                        float[] w = rand(r, in * ld + 3);
+                        float[] b = rand(r, out + 2);
+                        float[] data = new float[w.length + b.length];
+                        System.arraycopy(w, 0, data, 0, w.length);
+                        System.arraycopy(b, 0, data, w.length, b.length);
+                        float[] y = new float[rows * out + 1];
+                        new Linear(data, 3, ld, in, out, w.length + 2).forward(x, 2, rows, y, 1);
+                        for (int i = 0; i < rows; i++) {
+                            for (int j = 0; j < out; j++) {
+                                double s = b[2 + j];
+                                for (int k = 0; k < in; k++) {
+                                    s += (double) x[2 + i * in + k] * w[3 + k * ld + j];
+                                }
+                                check(Math.abs(y[1 + i * out + j] - s) < 1e-5,
+                                        "matmul " + rows + "x" + in + "x" + out + " ld " + ld);
                             }
-                            check(Math.abs(y[1 + i * out + j] - s) < 1e-5, "matmul " + rows + "x" + in + "x" + out);
                         }
                     }
                 }
@@ -135,15 +142,47 @@ public final class RuntimeSelfTest {
     private static void vecMat() {
         Random r = new Random(2);
         float[] v = rand(r, 9);
-        float[] w = rand(r, 9 * 6);
+        float[] w = rand(r, 9 * 8);
         float[] y = {1, 1, 1, 1, 1, 1};
-        MatMul.addVecMat(v, 0, 9, w, 0, 6, y, 0);
+        new Linear(w, 1, 8, 9, 6, -1).addTo(v, 0, y, 0);
         for (int j = 0; j < 6; j++) {
             double s = 1;
             for (int k = 0; k < 9; k++) {
-                s += (double) v[k] * w[k * 6 + j];
+                s += (double) v[k] * w[1 + k * 8 + j];
             }
             check(Math.abs(y[j] - s) < 1e-5, "vecmat " + j);
+        }
+    }
+
+    private static void permute() {
+        Random r = new Random(3);
+        int[][] shapes = {{4}, {3, 5}, {2, 3, 4}, {2, 1, 3, 2}};
+        int[][][] perms = {{{0}}, {{1, 0}, {0, 1}}, {{2, 0, 1}, {1, 2, 0}, {0, 2, 1}}, {{3, 1, 0, 2}, {1, 3, 2, 0}}};
+        for (int c = 0; c < shapes.length; c++) {
+            int[] shape = shapes[c];
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            float[] x = rand(r, n);
+            for (int[] perm : perms[c]) {
+                float[] y = new float[n];
+                Reshape.permute(x, shape, perm, y);
+                // y[i_0, .., i_{r-1}] = x[j] with j_{perm[a]} = i_a
+                int[] idx = new int[shape.length];
+                for (int i = 0; i < n; i++) {
+                    int rest = i;
+                    for (int a = shape.length - 1; a >= 0; a--) {
+                        idx[perm[a]] = rest % shape[perm[a]];
+                        rest /= shape[perm[a]];
+                    }
+                    int src = 0;
+                    for (int a = 0; a < shape.length; a++) {
+                        src = src * shape[a] + idx[a];
+                    }
+                    check(y[i] == x[src], "permute " + java.util.Arrays.toString(perm) + " at " + i);
+                }
+            }
         }
     }
 

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code --add-modules jdk.incubator.vector}).
  *
  * <p>Every output element is computed with exactly the float operations of the
- * portable kernels in {@link MatMul}, {@link Activation} and {@link LstmCell},
+ * portable kernels in {@link PortableKernels},
  * in the same order (no fused multiply-add), so results are bit-identical.  The
  * gain comes from keeping accumulators in registers across whole reductions,
  * from weights packed for sequential reads, and from wide vectors:
@@ -42,64 +42,76 @@ public final class VectorKernels extends Kernels {
     /**
      * An {@code (n, out)} matrix as panels that a mat-vec reads as sequential
      * streams: the columns, padded with zeros to whole vectors, first in wide
-     * panels of four vectors ({@code P} columns, {@code n * P} contiguous floats
-     * each), then the remaining one to three vectors one panel each
-     * ({@code n * L} floats).  Every column is covered.
+     * panels of four vectors ({@code P} columns, {@code n * P} floats each, one
+     * input after the other), then the remaining one to three vectors one panel
+     * each ({@code n * L} floats).  Every column is covered.
      */
     @Override
-    float[] pack(float[] data, int off, int n, int out) {
+    float[][] pack(float[] data, int off, int ld, int n, int out) {
         final int vectors = (out + L - 1) / L;
-        final float[] packed = new float[vectors * n * L];
         final int wide = vectors / 4;
-        int o = 0;
+        final float[][] panels = new float[wide + vectors % 4][];
         for (int c = 0; c < wide; c++) {
             final int len = Math.min(P, out - c * P);
-            for (int k = 0; k < n; k++, o += P) {
-                System.arraycopy(data, off + k * out + c * P, packed, o, len);
+            final float[] panel = panels[c] = new float[n * P];
+            for (int k = 0; k < n; k++) {
+                System.arraycopy(data, off + k * ld + c * P, panel, k * P, len);
             }
         }
-        for (int j = wide * P; j < out; j += L) {
+        for (int c = wide, j = wide * P; j < out; c++, j += L) {
             final int len = Math.min(L, out - j);
-            for (int k = 0; k < n; k++, o += L) {
-                System.arraycopy(data, off + k * out + j, packed, o, len);
+            final float[] panel = panels[c] = new float[n * L];
+            for (int k = 0; k < n; k++) {
+                System.arraycopy(data, off + k * ld + j, panel, k * L, len);
             }
         }
-        return packed;
+        return panels;
+    }
+
+    /** The bias padded with zeros to whole vectors. */
+    @Override
+    float[] packBias(float[] data, int off, int out) {
+        final float[] b = new float[(out + L - 1) / L * L];
+        if (off >= 0) {
+            System.arraycopy(data, off, b, 0, out);
+        }
+        return b;
     }
 
     // ---------------------------------------------------------------- input projection
 
     @Override
-    void matmulPacked(float[] x, int xOff, int rows, int in, float[] w, float[] bias, int out,
-                      float[] y, int yOff) {
+    void matmul(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out, float[] y, int yOff) {
         final int wide = (out + L - 1) / L / 4;
         final int r4 = rows - (rows & 3);
         final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
-        int o = 0;
+        int c = 0;
         // Wide panels, two vectors at a time: blocks of 4 rows x 2 vectors of accumulators in
         // registers over all inputs; a panel (in x P floats) is read from memory once and reused
         // from cache by every block of rows.
-        for (int c = 0; c < wide; c++, j += P, o += in * P) {
+        for (; c < wide; c++, j += P) {
+            final float[] panel = w[c];
             for (int h = 0; h < 2; h++) {
                 final int jh = j + 2 * h * L;
                 final int len1 = out - jh - L;       // valid lanes of the second vector
                 for (int r = 0; r < r4; r += 4) {
-                    block4(x, xOff + r * in, in, w, o + 2 * h * L, bias, jh, y, yOff + r * out + jh, out, len1, t);
+                    block4(x, xOff + r * in, in, panel, 2 * h * L, bias, jh, y, yOff + r * out + jh, out, len1, t);
                 }
                 for (int r = r4; r < rows; r++) {
-                    block1(x, xOff + r * in, in, w, o + 2 * h * L, bias, jh, y, yOff + r * out + jh, len1, t);
+                    block1(x, xOff + r * in, in, panel, 2 * h * L, bias, jh, y, yOff + r * out + jh, len1, t);
                 }
             }
         }
         // The remaining one to three vectors, one panel each.
-        for (; j < out; j += L, o += in * L) {
+        for (; j < out; c++, j += L) {
+            final float[] panel = w[c];
             final int len0 = out - j;
             for (int r = 0; r < r4; r += 4) {
-                narrow4(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, out, len0, t);
+                narrow4(x, xOff + r * in, in, panel, 0, bias, j, y, yOff + r * out + j, out, len0, t);
             }
             for (int r = r4; r < rows; r++) {
-                narrow1(x, xOff + r * in, in, w, o, bias, j, y, yOff + r * out + j, len0, t);
+                narrow1(x, xOff + r * in, in, panel, 0, bias, j, y, yOff + r * out + j, len0, t);
             }
         }
     }
@@ -216,16 +228,16 @@ public final class VectorKernels extends Kernels {
     // ---------------------------------------------------------------- recurrent mat-vec
 
     @Override
-    void addVecMatPacked(float[] v, int vOff, int n, float[] packed, int out, float[] y, int yOff) {
+    void addVecMat(float[] v, int vOff, int n, float[][] w, int out, float[] y, int yOff) {
         final int wide = (out + L - 1) / L / 4;
         final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
-        int o = 0;
-        for (int c = 0; c < wide; c++, j += P, o += n * P) {
-            panel4(v, vOff, n, packed, o, y, yOff + j, out - j - 3 * L, t);
+        int c = 0;
+        for (; c < wide; c++, j += P) {
+            panel4(v, vOff, n, w[c], 0, y, yOff + j, out - j - 3 * L, t);
         }
-        for (; j < out; j += L, o += n * L) {
-            panel1(v, vOff, n, packed, o, y, yOff + j, out - j, t);
+        for (; j < out; c++, j += L) {
+            panel1(v, vOff, n, w[c], 0, y, yOff + j, out - j, t);
         }
     }
 
@@ -363,7 +375,7 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * The LSTM update as {@link LstmCell}'s portable loop: {@code c = f c + i g},
+     * The LSTM update as {@link PortableKernels#lstmGates}: {@code c = f c + i g},
      * {@code h = o tanh(c)}.  The activated gates are written over the gate
      * pre-activations in {@code p} (workspace the cell does not read again).
      */
