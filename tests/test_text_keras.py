@@ -3,10 +3,14 @@ compared with TensorFlow's own layers on a hostile corpus built here (token
 ids exactly, full text models within 1e-5), Keras 3 .keras and tf-keras .h5."""
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from support.text_cases import LINE_BREAKS, corpus, run_java, utf8
+from support.util import java_sources, javac, rewrite_keras_config, run_cli
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
@@ -62,6 +66,15 @@ def _full(rnn, mode="int"):
     return build
 
 
+def _linebreak_vocab():
+    """Tokens holding U+2028 and \x1c (not whitespace for TensorFlow) are saved on one line each but
+    split by Keras' own reload (str.splitlines): the file means what Keras reads back."""
+    layer = keras.layers.TextVectorization(output_sequence_length=6)
+    layer.adapt(["xa\u2028xb yc\x1cyd", "the movie"])
+    inp = keras.Input(shape=(1,), dtype="string")
+    return keras.Model(inp, layer(inp))
+
+
 #: (id, builder, token-level?) Keras 3 cases
 K3_CASES = [
     ("tv_default", _tv(max_tokens=400, output_sequence_length=12), True),
@@ -75,6 +88,8 @@ K3_CASES = [
     ("tv_vocab_config_tfidf", _tv(vocabulary=VOCAB, idf_weights=[0.1 * (i + 1) for i in range(len(VOCAB))],
                                   output_mode="tf_idf"), True),
     ("tv_vocab_config_int", _tv(vocabulary=VOCAB, output_sequence_length=5), True),
+    ("tv_variable_length", _tv(max_tokens=500), True),
+    ("tv_linebreak_vocab", _linebreak_vocab, True),
     ("sl_oov1", _sl(), True),
     ("sl_oov3_mask", _sl(num_oov_indices=3, mask_token=""), True),
     ("sl_oov4_salt", _sl(num_oov_indices=4, salt=[11, 22]), True),
@@ -168,6 +183,9 @@ def test_matches_tensorflow(cid, results):
     worst = 0.0
     for i, (e, j) in enumerate(zip(expected, java)):
         assert not isinstance(j, str), f"{cid}: text {i} {CORPUS[i]!r}: Java threw {j}"
+        if cid == "tv_variable_length":   # Keras pads a batch to its longest text; Java returns the text's ids
+            assert np.all(e[len(j):] == 0) and np.all(e[:len(j)] != 0), (i, CORPUS[i][:80])
+            e = e[:len(j)]
         assert j.shape == e.shape, (cid, i, j.shape, e.shape)
         if token_level or cid.startswith("hash"):
             bad = np.nonzero(j != e)[0]
@@ -176,4 +194,161 @@ def test_matches_tensorflow(cid, results):
             err = float(np.max(np.abs(j - e) / np.maximum(1.0, np.abs(e)))) if e.size else 0.0
             worst = max(worst, err)
     assert worst <= 1e-5, f"{cid}: max error {worst:.3g}"
+    assert len({e.tobytes() for e in expected}) > (2 if cid.startswith("h5_tv_char") else 10), "trivial outputs"
     print(f"{cid}: {len(expected)} texts, max error {worst:.3g}")
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "text" / "text_classifier.keras"
+MAIN = """
+import demo.text.Sentiment;
+
+public final class Main {
+    public static void main(String[] args) {
+        Sentiment model = new Sentiment();
+        float[] p = model.predict("this movie was great");
+        float[][] ps = model.predict(new String[] {"a bad movie", "I loved it!", ""});
+        StringBuilder sb = new StringBuilder();
+        for (float v : p) sb.append(Float.floatToRawIntBits(v)).append(' ');
+        for (float[] q : ps) for (float v : q) sb.append(Float.floatToRawIntBits(v)).append(' ');
+        System.out.println(sb.toString().trim());
+    }
+}
+"""
+
+
+def _java_main(tmp_path, source: str, *models: tuple[str, str, str]) -> str:
+    from keras2java.pipeline import ConvertOptions, convert_file
+
+    out = tmp_path / "gen"
+    for path, pkg, cls in models:
+        convert_file(path, str(out), ConvertOptions(package=pkg, class_name=cls, weights="embedded"))
+    (out / "Main.java").write_text(source)
+    javac(tmp_path / "classes", java_sources(out))
+    proc = subprocess.run(["java", "-cp", str(tmp_path / "classes"), "Main"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def _floats(text: str) -> np.ndarray:
+    return np.array([int(x) for x in text.split()], np.int64).astype(np.int32).view(np.float32)
+
+
+def test_example_model(tmp_path):
+    """examples/text: model.predict("this movie was great") in Java is Keras' prediction."""
+    java = _floats(_java_main(tmp_path, MAIN, (str(EXAMPLE), "demo.text", "Sentiment")))
+    model = keras.models.load_model(EXAMPLE)
+    texts = ["this movie was great", "a bad movie", "I loved it!", ""]
+    expected = _keras_outputs(model, texts).reshape(-1)
+    np.testing.assert_allclose(java, expected, atol=1e-5, rtol=1e-5)
+    assert expected[1] > 0.5   # the demo model does think that movie was great
+
+
+MIXED_MAIN = """
+import k2jtext.mixed.Mixed;
+
+public final class Main {
+    public static void main(String[] args) {
+        Mixed model = new Mixed();
+        StringBuilder sb = new StringBuilder();
+        Mixed.Outputs o = model.predictNamed("the movie was great", new float[] {0.5f, -1f, 2f});
+        for (float v : o.score) sb.append(Float.floatToRawIntBits(v)).append(' ');
+        float[][] all = model.predictAll(new Object[] {"ΣΟΦΙΑ İstanbul 👍🏽 a b", new float[] {1f, 2f, 3f}});
+        for (float v : all[0]) sb.append(Float.floatToRawIntBits(v)).append(' ');
+        try {
+            model.predictAll(new Object[] {new float[3], new float[3]});
+            sb.append("accepted");
+        } catch (IllegalArgumentException e) {
+            sb.append("refused");
+        }
+        System.out.println(sb.toString().trim());
+    }
+}
+"""
+
+
+def test_mixed_text_and_numeric_inputs(tmp_path):
+    """predictNamed(String, float[]) and predictAll(Object[]) on a model with a text and a numeric input."""
+    keras.utils.set_random_seed(4)
+    text = keras.Input(shape=(1,), dtype="string", name="review")
+    num = keras.Input(shape=(3,), name="meta")
+    tv = keras.layers.TextVectorization(vocabulary=VOCAB, output_sequence_length=5)
+    x = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(len(VOCAB) + 2, 4)(tv(text)))
+    x = keras.layers.Concatenate()([x, num])
+    out = keras.layers.Dense(2, activation="tanh", name="score")(x)
+    model = keras.Model([text, num], out)
+    path = tmp_path / "mixed.keras"
+    model.save(path)
+    out_text = _java_main(tmp_path, MIXED_MAIN, (str(path), "k2jtext.mixed", "Mixed")).strip()
+    assert out_text.endswith("refused")
+    java = _floats(out_text[:-len("refused")])
+    loaded = keras.models.load_model(path)
+    e1 = np.asarray(loaded([tf.constant([[utf8("the movie was great")]]), tf.constant([[0.5, -1, 2]], "float32")]))
+    e2 = np.asarray(loaded([tf.constant([[utf8("ΣΟΦΙΑ İstanbul 👍🏽 a b")]]), tf.constant([[1, 2, 3]], "float32")]))
+    np.testing.assert_allclose(java, np.concatenate([e1.reshape(-1), e2.reshape(-1)]), atol=1e-5, rtol=1e-5)
+
+
+OOV0_MAIN = """
+import k2jtext.oov0.Model;
+
+public final class Main {
+    public static void main(String[] args) {
+        Model model = new Model();
+        System.out.print((int) model.predict("movie")[0]);
+        try {
+            model.predict("cinema");
+            System.out.println(" accepted");
+        } catch (IllegalArgumentException e) {
+            System.out.println(" refused");
+        }
+    }
+}
+"""
+
+
+def test_no_oov_indices_refuses_unknown_tokens_like_tensorflow(tmp_path):
+    inp = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inp, keras.layers.StringLookup(vocabulary=VOCAB, num_oov_indices=0)(inp))
+    path = tmp_path / "oov0.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    expected = int(np.asarray(loaded(tf.constant([["movie"]]))).reshape(-1)[0])
+    with pytest.raises(Exception):
+        loaded(tf.constant([["cinema"]]))
+    assert _java_main(tmp_path, OOV0_MAIN, (str(path), "k2jtext.oov0", "Model")).split() == [str(expected), "refused"]
+
+
+def test_custom_standardize_and_split_are_refused_by_name(tmp_path):
+    inp = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inp, keras.layers.TextVectorization(vocabulary=VOCAB)(inp))
+    path = tmp_path / "tv.keras"
+    model.save(path)
+    bad = tmp_path / "custom.keras"
+
+    def edit(cfg):
+        layer = cfg["config"]["layers"][1]["config"]
+        layer["standardize"] = {"module": "builtins", "class_name": "function", "config": "my_cleaner",
+                                "registered_name": "function"}
+        layer["split"] = "my_splitter"
+        return cfg
+    rewrite_keras_config(path, bad, edit)
+    proc = run_cli("convert", str(bad), "-o", str(tmp_path / "out"))
+    assert proc.returncode != 0
+    assert "custom standardize" in proc.stderr and "my_cleaner" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    bad2 = tmp_path / "custom_split.keras"
+
+    def edit2(cfg):
+        cfg["config"]["layers"][1]["config"]["split"] = "my_splitter"
+        return cfg
+    rewrite_keras_config(path, bad2, edit2)
+    proc = run_cli("convert", str(bad2), "-o", str(tmp_path / "out2"))
+    assert proc.returncode != 0 and "custom split 'my_splitter'" in proc.stderr
+
+
+def test_inspect_shows_tokenizer_settings(tmp_path):
+    proc = run_cli("inspect", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    assert "standardize=lower+strip_punctuation, split=whitespace" in proc.stdout
+    model = keras.models.load_model(EXAMPLE)
+    n = len(model.layers[1].get_vocabulary()) - 2
+    assert f"vocabulary: {n} tokens from id 2" in proc.stdout
