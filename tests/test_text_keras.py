@@ -21,7 +21,8 @@ CORPUS = corpus()
 #: adapt on text Keras can reload: a vocabulary token holding a str.splitlines() break is split by
 #: Keras' own load_assets (see test_vocabulary_reload_follows_keras)
 ADAPT = [t for t in corpus(400, seed=7, surrogates=False) if not any(c in t for c in LINE_BREAKS)]
-VOCAB = ["the", "movie", "was", "great", "café", "ΣΟΦΙΑ", "İstanbul", "👍🏽", "中文", "straße", "a", "b"]
+VOCAB = ["the", "movie", "was", "great", "Café", "ΣΟΦΙΑ", "İstanbul", "👍🏽", "中文", "straße", "a", "b", "e\u0301",
+         "ς", "Ёлка", "👨‍👩‍👧", "MOVIE"]
 
 
 def _tv(**kw):
@@ -182,6 +183,9 @@ def test_matches_tensorflow(cid, results):
     token_level = dict((c[0], c[2]) for c in K3_CASES + H5_CASES)[cid]
     worst = 0.0
     for i, (e, j) in enumerate(zip(expected, java)):
+        if cid == "tv_variable_length" and isinstance(j, str) and not np.any(e):
+            assert j == "IllegalArgumentException"   # a text without tokens: no timesteps for the model
+            continue
         assert not isinstance(j, str), f"{cid}: text {i} {CORPUS[i]!r}: Java threw {j}"
         if cid == "tv_variable_length":   # Keras pads a batch to its longest text; Java returns the text's ids
             assert np.all(e[len(j):] == 0) and np.all(e[:len(j)] != 0), (i, CORPUS[i][:80])
@@ -194,7 +198,7 @@ def test_matches_tensorflow(cid, results):
             err = float(np.max(np.abs(j - e) / np.maximum(1.0, np.abs(e)))) if e.size else 0.0
             worst = max(worst, err)
     assert worst <= 1e-5, f"{cid}: max error {worst:.3g}"
-    assert len({e.tobytes() for e in expected}) > (2 if cid.startswith("h5_tv_char") else 10), "trivial outputs"
+    assert len({e.tobytes() for e in expected}) > 5, "trivial outputs"
     print(f"{cid}: {len(expected)} texts, max error {worst:.3g}")
 
 
@@ -352,3 +356,28 @@ def test_inspect_shows_tokenizer_settings(tmp_path):
     model = keras.models.load_model(EXAMPLE)
     n = len(model.layers[1].get_vocabulary()) - 2
     assert f"vocabulary: {n} tokens from id 2" in proc.stdout
+
+
+@pytest.mark.parametrize("kw", [dict(num_bins=10), dict(num_bins=7, salt=[133, 137]), dict(num_bins=5, mask_value=0),
+                                dict(num_bins=2**20, salt=9, mask_value=-1)],
+                         ids=["fast", "salt", "mask", "salt_int_mask"])
+def test_hashing_integer_inputs(kw, tmp_path):
+    """Hashing of int64 inputs (tf.as_string, then the same hashes), fed to Java as floats."""
+    from support.harness import JavaBatch
+
+    inp = keras.Input(shape=(6,), dtype="int64")
+    model = keras.Model(inp, keras.layers.Hashing(**kw)(inp))
+    path = tmp_path / "hash.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    rnd = np.random.default_rng(5)
+    ints = np.concatenate([np.array([[0, -1, 1, 9, 10, -10], [2**24, -2**24, 123456, -99999, 7, 0]]),
+                           rnd.integers(-2**24, 2**24, size=(40, 6))]).astype(np.int64)
+    expected = np.asarray(loaded(tf.constant(ints)), np.float32)
+    batch = JavaBatch(tmp_path / "java")
+    batch.add("hash", str(path), [[row.astype(np.float32)] for row in ints], [[e] for e in expected],
+              package="k2jtext.hashnum")
+    batch.run()
+    case = batch.cases["hash"]
+    assert case.check(0.0) == 0.0
+    assert len({e.tobytes() for e in expected}) > 10

@@ -163,7 +163,8 @@ class _Builder:
             return None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
-        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
+        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes,
+                           tuple(self.dtype_of(t) for t in inputs))
         text_problem = string_mismatch(layer, spec, [self.dtype_of(t) for t in inputs])
         if text_problem:
             self.report(layer, text_problem)

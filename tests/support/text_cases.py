@@ -41,6 +41,7 @@ def corpus(n: int = 1200, seed: int = 15, surrogates: bool = True) -> list[str]:
     out = ["", " ", "\t\n", "\u00a0", "\u3000", "\u200b", "this movie was great", "THIS MOVIE WAS GREAT!!!",
            PUNCT, " ".join(PUNCT), "a" + PUNCT + "b", "İstanbul ΣΟΦΙΑ naïve", "don't stop-believing (ok?)",
            "e-mail: foo@bar.com, $3.50 & 10% off #deal", "\u2028", "a\u2028b", "c\x1cd"]
+    out += WORDS + [w.upper() for w in WORDS] + [w + rnd.choice(PUNCT) for w in WORDS]   # single tokens (StringLookup)
     out.append(" ".join(rnd.choice(WORDS) for _ in range(3000)))          # very long
     out.append("x" * 10000)
     out.append(("👍🏽" * 500) + " end")

@@ -70,6 +70,8 @@ def string_input_shape(layer: RawLayer) -> tuple:
 def string_mismatch(layer: RawLayer, spec, dtypes: list) -> Optional[str]:
     """Why a layer cannot take these input dtypes, or None."""
     strings = takes_strings(layer.class_name)
+    if layer.class_name == "Hashing" and dtypes and dtypes[0] != "string":
+        return None   # Hashing of numbers: an op of the float graph
     if strings and (len(dtypes) != 1 or dtypes[0] != "string"):
         return (f"{layer.class_name} is supported on a string model input only "
                 "(keras.Input(shape=(1,), dtype='string') feeding it directly)")
@@ -396,9 +398,67 @@ def _salt(salt: Any) -> Optional[tuple[int, int]]:
     return tuple((s - 2**64 if s >= 2**63 else s) for s in salt)  # as Java longs
 
 
+@register_op
+@dataclass(frozen=True)
+class HashNumbersOp(Op):
+    """Keras' Hashing on numeric inputs: int64 cast, decimal text, FarmHash / SipHash bucket."""
+
+    bins: int                     # hash buckets (num_bins, minus one with a mask value)
+    mask_value: Optional[float]
+    salt: Optional[tuple[int, int]]
+    kind: ClassVar[str] = "hashing"
+    runtime: ClassVar[tuple[str, ...]] = ("StringHash", "Check")
+
+    def reference_problem(self) -> Optional[str]:
+        return None
+
+    def evaluate(self, inputs):
+        x = np.asarray(inputs[0], np.float32)
+        out = np.zeros(x.shape, np.float32)
+        for i, v in np.ndenumerate(x):
+            if self.mask_value is not None and v == np.float32(self.mask_value):
+                continue
+            out[i] = _bucket(str(int(v)).encode(), self.bins, self.salt) + (self.mask_value is not None)
+        return [out]
+
+    def describe_weights(self) -> list[str]:
+        return [f"{self.bins} bucket(s), mask_value={self.mask_value}, "
+                f"hash={'SipHash salt ' + str(list(self.salt)) if self.salt else 'FarmHash Fingerprint64'} "
+                "of the int64 value in decimal"]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, y = ctx.ins[0], ctx.outs[0]
+        salt = self.salt or (0, 0)
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "hashNumbers",
+                        (Var(x.var), 0, x.length(), Var(y.var), 0, Long(self.bins), self.salt is not None,
+                         Long(salt[0]), Long(salt[1]), self.mask_value is not None,
+                         float(self.mask_value or 0.0)), static="StringHash")
+
+
+def _hash_numbers(ctx: LayerContext) -> Converted:
+    cfg = ctx.layer.config
+    shape = ctx.single_input()
+    if None in shape:
+        raise ConversionProblem("Hashing of numbers needs a fixed input shape")
+    mode = cfg.get("output_mode", "int")
+    if mode != "int":
+        raise ConversionProblem(f"output_mode {mode!r} is not supported; only 'int'")
+    bins = ctx.get_int("num_bins", minimum=1)
+    mask = cfg.get("mask_value")
+    if mask is not None and (isinstance(mask, bool) or not isinstance(mask, (int, float))):
+        raise ConversionProblem(f"mask_value {mask!r} must be a number for numeric inputs")
+    if mask is not None and bins < 2:
+        mask = None   # Keras ignores the mask value with one bin
+    op = HashNumbersOp(bins - 1 if mask is not None else bins, None if mask is None else float(mask),
+                       _salt(cfg.get("salt")))
+    return Converted(op, (shape,))
+
+
 @converter("Hashing")
 def convert_hashing(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
+    if ctx.input_dtypes and ctx.input_dtypes[0] != "string":
+        return _hash_numbers(ctx)
     cfg = ctx.layer.config
     shape = ctx.single_input()
     if shape != (1,):

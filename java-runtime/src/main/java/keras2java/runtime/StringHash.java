@@ -25,6 +25,38 @@ public final class StringHash {
         return Long.remainderUnsigned(sipHash(key0, key1, s, off, len), buckets);
     }
 
+    /**
+     * Keras' {@code Hashing} on numbers: each value is cast to int64 (truncated, as
+     * {@code tf.cast}), written in decimal ({@code tf.as_string}) and hashed into
+     * {@code bins} buckets; with a mask value, buckets are shifted by one and the
+     * mask value maps to 0.
+     */
+    public static void hashNumbers(float[] x, int xOff, int n, float[] y, int yOff, long bins, boolean strong,
+                                   long key0, long key1, boolean hasMask, float maskValue) {
+        final byte[] digits = new byte[20];
+        for (int i = 0; i < n; i++) {
+            final float v = x[xOff + i];
+            if (hasMask && v == maskValue) {
+                y[yOff + i] = 0f;
+                continue;
+            }
+            long q = (long) v;
+            int k = digits.length;
+            final boolean neg = q < 0;
+            do {
+                long d = q % 10;
+                digits[--k] = (byte) ('0' + (neg ? -d : d));
+                q /= 10;
+            } while (q != 0);
+            if (neg) {
+                digits[--k] = '-';
+            }
+            long h = strong ? bucketStrong(digits, k, digits.length - k, key0, key1, bins)
+                            : bucketFast(digits, k, digits.length - k, bins);
+            y[yOff + i] = (float) (h + (hasMask ? 1 : 0));
+        }
+    }
+
     private static long fetch64(byte[] s, int i) {
         return (s[i] & 0xffL) | (s[i + 1] & 0xffL) << 8 | (s[i + 2] & 0xffL) << 16 | (s[i + 3] & 0xffL) << 24
                 | (s[i + 4] & 0xffL) << 32 | (s[i + 5] & 0xffL) << 40 | (s[i + 6] & 0xffL) << 48
