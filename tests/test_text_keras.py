@@ -381,3 +381,58 @@ def test_hashing_integer_inputs(kw, tmp_path):
     case = batch.cases["hash"]
     assert case.check(0.0) == 0.0
     assert len({e.tobytes() for e in expected}) > 10
+
+
+INVERT_MAIN = """
+import k2jtext.inv1.Decoder;
+import k2jtext.inv2.RoundTrip;
+
+public final class Main {
+    public static void main(String[] args) throws Exception {
+        java.io.PrintStream out = new java.io.PrintStream(System.out, true, "UTF-8");
+        Decoder d = new Decoder();
+        for (int i = -2; i < 24; i++) {
+            float[] ids = {i, 0f, 3f};
+            for (String s : d.decodeOutput0(d.predict(ids))) out.println("[" + s + "]");
+            for (String s : d.predictStrings(ids)) out.println("[" + s + "]");
+        }
+        RoundTrip r = new RoundTrip();
+        for (String t : args) {
+            out.println("[" + r.predictStrings(t)[0] + "]");
+        }
+    }
+}
+"""
+
+
+def test_string_lookup_invert_as_model_output(tmp_path):
+    """StringLookup(invert=True) ending a model: Java decodes the ids into Keras' strings."""
+    ids_in = keras.Input(shape=(3,), dtype="int64")
+    dec = keras.Model(ids_in, keras.layers.StringLookup(vocabulary=VOCAB, invert=True, mask_token="",
+                                                        num_oov_indices=2)(ids_in))
+    p1 = tmp_path / "dec.keras"
+    dec.save(p1)
+    text_in = keras.Input(shape=(1,), dtype="string")
+    ids = keras.layers.StringLookup(vocabulary=VOCAB)(text_in)
+    rt = keras.Model(text_in, keras.layers.StringLookup(vocabulary=VOCAB, invert=True)(ids))
+    p2 = tmp_path / "rt.keras"
+    rt.save(p2)
+    texts = ["movie", "cinema", "ΣΟΦΙΑ", "σοφια", "", "e\u0301"]
+    from keras2java.pipeline import ConvertOptions, convert_file
+    out = tmp_path / "gen"
+    convert_file(str(p1), str(out), ConvertOptions(package="k2jtext.inv1", class_name="Decoder", weights="embedded"))
+    convert_file(str(p2), str(out), ConvertOptions(package="k2jtext.inv2", class_name="RoundTrip", weights="embedded"))
+    (out / "Main.java").write_text(INVERT_MAIN)
+    javac(tmp_path / "classes", java_sources(out))
+    proc = subprocess.run(["java", "-cp", str(tmp_path / "classes"), "Main", *texts], capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    lines = [ln[1:-1] for ln in proc.stdout.decode("utf-8").split("\n") if ln]
+    loaded = keras.models.load_model(p1)
+    expected = []
+    for i in range(-2, 24):
+        row = [v.decode("utf-8") for v in np.asarray(loaded(tf.constant([[i, 0, 3]], "int64"))).reshape(-1)]
+        expected += row + row
+    loaded_rt = keras.models.load_model(p2)
+    expected += [np.asarray(loaded_rt(tf.constant([[utf8(t)]]))).reshape(-1)[0].decode("utf-8") for t in texts]
+    assert lines == expected
+    assert "[UNK]" in lines and "" in lines and "ΣΟΦΙΑ" in lines

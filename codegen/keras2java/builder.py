@@ -195,7 +195,7 @@ class _Builder:
                 node_inputs = (inputs[0], out_mask)
         elif consumes:
             node_inputs = inputs + (mask,)
-        outs = tuple(self.new_tensor(s) for s in converted.output_shapes)
+        outs = tuple(self.new_tensor(s, getattr(op, "output_dtype", "float32")) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
         if consumes and rule is MaskRule.CONSUME:
             out_mask = None

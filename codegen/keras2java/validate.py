@@ -44,6 +44,11 @@ def validate(model: Model) -> tuple[str, ...]:
                 problems.add(None, None, f"tensor shape {format_shape(spec.shape)} has a non-positive dimension")
         if len(spec.shape) == 0 and spec.dtype != "string":
             problems.add(None, None, "scalar tensors are not supported")
+    input_tensors = {p.tensor for p in model.inputs}
+    for node in model.nodes:
+        if getattr(node.op, "takes_strings", False) and not set(node.inputs) <= input_tensors:
+            problems.add(node.layer_name, node.class_name, "reads a string tensor that is not a model input "
+                                                           "(only a string model input can feed it)")
     for port in model.inputs:
         if model.tensor(port.tensor).dtype == "string":
             users = [n for n in model.nodes if port.tensor in n.inputs]

@@ -33,6 +33,7 @@ class PortView:
     ident: str = ""          # Java identifier from the Keras name (predictNamed parameter / Outputs field)
     what: str = ""           # how error messages name it, e.g. "input 0 (frames)"
     text: str = ""           # a string input: the Net field of its tokenizer (the float tensor is its output)
+    strings: str = ""        # a string output (StringLookup(invert=True)): the Net field decoding its ids
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,16 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     outputs = []
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]
+        strings = ""
+        if model.tensor(port.tensor).dtype == "string":
+            producer = next(n for n in model.nodes if port.tensor in n.outputs)
+            strings = f"V{i}"
+            tokenizers.append(producer.op.decoder(strings))
         shape = declared.tensor(port.tensor).shape
         outputs.append(PortView(
             index=i, var=info.var, name=port.keras_name, shape=shape, length=info.length(), per_step=0,
             steps_var=info.steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
-            ident=java_identifier(port.keras_name, out_idents, "output")))
+            ident=java_identifier(port.keras_name, out_idents, "output"), strings=strings))
     layers = []
     for node in declared.nodes:
         in_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.inputs)
@@ -183,7 +189,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
-        tokenizers=tuple(tokenizers), text=bool(tokenizers), text_only=all(p.text for p in inputs),
+        tokenizers=tuple(tokenizers), text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
 
 

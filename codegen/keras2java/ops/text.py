@@ -23,7 +23,7 @@ from ..ir import WeightTensor
 from ..reader.raw import RawLayer
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
-from .view import CallView, Const, Ints, Long, New, Strings, Var, ViewContext, comment
+from .view import CallView, Const, Ints, Label, Long, New, Strings, Var, ViewContext, comment
 
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", None)
 SPLITS = {None: "SPLIT_NONE", "whitespace": "SPLIT_WHITESPACE", "character": "SPLIT_CHARACTER"}
@@ -70,6 +70,8 @@ def string_input_shape(layer: RawLayer) -> tuple:
 def string_mismatch(layer: RawLayer, spec, dtypes: list) -> Optional[str]:
     """Why a layer cannot take these input dtypes, or None."""
     strings = takes_strings(layer.class_name)
+    if layer.class_name == "StringLookup" and layer.config.get("invert"):
+        return ("StringLookup(invert=True) reads token ids, not a string input" if "string" in dtypes else None)
     if layer.class_name == "Hashing" and dtypes and dtypes[0] != "string":
         return None   # Hashing of numbers: an op of the float graph
     if strings and (len(dtypes) != 1 or dtypes[0] != "string"):
@@ -174,12 +176,7 @@ class TextOp(Op):
 
     def view(self, node, ctx: ViewContext) -> CallView:
         """The tokenizer object; the generated ``predict(String)`` calls ``encode`` on it."""
-        packed = "".join(f"{len(t.encode('utf-16-le', 'surrogatepass')) // 2}:{t}" for t in self.vocab)
-        chunks = []
-        i = 0
-        while i < len(packed):
-            chunks.append(packed[i:i + CHUNK])
-            i += CHUNK
+        chunks = _pack(self.vocab)
         salt = self.salt or (0, 0)
         init = New("TextVectorizer", (
             self.lower, self.strip, Const("TextVectorizer", SPLITS[self.split]), Ints(self.ngrams) if self.ngrams else None,
@@ -360,7 +357,7 @@ def convert_string_lookup(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
     cfg = ctx.layer.config
     if cfg.get("invert"):
-        raise ConversionProblem("invert=True (ids to strings) is not supported yet")
+        return _invert(ctx)
     shape = ctx.single_input()
     if shape != (1,):
         raise ConversionProblem("StringLookup is supported on a string input of shape (1,) only")
@@ -385,6 +382,67 @@ def convert_string_lookup(ctx: LayerContext) -> Converted:
     op = TextOp("StringLookup", False, False, None, None, tuple(tokens), token_start, num_oov, oov_start, mask,
                 salt, mode, length, idf)
     return Converted(op, ((length,),))
+
+
+@register_op
+@dataclass(frozen=True)
+class InvertLookupOp(Op):
+    """StringLookup(invert=True): ids -> strings.  The float graph keeps the ids
+    (the op is an alias); the generated class decodes them where it is a model
+    output (``predictStrings``, ``decodeOutput<i>``)."""
+
+    vocab: tuple[str, ...]
+    token_start: int
+    oov_token: str
+    mask_token: Optional[str]
+    kind: ClassVar[str] = "invert lookup"
+    alias: ClassVar[bool] = True
+    runtime: ClassVar[tuple[str, ...]] = ("Vocabulary",)
+    #: its output is a string tensor (a model output only)
+    output_dtype: ClassVar[str] = "string"
+
+    def reference_problem(self) -> Optional[str]:
+        return "string outputs: golden vectors hold floats only"
+
+    def describe_weights(self) -> list[str]:
+        return [f"ids -> strings: vocabulary: {len(self.vocab)} tokens from id {self.token_start}, "
+                f"oov_token={self.oov_token!r}, mask_token={self.mask_token!r}"]
+
+    def evaluate(self, inputs):
+        return [inputs[0]]
+
+    def decoder(self, field: str) -> CallView:
+        """The Net object that maps ids to strings (rendered with the tokenizers)."""
+        init = New("Vocabulary", (Strings(_pack(self.vocab)), self.token_start, self.oov_token, self.mask_token))
+        return CallView(field, Label("vocabulary", "StringLookup"), (), "decode", (), cls="Vocabulary", init=init)
+
+
+def _pack(vocab) -> tuple[str, ...]:
+    packed = "".join(f"{len(t.encode('utf-16-le', 'surrogatepass')) // 2}:{t}" for t in vocab)
+    return tuple(packed[i:i + CHUNK] for i in range(0, len(packed), CHUNK)) or ("",)
+
+
+def _invert(ctx: LayerContext) -> Converted:
+    cfg = ctx.layer.config
+    shape = ctx.single_input()
+    if None in shape:
+        raise ConversionProblem("StringLookup(invert=True) needs a fixed input shape")
+    if cfg.get("output_mode", "int") != "int":
+        raise ConversionProblem("invert=True is only supported with output_mode='int' (as in Keras)")
+    num_oov = ctx.get_int("num_oov_indices", 1, minimum=0)
+    mask = cfg.get("mask_token")
+    oov = cfg.get("oov_token", "[UNK]")
+    if mask is not None and not isinstance(mask, str) or not isinstance(oov, str):
+        raise ConversionProblem("mask_token and oov_token must be strings")
+    vocab = _vocab_from_config(ctx)
+    if vocab is None:
+        vocab = _vocab_from_assets(ctx)
+    if vocab is None:
+        raise ConversionProblem("no vocabulary is stored (adapt the layer or pass vocabulary=[...] before saving)")
+    tokens, _, token_start, _ = _lookup_tokens(ctx, vocab, mask, oov, num_oov, "int")
+    if oov in tokens:
+        raise ConversionProblem("the OOV token appears inside the vocabulary (Keras refuses it with invert=True)")
+    return Converted(InvertLookupOp(tuple(tokens), token_start, oov, mask), (shape,))
 
 
 def _salt(salt: Any) -> Optional[tuple[int, int]]:
