@@ -105,7 +105,16 @@ K3_CASES = [
     ("full_lstm", _full("lstm"), False),
     ("full_bilstm_mask", _full("bilstm"), False),
     ("full_tfidf_dense", _full(None, "tf_idf"), False),
+    ("full_sequential_gru", lambda: _sequential(), False),
 ]
+
+
+def _sequential():
+    keras.utils.set_random_seed(8)
+    layer = keras.layers.TextVectorization(max_tokens=120, output_sequence_length=10, standardize="lower")
+    layer.adapt(ADAPT)
+    return keras.Sequential([keras.Input(shape=(1,), dtype="string"), layer, keras.layers.Embedding(120, 5),
+                             keras.layers.GRU(4), keras.layers.Dense(2)])
 
 
 def _keras_outputs(model, texts):
@@ -155,6 +164,16 @@ def _h5(kind, **kw):
     return build
 
 
+def _h5_full():
+    import tf_keras
+    tf_keras.utils.set_random_seed(9)
+    inp = tf_keras.Input(shape=(1,), dtype="string")
+    x = tf_keras.layers.TextVectorization(vocabulary=VOCAB, output_sequence_length=9)(inp)
+    x = tf_keras.layers.Embedding(len(VOCAB) + 2, 6, mask_zero=True)(x)
+    x = tf_keras.layers.Bidirectional(tf_keras.layers.LSTM(5))(x)
+    return tf_keras.Model(inp, tf_keras.layers.Dense(3, activation="sigmoid")(x))
+
+
 H5_CASES = [
     ("h5_tv_int", _h5("tv", vocabulary=VOCAB, output_sequence_length=7), True),
     ("h5_tv_character", _h5("tv", vocabulary=["a", "b", "中", "👍"], split="character",
@@ -163,6 +182,7 @@ H5_CASES = [
                         output_mode="tf_idf", ngrams=2), True),
     ("h5_sl_oov2", _h5("sl", vocabulary=VOCAB, num_oov_indices=2, mask_token=""), True),
     ("h5_hash", _h5("hash", num_bins=11), True),
+    ("h5_full_lstm", lambda: _h5_full(), False),
     ("h5_hash_salt", _h5("hash", num_bins=11, salt=[3, 4]), True),
 ]
 
