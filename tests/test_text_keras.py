@@ -456,3 +456,44 @@ def test_string_lookup_invert_as_model_output(tmp_path):
     expected += [np.asarray(loaded_rt(tf.constant([[utf8(t)]]))).reshape(-1)[0].decode("utf-8") for t in texts]
     assert lines == expected
     assert "[UNK]" in lines and "" in lines and "ΣΟΦΙΑ" in lines
+
+
+HASH_MAIN = """
+import keras2java.runtime.StringHash;
+
+public final class Main {
+    public static void main(String[] args) throws Exception {
+        java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, "US-ASCII"));
+        String line;
+        StringBuilder sb = new StringBuilder();
+        while ((line = r.readLine()) != null) {
+            byte[] b = new byte[line.length() / 2];
+            for (int i = 0; i < b.length; i++) b[i] = (byte) Integer.parseInt(line.substring(2 * i, 2 * i + 2), 16);
+            sb.append(Long.toUnsignedString(StringHash.fingerprint64(b, 0, b.length))).append(' ')
+              .append(Long.toUnsignedString(StringHash.sipHash(133L, 0x1e3779b97f4a7c15L, b, 0, b.length))).append('\\n');
+        }
+        System.out.print(sb);
+    }
+}
+"""
+
+
+def test_string_hash_matches_tensorflow_on_raw_bytes(tmp_path):
+    """FarmHash Fingerprint64 and SipHash-2-4 on every length 0..300 (all of FarmHash's length branches),
+    random bytes (not only UTF-8), against tf.strings.to_hash_bucket_fast / _strong."""
+    from support.util import REPO
+    rnd = np.random.default_rng(15)
+    data = [rnd.integers(0, 256, n, dtype=np.uint8).tobytes() for n in list(range(301)) * 3]
+    (tmp_path / "Main.java").write_text(HASH_MAIN)
+    javac(tmp_path / "classes", [tmp_path / "Main.java",
+                                 REPO / "java-runtime/src/main/java/keras2java/runtime/StringHash.java"])
+    proc = subprocess.run(["java", "-cp", str(tmp_path / "classes"), "Main"], capture_output=True, text=True,
+                          input="".join(d.hex() + "\n" for d in data))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = [tuple(int(x) for x in ln.split()) for ln in proc.stdout.splitlines()]
+    top = 2**63 - 1   # the largest bucket count: the hash modulo 2^63-1
+    fast = tf.strings.to_hash_bucket_fast(data, top).numpy()
+    strong = tf.strings.to_hash_bucket_strong(data, top, key=[133, 0x1e3779b97f4a7c15]).numpy()
+    assert len(got) == len(data)
+    for i, (f, s) in enumerate(got):
+        assert (f % top, s % top) == (fast[i], strong[i]), (i, len(data[i]))
