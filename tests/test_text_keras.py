@@ -67,6 +67,13 @@ def _full(rnn, mode="int"):
     return build
 
 
+def _scalar_input():
+    layer = keras.layers.TextVectorization(max_tokens=100, output_sequence_length=7, ngrams=2)
+    layer.adapt(ADAPT)
+    inp = keras.Input(shape=(), dtype="string")
+    return keras.Model(inp, layer(inp))
+
+
 def _linebreak_vocab():
     """Tokens holding U+2028 and \x1c (not whitespace for TensorFlow) are saved on one line each but
     split by Keras' own reload (str.splitlines): the file means what Keras reads back."""
@@ -90,6 +97,7 @@ K3_CASES = [
                                   output_mode="tf_idf"), True),
     ("tv_vocab_config_int", _tv(vocabulary=VOCAB, output_sequence_length=5), True),
     ("tv_variable_length", _tv(max_tokens=500), True),
+    ("tv_scalar_input", lambda: _scalar_input(), True),
     ("tv_linebreak_vocab", _linebreak_vocab, True),
     ("sl_oov1", _sl(), True),
     ("sl_oov3_mask", _sl(num_oov_indices=3, mask_token=""), True),
@@ -118,7 +126,8 @@ def _sequential():
 
 
 def _keras_outputs(model, texts):
-    data = tf.constant([[utf8(t)] for t in texts])
+    scalar = len(model.inputs[0].shape) == 1
+    data = tf.constant([utf8(t) for t in texts] if scalar else [[utf8(t)] for t in texts])
     return np.asarray(model(data), np.float32).reshape(len(texts), -1)
 
 
