@@ -506,3 +506,42 @@ def test_string_hash_matches_tensorflow_on_raw_bytes(tmp_path):
     assert len(got) == len(data)
     for i, (f, s) in enumerate(got):
         assert (f % top, s % top) == (fast[i], strong[i]), (i, len(data[i]))
+
+
+THREADS_MAIN = """
+import demo.text.Sentiment;
+
+public final class Main {
+    public static void main(String[] args) throws Exception {
+        final String[] texts = new String[2000];
+        for (int i = 0; i < texts.length; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k <= i % 37; k++) sb.append(k % 3 == 0 ? "great " : k % 3 == 1 ? "Movie! " : "\\u00a0\\u0130 \\ud83d\\udc4d\\ud83c\\udffd ");
+            texts[i] = sb.toString();
+        }
+        final float[][] single = new Sentiment().predict(texts);
+        final boolean[] ok = {true};
+        Thread[] ts = new Thread[4];
+        for (int t = 0; t < ts.length; t++) {
+            ts[t] = new Thread(() -> {
+                Sentiment m = new Sentiment();   // one instance per thread; tokenizers are shared
+                for (int rep = 0; rep < 3; rep++) {
+                    for (int i = 0; i < texts.length; i++) {
+                        if (!java.util.Arrays.equals(m.predict(texts[i]), single[i])) {
+                            synchronized (ok) { ok[0] = false; }
+                        }
+                    }
+                }
+            });
+            ts[t].start();
+        }
+        for (Thread t : ts) t.join();
+        System.out.println(ok[0] ? "same" : "different");
+    }
+}
+"""
+
+
+def test_tokenizers_are_thread_safe(tmp_path):
+    """Four threads, one instance each, share the tokenizer: the same outputs as one thread."""
+    assert _java_main(tmp_path, THREADS_MAIN, (str(EXAMPLE), "demo.text", "Sentiment")).strip() == "same"
