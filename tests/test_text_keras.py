@@ -545,3 +545,24 @@ public final class Main {
 def test_tokenizers_are_thread_safe(tmp_path):
     """Four threads, one instance each, share the tokenizer: the same outputs as one thread."""
     assert _java_main(tmp_path, THREADS_MAIN, (str(EXAMPLE), "demo.text", "Sentiment")).strip() == "same"
+
+
+def test_text_models_convert_without_tensorflow(tmp_path):
+    """Reading vocabularies, converting and inspecting a text model imports no TensorFlow or Keras."""
+    import sys
+    import textwrap
+    code = textwrap.dedent(f"""
+        import sys
+        import keras2java
+        from keras2java.pipeline import load
+        from keras2java.inspect_model import describe
+        text = describe(load({str(EXAMPLE)!r}))
+        assert "vocabulary:" in text, text
+        keras2java.convert({str(EXAMPLE)!r}, {str(tmp_path / 'out')!r}, package="p", class_name="M")
+        bad = sorted(k for k in sys.modules if k.split(".")[0] in ("tensorflow", "keras", "tf_keras", "torch", "jax"))
+        print("IMPORTED:", bad)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "IMPORTED: []" in proc.stdout
+    assert "TextVectorizer" in (tmp_path / "out" / "p" / "M.java").read_text()
