@@ -566,3 +566,10 @@ def test_text_models_convert_without_tensorflow(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "IMPORTED: []" in proc.stdout
     assert "TextVectorizer" in (tmp_path / "out" / "p" / "M.java").read_text()
+
+
+def test_golden_vectors_refuse_text_models_clearly(tmp_path):
+    proc = run_cli("convert", str(EXAMPLE), "-o", str(tmp_path / "out"), "--with-test")
+    assert proc.returncode != 0
+    assert "input(s) ['text'] are text" in proc.stderr
+    assert "Install TensorFlow" not in proc.stderr
