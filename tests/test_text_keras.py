@@ -110,6 +110,9 @@ K3_CASES = [
     ("hash_big", _hash(num_bins=2**31 - 1), False),
     ("hash_salt_pair", _hash(num_bins=13, salt=[133, 137]), True),
     ("hash_salt_int_mask", _hash(num_bins=9, salt=5, mask_value=""), True),
+    ("hash_one_hot", _hash(num_bins=12, output_mode="one_hot"), True),
+    ("hash_multi_hot_mask", _hash(num_bins=10, output_mode="multi_hot", mask_value=""), True),
+    ("hash_count_salt", _hash(num_bins=8, output_mode="count", salt=[1, 2]), True),
     ("full_lstm", _full("lstm"), False),
     ("full_bilstm_mask", _full("bilstm"), False),
     ("full_tfidf_dense", _full(None, "tf_idf"), False),
@@ -138,6 +141,7 @@ def results(tmp_path_factory):
     work = tmp_path_factory.mktemp("text")
     out = work / "gen"
     expected = {}
+    paths = {}
     classes = []
     for cid, build, _ in K3_CASES + H5_CASES:
         if cid.startswith("h5_"):
@@ -155,8 +159,9 @@ def results(tmp_path_factory):
         convert_file(path, str(out), ConvertOptions(package=pkg, class_name="Model", weights="embedded"))
         classes.append(pkg + ".Model")
         expected[cid] = _keras_outputs(loaded, [t for t in CORPUS if _ok(cid, t)])
+        paths[cid] = path
     java = run_java(work, classes, [out], CORPUS)
-    return {cid: (expected[cid], java[f"k2jtext.{cid}.Model"]) for cid, _, _ in K3_CASES + H5_CASES}
+    return {cid: (expected[cid], java[f"k2jtext.{cid}.Model"], paths[cid]) for cid, _, _ in K3_CASES + H5_CASES}
 
 
 def _ok(cid: str, text: str) -> bool:
@@ -196,6 +201,19 @@ H5_CASES = [
 ]
 
 
+@pytest.mark.parametrize("cid", [c[0] for c in K3_CASES + H5_CASES if c[2] and c[0] != "tv_variable_length"])
+def test_python_reference_tokenizer(cid, results):
+    """The op's numpy evaluator (keras2java's own reference) gives TensorFlow's outputs too."""
+    from keras2java.pipeline import load
+
+    expected, _, path = results[cid]
+    model = load(path)
+    (op,) = [n.op for n in model.nodes if getattr(n.op, "takes_strings", False)]
+    for i in range(0, len(CORPUS), 7 if cid.startswith("hash") else 1):
+        got = op.evaluate([np.array([CORPUS[i]], object)])[0]
+        np.testing.assert_array_equal(got, expected[i].reshape(got.shape), err_msg=f"{cid} text {i}")
+
+
 def test_corpus_is_hostile():
     assert len(CORPUS) >= 1000
     joined = "".join(CORPUS)
@@ -208,7 +226,7 @@ def test_corpus_is_hostile():
 
 @pytest.mark.parametrize("cid", [c[0] for c in K3_CASES + H5_CASES])
 def test_matches_tensorflow(cid, results):
-    expected, java = results[cid]
+    expected, java, _ = results[cid]
     token_level = dict((c[0], c[2]) for c in K3_CASES + H5_CASES)[cid]
     worst = 0.0
     for i, (e, j) in enumerate(zip(expected, java)):

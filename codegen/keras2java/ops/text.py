@@ -28,7 +28,7 @@ from .view import CallView, Const, Ints, Label, Long, New, Strings, Var, ViewCon
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", None)
 SPLITS = {None: "SPLIT_NONE", "whitespace": "SPLIT_WHITESPACE", "character": "SPLIT_CHARACTER"}
 MODES = {"int": "INT", "one_hot": "ONE_HOT", "multi_hot": "MULTI_HOT", "count": "COUNT", "tf_idf": "TF_IDF",
-         "hash": "HASH"}
+         "hash": "HASH", "hash_one_hot": "HASH_ONE_HOT", "hash_multi_hot": "HASH_MULTI_HOT", "hash_count": "HASH_COUNT"}
 #: Keras classes that read string tensors (their dtype is "string"/"int64", not a float policy).
 STRING_CLASSES = ("TextVectorization", "StringLookup", "Hashing")
 #: Characters per Java string literal chunk of the packed vocabulary (far below the class file's limit).
@@ -143,11 +143,12 @@ class TextOp(Op):
         out = []
         for t in tokens:
             if mask is not None and t == mask:
-                if self.mode in ("int", "hash"):
+                if self.mode == "int" or self.mode.startswith("hash"):
                     out.append(0)
                 continue
-            if self.mode == "hash" or t not in index:
-                if self.mode != "hash" and self.num_oov <= 1:
+            hashing = self.mode.startswith("hash")
+            if hashing or t not in index:
+                if not hashing and self.num_oov <= 1:
                     if self.num_oov == 0:
                         raise ValueError("token not in the vocabulary")
                     out.append(self.oov_start)
@@ -169,7 +170,7 @@ class TextOp(Op):
             return [out]
         out = np.zeros(self.length, np.float32)
         for i in ids:
-            out[i] = 1 if self.mode in ("one_hot", "multi_hot") else out[i] + 1
+            out[i] = 1 if self.mode.endswith("one_hot") or self.mode.endswith("multi_hot") else out[i] + 1
         if self.mode == "tf_idf":
             out = out * np.asarray(self.idf.array, np.float32)
         return [out]
@@ -526,8 +527,8 @@ def convert_hashing(ctx: LayerContext) -> Converted:
     if shape != (1,):
         raise ConversionProblem("Hashing is supported on a string input of shape (1,) only")
     mode = cfg.get("output_mode", "int")
-    if mode != "int":
-        raise ConversionProblem(f"output_mode {mode!r} is not supported; only 'int'")
+    if mode not in ("int", "one_hot", "multi_hot", "count"):
+        raise ConversionProblem(f"output_mode {mode!r} is not supported")
     bins = ctx.get_int("num_bins", minimum=1)
     mask = cfg.get("mask_value")
     if mask is not None and not isinstance(mask, str):
@@ -535,9 +536,10 @@ def convert_hashing(ctx: LayerContext) -> Converted:
     if mask is not None and bins < 2:
         raise ConversionProblem("num_bins must be at least 2 with a mask_value")
     salt = _salt(cfg.get("salt"))
+    length = 1 if mode == "int" else bins
     op = TextOp("Hashing", False, False, None, None, (), 0, bins - 1 if mask is not None else bins,
-                1 if mask is not None else 0, mask, salt, "hash", 1, None)
-    return Converted(op, ((1,),))
+                1 if mask is not None else 0, mask, salt, "hash" if mode == "int" else f"hash_{mode}", length, None)
+    return Converted(op, ((length,),))
 
 
 MaskRule  # noqa: B018 - text layers create no Keras mask (REFUSE is the default rule)

@@ -38,6 +38,10 @@ public final class TextVectorizer {
     public static final int TF_IDF = 4;
     /** Hashing layer: the token's hash bucket (plus one with a mask value). */
     public static final int HASH = 5;
+    /** Hashing layer, output_mode one_hot / multi_hot / count over num_bins. */
+    public static final int HASH_ONE_HOT = 6;
+    public static final int HASH_MULTI_HOT = 7;
+    public static final int HASH_COUNT = 8;
 
     private final boolean lower;
     private final boolean strip;
@@ -50,7 +54,8 @@ public final class TextVectorizer {
     private final boolean strong;
     private final long key0;
     private final long key1;
-    private final int mode;
+    private final int mode;            // output encoding: INT, ONE_HOT, MULTI_HOT, COUNT or TF_IDF
+    private final boolean hashing;     // Hashing layer: every token is hashed (no vocabulary)
     private final int length;           // output length (int with a sequence length, or depth); -1: variable
     private final float[] idf;
     // vocabulary: token i's bytes are vocab[starts[i], starts[i+1]); open addressing table of token indices + 1
@@ -88,7 +93,9 @@ public final class TextVectorizer {
         this.strong = strong;
         this.key0 = key0;
         this.key1 = key1;
-        this.mode = mode;
+        this.hashing = mode >= HASH;
+        this.mode = mode == HASH ? INT : mode == HASH_ONE_HOT ? ONE_HOT : mode == HASH_MULTI_HOT ? MULTI_HOT
+                : mode == HASH_COUNT ? COUNT : mode;
         this.length = length;
         this.idf = mode == TF_IDF ? Arrays.copyOfRange(data, idfOff, idfOff + length) : null;
         StringBuilder all = new StringBuilder();
@@ -268,10 +275,10 @@ public final class TextVectorizer {
                 k++;
             }
             if (k == mask.length) {
-                return mode == INT || mode == HASH ? 0 : -2;
+                return mode == INT || hashing ? 0 : -2;   // Hashing keeps bin 0 for the mask
             }
         }
-        if (mode == HASH) {
+        if (hashing) {
             long bucket = strong ? StringHash.bucketStrong(b, from, to - from, key0, key1, numOov)
                                  : StringHash.bucketFast(b, from, to - from, numOov);
             return (int) bucket + oovStart;
@@ -363,7 +370,7 @@ public final class TextVectorizer {
         int outLen = length >= 0 ? length : n;
         float[] out = reuse != null && reuse.length == outLen ? reuse : new float[outLen];
         Arrays.fill(out, 0f);
-        if (mode == INT || mode == HASH) {
+        if (mode == INT) {
             for (int i = 0; i < Math.min(n, outLen); i++) {
                 out[i] = s.ids[i];
             }
