@@ -117,7 +117,19 @@ K3_CASES = [
     ("full_bilstm_mask", _full("bilstm"), False),
     ("full_tfidf_dense", _full(None, "tf_idf"), False),
     ("full_sequential_gru", lambda: _sequential(), False),
+    ("full_nested_sequential", lambda: _nested(), False),
 ]
+
+
+def _nested():
+    """The tokenizer inside a nested Sequential: its vocabulary is under assets/layers/sequential/layers/..."""
+    keras.utils.set_random_seed(10)
+    layer = keras.layers.TextVectorization(max_tokens=90, output_sequence_length=6, split="character")
+    layer.adapt(ADAPT)
+    inner = keras.Sequential([keras.Input(shape=(1,), dtype="string"), layer, keras.layers.Embedding(90, 4),
+                              keras.layers.GlobalAveragePooling1D()])
+    inp = keras.Input(shape=(1,), dtype="string")
+    return keras.Model(inp, keras.layers.Dense(2)(inner(inp)))
 
 
 def _sequential():
