@@ -11,6 +11,7 @@ from typing import Any, Mapping, Optional
 from .errors import ProblemCollector
 from .ir import Model, ModelPort, Node, Shape, TensorSpec
 from .ops import STRUCTURAL, Composite, ConversionProblem, LayerContext, MaskRule, layer_spec, supported_classes
+from .ops.text import string_input, string_input_shape, string_mismatch, takes_strings
 from .reader.raw import InboundRef, RawLayer, RawModel
 
 FLOAT_DTYPES = ("float32",)
@@ -119,10 +120,19 @@ class _Builder:
         self.major = raw.source.keras_major
         self.masks: dict[str, str] = {}   # tensor -> its Keras mask tensor (T,)
 
-    def new_tensor(self, shape: Shape) -> str:
+    def new_tensor(self, shape: Shape, dtype: str = "float32") -> str:
         name = f"t{len(self.tensors)}"
-        self.tensors.append(TensorSpec(name, tuple(shape)))
+        self.tensors.append(TensorSpec(name, tuple(shape), dtype))
         return name
+
+    def dtype_of(self, tensor: str) -> str:
+        return self.tensors[int(tensor[1:])].dtype
+
+    def input_tensor(self, layer: RawLayer) -> str:
+        """A model input: float32, or a string input (``Input(dtype="string")``) for text models."""
+        if string_input(layer):
+            return self.new_tensor(string_input_shape(layer), "string")
+        return self.new_tensor(input_layer_shape(layer))
 
     def shape_of(self, tensor: str) -> Shape:
         return self.tensors[int(tensor[1:])].shape
@@ -138,7 +148,8 @@ class _Builder:
                 return False
             return True
         if layer_spec(layer.class_name) is not None or layer.class_name in STRUCTURAL:
-            dt = check_dtype(layer) if layer.class_name not in STRUCTURAL else None
+            dt = (check_dtype(layer) if layer.class_name not in STRUCTURAL and not takes_strings(layer.class_name)
+                  else None)
             if dt:
                 self.report(layer, dt)
                 return False
@@ -174,7 +185,12 @@ class _Builder:
                 return None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
-        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
+        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes,
+                           tuple(self.dtype_of(t) for t in inputs))
+        text_problem = string_mismatch(layer, spec, [self.dtype_of(t) for t in inputs])
+        if text_problem:
+            self.report(layer, text_problem)
+            return None
         try:
             converted = spec.convert(ctx)  # type: ignore[union-attr]
         except ConversionProblem as exc:
@@ -205,7 +221,7 @@ class _Builder:
                 node_inputs = (inputs[0], out_mask)
         elif consumes:
             node_inputs = inputs + (mask,)
-        outs = tuple(self.new_tensor(s) for s in converted.output_shapes)
+        outs = tuple(self.new_tensor(s, getattr(op, "output_dtype", "float32")) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
         if consumes and rule is MaskRule.CONSUME:
             out_mask = None
@@ -292,7 +308,11 @@ class _Builder:
             first = layers.pop(0)
             in_name = first.name
             try:
-                shape = input_layer_shape(first)
+                if string_input(first):
+                    given = (self.input_tensor(first),)
+                    shape = self.shape_of(given[0])
+                else:
+                    shape = input_layer_shape(first)
             except ConversionProblem as exc:
                 self.report(first, str(exc))
                 return (), ()
@@ -359,7 +379,7 @@ class _Builder:
                     produced[(layer.name, 0)] = (fed[layer.name],)
                     continue
                 try:
-                    produced[(layer.name, 0)] = (self.new_tensor(input_layer_shape(layer)),)
+                    produced[(layer.name, 0)] = (self.input_tensor(layer),)
                 except ConversionProblem as exc:
                     self.report(layer, str(exc))
                     produced[(layer.name, 0)] = None

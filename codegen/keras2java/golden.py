@@ -125,6 +125,10 @@ def record(model: Model, path: str, samples: int = DEFAULT_SAMPLES,
     "auto" (Keras if usable, else numpy), "keras" (Keras or an error) or "numpy"."""
     if reference_kind not in REFERENCES:
         raise OptionError(f"--reference {reference_kind!r}: expected one of {', '.join(REFERENCES)}")
+    text = [p.keras_name for p in model.inputs if model.tensor(p.tensor).dtype == "string"]
+    if text:
+        raise OptionError(f"golden vectors (--with-test, verify) take float inputs; the model's input(s) {text} "
+                          "are text: text models are not supported there yet")
     if inputs is None:
         if samples < 1:
             raise OptionError(f"--test-samples {samples}: expected at least 1")

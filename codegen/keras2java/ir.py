@@ -104,10 +104,13 @@ LINEAR = Activation("linear")
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """A value flowing between nodes.  ``name`` is an internal identifier."""
+    """A value flowing between nodes.  ``name`` is an internal identifier.
+    ``dtype`` is ``"float32"``, or ``"string"`` for a text model input (which only
+    string ops such as TextVectorization read)."""
 
     name: str
     shape: Shape
+    dtype: str = "float32"
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,19 @@ def validate(model: Model) -> tuple[str, ...]:
                                          "(timesteps) may have a variable size")
             if d is not None and d <= 0:
                 problems.add(None, None, f"tensor shape {format_shape(spec.shape)} has a non-positive dimension")
-        if len(spec.shape) == 0:
+        if len(spec.shape) == 0 and spec.dtype != "string":
             problems.add(None, None, "scalar tensors are not supported")
+    input_tensors = {p.tensor for p in model.inputs}
+    for node in model.nodes:
+        if getattr(node.op, "takes_strings", False) and not set(node.inputs) <= input_tensors:
+            problems.add(node.layer_name, node.class_name, "reads a string tensor that is not a model input "
+                                                           "(only a string model input can feed it)")
+    for port in model.inputs:
+        if model.tensor(port.tensor).dtype == "string":
+            users = [n for n in model.nodes if port.tensor in n.inputs]
+            if len(users) != 1 or not getattr(users[0].op, "takes_strings", False):
+                problems.add(None, None, f"string input {port.keras_name!r} must feed exactly one TextVectorization, "
+                                         "StringLookup or Hashing layer")
     n = model.param_count()
     if n > MAX_PARAMS:
         problems.add(None, None, f"the model has {n:,} parameters, over the supported {MAX_PARAMS:,}")

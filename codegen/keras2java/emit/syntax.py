@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import jinja2
 
 from ..ir import Activation, shape_text
-from ..ops.view import Act, Buffers, Call, Const, Ints, Label, New, Plus, Size, Var
+from ..ops.view import Act, Buffers, Call, Const, Ints, Label, Long, New, Plus, Size, Strings, Var
 from .naming import float_literal, java_string, sanitize
 
 #: Activation kinds -> constants of the runtime class ``Activation``.
@@ -85,6 +85,10 @@ class JavaSyntax:
             return f"new {self.rt(v.cls)}({self.jargs(v.args)})"
         if isinstance(v, Ints):
             return "new int[] {" + ", ".join(str(int(x)) for x in v.values) + "}"
+        if isinstance(v, Strings):
+            return "new String[] {" + ", ".join(java_string(s) for s in v.values) + "}"
+        if isinstance(v, Long):
+            return f"{int(v.value)}L"
         if isinstance(v, Buffers):
             return "new float[][] {" + ", ".join(v.vars) + "}"
         if isinstance(v, Act):

@@ -32,6 +32,8 @@ class PortView:
     exact_length: int = 0    # fixed-length input rendered with a variable time axis (streaming)
     ident: str = ""          # Java identifier from the Keras name (predictNamed parameter / Outputs field)
     what: str = ""           # how error messages name it, e.g. "input 0 (frames)"
+    text: str = ""           # a string input: the Net field of its tokenizer (the float tensor is its output)
+    strings: str = ""        # a string output (StringLookup(invert=True)): the Net field decoding its ids
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class ModelView:
     stateful: bool = False         # some layer keeps its states across predict calls
     named: bool = False            # predictNamed and Outputs (several inputs or outputs)
     labels: tuple[str, ...] = ()   # class labels (--labels), raw
+    tokenizers: tuple[Any, ...] = ()   # CallViews of the string ops run before the float graph
+    text: bool = False             # some input is a string: predict(String), predictAll(Object[])
+    text_only: bool = False        # every input is a string
 
 
 #: Runtime classes the model class itself uses, whatever its layers.
@@ -104,23 +109,28 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     stream = analysis.streamable(model)
     if stream:
         model = analysis.relax_time(model)
+    tokenizers = []
+    text_nodes: set[int] = set()
     for i, port in enumerate(model.inputs):
-        shape = declared.tensor(port.tensor).shape
-        vshape = model.tensor(port.tensor).shape
+        text = ""
+        tensor = port.tensor
+        if model.tensor(port.tensor).dtype == "string":
+            k, node = text_consumer(model, port.tensor)
+            text = f"T{i}"
+            tensor = node.outputs[0]
+            text_nodes.add(k)
+            tokenizers.append(node.op.view(node, ViewContext(text, (), (), layout.offset)))
+        shape = declared.tensor(tensor).shape
+        vshape = model.tensor(tensor).shape
         steps = f"steps{i}" if vshape and vshape[0] is None else None
-        infos[port.tensor] = TensorInfo(f"in{i}", steps, vshape)
-        inputs.append(PortView(
-            index=i, var=f"in{i}", name=port.keras_name, shape=shape,
-            length=Size(None, prod(shape)) if steps is None else Size(None, 0),
-            per_step=prod(shape[1:]) if steps is not None else 0,  # type: ignore[arg-type]
-            steps_var=steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
-            token_ids=len(shape) == 1 and analysis.token_input(model, port.tensor),
-            exact_length=prod(shape) if steps is not None and shape[0] is not None else 0,  # type: ignore[arg-type]
-            ident=java_identifier(port.keras_name, in_idents, "input"), what=f"input {i} ({sanitize(port.keras_name)})"))
+        infos[tensor] = TensorInfo(f"in{i}", steps, vshape)
+        inputs.append(PortView(text=text, **_port_args(model, declared, port, i, tensor, shape, steps, in_idents)))
     buffers: list[str] = []
     states = []
     ops = []
     for k, node in enumerate(model.nodes):
+        if k in text_nodes:
+            continue
         ins = tuple(infos[t] for t in node.inputs)
         if node.op.alias:
             for t_in, t_out in zip(node.inputs, node.outputs):   # same data, maybe another shape
@@ -146,11 +156,16 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     outputs = []
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]
+        strings = ""
+        if model.tensor(port.tensor).dtype == "string":
+            producer = next(n for n in model.nodes if port.tensor in n.outputs)
+            strings = f"V{i}"
+            tokenizers.append(producer.op.decoder(strings))
         shape = declared.tensor(port.tensor).shape
         outputs.append(PortView(
             index=i, var=info.var, name=port.keras_name, shape=shape, length=info.length(), per_step=0,
             steps_var=info.steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
-            ident=java_identifier(port.keras_name, out_idents, "output")))
+            ident=java_identifier(port.keras_name, out_idents, "output"), strings=strings))
     layers = []
     for node in declared.nodes:
         in_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.inputs)
@@ -158,7 +173,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         acts = ", ".join(a.describe() for a in node.op.activations())
         layers.append(LayerLine(node.layer_name, node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
-    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops))
+    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers))
     if weights_mode == "resource":
         used.add("Weights")
     if any(p.token_ids for p in inputs):
@@ -174,4 +189,24 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
+        tokenizers=tuple(tokenizers), text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
+
+
+def text_consumer(model: Model, tensor: str):
+    """The one string op reading a string input (its output is the float tensor the graph sees)."""
+    users = [(k, n) for k, n in enumerate(model.nodes) if tensor in n.inputs]
+    if len(users) != 1 or not getattr(users[0][1].op, "takes_strings", False):
+        raise RuntimeError("internal error: a string input must feed exactly one TextVectorization, StringLookup or Hashing layer")
+    return users[0]
+
+
+def _port_args(model: Model, declared: Model, port, i: int, tensor: str, shape, steps, in_idents: set) -> dict:
+    return dict(
+        index=i, var=f"in{i}", name=port.keras_name, shape=shape,
+        length=Size(None, prod(shape)) if steps is None else Size(None, 0),
+        per_step=prod(shape[1:]) if steps is not None else 0,  # type: ignore[arg-type]
+        steps_var=steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
+        token_ids=len(shape) == 1 and analysis.token_input(model, tensor) and model.tensor(port.tensor).dtype != "string",
+        exact_length=prod(shape) if steps is not None and shape[0] is not None else 0,  # type: ignore[arg-type]
+        ident=java_identifier(port.keras_name, in_idents, "input"), what=f"input {i} ({sanitize(port.keras_name)})")

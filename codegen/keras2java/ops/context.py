@@ -58,6 +58,8 @@ class LayerContext:
     call: Optional[InboundNode] = None
     #: True when the (first) input carries a Keras mask that this layer consumes
     input_mask: bool = False
+    #: the dtype of each input ("float32", or "string" for a text model input)
+    input_dtypes: tuple[str, ...] = ()
 
     # -- typed config access -------------------------------------------------
     def _get(self, key: str, default: Any) -> Any:

@@ -76,6 +76,20 @@ class Ints:
 
 
 @dataclass(frozen=True)
+class Strings:
+    """A ``String[]`` value (e.g. chunks of a packed vocabulary)."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Long:
+    """A ``long`` literal."""
+
+    value: int
+
+
+@dataclass(frozen=True)
 class Buffers:
     """A ``float[][]`` of buffers, e.g. the inputs of a merge."""
 

@@ -174,8 +174,10 @@ def parse_model_config(model_config: Any, weights_for: WeightsFor, source: Sourc
         bc = ld.get("build_config")
         if isinstance(bc, Mapping) and isinstance(bc.get("input_shape"), (list, tuple)):
             build_shape_l = freeze(bc["input_shape"])
+        assets_for = getattr(weights_for, "assets", None)
+        assets = assets_for(i) if assets_for is not None and submodel is None else None
         layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound, build_shape_l,
-                               submodel))
+                               submodel, assets or None))
 
     input_refs: tuple[InboundRef, ...] = ()
     output_refs: tuple[InboundRef, ...] = ()

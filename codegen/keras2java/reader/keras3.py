@@ -23,6 +23,10 @@ MAX_CONFIG_BYTES = 64 << 20
 MAX_WEIGHTS_BYTES = 8 << 30
 #: Sub-objects of a layer, in the order Keras lists their weights.
 CHILD_ORDER = ("cell", "forward_layer", "backward_layer", "layer")
+#: Variables Keras saves by name rather than number (lookup layers' TF-IDF weights).
+NAMED_VARS = ("idf_weights",)
+#: Layer assets (vocabulary files) read from the archive, in total at most this many bytes.
+MAX_ASSETS_BYTES = 1 << 30
 
 
 def to_snake_case(name: str) -> str:
@@ -62,9 +66,9 @@ def collect_weights(group: Any, where: str) -> tuple[RawWeight, ...]:
         if not isinstance(vars_group, h5py.Group):
             raise ModelFileError(f"HDF5 entry {where}/vars is not a group")
         keys = h5util.keys(vars_group, where + "/vars")
-        if not all(k.isdigit() for k in keys):
+        if not all(k.isdigit() or k in NAMED_VARS for k in keys):
             raise ModelFileError(f"HDF5 group {where}/vars has entries that are not numbered: {sorted(keys)[:5]}")
-        for k in sorted(keys, key=int):
+        for k in sorted(keys, key=lambda k: (0, int(k)) if k.isdigit() else (1, k)):
             ds = h5util.child(vars_group, k, f"{where}/vars/{k}")
             out.append(RawWeight(f"{where}/vars/{k}", h5util.read_dataset(ds, f"{where}/vars/{k}")))
     children = [k for k in h5util.keys(group, where) if k != "vars"]
@@ -160,6 +164,13 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
         if info.file_size > MAX_WEIGHTS_BYTES:
             raise ModelFileError(f"{path}: archive member 'model.weights.h5' declares {info.file_size} bytes, "
                                  f"over the {MAX_WEIGHTS_BYTES}-byte limit")
+        assets: dict[str, bytes] = {}
+        budget = MAX_ASSETS_BYTES
+        for name in zf.namelist():
+            if name.startswith("assets/") and not name.endswith("/"):
+                data = _read_member(zf, name, budget, path)
+                budget -= len(data)
+                assets[name] = data
         # Keras stores members uncompressed: read the weights in place, without a copy.
         weights_file = _stored_member(raw, info)
         if weights_file is None:
@@ -178,15 +189,16 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
     except Exception as exc:
         raise ModelFileError(f"{path}: model.weights.h5 in the archive is not a readable HDF5 file ({exc})") from None
     with h5, h5util.corrupt_data_errors(path):
-        return parse_keras3_config(config, h5, source, path)
+        return parse_keras3_config(config, h5, source, path, assets)
 
 
-def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str) -> RawModel:
+def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str,
+                        assets: Any = None) -> RawModel:
     """Parse a Keras 3 config against a Keras 3 weights file (``.keras`` or ``.weights.h5``)."""
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config.json is not a JSON object")
     layers_group = h5util.child(h5, "layers", "layers") if h5util.has(h5, "layers") else None
-    weights_for = _Keras3Weights(layers_group, config, "layers")
+    weights_for = _Keras3Weights(layers_group, config, "layers", assets or {})
     return parse_model_config(config, weights_for, source, what=f"{path}: config.json")
 
 
@@ -195,8 +207,9 @@ class _Keras3Weights:
     is stored as ``layers/<snake_case(class)>[_<n>]``; a nested model keeps its
     own layers under ``layers/<its group>/layers``."""
 
-    def __init__(self, layers_group: Any, config: Any, where: str) -> None:
+    def __init__(self, layers_group: Any, config: Any, where: str, assets: Any = None) -> None:
         self.layers_group = layers_group
+        self.all_assets = assets if assets is not None else {}
         self.where = where
         self.group_names: dict[int, str] = {}
         inner = config.get("config") if isinstance(config, dict) else None
@@ -233,7 +246,15 @@ class _Keras3Weights:
         group = self._group(index)
         where = f"{self.where}/{self.group_names.get(index, '?')}/layers"
         sub = h5util.child(group, "layers", where) if group is not None and h5util.has(group, "layers") else None
-        return _Keras3Weights(sub, self.layer_dicts[index], where)
+        return _Keras3Weights(sub, self.layer_dicts[index], where, self.all_assets)
+
+    def assets(self, index: int) -> dict[str, bytes]:
+        """Layer ``index``'s assets (``assets/<where>/<group>/...``), keyed by the path below its folder."""
+        gname = self.group_names.get(index)
+        if gname is None:
+            return {}
+        prefix = f"assets/{self.where}/{gname}/"
+        return {k[len(prefix):]: v for k, v in self.all_assets.items() if k.startswith(prefix)}
 
 
 def major_version(version: str, default: int) -> int:

@@ -70,6 +70,8 @@ class RawLayer:
     build_input_shape: Optional[tuple] = None
     #: A nested Sequential / Functional model used as a layer (its own layers and weights).
     submodel: Optional["RawModel"] = None
+    #: Keras 3 ``.keras`` assets of the layer (``assets/<layer path>/<file>`` -> bytes), e.g. vocabulary.txt.
+    assets: Optional[Mapping[str, bytes]] = None
 
 
 @dataclass(frozen=True)
