@@ -1,8 +1,10 @@
 """TimeDistributed: a per-step layer applied to every timestep.
 
 It adds no op of its own: a layer that acts on the last axis only (an op
-with the ``time_distributable`` trait) gives the same result on the whole
-``(timesteps, ...)`` tensor.
+with the ``time_distributable`` trait), an op that treats leading axes as a
+row of independent frames (``per_frame``: the image ops of ``conv2d``) or
+one that leaves the data unchanged (``alias``: Flatten, Reshape) gives the
+same result on the whole ``(timesteps, ...)`` tensor.
 """
 from __future__ import annotations
 
@@ -33,7 +35,11 @@ def convert_time_distributed(ctx: LayerContext) -> Converted:
     op = getattr(converted, "op", None)
     if op is not None and getattr(op, "mask_zero", False):
         raise ConversionProblem(f"TimeDistributed({cls}(mask_zero=True)) is not supported")
-    if not isinstance(converted, Converted) or not op.time_distributable or len(converted.output_shapes) != 1:
+    per_frame = getattr(op, "per_frame", False) or getattr(op, "alias", False)
+    if per_frame and any(d is None for d in shape[1:]):
+        raise ConversionProblem(f"TimeDistributed({cls}) needs a fixed frame shape, got {format_shape(shape[1:])}")
+    if (not isinstance(converted, Converted) or not (op.time_distributable or per_frame)
+            or len(converted.output_shapes) != 1):
         names = sorted(c.kind for c in op_classes() if c.time_distributable)
         raise ConversionProblem(f"TimeDistributed({cls}) is not supported; supported: per-step layers "
                                 f"({', '.join(names)} ops)")
