@@ -53,7 +53,7 @@ CONV = [
          steps=(1, 9)),
     Case("conv2d/variable_height_valid", img((None, 6, 2), L("Conv2D", 3, 3)), steps=(3, 9)),
     Case("conv2d/channels_first", img((3, 8, 7), L("Conv2D", 4, 3, data_format="channels_first"))),
-    Case("conv2d/channels_first_same_s2", img((2, 7, 8), L("Conv2D", 3, 3, strides=2, padding="same",
+    Case("conv2d/channels_first_same_relu", img((2, 7, 8), L("Conv2D", 3, 3, padding="same",
                                                            data_format="channels_first", activation="relu"))),
     Case("conv2d/tf_h5_valid", img((8, 9, 3), L("Conv2D", 4, 3)), "tf_h5"),
     Case("conv2d/tf_h5_same_s2_relu", img((9, 8, 3), L("Conv2D", 5, 3, strides=2, padding="same",
@@ -209,7 +209,33 @@ def cnn_lstm(k):
     return k.Model(x, k.layers.Dense(4, activation="softmax")(h))
 
 
+def nested_cnn(frames_shape, channels_first=False):
+    """TimeDistributed around a nested Sequential CNN, then an LSTM over frames."""
+    def build(k):
+        fmt = "channels_first" if channels_first else "channels_last"
+        cnn = k.Sequential([k.Input(frames_shape[1:]),
+                            k.layers.Conv2D(4, 3, padding="same", activation="relu", data_format=fmt),
+                            k.layers.BatchNormalization(axis=1 if channels_first else -1),
+                            k.layers.MaxPooling2D(2, data_format=fmt),
+                            k.layers.Conv2D(5, 2, data_format=fmt),
+                            k.layers.Conv2D(3, 1, activation="tanh", data_format=fmt),
+                            k.layers.Flatten(),
+                            k.layers.Dense(6, activation="relu")])
+        x = k.Input(frames_shape)
+        h = k.layers.TimeDistributed(cnn)(x)
+        return k.Model(x, k.layers.Dense(3)(k.layers.LSTM(5)(h)))
+    return build
+
+
 TIME = [
+    Case("td/nested_cnn_variable", nested_cnn((None, 8, 8, 2)), steps=(1, 5)),
+    Case("td/nested_cnn_fixed", nested_cnn((3, 8, 8, 2))),
+    Case("td/nested_cnn_channels_first", nested_cnn((3, 2, 8, 8), channels_first=True)),
+    Case("td/nested_cnn/tf_h5", nested_cnn((None, 8, 8, 2)), "tf_h5", steps=(1, 5)),
+    Case("td/batchnorm_layernorm", frames((None, 5, 4, 3), TD("BatchNormalization"), TD("LayerNormalization"),
+                                          TD("LayerNormalization", axis=[-3, -2, -1])), steps=(1, 5)),
+    Case("td/batchnorm_layernorm/tf_h5", frames((None, 5, 4, 3), TD("BatchNormalization"), TD("LayerNormalization")),
+         "tf_h5", steps=(1, 5)),
     Case("td/conv2d_fixed", frames((4, 7, 6, 2), TD("Conv2D", 3, 3, activation="relu"))),
     Case("td/conv2d_variable", frames((None, 7, 6, 2), TD("Conv2D", 3, 3, strides=2, padding="same")), steps=(1, 6)),
     Case("td/maxpool_fixed", frames((3, 6, 6, 2), TD("MaxPooling2D", 2))),
@@ -243,8 +269,9 @@ def prepare(case: Case, directory, seed: int):
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         inner = getattr(layer, "layer", layer)
-        if type(inner).__name__ == "BatchNormalization":
-            inner.moving_variance.assign(rng.uniform(0.2, 2.0, inner.moving_variance.shape).astype("f4"))
+        for sub in getattr(inner, "layers", [inner]):
+            if type(sub).__name__ == "BatchNormalization":
+                sub.moving_variance.assign(rng.uniform(0.2, 2.0, sub.moving_variance.shape).astype("f4"))
     path = case.save(model, directory)
     samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
     if None in model.inputs[0].shape[1:]:
