@@ -256,7 +256,37 @@ TIME = [
                                      TD("DepthwiseConv2D", 2), TD("GlobalAveragePooling2D")), "tf_h5", steps=(1, 5)),
 ]
 
-CASES = CONV + DEPTHWISE + POOL + RESAMPLE + NORM + SHAPE + TIME
+TRANSPOSE = [
+    Case("conv2d_transpose/valid_s2", img((4, 5, 3), L("Conv2DTranspose", 4, 3, strides=2))),
+    Case("conv2d_transpose/same_s2_relu", img((4, 5, 3), L("Conv2DTranspose", 4, 3, strides=2, padding="same",
+                                                           activation="relu"))),
+    Case("conv2d_transpose/same_k4_s2", img((3, 4, 2), L("Conv2DTranspose", 3, 4, strides=2, padding="same"))),
+    Case("conv2d_transpose/valid_k2_s3", img((3, 4, 2), L("Conv2DTranspose", 3, 2, strides=3))),
+    Case("conv2d_transpose/output_padding", img((3, 4, 2), L("Conv2DTranspose", 3, 3, strides=(2, 3),
+                                                             padding="same", output_padding=(1, 2)))),
+    Case("conv2d_transpose/valid_output_padding", img((3, 4, 2), L("Conv2DTranspose", 3, 3, strides=2,
+                                                                   output_padding=1, use_bias=False))),
+    Case("conv2d_transpose/dilated", img((4, 4, 2), L("Conv2DTranspose", 3, 3, dilation_rate=2, padding="same"))),
+    Case("conv2d_transpose/variable_height", img((None, 4, 2), L("Conv2DTranspose", 3, 3, strides=2,
+                                                                 padding="same")), steps=(1, 6)),
+    Case("conv2d_transpose/channels_first", img((2, 4, 5), L("Conv2DTranspose", 3, 3, strides=1, padding="same",
+                                                             data_format="channels_first"))),
+    Case("conv2d_transpose/tf_h5", img((4, 5, 3), L("Conv2DTranspose", 4, 3, strides=2, padding="same",
+                                                    activation="tanh")), "tf_h5"),
+    Case("conv2d_transpose/tf_h5_valid_op", img((3, 4, 2), L("Conv2DTranspose", 3, 3, strides=2, output_padding=1)),
+         "tf_h5"),
+    Case("conv1d_transpose/valid_s2", img((6, 3), L("Conv1DTranspose", 4, 3, strides=2))),
+    Case("conv1d_transpose/same_s2", img((6, 3), L("Conv1DTranspose", 4, 4, strides=2, padding="same",
+                                                   activation="relu"))),
+    Case("conv1d_transpose/output_padding", img((6, 3), L("Conv1DTranspose", 2, 3, strides=3, padding="same",
+                                                          output_padding=2))),
+    Case("conv1d_transpose/variable", img((None, 3), L("Conv1DTranspose", 2, 3, strides=2)), steps=(1, 8)),
+    Case("conv1d_transpose/dilated", img((7, 3), L("Conv1DTranspose", 2, 3, dilation_rate=2))),
+    Case("conv1d_transpose/tf_h5", img((6, 3), L("Conv1DTranspose", 4, 3, strides=2, padding="same")), "tf_h5"),
+    Case("td/conv2d_transpose", frames((None, 3, 4, 2), TD("Conv2DTranspose", 3, 3, strides=2)), steps=(1, 5)),
+]
+
+CASES = CONV + DEPTHWISE + POOL + RESAMPLE + NORM + SHAPE + TIME + TRANSPOSE
 
 
 def prepare(case: Case, directory, seed: int):
