@@ -53,7 +53,7 @@ CONV = [
          steps=(1, 9)),
     Case("conv2d/variable_height_valid", img((None, 6, 2), L("Conv2D", 3, 3)), steps=(3, 9)),
     Case("conv2d/channels_first", img((3, 8, 7), L("Conv2D", 4, 3, data_format="channels_first"))),
-    Case("conv2d/channels_first_same_relu", img((2, 7, 8), L("Conv2D", 3, 3, padding="same",
+    Case("conv2d/channels_first_same_s2_relu", img((2, 7, 8), L("Conv2D", 3, 3, strides=2, padding="same",
                                                            data_format="channels_first", activation="relu"))),
     Case("conv2d/tf_h5_valid", img((8, 9, 3), L("Conv2D", 4, 3)), "tf_h5"),
     Case("conv2d/tf_h5_same_s2_relu", img((9, 8, 3), L("Conv2D", 5, 3, strides=2, padding="same",
@@ -286,7 +286,50 @@ TRANSPOSE = [
     Case("td/conv2d_transpose", frames((None, 3, 4, 2), TD("Conv2DTranspose", 3, 3, strides=2)), steps=(1, 5)),
 ]
 
-CASES = CONV + DEPTHWISE + POOL + RESAMPLE + NORM + SHAPE + TIME + TRANSPOSE
+def convlstm_states(layer_name, shape, **kw):
+    """A ConvLSTM with return_state: the output and both states are model outputs."""
+    def build(k):
+        x = k.Input(shape)
+        out, h, c = getattr(k.layers, layer_name)(3, 3, return_state=True, **kw)(x)
+        return k.Model(x, [out, h, c])
+    return build
+
+
+CONVLSTM = [
+    Case("convlstm2d/valid", img((4, 6, 6, 2), L("ConvLSTM2D", 3, 3))),
+    Case("convlstm2d/same_sequences", frames((4, 5, 6, 2), L("ConvLSTM2D", 3, 3, padding="same",
+                                                             return_sequences=True))),
+    Case("convlstm2d/strides_relu_hard_sigmoid", img((3, 7, 8, 2), L("ConvLSTM2D", 4, (3, 2), strides=2,
+                                                                     activation="relu",
+                                                                     recurrent_activation="hard_sigmoid"))),
+    Case("convlstm2d/dilation_nobias", img((3, 7, 7, 2), L("ConvLSTM2D", 3, 2, dilation_rate=2, use_bias=False,
+                                                           padding="same"))),
+    Case("convlstm2d/go_backwards_sequences", frames((4, 5, 5, 2), L("ConvLSTM2D", 3, 3, go_backwards=True,
+                                                                     return_sequences=True))),
+    Case("convlstm2d/variable_steps", frames((None, 5, 6, 2), L("ConvLSTM2D", 3, 3, padding="same",
+                                                                return_sequences=True), rnn=True),
+         steps=(1, 6)),
+    Case("convlstm2d/variable_last", img((None, 5, 6, 2), L("ConvLSTM2D", 3, 3, go_backwards=True)), steps=(1, 6)),
+    Case("convlstm2d/return_state", convlstm_states("ConvLSTM2D", (4, 5, 6, 2), padding="same")),
+    Case("convlstm2d/stacked", frames((3, 6, 6, 2), L("ConvLSTM2D", 4, 3, padding="same", return_sequences=True),
+                                      L("BatchNormalization"), L("ConvLSTM2D", 2, 3, return_sequences=True),
+                                      rnn=False)),
+    Case("convlstm2d/tf_h5", frames((4, 5, 6, 2), L("ConvLSTM2D", 3, 3, padding="same", return_sequences=True)),
+         "tf_h5"),
+    Case("convlstm2d/tf_h5_backwards_state", convlstm_states("ConvLSTM2D", (4, 5, 6, 2), go_backwards=True),
+         "tf_h5"),
+    Case("convlstm2d/tf_h5_variable", img((None, 5, 6, 2), L("ConvLSTM2D", 3, 3, strides=2)), "tf_h5",
+         steps=(1, 6)),
+    Case("convlstm1d/valid", img((4, 8, 3), L("ConvLSTM1D", 3, 3))),
+    Case("convlstm1d/same_sequences_s2", img((4, 9, 3), L("ConvLSTM1D", 3, 3, strides=2, padding="same",
+                                                          return_sequences=True))),
+    Case("convlstm1d/dilated_backwards", img((None, 9, 2), L("ConvLSTM1D", 3, 2, dilation_rate=3, go_backwards=True,
+                                                             recurrent_activation="hard_sigmoid")), steps=(1, 6)),
+    Case("convlstm1d/return_state", convlstm_states("ConvLSTM1D", (3, 8, 2))),
+    Case("convlstm1d/tf_h5", img((4, 8, 3), L("ConvLSTM1D", 3, 3, padding="same", return_sequences=True)), "tf_h5"),
+]
+
+CASES = CONV + DEPTHWISE + POOL + RESAMPLE + NORM + SHAPE + TIME + TRANSPOSE + CONVLSTM
 
 
 def prepare(case: Case, directory, seed: int):
@@ -303,11 +346,18 @@ def prepare(case: Case, directory, seed: int):
             if type(sub).__name__ == "BatchNormalization":
                 sub.moving_variance.assign(rng.uniform(0.2, 2.0, sub.moving_variance.shape).astype("f4"))
     path = case.save(model, directory)
+    if "channels_first" in case.id:
+        # TensorFlow's CPU Conv2D kernel refuses NCHW ("only supports the NHWC tensor format on
+        # the CPU") depending on which graph rewrite runs; Keras itself routes such ops through
+        # XLA, so the reference runs the model compiled with XLA.
+        model.compile(jit_compile=True)
     samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
     if None in model.inputs[0].shape[1:]:
         # Keras 3's predict() retraces with a relaxed shape once the frame count changes,
         # and TimeDistributed then returns wrong values (checked with Keras 3.15: a model
         # predicting 1 frame and then 3 differs from model(x) by 1.5).  Calling the
         # model itself is Keras' own forward pass without that retracing.
-        return path, samples, [[np.asarray(model(s[0][None], training=False))[0]] for s in samples]
+        outs = [model(s[0][None], training=False) for s in samples]
+        return path, samples, [[np.asarray(o)[0] for o in (out if isinstance(out, (list, tuple)) else [out])]
+                               for out in outs]
     return path, samples, keras_outputs(model, samples)

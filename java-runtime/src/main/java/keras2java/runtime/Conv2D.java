@@ -109,17 +109,22 @@ public final class Conv2D {
      * each output image has {@code outH} rows.
      */
     public void forward(float[] x, int images, int h, float[] y, int outH, float[] ws) {
+        forward(x, 0, images, h, y, 0, outH, ws, 0);
+    }
+
+    /** {@link #forward(float[], int, int, float[], int, float[])} at offsets of the arrays. */
+    public void forward(float[] x, int xOff, int images, int h, float[] y, int yOff, int outH, float[] ws, int wsOff) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padBefore(h, outH, spanH, sh, padding);
         final int padL = padBefore(w, outW, spanW, sw, padding);
         final int k = kh * kw * inG;
-        final int colArea = block * outW * k;
+        final int colArea = wsOff + block * outW * k;
         final int groupArea = groups > 1 ? block * outW * fG : 0;
         final int sepOff = colArea + groupArea;
         for (int img = 0; img < images; img++) {
-            final int xb = img * h * w * in;
-            final int yb = img * outH * outW * out;
+            final int xb = xOff + img * h * w * in;
+            final int yb = yOff + img * outH * outW * out;
             if (direct) {
                 if (pointwise == null) {
                     group[0].forward(x, xb, outH * outW, y, yb);
@@ -136,9 +141,9 @@ public final class Conv2D {
                         src = x;
                         srcOff = xb + r0 * outW * in;
                     } else {
-                        im2col(x, xb, h, r0, rows, g, padT, padL, ws);
+                        im2col(x, xb, h, r0, rows, g, padT, padL, ws, wsOff);
                         src = ws;
-                        srcOff = 0;
+                        srcOff = wsOff;
                     }
                     if (groups == 1) {
                         if (pointwise == null) {
@@ -160,12 +165,13 @@ public final class Conv2D {
                 }
             }
         }
-        activation.applyRows(y, 0, images * outH * outW, out);
+        activation.applyRows(y, yOff, images * outH * outW, out);
     }
 
     /** The patches of output rows {@code r0 .. r0+rows) for group {@code g}, one row of {@code kh*kw*inG} per pixel. */
-    private void im2col(float[] x, int xb, int h, int r0, int rows, int g, int padT, int padL, float[] col) {
-        int p = 0;
+    private void im2col(float[] x, int xb, int h, int r0, int rows, int g, int padT, int padL, float[] col,
+                        int colOff) {
+        int p = colOff;
         final int c0 = g * inG;
         for (int oy = r0; oy < r0 + rows; oy++) {
             for (int ox = 0; ox < outW; ox++) {
