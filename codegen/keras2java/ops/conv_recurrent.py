@@ -149,7 +149,7 @@ def _convert(ctx: LayerContext, rank: int) -> Converted:
     oh, ow = _size(ih, span[0], strides[0], padding), _size(iw, span[1], strides[1], padding)
     F = ctx.get_int("filters", minimum=1)
     act = ctx.activation("activation", "tanh")
-    rec = ctx.activation("recurrent_activation", "sigmoid" if ctx.keras_major >= 2 else "hard_sigmoid")
+    rec = ctx.activation("recurrent_activation", "sigmoid" if ctx.keras_major >= 3 else "hard_sigmoid")
     for a, name in ((act, "activation"), (rec, "recurrent_activation")):
         if a.kind in ("softmax", "log_softmax"):
             raise ConversionProblem(f"{name}={a.kind} is not supported for ConvLSTM")
