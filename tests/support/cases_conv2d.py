@@ -332,6 +332,10 @@ CONVLSTM = [
 CASES = CONV + DEPTHWISE + POOL + RESAMPLE + NORM + SHAPE + TIME + TRANSPOSE + CONVLSTM
 
 
+#: cases whose Keras reference runs compiled with XLA (see prepare)
+XLA_CASES = ("channels_first", "transpose/dilated")
+
+
 def prepare(case: Case, directory, seed: int):
     """Build, randomize (BatchNormalization variances kept positive), save, and
     record Keras' own outputs."""
@@ -346,10 +350,11 @@ def prepare(case: Case, directory, seed: int):
             if type(sub).__name__ == "BatchNormalization":
                 sub.moving_variance.assign(rng.uniform(0.2, 2.0, sub.moving_variance.shape).astype("f4"))
     path = case.save(model, directory)
-    if "channels_first" in case.id:
-        # TensorFlow's CPU Conv2D kernel refuses NCHW ("only supports the NHWC tensor format on
-        # the CPU") depending on which graph rewrite runs; Keras itself routes such ops through
-        # XLA, so the reference runs the model compiled with XLA.
+    if any(tag in case.id for tag in XLA_CASES):
+        # TensorFlow's CPU kernels refuse NCHW convolutions ("only supports the NHWC tensor
+        # format on the CPU") and dilated transposed convolutions ("do not yet support dilation
+        # rates larger than 1"), depending on which graph rewrite runs; Keras itself routes
+        # such ops through XLA, so these references run the model compiled with XLA.
         model.compile(jit_compile=True)
     samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
     if None in model.inputs[0].shape[1:]:
