@@ -173,6 +173,10 @@ def crnn_variable(k):
 
 SHAPE = [
     Case("flatten4d", img((4, 5, 3), L("Flatten"), L("Dense", 3))),
+    Case("flatten4d/channels_first", img((3, 4, 5), L("Conv2D", 2, 2, data_format="channels_first"),
+                                         L("Flatten", data_format="channels_first"), L("Dense", 3))),
+    Case("flatten4d/tf_h5_channels_first", img((3, 4, 5), L("Flatten", data_format="channels_first"),
+                                               L("Dense", 3)), "tf_h5"),
     Case("reshape4d_to_seq", img((4, 5, 3), L("Reshape", (4, 15)), L("LSTM", 3))),
     Case("permute4d", img((4, 5, 3), L("Permute", (3, 1, 2)), L("Reshape", (3, 20)), L("LSTM", 3))),
     Case("permute4d/tf_h5", img((4, 5, 3), L("Permute", (2, 3, 1)), L("Reshape", (5, 12)), L("GRU", 3)), "tf_h5"),
