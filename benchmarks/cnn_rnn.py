@@ -184,7 +184,7 @@ def main() -> None:
     for name, ref in models.items():
         for kind, opts in kernels.items():
             out = work / f"{name}.{kind}.out"
-            proc = subprocess.run(["java", "-XX:ActiveProcessorCount=1", *opts, "-cp", str(classes), "CnnRnnTimer",
+            proc = subprocess.run(["java", "-XX:ActiveProcessorCount=1", *opts, "-cp", f"{classes}{os.pathsep}{src}", "CnnRnnTimer",
                                    f"bench.{name}.M", str(work / f"{name}.in"), str(rounds), str(calls), str(out)],
                                   capture_output=True, text=True, check=True)
             us = float(proc.stdout.strip().splitlines()[-1])
