@@ -46,7 +46,7 @@ CONV = [
     Case("conv2d/groups3_valid_nobias", img((6, 7, 6), L("Conv2D", 9, 2, groups=3, use_bias=False))),
     Case("conv2d/1x1_nobias", img((5, 6, 4), L("Conv2D", 5, 1, use_bias=False))),
     Case("conv2d/1x1_s2", img((5, 6, 4), L("Conv2D", 5, 1, strides=2))),
-    Case("conv2d/wide_block", img((20, 70, 3), L("Conv2D", 8, 3, padding="same", activation="relu"))),
+    Case("conv2d/wide_block", img((20, 70, 3), L("Conv2D", 8, 3, padding="same", activation="relu"), head=False)),
     Case("conv2d/stack", img((12, 12, 3), L("Conv2D", 8, 3, padding="same", activation="relu"),
                              L("Conv2D", 6, 3, strides=2, activation="relu"), L("Conv2D", 4, 1))),
     Case("conv2d/variable_height", img((None, 6, 2), L("Conv2D", 3, 3, strides=(2, 1), padding="same")),
@@ -234,7 +234,10 @@ def nested_cnn(frames_shape, channels_first=False):
 TIME = [
     Case("td/nested_cnn_variable", nested_cnn((None, 8, 8, 2)), steps=(1, 5)),
     Case("td/nested_cnn_fixed", nested_cnn((3, 8, 8, 2))),
-    Case("td/nested_cnn_channels_first", nested_cnn((3, 2, 8, 8), channels_first=True)),
+    # Not under XLA (see XLA_CASES): for this model Keras 3's eager and XLA forward passes differ from
+    # its graph predict() by 0.3, and predict() agrees with a channels_last twin of the model
+    # (same weights, Permute before Flatten) to 0.0; keras2java matches predict() and the twin.
+    Case("td/nested_cnn_nchw", nested_cnn((3, 2, 8, 8), channels_first=True)),
     Case("td/nested_cnn/tf_h5", nested_cnn((None, 8, 8, 2)), "tf_h5", steps=(1, 5)),
     Case("td/batchnorm_layernorm", frames((None, 5, 4, 3), TD("BatchNormalization"), TD("LayerNormalization"),
                                           TD("LayerNormalization", axis=[-3, -2, -1])), steps=(1, 5)),
