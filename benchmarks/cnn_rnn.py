@@ -181,10 +181,14 @@ def main() -> None:
                     str(classes), "-d", str(classes), *map(str, vec.rglob("*.java"))], check=True)
     kernels = {"portable": ["-Dkeras2java.kernels=portable"],
                "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"]}
+    sys.path.insert(0, str(HERE))
+    from run import bench_java   # the JVM run.py times on (JDK 25+ when installed)
+    java = bench_java()
     for name, ref in models.items():
         for kind, opts in kernels.items():
             out = work / f"{name}.{kind}.out"
-            proc = subprocess.run(["java", "-XX:ActiveProcessorCount=1", *opts, "-cp", f"{classes}{os.pathsep}{src}", "CnnRnnTimer",
+            cp = f"{classes}{os.pathsep}{src}"
+            proc = subprocess.run([java, "-XX:ActiveProcessorCount=1", *opts, "-cp", cp, "CnnRnnTimer",
                                    f"bench.{name}.M", str(work / f"{name}.in"), str(rounds), str(calls), str(out)],
                                   capture_output=True, text=True, check=True)
             us = float(proc.stdout.strip().splitlines()[-1])
@@ -193,6 +197,7 @@ def main() -> None:
             results[name][f"java_{kind}_max_error"] = float(np.abs(y - ref.ravel()).max())
         results[name]["ratio_vector_to_ort"] = results[name]["java_vector_us"] / results[name]["ort_us"]
         results[name]["ratio_portable_to_ort"] = results[name]["java_portable_us"] / results[name]["ort_us"]
+        results[name]["java"] = java
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cnn_rnn.json").write_text(json.dumps(results, indent=2))
     lines = ["| model | params | Java portable (µs) | Java vector (µs) | ONNX Runtime 1 thread (µs) | "
