@@ -108,12 +108,19 @@ def _fixed(ctx: LayerContext, shape: Shape) -> None:
 
 
 @converter("Flatten")
-def convert_flatten(ctx: LayerContext) -> Converted:
+def convert_flatten(ctx: LayerContext):
     shape = ctx.single_input()
-    channels_last(ctx)
     _fixed(ctx, shape)
     ctx.weights([])
-    return Converted(ReshapeOp(), ((int(np.prod(shape)),),))
+    n = int(np.prod(shape))
+    if ctx.layer.config.get("data_format") == "channels_first" and len(shape) > 1:
+        # Keras moves the channels last before flattening (keeps Dense weights valid across formats)
+        from .context import Composite, Step
+        perm = tuple(range(1, len(shape))) + (0,)
+        return Composite((Step(PermuteOp(perm), (0,), (tuple(shape[p] for p in perm),)),
+                          Step(ReshapeOp(), (1,), ((n,),))), (2,))
+    channels_last(ctx)
+    return Converted(ReshapeOp(), ((n,),))
 
 
 @converter("Reshape")

@@ -18,6 +18,7 @@ from ..ir import SourceInfo
 from . import h5util
 from .config import parse_model_config
 from .keras3 import major_version
+from .legacy_conv import backend_of
 from .legacy_keras import normalize_model
 from .raw import RawModel, RawWeight
 
@@ -92,4 +93,4 @@ def read_legacy_h5(path: str, h5: Any, sha256: str) -> RawModel:
     source = SourceInfo(path=path, sha256=sha256, format="legacy-h5", keras_version=version,
                         keras_major=major_version(version, default=2))
     raw = parse_model_config(config, weights_for, source, what=f"{path}: model_config")
-    return normalize_model(raw, version, "keras1-h5" if source.keras_major <= 1 else None)
+    return normalize_model(raw, version, "keras1-h5" if source.keras_major <= 1 else None, backend_of(h5))

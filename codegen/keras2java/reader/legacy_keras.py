@@ -47,6 +47,8 @@ import numpy as np
 
 from ..errors import ModelFileError
 from ..ir import format_shape
+from .legacy_conv import (LegacyConvError, flip_theano_kernels, is_keras1_conv, keras1_conv_config,
+                          keras1_conv_weights)
 from .raw import RawLayer, RawModel, RawWeight, freeze
 
 RECURRENT = ("LSTM", "GRU", "SimpleRNN")
@@ -278,7 +280,7 @@ def _bidirectional(layer: RawLayer, cfg: dict, major: int, minor: int, pmap: _Ma
     return cfg, tuple(out_weights)
 
 
-def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> RawLayer:
+def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map, theano: bool = False) -> RawLayer:
     cls = layer.class_name
     cfg = dict(layer.config)
     weights = layer.weights
@@ -288,6 +290,20 @@ def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> Raw
     if cls == "Merge":  # Keras 1, and keras.legacy.layers.Merge in Keras 2
         cls, cfg = _keras1_merge(layer, cfg, pmap)
         return replace(layer, class_name=cls, config=freeze(cfg))
+    if major <= 1 and is_keras1_conv(cls):   # Keras 1 convolution / image layers (legacy_conv)
+        try:
+            cls_k2, cfg = keras1_conv_config(cls, cfg)
+        except LegacyConvError as exc:
+            raise ModelFileError(f"layer {layer.name!r} ({cls}): {exc}") from None
+        weights = keras1_conv_weights(cls_k2, cfg, weights)
+        if cls_k2 != cls:
+            pmap.lines.append((layer.name, f"class {cls} -> {cls_k2}"))
+        cls = cls_k2
+    if theano:
+        flipped = flip_theano_kernels(cls, weights)
+        if flipped is not weights:
+            pmap.lines.append((layer.name, "kernel flipped (trained with Theano: convolution, not correlation)"))
+        weights = flipped
     if major <= 1:
         if cls == "TimeDistributedDense":
             cls = "Dense"
@@ -339,26 +355,29 @@ def _normalize_layer(layer: RawLayer, major: int, minor: int, pmap: _Map) -> Raw
     return replace(layer, class_name=cls, config=freeze(cfg), weights=tuple(weights))
 
 
-def _normalize_layers(layers, major: int, minor: int, pmap: _Map) -> tuple[RawLayer, ...]:
+def _normalize_layers(layers, major: int, minor: int, pmap: _Map, theano: bool = False) -> tuple[RawLayer, ...]:
     out = []
     for layer in layers:
         if layer.submodel is not None:  # a nested Sequential / Functional model
             sub = layer.submodel
-            out.append(replace(layer, submodel=replace(sub, layers=_normalize_layers(sub.layers, major, minor, pmap))))
+            out.append(replace(layer, submodel=replace(sub, layers=_normalize_layers(sub.layers, major, minor, pmap,
+                                                                                     theano))))
         else:
-            out.append(_normalize_layer(layer, major, minor, pmap))
+            out.append(_normalize_layer(layer, major, minor, pmap, theano))
     return tuple(out)
 
 
-def normalize_model(raw: RawModel, version: str, legacy_format: Optional[str] = None) -> RawModel:
+def normalize_model(raw: RawModel, version: str, legacy_format: Optional[str] = None,
+                    backend: Optional[str] = None) -> RawModel:
     """Translate legacy layers of ``raw`` (written by Keras ``version``) into
-    Keras 2 layers.  ``legacy_format`` replaces ``source.format`` when given."""
+    Keras 2 layers.  ``legacy_format`` replaces ``source.format`` when given;
+    ``backend`` is the file's ``backend`` attribute (Theano kernels are flipped)."""
     parsed = parse_version(version)
     major, minor = parsed if parsed else (raw.source.keras_major, 0)
     if major >= 3:
         return raw
     pmap = _Map()
-    layers = _normalize_layers(raw.layers, major, minor, pmap)
+    layers = _normalize_layers(raw.layers, major, minor, pmap, backend == "theano")
     source = raw.source
     changes: dict[str, Any] = {}
     if pmap.lines:

@@ -1,0 +1,215 @@
+"""keras2java benchmark of two CNN-RNN models (issue 14) beside ONNX Runtime.
+
+    python benchmarks/cnn_rnn.py [--quick]
+
+- cnn_lstm: 16 frames of 64x64x3 -> TimeDistributed(Conv2D 16 -> MaxPool -> Conv2D 32 -> MaxPool
+  -> Conv2D 64 -> GlobalAveragePooling2D) -> LSTM 128 -> Dense 10 softmax;
+- crnn: a 98x40 spectrogram -> Conv2D 32 -> BatchNorm -> MaxPool (1, 2) -> Conv2D 64 -> MaxPool 2
+  -> Reshape (49, 640) -> Bidirectional GRU 64 -> Dense 12 softmax.
+
+Both are built with Keras (random weights), converted with keras2java, compiled with
+``javac --release 8`` and timed in one JVM thread at batch 1 with the portable and the vector
+kernels (median of rounds of ``predict`` calls after a warm-up); the same Keras models are
+exported with tf2onnx and timed with ONNX Runtime (Python API over the native engine: one
+intra-op and one inter-op thread, sequential execution, batch 1).  The Java outputs are checked
+against Keras.  Results go to benchmarks/results/cnn_rnn.md and cnn_rnn.json.
+
+Benchmark-only tools (tf2onnx, onnx, onnxruntime) live in benchmarks/.venv, as for run.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+VENV = HERE / ".venv"
+RESULTS = HERE / "results"
+
+
+def ensure_venv() -> None:
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    py = VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(VENV)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+                        "tf2onnx==1.17.0", "onnx", "onnxruntime"], check=True)
+    os.execv(str(py), [str(py), *sys.argv])
+
+
+def cnn_lstm(k):
+    x = k.Input((16, 64, 64, 3), name="frames")
+    h = k.layers.TimeDistributed(k.layers.Conv2D(16, 3, padding="same", activation="relu"))(x)
+    h = k.layers.TimeDistributed(k.layers.MaxPooling2D(2))(h)
+    h = k.layers.TimeDistributed(k.layers.Conv2D(32, 3, padding="same", activation="relu"))(h)
+    h = k.layers.TimeDistributed(k.layers.MaxPooling2D(2))(h)
+    h = k.layers.TimeDistributed(k.layers.Conv2D(64, 3, padding="same", activation="relu"))(h)
+    h = k.layers.TimeDistributed(k.layers.GlobalAveragePooling2D())(h)
+    h = k.layers.LSTM(128)(h)
+    return k.Model(x, k.layers.Dense(10, activation="softmax")(h))
+
+
+def crnn(k):
+    x = k.Input((98, 40, 1), name="spectrogram")
+    h = k.layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    h = k.layers.BatchNormalization()(h)
+    h = k.layers.MaxPooling2D((1, 2))(h)
+    h = k.layers.Conv2D(64, 3, padding="same", activation="relu")(h)
+    h = k.layers.MaxPooling2D(2)(h)
+    h = k.layers.Reshape((49, 10 * 64))(h)
+    h = k.layers.Bidirectional(k.layers.GRU(64))(h)
+    return k.Model(x, k.layers.Dense(12, activation="softmax")(h))
+
+
+MODELS = {"cnn_lstm": cnn_lstm, "crnn": crnn}
+
+TIMER = r"""
+import java.io.*;
+import java.nio.*;
+import java.nio.file.*;
+import java.util.Arrays;
+
+public final class CnnRnnTimer {
+    public static void main(String[] a) throws Exception {
+        byte[] raw = Files.readAllBytes(Paths.get(a[1]));
+        FloatBuffer fb = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] x = new float[fb.remaining()];
+        fb.get(x);
+        int rounds = Integer.parseInt(a[2]);
+        int calls = Integer.parseInt(a[3]);
+        Object model = Class.forName(a[0]).getConstructor().newInstance();
+        java.lang.reflect.Method predict = model.getClass().getMethod("predict", float[].class);
+        float[] y = (float[]) predict.invoke(model, (Object) x);
+        try (DataOutputStream out = new DataOutputStream(new FileOutputStream(a[4]))) {
+            ByteBuffer bb = ByteBuffer.allocate(4 * y.length).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asFloatBuffer().put(y);
+            out.write(bb.array());
+        }
+        for (int i = 0; i < calls * 3; i++) predict.invoke(model, (Object) x);
+        double[] us = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) predict.invoke(model, (Object) x);
+            us[r] = (System.nanoTime() - t0) / 1e3 / calls;
+        }
+        Arrays.sort(us);
+        System.out.println(us[rounds / 2]);
+    }
+}
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    ensure_venv()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, str(REPO / "codegen"))
+    import numpy as np
+    import keras
+    import tensorflow as tf
+    import tf2onnx
+    import onnxruntime as ort
+    import keras2java
+    from keras2java.emit import vector_runtime_files, write_atomically
+
+    rounds, calls = (5, 3) if args.quick else (11, 10)
+    work = Path(tempfile.mkdtemp(prefix="k2j_cnnrnn_"))
+    src, classes = work / "src", work / "classes"
+    results = {}
+    models = {}
+    for name, build in MODELS.items():
+        keras.utils.set_random_seed(1)
+        m = build(keras)
+        rng = np.random.default_rng(1)
+        m.set_weights([rng.uniform(-0.2, 0.2, w.shape).astype("f4") for w in m.get_weights()])
+        for layer in m.layers:
+            if type(layer).__name__ == "BatchNormalization":
+                layer.moving_variance.assign(rng.uniform(0.5, 1.5, layer.moving_variance.shape).astype("f4"))
+        path = work / f"{name}.keras"
+        m.save(path)
+        t0 = time.perf_counter()
+        keras2java.convert(str(path), str(src), package=f"bench.{name}", class_name="M")
+        gen_s = time.perf_counter() - t0
+        x = rng.uniform(-1, 1, (1,) + tuple(m.inputs[0].shape[1:])).astype("f4")
+        (work / f"{name}.in").write_bytes(x.astype("<f4").tobytes())
+        ref = np.asarray(m(x, training=False))[0]
+        spec = (tf.TensorSpec((None,) + tuple(m.inputs[0].shape[1:]), tf.float32, name="x"),)
+
+        @tf.autograph.experimental.do_not_convert
+        def fn(t, _m=m):
+            return _m(t, training=False)
+
+        onnx_path = work / f"{name}.onnx"
+        tf2onnx.convert.from_function(tf.function(fn, input_signature=spec), input_signature=spec, opset=17,
+                                      output_path=str(onnx_path))
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        feed = {sess.get_inputs()[0].name: x}
+        ort_out = sess.run(None, feed)[0][0]
+        for _ in range(calls * 3):
+            sess.run(None, feed)
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                sess.run(None, feed)
+            times.append((time.perf_counter() - t0) / calls * 1e6)
+        results[name] = {"ort_us": float(np.median(times)), "generate_s": gen_s,
+                         "ort_max_error": float(np.abs(ort_out - ref).max()),
+                         "params": int(m.count_params())}
+        models[name] = ref
+    (src / "CnnRnnTimer.java").write_text(TIMER)
+    classes.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["javac", "--release", "8", "-nowarn", "-d", str(classes), *map(str, src.rglob("*.java"))],
+                   check=True)
+    vec = work / "vector-src"
+    write_atomically(vector_runtime_files(), str(vec))
+    subprocess.run(["javac", "--release", "17", "--add-modules", "jdk.incubator.vector", "-nowarn", "-cp",
+                    str(classes), "-d", str(classes), *map(str, vec.rglob("*.java"))], check=True)
+    kernels = {"portable": ["-Dkeras2java.kernels=portable"],
+               "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"]}
+    sys.path.insert(0, str(HERE))
+    from run import bench_java   # the JVM run.py times on (JDK 25+ when installed)
+    java = bench_java()
+    for name, ref in models.items():
+        for kind, opts in kernels.items():
+            out = work / f"{name}.{kind}.out"
+            cp = f"{classes}{os.pathsep}{src}"
+            proc = subprocess.run([java, "-XX:ActiveProcessorCount=1", *opts, "-cp", cp, "CnnRnnTimer",
+                                   f"bench.{name}.M", str(work / f"{name}.in"), str(rounds), str(calls), str(out)],
+                                  capture_output=True, text=True, check=True)
+            us = float(proc.stdout.strip().splitlines()[-1])
+            y = np.frombuffer(out.read_bytes(), "<f4")
+            results[name][f"java_{kind}_us"] = us
+            results[name][f"java_{kind}_max_error"] = float(np.abs(y - ref.ravel()).max())
+        results[name]["ratio_vector_to_ort"] = results[name]["java_vector_us"] / results[name]["ort_us"]
+        results[name]["ratio_portable_to_ort"] = results[name]["java_portable_us"] / results[name]["ort_us"]
+        results[name]["java"] = java
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "cnn_rnn.json").write_text(json.dumps(results, indent=2))
+    lines = ["| model | params | Java portable (µs) | Java vector (µs) | ONNX Runtime 1 thread (µs) | "
+             "vector / ORT | max error vs Keras |", "|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['params']:,} | {r['java_portable_us']:.0f} | {r['java_vector_us']:.0f} | "
+                     f"{r['ort_us']:.0f} | {r['ratio_vector_to_ort']:.2f}× | "
+                     f"{max(r['java_portable_max_error'], r['java_vector_max_error']):.1e} |")
+    (RESULTS / "cnn_rnn.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+package keras2java.runtime;
+
+/**
+ * Keras Conv2D, DepthwiseConv2D and SeparableConv2D on {@code (height, width,
+ * channels)} images, channels last, for {@code images} images in a row
+ * (TimeDistributed frames).  Each group's patches are gathered into the
+ * workspace (im2col), a block of output rows at a time, and multiplied with
+ * the group's {@code (kh * kw * in / groups, filters / groups)} matrix through
+ * {@link Linear}, so the active matrix kernels do the arithmetic.  Padding
+ * follows TensorFlow: {@code same} pads {@code total / 2} before and the rest
+ * after.  Immutable; scratch space comes from the caller's workspace.
+ */
+public final class Conv2D {
+    public static final int VALID = 0;
+    public static final int SAME = 1;
+
+    private final int kh;
+    private final int kw;
+    private final int in;
+    private final int w;
+    private final int outW;
+    private final int filters;
+    private final int out;
+    private final int sh;
+    private final int sw;
+    private final int dh;
+    private final int dw;
+    private final int padding;
+    private final int groups;
+    private final int inG;
+    private final int fG;
+    /** Output image rows per im2col block. */
+    private final int block;
+    private final Linear[] group;
+    private final Linear pointwise;
+    private final Activation activation;
+    /** 1x1 kernel, stride 1, one group: the input rows are already the patch matrix. */
+    private final boolean direct;
+
+    /**
+     * @param kernelOff    offset of the kernel: {@code groups} matrices of {@code (kh*kw*in/groups, filters/groups)}
+     * @param biasOff      offset of the bias ({@code out} values), or -1
+     * @param pointwiseOff offset of the {@code (filters, out)} pointwise matrix (SeparableConv2D), or -1
+     * @param block        output image rows per im2col block (sizes the workspace)
+     */
+    public Conv2D(float[] data, int kernelOff, int biasOff, int pointwiseOff, int kh, int kw, int in, int w,
+                  int filters, int out, int sh, int sw, int dh, int dw, int padding, int groups, int block,
+                  Activation activation) {
+        this.kh = kh;
+        this.kw = kw;
+        this.in = in;
+        this.w = w;
+        this.filters = filters;
+        this.out = out;
+        this.sh = sh;
+        this.sw = sw;
+        this.dh = dh;
+        this.dw = dw;
+        this.padding = padding;
+        this.groups = groups;
+        this.inG = in / groups;
+        this.fG = filters / groups;
+        this.block = block;
+        this.activation = activation;
+        this.outW = outSize(w, kw, sw, dw, padding, "Conv2D width");
+        final int k = kh * kw * inG;
+        Check.slice(data, kernelOff, groups * k * fG, "Conv2D kernel");
+        this.group = new Linear[groups];
+        final boolean biasHere = pointwiseOff < 0;
+        for (int g = 0; g < groups; g++) {
+            group[g] = new Linear(data, kernelOff + g * k * fG, k, fG, biasHere && biasOff >= 0 ? biasOff + g * fG : -1);
+        }
+        this.pointwise = pointwiseOff >= 0 ? new Linear(data, pointwiseOff, filters, out, biasOff) : null;
+        this.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1;
+    }
+
+    /** The output size along one axis of {@code n}; rejects inputs smaller than a valid kernel. */
+    public static int outSize(int n, int kernel, int strides, int dilation, int padding, String layer) {
+        final int span = dilation * (kernel - 1) + 1;
+        if (padding != VALID) {
+            return (n + strides - 1) / strides;
+        }
+        if (n < span) {
+            throw new IllegalArgumentException(layer + " needs at least " + span + " rows, got " + n);
+        }
+        return (n - span) / strides + 1;
+    }
+
+    static int padBefore(int n, int outN, int span, int strides, int padding) {
+        return padding == SAME ? Math.max((outN - 1) * strides + span - n, 0) / 2 : 0;
+    }
+
+    /** Workspace floats {@link #forward} needs. */
+    public static int workspaceSize(int block, int outW, int kh, int kw, int in, int filters, int groups,
+                                    boolean separable) {
+        final int rows = block * outW;
+        int size = rows * kh * kw * (in / groups);
+        if (groups > 1) {
+            size += rows * (filters / groups);
+        }
+        if (separable) {
+            size += rows * filters;
+        }
+        return size;
+    }
+
+    /**
+     * {@code y} = the layer applied to {@code images} images of {@code h} rows at {@code x};
+     * each output image has {@code outH} rows.
+     */
+    public void forward(float[] x, int images, int h, float[] y, int outH, float[] ws) {
+        forward(x, 0, images, h, y, 0, outH, ws, 0);
+    }
+
+    /** {@link #forward(float[], int, int, float[], int, float[])} at offsets of the arrays. */
+    public void forward(float[] x, int xOff, int images, int h, float[] y, int yOff, int outH, float[] ws, int wsOff) {
+        final int spanH = dh * (kh - 1) + 1;
+        final int spanW = dw * (kw - 1) + 1;
+        final int padT = padBefore(h, outH, spanH, sh, padding);
+        final int padL = padBefore(w, outW, spanW, sw, padding);
+        final int k = kh * kw * inG;
+        final int colArea = wsOff + block * outW * k;
+        final int groupArea = groups > 1 ? block * outW * fG : 0;
+        final int sepOff = colArea + groupArea;
+        for (int img = 0; img < images; img++) {
+            final int xb = xOff + img * h * w * in;
+            final int yb = yOff + img * outH * outW * out;
+            if (direct) {
+                if (pointwise == null) {
+                    group[0].forward(x, xb, outH * outW, y, yb);
+                    continue;
+                }
+            }
+            for (int r0 = 0; r0 < outH; r0 += block) {
+                final int rows = Math.min(block, outH - r0);
+                final int n = rows * outW;
+                for (int g = 0; g < groups; g++) {
+                    final float[] src;
+                    final int srcOff;
+                    if (direct) {
+                        src = x;
+                        srcOff = xb + r0 * outW * in;
+                    } else {
+                        im2col(x, xb, h, r0, rows, g, padT, padL, ws, wsOff);
+                        src = ws;
+                        srcOff = wsOff;
+                    }
+                    if (groups == 1) {
+                        if (pointwise == null) {
+                            group[0].forward(src, srcOff, n, y, yb + r0 * outW * out);
+                        } else {
+                            group[0].forward(src, srcOff, n, ws, sepOff);
+                        }
+                    } else {
+                        group[g].forward(src, srcOff, n, ws, colArea);
+                        final float[] dst = pointwise == null ? y : ws;
+                        final int dstOff = pointwise == null ? yb + r0 * outW * out : sepOff;
+                        for (int p = 0; p < n; p++) {
+                            System.arraycopy(ws, colArea + p * fG, dst, dstOff + p * filters + g * fG, fG);
+                        }
+                    }
+                }
+                if (pointwise != null) {
+                    pointwise.forward(ws, sepOff, n, y, yb + r0 * outW * out);
+                }
+            }
+        }
+        activation.applyRows(y, yOff, images * outH * outW, out);
+    }
+
+    /** The patches of output rows {@code r0 .. r0+rows) for group {@code g}, one row of {@code kh*kw*inG} per pixel. */
+    private void im2col(float[] x, int xb, int h, int r0, int rows, int g, int padT, int padL, float[] col,
+                        int colOff) {
+        int p = colOff;
+        final int c0 = g * inG;
+        for (int oy = r0; oy < r0 + rows; oy++) {
+            for (int ox = 0; ox < outW; ox++) {
+                for (int i = 0; i < kh; i++) {
+                    final int iy = oy * sh - padT + i * dh;
+                    if (iy < 0 || iy >= h) {
+                        java.util.Arrays.fill(col, p, p + kw * inG, 0f);
+                        p += kw * inG;
+                        continue;
+                    }
+                    final int rowBase = xb + iy * w * in + c0;
+                    for (int j = 0; j < kw; j++) {
+                        final int ix = ox * sw - padL + j * dw;
+                        if (ix < 0 || ix >= w) {
+                            java.util.Arrays.fill(col, p, p + inG, 0f);
+                        } else if (inG == 1) {
+                            col[p] = x[rowBase + ix * in];
+                        } else {
+                            System.arraycopy(x, rowBase + ix * in, col, p, inG);
+                        }
+                        p += inG;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package keras2java.runtime;
+
+/**
+ * Layers on {@code (height, width, channels)} images, channels last, for
+ * {@code images} images in a row: MaxPooling2D / AveragePooling2D (padded
+ * positions never count, as in TensorFlow), the global poolings,
+ * ZeroPadding2D, Cropping2D and UpSampling2D (nearest, and bilinear with
+ * TensorFlow's half-pixel centers).
+ */
+public final class Image2D {
+    public static final int MAX = 0;
+    public static final int AVG = 1;
+
+    private Image2D() {
+    }
+
+    /** Output size of a pooling window along one axis; rejects inputs smaller than a valid window. */
+    public static int poolSize(int n, int pool, int strides, boolean same, String layer) {
+        if (same) {
+            return (n + strides - 1) / strides;
+        }
+        if (n < pool) {
+            throw new IllegalArgumentException(layer + " needs at least " + pool + " rows, got " + n);
+        }
+        return (n - pool) / strides + 1;
+    }
+
+    /** Rows left after cropping {@code before + after} of {@code n}. */
+    public static int cropSize(int n, int before, int after, String layer) {
+        if (n - before - after < 1) {
+            throw new IllegalArgumentException(layer + " crops " + (before + after) + " of " + n + " rows");
+        }
+        return n - before - after;
+    }
+
+    public static void pool(int mode, float[] x, int images, int h, int w, int c, int ph, int pw, int sh, int sw,
+                            boolean same, float[] y, int outH, int outW) {
+        final int padT = same ? Math.max((outH - 1) * sh + ph - h, 0) / 2 : 0;
+        final int padL = same ? Math.max((outW - 1) * sw + pw - w, 0) / 2 : 0;
+        for (int img = 0; img < images; img++) {
+            final int xb = img * h * w * c;
+            int yo = img * outH * outW * c;
+            for (int oy = 0; oy < outH; oy++) {
+                final int y0 = Math.max(oy * sh - padT, 0);
+                final int y1 = Math.min(oy * sh - padT + ph, h);
+                for (int ox = 0; ox < outW; ox++) {
+                    final int x0 = Math.max(ox * sw - padL, 0);
+                    final int x1 = Math.min(ox * sw - padL + pw, w);
+                    if (mode == MAX) {
+                        java.util.Arrays.fill(y, yo, yo + c, Float.NEGATIVE_INFINITY);
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                final int b = xb + (iy * w + ix) * c;
+                                for (int ch = 0; ch < c; ch++) {
+                                    final float v = x[b + ch];
+                                    final float m = y[yo + ch];
+                                    if (!(m >= v) && m == m) {
+                                        y[yo + ch] = v;
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        java.util.Arrays.fill(y, yo, yo + c, 0f);
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                final int b = xb + (iy * w + ix) * c;
+                                for (int ch = 0; ch < c; ch++) {
+                                    y[yo + ch] += x[b + ch];
+                                }
+                            }
+                        }
+                        final float count = (y1 - y0) * (x1 - x0);
+                        for (int ch = 0; ch < c; ch++) {
+                            y[yo + ch] /= count;
+                        }
+                    }
+                    yo += c;
+                }
+            }
+        }
+    }
+
+    /** Max or mean over the {@code pixels} positions of each image. */
+    public static void global(int mode, float[] x, int images, int pixels, int c, float[] y) {
+        for (int img = 0; img < images; img++) {
+            final int xb = img * pixels * c;
+            final int yb = img * c;
+            if (mode == MAX) {
+                java.util.Arrays.fill(y, yb, yb + c, Float.NEGATIVE_INFINITY);
+                for (int p = 0; p < pixels; p++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        final float v = x[xb + p * c + ch];
+                        final float m = y[yb + ch];
+                        if (!(m >= v) && m == m) {
+                            y[yb + ch] = v;
+                        }
+                    }
+                }
+            } else {
+                java.util.Arrays.fill(y, yb, yb + c, 0f);
+                for (int p = 0; p < pixels; p++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        y[yb + ch] += x[xb + p * c + ch];
+                    }
+                }
+                for (int ch = 0; ch < c; ch++) {
+                    y[yb + ch] /= pixels;
+                }
+            }
+        }
+    }
+
+    /** ZeroPadding2D. */
+    public static void pad(float[] x, int images, int h, int w, int c, int top, int bottom, int left, int right,
+                           float[] y) {
+        final int outH = h + top + bottom;
+        final int outW = w + left + right;
+        java.util.Arrays.fill(y, 0, images * outH * outW * c, 0f);
+        for (int img = 0; img < images; img++) {
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(x, ((img * h + r) * w) * c, y, ((img * outH + r + top) * outW + left) * c, w * c);
+            }
+        }
+    }
+
+    /** Cropping2D. */
+    public static void crop(float[] x, int images, int h, int w, int c, int top, int left, float[] y, int outH,
+                            int outW) {
+        for (int img = 0; img < images; img++) {
+            for (int r = 0; r < outH; r++) {
+                System.arraycopy(x, ((img * h + r + top) * w + left) * c, y, ((img * outH + r) * outW) * c, outW * c);
+            }
+        }
+    }
+
+    /** UpSampling2D, nearest: every pixel repeated {@code sh x sw} times. */
+    public static void nearest(float[] x, int images, int h, int w, int c, int sh, int sw, float[] y) {
+        final int outW = w * sw;
+        int yo = 0;
+        for (int img = 0; img < images; img++) {
+            for (int r = 0; r < h * sh; r++) {
+                final int xr = ((img * h + r / sh) * w) * c;
+                for (int col = 0; col < outW; col++) {
+                    System.arraycopy(x, xr + (col / sw) * c, y, yo, c);
+                    yo += c;
+                }
+            }
+        }
+    }
+
+    /**
+     * UpSampling2D, bilinear: {@code tf.image.resize} (half-pixel centers, no antialias) to
+     * {@code (h * sh, w * sw)}.
+     */
+    public static void bilinear(float[] x, int images, int h, int w, int c, int sh, int sw, float[] y) {
+        final int outH = h * sh;
+        final int outW = w * sw;
+        final float scaleH = (float) h / outH;
+        final float scaleW = (float) w / outW;
+        int yo = 0;
+        for (int img = 0; img < images; img++) {
+            final int xb = img * h * w * c;
+            for (int r = 0; r < outH; r++) {
+                final float iy = (r + 0.5f) * scaleH - 0.5f;
+                final float fy = (float) Math.floor(iy);
+                final int y0 = Math.max((int) fy, 0);
+                final int y1 = Math.min((int) Math.ceil(iy), h - 1);
+                final float ly = iy - fy;
+                for (int col = 0; col < outW; col++) {
+                    final float ix = (col + 0.5f) * scaleW - 0.5f;
+                    final float fx = (float) Math.floor(ix);
+                    final int x0 = Math.max((int) fx, 0);
+                    final int x1 = Math.min((int) Math.ceil(ix), w - 1);
+                    final float lx = ix - fx;
+                    final int tl = xb + (y0 * w + x0) * c;
+                    final int tr = xb + (y0 * w + x1) * c;
+                    final int bl = xb + (y1 * w + x0) * c;
+                    final int br = xb + (y1 * w + x1) * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        final float top = x[tl + ch] + (x[tr + ch] - x[tl + ch]) * lx;
+                        final float bottom = x[bl + ch] + (x[br + ch] - x[bl + ch]) * lx;
+                        y[yo++] = top + (bottom - top) * ly;
+                    }
+                }
+            }
+        }
+    }
+}

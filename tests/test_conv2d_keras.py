@@ -1,0 +1,52 @@
+"""Issue 14: image layers and TimeDistributed over frames against Keras
+(Keras 3 .keras and tf-keras .h5 files), compiled and run in Java."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from support.cases_conv2d import CASES, prepare
+from support.harness import JavaBatch
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("conv2d"), CASES, prepare, 7000, "k2jtest.img")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_matches_keras(case, batch):
+    err = batch.cases[case.id].check(case.tol)
+    print(f"{case.id}: max error {err:.3g}")
+
+
+def test_too_small_image_is_refused_in_java(batch):
+    """A valid convolution along a variable height needs at least the kernel's span; Java says so."""
+    result = batch.run_one("conv2d/variable_height_valid", [np.zeros((2, 6, 2), "f4")])
+    assert "IllegalArgumentException" in result and "needs at least 3 rows, got 2" in result
+
+
+def test_unsupported_image_options_are_refused_together(tmp_path):
+    """bicubic upsampling, a ConvLSTM2D on channels_first frames and TimeDistributed around a
+    Functional model: one error naming each layer, nothing written."""
+    from keras2java import UnsupportedModelError, convert
+    from support.keras_cases import keras
+    k = keras()
+    x1, x2, x3 = k.Input((4, 5, 2)), k.Input((3, 2, 5, 5)), k.Input((3, 6, 6, 2))
+    a = k.layers.UpSampling2D(2, interpolation="bicubic", name="up_bicubic")(x1)
+    b = k.layers.ConvLSTM2D(2, 3, data_format="channels_first", name="convlstm_cf")(x2)
+    fi = k.Input((6, 6, 2))
+    inner = k.Model(fi, k.layers.Flatten()(k.layers.Conv2D(2, 3)(fi)))
+    c = k.layers.TimeDistributed(inner, name="td_functional")(x3)
+    model = k.Model([x1, x2, x3], [a, b, c])
+    path = tmp_path / "bad.keras"
+    model.save(path)
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    text = str(err.value)
+    assert "up_bicubic" in text and "bicubic" in text
+    assert "convlstm_cf" in text and "channels_first" in text
+    assert "td_functional" in text and "Functional" in text
+    assert not (tmp_path / "out").exists()
