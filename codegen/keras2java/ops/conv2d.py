@@ -127,7 +127,7 @@ class Conv2DOp(Op):
                                               self.pointwise is not None))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
                         (Var(x.var), images, h, Var(o.var), out_h, Var("ws")), cls="Conv2D", init=init,
-                        steps_var=var, steps_value=value, workspace=ws)
+                        steps_var=var, steps_value=value, workspace_size=ws)
 
 
 @register_op
@@ -610,7 +610,7 @@ class ConvTransposeOp(Op):
         ws = Call("ConvTranspose", "workspaceSize", (block, w, kh, kw, self.filters))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
                         (Var(x.var), images, h, Var(o.var), out_h, Var("ws")), cls="ConvTranspose", init=init,
-                        steps_var=var, steps_value=value, workspace=ws)
+                        steps_var=var, steps_value=value, workspace_size=ws)
 
 
 def _transpose_size(n: Optional[int], k: int, s: int, d: int, padding: str, out_pad: Optional[int]) -> Optional[int]:

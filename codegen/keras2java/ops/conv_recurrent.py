@@ -108,7 +108,7 @@ class ConvLstmOp(Op):
         ws = Call("ConvLstm", "workspaceSize", (steps, pixels * 4 * F, pixels * 4 * F + 2 * pixels * F + conv_space))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
                         (Var(x.var), steps, Var(outs[0].var), h_out, c_out, Var("ws")), cls="ConvLstm", init=init,
-                        workspace=ws)
+                        workspace_size=ws)
 
 
 def _flat_kernel(w: WeightTensor, shape4: tuple) -> WeightTensor:

@@ -169,6 +169,8 @@ class CallView:
     #: arguments of the call's workspace-size method (``n.field.workspaceSize(...)``, or for a
     #: static call ``<static>.<method>WorkspaceSize(...)``): ``ws`` is grown to it first; None: no workspace
     workspace: Optional[tuple] = None
+    #: or the workspace size itself (a value), when no size method names it
+    workspace_size: Any = None
     template: str = "ops/call.j2"
 
 
