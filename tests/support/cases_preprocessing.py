@@ -1,0 +1,128 @@
+"""Preprocessing layers that are numbers in, numbers out, PReLU and Identity
+(test_preprocessing_keras): the case table, its builders and its preparer.
+
+Every case runs twice, with embedded and with resource weights."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from support.keras_cases import Case, keras, keras_outputs, random_samples, tf_keras
+
+
+def seq(shape, *layers, head=True, dtype="float32", adapt=None):
+    """Input(shape) -> layers -> (a Dense head).  ``adapt`` (data shape) adapts the
+    Normalization layers on Gaussian data with a non-zero mean before the model is built."""
+    def build(k):
+        x = inp = k.Input(shape, dtype=dtype)
+        for make in layers:
+            layer = make(k)
+            if adapt is not None and type(layer).__name__ == "Normalization":
+                rng = np.random.default_rng(7)
+                layer.adapt((rng.normal(0.0, 1.0, adapt) * rng.uniform(0.2, 3.0, adapt[1:])
+                             + rng.uniform(-2.0, 2.0, adapt[1:])).astype("f4"))
+                layer.k2j_adapted = True
+            x = layer(x)
+        if head:
+            if len(x.shape) > 2:
+                x = k.layers.Flatten()(x) if None not in x.shape[1:] else k.layers.LSTM(4)(x)
+            x = k.layers.Dense(3)(x)
+        return k.Model(inp, x)
+    return build
+
+
+def L(name, *args, **kw):
+    return lambda k: getattr(k.layers, name)(*args, **kw)
+
+
+MEAN3 = [0.5, -1.25, 2.0]
+VAR3 = [0.25, 4.0, 0.0]        # a zero variance: Keras divides by epsilon
+
+NORMALIZATION = [
+    Case("normalization/adapted_last_axis", seq((None, 4), L("Normalization"), adapt=(64, 7, 4)), steps=(1, 9),
+         input_scale=3.0),
+    Case("normalization/adapted_last_axis/tf_h5", seq((None, 4), L("Normalization"), adapt=(64, 7, 4)), "tf_h5",
+         steps=(1, 9), input_scale=3.0),
+    Case("normalization/stored_weights", seq((5,), L("Normalization"))),
+    Case("normalization/stored_weights/tf_h5", seq((5,), L("Normalization")), "tf_h5"),
+    Case("normalization/axis_none", seq((6,), L("Normalization", axis=None), adapt=(50, 6)), input_scale=3.0),
+    Case("normalization/axes_1_2", seq((3, 4), L("Normalization", axis=(1, 2)), adapt=(40, 3, 4)), input_scale=3.0),
+    Case("normalization/axis_1_of_3", seq((3, 4), L("Normalization", axis=1), adapt=(40, 3, 4)), input_scale=3.0),
+    Case("normalization/axes_1_2/tf_h5", seq((3, 4), L("Normalization", axis=(1, 2))), "tf_h5"),
+    Case("normalization/invert", seq((None, 3), L("Normalization", invert=True), adapt=(30, 5, 3)), steps=(1, 6)),
+    Case("normalization/invert/tf_h5", seq((4,), L("Normalization", invert=True)), "tf_h5"),
+    Case("normalization/config_mean_variance", seq((None, 3), L("Normalization", mean=MEAN3, variance=VAR3)),
+         steps=(1, 6), input_scale=3.0),
+    Case("normalization/config_scalar", seq((4,), L("Normalization", axis=None, mean=1.5, variance=2.0))),
+    Case("normalization/config_invert_axis1", seq((3, 2), L("Normalization", axis=1, mean=[1.0, -2.0, 0.5],
+                                                            variance=[2.0, 0.5, 3.0], invert=True))),
+    Case("normalization/config/tf_h5", seq((None, 3), L("Normalization", mean=MEAN3, variance=VAR3)), "tf_h5",
+         steps=(1, 6), input_scale=3.0),
+]
+
+RESCALING = [
+    Case("rescaling/scalar", seq((None, 4), L("Rescaling", 1.0 / 255, offset=-0.5)), steps=(1, 6),
+         input_scale=255.0),
+    Case("rescaling/per_channel", seq((5, 3), L("Rescaling", [0.5, 2.0, -1.5], offset=[0.1, -0.2, 0.3]))),
+    Case("rescaling/per_position", seq((2, 3), L("Rescaling", [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]], offset=1.0))),
+    Case("rescaling/scalar/tf_h5", seq((None, 4), L("Rescaling", 2.0, offset=-1.0)), "tf_h5", steps=(1, 6)),
+    Case("rescaling/per_channel/tf_h5", seq((5, 3), L("Rescaling", [0.5, 2.0, -1.5], offset=[0.1, -0.2, 0.3])),
+         "tf_h5"),
+]
+
+PRELU = [
+    Case("prelu/after_dense", seq((6,), L("Dense", 5), L("PReLU"))),
+    Case("prelu/after_dense/tf_h5", seq((6,), L("Dense", 5), L("PReLU")), "tf_h5"),
+    Case("prelu/shared_time", seq((None, 4), L("PReLU", shared_axes=[1])), steps=(1, 7)),
+    Case("prelu/shared_time/tf_h5", seq((None, 4), L("PReLU", shared_axes=[1])), "tf_h5", steps=(1, 7)),
+    Case("prelu/full_alpha", seq((5, 4), L("PReLU"))),
+    Case("prelu/shared_channels", seq((5, 4), L("PReLU", shared_axes=2))),
+    Case("prelu/shared_all", seq((5, 4), L("PReLU", shared_axes=[1, 2]))),
+]
+
+IDENTITY = [
+    Case("identity/between_dense", seq((6,), L("Dense", 5), L("Identity"), L("Dense", 4, activation="relu"))),
+    Case("identity/masked_sequence", seq((None, 3), L("Masking", 0.0), L("Identity"), L("LSTM", 4)), steps=(1, 7)),
+    Case("identity/tf_h5", seq((6,), L("Dense", 5), L("Identity")), "tf_h5"),
+]
+
+BASE = NORMALIZATION + RESCALING + PRELU + IDENTITY
+CASES = BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in BASE]
+
+
+def randomize_floats(model, seed: int, scale: float) -> None:
+    """Random float weights (integer state such as Normalization's count kept);
+    Normalization means spread and variances positive, unless adapted."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        cls = type(layer).__name__
+        values = []
+        for w in layer.weights:
+            v = np.asarray(w.numpy())
+            if v.dtype.kind != "f":
+                values.append(v)
+            elif cls == "Normalization":
+                values.append(v)     # adapted, or set below
+            else:
+                values.append(rng.uniform(-scale, scale, v.shape).astype(v.dtype))
+        if cls == "Normalization" and values and not getattr(layer, "k2j_adapted", False):
+            values = [rng.uniform(-2, 2, values[0].shape).astype("f4"), rng.uniform(0.1, 3, values[1].shape)
+                      .astype("f4"), values[2]]
+        if values:
+            layer.set_weights(values)
+        if cls == "Normalization":
+            layer.finalize_state()   # Keras caches mean and variance; loading a file refreshes them
+
+
+def prepare(case: Case, directory, seed: int):
+    k = tf_keras() if case.fmt == "tf_h5" else keras()
+    k.utils.set_random_seed(seed)
+    model = case.build(k)
+    randomize_floats(model, seed, case.weight_scale)
+    path = case.save(model, directory)
+    samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
+    if case.id.startswith("identity/masked"):
+        for i, s in enumerate(samples):
+            s[0][-(1 + i % 2):] = 0.0
+    return path, samples, keras_outputs(model, samples)
