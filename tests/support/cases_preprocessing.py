@@ -87,7 +87,73 @@ IDENTITY = [
     Case("identity/tf_h5", seq((6,), L("Dense", 5), L("Identity")), "tf_h5"),
 ]
 
-BASE = NORMALIZATION + RESCALING + PRELU + IDENTITY
+BOUNDS = [-0.5, 0.0, 0.25, 0.5]
+
+
+DISCRETIZATION = [
+    Case("discretization/int", seq((None, 3), L("Discretization", bin_boundaries=BOUNDS), head=False), steps=(1, 6)),
+    Case("discretization/one_hot", seq((4,), L("Discretization", bin_boundaries=BOUNDS, output_mode="one_hot"))),
+    Case("discretization/multi_hot", seq((5,), L("Discretization", bin_boundaries=BOUNDS, output_mode="multi_hot"))),
+    Case("discretization/count", seq((5,), L("Discretization", bin_boundaries=BOUNDS, output_mode="count"))),
+    Case("discretization/one_hot_last1", seq((3, 1), L("Discretization", bin_boundaries=[0.0],
+                                                       output_mode="one_hot"))),
+    Case("discretization/int/tf_h5", seq((None, 3), L("Discretization", bin_boundaries=BOUNDS), head=False),
+         "tf_h5", steps=(1, 6)),
+    Case("discretization/count/tf_h5", seq((5,), L("Discretization", bin_boundaries=BOUNDS, output_mode="count")),
+         "tf_h5"),
+]
+
+CATEGORY_ENCODING = [
+    Case("category_encoding/one_hot_scalar", seq((1,), L("CategoryEncoding", num_tokens=6, output_mode="one_hot"),
+                                                 dtype="int32"), data="tokens", vocab=6),
+    Case("category_encoding/one_hot_seq", seq((3,), L("CategoryEncoding", num_tokens=5, output_mode="one_hot"),
+                                              dtype="int32"), data="tokens", vocab=5),
+    Case("category_encoding/multi_hot", seq((4,), L("CategoryEncoding", num_tokens=7), dtype="int32"),
+         data="tokens", vocab=7),
+    Case("category_encoding/count", seq((6,), L("CategoryEncoding", num_tokens=5, output_mode="count"),
+                                        dtype="int32"), data="tokens", vocab=5),
+    Case("category_encoding/count/tf_h5", seq((6,), L("CategoryEncoding", num_tokens=5, output_mode="count"),
+                                              dtype="int32"), "tf_h5", data="tokens", vocab=5),
+    Case("category_encoding/one_hot/tf_h5", seq((1,), L("CategoryEncoding", num_tokens=6, output_mode="one_hot"),
+                                                dtype="int32"), "tf_h5", data="tokens", vocab=6),
+]
+
+VOCAB = [12, 7, 3, 40, 5, 21]
+
+
+def lookup_embed(**kw):
+    """IntegerLookup (int output) -> Embedding -> Flatten -> Dense."""
+    def build(k):
+        x = k.Input((6,), dtype="int64")
+        ids = k.layers.IntegerLookup(vocabulary=VOCAB, **kw)(x)
+        e = k.layers.Embedding(len(VOCAB) + 3, 4)(ids)
+        return k.Model(x, k.layers.Dense(3)(k.layers.Flatten()(e)))
+    return build
+
+
+INTEGER_LOOKUP = [
+    Case("integer_lookup/int_oov", lookup_embed(), data="tokens", vocab=45),
+    Case("integer_lookup/int_mask_oov", lookup_embed(mask_token=0), data="tokens", vocab=45),
+    Case("integer_lookup/int_two_oov", lookup_embed(num_oov_indices=2), data="tokens", vocab=45),
+    Case("integer_lookup/int_output", seq((None,), L("IntegerLookup", vocabulary=VOCAB, mask_token=0), head=False,
+                                          dtype="int64"), data="tokens", vocab=45, steps=(1, 8)),
+    Case("integer_lookup/no_oov_in_vocab", seq((4,), L("IntegerLookup", vocabulary=VOCAB, num_oov_indices=0,
+                                                       output_mode="multi_hot"), dtype="int64"),
+         data="vocab", vocab=45),
+    Case("integer_lookup/one_hot", seq((3,), L("IntegerLookup", vocabulary=VOCAB, output_mode="one_hot"),
+                                       dtype="int64"), data="tokens", vocab=45),
+    Case("integer_lookup/multi_hot_mask", seq((5,), L("IntegerLookup", vocabulary=VOCAB, mask_token=0,
+                                                      output_mode="multi_hot"), dtype="int64"),
+         data="tokens", vocab=45),
+    Case("integer_lookup/count_pad", seq((5,), L("IntegerLookup", vocabulary=VOCAB, output_mode="count",
+                                                 max_tokens=10, pad_to_max_tokens=True), dtype="int64"),
+         data="tokens", vocab=45),
+    Case("integer_lookup/int/tf_h5", lookup_embed(mask_token=0), "tf_h5", data="tokens", vocab=45),
+    Case("integer_lookup/count/tf_h5", seq((5,), L("IntegerLookup", vocabulary=VOCAB, output_mode="count"),
+                                           dtype="int64"), "tf_h5", data="tokens", vocab=45),
+]
+
+BASE = NORMALIZATION + RESCALING + PRELU + IDENTITY + DISCRETIZATION + CATEGORY_ENCODING + INTEGER_LOOKUP
 CASES = BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in BASE]
 
 
@@ -122,7 +188,14 @@ def prepare(case: Case, directory, seed: int):
     randomize_floats(model, seed, case.weight_scale)
     path = case.save(model, directory)
     samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
-    if case.id.startswith("identity/masked"):
-        for i, s in enumerate(samples):
+    rng = np.random.default_rng(seed + 2)
+    for i, s in enumerate(samples):
+        if case.id.startswith("identity/masked"):
             s[0][-(1 + i % 2):] = 0.0
-    return path, samples, keras_outputs(model, samples)
+        if case.data == "tokens":      # integers in [0, vocab)
+            s[0][...] = rng.integers(0, case.vocab, s[0].shape)
+        if case.data == "vocab":       # vocabulary entries only
+            s[0][...] = rng.choice(VOCAB, s[0].shape)
+    # Keras gets the integers in its inputs' dtypes; Java gets them as floats
+    as_keras = [[a.astype(getattr(inp.dtype, "name", inp.dtype)) for a, inp in zip(s, model.inputs)] for s in samples]
+    return path, samples, keras_outputs(model, as_keras)
