@@ -21,3 +21,54 @@ def batch(tmp_path_factory):
 def test_matches_keras(case, batch):
     err = batch.cases[case.id].check(case.tol)
     print(f"{case.id}: max error {err:.3g}")
+
+
+def test_inspect_shows_parameters(batch):
+    """``inspect`` lists Normalization's mean and variance per feature (and the
+    skipped int64 count), PReLU's alpha shape, a lookup's vocabulary."""
+    from support.util import run_cli
+
+    def inspect(case_id, ext=".keras"):
+        proc = run_cli("inspect", str(batch.workdir / (case_id.replace("/", "_") + ext)))
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    out = inspect("normalization/adapted_last_axis")
+    assert "layers/normalization/vars/0 (1, 4) -> mean [" in out
+    assert "layers/normalization/vars/1 (1, 4) -> variance [" in out
+    assert "(x - mean) / max(sqrt(variance), 1e-7)" in out and "layers/normalization/vars/2 () (int64)" in out
+    out = inspect("normalization/invert/tf_h5", ".h5")
+    assert "-> mean [" in out and "count:0 () (int64)" in out and "mean + x * max(sqrt(variance), 1e-7)" in out
+    out = inspect("prelu/shared_time")
+    assert "layers/p_re_lu/vars/0 (1, 4) -> alpha [" in out and "alpha (1, 4), shared along axes [1]" in out
+    out = inspect("integer_lookup/int_mask_oov")
+    assert "config 'vocabulary' (6,) -> vocabulary [12, 7, 3, 40, 5, 21]" in out
+    assert "vocabulary of 6 from index 2; mask 0 -> 0; 1 OOV index(es) from 1; output int" in out
+    out = inspect("rescaling/per_channel")
+    assert "config 'scale' (1, 3) -> scale [0.5, 2, -1.5]" in out and "x * scale + offset" in out
+
+
+def test_unsupported_options_are_refused_by_name(tmp_path):
+    """An adapted IntegerLookup (vocabulary stored as an asset), invert=True, and
+    multi_hot over a rank-2 input: one error naming each layer, nothing written."""
+    import numpy as np
+
+    from keras2java import UnsupportedModelError, convert
+    from support.keras_cases import keras
+
+    k = keras()
+    adapted = k.layers.IntegerLookup(name="adapted_lookup")
+    adapted.adapt(np.array([3, 5, 7, 5], "int64"))
+    x1, x2, x3 = k.Input((4,), dtype="int64"), k.Input((4,), dtype="int64"), k.Input((2, 3), dtype="int32")
+    a = k.layers.Dense(2)(k.layers.Embedding(8, 3)(adapted(x1)))
+    b = k.layers.IntegerLookup(vocabulary=[4, 9], invert=True, name="inverse_lookup")(x2)
+    c = k.layers.CategoryEncoding(num_tokens=4, name="multi_hot_2d")(x3)
+    path = tmp_path / "bad.keras"
+    k.Model([x1, x2, x3], [a, b, c]).save(path)
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    text = str(err.value)
+    assert "adapted_lookup" in text and "stored as an asset" in text
+    assert "inverse_lookup" in text and "invert=True is not supported" in text
+    assert "multi_hot_2d" in text and "inputs of shape (n,)" in text
+    assert not (tmp_path / "out").exists()

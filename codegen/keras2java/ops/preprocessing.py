@@ -220,6 +220,9 @@ def convert_normalization(ctx: LayerContext) -> Converted:
     kept = [a for a in keep] or "none (one mean and variance)"
     note = (f"{'inverse ' if invert else ''}normalization per position of axes {kept}: "
             + ("mean + x * max(sqrt(variance), 1e-7)" if invert else "(x - mean) / max(sqrt(variance), 1e-7)"))
+    skipped = [f"{w.name} {format_shape(w.shape)} ({w.array.dtype})" for w in ctx.layer.weights if not w.is_float]
+    if skipped:
+        note += "; not a parameter (adapt state): " + ", ".join(skipped)
     op = PointwiseOp("denormalize" if invert else "normalize", mean, var, dims, sa, sb, note)
     return Converted(op, (shape,))
 
