@@ -44,31 +44,38 @@ def test_inspect_shows_parameters(batch):
     out = inspect("integer_lookup/int_mask_oov")
     assert "config 'vocabulary' (6,) -> vocabulary [12, 7, 3, 40, 5, 21]" in out
     assert "vocabulary of 6 from index 2; mask 0 -> 0; 1 OOV index(es) from 1; output int" in out
+    out = inspect("integer_lookup/adapted")
+    assert "assets/layers/integer_lookup/vocabulary.txt (6,) -> vocabulary [" in out
     out = inspect("rescaling/per_channel")
     assert "config 'scale' (1, 3) -> scale [0.5, 2, -1.5]" in out and "x * scale + offset" in out
 
 
 def test_unsupported_options_are_refused_by_name(tmp_path):
-    """An adapted IntegerLookup (vocabulary stored as an asset), invert=True, and
-    multi_hot over a rank-2 input: one error naming each layer, nothing written."""
-    import numpy as np
-
+    """An IntegerLookup whose vocabulary a tf-keras .h5 file lost, invert=True,
+    and multi_hot over a rank-2 input: one error naming each layer, nothing written."""
     from keras2java import UnsupportedModelError, convert
     from support.keras_cases import keras
+    from support.util import rewrite_keras_config
 
     k = keras()
-    adapted = k.layers.IntegerLookup(name="adapted_lookup")
-    adapted.adapt(np.array([3, 5, 7, 5], "int64"))
     x1, x2, x3 = k.Input((4,), dtype="int64"), k.Input((4,), dtype="int64"), k.Input((2, 3), dtype="int32")
-    a = k.layers.Dense(2)(k.layers.Embedding(8, 3)(adapted(x1)))
+    a = k.layers.Dense(2)(k.layers.Embedding(8, 3)(k.layers.IntegerLookup(vocabulary=[3, 5], name="lost")(x1)))
     b = k.layers.IntegerLookup(vocabulary=[4, 9], invert=True, name="inverse_lookup")(x2)
     c = k.layers.CategoryEncoding(num_tokens=4, name="multi_hot_2d")(x3)
+    k.Model([x1, x2, x3], [a, b, c]).save(tmp_path / "src.keras")
     path = tmp_path / "bad.keras"
-    k.Model([x1, x2, x3], [a, b, c]).save(path)
+
+    def lose_vocabulary(cfg):
+        for ld in cfg["config"]["layers"]:
+            if ld["config"]["name"] == "lost":
+                ld["config"]["vocabulary"] = None
+        return cfg
+
+    rewrite_keras_config(tmp_path / "src.keras", path, lose_vocabulary)
     with pytest.raises(UnsupportedModelError) as err:
         convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
     text = str(err.value)
-    assert "adapted_lookup" in text and "stored as an asset" in text
+    assert "lost" in text and "neither in the config nor saved as a vocabulary asset" in text
     assert "inverse_lookup" in text and "invert=True is not supported" in text
     assert "multi_hot_2d" in text and "inputs of shape (n,)" in text
     assert not (tmp_path / "out").exists()

@@ -131,7 +131,20 @@ def lookup_embed(**kw):
     return build
 
 
+def adapted_lookup(**kw):
+    """IntegerLookup adapted on data (Keras 3 saves the vocabulary as an asset)."""
+    def build(k):
+        layer = k.layers.IntegerLookup(**kw)
+        layer.adapt(np.array(VOCAB + VOCAB[:3] + [VOCAB[0]], "int64"))
+        x = k.Input((6,), dtype="int64")
+        e = k.layers.Embedding(len(VOCAB) + 3, 4)(layer(x))
+        return k.Model(x, k.layers.Dense(3)(k.layers.Flatten()(e)))
+    return build
+
+
 INTEGER_LOOKUP = [
+    Case("integer_lookup/adapted", adapted_lookup(), data="tokens", vocab=45),
+    Case("integer_lookup/adapted_mask", adapted_lookup(mask_token=0), data="tokens", vocab=45),
     Case("integer_lookup/int_oov", lookup_embed(), data="tokens", vocab=45),
     Case("integer_lookup/int_mask_oov", lookup_embed(mask_token=0), data="tokens", vocab=45),
     Case("integer_lookup/int_two_oov", lookup_embed(num_oov_indices=2), data="tokens", vocab=45),

@@ -455,9 +455,13 @@ def convert_integer_lookup(ctx: LayerContext) -> Converted:
     if ctx.layer.config.get("oov_method", "floormod") not in (None, "floormod"):
         raise ConversionProblem(f"oov_method={ctx.layer.config.get('oov_method')!r} is not supported; only 'floormod'")
     vocab = ctx.layer.config.get("vocabulary")
-    if vocab is None:
-        raise ConversionProblem("the vocabulary is not in the config (an adapted vocabulary is stored as an asset, "
-                                "which keras2java does not read yet): pass vocabulary=[...] to IntegerLookup")
+    source = "config 'vocabulary'"
+    if vocab is None:   # adapted: Keras 3 saves it as an asset (read as an int64 tensor)
+        assets = [w for w in ctx.layer.weights if not w.is_float and w.name.endswith("vocabulary.txt")]
+        if not assets:
+            raise ConversionProblem("the vocabulary is neither in the config nor saved as a vocabulary asset "
+                                    "(adapted lookup layers in .h5 files lose it): pass vocabulary=[...]")
+        vocab, source = [int(v) for v in assets[0].array], assets[0].name
     if isinstance(vocab, str):
         raise ConversionProblem("a vocabulary file path is not supported; pass the vocabulary as a list")
     if not isinstance(vocab, (list, tuple)) or not all(
@@ -485,7 +489,7 @@ def convert_integer_lookup(ctx: LayerContext) -> Converted:
     out, group = _encoded_shape(shape, mode, depth, "IntegerLookup")
     # non-int modes drop the mask (Keras maps it to int64 max, outside every row)
     mask_index = 0 if mode == "int" else -1
-    table = WeightTensor("vocabulary", "config 'vocabulary'", np.asarray(tokens, f32))
+    table = WeightTensor("vocabulary", source, np.asarray(tokens, f32))
     note = (f"vocabulary of {len(tokens)} from index {token_start}; mask {mask!r} -> "
             f"{mask_index if mask is not None else 'none'}; {num_oov} OOV index(es) from {oov_start}; output {mode}")
     op = CategoricalOp("lookup", mode, depth, group, table, mask is not None, mask or 0, mask_index, oov_start,

@@ -11,6 +11,7 @@ import zipfile
 from typing import Any
 
 import h5py
+import numpy as np
 
 from .probe import default_timeout, probe_hdf5
 from ..errors import ModelFileError
@@ -153,6 +154,7 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
                     version = meta["keras_version"]
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise ModelFileError(f"{path}: metadata.json is not valid JSON") from None
+        assets = _read_vocabulary_assets(zf, path)
         try:
             info = zf.getinfo("model.weights.h5")
         except KeyError:
@@ -178,15 +180,52 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
     except Exception as exc:
         raise ModelFileError(f"{path}: model.weights.h5 in the archive is not a readable HDF5 file ({exc})") from None
     with h5, h5util.corrupt_data_errors(path):
-        return parse_keras3_config(config, h5, source, path)
+        return parse_keras3_config(config, h5, source, path, assets)
 
 
-def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str) -> RawModel:
+#: Total size of the vocabulary assets read from a ``.keras`` archive.
+MAX_ASSET_BYTES = 64 << 20
+_INT_LINE = re.compile(r"-?[0-9]{1,19}")
+
+
+def _read_vocabulary_assets(zf: zipfile.ZipFile, path: str) -> dict[str, bytes]:
+    """``assets/<layer path>/vocabulary.txt`` members (adapted lookup layers save
+    their vocabulary there, one token per line, special tokens first)."""
+    out: dict[str, bytes] = {}
+    total = 0
+    for info in zf.infolist():
+        if info.filename.startswith("assets/") and info.filename.endswith("/vocabulary.txt"):
+            total += info.file_size
+            if total > MAX_ASSET_BYTES:
+                raise ModelFileError(f"{path}: vocabulary assets over {MAX_ASSET_BYTES} bytes")
+            out[info.filename] = _read_member(zf, info.filename, MAX_ASSET_BYTES, path)
+    return out
+
+
+def _integer_vocabulary(name: str, data: bytes) -> "RawWeight | None":
+    """An integer vocabulary asset as an int64 tensor (not a parameter: converters
+    see it only among ``RawLayer.weights``); None for string vocabularies."""
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return None
+    while lines and lines[-1] == "":
+        lines.pop()
+    if not lines or not all(_INT_LINE.fullmatch(line) for line in lines):
+        return None
+    try:
+        return RawWeight(name, np.asarray([int(line) for line in lines], np.int64))
+    except OverflowError:
+        return None
+
+
+def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str,
+                        assets: "dict[str, bytes] | None" = None) -> RawModel:
     """Parse a Keras 3 config against a Keras 3 weights file (``.keras`` or ``.weights.h5``)."""
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config.json is not a JSON object")
     layers_group = h5util.child(h5, "layers", "layers") if h5util.has(h5, "layers") else None
-    weights_for = _Keras3Weights(layers_group, config, "layers")
+    weights_for = _Keras3Weights(layers_group, config, "layers", assets or {})
     return parse_model_config(config, weights_for, source, what=f"{path}: config.json")
 
 
@@ -195,9 +234,10 @@ class _Keras3Weights:
     is stored as ``layers/<snake_case(class)>[_<n>]``; a nested model keeps its
     own layers under ``layers/<its group>/layers``."""
 
-    def __init__(self, layers_group: Any, config: Any, where: str) -> None:
+    def __init__(self, layers_group: Any, config: Any, where: str, assets: "dict[str, bytes] | None" = None) -> None:
         self.layers_group = layers_group
         self.where = where
+        self.assets = assets or {}
         self.group_names: dict[int, str] = {}
         inner = config.get("config") if isinstance(config, dict) else None
         layer_dicts = inner.get("layers") if isinstance(inner, dict) else None
@@ -227,13 +267,16 @@ class _Keras3Weights:
 
     def __call__(self, index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
         group = self._group(index)
-        return () if group is None else collect_weights(group, f"{self.where}/{self.group_names[index]}")
+        out = () if group is None else collect_weights(group, f"{self.where}/{self.group_names[index]}")
+        asset = f"assets/{self.where}/{self.group_names.get(index, '?')}/vocabulary.txt"
+        vocab = _integer_vocabulary(asset, self.assets[asset]) if asset in self.assets else None
+        return out + (vocab,) if vocab is not None else out
 
     def nested(self, index: int, name: str) -> "_Keras3Weights":
         group = self._group(index)
         where = f"{self.where}/{self.group_names.get(index, '?')}/layers"
         sub = h5util.child(group, "layers", where) if group is not None and h5util.has(group, "layers") else None
-        return _Keras3Weights(sub, self.layer_dicts[index], where)
+        return _Keras3Weights(sub, self.layer_dicts[index], where, self.assets)
 
 
 def major_version(version: str, default: int) -> int:
