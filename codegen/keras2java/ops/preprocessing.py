@@ -310,7 +310,14 @@ class CategoricalOp(Op):
     def stream_outputs(self, rank):
         return (0,) if rank >= 2 and self.output in ("int", "one_hot") else None
 
+    def token_range(self) -> Optional[int]:
+        """CategoryEncoding reads token ids in [0, num_tokens) (an ``int[]`` overload, golden inputs)."""
+        return self.depth if self.lookup == "cast" else None
+
     def reference_problem(self) -> Optional[str]:
+        if self.lookup == "lookup" and self.num_oov == 0:
+            return ("IntegerLookup(num_oov_indices=0) fails on values outside its vocabulary, "
+                    "which random reference inputs contain")
         return None
 
     def index(self, x: np.ndarray) -> np.ndarray:
@@ -376,7 +383,7 @@ class CategoricalOp(Op):
         return lines
 
 
-def _encoded_shape(shape: Shape, mode: str, depth: int, what: str) -> tuple[Shape, int]:
+def _encoded_shape(shape: Shape, mode: str, depth: int) -> tuple[Shape, int]:
     """Keras' output shape for ``encode_categorical_inputs`` and the group size."""
     if mode == "int":
         return shape, 1
@@ -415,7 +422,7 @@ def convert_discretization(ctx: LayerContext) -> Converted:
         raise ConversionProblem("bin_boundaries are not sorted in increasing order")
     ctx.weights([])
     depth = len(b32) + 1
-    out, group = _encoded_shape(shape, mode, depth, "Discretization")
+    out, group = _encoded_shape(shape, mode, depth)
     table = WeightTensor("bin boundaries", "config 'bin_boundaries'", b32) if len(b32) else None
     note = f"bucket index = number of boundaries <= x, {depth} buckets, output {mode}"
     return Converted(CategoricalOp("digitize", mode, depth, group, table, note=note), (out,))
@@ -430,7 +437,7 @@ def convert_category_encoding(ctx: LayerContext) -> Converted:
     if mode == "one_hot" and shape == (1,):
         out, group = (depth,), 1
     else:
-        out, group = _encoded_shape(shape, mode, depth, "CategoryEncoding")
+        out, group = _encoded_shape(shape, mode, depth)
     note = f"index = int(x), {depth} tokens, output {mode}; indices outside [0, {depth}) add nothing"
     return Converted(CategoricalOp("cast", mode, depth, group, note=note), (out,))
 
@@ -486,7 +493,7 @@ def convert_integer_lookup(ctx: LayerContext) -> Converted:
     size = token_start + len(tokens)
     max_tokens = ctx.layer.config.get("max_tokens")
     depth = max_tokens if ctx.layer.config.get("pad_to_max_tokens") and isinstance(max_tokens, int) else size
-    out, group = _encoded_shape(shape, mode, depth, "IntegerLookup")
+    out, group = _encoded_shape(shape, mode, depth)
     # non-int modes drop the mask (Keras maps it to int64 max, outside every row)
     mask_index = 0 if mode == "int" else -1
     table = WeightTensor("vocabulary", source, np.asarray(tokens, f32))
