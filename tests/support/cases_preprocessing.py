@@ -90,7 +90,16 @@ IDENTITY = [
 BOUNDS = [-0.5, 0.0, 0.25, 0.5]
 
 
+def adapted_discretization(k):
+    """Discretization(num_bins=5) adapted on data: the config keeps num_bins and the bin_boundaries."""
+    layer = k.layers.Discretization(num_bins=5, output_mode="one_hot")
+    layer.adapt(np.random.default_rng(3).normal(0.0, 1.0, (200, 4)).astype("f4"))
+    x = k.Input((4,))
+    return k.Model(x, k.layers.Dense(3)(k.layers.Flatten()(layer(x))))
+
+
 DISCRETIZATION = [
+    Case("discretization/adapted_num_bins", adapted_discretization),
     Case("discretization/int", seq((None, 3), L("Discretization", bin_boundaries=BOUNDS), head=False), steps=(1, 6)),
     Case("discretization/one_hot", seq((4,), L("Discretization", bin_boundaries=BOUNDS, output_mode="one_hot"))),
     Case("discretization/multi_hot", seq((5,), L("Discretization", bin_boundaries=BOUNDS, output_mode="multi_hot"))),
