@@ -51,7 +51,7 @@ def test_inspect_shows_parameters(batch):
 
 
 def test_unsupported_options_are_refused_by_name(tmp_path):
-    """An IntegerLookup whose vocabulary a tf-keras .h5 file lost, invert=True,
+    """An IntegerLookup whose vocabulary a config lost, oov_method='farmhash',
     and multi_hot over a rank-2 input: one error naming each layer, nothing written."""
     from keras2java import UnsupportedModelError, convert
     from support.keras_cases import keras
@@ -60,7 +60,7 @@ def test_unsupported_options_are_refused_by_name(tmp_path):
     k = keras()
     x1, x2, x3 = k.Input((4,), dtype="int64"), k.Input((4,), dtype="int64"), k.Input((2, 3), dtype="int32")
     a = k.layers.Dense(2)(k.layers.Embedding(8, 3)(k.layers.IntegerLookup(vocabulary=[3, 5], name="lost")(x1)))
-    b = k.layers.IntegerLookup(vocabulary=[4, 9], invert=True, name="inverse_lookup")(x2)
+    b = k.layers.IntegerLookup(vocabulary=[4, 9], num_oov_indices=2, oov_method="farmhash", name="hashed_oov")(x2)
     c = k.layers.CategoryEncoding(num_tokens=4, name="multi_hot_2d")(x3)
     k.Model([x1, x2, x3], [a, b, c]).save(tmp_path / "src.keras")
     path = tmp_path / "bad.keras"
@@ -76,6 +76,6 @@ def test_unsupported_options_are_refused_by_name(tmp_path):
         convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
     text = str(err.value)
     assert "lost" in text and "neither in the config nor saved as a vocabulary asset" in text
-    assert "inverse_lookup" in text and "invert=True is not supported" in text
+    assert "hashed_oov" in text and "oov_method='farmhash' is not supported" in text
     assert "multi_hot_2d" in text and "inputs of shape (n,)" in text
     assert not (tmp_path / "out").exists()

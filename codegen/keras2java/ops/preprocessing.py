@@ -277,7 +277,7 @@ def convert_identity(ctx: LayerContext) -> Converted:
 
 # -- integer encoders: Discretization, CategoryEncoding, IntegerLookup ------------------------
 
-LOOKUPS = {"digitize": "DIGITIZE", "cast": "CAST", "lookup": "LOOKUP"}
+LOOKUPS = {"digitize": "DIGITIZE", "cast": "CAST", "lookup": "LOOKUP", "invert": "INVERT"}
 OUTPUTS = {"int": "INT", "one_hot": "ONE_HOT", "multi_hot": "MULTI_HOT", "count": "COUNT"}
 #: Java floats hold integers exactly up to 2**24 (model inputs are float arrays)
 MAX_EXACT_INT = 1 << 24
@@ -303,6 +303,7 @@ class CategoricalOp(Op):
     oov_start: int = 0
     num_oov: int = 1
     token_start: int = 0
+    oov_token: int = -1
     note: str = ""
     kind: ClassVar[str] = "categorical"
     runtime: ClassVar[tuple[str, ...]] = ("Categorical", "Check")
@@ -329,6 +330,11 @@ class CategoricalOp(Op):
         if self.lookup == "cast":
             return t
         keys = self.table.array.astype(np.int64)
+        if self.lookup == "invert":
+            pos = t - self.token_start
+            ok = (pos >= 0) & (pos < keys.size)
+            out = np.where(ok, keys[np.clip(pos, 0, keys.size - 1)], self.oov_token)
+            return np.where(t == 0, self.mask_token, out) if self.has_mask else out
         out = np.empty(t.shape, np.int64)
         for pos, v in np.ndenumerate(t):
             v = int(v)
@@ -370,7 +376,7 @@ class CategoricalOp(Op):
         init = New("Categorical", (Var("data"), Const("Categorical", LOOKUPS[self.lookup]), ctx.offset(self.table), n,
                                    Const("Categorical", OUTPUTS[self.output]), self.depth, self.group,
                                    self.has_mask, self.mask_token, self.mask_index, self.oov_start, self.num_oov,
-                                   self.token_start))
+                                   self.token_start, self.oov_token))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", (Var(x.var), x.length(), Var(y.var)),
                         cls="Categorical", init=init)
 
@@ -457,8 +463,9 @@ def _int_token(ctx: LayerContext, key: str, default: Any) -> Optional[int]:
 def convert_integer_lookup(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     mode = _mode(ctx, "int", ("int", "one_hot", "multi_hot", "count"))
-    if ctx.get_bool("invert", False):
-        raise ConversionProblem("invert=True is not supported")
+    invert = ctx.get_bool("invert", False)
+    if invert and mode != "int":
+        raise ConversionProblem(f"invert=True with output_mode={mode!r}: Keras allows only 'int'")
     if ctx.layer.config.get("oov_method", "floormod") not in (None, "floormod"):
         raise ConversionProblem(f"oov_method={ctx.layer.config.get('oov_method')!r} is not supported; only 'floormod'")
     vocab = ctx.layer.config.get("vocabulary")
@@ -489,7 +496,16 @@ def convert_integer_lookup(ctx: LayerContext) -> Converted:
         raise ConversionProblem("the vocabulary has repeated entries")
     if mask is not None and mask in tokens:
         raise ConversionProblem("the mask token is inside the vocabulary")
+    if invert and oov_token is not None and oov_token in tokens:
+        raise ConversionProblem("the OOV token is inside the vocabulary")
     ctx.weights([])
+    if invert:
+        table = WeightTensor("vocabulary", source, np.asarray(tokens, f32))
+        note = (f"index -> vocabulary entry: indices {token_start}..{token_start + len(tokens) - 1}; "
+                + (f"index 0 -> mask {mask}; " if mask is not None else "") + f"others -> OOV token {oov_token}")
+        op = CategoricalOp("invert", "int", 0, 1, table, mask is not None, mask or 0, 0, oov_start, num_oov,
+                           token_start, -1 if oov_token is None else oov_token, note)
+        return Converted(op, (shape,))
     size = token_start + len(tokens)
     max_tokens = ctx.layer.config.get("max_tokens")
     depth = max_tokens if ctx.layer.config.get("pad_to_max_tokens") and isinstance(max_tokens, int) else size

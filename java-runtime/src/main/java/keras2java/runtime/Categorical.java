@@ -17,6 +17,8 @@ public final class Categorical {
     public static final int CAST = 1;
     /** Index = position of the integer x in a vocabulary, with mask and OOV indices. */
     public static final int LOOKUP = 2;
+    /** IntegerLookup(invert=True): the vocabulary entry at index x (mask token at 0, else the OOV token). */
+    public static final int INVERT = 3;
 
     public static final int INT = 0;
     public static final int ONE_HOT = 1;
@@ -35,6 +37,8 @@ public final class Categorical {
     private final int maskIndex;
     private final int oovStart;
     private final int numOov;
+    private final int tokenStart;
+    private final long oovToken;
 
     /**
      * @param off, n       the boundaries (DIGITIZE) or the vocabulary (LOOKUP) in {@code data}
@@ -42,7 +46,8 @@ public final class Categorical {
      * @param group        MULTI_HOT and COUNT: input values per output row
      */
     public Categorical(float[] data, int lookup, int off, int n, int output, int depth, int group,
-                       boolean hasMask, long maskToken, int maskIndex, int oovStart, int numOov, int tokenStart) {
+                       boolean hasMask, long maskToken, int maskIndex, int oovStart, int numOov, int tokenStart,
+                       long oovToken) {
         this.lookup = lookup;
         this.output = output;
         this.depth = depth;
@@ -52,12 +57,21 @@ public final class Categorical {
         this.maskIndex = maskIndex;
         this.oovStart = oovStart;
         this.numOov = numOov;
+        this.tokenStart = tokenStart;
+        this.oovToken = oovToken;
         if (n > 0) {
             Check.slice(data, off, n, "categorical layer table");
         }
         if (lookup == DIGITIZE) {
             this.bounds = Arrays.copyOfRange(data, off, off + n);
             this.keys = null;
+            this.indices = null;
+        } else if (lookup == INVERT) {
+            this.bounds = null;
+            this.keys = new long[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = (long) data[off + i];
+            }
             this.indices = null;
         } else if (lookup == LOOKUP) {
             this.bounds = null;
@@ -97,6 +111,14 @@ public final class Categorical {
             }
             case CAST:
                 return (long) v;
+            case INVERT: {
+                final long t = (long) v;
+                if (hasMask && t == 0) {
+                    return maskToken;
+                }
+                final long pos = t - tokenStart;
+                return pos >= 0 && pos < keys.length ? keys[(int) pos] : oovToken;
+            }
             default: {
                 final long t = (long) v;
                 if (hasMask && t == maskToken) {
