@@ -516,5 +516,5 @@ def convert_integer_lookup(ctx: LayerContext) -> Converted:
     note = (f"vocabulary of {len(tokens)} from index {token_start}; mask {mask!r} -> "
             f"{mask_index if mask is not None else 'none'}; {num_oov} OOV index(es) from {oov_start}; output {mode}")
     op = CategoricalOp("lookup", mode, depth, group, table, mask is not None, mask or 0, mask_index, oov_start,
-                       num_oov, token_start, note)
+                       num_oov, token_start, note=note)
     return Converted(op, (out,))
