@@ -28,10 +28,19 @@ def _dtype_name(value: Any) -> Optional[str]:
     return None
 
 
+#: Layers that read integer ids or values: an integer ``dtype`` in their config
+#: names their input (Keras 2.0-2.2 ``Embedding`` wrote ``"dtype": "int32"``) or
+#: their vocabulary (``IntegerLookup``), not a computation in integers.
+INT_DTYPE_CLASSES = frozenset({"Embedding", "IntegerLookup", "CategoryEncoding", "Discretization"})
+INT_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
+
+
 def check_dtype(layer: RawLayer) -> Optional[str]:
     """A problem description if the layer computes in anything but float32."""
     name = _dtype_name(layer.config.get("dtype"))
     if name is None or name in FLOAT_DTYPES:
+        return None
+    if name in INT_DTYPES and layer.class_name in INT_DTYPE_CLASSES:
         return None
     if "mixed" in name or name in ("float16", "bfloat16", "half"):
         return (f"dtype policy {name!r} (mixed/reduced precision) is not supported; "

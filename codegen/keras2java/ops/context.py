@@ -127,6 +127,15 @@ class LayerContext:
     def weights(self, specs: Sequence[tuple[str, tuple[int, ...]]]) -> tuple[WeightTensor, ...]:
         """Match the stored weights, in order, against ``(role, shape)`` specs."""
         stored: Sequence[RawWeight] = self.layer.weights
+        floats = [w for w in stored if w.is_float]
+        if len(floats) != len(stored):
+            # integer/boolean tensors (Normalization's count, seed and lookup state) are
+            # not parameters: skipped when the float weights are the ones expected
+            if len(floats) != len(specs):
+                bad = [w for w in stored if not w.is_float]
+                raise ConversionProblem(*[f"weight {w.name} has dtype {w.array.dtype}; expected float32 weights"
+                                          for w in bad])
+            stored = floats
         if len(stored) != len(specs):
             expected = ", ".join(f"{r} {format_shape(s)}" for r, s in specs) or "none"
             found = ", ".join(f"{w.name} {format_shape(w.shape)}" for w in stored) or "none"

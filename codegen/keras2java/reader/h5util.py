@@ -151,8 +151,14 @@ def read_dataset(ds: Any, where: str) -> np.ndarray:
 
 
 def to_float32(data: np.ndarray, where: str) -> np.ndarray:
+    """Float weights as float32 (exactly, or refused).  Integer and boolean
+    tensors (Normalization's ``count``, lookup and seed state) are kept as they
+    are: they are not model parameters, and converters only see them when they
+    ask (:meth:`keras2java.ops.LayerContext.weights` skips them)."""
     kind = data.dtype.kind
     name = data.dtype.name
+    if kind in "iub" and name != "bfloat16":
+        return np.require(data, requirements="C")
     # np.require keeps scalar weights 0-d (np.ascontiguousarray would make them (1,))
     if data.dtype == np.float32:
         return np.require(data, requirements="C")

@@ -11,6 +11,7 @@ import zipfile
 from typing import Any
 
 import h5py
+import numpy as np
 
 from .probe import default_timeout, probe_hdf5
 from ..errors import ModelFileError
@@ -192,8 +193,28 @@ def _read_keras3(path: str, raw, sha256: str) -> RawModel:
         return parse_keras3_config(config, h5, source, path, assets)
 
 
+_INT_LINE = re.compile(r"-?[0-9]{1,19}")
+
+
+def _integer_vocabulary(name: str, data: bytes) -> "RawWeight | None":
+    """An integer vocabulary asset as an int64 tensor (not a parameter: converters
+    see it only among ``RawLayer.weights``); None for string vocabularies."""
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return None
+    while lines and lines[-1] == "":
+        lines.pop()
+    if not lines or not all(_INT_LINE.fullmatch(line) for line in lines):
+        return None
+    try:
+        return RawWeight(name, np.asarray([int(line) for line in lines], np.int64))
+    except OverflowError:
+        return None
+
+
 def parse_keras3_config(config: Any, h5: Any, source: SourceInfo, path: str,
-                        assets: Any = None) -> RawModel:
+                        assets: "dict[str, bytes] | None" = None) -> RawModel:
     """Parse a Keras 3 config against a Keras 3 weights file (``.keras`` or ``.weights.h5``)."""
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: config.json is not a JSON object")
@@ -240,7 +261,10 @@ class _Keras3Weights:
 
     def __call__(self, index: int, name: str, class_name: str) -> tuple[RawWeight, ...]:
         group = self._group(index)
-        return () if group is None else collect_weights(group, f"{self.where}/{self.group_names[index]}")
+        out = () if group is None else collect_weights(group, f"{self.where}/{self.group_names[index]}")
+        asset = f"assets/{self.where}/{self.group_names.get(index, '?')}/vocabulary.txt"
+        vocab = _integer_vocabulary(asset, self.all_assets[asset]) if asset in self.all_assets else None
+        return out + (vocab,) if vocab is not None else out
 
     def nested(self, index: int, name: str) -> "_Keras3Weights":
         group = self._group(index)

@@ -27,11 +27,16 @@ class RawWeight:
 
     ``name`` is the path or name under which the file stores it; it is shown
     in messages and by ``inspect``.  ``array`` is float32 (exactly converted
-    from float16/bfloat16 when needed).
+    from float16/bfloat16 when needed), or an integer/boolean array for state
+    that is not a model parameter (``is_float`` is False).
     """
 
     name: str
     array: np.ndarray
+
+    @property
+    def is_float(self) -> bool:
+        return self.array.dtype.kind == "f"
 
     @property
     def shape(self) -> tuple[int, ...]:
