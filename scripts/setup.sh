@@ -27,7 +27,7 @@ if [ "${1:-}" = "--test" ]; then
     elif [ -n "$missing" ]; then
         echo "error: the build-tool tests need:$missing. Install them, e.g. on Debian/Ubuntu:" >&2
         echo "    sudo apt-get install$missing" >&2
-        echo "(or run only the other tests: bash scripts/test.sh -m 'not java')" >&2
+        echo "(as root, this script installs them itself)" >&2
         exit 1
     fi
     jv=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
