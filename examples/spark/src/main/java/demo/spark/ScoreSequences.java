@@ -21,7 +21,9 @@ import org.apache.spark.sql.types.StructType;
  * <ul>
  *   <li>{@link #withUdf}: the SQL UDF {@link HarPredictUdf} (one model instance per executor thread);</li>
  *   <li>{@link #withMapPartitions}: {@code mapPartitions}, one model instance per partition,
- *       rows scored in blocks with the batch API ({@code predictAllBatch} on one thread).</li>
+ *       the partition's rows read in blocks of {@link #BLOCK} and scored with that instance
+ *       (one thread per task: Spark already runs one task per core; {@code predictAllBatch}
+ *       would spread a block over threads of its own).</li>
  * </ul>
  * {@code main [rows]} scores {@code rows} random sequences both ways and prints rows/s; the master
  * comes from spark-submit, or is local[2] when run directly.
@@ -42,7 +44,7 @@ public final class ScoreSequences {
         return sequences.withColumn("probs", functions.callUDF("har_predict", functions.col("frames")));
     }
 
-    /** Rows per predictAllBatch call in mapPartitions. */
+    /** Rows read per block in mapPartitions. */
     static final int BLOCK = 256;
 
     public static Dataset<Row> withMapPartitions(Dataset<Row> sequences) {
@@ -70,7 +72,6 @@ public final class ScoreSequences {
                     return false;
                 }
                 float[][][] samples = block.size() == BLOCK ? inputs : java.util.Arrays.copyOf(inputs, block.size());
-                // one thread: Spark already runs one task per core
                 outputs = new float[samples.length][][];
                 for (int i = 0; i < samples.length; i++) {
                     outputs[i] = model.predictAll(samples[i]);
