@@ -33,10 +33,12 @@ public final class HarPredictUdf implements UDF1<scala.collection.Seq<Object>, f
         return MODEL.get().predict(toFloats(frames));
     }
 
+    /** The floats of an {@code array<float>} value (iterated: some Seq types have O(i) {@code apply}). */
     static float[] toFloats(scala.collection.Seq<Object> values) {
         float[] x = new float[values.length()];
+        scala.collection.Iterator<Object> it = values.iterator();
         for (int i = 0; i < x.length; i++) {
-            x[i] = ((Number) values.apply(i)).floatValue();
+            x[i] = ((Number) it.next()).floatValue();
         }
         return x;
     }
