@@ -16,25 +16,77 @@ public final class Weights {
     private Weights() {
     }
 
-    /** Decodes Base64 chunks (each encoding a multiple of 4 bytes) into floats. */
+    /**
+     * Decodes Base64 chunks (each encoding a multiple of 4 bytes) into floats. The decoder is
+     * the runtime's own ({@link #decodeBase64}): java.util.Base64 is Java 8 but Android API 26.
+     */
     public static float[] fromBase64(String[] chunks, int count, String sha256, String what) {
         byte[] bytes = new byte[checkedBytes(count, what)];
         int pos = 0;
-        java.util.Base64.Decoder dec = java.util.Base64.getDecoder();
         for (String chunk : chunks) {
-            byte[] part = dec.decode(chunk);
-            if (pos + part.length > bytes.length) {
-                throw new IllegalStateException(what + ": embedded weights are longer than the expected "
-                        + bytes.length + " bytes");
-            }
-            System.arraycopy(part, 0, bytes, pos, part.length);
-            pos += part.length;
+            pos = decodeBase64(chunk, bytes, pos, what);
         }
         if (pos != bytes.length) {
             throw new IllegalStateException(what + ": embedded weights hold " + pos + " bytes, expected " + bytes.length);
         }
         verify(bytes, sha256, what);
         return toFloats(bytes, count);
+    }
+
+    private static final String BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    private static final byte[] SEXTET = new byte[128];
+
+    static {
+        java.util.Arrays.fill(SEXTET, (byte) -1);
+        for (int i = 0; i < 64; i++) {
+            SEXTET[BASE64.charAt(i)] = (byte) i;
+        }
+    }
+
+    /**
+     * Decodes one Base64 string (RFC 4648 standard alphabet, padded, no line breaks) into
+     * {@code out} from {@code pos}; returns the position after the last byte written.
+     * Anything else (a length not a multiple of 4, a character outside the alphabet, padding
+     * inside the string, more bytes than {@code out} holds) is an IllegalStateException.
+     */
+    public static int decodeBase64(String s, byte[] out, int pos, String what) {
+        int n = s.length();
+        if (n % 4 != 0) {
+            throw new IllegalStateException(what + ": invalid Base64 chunk of length " + n);
+        }
+        int pad = n == 0 || s.charAt(n - 1) != '=' ? 0 : s.charAt(n - 2) == '=' ? 2 : 1;
+        int len = n / 4 * 3 - pad;
+        if (len > out.length - pos) {
+            throw new IllegalStateException(what + ": embedded weights are longer than the expected "
+                    + out.length + " bytes");
+        }
+        int full = pad == 0 ? n : n - 4;
+        for (int i = 0; i < full; i += 4) {
+            int v = sextet(s, i, what) << 18 | sextet(s, i + 1, what) << 12 | sextet(s, i + 2, what) << 6
+                    | sextet(s, i + 3, what);
+            out[pos] = (byte) (v >> 16);
+            out[pos + 1] = (byte) (v >> 8);
+            out[pos + 2] = (byte) v;
+            pos += 3;
+        }
+        if (pad > 0) {
+            int v = sextet(s, full, what) << 18 | sextet(s, full + 1, what) << 12
+                    | (pad == 1 ? sextet(s, full + 2, what) << 6 : 0);
+            out[pos++] = (byte) (v >> 16);
+            if (pad == 1) {
+                out[pos++] = (byte) (v >> 8);
+            }
+        }
+        return pos;
+    }
+
+    private static int sextet(String s, int i, String what) {
+        char c = s.charAt(i);
+        int v = c < 128 ? SEXTET[c] : -1;
+        if (v < 0) {
+            throw new IllegalStateException(what + ": invalid Base64 character at " + i + " of an embedded chunk");
+        }
+        return v;
     }
 
     /** Reads a resource stored beside {@code owner}'s class file. */
