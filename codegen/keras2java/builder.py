@@ -394,9 +394,10 @@ class _Builder:
                 break
             todo = rest
 
-        def ports(refs, what) -> tuple[ModelPort, ...]:
+        def ports(refs, keys, what) -> tuple[ModelPort, ...]:
             out = []
-            for ref in refs:
+            keys = tuple(keys) + (None,) * (len(refs) - len(keys))
+            for ref, key in zip(refs, keys):
                 if ref.layer in by_name:   # ports may count a nested model's calls differently
                     lay = by_name[ref.layer]
                     ref = InboundRef(ref.layer, ref.node_index - self.node_shift(lay, port=True)
@@ -409,12 +410,12 @@ class _Builder:
                 except ConversionProblem as exc:
                     self.problems.add(None, None, f"model {what}: {exc}")
                     continue
-                if t is not None:
-                    out.append(ModelPort(t, ref.layer))
+                if t is not None:   # a dict port is named by its key
+                    out.append(ModelPort(t, key if key is not None else ref.layer))
             return tuple(out)
 
-        inputs = ports(raw.input_refs, "input")
-        outputs = ports(raw.output_refs, "output")
+        inputs = ports(raw.input_refs, raw.input_keys, "input")
+        outputs = ports(raw.output_refs, raw.output_keys, "output")
         return inputs, outputs
 
 

@@ -56,6 +56,9 @@ class InboundNode:
     args: tuple[InboundRef, ...]
     kwargs: Mapping[str, tuple[InboundRef, ...]]
     other_kwargs: Mapping[str, Any]
+    #: Keras 3: the call's positional arguments as saved (frozen JSON, tensors as
+    #: ``__keras_tensor__`` entries): operation nodes read plain values from them.
+    raw_args: Any = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class RawLayer:
     build_input_shape: Optional[tuple] = None
     #: A nested Sequential / Functional model used as a layer (its own layers and weights).
     submodel: Optional["RawModel"] = None
+    #: Keras 3 ``module`` (``keras.layers``, or ``keras.src.ops.*`` for operation nodes)
+    module: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,3 +88,6 @@ class RawModel:
     input_refs: tuple[InboundRef, ...]    # Functional only
     output_refs: tuple[InboundRef, ...]   # Functional only
     input_shape: Optional[tuple]     # Sequential without InputLayer: (None, T, F)
+    #: Keras 3 dict ports: the dict key of each input / output ref (None where not in a dict)
+    input_keys: tuple = ()
+    output_keys: tuple = ()
