@@ -5,12 +5,12 @@ registry in :mod:`keras2java.ops.base` is the one place that knows them.
 """
 from __future__ import annotations
 
-from . import attention, conv, core, mask, merge, norm, recurrent, shape, wrappers  # noqa: F401  (registration)
+from . import attention, conv, core, keras_ops, mask, merge, norm, recurrent, shape, wrappers  # noqa: F401  (registration)
 from .base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs,
                    op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
-FAMILIES = (core, recurrent, mask, merge, attention, conv, norm, shape, wrappers)
+FAMILIES = (core, recurrent, mask, merge, attention, conv, norm, shape, wrappers, keras_ops)
 
 #: Keras classes the graph builder handles itself rather than through a converter.
 STRUCTURAL = ("InputLayer",)
