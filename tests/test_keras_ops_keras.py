@@ -40,7 +40,8 @@ def test_every_operation_is_built_by_a_case(batch):
 
     built = set()
     for n, case in enumerate(CASES):
-        built |= saved_classes(str(batch.workdir / (case.id + ".keras")))
+        if case.fmt == "keras":
+            built |= saved_classes(str(batch.workdir / (case.id.replace("/", "_") + ".keras")))
     registered = {name for name in layer_specs() if name.startswith("ops.")}
     assert registered == set(OPERATIONS), sorted(registered ^ set(OPERATIONS))
     assert not set(OPERATIONS) - built, sorted(set(OPERATIONS) - built)

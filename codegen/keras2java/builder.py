@@ -176,7 +176,13 @@ class _Builder:
             return None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
-        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes)
+        in_masks: tuple = ()
+        if rule is MaskRule.MERGE:
+            in_masks = tuple(self.masks.get(t) for t in inputs)
+            if not any(in_masks):
+                in_masks = ()
+        ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes,
+                           tuple(m is not None for m in in_masks))
         try:
             converted = spec.convert(ctx)  # type: ignore[union-attr]
         except ConversionProblem as exc:
@@ -203,8 +209,17 @@ class _Builder:
                 node_inputs = (inputs[0], out_mask)
         elif consumes:
             node_inputs = inputs + (mask,)
+        present = tuple(m for m in in_masks if m is not None)
+        if present:   # a merge of masked inputs: the masks follow the data
+            node_inputs = inputs + present
+            out_mask = None
         outs = tuple(self.new_tensor(s) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
+        if present:
+            merged = op.merged_mask(tuple(m is not None for m in in_masks), self.major)
+            if merged is not None:
+                out_mask = self.new_tensor(self.shape_of(present[0]))
+                self.nodes.append(Node(layer.name, f"{layer.class_name} mask", merged, present, (out_mask,)))
         if consumes and rule is MaskRule.CONSUME:
             out_mask = None
             for i in op.mask_outputs():

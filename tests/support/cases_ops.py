@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from support.keras_cases import Case, keras, randomize, random_samples
+from support.keras_cases import Case, keras, randomize, random_samples, tf_keras
 
 # -- builders ------------------------------------------------------------------------------------
 
@@ -166,6 +166,26 @@ def nested_ports(k):
     return k.Model([a, (b, c)], [k.layers.Dense(2)(h), {"q": k.layers.Dense(3)(h), "p": h[:, :2]}])
 
 
+def masked_merges(k):
+    """Every merge layer on two masked sequences, and on a masked and an unmasked one:
+    the merged masks reach recurrent layers, and Keras 3's Maximum / Minimum /
+    Multiply change values at masked steps (tf-keras' do not)."""
+    tokens = k.Input((None,), name="tokens")
+    frames = k.Input((None, 3), name="frames")
+    e = k.layers.Embedding(20, 4, mask_zero=True)(tokens)
+    a = k.layers.LSTM(3, return_sequences=True)(e)
+    b = k.layers.GRU(3, return_sequences=True)(k.layers.Masking(0.0)(frames))
+    c = k.layers.Dense(3)(frames)              # no mask
+    outs = []
+    for merge in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"):
+        for pair in ((a, b), (a, c)):
+            m = getattr(k.layers, merge)()(list(pair))
+            outs += [m, k.layers.LSTM(2)(m)]
+    three = k.layers.Maximum()([a, b, k.layers.Dense(3)(e)])
+    outs += [three, k.layers.GRU(2)(three), k.layers.Multiply()([a, c, b])]
+    return k.Model([tokens, frames], outs)
+
+
 CASES = [
     Case("ops_slicing", slicing, steps=(3, 12)),
     Case("ops_slicing_fixed", slicing_fixed),
@@ -178,6 +198,8 @@ CASES = [
     Case("ops_masked_concatenate", masked_concatenate, data="tokens_padded"),
     Case("ops_masked_merges_mixed", masked_merges_mixed, data="padded"),
     Case("ops_explicit_mask", explicit_mask, data="padded"),
+    Case("masked_merges/keras", masked_merges, data="tokens_padded"),
+    Case("masked_merges/tf_h5", masked_merges, fmt="tf_h5", data="tokens_padded"),
     Case("ops_dict_ports", dict_ports),
     Case("ops_nested_ports", nested_ports),
 ]
@@ -216,11 +238,11 @@ def _samples(model, case: Case, seed: int) -> list:
             n = sample[variable[0]].shape[0]
             sample[i] = rng.uniform(-case.input_scale, case.input_scale, (n,) + sample[i].shape[1:]).astype("f4")
         for arr in sample:
-            if case.data == "tokens_padded":
+            if case.data == "tokens_padded" and arr.ndim == 1:
                 arr[...] = rng.integers(1, 20, arr.shape)
                 arr[int(rng.integers(0, arr.shape[0])):] = 0     # trailing padding
                 arr[0] = 0 if arr.shape[0] > 2 and rng.random() < 0.3 else arr[0]
-            elif case.data == "padded" and arr.ndim == 2:
+            elif case.data in ("padded", "tokens_padded") and arr.ndim == 2:
                 for t in range(arr.shape[0]):
                     if rng.random() < 0.3:
                         arr[t] = 0.0
@@ -230,16 +252,18 @@ def _samples(model, case: Case, seed: int) -> list:
 def prepare(case: Case, directory: Path, seed: int) -> tuple[str, list, list]:
     """Build, randomize, save; Keras' outputs per sample (inputs and outputs in
     Keras' flattened order), one sample per call (variable lengths)."""
-    k = keras()
+    k = tf_keras() if case.fmt == "tf_h5" else keras()
     k.utils.set_random_seed(seed)
     model = case.build(k)
     randomize(model, seed, case.weight_scale)
     path = case.save(model, directory)
     samples = _samples(model, case, seed + 1)
-    struct = model._inputs_struct
+    struct = getattr(model, "_inputs_struct", None)
+    if struct is None:
+        struct = list(model.inputs) if len(model.inputs) > 1 else model.inputs[0]
     expected = []
     for s in samples:
-        out = model(_pack(struct, [k.ops.convert_to_tensor(a[None]) for a in s]))
+        out = model(_pack(struct, [np.asarray(a[None]) for a in s]))
         expected.append([np.asarray(o)[0] for o in _flatten(out)])
     return path, samples, expected
 

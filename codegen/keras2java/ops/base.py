@@ -40,6 +40,9 @@ class MaskRule(enum.Enum):
     CONSUME = "consume"
     #: consumes it and passes nothing on (GlobalAveragePooling1D)
     POOL = "pool"
+    #: combines the masks of all its inputs (merge layers): the masks present follow the
+    #: data inputs, and :meth:`Op.merged_mask` computes the output's mask
+    MERGE = "merge"
 
 
 class Op:
@@ -92,6 +95,11 @@ class Op:
 
     def mask_op(self) -> "Optional[Op]":
         """The op computing the Keras mask this op creates (Masking, Embedding(mask_zero=True)), or None."""
+        return None
+
+    def merged_mask(self, present: tuple[bool, ...], keras_major: int) -> "Optional[Op]":
+        """With :attr:`MaskRule.MERGE`: the op computing the output's mask from the masks
+        present (``present[i]``: input ``i`` has one), or None for no mask."""
         return None
 
     def mask_outputs(self) -> tuple[int, ...]:

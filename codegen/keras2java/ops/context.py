@@ -58,6 +58,8 @@ class LayerContext:
     call: Optional[InboundNode] = None
     #: True when the (first) input carries a Keras mask that this layer consumes
     input_mask: bool = False
+    #: :attr:`MaskRule.MERGE` layers: which inputs carry a Keras mask (empty if none does)
+    input_masks: tuple[bool, ...] = ()
 
     # -- typed config access -------------------------------------------------
     def _get(self, key: str, default: Any) -> Any:
