@@ -189,15 +189,17 @@ class _Builder:
             for reason in exc.reasons:
                 self.report(layer, reason)
             return None
-        shapes = (converted.output_shapes(ctx.input_shapes) if isinstance(converted, Composite)
-                  else converted.output_shapes)
+        # a composite's values: the inputs, then a consumed mask, then each step's outputs
+        shapes = (converted.output_shapes(ctx.input_shapes + ((self.shape_of(mask),) if consumes else ()))
+                  if isinstance(converted, Composite) else converted.output_shapes)
         for shape in shapes:
             for d in shape:
                 if d is not None and d <= 0:
                     self.report(layer, f"output shape {shape} has a non-positive dimension")
                     return None
         if isinstance(converted, Composite):
-            return self.compose(layer, converted, inputs, mask if rule is MaskRule.PASS else None)
+            return self.compose(layer, converted, inputs, mask if rule is MaskRule.PASS else None,
+                                mask if consumes else None)
         op = converted.op
         node_inputs = inputs
         out_mask = mask if rule is MaskRule.PASS else None
@@ -229,15 +231,26 @@ class _Builder:
         return outs
 
     def compose(self, layer: RawLayer, comp: Composite, inputs: tuple[str, ...],
-                mask: Optional[str]) -> tuple[str, ...]:
-        """A layer converted into several ops (a plugin's composition): one node per step."""
-        values = list(inputs)
+                mask: Optional[str], consumed: Optional[str] = None) -> tuple[str, ...]:
+        """A layer converted into several ops (a plugin's composition): one node per step.
+        A consumed mask follows the layer's inputs among the composite's values, and
+        passes on where the op producing the first output says (:meth:`Op.mask_outputs`)."""
+        values = list(inputs) + ([consumed] if consumed is not None else [])
+        producer: dict[str, tuple] = {}
         for k, step in enumerate(comp.steps):
             outs = tuple(self.new_tensor(s) for s in step.output_shapes)
             name = layer.class_name if len(comp.steps) == 1 else f"{layer.class_name} step {k + 1}"
             self.nodes.append(Node(layer.name, name, step.op, tuple(values[i] for i in step.inputs), outs))
+            producer.update({t: (step.op, i) for i, t in enumerate(outs)})
             values.extend(outs)
         result = tuple(values[i] for i in comp.outputs)
+        if consumed is not None and comp.mask_outputs:
+            for i in comp.mask_outputs:
+                self.masks[result[i]] = consumed
+        elif consumed is not None and result and result[0] in producer:
+            op, i = producer[result[0]]
+            if i in op.mask_outputs():
+                mask = consumed
         if mask is not None and result:
             self.masks[result[0]] = mask
         return result

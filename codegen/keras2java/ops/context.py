@@ -39,6 +39,9 @@ class Composite:
 
     steps: tuple[Step, ...]
     outputs: tuple[int, ...]
+    #: with :attr:`MaskRule.CONSUME`: the positions in ``outputs`` that carry the consumed mask on
+    #: (when empty, the op producing the first output decides, by its :meth:`Op.mask_outputs`)
+    mask_outputs: tuple[int, ...] = ()
 
     def output_shapes(self, input_shapes: tuple[Shape, ...]) -> tuple[Shape, ...]:
         shapes = list(input_shapes)

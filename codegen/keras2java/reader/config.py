@@ -113,8 +113,7 @@ def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
                 if len(entry) >= 4 and isinstance(entry[3], Mapping):
                     for key, val in entry[3].items():
                         if key in ("initial_state", "constants") and isinstance(val, (list, tuple)):
-                            refs = [_ref(v, what) for v in (val if val and isinstance(val[0], (list, tuple)) else [val])]
-                            kwargs[str(key)] = tuple(refs)
+                            kwargs[str(key)] = tuple(r for r, _ in _port_refs(val, what))   # may be nested
                         else:
                             other[str(key)] = val
             out.append(InboundNode(tuple(args), freeze(kwargs), freeze(other)))

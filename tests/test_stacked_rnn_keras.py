@@ -1,0 +1,23 @@
+"""Issue 13 (part): RNN(StackedRNNCells([...])) of LSTM/GRU/SimpleRNN cells, alone and
+inside Bidirectional, with return_sequences / return_state / go_backwards / masks /
+initial states, against Keras 3 (.keras) and tf-keras (.h5)."""
+from __future__ import annotations
+
+import pytest
+
+from support.cases_ops import prepare
+from support.cases_stacked import CASES
+from support.harness import JavaBatch
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("stacked"), CASES, prepare, 1700, "k2jtest.stacked")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_matches_keras(case, batch):
+    err = batch.cases[case.id].check(case.tol)
+    print(f"{case.id}: max error {err:.3g}")
