@@ -1,5 +1,6 @@
-"""RNN(StackedRNNCells([...])) alone and inside Bidirectional (test_stacked_rnn_keras):
-the case table and its builders (prepared by support.cases_ops.prepare)."""
+"""RNN(StackedRNNCells([...])) alone and inside Bidirectional, and TimeDistributed
+around nested Sequential models (test_stacked_rnn_keras): the case table and its
+builders (prepared by support.cases_ops.prepare)."""
 from __future__ import annotations
 
 from support.keras_cases import Case
@@ -42,6 +43,17 @@ def bidirectional(masked=False, merge_mode="concat", **flags):
     return build
 
 
+def td_sequential(k):
+    """A per-step sub-network (nested Sequential) inside a tagger, masks passing through."""
+    first = [k.Input((6,))] if k.__name__ == "keras" else []
+    dense0 = k.layers.Dense(5, activation="relu") if first else k.layers.Dense(5, activation="relu", input_shape=(6,))
+    inner = k.Sequential(first + [dense0, k.layers.Dropout(0.2), k.layers.Dense(4), k.layers.Activation("tanh"),
+                                  k.layers.Dense(3)], name="per_word")
+    x = k.Input((None, 6), name="words")
+    h = k.layers.TimeDistributed(inner)(k.layers.Masking(0.0)(x))
+    return k.Model(x, [h, k.layers.LSTM(2)(h)])
+
+
 CASES = []
 for fmt in ("keras", "tf_h5"):
     CASES += [
@@ -58,6 +70,7 @@ for fmt in ("keras", "tf_h5"):
         Case(f"stacked_masked_backwards/{fmt}", stacked("lgs", masked=True, return_sequences=True,
                                                         go_backwards=True, return_state=True), fmt=fmt, data="padded"),
         Case(f"stacked_initial_state/{fmt}", stacked_initial_state, fmt=fmt),
+        Case(f"td_sequential/{fmt}", td_sequential, fmt=fmt, data="padded"),
         Case(f"bidi_stacked_concat/{fmt}", bidirectional(return_sequences=True), fmt=fmt),
         Case(f"bidi_stacked_masked/{fmt}", bidirectional(masked=True, return_sequences=True), fmt=fmt,
              data="padded"),

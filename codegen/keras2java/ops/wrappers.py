@@ -15,12 +15,15 @@ from .recurrent import _inner_layer
 
 
 @converter("TimeDistributed", mask=MaskRule.PASS)
-def convert_time_distributed(ctx: LayerContext) -> Converted:
+def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
     shape = ctx.single_input()
     if len(shape) < 2:
         raise ConversionProblem(f"input has shape {format_shape(shape)}; TimeDistributed needs (timesteps, ...)")
     inner_cfg = ctx.layer.config.get("layer")
     cls = inner_cfg.get("class_name") if isinstance(inner_cfg, Mapping) else None
+    if cls in ("Sequential", "Functional", "Model"):
+        from .time_distributed_models import convert_time_distributed_model
+        return convert_time_distributed_model(ctx, inner_cfg)
     spec = layer_spec(cls) if isinstance(cls, str) else None
     if spec is None:
         raise ConversionProblem(f"wrapped layer class {cls!r} is not supported")

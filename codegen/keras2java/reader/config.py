@@ -78,6 +78,18 @@ def _find_tensors(value: Any, out: list[InboundRef], what: str) -> None:
             _find_tensors(v, out, what)
 
 
+def _flat_entries(node: Any, depth: int = 0) -> list:
+    """Keras 2 node entries; tf-keras nests the entries of structured call inputs
+    (``[x, [h, c], g]`` for an RNN with nested initial states)."""
+    out = []
+    for entry in node:
+        if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], (list, tuple)) and depth < MAX_NESTING:
+            out.extend(_flat_entries(entry, depth + 1))
+        else:
+            out.append(entry)
+    return out
+
+
 def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
     what = f"inbound_nodes of layer {layer_name!r}"
     if nodes is None:
@@ -106,7 +118,7 @@ def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
             args = []
             other = {}
             kwargs = {}
-            for entry in node:
+            for entry in _flat_entries(node):
                 if not isinstance(entry, (list, tuple)) or len(entry) < 3:
                     raise ModelFileError(f"{what}: entry is not [layer, node, tensor, kwargs]")
                 args.append(_ref(entry, what))
