@@ -21,7 +21,7 @@ from typing import Any, Mapping, Optional
 from ..ir import Shape
 from ..reader.keras3 import to_snake_case
 from ..reader.raw import RawLayer, freeze
-from .base import ConversionProblem
+from .base import ConversionProblem, layer_spec
 from .context import Composite, Converted, LayerContext, Step
 from .keras_ops import NONE, StridedOp, TimeSliceOp
 from .merge import ConcatenateOp, MergeOp
@@ -85,8 +85,6 @@ def stacked_composite(ctx: LayerContext, rnn_cfg: Mapping, weights, name: str,
     """The composite of an ``RNN(StackedRNNCells)`` layer whose values start with the layer's
     inputs (x, the initial states cell by cell) and then the mask when ``ctx.input_mask``.
     Returns it with its output shapes."""
-    from .recurrent import RNN_CONVERTERS
-
     cells = _cells(ctx, rnn_cfg["cell"])
     flags = {k: v for k, v in rnn_cfg.items() if k in RNN_FLAGS}
     flags.update(force or {})
@@ -121,7 +119,7 @@ def stacked_composite(ctx: LayerContext, rnn_cfg: Mapping, weights, name: str,
         state_pos += n
         sub = LayerContext(inner, tuple(shapes[i] for i in in_idx), ctx.keras_major, None, ctx.input_mask)
         try:
-            conv = RNN_CONVERTERS[layer_cls](sub)
+            conv = layer_spec(layer_cls).convert(sub)   # type: ignore[union-attr]
         except ConversionProblem as exc:
             raise ConversionProblem(*[f"cell {k} ({cls}): {r}" for r in exc.reasons]) from None
         assert isinstance(conv, Converted)
