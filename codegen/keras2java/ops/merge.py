@@ -156,9 +156,10 @@ def merged_mask_op(present: tuple, keras_major: int) -> Optional[Op]:
     return MaskMergeOp(True)
 
 
-def _masked_inputs(ctx: LayerContext) -> tuple:
-    """The mask flags of a merge of masked sequences, checked: masks belong to ``(steps, width)``."""
-    if ctx.input_masks and any(len(s) != 2 for s in ctx.input_shapes):
+def _masked_inputs(ctx: LayerContext, sequences: bool = True) -> tuple:
+    """The mask flags of a merge of masked inputs; with ``sequences`` checked to be
+    ``(steps, width)`` (where Keras broadcasts a mask against the values)."""
+    if sequences and ctx.input_masks and any(len(s) != 2 for s in ctx.input_shapes):
         raise ConversionProblem("merging masked inputs other than sequences (timesteps, features) is not supported")
     return ctx.input_masks
 
@@ -252,8 +253,8 @@ def _elementwise(mode: str):
         if any(s != shapes[0] for s in shapes):
             raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
                                     + "; broadcasting merges are not supported")
-        masked = _masked_inputs(ctx)
-        values = bool(masked) and ctx.keras_major >= 3 and mode in ("maximum", "minimum", "multiply")
+        values = bool(ctx.input_masks) and ctx.keras_major >= 3 and mode in ("maximum", "minimum", "multiply")
+        masked = _masked_inputs(ctx, sequences=values)
         return Converted(MergeOp(mode, masked, values), (shapes[0],))
     return convert
 
