@@ -22,7 +22,7 @@ from .base import ConversionProblem, Op, converter, register_op
 from .context import Converted, LayerContext
 from .merge import ConcatenateOp
 from .shape import ReshapeOp
-from .view import Call, CallView, Const, Ints, New, Size, Var, ViewContext, comment
+from .view import Call, CallView, Const, Ints, New, Var, ViewContext, comment
 
 f32 = np.float32
 NONE = -(2 ** 31)   # Java Integer.MIN_VALUE: a slice bound that is None
@@ -609,11 +609,6 @@ def _transpose(ctx: LayerContext) -> Converted:
         raise ConversionProblem("the variable timestep axis must stay the first axis")
     own = _contiguous_strides(shape)
     return Converted(StridedOp(tuple(own[p] for p in perm), 0, perm=perm), (out,))
-
-
-def _fixed_only(shape: Shape, what: str) -> None:
-    if any(d is None for d in shape):
-        raise ConversionProblem(f"{what} of a tensor with a variable number of timesteps is not supported")
 
 
 def _expand_dims(ctx: LayerContext) -> Converted:

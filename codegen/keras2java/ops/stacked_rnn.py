@@ -16,7 +16,7 @@ recurrent layer per cell, each returning sequences into the next:
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 from ..ir import Shape
 from ..reader.keras3 import to_snake_case
