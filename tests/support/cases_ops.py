@@ -190,6 +190,7 @@ CASES = [
     Case("ops_slicing", slicing, steps=(3, 12)),
     Case("ops_slicing_fixed", slicing_fixed),
     Case("ops_arithmetic", arithmetic),
+    Case("ops_arithmetic/resource", arithmetic, weights="resource"),     # constants from the weights resource
     Case("ops_comparisons", comparisons),
     Case("ops_reductions", reductions),
     Case("ops_shapes", shapes),
@@ -200,6 +201,7 @@ CASES = [
     Case("ops_explicit_mask", explicit_mask, data="padded"),
     Case("masked_merges/keras", masked_merges, data="tokens_padded"),
     Case("masked_merges/tf_h5", masked_merges, fmt="tf_h5", data="tokens_padded"),
+    Case("masked_merges/resource", masked_merges, data="tokens_padded", weights="resource"),
     Case("ops_dict_ports", dict_ports),
     Case("ops_nested_ports", nested_ports),
 ]
