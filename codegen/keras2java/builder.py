@@ -71,16 +71,33 @@ def _strip_batch(shape: Any) -> Shape:
 
 
 #: Keras 3 op-layers with which Functional configs record how masks are computed
-#: (``NotEqual(x, mask_value)``, ``Any(..., axis=-1)``).
-MASK_GRAPH_CLASSES = frozenset({"NotEqual", "Any"})
+#: (``NotEqual(x, mask_value)``, ``Any(..., axis=-1)``, and for merges of masked
+#: inputs ``ExpandDims``, ``ZerosLike``, ``LogicalOr``, op-``Concatenate`` ...).
+MASK_GRAPH_CLASSES = frozenset({"NotEqual", "Any", "All", "ExpandDims", "ZerosLike", "OnesLike", "LogicalOr",
+                                "LogicalAnd", "Concatenate", "BroadcastTo", "Squeeze", "Cast"})
+#: Modules of Keras 3 operation nodes (``keras.ops`` calls recorded in Functional configs).
+OPS_MODULES = ("keras.src.ops.", "keras.ops")
 
 
-def mask_graph_layers(layers) -> frozenset:
+def is_operation(layer: RawLayer) -> bool:
+    """True for a Keras 3 operation node (``module: keras.src.ops.*``) rather than a layer."""
+    return layer.module.startswith(OPS_MODULES)
+
+
+def spec_name(layer: RawLayer) -> str:
+    """The registry name of a layer's class: operation nodes are ``ops.<Class>``, so
+    the ``Concatenate`` operation and the ``Concatenate`` layer stay apart."""
+    return "ops." + layer.class_name if is_operation(layer) else layer.class_name
+
+
+def mask_graph_layers(layers, outputs=()) -> frozenset:
     """Names of the op-layers that only compute masks: every use of their
     outputs is a ``mask=`` keyword argument or another such layer.  Keras 3
     records them in Functional configs; keras2java derives the same masks from
     Masking and Embedding(mask_zero=True) itself."""
-    candidates = {layer.name for layer in layers if layer.class_name in MASK_GRAPH_CLASSES}
+    candidates = {layer.name for layer in layers if layer.class_name in MASK_GRAPH_CLASSES
+                  and (is_operation(layer) or (not layer.module and layer.class_name in ("NotEqual", "Any")))}
+    candidates -= {r.layer for r in outputs}   # model outputs are values, not masks
     changed = True
     while changed:
         changed = False
@@ -128,6 +145,7 @@ class _Builder:
         self.nodes: list[Node] = []
         self.major = raw.source.keras_major
         self.masks: dict[str, str] = {}   # tensor -> its Keras mask tensor (T,)
+        self.explicit_masks: set[str] = set()   # mask tensors the model computes (mask= arguments)
 
     def new_tensor(self, shape: Shape, dtype: str = "float32") -> str:
         name = f"t{len(self.tensors)}"
@@ -156,14 +174,17 @@ class _Builder:
                 self.report(layer, dt)
                 return False
             return True
-        if layer_spec(layer.class_name) is not None or layer.class_name in STRUCTURAL:
+        if layer_spec(spec_name(layer)) is not None or layer.class_name in STRUCTURAL:
+            # an operation's dtype is its result type (Cast, ZerosLike), not a compute policy
             dt = (check_dtype(layer) if layer.class_name not in STRUCTURAL and not takes_strings(layer.class_name)
-                  else None)
+                  and not is_operation(layer) else None)
             if dt:
                 self.report(layer, dt)
                 return False
             return True
-        if layer.class_name == "Lambda":
+        if is_operation(layer):
+            self.report(layer, f"operation {layer.class_name!r} ({layer.module}) is not supported")
+        elif layer.class_name == "Lambda":
             self.report(layer, "Lambda layers hold Python code, which keras2java never runs; "
                                "replace the Lambda with built-in layers and save the model again")
         elif layer.class_name in ("Sequential", "Functional", "Model"):
@@ -173,12 +194,15 @@ class _Builder:
                                "(custom and unregistered classes need a plugin: see --plugin)")
         return False
 
-    def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None) -> Optional[tuple[str, ...]]:
+    def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None,
+              explicit_mask: Optional[str] = None) -> Optional[tuple[str, ...]]:
         if layer.submodel is not None:
             return self.inline(layer, layer.submodel, inputs)
-        spec = layer_spec(layer.class_name)
+        spec = layer_spec(spec_name(layer))
         rule = spec.mask if spec is not None else MaskRule.REFUSE
         mask = self.masks.get(inputs[0]) if inputs else None
+        if explicit_mask is not None:   # a mask= tensor the model computes itself
+            mask = explicit_mask
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
         explicit = call is not None and self.major >= 3
@@ -194,8 +218,13 @@ class _Builder:
                 return None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
+        in_masks: tuple = ()
+        if rule is MaskRule.MERGE:
+            in_masks = tuple(self.masks.get(t) for t in inputs)
+            if not any(in_masks):
+                in_masks = ()
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes,
-                           tuple(self.dtype_of(t) for t in inputs))
+                           tuple(self.dtype_of(t) for t in inputs), tuple(m is not None for m in in_masks))
         text_problem = string_mismatch(layer, spec, [self.dtype_of(t) for t in inputs])
         if text_problem:
             self.report(layer, text_problem)
@@ -206,19 +235,22 @@ class _Builder:
             for reason in exc.reasons:
                 self.report(layer, reason)
             return None
-        why = composite_problem(converted, len(inputs)) if isinstance(converted, Composite) else None
+        why = composite_problem(converted, len(inputs) + (1 if consumes else 0)) \
+            if isinstance(converted, Composite) else None
         if why:
             self.report(layer, why)
             return None
-        shapes = (converted.output_shapes(ctx.input_shapes) if isinstance(converted, Composite)
-                  else converted.output_shapes)
+        # a composite's values: the inputs, then a consumed mask, then each step's outputs
+        shapes = (converted.output_shapes(ctx.input_shapes + ((self.shape_of(mask),) if consumes else ()))
+                  if isinstance(converted, Composite) else converted.output_shapes)
         for shape in shapes:
             for d in shape:
                 if d is not None and d <= 0:
                     self.report(layer, f"output shape {shape} has a non-positive dimension")
                     return None
         if isinstance(converted, Composite):
-            return self.compose(layer, converted, inputs, mask if rule is MaskRule.PASS else None)
+            return self.compose(layer, converted, inputs, mask if rule is MaskRule.PASS else None,
+                                mask if consumes else None)
         op = converted.op
         node_inputs = inputs
         out_mask = mask if rule is MaskRule.PASS else None
@@ -230,8 +262,17 @@ class _Builder:
                 node_inputs = (inputs[0], out_mask)
         elif consumes:
             node_inputs = inputs + (mask,)
+        present = tuple(m for m in in_masks if m is not None)
+        if present:   # a merge of masked inputs: the masks follow the data
+            node_inputs = inputs + present
+            out_mask = None
         outs = tuple(self.new_tensor(s, getattr(op, "output_dtype", "float32")) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
+        if present:
+            merged = op.merged_mask(tuple(m is not None for m in in_masks), self.major)
+            if merged is not None:
+                out_mask = self.new_tensor(self.shape_of(present[0]))
+                self.nodes.append(Node(layer.name, f"{layer.class_name} mask", merged, present, (out_mask,)))
         if consumes and rule is MaskRule.CONSUME:
             out_mask = None
             for i in op.mask_outputs():
@@ -241,16 +282,27 @@ class _Builder:
         return outs
 
     def compose(self, layer: RawLayer, comp: Composite, inputs: tuple[str, ...],
-                mask: Optional[str]) -> tuple[str, ...]:
+                mask: Optional[str], consumed: Optional[str] = None) -> tuple[str, ...]:
         """A layer converted into several ops (a plugin's composition): one node per step
-        (checked first by :func:`composite_problem`)."""
-        values = list(inputs)
+        (checked first by :func:`composite_problem`).  A consumed mask follows the layer's
+        inputs among the composite's values, and passes on where the op producing the
+        first output says (:meth:`Op.mask_outputs`)."""
+        values = list(inputs) + ([consumed] if consumed is not None else [])
+        producer: dict[str, tuple] = {}
         for k, step in enumerate(comp.steps):
             outs = tuple(self.new_tensor(s) for s in step.output_shapes)
             name = layer.class_name if len(comp.steps) == 1 else f"{layer.class_name} step {k + 1}"
             self.nodes.append(Node(layer.name, name, step.op, tuple(values[i] for i in step.inputs), outs))
+            producer.update({t: (step.op, i) for i, t in enumerate(outs)})
             values.extend(outs)
         result = tuple(values[i] for i in comp.outputs)
+        if consumed is not None and comp.mask_outputs:
+            for i in comp.mask_outputs:
+                self.masks[result[i]] = consumed
+        elif consumed is not None and result and result[0] in producer:
+            op, i = producer[result[0]]
+            if i in op.mask_outputs():
+                mask = consumed
         if mask is not None and result:
             self.masks[result[0]] = mask
         return result
@@ -375,13 +427,20 @@ class _Builder:
         produced: dict[tuple[str, int], Optional[tuple[str, ...]]] = {}
         pending: list[tuple[RawLayer, int, Any]] = []
         by_name = {layer.name: layer for layer in raw.layers}
-        mask_graph = mask_graph_layers(raw.layers)
+        mask_graph = mask_graph_layers(raw.layers, raw.output_refs)
         fed = {}
         if given is not None:
             fed = {ref.layer: t for ref, t in zip(raw.input_refs, given)}
+        lazy: set[str] = set()      # Keras 3's recorded mask computation: built only when needed
+        demanded: set[str] = set()
         for layer in raw.layers:
             if layer.name in mask_graph:
-                continue  # Keras 3's explicit mask computation: masks are derived here instead
+                # Masks from Masking / Embedding(mask_zero=True) are derived here; the recorded
+                # computation is built only for a mask= argument no derived mask answers.
+                lazy.add(layer.name)
+                for k, call in enumerate(layer.inbound_nodes):
+                    pending.append((layer, k, call))
+                continue
             ok = self.check_class(layer)
             if layer.class_name == "InputLayer":
                 if layer.name in fed:
@@ -407,31 +466,53 @@ class _Builder:
                 raise ConversionProblem(f"refers to output {ref.tensor_index} of layer {ref.layer!r}, which has {len(outs)}")
             return outs[ref.tensor_index]
 
+        def demand(refs) -> bool:
+            """Asks for the lazy layers among ``refs``; True if any was newly asked for."""
+            new = {r.layer for r in refs if r.layer in lazy and r.layer not in demanded}
+            demanded.update(new)
+            return bool(new)
+
         todo = [p for p in pending if p[2] is not None]
         while todo:
             progressed = False
             rest = []
             for layer, k, call in todo:
+                if layer.name in lazy and layer.name not in demanded:
+                    rest.append((layer, k, call))
+                    continue
+                if layer.name in lazy and (layer.name, k) not in produced and not self.check_class(layer):
+                    produced[(layer.name, k)] = None
+                    progressed = True
+                    continue
                 refs = list(call.args)
-                spec = layer_spec(layer.class_name)
+                spec = layer_spec(spec_name(layer))
                 tensor_kwargs = spec.tensor_kwargs if spec is not None else ()
                 for key in tensor_kwargs:   # e.g. initial states follow the sequence
                     refs += list(call.kwargs.get(key, ()))
                 if any((r.layer, r.node_index) not in produced for r in refs):
+                    progressed |= demand(refs)
                     rest.append((layer, k, call))
                     continue
-                progressed = True
                 try:
                     ins = [resolve(r) for r in refs]
                 except ConversionProblem as exc:
                     self.report(layer, str(exc))
                     produced[(layer.name, k)] = None
+                    progressed = True
                     continue
+                mask_refs = call.kwargs.get("mask", ())
+                masking = spec is not None and spec.mask is not MaskRule.REFUSE
+                # a derived mask answers a recorded one, unless it came from a mask= tensor itself
+                derived = (masking and derived_mask(mask_refs, mask_graph) and bool(ins) and ins[0] is not None
+                           and ins[0] in self.masks and self.masks[ins[0]] not in self.explicit_masks)
+                explicit_ref = mask_refs[0] if masking and len(mask_refs) == 1 and not derived else None
+                if explicit_ref is not None and (explicit_ref.layer, explicit_ref.node_index) not in produced:
+                    progressed |= demand(mask_refs)
+                    rest.append((layer, k, call))
+                    continue
+                progressed = True
                 extra = [key for key in call.kwargs
-                         if key not in tensor_kwargs
-                         and not (key == "mask" and spec is not None and spec.mask is not MaskRule.REFUSE
-                                  and derived_mask(call.kwargs["mask"], mask_graph)
-                                  and ins and ins[0] in self.masks)]
+                         if key not in tensor_kwargs and not (key == "mask" and (derived or explicit_ref is not None))]
                 if extra:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
                     produced[(layer.name, k)] = None
@@ -441,18 +522,37 @@ class _Builder:
                     if not ins:
                         self.report(layer, "layer call has no input tensors")
                     continue
-                produced[(layer.name, k)] = self.apply(layer, tuple(ins), call)
+                explicit = None
+                if explicit_ref is not None:
+                    try:
+                        explicit = resolve(explicit_ref)
+                    except ConversionProblem as exc:
+                        self.report(layer, f"mask: {exc}")
+                    if explicit is None:
+                        produced[(layer.name, k)] = None
+                        continue
+                    want = self.shape_of(ins[0])[:1]
+                    if self.shape_of(explicit) != want:
+                        self.report(layer, f"mask= tensor of shape {self.shape_of(explicit)} is not supported; "
+                                           f"expected one value per timestep {want}")
+                        produced[(layer.name, k)] = None
+                        continue
+                    self.explicit_masks.add(explicit)
+                produced[(layer.name, k)] = self.apply(layer, tuple(ins), call, explicit)
             if not progressed:
                 for layer, k, call in rest:
+                    if layer.name in lazy and layer.name not in demanded:
+                        continue
                     missing = sorted({r.layer for r in call.args if (r.layer, r.node_index) not in produced})
                     bad = [m for m in missing if m not in by_name]
                     self.report(layer, f"inputs come from unknown layer(s) {bad or missing}")
                 break
             todo = rest
 
-        def ports(refs, what) -> tuple[ModelPort, ...]:
+        def ports(refs, keys, what) -> tuple[ModelPort, ...]:
             out = []
-            for ref in refs:
+            keys = tuple(keys) + (None,) * (len(refs) - len(keys))
+            for ref, key in zip(refs, keys):
                 if ref.layer in by_name:   # ports may count a nested model's calls differently
                     lay = by_name[ref.layer]
                     ref = InboundRef(ref.layer, ref.node_index - self.node_shift(lay, port=True)
@@ -465,12 +565,12 @@ class _Builder:
                 except ConversionProblem as exc:
                     self.problems.add(None, None, f"model {what}: {exc}")
                     continue
-                if t is not None:
-                    out.append(ModelPort(t, ref.layer))
+                if t is not None:   # a dict port is named by its key
+                    out.append(ModelPort(t, key if key is not None else ref.layer))
             return tuple(out)
 
-        inputs = ports(raw.input_refs, "input")
-        outputs = ports(raw.output_refs, "output")
+        inputs = ports(raw.input_refs, raw.input_keys, "input")
+        outputs = ports(raw.output_refs, raw.output_keys, "output")
         return inputs, outputs
 
 

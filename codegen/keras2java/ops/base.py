@@ -40,6 +40,9 @@ class MaskRule(enum.Enum):
     CONSUME = "consume"
     #: consumes it and passes nothing on (GlobalAveragePooling1D)
     POOL = "pool"
+    #: combines the masks of all its inputs (merge layers): the masks present follow the
+    #: data inputs, and :meth:`Op.merged_mask` computes the output's mask
+    MERGE = "merge"
 
 
 class Op:
@@ -92,6 +95,11 @@ class Op:
 
     def mask_op(self) -> "Optional[Op]":
         """The op computing the Keras mask this op creates (Masking, Embedding(mask_zero=True)), or None."""
+        return None
+
+    def merged_mask(self, present: tuple[bool, ...], keras_major: int) -> "Optional[Op]":
+        """With :attr:`MaskRule.MERGE`: the op computing the output's mask from the masks
+        present (``present[i]``: input ``i`` has one), or None for no mask."""
         return None
 
     def mask_outputs(self) -> tuple[int, ...]:
@@ -162,7 +170,7 @@ def register_op(cls: type) -> type:
     """Class decorator: registers an op class (a frozen dataclass subclass of :class:`Op`)."""
     if not (isinstance(cls, type) and issubclass(cls, Op)):
         raise TypeError(f"{cls!r} is not an Op subclass")
-    name = cls.__name__
+    name = f"{cls.__module__}.{cls.__qualname__}"
     if name in _OPS and _OPS[name] is not cls:
         raise ValueError(f"op {name} is registered twice")
     _OPS[name] = cls
@@ -205,7 +213,7 @@ def op_classes() -> tuple[type, ...]:
 
 
 def is_registered(op: Op) -> bool:
-    return _OPS.get(type(op).__name__) is type(op)
+    return _OPS.get(f"{type(op).__module__}.{type(op).__qualname__}") is type(op)
 
 
 def unregister(keras_class: str) -> None:

@@ -39,6 +39,9 @@ class Composite:
 
     steps: tuple[Step, ...]
     outputs: tuple[int, ...]
+    #: with :attr:`MaskRule.CONSUME`: the positions in ``outputs`` that carry the consumed mask on
+    #: (when empty, the op producing the first output decides, by its :meth:`Op.mask_outputs`)
+    mask_outputs: tuple[int, ...] = ()
 
     def output_shapes(self, input_shapes: tuple[Shape, ...]) -> tuple[Shape, ...]:
         shapes = list(input_shapes)
@@ -60,6 +63,8 @@ class LayerContext:
     input_mask: bool = False
     #: the dtype of each input ("float32", or "string" for a text model input)
     input_dtypes: tuple[str, ...] = ()
+    #: :attr:`MaskRule.MERGE` layers: which inputs carry a Keras mask (empty if none does)
+    input_masks: tuple[bool, ...] = ()
 
     # -- typed config access -------------------------------------------------
     def _get(self, key: str, default: Any) -> Any:

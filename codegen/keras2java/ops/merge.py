@@ -2,13 +2,13 @@
 Average, Maximum, Minimum) and Dot."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Tuple
+from dataclasses import dataclass, replace
+from typing import ClassVar, Optional, Tuple
 
 import numpy as np
 
 from ..ir import format_shape
-from .base import ConversionProblem, Op, converter, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
 from .view import Buffers, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
 
@@ -23,13 +23,20 @@ class ConcatenateOp(Op):
     """Keras Concatenate along ``axis`` (an index into the shape without batch)."""
 
     axis: int
+    #: inputs of a merge of masked sequences: which carry a mask (the masks follow the data)
+    masked: Tuple[bool, ...] = ()
     kind: ClassVar[str] = "concatenate"
     runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
 
+    def merged_mask(self, present, keras_major):
+        return merged_mask_op(present, keras_major)
+
     def evaluate(self, inputs):
-        return [np.concatenate(inputs, axis=self.axis)]
+        return [np.concatenate(inputs[:len(self.masked) or len(inputs)], axis=self.axis)]
 
     def view(self, node, ctx: ViewContext) -> CallView:
+        if self.masked:
+            ctx = replace(ctx, ins=ctx.ins[:len(self.masked)])
         k = self.axis
         steps = next((i.steps for i in ctx.ins if i.steps is not None), None)
         outer = dim_size(ctx.outs[0].shape[:k], steps) if k > 0 else 1
@@ -45,12 +52,26 @@ class MergeOp(Op):
     """Elementwise merge of same-shaped inputs: Add, Subtract, Multiply, Average, Maximum, Minimum."""
 
     mode: str
+    #: inputs of a merge of masked sequences ``(steps, width)``: which carry a mask (the masks
+    #: follow the data); with ``mask_values`` (Keras 3 Maximum, Minimum, Multiply) masked
+    #: steps change the values as Keras' ``_apply_merge_op_and_or_mask`` / Multiply do
+    masked: Tuple[bool, ...] = ()
+    mask_values: bool = False
     kind: ClassVar[str] = "merge"
-    runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "MaskedMerge", "Check")
+
+    def merged_mask(self, present, keras_major):
+        return merged_mask_op(present, keras_major)
 
     def evaluate(self, inputs):
+        n = len(self.masked) or len(inputs)
+        xs = [np.asarray(x, np.float64) for x in inputs[:n]]
+        if self.mask_values:
+            it = iter(inputs[n:])
+            ms = [np.asarray(next(it), np.float64)[:, None] != 0 if m else None for m in self.masked]
+            return [np.asarray(_masked_values(self.mode, xs, ms), f32)]
         y = np.asarray(inputs[0], f32)
-        for x in inputs[1:]:
+        for x in inputs[1:n]:
             if self.mode in ("add", "average"):
                 y = y + x
             elif self.mode == "subtract":
@@ -61,13 +82,86 @@ class MergeOp(Op):
                 y = np.maximum(y, x)
             else:
                 y = np.minimum(y, x)
-        return [y / f32(len(inputs)) if self.mode == "average" else y]
+        return [y / f32(n) if self.mode == "average" else y]
 
     def view(self, node, ctx: ViewContext) -> CallView:
+        n = len(self.masked) or len(ctx.ins)
+        data = ctx.ins[:n]
+        if self.mask_values:
+            it = iter(ctx.ins[n:])
+            masks = Buffers(tuple(next(it).var if m else "null" for m in self.masked))
+            x, y = data[0], ctx.outs[0]
+            head = (self.mode == "maximum",) if self.mode != "multiply" else ()
+            return CallView(ctx.field, comment(node), ctx.out_bufs(),
+                            "multiply" if self.mode == "multiply" else "maxMin",
+                            head + (Buffers(tuple(i.var for i in data)), masks, x.step_count(), x.shape[-1],
+                                    Var(y.var)), static="MaskedMerge", same_steps=same_steps(ctx.ins))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "elementwise",
-                        (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in ctx.ins)),
+                        (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in data)),
                          ctx.outs[0].length(), Var(ctx.outs[0].var)),
                         static="Merge", same_steps=same_steps(ctx.ins))
+
+
+def _masked_values(mode: str, xs: list, ms: list) -> np.ndarray:
+    """Keras 3 Maximum / Minimum (``_apply_merge_op_and_or_mask``) and Multiply on masked inputs."""
+    if mode == "multiply":
+        out = None
+        for x, m in zip(xs, ms):
+            x = np.where(m, x, 1.0) if m is not None else x
+            out = x if out is None else out * x
+        if all(m is not None for m in ms):
+            any_m = np.logical_or.reduce([np.broadcast_to(m, out.shape) for m in ms])
+            out = np.where(any_m, out, 0.0)
+        return out
+    fn = np.maximum if mode == "maximum" else np.minimum
+    out, om = xs[0], ms[0]
+    for x, m in zip(xs[1:], ms[1:]):
+        if m is not None:
+            x = np.where(m, x, out)
+        if om is not None:
+            out = np.where(om, out, x)
+        om = (om | m) if (m is not None and om is not None) else None
+        out = fn(out, x)
+    return out
+
+
+@register_op
+@dataclass(frozen=True)
+class MaskMergeOp(Op):
+    """The Keras mask of a merge of masked sequences: the AND (tf-keras: ``K.all``) or
+    the OR (Keras 3: ``logical_or`` / ``any``) of the inputs' masks."""
+
+    conjunction: bool
+    kind: ClassVar[str] = "merge_mask"
+    runtime: ClassVar[tuple[str, ...]] = ("MaskedMerge", "Check")
+
+    def evaluate(self, inputs):
+        ms = [np.asarray(m) != 0 for m in inputs]
+        red = np.logical_and.reduce(ms) if self.conjunction else np.logical_or.reduce(ms)
+        return [np.asarray(red, f32)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        y = ctx.outs[0]
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "combine",
+                        (self.conjunction, Buffers(tuple(i.var for i in ctx.ins)), y.step_count(), Var(y.var)),
+                        static="MaskedMerge", same_steps=same_steps(ctx.ins))
+
+
+def merged_mask_op(present: tuple, keras_major: int) -> Optional[Op]:
+    """How Keras merges the masks of merge-layer inputs.  Keras 3 (``base_merge.compute_mask``
+    and ``Concatenate.compute_mask``): the OR of the masks, none if an input has none (an
+    all-true mask for Concatenate).  tf-keras: the AND of the masks present."""
+    if keras_major >= 3:
+        return MaskMergeOp(False) if all(present) else None
+    return MaskMergeOp(True)
+
+
+def _masked_inputs(ctx: LayerContext, sequences: bool = True) -> tuple:
+    """The mask flags of a merge of masked inputs; with ``sequences`` checked to be
+    ``(steps, width)`` (where Keras broadcasts a mask against the values)."""
+    if sequences and ctx.input_masks and any(len(s) != 2 for s in ctx.input_shapes):
+        raise ConversionProblem("merging masked inputs other than sequences (timesteps, features) is not supported")
+    return ctx.input_masks
 
 
 @register_op
@@ -120,7 +214,7 @@ def _check_time(ctx: LayerContext) -> None:
                                 + ", ".join(format_shape(s) for s in shapes))
 
 
-@converter("Concatenate")
+@converter("Concatenate", mask=MaskRule.MERGE)
 def convert_concatenate(ctx: LayerContext) -> Converted:
     shapes = ctx.input_shapes
     if len(shapes) < 2:
@@ -145,7 +239,10 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     out[k] = sum(s[k] for s in shapes)  # type: ignore[misc]
     if any(s[0] is None for s in shapes):
         out[0] = None
-    return Converted(ConcatenateOp(axis=k), (tuple(out),))
+    masked = _masked_inputs(ctx)
+    if masked and k == 0:
+        raise ConversionProblem("concatenating masked sequences along the timestep axis is not supported")
+    return Converted(ConcatenateOp(axis=k, masked=masked), (tuple(out),))
 
 
 def _elementwise(mode: str):
@@ -158,14 +255,14 @@ def _elementwise(mode: str):
         if any(s != shapes[0] for s in shapes):
             raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
                                     + "; broadcasting merges are not supported")
-        return Converted(MergeOp(mode), (shapes[0],))
+        values = bool(ctx.input_masks) and ctx.keras_major >= 3 and mode in ("maximum", "minimum", "multiply")
+        masked = _masked_inputs(ctx, sequences=values)
+        return Converted(MergeOp(mode, masked, values), (shapes[0],))
     return convert
 
 
 for _mode in MERGE_MODES:
-    # Keras 3 Minimum, Maximum and Multiply change values at masked steps
-    # (base_merge._apply_merge_op_and_or_mask): refused until implemented
-    converter(_mode.capitalize(), reads_masks=_mode in ("maximum", "minimum", "multiply"))(_elementwise(_mode))
+    converter(_mode.capitalize(), mask=MaskRule.MERGE)(_elementwise(_mode))
 
 
 @converter("Dot")

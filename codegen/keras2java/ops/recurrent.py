@@ -439,14 +439,17 @@ RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "ze
 
 
 @converter("RNN", mask=MaskRule.CONSUME, tensor_kwargs=("initial_state",))
-def convert_rnn(ctx: LayerContext) -> Converted:
+def convert_rnn(ctx: LayerContext) -> "Converted | Composite":
     """``keras.layers.RNN(cell)`` around one built-in cell: the same as the
     matching layer (LSTM, GRU, SimpleRNN) with the RNN's options."""
     cell = ctx.layer.config.get("cell")
     cls = cell.get("class_name") if isinstance(cell, Mapping) else None
+    if cls == "StackedRNNCells":
+        from .stacked_rnn import convert_stacked_rnn
+        return convert_stacked_rnn(ctx)
     if cls not in CELL_LAYERS:
         raise ConversionProblem(f"RNN cell {cls!r} is not supported; supported: {', '.join(CELL_LAYERS)} "
-                                "(a single cell, not a list or StackedRNNCells)")
+                                "or StackedRNNCells of them (not a list of cells)")
     cell_cfg = cell.get("config") or {}
     if not isinstance(cell_cfg, Mapping):
         raise ConversionProblem("RNN cell config is not an object")
@@ -477,12 +480,16 @@ def _weight_count(layer_cfg: Mapping) -> int:
 
 
 @converter("Bidirectional", mask=MaskRule.CONSUME, tensor_kwargs=("initial_state",))
-def convert_bidirectional(ctx: LayerContext) -> Converted:
+def convert_bidirectional(ctx: LayerContext) -> "Converted | Composite":
     cfg = ctx.layer.config
     merge_mode = cfg.get("merge_mode", "concat")
     if merge_mode not in MERGE_MODES:
         raise ConversionProblem(f"merge_mode {merge_mode!r} is not one of concat, sum, mul, ave, None")
     fwd_cfg = cfg.get("layer")
+    fwd_cell = (fwd_cfg.get("config") or {}).get("cell") if isinstance(fwd_cfg, Mapping) else None
+    if isinstance(fwd_cell, Mapping) and fwd_cell.get("class_name") == "StackedRNNCells":
+        from .stacked_rnn import convert_bidirectional_stack
+        return convert_bidirectional_stack(ctx, fwd_cfg, cfg.get("backward_layer"))
     if not isinstance(fwd_cfg, Mapping) or fwd_cfg.get("class_name") not in RNN_CONVERTERS:
         cls = fwd_cfg.get("class_name") if isinstance(fwd_cfg, Mapping) else None
         raise ConversionProblem(f"wrapped layer {cls!r} is not supported; Bidirectional supports "

@@ -85,7 +85,7 @@ def _nested_layers(inner_cfg: Mapping, outer: RawLayer) -> list:
 
 
 @converter("TimeDistributed", mask=MaskRule.PASS)
-def convert_time_distributed(ctx: LayerContext):
+def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
     shape = ctx.single_input()
     if len(shape) < 2:
         raise ConversionProblem(f"input has shape {format_shape(shape)}; TimeDistributed needs (timesteps, ...)")
@@ -99,8 +99,8 @@ def convert_time_distributed(ctx: LayerContext):
         if sum(len(l.weights) for l in layers) != len(ctx.layer.weights):
             raise ConversionProblem("cannot match the stored weights to the wrapped model's layers")
     elif cls in ("Functional", "Model"):
-        raise ConversionProblem("TimeDistributed around a Functional model is not supported; "
-                                "wrap a Sequential model")
+        from .time_distributed_models import convert_time_distributed_model
+        return convert_time_distributed_model(ctx, inner_cfg)
     else:
         if not isinstance(cls, str) or layer_spec(cls) is None:
             raise ConversionProblem(f"wrapped layer class {cls!r} is not supported")

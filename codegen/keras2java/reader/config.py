@@ -38,13 +38,30 @@ def _ref(value: Any, what: str) -> InboundRef:
     raise ModelFileError(f"{what} is not a [layer, node, tensor] reference")
 
 
-def _refs(value: Any, what: str) -> tuple[InboundRef, ...]:
-    """``input_layers`` / ``output_layers``: a list of refs, or one bare ref."""
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) >= 3 and isinstance(value[0], str) \
+        and not isinstance(value[1], (list, tuple, Mapping))
+
+
+def _port_refs(value: Any, what: str, key: Any = None, depth: int = 0) -> list:
+    """Keras 3 ports may be a dict or a nested structure of refs: flattened as
+    Keras' ``tree.flatten`` does (dicts in sorted key order), each ref with the
+    dict key it sits under (None outside dicts)."""
+    if depth > MAX_NESTING:
+        raise ModelFileError(f"{what} is nested too deeply")
+    if isinstance(value, Mapping):
+        out = []
+        for k in sorted(value, key=str):
+            out.extend(_port_refs(value[k], what, str(k), depth + 1))
+        return out
     if not isinstance(value, (list, tuple)):
         raise ModelFileError(f"{what} is not a list")
-    if len(value) >= 3 and isinstance(value[0], str):
-        return (_ref(value, what),)
-    return tuple(_ref(v, what) for v in value)
+    if _is_ref(value):
+        return [(_ref(value, what), key)]
+    out = []
+    for v in value:
+        out.extend(_port_refs(v, what, None, depth + 1))
+    return out
 
 
 def _find_tensors(value: Any, out: list[InboundRef], what: str) -> None:
@@ -59,6 +76,18 @@ def _find_tensors(value: Any, out: list[InboundRef], what: str) -> None:
     elif isinstance(value, (list, tuple)):
         for v in value:
             _find_tensors(v, out, what)
+
+
+def _flat_entries(node: Any, depth: int = 0) -> list:
+    """Keras 2 node entries; tf-keras nests the entries of structured call inputs
+    (``[x, [h, c], g]`` for an RNN with nested initial states)."""
+    out = []
+    for entry in node:
+        if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], (list, tuple)) and depth < MAX_NESTING:
+            out.extend(_flat_entries(entry, depth + 1))
+        else:
+            out.append(entry)
+    return out
 
 
 def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
@@ -84,20 +113,19 @@ def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
                     kwargs[str(key)] = tuple(found)
                 else:
                     other[str(key)] = val
-            out.append(InboundNode(tuple(args), freeze(kwargs), freeze(other)))
+            out.append(InboundNode(tuple(args), freeze(kwargs), freeze(other), freeze(node.get("args", []))))
         elif isinstance(node, (list, tuple)):  # Keras 1/2: [[name, node, tensor, kwargs], ...]
             args = []
             other = {}
             kwargs = {}
-            for entry in node:
+            for entry in _flat_entries(node):
                 if not isinstance(entry, (list, tuple)) or len(entry) < 3:
                     raise ModelFileError(f"{what}: entry is not [layer, node, tensor, kwargs]")
                 args.append(_ref(entry, what))
                 if len(entry) >= 4 and isinstance(entry[3], Mapping):
                     for key, val in entry[3].items():
                         if key in ("initial_state", "constants") and isinstance(val, (list, tuple)):
-                            refs = [_ref(v, what) for v in (val if val and isinstance(val[0], (list, tuple)) else [val])]
-                            kwargs[str(key)] = tuple(refs)
+                            kwargs[str(key)] = tuple(r for r, _ in _port_refs(val, what))   # may be nested
                         else:
                             other[str(key)] = val
             out.append(InboundNode(tuple(args), freeze(kwargs), freeze(other)))
@@ -176,16 +204,22 @@ def parse_model_config(model_config: Any, weights_for: WeightsFor, source: Sourc
             build_shape_l = freeze(bc["input_shape"])
         assets_for = getattr(weights_for, "assets", None)
         assets = assets_for(i) if assets_for is not None and submodel is None else None
+        module = ld.get("module")
         layers.append(RawLayer(lname, lclass, freeze(dict(lcfg)), tuple(weights), inbound, build_shape_l,
-                               submodel, assets or None))
+                               submodel, assets or None, module if isinstance(module, str) else ""))
 
     input_refs: tuple[InboundRef, ...] = ()
     output_refs: tuple[InboundRef, ...] = ()
+    input_keys: tuple = ()
+    output_keys: tuple = ()
     if class_name in FUNCTIONAL_CLASSES:
-        input_refs = _refs(inner.get("input_layers"), f"{what} input_layers")
-        output_refs = _refs(inner.get("output_layers"), f"{what} output_layers")
+        ins = _port_refs(inner.get("input_layers"), f"{what} input_layers")
+        outs = _port_refs(inner.get("output_layers"), f"{what} output_layers")
+        input_refs, output_refs = tuple(r for r, _ in ins), tuple(r for r, _ in outs)
+        input_keys, output_keys = tuple(k for _, k in ins), tuple(k for _, k in outs)
     return RawModel(
         source=source, name=name, class_name=class_name, layers=tuple(layers),
         input_refs=input_refs, output_refs=output_refs,
         input_shape=tuple(build_shape) if isinstance(build_shape, (list, tuple)) else None,
+        input_keys=input_keys, output_keys=output_keys,
     )

@@ -61,6 +61,9 @@ class InboundNode:
     args: tuple[InboundRef, ...]
     kwargs: Mapping[str, tuple[InboundRef, ...]]
     other_kwargs: Mapping[str, Any]
+    #: Keras 3: the call's positional arguments as saved (frozen JSON, tensors as
+    #: ``__keras_tensor__`` entries): operation nodes read plain values from them.
+    raw_args: Any = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class RawLayer:
     submodel: Optional["RawModel"] = None
     #: Keras 3 ``.keras`` assets of the layer (``assets/<layer path>/<file>`` -> bytes), e.g. vocabulary.txt.
     assets: Optional[Mapping[str, bytes]] = None
+    #: Keras 3 ``module`` (``keras.layers``, or ``keras.src.ops.*`` for operation nodes)
+    module: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,3 +95,6 @@ class RawModel:
     input_refs: tuple[InboundRef, ...]    # Functional only
     output_refs: tuple[InboundRef, ...]   # Functional only
     input_shape: Optional[tuple]     # Sequential without InputLayer: (None, T, F)
+    #: Keras 3 dict ports: the dict key of each input / output ref (None where not in a dict)
+    input_keys: tuple = ()
+    output_keys: tuple = ()

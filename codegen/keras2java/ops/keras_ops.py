@@ -1,0 +1,752 @@
+"""Keras 3 operation nodes: ``keras.ops`` calls (and tensor slicing) that
+Functional configs record next to layers, with ``module: keras.src.ops.*``.
+
+They are registered as ``ops.<Class>`` so the ``Concatenate`` operation and the
+``Concatenate`` layer stay apart (see :func:`keras2java.builder.spec_name`).
+Their arguments are read from the call's saved ``args`` (tensors mixed with
+plain numbers, lists and slice keys) and their config (axis, keepdims, ...).
+Booleans are 0/1 floats and integers are integral floats, so a boolean tensor
+of one value per timestep can serve as a Keras mask.  A reduction to a scalar
+gives shape ``(1,)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, ClassVar, Mapping, Optional, Tuple
+
+import numpy as np
+
+from ..ir import Shape, WeightTensor, format_shape
+from .base import ConversionProblem, Op, converter, register_op
+from .context import Converted, LayerContext
+from .merge import ConcatenateOp
+from .shape import ReshapeOp
+from .view import Call, CallView, Const, Ints, New, Var, ViewContext, comment
+
+f32 = np.float32
+NONE = -(2 ** 31)   # Java Integer.MIN_VALUE: a slice bound that is None
+
+# -- elementwise functions -------------------------------------------------------------------
+
+UNARY = {
+    "Negative": "NEGATIVE", "Absolute": "ABS", "Exp": "EXP", "Log": "LOG",
+    "Sqrt": "SQRT", "Square": "SQUARE", "Tanh": "TANH", "Sigmoid": "SIGMOID", "Relu": "RELU",
+    "Reciprocal": "RECIPROCAL", "Sin": "SIN", "Cos": "COS", "Floor": "FLOOR", "Ceil": "CEIL", "Round": "ROUND",
+    "Sign": "SIGN", "Log1p": "LOG1P", "Expm1": "EXPM1", "LogicalNot": "NOT", "Trunc": "TRUNC",
+    "Softplus": "SOFTPLUS", "Rsqrt": "RSQRT", "Erf": "ERF", "Silu": "SILU", "ZerosLike": "ZERO",
+    "OnesLike": "ONE", "Clip": "CLIP",
+}
+_NP_UNARY = {
+    "NEGATIVE": np.negative, "ABS": np.abs, "EXP": np.exp, "LOG": np.log, "SQRT": np.sqrt, "SQUARE": np.square,
+    "TANH": np.tanh, "SIGMOID": lambda x: 1 / (1 + np.exp(-x)), "RELU": lambda x: np.maximum(x, 0),
+    "RECIPROCAL": lambda x: 1 / x, "SIN": np.sin, "COS": np.cos, "FLOOR": np.floor, "CEIL": np.ceil,
+    "ROUND": np.round, "SIGN": np.sign, "LOG1P": np.log1p, "EXPM1": np.expm1,
+    "NOT": lambda x: (x == 0).astype(np.float64), "TRUNC": np.trunc, "NONZERO": lambda x: (x != 0).astype(np.float64),
+    "SOFTPLUS": lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), "RSQRT": lambda x: 1 / np.sqrt(x),
+    "SILU": lambda x: x / (1 + np.exp(-x)), "ZERO": np.zeros_like, "ONE": np.ones_like, "IDENTITY": lambda x: x,
+}
+
+BINARY = {
+    "Add": "ADD", "Subtract": "SUBTRACT", "Multiply": "MULTIPLY", "Divide": "DIVIDE", "TrueDivide": "DIVIDE",
+    "Power": "POWER", "Maximum": "MAXIMUM", "Minimum": "MINIMUM", "Mod": "MOD", "FloorDivide": "FLOOR_DIVIDE",
+    "Equal": "EQUAL", "NotEqual": "NOT_EQUAL", "Greater": "GREATER", "GreaterEqual": "GREATER_EQUAL",
+    "Less": "LESS", "LessEqual": "LESS_EQUAL", "LogicalAnd": "AND", "LogicalOr": "OR", "LogicalXor": "XOR",
+}
+_NP_BINARY = {
+    "ADD": np.add, "SUBTRACT": np.subtract, "MULTIPLY": np.multiply, "DIVIDE": np.divide, "POWER": np.power,
+    "MAXIMUM": np.maximum, "MINIMUM": np.minimum, "MOD": np.mod, "FLOOR_DIVIDE": lambda a, b: np.floor(a / b),
+    "EQUAL": np.equal, "NOT_EQUAL": np.not_equal, "GREATER": np.greater, "GREATER_EQUAL": np.greater_equal,
+    "LESS": np.less, "LESS_EQUAL": np.less_equal, "AND": lambda a, b: (a != 0) & (b != 0),
+    "OR": lambda a, b: (a != 0) | (b != 0), "XOR": lambda a, b: (a != 0) ^ (b != 0),
+}
+
+REDUCE = {"Sum": "SUM", "Mean": "MEAN", "Max": "MAX", "Amax": "MAX", "Min": "MIN", "Amin": "MIN",
+          "Any": "ANY", "All": "ALL", "Prod": "PROD"}
+_NP_REDUCE = {"SUM": np.sum, "MEAN": np.mean, "MAX": np.max, "MIN": np.min, "ANY": np.any, "ALL": np.all,
+              "PROD": np.prod}
+
+INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+def _contiguous_strides(shape: Shape) -> tuple[int, ...]:
+    out, acc = [], 1
+    for d in reversed(shape):
+        out.append(acc)
+        acc *= 1 if d is None else d
+    return tuple(reversed(out))
+
+
+def _broadcast_strides(shape: Shape, out: Shape) -> tuple[int, ...]:
+    """Strides of a contiguous operand of ``shape`` read over ``out`` (right-aligned, 0 = broadcast)."""
+    own = _contiguous_strides(shape)
+    pad = len(out) - len(shape)
+    return tuple(0 if i < pad or shape[i - pad] == 1 and out[i] != 1 else own[i - pad] for i in range(len(out)))
+
+
+def _java_shape(shape: Shape) -> Ints:
+    return Ints(tuple(-1 if d is None else d for d in shape))
+
+
+def _n0(info) -> Any:
+    return Var(info.steps) if info.shape and info.shape[0] is None else 0
+
+
+def _r32(x) -> np.ndarray:
+    return np.asarray(np.asarray(x, np.float64), f32)
+
+
+# -- ops ----------------------------------------------------------------------------------------
+
+
+@register_op
+@dataclass(frozen=True)
+class UnaryOp(Op):
+    """An elementwise function (``fn`` a ``TensorOps`` constant); CLIP uses ``p0, p1``."""
+
+    fn: str
+    p0: float = 0.0
+    p1: float = 0.0
+    kind: ClassVar[str] = "elementwise"
+    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
+
+    def stream_outputs(self, rank):
+        return (0,)
+
+    def evaluate(self, inputs):
+        x = np.asarray(inputs[0], np.float64)
+        if self.fn == "CLIP":
+            return [_r32(np.clip(x, self.p0, self.p1))]
+        if self.fn == "ERF":
+            from math import erf
+            return [_r32(np.vectorize(erf)(x))]
+        with np.errstate(all="ignore"):
+            return [_r32(_NP_UNARY[self.fn](x))]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, y = ctx.ins[0], ctx.outs[0]
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "unary",
+                        (Const("TensorOps", self.fn), Var(x.var), 0, Var(y.var), y.length(),
+                         float(self.p0), float(self.p1)), static="TensorOps")
+
+
+def _const_weight(value: Any, role: str, name: str) -> WeightTensor:
+    return WeightTensor(role, f"{name} argument", np.asarray(value, f32))
+
+
+@register_op
+@dataclass(frozen=True)
+class BinaryOp(Op):
+    """``a op b`` with NumPy broadcasting; an operand may be a constant from the call's
+    arguments (``a_const`` / ``b_const``), the tensor operands are the node's inputs."""
+
+    fn: str
+    out_shape: Shape
+    a_const: Optional[WeightTensor] = None
+    b_const: Optional[WeightTensor] = None
+    kind: ClassVar[str] = "broadcast"
+    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
+
+    def _operands(self, inputs):
+        it = iter(inputs)
+        a = self.a_const.array if self.a_const is not None else next(it)
+        b = self.b_const.array if self.b_const is not None else next(it)
+        return np.asarray(a, np.float64), np.asarray(b, np.float64)
+
+    def evaluate(self, inputs):
+        a, b = self._operands(inputs)
+        with np.errstate(all="ignore"):
+            y = _NP_BINARY[self.fn](a, b)
+        return [_r32(np.broadcast_to(y, tuple(d for d in np.broadcast(a, b).shape)))]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        y = ctx.outs[0]
+        ins = iter(ctx.ins)
+        operands = []
+        const = self.a_const if self.a_const is not None else self.b_const
+        for c in (self.a_const, self.b_const):
+            if c is not None:
+                operands.append((Var(f"n.{ctx.field}.c"), 0, _broadcast_strides(c.shape, y.shape)))
+            else:
+                info = next(ins)
+                operands.append((Var(info.var), 0, _broadcast_strides(info.shape, y.shape)))
+        (a, ao, sa), (b, bo, sb) = operands
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "binary",
+                        (Const("TensorOps", self.fn), a, ao, Ints(sa), b, bo, Ints(sb), Var(y.var),
+                         _java_shape(y.shape), _n0(y)), static="TensorOps",
+                        cls="TensorOps" if const is not None else "",
+                        init=New("TensorOps", (Var("data"), ctx.offset(const), const.size)) if const is not None else None)
+
+    def stream_outputs(self, rank):
+        return None
+
+
+@register_op
+@dataclass(frozen=True)
+class WhereOp(Op):
+    """``where(c, a, b)`` with broadcasting; all three operands are tensors."""
+
+    kind: ClassVar[str] = "where"
+    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
+
+    def evaluate(self, inputs):
+        c, a, b = (np.asarray(x, np.float64) for x in inputs)
+        return [_r32(np.where(c != 0, a, b))]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        y = ctx.outs[0]
+        args = []
+        for info in ctx.ins:
+            args += [Var(info.var), 0, Ints(_broadcast_strides(info.shape, y.shape))]
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "where",
+                        tuple(args) + (Var(y.var), _java_shape(y.shape), _n0(y)), static="TensorOps")
+
+
+@register_op
+@dataclass(frozen=True)
+class ReduceOp(Op):
+    """A reduction over ``axes`` (indices into the shape without batch)."""
+
+    fn: str
+    axes: Tuple[int, ...]
+    keepdims: bool
+    kind: ClassVar[str] = "reduce"
+    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
+
+    def evaluate(self, inputs):
+        x = np.asarray(inputs[0], np.float64)
+        y = _NP_REDUCE[self.fn](x, axis=self.axes, keepdims=self.keepdims)
+        return [_r32(np.reshape(y, (1,)) if np.ndim(y) == 0 else y)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, y = ctx.ins[0], ctx.outs[0]
+        kept = tuple(1 if i in self.axes else d for i, d in enumerate(x.shape))
+        own = _contiguous_strides(kept)
+        ystr = tuple(0 if i in self.axes else own[i] for i in range(len(x.shape)))
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "reduce",
+                        (Const("TensorOps", self.fn), Var(x.var), _java_shape(x.shape), _n0(x), Ints(ystr),
+                         Var(y.var), y.length()), static="TensorOps")
+
+
+@register_op
+@dataclass(frozen=True)
+class StridedOp(Op):
+    """A strided copy of the input: slicing (``GetItem``) and ``Transpose``.  ``strides``
+    are the input's strides per output axis (0 for a new axis), ``offset`` the fixed
+    start; on a variable first axis ``index0`` (an int index, output without that axis)
+    or ``slice0`` ((start, stop, step), None as :data:`NONE`) select the timesteps."""
+
+    strides: Tuple[int, ...]
+    offset: int
+    index0: Optional[int] = None
+    slice0: Optional[Tuple[int, int, int]] = None
+    #: numpy: the key over the sample (tuple of ints / slices / None) or the transpose axes
+    key: Any = None
+    perm: Optional[Tuple[int, ...]] = None
+    kind: ClassVar[str] = "slice"
+    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
+
+    def evaluate(self, inputs):
+        x = np.asarray(inputs[0])
+        if self.perm is not None:
+            return [np.ascontiguousarray(np.transpose(x, self.perm))]
+        key = tuple(slice(*k) if isinstance(k, tuple) else k for k in self.key)
+        return [np.ascontiguousarray(x[key])]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, y = ctx.ins[0], ctx.outs[0]
+        stride0 = prod(d for d in x.shape[1:]) if x.shape else 1
+        if self.index0 is not None:
+            start = Call("TensorOps", "index", (self.index0, Var(x.steps)))
+        elif self.slice0 is not None:
+            start = Call("TensorOps", "sliceStart", (Var(x.steps), self.slice0[0], self.slice0[2]))
+        else:
+            start, stride0 = 0, 0
+        steps_var, steps_value = "", None
+        if self.time_changing:
+            steps_var = y.steps
+            steps_value = Call("TensorOps", "sliceLength", (Var(x.steps),) + tuple(self.slice0))
+        out_strides = _contiguous_strides(tuple(y.shape))
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "copy",
+                        (Var(x.var), self.offset, Ints(self.strides), start, stride0, Var(y.var), 0,
+                         Ints(out_strides), _java_shape(y.shape), _n0(y)), static="TensorOps",
+                        steps_var=steps_var, steps_value=steps_value)
+
+
+@register_op
+@dataclass(frozen=True)
+class TimeSliceOp(StridedOp):
+    """A slice of the variable timestep axis other than ``:``: its output has its own length."""
+
+    time_changing: ClassVar[bool] = True
+
+
+@register_op
+@dataclass(frozen=True)
+class StackOp(Op):
+    """``stack(xs, axis)``: the inputs become entries of a new axis ``axis``."""
+
+    axis: int
+    kind: ClassVar[str] = "stack"
+    runtime: ClassVar[tuple[str, ...]] = ConcatenateOp.runtime
+
+    def evaluate(self, inputs):
+        return [np.stack(inputs, axis=self.axis)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        # Contiguous blocks as a concatenation along ``axis`` of the inputs' trailing parts.
+        return ConcatenateOp(self.axis).view(node, ctx)
+
+
+@register_op
+@dataclass(frozen=True)
+class MatmulOp(Op):
+    """``matmul(a, b)`` of tensors of rank >= 2: ``(..., m, k) @ (..., k, n)``, batch axes broadcast."""
+
+    kind: ClassVar[str] = "matmul"
+    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
+
+    def evaluate(self, inputs):
+        a, b = (np.asarray(x, np.float64) for x in inputs)
+        return [_r32(a @ b)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        a, b = ctx.ins
+        y = ctx.outs[0]
+        batch = y.shape[:-2]
+        m = Var(a.steps) if a.shape[-2] is None else a.shape[-2]
+        k, n = a.shape[-1], b.shape[-1]
+
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "matmul",
+                        (Var(a.var), Ints(_mat_batch_strides(a.shape, batch)), Var(b.var),
+                         Ints(_mat_batch_strides(b.shape, batch)), _java_shape(batch),
+                         _n0(y) if batch else 0, m, k, n, Var(y.var)), static="TensorOps")
+
+
+def _mat_batch_strides(shape: Shape, batch: Shape) -> tuple[int, ...]:
+    """Batch strides of a matrix operand (``shape`` = batch + (rows, cols)) over ``batch``."""
+    own = _contiguous_strides(shape)[:-2]
+    bs = shape[:-2]
+    pad = len(batch) - len(bs)
+    return tuple(0 if i < pad or bs[i - pad] == 1 and batch[i] != 1 else own[i - pad] for i in range(len(batch)))
+
+
+# -- reading a call's arguments -------------------------------------------------------------------
+
+
+def _is_tensor(v: Any) -> bool:
+    return isinstance(v, Mapping) and v.get("class_name") == "__keras_tensor__"
+
+
+class _Args:
+    """The call's positional arguments with tensors numbered as the builder feeds them."""
+
+    def __init__(self, ctx: LayerContext) -> None:
+        self.ctx = ctx
+        self.raw = tuple(ctx.call.raw_args) if ctx.call is not None and ctx.call.raw_args is not None else ()
+        self.count = 0
+        self.index: dict[int, int] = {}
+        self._number(self.raw)
+
+    def _number(self, v: Any) -> None:
+        if _is_tensor(v):
+            self.index[id(v)] = self.count
+            self.count += 1
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                self._number(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                self._number(x)
+
+    def tensor(self, v: Any) -> Optional[int]:
+        return self.index.get(id(v)) if _is_tensor(v) else None
+
+    def arg(self, i: int, key: str = "", default: Any = None) -> Any:
+        if i < len(self.raw):
+            return self.raw[i]
+        cfg = self.ctx.layer.config
+        other = self.ctx.call.other_kwargs if self.ctx.call is not None else {}
+        if key and key in other:
+            return other[key]
+        if key and key in cfg:
+            return cfg[key]
+        return default
+
+
+def _name(ctx: LayerContext) -> str:
+    return ctx.layer.class_name
+
+
+def _option(ctx: LayerContext, key: str, default: Any = None) -> Any:
+    other = ctx.call.other_kwargs if ctx.call is not None else {}
+    return other[key] if key in other else ctx.layer.config.get(key, default)
+
+
+def _number_value(v: Any, what: str) -> np.ndarray:
+    if isinstance(v, Mapping) and v.get("class_name") == "__numpy__":   # a NumPy array argument
+        v = (v.get("config") or {}).get("value")
+    try:
+        arr = np.asarray(v, np.float64)
+    except (TypeError, ValueError):
+        raise ConversionProblem(f"{what} {v!r} is neither a tensor nor a number or list of numbers") from None
+    if arr.dtype == object or arr.size > 1 << 16:
+        raise ConversionProblem(f"{what} is not a small numeric constant")
+    return arr
+
+
+def broadcast_shapes(shapes: list, what: str = "operands") -> Shape:
+    rank = max(len(s) for s in shapes)
+    out = []
+    for i in range(rank):
+        dims = [s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0]
+        fixed = {d for d in dims if d is not None and d != 1}
+        if None in dims:
+            if fixed:
+                raise ConversionProblem(f"{what} {', '.join(format_shape(s) for s in shapes)} broadcast a variable "
+                                        "number of timesteps against a fixed one")
+            if i != 0:
+                raise ConversionProblem("a variable axis away from the first axis is not supported")
+            out.append(None)
+        elif len(fixed) > 1:
+            raise ConversionProblem(f"{what} {', '.join(format_shape(s) for s in shapes)} do not broadcast")
+        else:
+            out.append(fixed.pop() if fixed else 1)
+    return tuple(out)
+
+
+def _axis(axis: Any, rank: int, what: str = "axis", new: bool = False) -> int:
+    """A Keras axis (counting the batch axis) as an index into the shape without batch."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise ConversionProblem(f"{what} {axis!r} is not an integer")
+    full = rank + 1 + (1 if new else 0)
+    k = axis if axis >= 0 else full + axis
+    if not 1 <= k < full:
+        raise ConversionProblem(f"{what} {axis} is the batch axis or out of range for rank {rank + 1} (with batch)")
+    return k - 1
+
+
+# -- converters -----------------------------------------------------------------------------------
+
+
+def _unary(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    fn = UNARY[_name(ctx)]
+    args = _Args(ctx)
+    if args.count != 1:
+        raise ConversionProblem(f"expects one tensor argument, got {args.count}")
+    if fn == "CLIP":
+        lo, hi = args.arg(1, "x_min"), args.arg(2, "x_max")
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in (lo, hi)):
+            raise ConversionProblem(f"clip bounds {lo!r}, {hi!r} must be numbers")
+        return Converted(UnaryOp(fn, float(lo), float(hi)), (shape,))
+    return Converted(UnaryOp(fn), (shape,))
+
+
+def _binary(ctx: LayerContext) -> Converted:
+    fn = BINARY[_name(ctx)]
+    args = _Args(ctx)
+    if len(args.raw) != 2:
+        raise ConversionProblem(f"expects two arguments, got {len(args.raw)}")
+    shapes = []
+    consts: list[Optional[WeightTensor]] = []
+    for i, v in enumerate(args.raw):
+        t = args.tensor(v)
+        if t is not None:
+            shapes.append(ctx.input_shapes[t])
+            consts.append(None)
+        else:
+            arr = _number_value(v, f"argument {i}")
+            consts.append(_const_weight(arr, "a" if i == 0 else "b", ctx.layer.name))
+            shapes.append(tuple(arr.shape))
+    tensor_ranks = {len(s) for s, c in zip(shapes, consts) if c is None}
+    if len(tensor_ranks) > 1:
+        raise ConversionProblem("tensor operands of different ranks are not supported: "
+                                + ", ".join(format_shape(s) for s in shapes))
+    rank = tensor_ranks.pop()
+    for i, c in enumerate(consts):   # a constant with the batch axis: drop its leading 1
+        if c is not None and len(c.shape) > rank:
+            if len(c.shape) == rank + 1 and c.shape[0] == 1:
+                consts[i] = WeightTensor(c.role, c.source, c.array.reshape(c.shape[1:]))
+                shapes[i] = c.shape[1:]
+            else:
+                raise ConversionProblem(f"constant of shape {format_shape(c.shape)} does not broadcast over "
+                                        "the batch axis")
+    out = broadcast_shapes(shapes)
+    if not out:
+        out = (1,)
+    return Converted(BinaryOp(fn, out, consts[0], consts[1]), (out,))
+
+
+def _reduce(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    fn = REDUCE[_name(ctx)]
+    axis = _option(ctx, "axis")
+    keepdims = _option(ctx, "keepdims", False)
+    if not isinstance(keepdims, bool):
+        raise ConversionProblem(f"keepdims {keepdims!r} is not true or false")
+    if axis is None:
+        raise ConversionProblem("reducing over every axis (axis=None) includes the batch axis; not supported")
+    raw = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    axes = tuple(sorted({_axis(a, len(shape)) for a in raw}))
+    out = tuple(1 if i in axes else d for i, d in enumerate(shape)) if keepdims else \
+        tuple(d for i, d in enumerate(shape) if i not in axes)
+    return Converted(ReduceOp(fn, axes, keepdims), (out or (1,),))
+
+
+def _slice_bounds(entry: Mapping) -> tuple:
+    cfg = entry.get("config", {}) or {}
+    vals = []
+    for k in ("start", "stop", "step"):
+        v = cfg.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise ConversionProblem(f"slice {k} {v!r} is not an integer (tensor slice bounds are not supported)")
+        vals.append(v)
+    if vals[2] == 0:
+        raise ConversionProblem("slice step 0")
+    return tuple(vals)
+
+
+def _get_item(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    args = _Args(ctx)
+    if args.count != 1 or len(args.raw) != 2:
+        raise ConversionProblem("only keys of ints, slices, None and ... are supported (tensor indices are not)")
+    key = args.raw[1]
+    entries = list(key) if isinstance(key, (list, tuple)) else [key]
+    full = (None,) + tuple(shape)     # with the batch axis
+    kinds = []
+    for e in entries:
+        if isinstance(e, Mapping) and e.get("class_name") == "__ellipsis__":
+            kinds.append(("...",))
+        elif isinstance(e, Mapping) and e.get("class_name") == "__slice__":
+            kinds.append(("slice", _slice_bounds(e)))
+        elif e is None:
+            kinds.append(("new",))
+        elif isinstance(e, int) and not isinstance(e, bool):
+            kinds.append(("int", e))
+        else:
+            raise ConversionProblem(f"index {e!r} is not supported (only ints, slices, None and ...)")
+    if sum(k[0] == "..." for k in kinds) > 1:
+        raise ConversionProblem("more than one ellipsis in the key")
+    used = sum(k[0] in ("slice", "int") for k in kinds)
+    if used > len(full):
+        raise ConversionProblem(f"too many indices for a tensor of rank {len(full)}")
+    expanded = []
+    for k in kinds:
+        if k[0] == "...":
+            expanded += [("slice", (None, None, None))] * (len(full) - used)
+        else:
+            expanded.append(k)
+    if not any(k[0] == "..." for k in kinds):
+        expanded += [("slice", (None, None, None))] * (len(full) - used)
+    # the batch axis: the first entry that consumes an axis must be ':'
+    first = next(i for i, k in enumerate(expanded) if k[0] != "new")
+    if expanded[first] != ("slice", (None, None, None)) or any(k[0] == "new" for k in expanded[:first]):
+        raise ConversionProblem("the key must keep the batch axis whole (start it with ':' or '...')")
+    rest = expanded[first + 1:]
+    in_strides = _contiguous_strides(shape)
+    axis = 0
+    strides, out, np_key = [], [], []
+    offset = 0
+    index0 = slice0 = None
+    for k in rest:
+        if k[0] == "new":
+            strides.append(0)
+            out.append(1)
+            np_key.append(None)
+            continue
+        d = shape[axis]
+        if k[0] == "int":
+            i = k[1]
+            if d is None:
+                index0 = i
+            else:
+                if not -d <= i < d:
+                    raise ConversionProblem(f"index {i} is out of range for an axis of size {d}")
+                offset += (i % d) * in_strides[axis]
+            np_key.append(i)
+        else:
+            start, stop, step = k[1]
+            np_key.append((start, stop, step))
+            if d is None:
+                if (start, stop, step) != (None, None, None):
+                    if axis != 0 or out:
+                        raise ConversionProblem("slicing a variable axis that does not stay first")
+                    slice0 = tuple(NONE if v is None else v for v in (start, stop, step or 1))
+                    strides.append(in_strides[axis] * (step or 1))
+                else:
+                    strides.append(in_strides[axis])
+                out.append(None)
+            else:
+                r = range(*slice(start, stop, step).indices(d))
+                if len(r) == 0:
+                    raise ConversionProblem(f"the slice {start}:{stop}:{step} of an axis of size {d} is empty")
+                offset += r.start * in_strides[axis]
+                strides.append(in_strides[axis] * r.step)
+                out.append(len(r))
+        axis += 1
+    out_shape = tuple(out)
+    if any(d is None for d in out_shape[1:]):
+        raise ConversionProblem("the variable timestep axis must stay the first axis")
+    if not out_shape:
+        out_shape, strides = (1,), [0]
+    cls = TimeSliceOp if slice0 is not None else StridedOp
+    return Converted(cls(tuple(strides), offset, index0, slice0, tuple(np_key)), (out_shape,))
+
+
+def _transpose(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    axes = _option(ctx, "axes")
+    rank = len(shape)
+    if axes is None:
+        raise ConversionProblem("transpose without axes reverses the batch axis too; not supported")
+    if not isinstance(axes, (list, tuple)) or sorted(axes) != list(range(rank + 1)) or axes[0] != 0:
+        raise ConversionProblem(f"axes {axes!r} must be a permutation that keeps the batch axis 0 first")
+    perm = tuple(a - 1 for a in axes[1:])
+    out = tuple(shape[p] for p in perm)
+    if any(d is None for d in out[1:]):
+        raise ConversionProblem("the variable timestep axis must stay the first axis")
+    own = _contiguous_strides(shape)
+    return Converted(StridedOp(tuple(own[p] for p in perm), 0, perm=perm), (out,))
+
+
+def _expand_dims(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    axis = _option(ctx, "axis")
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    out = list(shape)
+    for a in sorted(_axis(a, len(shape) + i, new=True) for i, a in enumerate(axes)):
+        out.insert(a, 1)
+    if any(d is None for d in out[1:]):
+        raise ConversionProblem("the variable timestep axis must stay the first axis")
+    return Converted(ReshapeOp(), (tuple(out),))
+
+
+def _squeeze(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    axis = _option(ctx, "axis")
+    if axis is None:
+        axes = {i for i, d in enumerate(shape) if d == 1}
+    else:
+        axes = {_axis(a, len(shape)) for a in (axis if isinstance(axis, (list, tuple)) else [axis])}
+        if any(shape[a] != 1 for a in axes):
+            raise ConversionProblem(f"cannot squeeze axes of size other than 1 in {format_shape(shape)}")
+    out = tuple(d for i, d in enumerate(shape) if i not in axes)
+    return Converted(ReshapeOp(), (out or (1,),))
+
+
+def _reshape(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    target = _option(ctx, "newshape", _option(ctx, "new_shape"))
+    if not isinstance(target, (list, tuple)) or not target:
+        raise ConversionProblem(f"new shape {target!r} is not a list")
+    dims = list(target[1:]) if target[0] in (-1, None) else None
+    if dims is None or any(isinstance(d, bool) or not isinstance(d, int) or (d < 1 and d != -1) for d in dims):
+        raise ConversionProblem(f"new shape {list(target)!r} must keep the batch axis first (-1 or None) "
+                                "and give the other sizes")
+    if any(d is None for d in shape):
+        raise ConversionProblem("reshaping a tensor with a variable number of timesteps would mix the batch "
+                                "and timestep axes; use a Reshape layer")
+    total = prod(shape)
+    known = prod(d for d in dims if d != -1)
+    if dims.count(-1) > 1 or (-1 in dims and total % known) or (-1 not in dims and known != total):
+        raise ConversionProblem(f"cannot reshape {format_shape(shape)} to {tuple(target)}")
+    return Converted(ReshapeOp(), (tuple(total // known if d == -1 else d for d in dims) or (1,),))
+
+
+def _cast(ctx: LayerContext) -> Converted:
+    shape = ctx.single_input()
+    dtype = _option(ctx, "dtype")
+    if isinstance(dtype, Mapping):
+        dtype = (dtype.get("config") or {}).get("name")
+    if dtype in ("float32", "float64"):
+        return Converted(ReshapeOp(), (shape,))
+    if dtype in INT_DTYPES and not dtype.startswith("uint"):
+        return Converted(UnaryOp("TRUNC"), (shape,))
+    if dtype == "bool":
+        return Converted(UnaryOp("NONZERO"), (shape,))
+    raise ConversionProblem(f"cast to {dtype!r} is not supported (float32, int8..int64, bool)")
+
+
+def _tensor_list(ctx: LayerContext) -> list:
+    args = _Args(ctx)
+    xs = args.raw[0] if args.raw else None
+    if not isinstance(xs, (list, tuple)) or not all(_is_tensor(x) for x in xs) or args.count != len(xs):
+        raise ConversionProblem("expects a list of tensors")
+    return [ctx.input_shapes[args.tensor(x)] for x in xs]
+
+
+def _concatenate(ctx: LayerContext) -> Converted:
+    shapes = _tensor_list(ctx)
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise ConversionProblem("inputs have different ranks: " + ", ".join(format_shape(s) for s in shapes))
+    k = _axis(_option(ctx, "axis", 0), rank)
+    if any(s[k] is None for s in shapes):
+        raise ConversionProblem("concatenating along the variable timestep axis is not supported")
+    other = [tuple(d for i, d in enumerate(s) if i != k) for s in shapes]
+    if any(o != other[0] for o in other):
+        raise ConversionProblem("input shapes " + ", ".join(format_shape(s) for s in shapes)
+                                + " differ outside the concatenation axis")
+    out = list(shapes[0])
+    out[k] = sum(s[k] for s in shapes)
+    return Converted(ConcatenateOp(axis=k), (tuple(out),))
+
+
+def _stack(ctx: LayerContext) -> Converted:
+    shapes = _tensor_list(ctx)
+    if any(s != shapes[0] for s in shapes):
+        raise ConversionProblem("inputs have different shapes: " + ", ".join(format_shape(s) for s in shapes))
+    k = _axis(_option(ctx, "axis", 0), len(shapes[0]), new=True)
+    out = list(shapes[0])
+    out.insert(k, len(shapes))
+    if any(d is None for d in out[1:]):
+        raise ConversionProblem("the variable timestep axis must stay the first axis")
+    return Converted(StackOp(k), (tuple(out),))
+
+
+def _where(ctx: LayerContext) -> Converted:
+    args = _Args(ctx)
+    if len(args.raw) != 3 or args.count != 3:
+        raise ConversionProblem("only where(condition, x, y) with three tensors is supported")
+    shapes = list(ctx.input_shapes)
+    if len({len(s) for s in shapes}) > 1:
+        raise ConversionProblem("operands of different ranks are not supported: "
+                                + ", ".join(format_shape(s) for s in shapes))
+    return Converted(WhereOp(), (broadcast_shapes(shapes),))
+
+
+def _matmul(ctx: LayerContext) -> Converted:
+    args = _Args(ctx)
+    if args.count != 2 or len(args.raw) != 2:
+        raise ConversionProblem("expects two tensors")
+    a, b = ctx.input_shapes
+    if len(a) < 2 or len(b) < 2:
+        raise ConversionProblem("only operands of rank >= 3 (with batch) are supported")
+    if a[-1] is None or b[-1] is None or b[-2] is None or a[-1] != b[-2]:
+        raise ConversionProblem(f"shapes {format_shape(a)} and {format_shape(b)} do not multiply")
+    if len(a) != len(b):
+        raise ConversionProblem("operands of different ranks are not supported")
+    if a[-2] is None and len(a) > 2:
+        raise ConversionProblem("the variable timestep axis must stay the first axis")
+    batch = broadcast_shapes([a[:-2], b[:-2]]) if len(a) > 2 else ()
+    return Converted(MatmulOp(), (tuple(batch) + (a[-2], b[-1]),))
+
+
+for _cls in UNARY:
+    converter("ops." + _cls)(_unary)
+for _cls in BINARY:
+    converter("ops." + _cls)(_binary)
+for _cls in REDUCE:
+    converter("ops." + _cls)(_reduce)
+converter("ops.GetItem")(_get_item)
+converter("ops.Transpose")(_transpose)
+converter("ops.ExpandDims")(_expand_dims)
+converter("ops.Squeeze")(_squeeze)
+converter("ops.Reshape")(_reshape)
+converter("ops.Cast")(_cast)
+converter("ops.Concatenate")(_concatenate)
+converter("ops.Stack")(_stack)
+converter("ops.Where")(_where)
+converter("ops.Matmul")(_matmul)

@@ -1,0 +1,84 @@
+"""RNN(StackedRNNCells([...])) alone and inside Bidirectional, and TimeDistributed
+around nested Sequential models (test_stacked_rnn_keras): the case table and its
+builders (prepared by support.cases_ops.prepare)."""
+from __future__ import annotations
+
+from support.keras_cases import Case
+
+
+def cells(k, kinds="lgs"):
+    make = {"l": lambda u: k.layers.LSTMCell(u), "g": lambda u: k.layers.GRUCell(u),
+            "s": lambda u: k.layers.SimpleRNNCell(u)}
+    return k.layers.StackedRNNCells([make[c](u) for c, u in zip(kinds, (4, 3, 5, 2))])
+
+
+def stacked(kinds="lgs", masked=False, steps=None, **flags):
+    def build(k):
+        x = k.Input((steps, 3), name="frames")
+        h = k.layers.Masking(0.0)(x) if masked else x
+        out = k.layers.RNN(cells(k, kinds), **flags)(h)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if flags.get("return_sequences") and masked:
+            outs = list(outs) + [k.layers.LSTM(2)(outs[0])]    # the mask passes on
+        return k.Model(x, list(outs))
+    return build
+
+
+def stacked_initial_state(k):
+    x = k.Input((None, 3), name="frames")
+    states = [k.Input((4,), name="h0"), k.Input((4,), name="c0"), k.Input((3,), name="g0")]
+    out = k.layers.RNN(cells(k, "lg"), return_sequences=True, return_state=True)(x, initial_state=[states[:2], states[2]])
+    return k.Model([x] + states, list(out))
+
+
+def bidirectional(masked=False, merge_mode="concat", **flags):
+    def build(k):
+        x = k.Input((None, 3), name="frames")
+        h = k.layers.Masking(0.0)(x) if masked else x
+        out = k.layers.Bidirectional(k.layers.RNN(cells(k, "lgl"), **flags), merge_mode=merge_mode)(h)
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        if flags.get("return_sequences") and masked and merge_mode is not None:
+            outs = list(outs) + [k.layers.GRU(2)(outs[0])]
+        return k.Model(x, list(outs))
+    return build
+
+
+def td_sequential(k):
+    """A per-step sub-network (nested Sequential) inside a tagger, masks passing through."""
+    first = [k.Input((6,))] if k.__name__ == "keras" else []
+    dense0 = k.layers.Dense(5, activation="relu") if first else k.layers.Dense(5, activation="relu", input_shape=(6,))
+    inner = k.Sequential(first + [dense0, k.layers.Dropout(0.2), k.layers.Dense(4), k.layers.Activation("tanh"),
+                                  k.layers.Dense(3)], name="per_word")
+    x = k.Input((None, 6), name="words")
+    h = k.layers.TimeDistributed(inner)(k.layers.Masking(0.0)(x))
+    return k.Model(x, [h, k.layers.LSTM(2)(h)])
+
+
+CASES = []
+for fmt in ("keras", "tf_h5"):
+    CASES += [
+        Case(f"stacked_last/{fmt}", stacked(), fmt=fmt),
+        Case(f"stacked_two_lstm_cells/{fmt}", stacked("llg", return_sequences=True), fmt=fmt),
+        Case(f"stacked_seq_state/{fmt}", stacked(return_sequences=True, return_state=True), fmt=fmt),
+        Case(f"stacked_backwards/{fmt}", stacked(return_sequences=True, go_backwards=True, return_state=True),
+             fmt=fmt),
+        Case(f"stacked_backwards_fixed/{fmt}", stacked("gls", steps=7, return_sequences=True, go_backwards=True),
+             fmt=fmt),
+        Case(f"stacked_masked/{fmt}", stacked(masked=True, return_sequences=True), fmt=fmt, data="padded"),
+        Case(f"stacked_masked_zero/{fmt}", stacked(masked=True, return_sequences=True, zero_output_for_mask=True),
+             fmt=fmt, data="padded"),
+        Case(f"stacked_masked_backwards/{fmt}", stacked("lgs", masked=True, return_sequences=True,
+                                                        go_backwards=True, return_state=True), fmt=fmt, data="padded"),
+        Case(f"stacked_initial_state/{fmt}", stacked_initial_state, fmt=fmt),
+        Case(f"td_sequential/{fmt}", td_sequential, fmt=fmt, data="padded"),
+        Case(f"stacked_masked_backwards/{fmt}/resource", stacked("lgs", masked=True, return_sequences=True,
+                                                                 go_backwards=True), fmt=fmt, data="padded",
+             weights="resource"),
+        Case(f"bidi_stacked_concat/{fmt}", bidirectional(return_sequences=True), fmt=fmt),
+        Case(f"bidi_stacked_masked/{fmt}", bidirectional(masked=True, return_sequences=True), fmt=fmt,
+             data="padded"),
+        Case(f"bidi_stacked_sum_last/{fmt}", bidirectional(masked=True, merge_mode="sum"), fmt=fmt, data="padded"),
+        Case(f"bidi_stacked_none/{fmt}", bidirectional(merge_mode=None, return_sequences=True), fmt=fmt),
+        Case(f"bidi_stacked_ave_mul/{fmt}", bidirectional(merge_mode="ave"), fmt=fmt),
+        Case(f"bidi_stacked_mul_seq/{fmt}", bidirectional(merge_mode="mul", return_sequences=True), fmt=fmt),
+    ]

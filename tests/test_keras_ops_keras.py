@@ -1,0 +1,70 @@
+"""Issue 13 (part): Keras 3 operation nodes (keras.ops calls and slicing in
+Functional configs), masks computed by them, merged masks of masked branches,
+and dict / nested input and output structures, against Keras (.keras)."""
+from __future__ import annotations
+
+import pytest
+
+from support.cases_ops import CASES, prepare, saved_classes
+from support.harness import JavaBatch
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+#: Every operation keras2java converts; each must be built by some case above (checked below).
+OPERATIONS = (
+    "ops.GetItem", "ops.Add", "ops.Subtract", "ops.Multiply", "ops.Divide", "ops.TrueDivide", "ops.Power",
+    "ops.Maximum", "ops.Minimum", "ops.Mod", "ops.FloorDivide", "ops.Negative", "ops.Equal", "ops.NotEqual",
+    "ops.Greater", "ops.GreaterEqual", "ops.Less", "ops.LessEqual", "ops.LogicalAnd", "ops.LogicalOr",
+    "ops.LogicalXor", "ops.LogicalNot", "ops.Where", "ops.Cast", "ops.Mean", "ops.Sum", "ops.Max", "ops.Min",
+    "ops.Any", "ops.All", "ops.Prod", "ops.Amax", "ops.Amin", "ops.Transpose", "ops.ExpandDims", "ops.Squeeze",
+    "ops.Reshape", "ops.Concatenate", "ops.Stack", "ops.Matmul", "ops.Exp", "ops.Log", "ops.Sqrt", "ops.Absolute",
+    "ops.Square", "ops.Tanh", "ops.Sigmoid", "ops.Relu", "ops.Reciprocal", "ops.Sin", "ops.Cos", "ops.Floor",
+    "ops.Ceil", "ops.Round", "ops.Sign", "ops.Log1p", "ops.Expm1", "ops.Trunc", "ops.Softplus", "ops.Rsqrt",
+    "ops.Erf", "ops.Silu", "ops.Clip", "ops.ZerosLike", "ops.OnesLike",
+)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return JavaBatch.of_cases(tmp_path_factory.mktemp("kops"), CASES, prepare, 1300, "k2jtest.kops")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_matches_keras(case, batch):
+    err = batch.cases[case.id].check(case.tol)
+    print(f"{case.id}: max error {err:.3g}")
+
+
+def test_every_operation_is_built_by_a_case(batch):
+    from keras2java.ops import layer_specs
+
+    built = set()
+    for n, case in enumerate(CASES):
+        if case.fmt == "keras":
+            built |= saved_classes(str(batch.workdir / (case.id.replace("/", "_") + ".keras")))
+    registered = {name for name in layer_specs() if name.startswith("ops.")}
+    assert registered == set(OPERATIONS), sorted(registered ^ set(OPERATIONS))
+    assert not set(OPERATIONS) - built, sorted(set(OPERATIONS) - built)
+
+
+def test_dict_ports_are_named_by_their_keys(batch):
+    """Dict inputs and outputs: in Keras' flattened order (sorted keys), named by their keys."""
+    n = [c.id for c in CASES].index("ops_dict_ports")
+    text = (batch.src / "k2jtest" / "kops" / f"c{n}" / "M.java").read_text("utf-8")
+    assert '"alpha",\n        "mid",\n        "zeta",' in text
+    assert '"x",\n        "y",' in text
+    assert "predictNamed(float[][] alpha, float[] mid, float[] zeta)" in text or \
+        "predictNamed(float[] alpha, float[] mid, float[] zeta)" in text
+
+
+def test_unsupported_operation_is_refused_by_name(tmp_path):
+    import keras
+
+    from keras2java import Keras2JavaError, convert
+    x = keras.Input((5, 3))
+    y = keras.ops.cumsum(keras.layers.Dense(3)(x), axis=1)
+    path = tmp_path / "cumsum.keras"
+    keras.Model(x, y).save(path)
+    with pytest.raises(Keras2JavaError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    assert "'Cumsum'" in str(err.value) and "keras.src.ops" in str(err.value)
