@@ -1,8 +1,7 @@
-"""Masks Keras applies must never be silently ignored (issue 18 bugs 1 and 2):
-a mask reaching an attention layer's value, or a Keras 3 Minimum / Maximum /
-Multiply (which change values at masked steps), is refused with the layer
-named, in Keras 3 files (where the saved config records no mask argument)
-and in tf-keras files."""
+"""Masks Keras applies must never be silently ignored (issue 18 bug 2): a mask
+reaching an attention layer's value is refused with the layer named, in Keras 3
+files (where the saved config records no mask argument) and in tf-keras files.
+(Masked merges, bug 1, are converted: tests/test_keras_ops_keras.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -20,18 +19,10 @@ def _attention_value_mask(k, cls):
     return k.Model([q, v], out)
 
 
-def _merge_masked(k, cls):
-    x = k.Input((6,))
-    e = k.layers.Embedding(10, 4, mask_zero=True)(x)
-    g = k.layers.GRU(4, return_sequences=True)(e)
-    return k.Model(x, getattr(k.layers, cls)()([g, k.layers.Dense(4)(g)]))
-
-
 @pytest.mark.parametrize("fmt,build,cls", [
     ("keras", _attention_value_mask, "Attention"), ("tf_h5", _attention_value_mask, "Attention"),
     ("keras", _attention_value_mask, "AdditiveAttention"), ("tf_h5", _attention_value_mask, "AdditiveAttention"),
     ("keras", _attention_value_mask, "MultiHeadAttention"),
-    ("keras", _merge_masked, "Maximum"), ("keras", _merge_masked, "Minimum"), ("keras", _merge_masked, "Multiply"),
 ])
 def test_masks_keras_applies_are_refused(tmp_path, fmt, build, cls):
     if fmt == "keras":

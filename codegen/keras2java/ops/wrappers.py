@@ -94,10 +94,10 @@ def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
     frames_fixed = shape[0] is not None
     if cls == "Sequential":
         layers = _nested_layers(inner_cfg, ctx.layer)
-        if not layers:
-            raise ConversionProblem("the wrapped Sequential model has no layers")
-        if sum(len(l.weights) for l in layers) != len(ctx.layer.weights):
-            raise ConversionProblem("cannot match the stored weights to the wrapped model's layers")
+        if not layers or sum(len(l.weights) for l in layers) != len(ctx.layer.weights):
+            # not a stack of per-frame layers: the per-step sub-model path says why, naming the layer
+            from .time_distributed_models import convert_time_distributed_model
+            return convert_time_distributed_model(ctx, inner_cfg)
     elif cls in ("Functional", "Model"):
         from .time_distributed_models import convert_time_distributed_model
         return convert_time_distributed_model(ctx, inner_cfg)
