@@ -132,7 +132,7 @@ public final class Categorical {
                     throw new IllegalArgumentException("IntegerLookup: value " + t
                             + " is not in the vocabulary and num_oov_indices=0");
                 }
-                return numOov == 1 ? oovStart : oovStart + Math.floorMod(t, (long) numOov);
+                return numOov == 1 ? oovStart : oovStart + ((t % numOov) + numOov) % numOov;   // floorMod (API 24)
             }
         }
     }

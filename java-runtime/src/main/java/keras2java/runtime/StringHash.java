@@ -15,14 +15,34 @@ public final class StringHash {
     private StringHash() {
     }
 
+    /**
+     * {@code dividend mod divisor} with both read as unsigned 64-bit numbers (as
+     * {@code Long.remainderUnsigned}, which Android has only from API 26).
+     */
+    static long remainderUnsigned(long dividend, long divisor) {
+        if (divisor < 0) {   // divisor >= 2^63: at most one subtraction
+            return unsignedLess(dividend, divisor) ? dividend : dividend - divisor;
+        }
+        if (dividend >= 0) {
+            return dividend % divisor;
+        }
+        final long quotient = ((dividend >>> 1) / divisor) << 1;
+        final long rem = dividend - quotient * divisor;
+        return unsignedLess(rem, divisor) ? rem : rem - divisor;
+    }
+
+    private static boolean unsignedLess(long a, long b) {
+        return (a ^ Long.MIN_VALUE) < (b ^ Long.MIN_VALUE);
+    }
+
     /** {@code tf.strings.to_hash_bucket_fast}: Fingerprint64(s) mod buckets. */
     public static long bucketFast(byte[] s, int off, int len, long buckets) {
-        return Long.remainderUnsigned(fingerprint64(s, off, len), buckets);
+        return remainderUnsigned(fingerprint64(s, off, len), buckets);
     }
 
     /** {@code tf.strings.to_hash_bucket_strong}: SipHash-2-4 keyed by (key0, key1) mod buckets. */
     public static long bucketStrong(byte[] s, int off, int len, long key0, long key1, long buckets) {
-        return Long.remainderUnsigned(sipHash(key0, key1, s, off, len), buckets);
+        return remainderUnsigned(sipHash(key0, key1, s, off, len), buckets);
     }
 
     /**

@@ -65,7 +65,13 @@ public final class TextVectorizer {
     private final int tableMask;
     private final int vocabSize;
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Per-thread scratch (an anonymous subclass: {@code ThreadLocal.withInitial} is Android API 26). */
+    private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<Scratch>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
 
     private static final class Scratch {
         byte[] bytes = new byte[256];
