@@ -37,7 +37,7 @@ from typing import Any, Callable, Mapping, NoReturn, Optional, Sequence, Union
 from .errors import PluginError
 from .ir import LINEAR, Shape, WeightTensor, format_shape
 from .ops import primitive
-from .ops.base import ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec
+from .ops.base import ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs
 from .ops.context import Composite, Converted, LayerContext, Step
 from .ops.core import DenseOp
 from .reader.raw import RawLayer, RawWeight, freeze
@@ -317,9 +317,7 @@ def layer(keras_class: str, *, mask: str = "refuse") -> Callable[[PluginConverte
             return _checked(result, where)
 
         converter(keras_class, mask=MASK_RULES[mask], builtin=False)(convert)
-        spec = layer_spec(keras_class)
-        assert spec is not None
-        REGISTERED.append(spec)
+        REGISTERED.append(layer_specs()[keras_class])   # just registered above
         fn.__keras2java_layer__ = keras_class  # type: ignore[attr-defined]
         return fn
     return deco

@@ -122,7 +122,8 @@ def stacked_composite(ctx: LayerContext, rnn_cfg: Mapping, weights, name: str,
             conv = layer_spec(layer_cls).convert(sub)   # type: ignore[union-attr]
         except ConversionProblem as exc:
             raise ConversionProblem(*[f"cell {k} ({cls}): {r}" for r in exc.reasons]) from None
-        assert isinstance(conv, Converted)
+        if not isinstance(conv, Converted):
+            raise ConversionProblem(f"cell {k} ({cls}) does not convert to a single recurrent op")
         op = conv.op
         ins = in_idx + ((mask_index,) if mask_index is not None else ())
         steps.append(Step(op, ins, conv.output_shapes))
