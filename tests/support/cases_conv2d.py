@@ -332,6 +332,74 @@ CONVLSTM = [
     Case("convlstm1d/tf_h5", img((4, 8, 3), L("ConvLSTM1D", 3, 3, padding="same", return_sequences=True)), "tf_h5"),
 ]
 
+
+def masked_frames(steps, frame, *layers, outputs=None):
+    """Input (steps, h*w*c) -> Masking -> TimeDistributed(Reshape(frame)) -> layers: a
+    per-timestep Keras mask reaching a ConvLSTM; ``outputs`` picks model outputs from
+    the last layer's (list) result."""
+    def build(k):
+        x = k.Input((steps, int(np.prod(frame))))
+        h = k.layers.TimeDistributed(k.layers.Reshape(frame))(k.layers.Masking()(x))
+        for make in layers:
+            h = make(k)(h)
+        return k.Model(x, list(h) if outputs else h)
+    return build
+
+
+def stream_model(shape, *layers):
+    """Input(shape) -> layers, for streaming sessions (one frame per step)."""
+    def build(k):
+        x = inp = k.Input(shape)
+        for make in layers:
+            x = make(k)(x)
+        return k.Model(inp, x)
+    return build
+
+
+#: ConvLSTM with masks and in streaming sessions, prepared by cases_recurrent.prepare
+#: (data="padded": whole timesteps set to the mask value; mode="stream": every prefix
+#: through Keras against one Session step per frame).  tf-keras cannot put a per-timestep
+#: mask on frames (its TimeDistributed(Reshape) refuses a mask), so the masked rows are
+#: Keras 3 files (.keras and legacy .h5).
+CONVLSTM_SEQUENCE = [
+    Case("convlstm2d/masked_sequences", masked_frames(9, (5, 6, 2), L("ConvLSTM2D", 3, 3, padding="same",
+                                                                        return_sequences=True),
+                                                      TD("Flatten"), L("LSTM", 4)), data="padded", family="ConvLSTM"),
+    Case("convlstm2d/masked_last_strides", masked_frames(9, (7, 8, 2), L("ConvLSTM2D", 4, 3, strides=2),
+                                                         L("Flatten"), L("Dense", 3)), data="padded", family="ConvLSTM"),
+    Case("convlstm2d/masked_backwards_state", masked_frames(9, (5, 5, 2), L("ConvLSTM2D", 3, 3, go_backwards=True,
+                                                                            return_sequences=True, return_state=True),
+                                                            outputs=True), data="padded", family="ConvLSTM"),
+    Case("convlstm2d/masked_zero_output", masked_frames(9, (5, 6, 2), L("ConvLSTM2D", 3, (3, 2), padding="same",
+                                                                        return_sequences=True,
+                                                                        zero_output_for_mask=True)),
+         data="padded", family="ConvLSTM"),
+    Case("convlstm2d/masked_h5", masked_frames(9, (5, 6, 2), L("ConvLSTM2D", 3, 3, return_sequences=True),
+                                                  TD("Flatten"), L("GRU", 3)), "h5", data="padded",
+         family="ConvLSTM"),
+    Case("convlstm1d/masked_sequences", masked_frames(9, (8, 3), L("ConvLSTM1D", 3, 3, dilation_rate=2,
+                                                                   return_sequences=True),
+                                                      TD("Flatten"), L("SimpleRNN", 4)), data="padded",
+         family="ConvLSTM"),
+    Case("convlstm1d/masked_h5_state", masked_frames(9, (8, 3), L("ConvLSTM1D", 3, 3, padding="same",
+                                                                  return_state=True), outputs=True),
+         "h5", data="padded", family="ConvLSTM"),
+    Case("convlstm2d/stream_frames", stream_model((None, 6, 6, 2), TD("Conv2D", 3, 3, padding="same",
+                                                                      activation="relu"),
+                                                  TD("MaxPooling2D", 2),
+                                                  L("ConvLSTM2D", 4, 3, padding="same", return_sequences=True),
+                                                  TD("GlobalAveragePooling2D"), L("Dense", 3)),
+         mode="stream", samples=4, steps=(1, 6), family="ConvLSTM streaming"),
+    Case("convlstm2d/stream_stacked_last", stream_model((None, 5, 5, 2), L("ConvLSTM2D", 3, 3,
+                                                                           return_sequences=True),
+                                                        L("ConvLSTM2D", 2, 3, padding="same"), L("Flatten"),
+                                                        L("Dense", 2)),
+         mode="stream", samples=4, steps=(1, 6), family="ConvLSTM streaming"),
+    Case("convlstm1d/stream_tf_h5", stream_model((None, 8, 3), L("ConvLSTM1D", 3, 3, strides=2), L("Flatten"),
+                                                 L("Dense", 2)),
+         "tf_h5", mode="stream", samples=4, steps=(1, 6), family="ConvLSTM streaming"),
+]
+
 CASES = CONV + DEPTHWISE + POOL + RESAMPLE + NORM + SHAPE + TIME + TRANSPOSE + CONVLSTM
 
 

@@ -59,6 +59,12 @@ def _size(n: Optional[int], window: int, strides: int, padding: str) -> Optional
     return (n - window) // strides + 1
 
 
+def _frames_stream(rank: int, frame_rank: int):
+    """Streaming: a per-frame op on a row of frames (one more leading axis than a frame)
+    takes one frame per step; on a single image its first axis is not time."""
+    return (0,) if rank > frame_rank else None
+
+
 def _pad_before(n: int, out: int, span: int, strides: int, padding: str) -> int:
     return max((out - 1) * strides + span - n, 0) // 2 if padding == "same" else 0
 
@@ -99,6 +105,9 @@ class Conv2DOp(Op):
     runtime: ClassVar[tuple[str, ...]] = ("Conv2D", "Linear", "Activation", "Check")
     time_changing: ClassVar[bool] = True
     per_frame: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return _frames_stream(rank, 3)
 
     @property
     def out_channels(self) -> int:
@@ -144,6 +153,9 @@ class Pool2DOp(Op):
     time_changing: ClassVar[bool] = True
     per_frame: ClassVar[bool] = True
 
+    def stream_outputs(self, rank):
+        return _frames_stream(rank, 3)
+
     def evaluate(self, inputs):
         x, lead = _flat(inputs[0])
         y = np.stack([_pool2d(self, im) for im in x])
@@ -171,6 +183,9 @@ class GlobalPool2DOp(Op):
     kind: ClassVar[str] = "global_pool2d"
     runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
     per_frame: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
         x = np.asarray(inputs[0], np.float64)
@@ -205,6 +220,9 @@ class Resample2DOp(Op):
     runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
     time_changing: ClassVar[bool] = True
     per_frame: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
         x, lead = _flat(inputs[0])
@@ -567,6 +585,9 @@ class ConvTransposeOp(Op):
     runtime: ClassVar[tuple[str, ...]] = ("ConvTranspose", "Linear", "Activation", "Check")
     time_changing: ClassVar[bool] = True
     per_frame: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return _frames_stream(rank, self.rank + 1)
 
     def _image(self, x: np.ndarray) -> np.ndarray:
         return x[:, None, :] if self.rank == 1 else x

@@ -7,6 +7,12 @@ convolution of h (``same``, stride 1, no dilation), ``c = f*c + i*act(z_c)``,
 ``h = o*act(c)``.  A ConvLSTM1D frame ``(steps, channels)`` is an image of
 width 1.  The runtime convolves all frames with the input kernel first, as
 one matrix product per block of pixels.
+
+Masks (one value per timestep, as for every Keras RNN): a masked step keeps
+h and c and repeats the previous output (zeros with Keras 3's
+``zero_output_for_mask``).  The states live in the generated ``State``, so
+a model whose time axis reaches the layer through per-frame layers streams
+one frame per ``Session.step`` (not with ``go_backwards``).
 """
 from __future__ import annotations
 
@@ -46,7 +52,11 @@ class ConvLstmOp(Op):
     recurrent_kernel: WeightTensor       # (kh*kw*filters, 4*filters)
     bias: Optional[WeightTensor]         # (4*filters,)
     rank: int = 2
+    zero_output_for_mask: bool = False
+    masked: bool = False                 # the node's last input is a per-timestep mask
+    stateful: bool = False               # refused by the converter; read by the emitter's state wiring
     kind: ClassVar[str] = "conv_lstm"
+    has_state: ClassVar[bool] = True
     runtime: ClassVar[tuple[str, ...]] = ("ConvLstm", "Conv2D", "Linear", "Activation", "Check")
 
     def _convs(self) -> tuple[Conv2DOp, Conv2DOp]:
@@ -56,6 +66,17 @@ class ConvLstmOp(Op):
         r = Conv2DOp(4 * self.filters, self.kernel_size, (1, 1), (1, 1), "same", 1, self.filters, lin,
                      self.recurrent_kernel, None)
         return x, r
+
+    def stream_outputs(self, rank):
+        if self.go_backwards:
+            return None
+        return (0,) if self.return_sequences else ()
+
+    def mask_outputs(self):
+        return (0,) if self.return_sequences else ()
+
+    def reference_problem(self):
+        return "the numpy reference does not implement masks" if self.masked else None
 
     def evaluate(self, inputs):
         x = np.asarray(inputs[0])
@@ -101,14 +122,16 @@ class ConvLstmOp(Op):
         conv_space = max(rows * kh * kw * cin, rows * kh * kw * F)
         pixels = oh * ow
         init = New("ConvLstm", (xconv, rconv, ih, oh, ow, F, conv_space, Act(self.activation),
-                                Act(self.recurrent_activation), self.go_backwards, self.return_sequences))
+                                Act(self.recurrent_activation), self.go_backwards, self.return_sequences,
+                                self.zero_output_for_mask))
+        mask = Var(ctx.ins[-1].var) if self.masked else None
         outs = ctx.outs
         h_out = Var(outs[1].var) if self.return_state else None
         c_out = Var(outs[2].var) if self.return_state else None
-        ws = Call("ConvLstm", "workspaceSize", (steps, pixels * 4 * F, pixels * 4 * F + 2 * pixels * F + conv_space))
+        ws = Call("ConvLstm", "workspaceSize", (steps, pixels * 4 * F, pixels * 4 * F + conv_space))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
-                        (Var(x.var), steps, Var(outs[0].var), h_out, c_out, Var("ws")), cls="ConvLstm", init=init,
-                        workspace_size=ws)
+                        (Var(x.var), steps, mask, Var(outs[0].var), h_out, c_out, Var("st." + ctx.state), 0,
+                         Var("ws")), cls="ConvLstm", init=init, workspace_size=ws)
 
 
 def _flat_kernel(w: WeightTensor, shape4: tuple) -> WeightTensor:
@@ -159,20 +182,23 @@ def _convert(ctx: LayerContext, rank: int) -> Converted:
                     + ([("bias", (4 * F,))] if use_bias else []))
     ret_seq = ctx.get_bool("return_sequences", False)
     ret_state = ctx.get_bool("return_state", False)
+    # Keras 3's ConvLSTM is an RNN (zero_output_for_mask among its options); tf-keras'
+    # ConvRNN calls backend.rnn without it, so a masked step always repeats the previous output.
+    zero_out = ctx.get_bool("zero_output_for_mask", False) if ctx.keras_major >= 3 else False
     op = ConvLstmOp(F, (ih, iw, cin), (oh, ow), k, strides, dilation, padding, act, rec,
                     ctx.get_bool("go_backwards", False), ret_seq, ret_state,
                     _flat_kernel(w[0], (k[0], k[1], cin, 4 * F)), _flat_kernel(w[1], (k[0], k[1], F, 4 * F)),
-                    w[2] if use_bias else None, rank)
+                    w[2] if use_bias else None, rank, zero_out, ctx.input_mask)
     state = (oh, F) if rank == 1 else (oh, ow, F)
     out = ((shape[0],) + state) if ret_seq else state
     return Converted(op, (out,) + ((state, state) if ret_state else ()))
 
 
-@converter("ConvLSTM2D", mask=MaskRule.REFUSE)
+@converter("ConvLSTM2D", mask=MaskRule.CONSUME)
 def convert_conv_lstm2d(ctx: LayerContext) -> Converted:
     return _convert(ctx, 2)
 
 
-@converter("ConvLSTM1D", mask=MaskRule.REFUSE)
+@converter("ConvLSTM1D", mask=MaskRule.CONSUME)
 def convert_conv_lstm1d(ctx: LayerContext) -> Converted:
     return _convert(ctx, 1)
