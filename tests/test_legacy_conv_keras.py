@@ -44,6 +44,30 @@ def conv1d_lstm(k):
                          k.layers.LSTM(4), k.layers.Dense(2)])
 
 
+def deconv(fmt: str):
+    """Deconvolution2D (valid with strides, then same) between convolutions, either dim_ordering."""
+    def build(k):
+        first = fmt == "channels_first"
+        shape = (2, 5, 4) if first else (5, 4, 2)
+        return k.Sequential([
+            k.Input(shape),
+            k.layers.Conv2DTranspose(3, (3, 2), strides=(2, 3), activation="relu", data_format=fmt),
+            k.layers.Conv2D(2, 2, data_format=fmt),
+            k.layers.Conv2DTranspose(4, 3, strides=2, padding="same", use_bias=False, data_format=fmt),
+            k.layers.Flatten(),
+            k.layers.Dense(3),
+        ])
+    return build
+
+
+def separable(k):
+    return k.Sequential([k.Input((9, 8, 3)),
+                         k.layers.SeparableConv2D(4, (3, 2), strides=2, depth_multiplier=2, padding="same",
+                                                  activation="tanh"),
+                         k.layers.SeparableConv2D(2, 3, use_bias=False),
+                         k.layers.Flatten(), k.layers.Dense(2)])
+
+
 # (id, builder, theano kernels, Keras generation that computes the reference)
 CASES = [
     ("k1/conv2d_tf", cnn("channels_last"), False, "tf_keras"),
@@ -53,6 +77,11 @@ CASES = [
     ("k1/atrous2d", atrous, False, "tf_keras"),
     ("k1/conv1d", conv1d_lstm, False, "tf_keras"),
     ("k1/conv1d_theano", conv1d_lstm, True, "tf_keras"),
+    ("k1/deconv2d_tf", deconv("channels_last"), False, "tf_keras"),
+    ("k1/deconv2d_tf_theano", deconv("channels_last"), True, "tf_keras"),
+    ("k1/deconv2d_th", deconv("channels_first"), False, "keras"),
+    ("k1/deconv2d_th_theano", deconv("channels_first"), True, "keras"),
+    ("k1/separable2d_tf", separable, False, "tf_keras"),
 ]
 
 
@@ -105,3 +134,37 @@ def test_dim_ordering_default_is_refused(tmp_path):
     with pytest.raises(Keras2JavaError) as err:
         convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
     assert "dim_ordering='default'" in str(err.value)
+
+
+def _edit_config(path, edit) -> None:
+    import h5py
+    import json
+    with h5py.File(path, "r+") as f:
+        cfg = json.loads(f.attrs["model_config"])
+        edit(cfg["config"])
+        f.attrs["model_config"] = json.dumps(cfg).encode("utf8")
+
+
+def test_keras1_deconv_and_separable_refusals(tmp_path):
+    """A Deconvolution2D whose stored output_shape is not the size Keras 2 infers (Keras 2 drops
+    output_shape, so the Keras 1 model computed something else), a th-ordered
+    SeparableConvolution2D (Keras 2 converts no such kernels) and border_mode='full': each
+    refused, naming the layer."""
+    from keras2java import Keras2JavaError, convert
+    k = tf_keras()
+    cases = {
+        "shape": (deconv("channels_last")(k), lambda c: c[0]["config"].update(output_shape=[None, 12, 12, 3]),
+                  "infers 11x12"),
+        "full": (deconv("channels_last")(k), lambda c: c[0]["config"].update(border_mode="full"),
+                 "border_mode='full'"),
+        "th_separable": (separable(k), lambda c: c[0]["config"].update(dim_ordering="th"),
+                         "dim_ordering='th' is not supported for SeparableConvolution2D"),
+    }
+    for name, (model, edit, words) in cases.items():
+        path = tmp_path / f"{name}.h5"
+        write_keras1_conv_h5(model, str(path))
+        _edit_config(path, edit)
+        with pytest.raises(Keras2JavaError) as err:
+            convert(str(path), str(tmp_path / name), package="p", class_name="M")
+        text = str(err.value)
+        assert words in text and model.layers[0].name in text, text

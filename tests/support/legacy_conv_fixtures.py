@@ -2,9 +2,17 @@
 (test_legacy_conv_keras): configs as Keras 1.2.2 ``get_config`` wrote them
 (``Convolution2D``: ``nb_filter, nb_row, nb_col, border_mode, subsample,
 dim_ordering``; ``Convolution1D``: ``filter_length, subsample_length``;
-``MaxPooling1D``: ``pool_length, stride``) and kernels in Keras 1 layouts:
+``MaxPooling1D``: ``pool_length, stride``; ``Deconvolution2D``: the
+Convolution2D keys plus ``output_shape``; ``SeparableConvolution2D``: the
+Convolution2D keys plus ``depth_multiplier`` and the depthwise/pointwise
+regularizers and constraints) and kernels in Keras 1 layouts:
 ``th`` Convolution2D ``(filters, stack, rows, cols)``, Convolution1D
-``(filter_length, 1, input_dim, filters)``; ``theano=True`` stores kernels
+``(filter_length, 1, input_dim, filters)``, Deconvolution2D (a Convolution2D
+kernel: ``tf`` ``(rows, cols, stack, filters)``, ``th`` ``(filters, stack,
+rows, cols)``; Keras 2's kernel is ``(rows, cols, filters, stack)``),
+SeparableConvolution2D ``tf`` ``(rows, cols, stack, multiplier)`` and
+``(1, 1, multiplier * stack, filters)``.  Every layout is the inverse of
+Keras 2.2.4's ``preprocess_weights_for_loading``; ``theano=True`` stores kernels
 flipped along their spatial axes (Theano convolves) and sets the file's
 ``backend`` attribute to ``theano``."""
 from __future__ import annotations
@@ -38,6 +46,20 @@ def _config(layer, first: bool, batch_input_shape: list) -> dict:
             out["atrous_rate"] = list(c["dilation_rate"])
             return {"class_name": "AtrousConvolution2D", "config": out}
         return {"class_name": "Convolution2D", "config": out}
+    if cls == "Conv2DTranspose":
+        out.update(nb_filter=c["filters"], nb_row=c["kernel_size"][0], nb_col=c["kernel_size"][1],
+                   init="glorot_uniform", activation=act, border_mode=c["padding"], subsample=list(c["strides"]),
+                   dim_ordering=_order(c), W_regularizer=None, b_regularizer=None, activity_regularizer=None,
+                   W_constraint=None, b_constraint=None, bias=c["use_bias"],
+                   output_shape=[None] + [int(d) for d in layer.output.shape[1:]])
+        return {"class_name": "Deconvolution2D", "config": out}
+    if cls == "SeparableConv2D":
+        out.update(nb_filter=c["filters"], nb_row=c["kernel_size"][0], nb_col=c["kernel_size"][1],
+                   init="glorot_uniform", activation=act, border_mode=c["padding"], subsample=list(c["strides"]),
+                   depth_multiplier=c["depth_multiplier"], dim_ordering=_order(c), depthwise_regularizer=None,
+                   pointwise_regularizer=None, b_regularizer=None, activity_regularizer=None,
+                   depthwise_constraint=None, pointwise_constraint=None, b_constraint=None, bias=c["use_bias"])
+        return {"class_name": "SeparableConvolution2D", "config": out}
     if cls == "Conv1D":
         out.update(nb_filter=c["filters"], filter_length=c["kernel_size"][0], init="uniform", activation=act,
                    border_mode=c["padding"], subsample_length=c["strides"][0], W_regularizer=None, b_regularizer=None,
@@ -79,6 +101,14 @@ def _kernel(layer, theano: bool) -> list:
         if layer.get_config().get("data_format") == "channels_first":
             k = np.transpose(k, (3, 2, 0, 1))
         return [("W", np.ascontiguousarray(k))] + ([("b", w[1])] if len(w) > 1 else [])
+    if cls == "Conv2DTranspose":   # Keras 2 (rows, cols, filters, stack)
+        k = w[0][::-1, ::-1] if theano else w[0]
+        first = layer.get_config().get("data_format") == "channels_first"
+        k = np.transpose(k, (2, 3, 0, 1) if first else (0, 1, 3, 2))
+        return [("W", np.ascontiguousarray(k))] + ([("b", w[1])] if len(w) > 1 else [])
+    if cls == "SeparableConv2D":
+        names = ["depthwise_kernel", "pointwise_kernel", "b"]
+        return [(n, np.ascontiguousarray(v)) for n, v in zip(names, w)]
     if cls == "Conv1D":
         k = w[0][::-1] if theano else w[0]
         return [("W", np.ascontiguousarray(k[:, None]))] + ([("b", w[1])] if len(w) > 1 else [])

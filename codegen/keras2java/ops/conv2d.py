@@ -710,7 +710,24 @@ def convert_conv2d_transpose(ctx: LayerContext):
                          wts[1] if use_bias else None)
     oh = _transpose_size(h, k[0], strides[0], dilation[0], padding, None if out_pad is None else out_pad[0])
     ow = _transpose_size(w, k[1], strides[1], dilation[1], padding, None if out_pad is None else out_pad[1])
+    _check_keras1_output_shape(ctx, first, oh, ow)
     return _build(ctx, op, (oh, ow, filters), first)
+
+
+def _check_keras1_output_shape(ctx: LayerContext, first: bool, oh, ow) -> None:
+    """A Keras 1 Deconvolution2D stored its ``output_shape``; Keras 2 drops it and infers the
+    size (``legacy/interfaces.py deconv2d_args_preprocessor``).  Where the two disagree the
+    Keras 1 model computed another shape: refused rather than converted differently."""
+    stored = ctx.layer.config.get("output_shape")
+    if stored is None:
+        return
+    if not isinstance(stored, (list, tuple)) or len(stored) != 4:
+        raise ConversionProblem(f"output_shape {stored!r} is not (batch, rows, cols, channels)")
+    rows, cols = (stored[2], stored[3]) if first else (stored[1], stored[2])
+    if None not in (oh, ow) and (rows, cols) != (oh, ow):
+        raise ConversionProblem(f"Keras 1 output_shape {tuple(stored)} has {rows}x{cols} pixels, but Keras 2 "
+                                f"(which drops output_shape) infers {oh}x{ow} for this input, kernel, strides "
+                                "and padding")
 
 
 @converter("Conv1DTranspose")

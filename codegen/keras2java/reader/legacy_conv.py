@@ -10,13 +10,21 @@ Each rule follows the Keras 2.2.4 source:
   ``bias -> use_bias``; ``dim_ordering`` ``tf``/``th`` -> ``data_format``
   ``channels_last``/``channels_first``; 1-D pooling ``pool_length ->
   pool_size``, ``stride -> strides``.  ``Convolution1D/2D`` and
-  ``AtrousConvolution1D/2D`` become ``Conv1D/Conv2D``.
+  ``AtrousConvolution1D/2D`` become ``Conv1D/Conv2D``; ``Deconvolution2D``
+  becomes ``Conv2DTranspose`` (its ``output_shape`` is dropped by Keras 2,
+  which infers the size; the converter checks the stored one agrees) and
+  ``SeparableConvolution2D`` becomes ``SeparableConv2D`` (same keys; ``init``
+  names both kernels' initializer).
 * weights (``keras/engine/saving.py preprocess_weights_for_loading``): a
   Keras 1 ``Conv2D`` kernel stored ``th``-ordered ``(filters, stack, rows,
   cols)`` is transposed ``(2, 3, 1, 0)``; a Keras 1 ``Conv1D`` kernel is
   ``(filter_length, 1, input_dim, filters)`` (Keras 1.1:
   ``(filters, input_dim, filter_length, 1)``, transposed ``(2, 3, 1, 0)``
-  first) and loses axis 1.
+  first) and loses axis 1; a Keras 1 ``Conv2DTranspose`` kernel ``tf``-ordered
+  ``(rows, cols, stack, filters)`` is transposed ``(0, 1, 3, 2)`` and
+  ``th``-ordered ``(filters, stack, rows, cols)`` ``(2, 3, 0, 1)``, both to
+  ``(rows, cols, filters, stack)``; SeparableConv2D kernels are kept (Keras 1
+  wrote them ``tf``-ordered as Keras 2 reads them).
 * then, when the file's ``backend`` attribute says ``theano`` (true
   convolution rather than TensorFlow's correlation), the kernel of Conv1D,
   Conv2D, Conv2DTranspose and ConvLSTM2D (and ConvLSTM2D's recurrent
@@ -33,7 +41,8 @@ import numpy as np
 from .raw import RawLayer, RawWeight
 
 K1_CONV = {"Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "AtrousConvolution1D": "Conv1D",
-           "AtrousConvolution2D": "Conv2D"}
+           "AtrousConvolution2D": "Conv2D", "Deconvolution2D": "Conv2DTranspose",
+           "SeparableConvolution2D": "SeparableConv2D"}
 K1_IMAGE = ("MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "ZeroPadding2D",
             "Cropping2D", "UpSampling2D")
 K1_POOL1D = ("MaxPooling1D", "AveragePooling1D")
@@ -69,7 +78,13 @@ def keras1_conv_config(cls: str, cfg: dict) -> tuple[str, dict]:
         rename("nb_filter", "filters")
         rename("bias", "use_bias")
         rename("atrous_rate", "dilation_rate")
-        if new_cls == "Conv2D":
+        if new_cls == "SeparableConv2D" and out.get("data_format") == "channels_first":
+            # Keras 1 stored th-ordered separable kernels as (multiplier, stack, rows, cols) and
+            # (filters, multiplier * stack, 1, 1); Keras 2's loader converts neither.
+            raise LegacyConvError("dim_ordering='th' is not supported for SeparableConvolution2D: Keras 2 "
+                                  "does not convert its th-ordered kernels (Keras 1 built it only with "
+                                  "TensorFlow, normally 'tf')")
+        if new_cls != "Conv1D":
             if "kernel_size" not in out:
                 out["kernel_size"] = [out.pop("nb_row", None), out.pop("nb_col", None)]
             rename("subsample", "strides")
@@ -91,9 +106,11 @@ def keras1_conv_config(cls: str, cfg: dict) -> tuple[str, dict]:
 
 def keras1_conv_weights(cls: str, cfg: dict, weights: tuple[RawWeight, ...]) -> tuple[RawWeight, ...]:
     """Keras 1 kernel layouts -> Keras 2 (``preprocess_weights_for_loading``, Keras 1 branch)."""
-    if not weights or cls not in ("Conv1D", "Conv2D"):
+    if not weights or cls not in ("Conv1D", "Conv2D", "Conv2DTranspose"):
         return weights
     w = np.asarray(weights[0].array)
+    if cls == "Conv2DTranspose" and w.ndim == 4:
+        w = np.transpose(w, (2, 3, 0, 1) if cfg.get("data_format") == "channels_first" else (0, 1, 3, 2))
     if cls == "Conv2D" and cfg.get("data_format") == "channels_first" and w.ndim == 4:
         w = np.transpose(w, (2, 3, 1, 0))
     if cls == "Conv1D" and w.ndim == 4:
