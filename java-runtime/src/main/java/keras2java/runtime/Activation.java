@@ -190,6 +190,21 @@ public final class Activation {
             case LOG_SOFTMAX:
                 applyRows(a, off, 1, len);
                 return;
+            case RELU:
+                if (alpha == 0f && threshold == 0f) {
+                    // relu(x) without a slope or threshold, branch-free in a loop of its own (apply
+                    // is too large to inline, and a call and a mispredicted sign test per value
+                    // dominated convolutions).  The same values as relu(x): NaN -> 0, -0 -> +0.
+                    for (int i = off; i < end; i++) {
+                        final float y = Math.min(Math.max(a[i], 0f), maxValue);
+                        a[i] = y == y ? y : 0f;
+                    }
+                    return;
+                }
+                for (int i = off; i < end; i++) {
+                    a[i] = relu(a[i]);
+                }
+                return;
             default:
                 for (int i = off; i < end; i++) {
                     a[i] = apply(a[i]);

@@ -125,11 +125,10 @@ public final class Conv2D {
         for (int img = 0; img < images; img++) {
             final int xb = xOff + img * h * w * in;
             final int yb = yOff + img * outH * outW * out;
-            if (direct) {
-                if (pointwise == null) {
-                    group[0].forward(x, xb, outH * outW, y, yb);
-                    continue;
-                }
+            if (direct && pointwise == null) {
+                group[0].forward(x, xb, outH * outW, y, yb);
+                activation.applyRows(y, yb, outH * outW, out);
+                continue;
             }
             for (int r0 = 0; r0 < outH; r0 += block) {
                 final int rows = Math.min(block, outH - r0);
@@ -163,9 +162,21 @@ public final class Conv2D {
                 if (pointwise != null) {
                     pointwise.forward(ws, sepOff, n, y, yb + r0 * outW * out);
                 }
+                // the block's activation while its rows are still in cache
+                activation.applyRows(y, yb + r0 * outW * out, n, out);
             }
         }
-        activation.applyRows(y, yOff, images * outH * outW, out);
+    }
+
+    /** A short copy inline (System.arraycopy's call costs more than a few values). */
+    private static void copy(float[] src, int from, float[] dst, int to, int len) {
+        if (len < 16) {
+            for (int i = 0; i < len; i++) {
+                dst[to + i] = src[from + i];
+            }
+        } else {
+            System.arraycopy(src, from, dst, to, len);
+        }
     }
 
     /** The patches of output rows {@code r0 .. r0+rows) for group {@code g}, one row of {@code kh*kw*inG} per pixel. */
@@ -173,6 +184,7 @@ public final class Conv2D {
                         int colOff) {
         int p = colOff;
         final int c0 = g * inG;
+        final boolean run = dw == 1 && groups == 1;
         for (int oy = r0; oy < r0 + rows; oy++) {
             for (int ox = 0; ox < outW; ox++) {
                 for (int i = 0; i < kh; i++) {
@@ -183,14 +195,19 @@ public final class Conv2D {
                         continue;
                     }
                     final int rowBase = xb + iy * w * in + c0;
+                    final int ix0 = ox * sw - padL;
+                    if (run && ix0 >= 0 && ix0 + kw <= w) {
+                        // the kernel row's pixels are adjacent in x: one copy of kw * in values
+                        copy(x, rowBase + ix0 * in, col, p, kw * in);
+                        p += kw * in;
+                        continue;
+                    }
                     for (int j = 0; j < kw; j++) {
-                        final int ix = ox * sw - padL + j * dw;
+                        final int ix = ix0 + j * dw;
                         if (ix < 0 || ix >= w) {
                             java.util.Arrays.fill(col, p, p + inG, 0f);
-                        } else if (inG == 1) {
-                            col[p] = x[rowBase + ix * in];
                         } else {
-                            System.arraycopy(x, rowBase + ix * in, col, p, inG);
+                            copy(x, rowBase + ix * in, col, p, inG);
                         }
                         p += inG;
                     }

@@ -3,7 +3,7 @@ package keras2java.runtime;
 /**
  * Layers on {@code (height, width, channels)} images, channels last, for
  * {@code images} images in a row: MaxPooling2D / AveragePooling2D (padded
- * positions never count, as in TensorFlow), the global poolings,
+ * positions never count, as in TensorFlow; a max over a NaN is NaN), the global poolings,
  * ZeroPadding2D, Cropping2D and UpSampling2D (nearest, and bilinear with
  * TensorFlow's half-pixel centers).
  */
@@ -47,16 +47,14 @@ public final class Image2D {
                     final int x0 = Math.max(ox * sw - padL, 0);
                     final int x1 = Math.min(ox * sw - padL + pw, w);
                     if (mode == MAX) {
-                        java.util.Arrays.fill(y, yo, yo + c, Float.NEGATIVE_INFINITY);
+                        // the window's first pixel, then a branch-free max with the others (a
+                        // NaN anywhere gives NaN, as before; the window is never empty)
+                        System.arraycopy(x, xb + (y0 * w + x0) * c, y, yo, c);
                         for (int iy = y0; iy < y1; iy++) {
-                            for (int ix = x0; ix < x1; ix++) {
+                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
                                 final int b = xb + (iy * w + ix) * c;
                                 for (int ch = 0; ch < c; ch++) {
-                                    final float v = x[b + ch];
-                                    final float m = y[yo + ch];
-                                    if (!(m >= v) && m == m) {
-                                        y[yo + ch] = v;
-                                    }
+                                    y[yo + ch] = Math.max(y[yo + ch], x[b + ch]);
                                 }
                             }
                         }
@@ -87,14 +85,10 @@ public final class Image2D {
             final int xb = img * pixels * c;
             final int yb = img * c;
             if (mode == MAX) {
-                java.util.Arrays.fill(y, yb, yb + c, Float.NEGATIVE_INFINITY);
-                for (int p = 0; p < pixels; p++) {
+                System.arraycopy(x, xb, y, yb, c);
+                for (int p = 1; p < pixels; p++) {
                     for (int ch = 0; ch < c; ch++) {
-                        final float v = x[xb + p * c + ch];
-                        final float m = y[yb + ch];
-                        if (!(m >= v) && m == m) {
-                            y[yb + ch] = v;
-                        }
+                        y[yb + ch] = Math.max(y[yb + ch], x[xb + p * c + ch]);
                     }
                 }
             } else {
