@@ -98,11 +98,17 @@ def _samples(model, rng, n: int, masked: bool = False) -> list:
     return samples
 
 
-def _eager(model, samples: list) -> list:
-    """Keras' outputs, one eager call per sample (lengths differ)."""
+def _keras_calls(model, samples: list) -> list:
+    """Keras' outputs, one call of the model per sample (lengths differ), traced once
+    with a variable time axis (the eager call takes ~25 ms per timestep)."""
+    import tensorflow as tf
+
+    spec = [tf.TensorSpec([1, *inp.shape[1:]], tf.float32) for inp in model.inputs]
+    call = tf.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False),
+                       input_signature=spec)
     out = []
     for s in samples:
-        ys = model([a[None] for a in s] if len(s) > 1 else s[0][None], training=False)
+        ys = call(*[a[None] for a in s])
         out.append([np.asarray(y)[0] for y in (ys if isinstance(ys, (list, tuple)) else [ys])])
     return out
 
@@ -134,14 +140,14 @@ def stress(tmp_path_factory):
             expected = None
         else:
             samples = _samples(model, rng, 40, masked=case.id == "masked_lstm_gru")
-            expected = _eager(model, samples)
+            expected = _keras_calls(model, samples)
         b.add(case.id, path, samples[:40], expected, package=pkg, class_name="M")
         if case.id == "stream_gru_lstm":
             # each step's output is the output of the sequence so far: Keras' per-timestep
             # outputs of the same model with return_sequences=True on the last LSTM
             twin = _stream_gru_lstm(keras(), sequences=True)
             twin.set_weights(model.get_weights())
-            rows = [[np.asarray(twin(s[0][None], training=False))[0].ravel()] for s in samples]
+            rows = [[y[0].ravel()] for y in _keras_calls(twin, samples)]
             b.add("stream_sessions", path, samples, rows, package=pkg + "s", class_name="M", mode="stream:4")
         inputs[case.id] = (f"{pkg}.M", samples)
     fixed = inputs["merge_fixed"][1]
@@ -243,3 +249,17 @@ def test_no_heap_or_thread_growth_over_1e5_calls(stress):
     for cls, (per_call, outputs) in allocs.items():
         # steady state: the returned arrays only (the JIT may remove some allocations, never add)
         assert per_call <= outputs, f"{cls}: predictAll allocates {per_call} bytes per call, its outputs {outputs}"
+
+
+def test_generated_calls_allocate_nothing(stress):
+    """The per-call code of every model (merges, permute, timestep checks included) only
+    reuses buffers and argument arrays kept in fields: no ``new`` per prediction."""
+    b = stress["batch"]
+    for cid in CASES:
+        pkg = b.cases[cid].class_fqn.rsplit(".", 1)[0]
+        text = (b.src / pkg.replace(".", "/") / "M.java").read_text()
+        start = text.index("st.begin(n, stream);")
+        body = text[start:text.index("return new float[][] {", start)]
+        assert " new " not in body, f"{cid}: {[ln for ln in body.splitlines() if ' new ' in ln]}"
+    merge = (b.src / "k2jtest/stress/c3/M.java").read_text()
+    assert "Merge.concatenate(L" in merge and "Reshape.permute(" in merge and "n.L" in merge
