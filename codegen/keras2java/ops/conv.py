@@ -161,8 +161,15 @@ def _conv1d(op: Conv1DOp, x: np.ndarray) -> np.ndarray:
             if 0 <= src < T:
                 for gi in range(g):
                     y[t, gi * f_g:(gi + 1) * f_g] += xd[src, gi * in_g:(gi + 1) * in_g] @ K[j, :, gi * f_g:(gi + 1) * f_g]
-    if op.pointwise is not None:
-        y = y @ f64(op.pointwise)
+    return conv_output(op, y)
+
+
+def conv_output(op, y: np.ndarray) -> np.ndarray:
+    """The end of a convolution (numpy reference): the pointwise matrix of a separable
+    convolution if any (``op.pointwise``, absent on ops without one), the bias, the activation."""
+    pointwise = getattr(op, "pointwise", None)
+    if pointwise is not None:
+        y = y @ f64(pointwise)
     if op.bias is not None:
         y = y + f64(op.bias)
     return activate(op.activation, y)
