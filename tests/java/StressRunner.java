@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (one predictAll, or one session step, per call; a new session every 64 steps; a small
  * predictAllBatch on 2 threads every 1000 calls), printing at each checkpoint
  * {@code CHECK <calls> <used heap after GC> <Thread.activeCount> <ThreadMXBean count>}, then
- * per {@code all} job {@code ALLOC <class> <bytes allocated per predictAll> <bytes of its outputs>}.</li>
+ * per job {@code ALLOC <class> <predictAll or stepAll> <bytes allocated per call> <bytes of its outputs>}.</li>
  * </ul>
  */
 public final class StressRunner {
@@ -323,28 +323,28 @@ public final class StressRunner {
         com.sun.management.ThreadMXBean alloc = (com.sun.management.ThreadMXBean) threads;
         long me = Thread.currentThread().getId();
         for (int j = 0; j < jobs.size(); j++) {
+            // predictAll, or a session's stepAll (on one frame, again and again)
             Job job = jobs.get(j);
-            if (job.perStep > 0) {
-                continue;
-            }
-            float[][] inputs = job.samples[0];
-            float[][] first = predictAll(models[j], inputs);
+            Object target = job.perStep > 0 ? newSession(models[j]) : models[j];
+            Method m = job.perStep > 0 ? target.getClass().getMethod("stepAll", float[].class)
+                    : target.getClass().getMethod("predictAll", float[][].class);
+            Object[] arg = {job.perStep > 0 ? frames(job.samples[0][0], job.perStep)[0] : job.samples[0]};
+            float[][] first = (float[][]) m.invoke(target, arg);
             long outBytes = arrayBytes(first.length, 4);   // the float[][] holding the outputs
             for (float[] o : first) {
                 outBytes += arrayBytes(o.length, 4);
             }
-            Method m = models[j].getClass().getMethod("predictAll", float[][].class);
-            Object[] arg = {inputs};
             int n = 20000;
             for (int i = 0; i < n; i++) {   // warm up the JIT on this very loop
-                sink += ((float[][]) m.invoke(models[j], arg)).length;
+                sink += ((float[][]) m.invoke(target, arg)).length;
             }
             long before = alloc.getThreadAllocatedBytes(me);
             for (int i = 0; i < n; i++) {
-                sink += ((float[][]) m.invoke(models[j], arg)).length;
+                sink += ((float[][]) m.invoke(target, arg)).length;
             }
             long after = alloc.getThreadAllocatedBytes(me);
-            System.out.println("ALLOC " + job.cls.getName() + " " + ((after - before) / n) + " " + outBytes);
+            System.out.println("ALLOC " + job.cls.getName() + " " + m.getName() + " " + ((after - before) / n) + " "
+                    + outBytes);
         }
         System.out.println("SINK " + sink);
     }
