@@ -249,7 +249,7 @@ def _conv2d(op: Conv2DOp, x: np.ndarray) -> np.ndarray:
             patch = xp[i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw]
             for gi in range(g):
                 y[..., gi * f_g:(gi + 1) * f_g] += patch[..., gi * in_g:(gi + 1) * in_g] @ K[gi, i, j]
-    return conv_output(op, y)
+    return conv_output(y, op.bias, op.activation, op.pointwise)
 
 
 def _pool2d(op: Pool2DOp, x: np.ndarray) -> np.ndarray:
@@ -634,7 +634,7 @@ def _conv_transpose(op: ConvTransposeOp, x: np.ndarray) -> np.ndarray:
                     ox = ix * sw - pl + j * dw
                     if 0 <= ox < ow:
                         y[oy, ox] += contrib[i, j]
-    return conv_output(op, y)
+    return conv_output(y, op.bias, op.activation)
 
 
 def _output_padding(ctx: LayerContext, rank: int) -> Optional[tuple[int, int]]:
