@@ -6,13 +6,12 @@ reachable."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 
 import pytest
 
-from support.util import REPO, keras2java_on_path
+from support.util import build_example
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
@@ -23,21 +22,14 @@ def _kotlin_daemons() -> set:
 
 
 def test_kotlin_caller_compiles_and_runs(tmp_path):
-    examples = tmp_path / "examples"
-    shutil.copytree(REPO / "examples" / "kotlin", examples / "kotlin", ignore=shutil.ignore_patterns("target"))
-    for name in ("har_lstm.keras", "har_lstm_inputs.csv", "har_lstm_expected.csv"):
-        shutil.copy2(REPO / "examples" / name, examples / name)
-    mvn = shutil.which("mvn")
-    assert mvn is not None, "Maven (mvn) must be installed"
     before = _kotlin_daemons()
-    build = subprocess.run([mvn, "-q", "-B", "package"], cwd=examples / "kotlin", env=keras2java_on_path(tmp_path),
-                           capture_output=True, text=True, timeout=1500)
+    project, build = build_example(tmp_path, "kotlin")
     left = _kotlin_daemons() - before
     for pid in left:                      # a daemon started by this build: stop it, and fail below
         os.kill(pid, signal.SIGTERM)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
     assert not left, f"Kotlin daemons left running: {left}"
-    target = examples / "kotlin" / "target"
+    examples, target = project.parent, project / "target"
     cp = f"{target / 'keras2java-kotlin-example-1.0.0.jar'}:{(target / 'classpath.txt').read_text().strip()}"
     run = subprocess.run(["java", "-cp", cp, "demo.kotlin.MainKt", str(examples / "har_lstm_inputs.csv"),
                           str(examples / "har_lstm_expected.csv")], capture_output=True, text=True, timeout=300)

@@ -606,8 +606,9 @@ def test_graph_checks_its_values():
 
 def test_tensors_runtime_self_test(tmp_path):
     rt = REPO / "java-runtime" / "src"
-    test_src = rt / "test" / "java" / "keras2java" / "runtime" / "TensorsSelfTest.java"
-    javac(tmp_path, java_sources(rt / "main") + [test_src], "-Xlint:all", "-Werror")
+    tests = rt / "test" / "java" / "keras2java" / "runtime"
+    javac(tmp_path, java_sources(rt / "main") + [tests / "TensorsSelfTest.java", tests / "SelfTests.java"],
+          "-Xlint:all", "-Werror")
     proc = subprocess.run(["java", "-cp", str(tmp_path), "keras2java.runtime.TensorsSelfTest"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,32 +5,22 @@ recorded outputs (1e-5) and bit-for-bit with the model called directly.  Maven C
 reachable (Spark is about 230 MB on first use)."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 
 import pytest
 
-from support.util import REPO, keras2java_on_path
+from support.util import build_example, surefire_report
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
 
 def test_spark_example_scores_in_local2(tmp_path):
-    examples = tmp_path / "examples"
-    shutil.copytree(REPO / "examples" / "spark", examples / "spark",
-                    ignore=shutil.ignore_patterns("target"))
-    for name in ("har_lstm.keras", "har_lstm_inputs.csv", "har_lstm_expected.csv"):
-        shutil.copy2(REPO / "examples" / name, examples / name)
-    mvn = shutil.which("mvn")
-    assert mvn is not None, "Maven (mvn) must be installed"
-    build = subprocess.run([mvn, "-q", "-B", "package"], cwd=examples / "spark", env=keras2java_on_path(tmp_path),
-                           capture_output=True, text=True, timeout=1500)
+    project, build = build_example(tmp_path, "spark")
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    report = (examples / "spark" / "target" / "surefire-reports" / "demo.spark.ScoreSequencesTest.txt").read_text()
+    report = surefire_report(project, "demo.spark.ScoreSequencesTest")
     assert "Tests run: 2, Failures: 0, Errors: 0, Skipped: 0" in report, report
     assert "spark local[2] vs Keras: max error" in build.stdout
-    with zipfile.ZipFile(examples / "spark" / "target" / "keras2java-spark-example-1.0.0.jar") as jar:
+    with zipfile.ZipFile(project / "target" / "keras2java-spark-example-1.0.0.jar") as jar:
         names = set(jar.namelist())
     assert {"demo/model/HarModel.class", "demo/model/HarModel.weights", "demo/spark/HarPredictUdf.class"} <= names
     assert not any(n.endswith((".so", ".dll", ".dylib")) for n in names)     # nothing native to ship

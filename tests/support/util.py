@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -56,3 +57,24 @@ def keras2java_on_path(tmp: Path) -> dict:
     shim.write_text(f"#!/bin/sh\nPYTHONPATH={REPO / 'codegen'} exec {sys.executable} -m keras2java \"$@\"\n")
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     return dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def build_example(tmp: Path, name: str) -> tuple[Path, subprocess.CompletedProcess]:
+    """Copies ``examples/<name>`` (a Maven project) and the HAR model files it reads
+    (``../har_lstm.*``) under ``tmp``, and runs ``mvn -q -B package`` there with this
+    checkout's keras2java on the PATH; returns the project directory and the finished
+    build (the caller checks it)."""
+    examples = tmp / "examples"
+    shutil.copytree(REPO / "examples" / name, examples / name, ignore=shutil.ignore_patterns("target"))
+    for data in ("har_lstm.keras", "har_lstm_inputs.csv", "har_lstm_expected.csv"):
+        shutil.copy2(REPO / "examples" / data, examples / data)
+    mvn = shutil.which("mvn")
+    assert mvn is not None, "Maven (mvn) must be installed"
+    build = subprocess.run([mvn, "-q", "-B", "package"], cwd=examples / name, env=keras2java_on_path(tmp),
+                           capture_output=True, text=True, timeout=1500)
+    return examples / name, build
+
+
+def surefire_report(project: Path, test_class: str) -> str:
+    """The JUnit summary Maven's surefire wrote for ``test_class``."""
+    return (project / "target" / "surefire-reports" / f"{test_class}.txt").read_text()

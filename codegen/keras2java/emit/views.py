@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from .. import analysis
 from ..ir import Model, Shape, shape_text
-from ..ops.view import Size, TensorInfo, ViewContext, runtime_classes_used
+from ..ops.view import CallView, Size, TensorInfo, ViewContext, hoisted, runtime_classes_used
 from .naming import java_identifier, sanitize
 from .weights import WeightLayout
 
@@ -53,6 +53,15 @@ class StateView:
 
 
 @dataclass(frozen=True)
+class ArrayField:
+    """An instance field holding a call's argument array, refilled per call (``CallView.arrays``
+    and ``steps_array``): ``length`` elements."""
+
+    name: str
+    length: int
+
+
+@dataclass(frozen=True)
 class StreamView:
     """The generated ``Session`` API: one timestep of the single input per step."""
 
@@ -90,6 +99,8 @@ class ModelView:
     tokenizers: tuple[Any, ...] = ()   # CallViews of the string ops run before the float graph
     text: bool = False             # some input is a string: predict(String), predictAll(Object[])
     text_only: bool = False        # every input is a string
+    buffer_arrays: tuple[ArrayField, ...] = ()   # float[][] argument fields of the calls
+    steps_arrays: tuple[ArrayField, ...] = ()    # int[] fields of the timestep-agreement checks
 
 
 #: Runtime classes the model class itself uses, whatever its layers.
@@ -150,7 +161,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             infos[t] = TensorInfo(var, steps, spec.shape)
             outs.append(infos[t])
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
-        ops.append(node.op.view(node, ctx))
+        view = node.op.view(node, ctx)
+        ops.append(hoisted(view) if isinstance(view, CallView) else view)
         if node.op.has_state:
             states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))
     outputs = []
@@ -173,6 +185,9 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         acts = ", ".join(a.describe() for a in node.op.activations())
         layers.append(LayerLine(node.layer_name, node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
+    calls = [v for v in ops if isinstance(v, CallView)]
+    buffer_arrays = tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays)
+    steps_arrays = tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array)
     used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers))
     if weights_mode == "resource":
         used.add("Weights")
@@ -189,6 +204,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
+        buffer_arrays=buffer_arrays, steps_arrays=steps_arrays,
         tokenizers=tuple(tokenizers), text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
 

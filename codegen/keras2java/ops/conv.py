@@ -161,11 +161,18 @@ def _conv1d(op: Conv1DOp, x: np.ndarray) -> np.ndarray:
             if 0 <= src < T:
                 for gi in range(g):
                     y[t, gi * f_g:(gi + 1) * f_g] += xd[src, gi * in_g:(gi + 1) * in_g] @ K[j, :, gi * f_g:(gi + 1) * f_g]
-    if op.pointwise is not None:
-        y = y @ f64(op.pointwise)
-    if op.bias is not None:
-        y = y + f64(op.bias)
-    return activate(op.activation, y)
+    return conv_output(y, op.bias, op.activation, op.pointwise)
+
+
+def conv_output(y: np.ndarray, bias: Optional[WeightTensor], activation: Activation,
+                pointwise: Optional[WeightTensor] = None) -> np.ndarray:
+    """The end of a convolution (numpy reference): the pointwise matrix of a separable
+    convolution if any, the bias if any, the activation."""
+    if pointwise is not None:
+        y = y @ f64(pointwise)
+    if bias is not None:
+        y = y + f64(bias)
+    return activate(activation, y)
 
 
 def _pool1d(op: Pool1DOp, x: np.ndarray) -> np.ndarray:

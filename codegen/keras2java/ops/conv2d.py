@@ -18,10 +18,10 @@ from typing import Any, ClassVar, Optional
 
 import numpy as np
 
-from ..activations import evaluate as activate
 from ..ir import Activation, Shape, WeightTensor, format_shape
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
 from .context import Composite, Converted, LayerContext, Step
+from .conv import conv_output
 from .shape import PermuteOp
 from .view import Act, Call, CallView, Const, New, Plus, Size, Var, ViewContext, comment, dim_size
 
@@ -69,9 +69,12 @@ def _pad_before(n: int, out: int, span: int, strides: int, padding: str) -> int:
     return max((out - 1) * strides + span - n, 0) // 2 if padding == "same" else 0
 
 
-def _flat(x: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Leading axes folded into one image axis: (images, h, w, c), and the leading shape."""
-    return np.asarray(x).reshape((-1,) + x.shape[-3:]), x.shape[:-3]
+def _each_image(x: np.ndarray, fn, rank: int = 2) -> np.ndarray:
+    """``fn`` of each image (the last ``rank + 1`` axes) of ``x``, the leading axes (frames) kept."""
+    x = np.asarray(x)
+    lead = x.shape[:x.ndim - rank - 1]
+    y = np.stack([fn(im) for im in x.reshape((-1,) + x.shape[len(lead):])])
+    return y.reshape(lead + y.shape[1:])
 
 
 # -- ops -----------------------------------------------------------------------------------
@@ -114,9 +117,7 @@ class Conv2DOp(Op):
         return int(self.pointwise.shape[1]) if self.pointwise is not None else self.filters
 
     def evaluate(self, inputs):
-        x, lead = _flat(inputs[0])
-        y = np.stack([_conv2d(self, im) for im in x])
-        return [y.reshape(lead + y.shape[1:])]
+        return [_each_image(inputs[0], lambda im: _conv2d(self, im))]
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x, o = ctx.ins[0], ctx.outs[0]
@@ -157,9 +158,7 @@ class Pool2DOp(Op):
         return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
-        x, lead = _flat(inputs[0])
-        y = np.stack([_pool2d(self, im) for im in x])
-        return [y.reshape(lead + y.shape[1:])]
+        return [_each_image(inputs[0], lambda im: _pool2d(self, im))]
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x, o = ctx.ins[0], ctx.outs[0]
@@ -225,9 +224,7 @@ class Resample2DOp(Op):
         return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
-        x, lead = _flat(inputs[0])
-        y = np.stack([_resample2d(self, im) for im in x])
-        return [y.reshape(lead + y.shape[1:])]
+        return [_each_image(inputs[0], lambda im: _resample2d(self, im))]
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x, o = ctx.ins[0], ctx.outs[0]
@@ -270,11 +267,7 @@ def _conv2d(op: Conv2DOp, x: np.ndarray) -> np.ndarray:
             patch = xp[i * dh:i * dh + (oh - 1) * sh + 1:sh, j * dw:j * dw + (ow - 1) * sw + 1:sw]
             for gi in range(g):
                 y[..., gi * f_g:(gi + 1) * f_g] += patch[..., gi * in_g:(gi + 1) * in_g] @ K[gi, i, j]
-    if op.pointwise is not None:
-        y = y @ f64(op.pointwise)
-    if op.bias is not None:
-        y = y + f64(op.bias)
-    return activate(op.activation, y)
+    return conv_output(y, op.bias, op.activation, op.pointwise)
 
 
 def _pool2d(op: Pool2DOp, x: np.ndarray) -> np.ndarray:
@@ -593,14 +586,10 @@ class ConvTransposeOp(Op):
         return x[:, None, :] if self.rank == 1 else x
 
     def evaluate(self, inputs):
-        x = inputs[0]
-        frame = self.rank + 1
-        lead = x.shape[:-frame]
-        flat = np.asarray(x).reshape((-1,) + x.shape[-frame:])
-        y = np.stack([_conv_transpose(self, self._image(im)) for im in flat])
-        if self.rank == 1:
-            y = y[:, :, 0, :]
-        return [y.reshape(lead + y.shape[1:])]
+        def one(im):
+            y = _conv_transpose(self, self._image(im))
+            return y[:, 0, :] if self.rank == 1 else y
+        return [_each_image(inputs[0], one, self.rank)]
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x, o = ctx.ins[0], ctx.outs[0]
@@ -666,9 +655,7 @@ def _conv_transpose(op: ConvTransposeOp, x: np.ndarray) -> np.ndarray:
                     ox = ix * sw - pl + j * dw
                     if 0 <= ox < ow:
                         y[oy, ox] += contrib[i, j]
-    if op.bias is not None:
-        y = y + f64(op.bias)
-    return activate(op.activation, y)
+    return conv_output(y, op.bias, op.activation)
 
 
 def _output_padding(ctx: LayerContext, rank: int) -> Optional[tuple[int, int]]:

@@ -11,7 +11,7 @@ built in Python.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from math import prod
 from typing import Any, Callable, Optional
 
@@ -171,7 +171,35 @@ class CallView:
     workspace: Optional[tuple] = None
     #: or the workspace size itself (a value), when no size method names it
     workspace_size: Any = None
+    #: set by :func:`hoisted`: ``int[]`` arguments as ``(Net field, Ints)`` built once with the
+    #: weights, ``float[][]`` arguments as ``(instance field, buffer names)`` refilled per call
+    #: (buffers may grow between calls), and the instance ``int[]`` field ``same_steps`` is
+    #: copied into for the check; so a call allocates nothing
+    consts: tuple[tuple[str, Ints], ...] = ()
+    arrays: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    steps_array: str = ""
     template: str = "ops/call.j2"
+
+
+def hoisted(view: CallView) -> CallView:
+    """The view with its per-call ``int[]`` and ``float[][]`` arguments (and the
+    timestep-agreement check's array) moved into fields named after the node's field."""
+    consts: list = []
+    arrays: list = []
+
+    def field_of(v: Any) -> Any:
+        if isinstance(v, Ints):
+            consts.append((f"{view.field}c{len(consts)}", v))
+            return Var(f"n.{consts[-1][0]}")
+        if isinstance(v, Buffers):
+            arrays.append((f"{view.field}a{len(arrays)}", v.vars))
+            return Var(arrays[-1][0])
+        return v
+
+    args = tuple(field_of(v) for v in view.args)
+    workspace = None if view.workspace is None else tuple(field_of(v) for v in view.workspace)
+    return replace(view, args=args, workspace=workspace, consts=tuple(consts), arrays=tuple(arrays),
+                   steps_array=f"{view.field}s" if view.same_steps else "")
 
 
 @dataclass(frozen=True)

@@ -171,92 +171,51 @@ public final class StringHash {
         x = x * K2 + fetch64(s, off);
         int p = off;
         final int end = off + ((len - 1) / 64) * 64;
-        final int last64 = end + ((len - 1) & 63) - 63;
-        do {
-            x = rot(x + y + v0 + fetch64(s, p + 8), 37) * K1;
-            y = rot(y + v1 + fetch64(s, p + 48), 42) * K1;
-            x ^= w1;
-            y += v0 + fetch64(s, p + 40);
-            z = rot(z + w0, 33) * K1;
-            // v = WeakHashLen32WithSeeds(s, v1 * K1, x + w0)
-            long a = v1 * K1, b = x + w0;
-            long nv0, nv1;
-            {
-                long ww = fetch64(s, p), xx = fetch64(s, p + 8), yy = fetch64(s, p + 16), zz = fetch64(s, p + 24);
-                a += ww;
-                b = rot(b + a + zz, 21);
-                long c = a;
-                a += xx;
-                a += yy;
-                b += rot(a, 44);
-                nv0 = a + zz;
-                nv1 = b + c;
+        long mul = K1, times = 1;   // the chunks before the last
+        boolean last = false;
+        while (true) {
+            if (p == end) {   // then the last 64 bytes, mixed with their own multipliers
+                last = true;
+                mul = K1 + ((z & 0xff) << 1);
+                times = 9;
+                p = end + ((len - 1) & 63) - 63;
+                w0 += ((len - 1) & 63);
+                v0 += w0;
+                w0 += v0;
             }
-            long nw0, nw1;
-            {
-                long a2 = z + w1, b2 = y + fetch64(s, p + 16);
-                long ww = fetch64(s, p + 32), xx = fetch64(s, p + 40), yy = fetch64(s, p + 48), zz = fetch64(s, p + 56);
-                a2 += ww;
-                b2 = rot(b2 + a2 + zz, 21);
-                long c = a2;
-                a2 += xx;
-                a2 += yy;
-                b2 += rot(a2, 44);
-                nw0 = a2 + zz;
-                nw1 = b2 + c;
-            }
-            v0 = nv0;
-            v1 = nv1;
-            w0 = nw0;
-            w1 = nw1;
-            long t = z;
+            x = rot(x + y + v0 + fetch64(s, p + 8), 37) * mul;
+            y = rot(y + v1 + fetch64(s, p + 48), 42) * mul;
+            x ^= w1 * times;
+            y += v0 * times + fetch64(s, p + 40);
+            z = rot(z + w0, 33) * mul;
+            // v = WeakHashLen32WithSeeds(s, v1 * mul, x + w0), w = ...(s + 32, z + w1, y + fetch64(s + 16))
+            final long a = v1 * mul, b = x + w0, a2 = z + w1, b2 = y + fetch64(s, p + 16);
+            v0 = weakLow(s, p, a);
+            v1 = weakHigh(s, p, a, b);
+            w0 = weakLow(s, p + 32, a2);
+            w1 = weakHigh(s, p + 32, a2, b2);
+            final long t = z;
             z = x;
             x = t;
+            if (last) {
+                return hashLen16(hashLen16(v0, w0, mul) + shiftMix(y) * K0 + z, hashLen16(v1, w1, mul) + x, mul);
+            }
             p += 64;
-        } while (p != end);
-        long mul = K1 + ((z & 0xff) << 1);
-        p = last64;
-        w0 += ((len - 1) & 63);
-        v0 += w0;
-        w0 += v0;
-        x = rot(x + y + v0 + fetch64(s, p + 8), 37) * mul;
-        y = rot(y + v1 + fetch64(s, p + 48), 42) * mul;
-        x ^= w1 * 9;
-        y += v0 * 9 + fetch64(s, p + 40);
-        z = rot(z + w0, 33) * mul;
-        long nv0, nv1, nw0, nw1;
-        {
-            long a = v1 * mul, b = x + w0;
-            long ww = fetch64(s, p), xx = fetch64(s, p + 8), yy = fetch64(s, p + 16), zz = fetch64(s, p + 24);
-            a += ww;
-            b = rot(b + a + zz, 21);
-            long c = a;
-            a += xx;
-            a += yy;
-            b += rot(a, 44);
-            nv0 = a + zz;
-            nv1 = b + c;
         }
-        {
-            long a2 = z + w1, b2 = y + fetch64(s, p + 16);
-            long ww = fetch64(s, p + 32), xx = fetch64(s, p + 40), yy = fetch64(s, p + 48), zz = fetch64(s, p + 56);
-            a2 += ww;
-            b2 = rot(b2 + a2 + zz, 21);
-            long c = a2;
-            a2 += xx;
-            a2 += yy;
-            b2 += rot(a2, 44);
-            nw0 = a2 + zz;
-            nw1 = b2 + c;
-        }
-        v0 = nv0;
-        v1 = nv1;
-        w0 = nw0;
-        w1 = nw1;
-        long t = z;
-        z = x;
-        x = t;
-        return hashLen16(hashLen16(v0, w0, mul) + shiftMix(y) * K0 + z, hashLen16(v1, w1, mul) + x, mul);
+    }
+
+    /**
+     * FarmHash's WeakHashLen32WithSeeds(w, x, y, z, a, b) of the 32 bytes at {@code p} is the
+     * pair (weakLow, weakHigh): {@code a += w; b = rot(b + a + z, 21); c = a; a += x + y;
+     * b += rot(a, 44); return (a + z, b + c)}.
+     */
+    private static long weakLow(byte[] s, int p, long a) {
+        return a + fetch64(s, p) + fetch64(s, p + 8) + fetch64(s, p + 16) + fetch64(s, p + 24);
+    }
+
+    private static long weakHigh(byte[] s, int p, long a, long b) {
+        final long c = a + fetch64(s, p);
+        return rot(b + c + fetch64(s, p + 24), 21) + rot(c + fetch64(s, p + 8) + fetch64(s, p + 16), 44) + c;
     }
 
     /** SipHash-2-4 with the 128-bit key (k0, k1) of {@code s[off, off+len)}. */
@@ -266,35 +225,29 @@ public final class StringHash {
         long v2 = k0 ^ 0x6c7967656e657261L;
         long v3 = k1 ^ 0x7465646279746573L;
         final int blocks = len & ~7;
-        for (int i = 0; i < blocks; i += 8) {
-            long m = fetch64(s, off + i);
-            v3 ^= m;
-            for (int r = 0; r < 2; r++) {
+        long b = ((long) len & 0xff) << 56;
+        for (int i = 0; i < (len & 7); i++) {
+            b |= (s[off + blocks + i] & 0xffL) << (8 * i);
+        }
+        // the 8-byte words, then the last word b (length and tail bytes), 2 rounds each;
+        // then the finalization, 4 rounds
+        for (int i = 0; i <= blocks + 8; i += 8) {
+            final boolean word = i <= blocks;
+            final long m = i < blocks ? fetch64(s, off + i) : b;
+            if (word) {
+                v3 ^= m;
+            } else {
+                v2 ^= 0xff;
+            }
+            for (int r = 0; r < (word ? 2 : 4); r++) {
                 v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
                 v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
                 v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
                 v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
             }
-            v0 ^= m;
-        }
-        long b = ((long) len & 0xff) << 56;
-        for (int i = 0; i < (len & 7); i++) {
-            b |= (s[off + blocks + i] & 0xffL) << (8 * i);
-        }
-        v3 ^= b;
-        for (int r = 0; r < 2; r++) {
-            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-        }
-        v0 ^= b;
-        v2 ^= 0xff;
-        for (int r = 0; r < 4; r++) {
-            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+            if (word) {
+                v0 ^= m;
+            }
         }
         return v0 ^ v1 ^ v2 ^ v3;
     }

@@ -1,5 +1,9 @@
 package keras2java.runtime;
 
+import static keras2java.runtime.SelfTests.check;
+import static keras2java.runtime.SelfTests.finish;
+import static keras2java.runtime.SelfTests.test;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
@@ -10,9 +14,6 @@ import java.util.Random;
  * prints "N passed, N failed".
  */
 public final class RuntimeSelfTest {
-    private static int passed;
-    private static int failed;
-
     public static void main(String[] args) {
         test("base64 weights round trip", RuntimeSelfTest::base64RoundTrip);
         test("corrupted weights name the checksum", RuntimeSelfTest::corruptedWeights);
@@ -24,28 +25,7 @@ public final class RuntimeSelfTest {
         test("softmax rows sum to one", RuntimeSelfTest::softmaxRows);
         test("relu parameters", RuntimeSelfTest::reluParams);
         test("NaN propagates", RuntimeSelfTest::nanPropagates);
-        System.out.println(passed + " passed, " + failed + " failed");
-        System.exit(failed == 0 ? 0 : 1);
-    }
-
-    interface Body {
-        void run() throws Exception;
-    }
-
-    private static void test(String name, Body body) {
-        try {
-            body.run();
-            passed++;
-        } catch (Throwable t) {
-            failed++;
-            System.out.println("FAILED " + name + ": " + t);
-        }
-    }
-
-    private static void check(boolean ok, String msg) {
-        if (!ok) {
-            throw new AssertionError(msg);
-        }
+        finish();
     }
 
     private static byte[] bytes(float[] v) {

@@ -1,5 +1,9 @@
 package keras2java.runtime;
 
+import static keras2java.runtime.SelfTests.check;
+import static keras2java.runtime.SelfTests.finish;
+import static keras2java.runtime.SelfTests.test;
+
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.util.Random;
@@ -11,9 +15,6 @@ import java.util.Random;
  * and exits non-zero on failure.
  */
 public final class TensorsSelfTest {
-    private static int passed;
-    private static int failed;
-
     public static void main(String[] args) {
         test("reverseSteps reverses rows", TensorsSelfTest::reverse);
         test("softmax over each axis", TensorsSelfTest::softmaxAxes);
@@ -25,32 +26,20 @@ public final class TensorsSelfTest {
         test("broadcast (T, F) + (F,) and (2, 1, 3) * (4, 1)", TensorsSelfTest::broadcastGeneral);
         test("broadcast rejects bad layouts", TensorsSelfTest::broadcastBadLayout);
         test("steady-state calls allocate nothing", TensorsSelfTest::noAllocation);
-        System.out.println(passed + " passed, " + failed + " failed");
-        System.exit(failed == 0 ? 0 : 1);
-    }
-
-    interface Body {
-        void run() throws Exception;
-    }
-
-    private static void test(String name, Body body) {
-        try {
-            body.run();
-            passed++;
-        } catch (Throwable t) {
-            failed++;
-            System.out.println("FAILED " + name + ": " + t);
-        }
-    }
-
-    private static void check(boolean ok, String msg) {
-        if (!ok) {
-            throw new AssertionError(msg);
-        }
+        finish();
     }
 
     private static void close(float got, double want, String what) {
         check(Math.abs(got - want) <= 1e-6 * Math.max(1.0, Math.abs(want)), what + ": got " + got + ", want " + want);
+    }
+
+    /** The product of {@code shape[from, to)}: the sizes before (after) an axis for softmax and reduce. */
+    private static int product(int[] shape, int from, int to) {
+        int p = 1;
+        for (int d = from; d < to; d++) {
+            p *= shape[d];
+        }
+        return p;
     }
 
     private static float[] rand(Random r, int n) {
@@ -76,14 +65,8 @@ public final class TensorsSelfTest {
         int[] shape = {2, 3, 4};
         float[] x = rand(r, 24);
         for (int axis = 0; axis < 3; axis++) {
-            int outer = 1;
-            int inner = 1;
-            for (int d = 0; d < axis; d++) {
-                outer *= shape[d];
-            }
-            for (int d = axis + 1; d < 3; d++) {
-                inner *= shape[d];
-            }
+            int outer = product(shape, 0, axis);
+            int inner = product(shape, axis + 1, shape.length);
             int n = shape[axis];
             float[] y = new float[24];
             Tensors.softmax(x, outer, n, inner, y);
@@ -114,14 +97,8 @@ public final class TensorsSelfTest {
         int[] shape = {3, 2, 5};
         float[] x = rand(r, 30);
         for (int axis = 0; axis < 3; axis++) {
-            int outer = 1;
-            int inner = 1;
-            for (int d = 0; d < axis; d++) {
-                outer *= shape[d];
-            }
-            for (int d = axis + 1; d < 3; d++) {
-                inner *= shape[d];
-            }
+            int outer = product(shape, 0, axis);
+            int inner = product(shape, axis + 1, shape.length);
             int n = shape[axis];
             for (int mode = Tensors.SUM; mode <= Tensors.MAX; mode++) {
                 float[] y = new float[outer * inner];
