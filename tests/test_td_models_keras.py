@@ -49,4 +49,4 @@ def test_inspect_lists_the_sub_network_weights(tmp_path):
     path = tmp_path / "m.keras"
     keras.Model(x, keras.layers.TimeDistributed(inner)(x)).save(path)
     text = describe(load(str(path)))
-    assert "time_distributed_model" in text and "[char_rnn]" in text
+    assert "TimeDistributed" in text and "(12,) -> b_o (bias, output gate) [char_rnn]" in text

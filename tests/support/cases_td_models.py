@@ -84,6 +84,15 @@ def per_frame_conv(k):
     return k.Model(x, k.layers.GRU(2)(h))
 
 
+def functional_cnn_frames(k):
+    """TimeDistributed around a Functional CNN on image frames (Conv2D, Flatten, Dense)."""
+    fi = k.Input((6, 6, 2))
+    h = k.layers.Flatten()(k.layers.Conv2D(2, 3, activation="relu")(fi))
+    inner = k.Model(fi, k.layers.Dense(4)(h), name="frame_cnn")
+    x = _input(k, (3, 6, 6, 2), "frames")
+    return k.Model(x, k.layers.TimeDistributed(inner, name="td_functional")(x))
+
+
 def _char_ids(rng, shape) -> np.ndarray:
     """Char ids per word, each word a random length (0: fully padded) then zeros; word ids
     (a 1-D input) padded at the end."""
@@ -134,4 +143,5 @@ for fmt in ("keras", "tf_h5"):
         Case(f"td_char_cnn_functional/{fmt}", char_cnn_functional, fmt=fmt, data="chars", family="TimeDistributed"),
         Case(f"td_frame_lstm/{fmt}", per_frame_lstm, fmt=fmt, family="TimeDistributed"),
         Case(f"td_frame_conv/{fmt}", per_frame_conv, fmt=fmt, family="TimeDistributed"),
+        Case(f"td_functional_cnn/{fmt}", functional_cnn_frames, fmt=fmt, family="TimeDistributed"),
     ]

@@ -124,7 +124,7 @@ def convert_per_step_model(ctx: LayerContext, inner_cfg: Mapping, weights_for: A
     shape = ctx.single_input()
     frame = tuple(shape[1:])
     if any(d is None for d in frame):
-        raise ConversionProblem(f"TimeDistributed around a sub-network needs a fixed frame shape, "
+        raise ConversionProblem(f"the wrapped layer runs once per step and needs a fixed frame shape, "
                                 f"got {format_shape(frame)}")
     if ctx.build_submodel is None:
         raise ConversionProblem("TimeDistributed around a sub-network is not supported here")

@@ -221,8 +221,8 @@ def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
         layers = [_inner_layer(inner_cfg, "wrapped layer", ctx.layer.weights, ctx.layer)]
     try:
         return _lift_layers(ctx, layers)
-    except ConversionProblem as exc:
-        lift_problem = exc
+    except ConversionProblem:
+        pass
     # A layer with its own time axis per step (an LSTM, Conv1D or pooling over each word's
     # characters): the layer, or the nested Sequential, as a sub-graph run once per step.
     if cls == "Sequential":
@@ -233,7 +233,7 @@ def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
         try:
             graph = convert_per_step_model(ctx, wrapped, lambda i, n, c: tuple(ctx.layer.weights))
         except ConversionProblem as exc:
-            raise ConversionProblem(*(lift_problem.reasons + exc.reasons)) from None
+            raise ConversionProblem(*[f"TimeDistributed({cls}): {r}" for r in exc.reasons]) from None
     return _per_step(ctx, graph)
 
 
