@@ -38,6 +38,20 @@ def test_mask_reaching_a_sub_network_is_refused(tmp_path):
     assert "td_masked" in str(err.value) and "mask" in str(err.value)
 
 
+def test_tf_keras_sub_network_with_a_masked_output_is_refused(tmp_path):
+    """tf-keras' TimeDistributed passes the sub-network's output mask on per step (2-D): refused."""
+    from keras2java import Keras2JavaError, convert
+    from support.cases_td_models import char_lstm
+    from support.keras_cases import tf_keras
+
+    path = tmp_path / "seq.h5"
+    char_lstm("sequences")(tf_keras()).save(str(path))
+    with pytest.raises(Keras2JavaError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    assert "time_distributed" in str(err.value) and "output carries a Keras mask" in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_inspect_lists_the_sub_network_weights(tmp_path):
     import keras
 

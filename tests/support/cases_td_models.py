@@ -33,9 +33,11 @@ def _embedding_first(k, mask_zero=True):
 
 
 def char_lstm(recurrent="lstm", mask_zero=True):
-    """words (timesteps, 7 char ids) -> per word: Embedding(mask_zero) + LSTM/GRU/Bidirectional."""
+    """words (timesteps, 7 char ids) -> per word: Embedding(mask_zero) + LSTM/GRU/Bidirectional
+    (``sequences``: an LSTM returning sequences, whose masked output Keras 3 does not pass on)."""
     def build(k):
         rnn = {"lstm": lambda: k.layers.LSTM(3),
+               "sequences": lambda: k.layers.LSTM(3, return_sequences=True),
                "gru": lambda: k.layers.GRU(3, go_backwards=True),
                "bidi": lambda: k.layers.Bidirectional(k.layers.SimpleRNN(2))}[recurrent]()
         inner = k.Sequential(_embedding_first(k, mask_zero) + [rnn], name="chars")
@@ -129,7 +131,7 @@ def prepare(case: Case, directory, seed: int):
     return path, samples, expected
 
 
-CASES = []
+CASES = [Case("td_char_lstm_sequences/keras", char_lstm("sequences"), data="chars", family="TimeDistributed")]
 for fmt in ("keras", "tf_h5"):
     CASES += [
         Case(f"td_char_lstm/{fmt}", char_lstm(), fmt=fmt, data="chars", family="TimeDistributed"),
