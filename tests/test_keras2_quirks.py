@@ -149,6 +149,19 @@ def batch(tmp_path_factory):
                                       for i, a in enumerate(s)] for s in samples])
         b.add(f"keras2_0/merge_sequential_{mode}", str(p), samples, expected, package=f"k2jtest.quirks.m{n}",
               class_name="M")
+        if mode == "concat":
+            # the same model as Keras 2.0.8 ``to_json()`` + ``save_weights()`` (the weights of
+            # legacy_sequential_layers at the file's root, the config with keras_version)
+            w, arch = work / "keras2_0_merge_sequential_weights.h5", work / "keras2_0_merge_sequential.json"
+            with h5py.File(p, "r") as src, h5py.File(w, "w") as dst:
+                for name in src["model_weights"]:
+                    src.copy(src["model_weights"][name], dst, name)
+                for key, value in src["model_weights"].attrs.items():
+                    dst.attrs[key] = value
+                config = json.loads(src.attrs["model_config"])
+            arch.write_text(json.dumps(dict(config, keras_version="2.0.8", backend="tensorflow")))
+            b.add("keras2_0/merge_sequential_weights_only", str(w), samples, expected, package="k2jtest.quirks.mw",
+                  class_name="M", architecture=str(arch))
     b.run()
     return b
 
@@ -156,7 +169,8 @@ def batch(tmp_path_factory):
 @pytest.mark.java
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["keras2_0/embedding_int32_implementation", "keras2_0/functional_merge_layers",
-                                  "keras2_0/merge_sequential_concat", "keras2_0/merge_sequential_sum"])
+                                  "keras2_0/merge_sequential_concat", "keras2_0/merge_sequential_sum",
+                                  "keras2_0/merge_sequential_weights_only"])
 def test_keras2_0_file_matches_keras(batch, case):
     err = batch.cases[case].check()
     print(f"{case}: max error {err:.3g}")
