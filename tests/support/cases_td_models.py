@@ -95,6 +95,24 @@ def functional_cnn_frames(k):
     return k.Model(x, k.layers.TimeDistributed(inner, name="td_functional")(x))
 
 
+def masked_frames(k):
+    """Per frame a Masking + LSTM sub-network over (7, 3) feature rows padded with zero rows."""
+    first = [k.Input((CHARS, 3))] if k.__name__ == "keras" else []
+    masking = k.layers.Masking(0.0) if first else k.layers.Masking(0.0, input_shape=(CHARS, 3))
+    inner = k.Sequential(first + [masking, k.layers.LSTM(3, return_sequences=True), k.layers.GRU(2)],
+                         name="frame_rnn")
+    x = _input(k, (None, CHARS, 3), "frames")
+    return k.Model(x, k.layers.TimeDistributed(inner)(x))
+
+
+def _padded_frames(rng, shape) -> np.ndarray:
+    """Float rows per frame, each frame a random number of trailing zero rows (all, sometimes)."""
+    arr = rng.uniform(-1, 1, shape).astype(np.float32)
+    for t in range(shape[0]):
+        arr[t, int(rng.integers(0, shape[1] + 1)):] = 0.0
+    return arr
+
+
 def _char_ids(rng, shape) -> np.ndarray:
     """Char ids per word, each word a random length (0: fully padded) then zeros; word ids
     (a 1-D input) padded at the end."""
@@ -110,9 +128,10 @@ def _char_ids(rng, shape) -> np.ndarray:
 
 
 def prepare(case: Case, directory, seed: int):
-    """Float cases: support.cases_ops.prepare.  ``chars`` cases: char/word ids with padding;
-    Keras' outputs from calling the model on each sample."""
-    if case.data != "chars":
+    """Float cases: support.cases_ops.prepare.  ``chars`` cases: char/word ids with padding,
+    ``frames_padded``: float frames ending in zero rows; Keras' outputs from calling the model
+    on each sample."""
+    if case.data not in ("chars", "frames_padded"):
         return cases_ops.prepare(case, directory, seed)
     k = tf_keras() if case.fmt == "tf_h5" else keras()
     k.utils.set_random_seed(seed)
@@ -123,7 +142,8 @@ def prepare(case: Case, directory, seed: int):
     samples, expected = [], []
     for _ in range(case.n_samples()):
         n = int(rng.integers(case.steps[0], case.steps[1] + 1))
-        sample = [_char_ids(rng, tuple(n if d is None else d for d in inp.shape[1:])) for inp in model.inputs]
+        make = _padded_frames if case.data == "frames_padded" else _char_ids
+        sample = [make(rng, tuple(n if d is None else d for d in inp.shape[1:])) for inp in model.inputs]
         samples.append(sample)
         out = model([a[None] for a in sample] if len(sample) > 1 else sample[0][None])
         outs = out if isinstance(out, (list, tuple)) else [out]
@@ -146,4 +166,5 @@ for fmt in ("keras", "tf_h5"):
         Case(f"td_frame_lstm/{fmt}", per_frame_lstm, fmt=fmt, family="TimeDistributed"),
         Case(f"td_frame_conv/{fmt}", per_frame_conv, fmt=fmt, family="TimeDistributed"),
         Case(f"td_functional_cnn/{fmt}", functional_cnn_frames, fmt=fmt, family="TimeDistributed"),
+        Case(f"td_masked_frames/{fmt}", masked_frames, fmt=fmt, data="frames_padded", family="TimeDistributed"),
     ]
