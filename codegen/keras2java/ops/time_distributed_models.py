@@ -11,9 +11,12 @@ built as a graph of its own and run once per outer step
 (``wrappers.PerStepModelOp``): the generated code copies frame ``t`` into the
 sub-graph's input, resets its recurrent states, runs its nodes and copies
 its output into row ``t``.  Masks follow Keras: a mask the sub-model creates
-(``Embedding(mask_zero=True)``) acts inside it; Keras 3 passes the outer
-mask on unchanged (``Layer.compute_mask``), tf-keras passes on the inner
-output's mask (refused when there is one).
+(``Embedding(mask_zero=True)``, ``Masking``) acts inside it.  What leaves the
+layer: Keras 3 passes the outer mask on unchanged and drops the inner output's
+(``Layer.compute_mask``); tf-keras passes on the inner output's mask, reshaped
+per step (``TimeDistributed.compute_mask``), refused here.  An outer mask
+reaching the sub-model (Keras hands each step's slice to its first layer) is
+refused.
 """
 from __future__ import annotations
 
@@ -91,10 +94,11 @@ class _NestedWeights:
     """``weights_for`` of the wrapped model's layers, from the TimeDistributed layer's weights."""
 
     def __init__(self, layer_dicts: list, stored) -> None:
-        named = [ld for ld in layer_dicts if isinstance(ld, Mapping) and isinstance(ld.get("class_name"), str)]
+        named = [(i, ld) for i, ld in enumerate(layer_dicts)
+                 if isinstance(ld, Mapping) and isinstance(ld.get("class_name"), str)]
         self.by_index = {}
-        for ld, w in zip(named, _weights_for(named, stored)):
-            self.by_index[layer_dicts.index(ld)] = w
+        for (i, _), w in zip(named, _weights_for([ld for _, ld in named], stored)):
+            self.by_index[i] = w
         self.count = sum(len(w) for w in self.by_index.values())
 
     def __call__(self, index: int, name: str, class_name: str):
@@ -110,6 +114,7 @@ def _layer_dicts(inner_cfg: Mapping) -> list:
 
 
 def thaw(value: Any) -> Any:
+    """A frozen config (read-only mappings, tuples) as plain JSON values again."""
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
