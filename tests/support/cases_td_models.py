@@ -1,6 +1,6 @@
 """TimeDistributed around layers and sub-networks with their own time axis per step
 (test_td_models_keras): a per-character Embedding + LSTM inside a word tagger, a
-Functional char-CNN, a bare LSTM or Conv1D per frame.  The case table, its builders
+Functional char-CNN, a bare LSTM or Conv1D per frame, Masking inside, nested loops.  The case table, its builders
 and its preparer (character ids with padding for the ``chars`` data)."""
 from __future__ import annotations
 
@@ -105,6 +105,17 @@ def masked_frames(k):
     return k.Model(x, k.layers.TimeDistributed(inner)(x))
 
 
+def nested_loops(k):
+    """TimeDistributed inside a TimeDistributed sub-network: documents of sentences of words,
+    a GRU per word, an LSTM per sentence (two nested per-step loops)."""
+    first = [k.Input((3, 4, 2))] if k.__name__ == "keras" else []
+    td = (k.layers.TimeDistributed(k.layers.GRU(2)) if first
+          else k.layers.TimeDistributed(k.layers.GRU(2), input_shape=(3, 4, 2)))
+    inner = k.Sequential(first + [td, k.layers.LSTM(3)], name="sentence")
+    x = _input(k, (None, 3, 4, 2), "doc")
+    return k.Model(x, k.layers.TimeDistributed(inner)(x))
+
+
 def _padded_frames(rng, shape) -> np.ndarray:
     """Float rows per frame, each frame a random number of trailing zero rows (all, sometimes)."""
     arr = rng.uniform(-1, 1, shape).astype(np.float32)
@@ -167,4 +178,5 @@ for fmt in ("keras", "tf_h5"):
         Case(f"td_frame_conv/{fmt}", per_frame_conv, fmt=fmt, family="TimeDistributed"),
         Case(f"td_functional_cnn/{fmt}", functional_cnn_frames, fmt=fmt, family="TimeDistributed"),
         Case(f"td_masked_frames/{fmt}", masked_frames, fmt=fmt, data="frames_padded", family="TimeDistributed"),
+        Case(f"td_nested_loops/{fmt}", nested_loops, fmt=fmt, family="TimeDistributed"),
     ]
