@@ -1,7 +1,8 @@
 """Issue 13: config quirks of files written by Keras 2.0-2.3 (and carried over
 from Keras 1) against Keras: ``"dtype": "int32"`` on Embedding (Keras 2.0's
 input dtype), ``implementation`` 0/1/2, legacy ``Merge`` layers in a Keras 2.0
-functional model, ``input_dtype``, ``batch_input_shape`` on layers other than
+functional model and as the first layer of a Keras 2.0 Sequential model (a Merge of
+Sequential branches), ``input_dtype``, ``batch_input_shape`` on layers other than
 the first, bare-list Sequential configs.
 
 Old Keras cannot be installed: tf-keras builds the model with the legacy
@@ -60,6 +61,45 @@ def keras2_0_sequential(cfg):
     return cfg
 
 
+def merge_branches(k):
+    """What Keras 2.0's ``Sequential([Merge([lstm_branch, dense_branch], mode='concat'), Dense])``
+    computes, as a tf-keras Functional model (one input per branch)."""
+    a_in = k.Input((None, 4), name="lstm_1_input")
+    b_in = k.Input((5,), name="dense_1_input")
+    a = k.layers.LSTM(6, recurrent_activation="hard_sigmoid", name="lstm_1")(a_in)
+    b = k.layers.Dense(3, activation="relu", name="dense_1")(b_in)
+    b = k.layers.Dense(6, name="dense_2")(b)
+    m = k.layers.Concatenate(name="merge_1")([a, b])
+    return k.Model([a_in, b_in], k.layers.Dense(3, activation="softmax", name="dense_3")(m))
+
+
+def merge_sum(k):
+    """``Sequential([Merge([embedding_gru_branch, simple_rnn_branch], mode='sum'), Dense])``."""
+    a_in = k.Input((None,), name="embedding_1_input")
+    b_in = k.Input((None, 3), name="simple_rnn_1_input")
+    a = k.layers.Embedding(20, 5, name="embedding_1")(a_in)
+    a = k.layers.GRU(4, reset_after=False, recurrent_activation="hard_sigmoid", name="gru_1")(a)
+    b = k.layers.SimpleRNN(4, name="simple_rnn_1")(b_in)
+    m = k.layers.Add(name="merge_1")([a, b])
+    return k.Model([a_in, b_in], k.layers.Dense(2, name="dense_1")(m))
+
+
+MERGE_SEQUENTIAL = {
+    "concat": (merge_branches, [["lstm_1"], ["dense_1", "dense_2"]], ["dense_3"]),
+    "sum": (merge_sum, [["embedding_1", "gru_1"], ["simple_rnn_1"]], ["dense_1"]),
+}
+
+
+def merge_sequential_samples(m, seed: int) -> list:
+    """Random samples; an Embedding branch gets token ids."""
+    samples = random_samples(m, 12, seed, (1, 9))
+    for s in samples:
+        for i, inp in enumerate(m.inputs):
+            if len(inp.shape) == 2 and inp.shape[1] is None:
+                s[i] = np.random.default_rng(seed + i).integers(0, 20, s[i].shape).astype(np.float32)
+    return samples
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     work = tmp_path_factory.mktemp("keras2_quirks")
@@ -98,13 +138,39 @@ def batch(tmp_path_factory):
     edit_config(p, merges)
     b.add("keras2_0/functional_merge_layers", str(p), samples, keras_outputs(m, samples),
           package="k2jtest.quirks.b", class_name="M")
+    # Keras 2.0.8 Sequential whose first layer is a Merge of Sequential branches
+    for n, (mode, (make, branches, after)) in enumerate(MERGE_SEQUENTIAL.items()):
+        m = build(make, 11 + n)
+        samples = merge_sequential_samples(m, 12 + n)
+        p = work / f"keras2_0_merge_sequential_{mode}.h5"
+        lf.write_keras2_0_merge_sequential_h5(m, str(p), branches, "merge_1", after, mode,
+                                              drop_keys=("recurrent_activation", "reset_after"))
+        expected = keras_outputs(m, [[a.astype("int32") if make is merge_sum and i == 0 else a
+                                      for i, a in enumerate(s)] for s in samples])
+        b.add(f"keras2_0/merge_sequential_{mode}", str(p), samples, expected, package=f"k2jtest.quirks.m{n}",
+              class_name="M")
+        if mode == "concat":
+            # the same model as Keras 2.0.8 ``to_json()`` + ``save_weights()`` (the weights of
+            # legacy_sequential_layers at the file's root, the config with keras_version)
+            w, arch = work / "keras2_0_merge_sequential_weights.h5", work / "keras2_0_merge_sequential.json"
+            with h5py.File(p, "r") as src, h5py.File(w, "w") as dst:
+                for name in src["model_weights"]:
+                    src.copy(src["model_weights"][name], dst, name)
+                for key, value in src["model_weights"].attrs.items():
+                    dst.attrs[key] = value
+                config = json.loads(src.attrs["model_config"])
+            arch.write_text(json.dumps(dict(config, keras_version="2.0.8", backend="tensorflow")))
+            b.add("keras2_0/merge_sequential_weights_only", str(w), samples, expected, package="k2jtest.quirks.mw",
+                  class_name="M", architecture=str(arch))
     b.run()
     return b
 
 
 @pytest.mark.java
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["keras2_0/embedding_int32_implementation", "keras2_0/functional_merge_layers"])
+@pytest.mark.parametrize("case", ["keras2_0/embedding_int32_implementation", "keras2_0/functional_merge_layers",
+                                  "keras2_0/merge_sequential_concat", "keras2_0/merge_sequential_sum",
+                                  "keras2_0/merge_sequential_weights_only"])
 def test_keras2_0_file_matches_keras(batch, case):
     err = batch.cases[case].check()
     print(f"{case}: max error {err:.3g}")
@@ -128,3 +194,17 @@ def test_integer_dtype_is_still_refused_on_float_layers(tmp_path):
     with pytest.raises(UnsupportedModelError) as err:
         load(str(p))
     assert "dense_1" in str(err.value) and "dtype 'int32' is not supported" in str(err.value)
+
+
+def test_merge_sequential_dot_mode_is_refused(tmp_path):
+    """A Keras 2.0 Sequential starting with Merge(mode='dot') reads, and the Merge is refused by its mode."""
+    from keras2java import UnsupportedModelError
+    from keras2java.pipeline import load
+
+    m = build(merge_branches, 3)
+    p = tmp_path / "dot.h5"
+    lf.write_keras2_0_merge_sequential_h5(m, str(p), [["lstm_1"], ["dense_1", "dense_2"]], "merge_1", ["dense_3"],
+                                          "dot", drop_keys=("recurrent_activation",))
+    with pytest.raises(UnsupportedModelError) as err:
+        load(str(p))
+    assert "merge_1" in str(err.value) and "mode='dot'" in str(err.value)

@@ -152,8 +152,9 @@ def test_generated_api(batch, tmp_path):
 REFUSALS = [
     ("mask_into_softmax", lambda k: k.Sequential([k.Input((T, 3)), L(k).Masking(), L(k).Softmax(name="soft"), L(k).LSTM(3)]),
      "layer 'soft' (Softmax): receives a Keras mask"),
-    ("time_distributed_lstm", lambda k: k.Sequential([k.Input((T, 3, 2)), L(k).TimeDistributed(L(k).LSTM(3))]),
-     "TimeDistributed(LSTM) is not supported"),
+    ("time_distributed_lstm_variable_frames", lambda k: k.Sequential([k.Input((T, None, 2)),
+                                                                      L(k).TimeDistributed(L(k).LSTM(3))]),
+     "TimeDistributed(LSTM): the wrapped layer runs once per step and needs a fixed frame shape, got (None, 2)"),
     ("mask_zero_rank2", lambda k: k.Sequential([k.Input((T, 2), dtype="int32"), L(k).Embedding(10, 3, mask_zero=True)]),
      "mask_zero=True needs token ids of shape (timesteps,)"),
 ]

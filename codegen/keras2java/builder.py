@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from .errors import ProblemCollector
+from .errors import ModelFileError, ProblemCollector
 from .ir import Model, ModelPort, Node, Shape, TensorSpec
 from .ops import STRUCTURAL, Composite, ConversionProblem, LayerContext, MaskRule, layer_spec, supported_classes
 from .ops.text import string_input, string_input_shape, string_mismatch, takes_strings
+from .reader.config import parse_model_config
 from .reader.raw import InboundRef, RawLayer, RawModel
 
 FLOAT_DTYPES = ("float32",)
@@ -224,7 +225,8 @@ class _Builder:
             if not any(in_masks):
                 in_masks = ()
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes,
-                           tuple(self.dtype_of(t) for t in inputs), tuple(m is not None for m in in_masks))
+                           tuple(self.dtype_of(t) for t in inputs), tuple(m is not None for m in in_masks),
+                           mask is not None, self.build_submodel)
         text_problem = string_mismatch(layer, spec, [self.dtype_of(t) for t in inputs])
         if text_problem:
             self.report(layer, text_problem)
@@ -306,6 +308,29 @@ class _Builder:
         if mask is not None and result:
             self.masks[result[0]] = mask
         return result
+
+    def build_submodel(self, config: Any, weights_for: Any, shape: Shape) -> tuple[Model, bool]:
+        """A nested model config (``TimeDistributed``'s layer) as a graph of its own, fed by one
+        input of ``shape``; returns it and whether its output carries a Keras mask."""
+        try:
+            raw = parse_model_config(config, weights_for, self.raw.source, what="the wrapped model")
+        except ModelFileError as exc:
+            raise ConversionProblem(str(exc)) from None
+        sub = _Builder(raw)
+        given = (sub.new_tensor(shape),)
+        if raw.class_name == "Sequential":
+            inputs, outputs = sub.sequential(raw, given)
+        else:
+            if len(raw.input_refs) != 1:
+                raise ConversionProblem(f"the wrapped model takes {len(raw.input_refs)} inputs; expected one")
+            inputs, outputs = sub.functional(raw, given)
+        if sub.problems.problems:
+            raise ConversionProblem(*[f"wrapped model {p.describe()}" for p in sub.problems.problems])
+        if len(outputs) != 1:
+            raise ConversionProblem(f"the wrapped model has {len(outputs)} outputs; expected one")
+        model = Model(name=raw.name, source=self.raw.source, inputs=(ModelPort(given[0], "input"),),
+                      outputs=outputs, tensors=tuple(sub.tensors), nodes=tuple(sub.nodes))
+        return model, outputs[0].tensor in sub.masks
 
     def node_shift(self, layer: RawLayer, port: bool = False) -> int:
         """Index of a nested model's first saved call in references to it.

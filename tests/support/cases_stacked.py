@@ -43,6 +43,26 @@ def bidirectional(masked=False, merge_mode="concat", **flags):
     return build
 
 
+def bidirectional_states(initial=True, masked=False, merge_mode="concat", **flags):
+    """Bidirectional(RNN(StackedRNNCells([LSTMCell(4), GRUCell(3)]))) with initial states
+    (forward cells' then backward cells', per cell as Keras halves the list) and
+    return_state (the forward then the backward final states after the output)."""
+    def build(k):
+        x = k.Input((None, 3), name="frames")
+        h = k.layers.Masking(0.0)(x) if masked else x
+        layer = k.layers.Bidirectional(k.layers.RNN(cells(k, "lg"), return_state=True, **flags),
+                                       merge_mode=merge_mode)
+        states = []
+        if initial:
+            states = [k.Input((u,), name=f"{side}_{n}") for side in ("fwd", "bwd")
+                      for n, u in (("h", 4), ("c", 4), ("g", 3))]
+            out = layer(h, initial_state=[states[:2], states[2], states[3:5], states[5]])
+        else:
+            out = layer(h)
+        return k.Model([x] + states if states else x, list(out))
+    return build
+
+
 def td_sequential(k):
     """A per-step sub-network (nested Sequential) inside a tagger, masks passing through."""
     first = [k.Input((6,))] if k.__name__ == "keras" else []
@@ -81,4 +101,11 @@ for fmt in ("keras", "tf_h5"):
         Case(f"bidi_stacked_none/{fmt}", bidirectional(merge_mode=None, return_sequences=True), fmt=fmt),
         Case(f"bidi_stacked_ave_mul/{fmt}", bidirectional(merge_mode="ave"), fmt=fmt),
         Case(f"bidi_stacked_mul_seq/{fmt}", bidirectional(merge_mode="mul", return_sequences=True), fmt=fmt),
+        Case(f"bidi_stacked_initial_return_state/{fmt}", bidirectional_states(return_sequences=True), fmt=fmt),
+        Case(f"bidi_stacked_initial_state_sum_last/{fmt}", bidirectional_states(merge_mode="sum"), fmt=fmt),
+        Case(f"bidi_stacked_return_state_none_masked/{fmt}",
+             bidirectional_states(initial=False, masked=True, merge_mode=None, return_sequences=True), fmt=fmt,
+             data="padded"),
+        Case(f"bidi_stacked_return_state_last/{fmt}", bidirectional_states(initial=False, merge_mode="ave"),
+             fmt=fmt),
     ]

@@ -362,3 +362,53 @@ def write_keras0_weights(model, path: str) -> None:
             g.attrs["nb_params"] = len(values)
             for p, v in enumerate(values):
                 g.create_dataset(f"param_{p}", data=v)
+
+
+# -- Keras 1.x / 2.0-2.1: a Sequential model starting with a Merge of Sequential branches --
+def write_keras2_0_merge_sequential_h5(model, path: str, branches: list, merge: str, after: list, mode: str, *,
+                                       version: str = "2.0.8", drop_keys: tuple = ()) -> None:
+    """``Sequential([Merge([branch_0, branch_1, ...], mode=mode), *after]).save(path)`` as
+    Keras 2.0.8 wrote it, from a tf-keras Functional ``model`` computing the same: one
+    input per branch (in ``branches`` order, each a list of layer names), the merge layer
+    ``merge``, then the layers ``after``.  2.0.8 ``Sequential.get_config``: a bare list
+    whose first entry is ``{"class_name": "Merge", "config": {<Merge.get_config()>,
+    "layers": [<each branch as {"class_name": "Sequential", "config": [...]}>]}}``, the
+    first layer of each branch with its ``batch_input_shape``; ``save_model`` stores the
+    weights of ``legacy_sequential_layers``: each branch's layers, then the layers after
+    the Merge (the Merge has no group)."""
+    by_name = {layer.name: layer for layer in model.layers}
+
+    def cfg(name: str, shape=None) -> dict:
+        c = {key: v for key, v in by_name[name].get_config().items() if key not in drop_keys
+             and key not in ("time_major", "zero_output_for_mask", "unroll", "implementation")}
+        if shape is not None:
+            c["batch_input_shape"] = shape
+        return {"class_name": by_name[name].__class__.__name__, "config": c}
+
+    branch_cfgs = []
+    for inp, names in zip(model.inputs, branches):
+        shape = [None] + [None if d is None else int(d) for d in inp.shape[1:]]
+        branch_cfgs.append({"class_name": "Sequential",
+                            "config": [cfg(n, shape if i == 0 else None) for i, n in enumerate(names)]})
+    merge_cfg = {"name": merge, "mode": mode, "mode_type": "raw", "concat_axis": -1, "dot_axes": -1,
+                 "output_shape": None, "output_shape_type": "raw", "output_mask": None,
+                 "output_mask_type": "raw", "arguments": {}, "layers": branch_cfgs}
+    config = {"class_name": "Sequential", "config": [{"class_name": "Merge", "config": merge_cfg}]
+              + [cfg(n) for n in after]}
+    order = [n for names in branches for n in names] + list(after)
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = version.encode("utf8")
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        g = f.create_group("model_weights")
+        g.attrs["layer_names"] = [n.encode("utf8") for n in order]
+        g.attrs["backend"] = b"tensorflow"
+        g.attrs["keras_version"] = version.encode("utf8")
+        for name in order:
+            layer = by_name[name]
+            values = _weights(layer)
+            wnames = [f"{name}/{n}:0" for n in WEIGHT_NAMES.get(layer.__class__.__name__, ())][:len(values)]
+            lg = g.create_group(name)
+            lg.attrs["weight_names"] = [n.encode("utf8") for n in wnames]
+            for n, v in zip(wnames, values):
+                lg.create_dataset(n, data=v)

@@ -161,10 +161,13 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             infos[t] = TensorInfo(var, steps, spec.shape)
             outs.append(infos[t])
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
-        view = node.op.view(node, ctx)
-        ops.append(hoisted(view) if isinstance(view, CallView) else view)
+        op_view = node.op.view(node, ctx)
+        ops.append(hoisted(op_view) if isinstance(op_view, CallView) else op_view)
         if node.op.has_state:
             states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))
+        # a view running a sub-graph (TimeDistributed around a model) declares its inner buffers and states
+        buffers.extend(getattr(op_view, "buffers", ()))
+        states.extend(StateView(var, field, "reset") for var, field in getattr(op_view, "states", ()))
     outputs = []
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]

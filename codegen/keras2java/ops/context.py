@@ -65,6 +65,12 @@ class LayerContext:
     input_dtypes: tuple[str, ...] = ()
     #: :attr:`MaskRule.MERGE` layers: which inputs carry a Keras mask (empty if none does)
     input_masks: tuple[bool, ...] = ()
+    #: True when the first input carries a Keras mask, whatever the layer's mask rule
+    mask_in: bool = False
+    #: builds a nested model's graph on its own (``TimeDistributed`` around a sub-network):
+    #: ``(model config, weights_for, input shape) -> (Model, output carries a mask)``;
+    #: raises :class:`ConversionProblem` naming the inner layers it cannot take
+    build_submodel: Optional[Callable[..., Any]] = None
 
     # -- typed config access -------------------------------------------------
     def _get(self, key: str, default: Any) -> Any:

@@ -12,10 +12,13 @@ recurrent layer per cell, each returning sequences into the next:
 - with ``go_backwards`` every cell runs backwards and each inner output (in
   reversed order) is flipped back to input order before the next cell;
 - ``return_state`` gives the states cell by cell (Keras flattens them in that
-  order), and initial states are taken in the same order.
+  order), and initial states are taken in the same order;
+- inside ``Bidirectional`` the initial states are the forward stack's then the
+  backward stack's, and so are the final states after the merged output.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping, Optional
 
 from ..ir import Shape
@@ -167,16 +170,15 @@ def _shift(comp: Composite, mapping: dict, base: int) -> tuple[list[Step], dict]
 
 def convert_bidirectional_stack(ctx: LayerContext, fwd_cfg: Mapping, bwd_cfg: Optional[Mapping]) -> Composite:
     """``Bidirectional(RNN(StackedRNNCells))``: both stacks, the backward output flipped back
-    along time with return_sequences, then merged."""
+    along time with return_sequences, then merged.  Initial states: the forward stack's
+    (cell by cell) then the backward stack's, as Keras halves the list
+    (``Bidirectional.call``); with ``return_state`` the outputs are the merged output (or
+    both, with ``merge_mode=None``), then the forward then the backward final states."""
     cfg = ctx.layer.config
     merge_mode = cfg.get("merge_mode", "concat")
     if merge_mode not in ("concat", "sum", "mul", "ave", None):
         raise ConversionProblem(f"merge_mode {merge_mode!r} is not one of concat, sum, mul, ave, None")
-    if len(ctx.input_shapes) != 1:
-        raise ConversionProblem("initial states of a Bidirectional stacked RNN are not supported")
     f_inner = dict(fwd_cfg.get("config") or {})
-    if f_inner.get("return_state"):
-        raise ConversionProblem("return_state of a Bidirectional stacked RNN is not supported")
     if bwd_cfg is None:
         b_inner = dict(f_inner)
         b_inner["go_backwards"] = not f_inner.get("go_backwards", False)
@@ -186,29 +188,53 @@ def convert_bidirectional_stack(ctx: LayerContext, fwd_cfg: Mapping, bwd_cfg: Op
         raise ConversionProblem("the backward layer is not an RNN over StackedRNNCells as the forward one")
     if bool(f_inner.get("go_backwards", False)) == bool(b_inner.get("go_backwards", False)):
         raise ConversionProblem("forward and backward layers have the same go_backwards")
+    for attr in ("return_sequences", "return_state"):
+        if bool(f_inner.get(attr, False)) != bool(b_inner.get(attr, False)):
+            raise ConversionProblem(f"forward and backward layers differ in {attr}")
     rs = bool(f_inner.get("return_sequences", False))
+    return_state = bool(f_inner.get("return_state", False))
     force = {"zero_output_for_mask": rs}   # Keras forces zero_output_for_mask = return_sequences
     n_f = sum(3 if (c.get("config") or {}).get("use_bias", True) is not False else 2
               for c in (f_inner["cell"].get("config") or {}).get("cells", []))
     stored = ctx.layer.weights
     fwd_w = [w for w in stored if "/forward_layer/" in w.name] or list(stored[:n_f])
     bwd_w = [w for w in stored if "/backward_layer/" in w.name] or list(stored[n_f:])
-    f_comp, f_shapes = stacked_composite(ctx, f_inner, fwd_w, ctx.layer.name + "/forward", force)
-    b_comp, b_shapes = stacked_composite(ctx, b_inner, bwd_w, ctx.layer.name + "/backward", force)
-    n_vals = 1 + (1 if ctx.input_mask else 0)
-    ident = {i: i for i in range(n_vals)}
-    f_steps, fm = _shift(f_comp, ident, n_vals)
+    if not ctx.input_shapes:
+        raise ConversionProblem("expects an input")
+    x = ctx.input_shapes[0]
+    states = tuple(ctx.input_shapes[1:])
+    n_fs = sum(n for _, _, n in _cells(ctx, f_inner["cell"]))
+    n_bs = sum(n for _, _, n in _cells(ctx, b_inner["cell"]))
+    if states and len(states) != n_fs + n_bs:
+        raise ConversionProblem(f"got {len(states)} initial state tensor(s), expected {n_fs + n_bs} "
+                                "(the forward cells' then the backward cells')")
+    f_states, b_states = (states[:n_fs], states[n_fs:]) if states else ((), ())
+    f_comp, f_shapes = stacked_composite(replace(ctx, input_shapes=(x,) + f_states), f_inner, fwd_w,
+                                         ctx.layer.name + "/forward", force)
+    b_comp, b_shapes = stacked_composite(replace(ctx, input_shapes=(x,) + b_states), b_inner, bwd_w,
+                                         ctx.layer.name + "/backward", force)
+    n_in = len(ctx.input_shapes)
+    mask = n_in if ctx.input_mask else None
+    n_vals = n_in + (1 if ctx.input_mask else 0)
+    # each stack's own values: x, its states, then the mask -> the composite's values
+    f_map = {0: 0, **{1 + i: 1 + i for i in range(len(f_states))}}
+    b_map = {0: 0, **{1 + i: 1 + len(f_states) + i for i in range(len(b_states))}}
+    if mask is not None:
+        f_map[1 + len(f_states)] = mask
+        b_map[1 + len(b_states)] = mask
+    f_steps, fm = _shift(f_comp, f_map, n_vals)
     base = n_vals + sum(len(s.output_shapes) for s in f_steps)
-    b_steps, bm = _shift(b_comp, ident, base)
+    b_steps, bm = _shift(b_comp, b_map, base)
     steps = f_steps + b_steps
     nxt = base + sum(len(s.output_shapes) for s in b_steps)
     f_out, b_out = fm[f_comp.outputs[0]], bm[b_comp.outputs[0]]
+    final_states = tuple(fm[i] for i in f_comp.outputs[1:]) + tuple(bm[i] for i in b_comp.outputs[1:])
     if rs:
         steps.append(Step(reverse_op(b_shapes[0]), (b_out,), (b_shapes[0],)))
         b_out, nxt = nxt, nxt + 1
     fs, bs = f_shapes[0], b_shapes[0]
     if merge_mode is None:
-        return Composite(tuple(steps), (f_out, b_out), (0, 1) if rs else ())
+        return Composite(tuple(steps), (f_out, b_out) + final_states, (0, 1) if rs else ())
     if merge_mode == "concat":
         out = fs[:-1] + (fs[-1] + bs[-1],)
         steps.append(Step(ConcatenateOp(len(fs) - 1), (f_out, b_out), (out,)))
@@ -217,4 +243,4 @@ def convert_bidirectional_stack(ctx: LayerContext, fwd_cfg: Mapping, bwd_cfg: Op
             raise ConversionProblem(f"merge_mode {merge_mode!r} needs equal units")
         mode = {"sum": "add", "mul": "multiply", "ave": "average"}[merge_mode]
         steps.append(Step(MergeOp(mode), (f_out, b_out), (fs,)))
-    return Composite(tuple(steps), (nxt,), (0,) if rs else ())
+    return Composite(tuple(steps), (nxt,) + final_states, (0,) if rs else ())

@@ -1,24 +1,33 @@
-"""TimeDistributed: a per-step layer applied to every timestep.
+"""TimeDistributed: a per-step layer (or nested model) applied to every timestep.
 
-It adds no op of its own: a layer that acts on the last axis only (an op
-with the ``time_distributable`` trait), an op that treats leading axes as a
-row of independent frames (``per_frame``: the image ops of ``conv2d``) or
+Mostly it adds no op of its own: a layer that acts on the last axis only (an
+op with the ``time_distributable`` trait), an op that treats leading axes as
+a row of independent frames (``per_frame``: the image ops of ``conv2d``) or
 one that leaves the data unchanged (``alias``: Flatten, Reshape) gives the
 same result on the whole ``(timesteps, ...)`` tensor.
+
+Anything else (a layer or sub-network with its own time axis per step: an
+LSTM over each word's characters) becomes :class:`PerStepModelOp`, the
+wrapped graph run once per outer step (``time_distributed_models``).
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Mapping, Optional
+from dataclasses import dataclass, replace
+from math import prod
+from typing import Any, ClassVar, Mapping, Optional
 
-from ..ir import format_shape
+import numpy as np
+
+from ..ir import Model, format_shape
 from ..reader.keras3 import to_snake_case
 from ..reader.raw import RawLayer, freeze
-from .base import ConversionProblem, MaskRule, Op, converter, layer_spec, op_classes
+from .base import ConversionProblem, MaskRule, Op, converter, layer_spec, op_classes, register_op
 from .context import Composite, Converted, LayerContext, Step
 from .norm import NormalizeOp, ScaleShiftOp
 from .recurrent import _inner_layer
 from .shape import PermuteOp
+from .time_distributed_models import thaw, convert_per_step_model, convert_time_distributed_model
+from .view import Label, TensorInfo, ViewContext, comment
 
 
 def _per_frame(op: Op, frames_fixed: bool) -> Optional[Op]:
@@ -84,6 +93,114 @@ def _nested_layers(inner_cfg: Mapping, outer: RawLayer) -> list:
     return out
 
 
+@dataclass(frozen=True)
+class LoopView:
+    """``TimeDistributed`` around a sub-graph (``templates/ops/loop.j2``): per outer step,
+    frame ``t`` of ``x`` into ``frame_in``, the sub-graph's states reset, its nodes' views,
+    then ``frame_out`` into row ``t`` of ``out``."""
+
+    field: str
+    comment: Label
+    x: str
+    out: str
+    out_length: Any
+    steps: Any
+    index: str              # the loop variable
+    frame_in: str           # buffer of one input frame
+    in_size: int
+    frame_out: str          # the sub-graph's output buffer
+    out_size: int
+    ops: tuple              # the inner nodes' views
+    reset: tuple[tuple[str, str], ...]   # (layer field, state var) of each inner recurrent node
+    #: picked up by the model view: the inner buffers and recurrent states it must declare
+    buffers: tuple[str, ...] = ()
+    states: tuple[tuple[str, str], ...] = ()
+    template: str = "ops/loop.j2"
+
+
+@register_op
+@dataclass(frozen=True)
+class PerStepModelOp(Op):
+    """A sub-model run on every timestep of its input: ``(T, *frame) -> (T, *out)``."""
+
+    sub: Model
+    kind: ClassVar[str] = "time_distributed_model"
+    runtime: ClassVar[tuple[str, ...]] = ("Check",)
+
+    def weights(self):
+        return self.sub.unique_weights()
+
+    def describe_weights(self):
+        return [f"{line} [{node.layer_name}]" for node in self.sub.nodes for line in node.op.describe_weights()]
+
+    def reference_problem(self):
+        for node in self.sub.nodes:
+            why = node.op.reference_problem()
+            if why:
+                return f"wrapped model layer {node.layer_name!r}: {why}"
+        return None
+
+    def evaluate(self, inputs):
+        sub = self.sub
+        rows = []
+        for frame in np.asarray(inputs[0], np.float32):
+            values = {sub.inputs[0].tensor: frame.reshape(sub.tensor(sub.inputs[0].tensor).shape)}
+            for node in sub.nodes:
+                outs = node.op.evaluate([values[t] for t in node.inputs])
+                for t, v in zip(node.outputs, outs):
+                    values[t] = np.asarray(v, np.float32).reshape(sub.tensor(t).shape)
+            rows.append(values[sub.outputs[0].tensor])
+        out = sub.tensor(sub.outputs[0].tensor).shape
+        return [np.asarray(rows, np.float32).reshape((len(rows),) + tuple(out))]
+
+    def view(self, node, ctx: ViewContext) -> LoopView:
+        sub = self.sub
+        k = ctx.field[1:]
+        x, y = ctx.ins[0], ctx.outs[0]
+        t_in = sub.inputs[0].tensor
+        frame_in = f"b{k}_x"
+        infos = {t_in: TensorInfo(frame_in, None, sub.tensor(t_in).shape)}
+        buffers = [frame_in]
+        states: list[tuple[str, str]] = []
+        reset: list[tuple[str, str]] = []
+        views = []
+        for j, inner in enumerate(sub.nodes):
+            ins = tuple(infos[t] for t in inner.inputs)
+            if inner.op.alias:
+                for t_a, t_b in zip(inner.inputs, inner.outputs):
+                    infos[t_b] = TensorInfo(infos[t_a].var, None, sub.tensor(t_b).shape)
+                continue
+            outs = []
+            for t in inner.outputs:
+                var = f"b{k}_{t[1:]}"
+                buffers.append(var)
+                infos[t] = TensorInfo(var, None, sub.tensor(t).shape)
+                outs.append(infos[t])
+            ictx = ViewContext(f"L{k}_{j}", ins, tuple(outs), ctx.offsets)
+            v = inner.op.view(inner, ictx)
+            views.append(v)
+            if inner.op.has_state:
+                states.append((ictx.state, ictx.field))
+                reset.append((ictx.field, ictx.state))
+            buffers.extend(getattr(v, "buffers", ()))
+            states.extend(getattr(v, "states", ()))
+        t_out = sub.outputs[0].tensor
+        return LoopView(
+            field=ctx.field, comment=comment(node), x=x.var, out=y.var, out_length=y.length(),
+            steps=x.step_count(), index=f"i{k}", frame_in=frame_in,
+            in_size=prod(sub.tensor(t_in).shape), frame_out=infos[t_out].var,   # type: ignore[arg-type]
+            out_size=prod(sub.tensor(t_out).shape), ops=tuple(views), reset=tuple(reset),  # type: ignore[arg-type]
+            buffers=tuple(buffers), states=tuple(states))
+
+
+
+def _per_step(ctx: LayerContext, result: "Composite | Model") -> "Composite | Converted":
+    if isinstance(result, Composite):
+        return result
+    out = result.tensor(result.outputs[0].tensor).shape
+    return Converted(PerStepModelOp(result), ((ctx.input_shapes[0][0],) + tuple(out),))
+
+
 @converter("TimeDistributed", mask=MaskRule.PASS)
 def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
     shape = ctx.single_input()
@@ -91,20 +208,39 @@ def convert_time_distributed(ctx: LayerContext) -> "Converted | Composite":
         raise ConversionProblem(f"input has shape {format_shape(shape)}; TimeDistributed needs (timesteps, ...)")
     inner_cfg = ctx.layer.config.get("layer")
     cls = inner_cfg.get("class_name") if isinstance(inner_cfg, Mapping) else None
-    frames_fixed = shape[0] is not None
     if cls == "Sequential":
         layers = _nested_layers(inner_cfg, ctx.layer)
         if not layers or sum(len(l.weights) for l in layers) != len(ctx.layer.weights):
-            # not a stack of per-frame layers: the per-step sub-model path says why, naming the layer
-            from .time_distributed_models import convert_time_distributed_model
-            return convert_time_distributed_model(ctx, inner_cfg)
+            # not a stack of per-frame layers: per-step layers, or the sub-graph run per step
+            return _per_step(ctx, convert_time_distributed_model(ctx, inner_cfg))
     elif cls in ("Functional", "Model"):
-        from .time_distributed_models import convert_time_distributed_model
-        return convert_time_distributed_model(ctx, inner_cfg)
+        return _per_step(ctx, convert_time_distributed_model(ctx, inner_cfg))
     else:
         if not isinstance(cls, str) or layer_spec(cls) is None:
             raise ConversionProblem(f"wrapped layer class {cls!r} is not supported")
         layers = [_inner_layer(inner_cfg, "wrapped layer", ctx.layer.weights, ctx.layer)]
+    try:
+        return _lift_layers(ctx, layers)
+    except ConversionProblem:
+        pass
+    # A layer with its own time axis per step (an LSTM, Conv1D or pooling over each word's
+    # characters): the layer, or the nested Sequential, as a sub-graph run once per step.
+    if cls == "Sequential":
+        graph = convert_per_step_model(ctx, inner_cfg)
+    else:
+        name = (inner_cfg.get("config") or {}).get("name", cls)
+        wrapped = {"class_name": "Sequential", "config": {"name": f"{name}_per_step", "layers": [thaw(inner_cfg)]}}
+        try:
+            graph = convert_per_step_model(ctx, wrapped, lambda i, n, c: tuple(ctx.layer.weights))
+        except ConversionProblem as exc:
+            raise ConversionProblem(*[f"TimeDistributed({cls}): {r}" for r in exc.reasons]) from None
+    return _per_step(ctx, graph)
+
+
+def _lift_layers(ctx: LayerContext, layers: list) -> "Converted | Composite":
+    """Per-step and per-frame layers as ops on the whole ``(timesteps, ...)`` tensor."""
+    shape = ctx.input_shapes[0]
+    frames_fixed = shape[0] is not None
     frame = tuple(shape[1:])
     steps: list = []
     current = 0            # index of the composite value holding the current tensor

@@ -19,7 +19,7 @@ from . import h5util
 from .config import parse_model_config
 from .keras3 import major_version
 from .legacy_conv import backend_of
-from .legacy_keras import normalize_model
+from .legacy_keras import merge_sequential_config, normalize_model
 from .raw import RawModel, RawWeight
 
 
@@ -92,5 +92,5 @@ def read_legacy_h5(path: str, h5: Any, sha256: str) -> RawModel:
     weights_for, _ = weights_lookup(root, "model_weights")
     source = SourceInfo(path=path, sha256=sha256, format="legacy-h5", keras_version=version,
                         keras_major=major_version(version, default=2))
-    raw = parse_model_config(config, weights_for, source, what=f"{path}: model_config")
+    raw = parse_model_config(merge_sequential_config(config), weights_for, source, what=f"{path}: model_config")
     return normalize_model(raw, version, "keras1-h5" if source.keras_major <= 1 else None, backend_of(h5))

@@ -24,6 +24,16 @@ What it translates (each rule follows the Keras source named):
 * Keras 1 ``Merge`` layers (``merge([a, b], mode=...)``, 1.2.2
   ``engine/topology.py``) with modes sum, mul, concat, ave, max become Add,
   Multiply, Concatenate(axis=concat_axis), Average, Maximum.
+* A Sequential model whose first layer is a ``Merge`` of Sequential branches
+  (Keras 1.x and 2.0-2.1 ``Sequential([Merge([model_a, model_b], mode=...), ...])``;
+  2.0.8 ``keras/models.py`` ``Sequential.get_config`` / ``legacy_from_config``,
+  ``keras/legacy/layers.py``): the Merge config holds each branch's config
+  under ``layers``; :func:`merge_sequential_config` rewrites it as the
+  equivalent Functional config (one input per branch, named ``<first
+  layer>_input`` as Keras named them, the branches chained, the Merge fed by
+  their outputs, the following layers chained after it).  The weights are
+  stored per layer name (``legacy_sequential_layers``: the branches' layers,
+  then the layers after the Merge), so they are found as in any model.
 * ``Bidirectional``: the wrapped layer's config and each half of the weights
   (forward, then backward) are translated like a plain layer.
 * ``CuDNNLSTM`` / ``CuDNNGRU`` (Keras 2.0.9+ ``keras/layers/cudnn_recurrent.py``)
@@ -236,6 +246,76 @@ def _from_cudnn(layer: RawLayer, n_gates: int, gates: Mapping[str, str], order: 
     return (RawWeight(f"{kernel.name} (from cuDNN)", new_kernel),
             RawWeight(f"{rec.name} (from cuDNN)", new_rec),
             RawWeight(f"{bias.name} (from cuDNN)", new_bias))
+
+
+def _layer_list(cfg: Any) -> Optional[list]:
+    """A Sequential config's layer list: a bare list (Keras < 2.2.3) or ``{"layers": [...]}``."""
+    if isinstance(cfg, list):
+        return cfg
+    if isinstance(cfg, Mapping) and isinstance(cfg.get("layers"), list):
+        return cfg["layers"]
+    return None
+
+
+def merge_sequential_config(config: Any) -> Any:
+    """A Keras 1 / 2.0 Sequential config starting with a ``Merge`` of branches, as the
+    equivalent Functional config; any other config unchanged."""
+    if not isinstance(config, Mapping) or config.get("class_name") != "Sequential":
+        return config
+    layers = _layer_list(config.get("config"))
+    if not layers or not isinstance(layers[0], Mapping) or layers[0].get("class_name") != "Merge":
+        return config
+    merge_cfg = dict(layers[0].get("config") or {})
+    branches = merge_cfg.pop("layers", None)
+    if not isinstance(branches, list) or not branches:
+        raise ModelFileError("the Sequential model's first layer is a Merge without its branch models ('layers')")
+    inputs, body, ends = [], [], []
+
+    def name_of(ld: Any, what: str) -> str:
+        c = ld.get("config") if isinstance(ld, Mapping) else None
+        if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
+            raise ModelFileError(f"{what} has no layer name")
+        return c["name"]
+
+    def chain(lds: list, prev: str, what: str) -> str:
+        for i, ld in enumerate(lds):
+            name = name_of(ld, f"{what} layer #{i}")
+            body.append({"class_name": ld.get("class_name"), "config": dict(ld["config"]), "name": name,
+                         "inbound_nodes": [[[prev, 0, 0, {}]]]})
+            prev = name
+        return prev
+
+    for b, branch in enumerate(branches):
+        what = f"Merge branch #{b}"
+        if not isinstance(branch, Mapping):
+            raise ModelFileError(f"{what} is not a JSON object")
+        if branch.get("class_name") == "Sequential":
+            blayers = _layer_list(branch.get("config"))
+        else:   # a single layer as a branch
+            blayers = [branch]
+        if not blayers:
+            raise ModelFileError(f"{what} has no layers")
+        first = blayers[0]
+        if isinstance(first, Mapping) and first.get("class_name") == "InputLayer":
+            in_name, in_cfg, blayers = name_of(first, what), dict(first["config"]), blayers[1:]
+        else:
+            fcfg = first.get("config") if isinstance(first, Mapping) else None
+            shape = fcfg.get("batch_input_shape") if isinstance(fcfg, Mapping) else None
+            if shape is None:
+                raise ModelFileError(f"{what}: its first layer has no batch_input_shape")
+            in_name = name_of(first, what) + "_input"
+            in_cfg = {"batch_input_shape": shape, "dtype": "float32", "name": in_name}
+        inputs.append({"class_name": "InputLayer", "config": in_cfg, "name": in_name, "inbound_nodes": []})
+        ends.append(chain(blayers, in_name, what))
+    merge_name = merge_cfg.get("name") if isinstance(merge_cfg.get("name"), str) else "merge"
+    body.append({"class_name": "Merge", "config": merge_cfg, "name": merge_name,
+                 "inbound_nodes": [[[e, 0, 0, {}] for e in ends]]})
+    last = chain(layers[1:], merge_name, "Sequential")
+    inner = config.get("config")
+    name = inner.get("name", "sequential") if isinstance(inner, Mapping) else "sequential"
+    return {"class_name": "Model", "config": {
+        "name": name, "layers": inputs + body,
+        "input_layers": [[i["name"], 0, 0] for i in inputs], "output_layers": [[last, 0, 0]]}}
 
 
 def _units(layer: RawLayer) -> Optional[int]:

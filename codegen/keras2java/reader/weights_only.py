@@ -29,7 +29,7 @@ from . import h5util
 from .config import parse_model_config
 from .keras3 import major_version, parse_keras3_config
 from .legacy_h5 import weights_lookup
-from .legacy_keras import is_keras0_json, keras0_to_keras1, normalize_model
+from .legacy_keras import is_keras0_json, keras0_to_keras1, merge_sequential_config, normalize_model
 from .raw import RawModel, RawWeight
 
 MAX_ARCHITECTURE_BYTES = 64 << 20
@@ -63,7 +63,7 @@ def read_weights_only(path: str, h5: Any, sha256: str, architecture: str) -> Raw
         major = 1 if keras0_json and not version else major_version(version, default=2)
         source = SourceInfo(path=path, sha256=sha256, format="weights-h5+json", keras_version=version,
                             keras_major=major)
-        raw = parse_model_config(config, weights_for, source, what=f"{architecture}")
+        raw = parse_model_config(merge_sequential_config(config), weights_for, source, what=f"{architecture}")
         return normalize_model(raw, version, "keras1-weights-h5+json" if major <= 1 else None)
     if "nb_layers" in h5.attrs:
         # Keras 0.x save_weights: the architecture JSON decides the config keys;
