@@ -188,7 +188,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         acts = ", ".join(a.describe() for a in node.op.activations())
         layers.append(LayerLine(node.layer_name, node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
-    calls = [v for v in ops if isinstance(v, CallView)]
+    calls = [v for v in _nested(ops) if isinstance(v, CallView)]
     buffer_arrays = tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays)
     steps_arrays = tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array)
     used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers))
@@ -210,6 +210,15 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         buffer_arrays=buffer_arrays, steps_arrays=steps_arrays,
         tokenizers=tuple(tokenizers), text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
+
+
+def _nested(views) -> list:
+    """The views and, depth first, those of the sub-graphs they run (``LoopView.ops``)."""
+    out = []
+    for v in views:
+        out.append(v)
+        out.extend(_nested(getattr(v, "ops", ())))
+    return out
 
 
 def text_consumer(model: Model, tensor: str):
