@@ -72,9 +72,10 @@ def _strip_batch(shape: Any) -> Shape:
 
 #: Keras 3 op-layers with which Functional configs record how masks are computed
 #: (``NotEqual(x, mask_value)``, ``Any(..., axis=-1)``, and for merges of masked
-#: inputs ``ExpandDims``, ``ZerosLike``, ``LogicalOr``, op-``Concatenate`` ...).
+#: inputs ``ExpandDims``, ``ZerosLike``, ``LogicalOr``, op-``Concatenate`` ...; attention:
+#: ``ConvertToTensor(query_mask)``).
 MASK_GRAPH_CLASSES = frozenset({"NotEqual", "Any", "All", "ExpandDims", "ZerosLike", "OnesLike", "LogicalOr",
-                                "LogicalAnd", "Concatenate", "BroadcastTo", "Squeeze", "Cast"})
+                                "LogicalAnd", "Concatenate", "BroadcastTo", "Squeeze", "Cast", "ConvertToTensor"})
 #: Modules of Keras 3 operation nodes (``keras.ops`` calls recorded in Functional configs).
 OPS_MODULES = ("keras.src.ops.", "keras.ops")
 
@@ -219,7 +220,7 @@ class _Builder:
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
         in_masks: tuple = ()
-        if rule is MaskRule.MERGE:
+        if rule in (MaskRule.MERGE, MaskRule.ATTEND):
             in_masks = tuple(self.masks.get(t) for t in inputs)
             if not any(in_masks):
                 in_masks = ()
@@ -268,7 +269,9 @@ class _Builder:
             out_mask = None
         outs = tuple(self.new_tensor(s, getattr(op, "output_dtype", "float32")) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
-        if present:
+        if present and rule is MaskRule.ATTEND:   # the query's mask (Keras: compute_mask -> mask[0])
+            out_mask = in_masks[0]
+        elif present:
             merged = op.merged_mask(tuple(m is not None for m in in_masks), self.major)
             if merged is not None:
                 out_mask = self.new_tensor(self.shape_of(present[0]))

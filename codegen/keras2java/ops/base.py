@@ -43,6 +43,9 @@ class MaskRule(enum.Enum):
     #: combines the masks of all its inputs (merge layers): the masks present follow the
     #: data inputs, and :meth:`Op.merged_mask` computes the output's mask
     MERGE = "merge"
+    #: reads the masks of all its inputs (attention: query, value, key): the masks present
+    #: follow the data inputs, and the query's mask passes on to the first output
+    ATTEND = "attend"
 
 
 class Op:

@@ -1,0 +1,99 @@
+"""Keras masks reaching Attention, AdditiveAttention and MultiHeadAttention
+(issue 18 bug 2), per Keras version (test_attention_masks_keras): the query
+mask, the value mask, both, a distinct key mask (MultiHeadAttention), with
+causal masks and attention scores, in Keras 3 ``.keras`` and tf-keras ``.h5``.
+Samples have masked steps, and some a query or a value masked entirely (the
+rows where the Keras versions differ)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from support import cases_ops
+from support.keras_cases import Case
+
+
+def attention(cls: str, q_mask: bool = True, v_mask: bool = True, k_mask: bool = False, causal: bool = False,
+              scores: bool = False, steps=(5, 6), tokens: bool = False, **options):
+    """Query (and value, key) sequences, masked by Masking (or Embedding(mask_zero=True)
+    with ``tokens`` for the query) and then projected by Dense, so masked steps carry
+    values; the attention output feeds an LSTM too (the query's mask passes on)."""
+    def build(k):
+        tq, tv = steps
+        if tokens:
+            q_in = k.Input((tq,), name="tokens")
+            q = k.layers.Embedding(20, 4, mask_zero=True)(q_in)
+        else:
+            q_in = k.Input((tq, 4), name="query")
+            q = k.layers.Masking(0.0)(q_in) if q_mask else q_in
+        v_in = k.Input((tv, 3), name="value")
+        v = k.layers.Masking(0.0)(v_in) if v_mask else v_in
+        q = k.layers.Dense(4)(q)
+        v = k.layers.Dense(4)(v)
+        ins = [q_in, v_in]
+        key = None
+        if k_mask:
+            k_in = k.Input((tv, 2), name="key")
+            key = k.layers.Dense(4)(k.layers.Masking(0.0)(k_in))
+            ins.append(k_in)
+        call = {"use_causal_mask": True} if causal else {}
+        if scores:
+            call["return_attention_scores"] = True
+        if cls == "MultiHeadAttention":
+            layer = k.layers.MultiHeadAttention(2, 3, **options)
+            out = layer(q, v, key, **call) if key is not None else layer(q, v, **call)
+        else:
+            layer = getattr(k.layers, cls)(**options)
+            out = layer([q, v] + ([key] if key is not None else []), **call)
+        outs = list(out) if scores else [out]
+        outs.append(k.layers.LSTM(3)(outs[0]))
+        return k.Model(ins, outs)
+    return build
+
+
+def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
+    kw.setdefault("data", "padded")
+    return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
+
+
+CASES = (
+    _forms("attention_query_mask", attention("Attention", v_mask=False))
+    + _forms("attention_value_mask", attention("Attention", q_mask=False))
+    + _forms("attention_both", attention("Attention"))
+    + _forms("attention_both_causal_scores", attention("Attention", causal=True, scores=True, steps=(6, 6),
+                                                      use_scale=True))
+    + _forms("attention_concat_key", attention("Attention", k_mask=True, score_mode="concat"))
+    + _forms("attention_tokens", attention("Attention", tokens=True), data="tokens_padded")
+    + _forms("attention_variable", attention("Attention", steps=(None, None)), steps=(1, 8))
+    + _forms("additive_query_mask", attention("AdditiveAttention", v_mask=False))
+    + _forms("additive_value_mask", attention("AdditiveAttention", q_mask=False))
+    + _forms("additive_both_causal_scores", attention("AdditiveAttention", causal=True, scores=True, steps=(6, 6)))
+    + _forms("mha_query_mask", attention("MultiHeadAttention", v_mask=False))
+    + _forms("mha_value_mask", attention("MultiHeadAttention", q_mask=False))
+    + _forms("mha_both", attention("MultiHeadAttention"))
+    + _forms("mha_key_mask", attention("MultiHeadAttention", q_mask=False, v_mask=False, k_mask=True))
+    + _forms("mha_all_masks_causal", attention("MultiHeadAttention", k_mask=True, causal=True, steps=(6, 6)))
+    + _forms("mha_both_scores", attention("MultiHeadAttention", scores=True))
+    + _forms("mha_variable", attention("MultiHeadAttention", steps=(None, None)), steps=(1, 8))
+    + _forms("mha_dropout", attention("MultiHeadAttention", dropout=0.25), formats=("keras",))
+    + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
+             formats=("tf_h5",))
+)
+
+
+def prepare(case: Case, directory: Path, seed: int):
+    """cases_ops' preparer (steps masked at random), with sample 0's query and sample
+    1's value masked entirely (Masking: all-zero frames, Embedding: all-zero ids)."""
+    orig = cases_ops._samples
+
+    def samples(model, case, seed):
+        out = orig(model, case, seed)
+        for n, sample in enumerate(out[:2]):
+            sample[n][...] = 0.0
+        return out
+    cases_ops._samples = samples
+    try:
+        return cases_ops.prepare(case, directory, seed)
+    finally:
+        cases_ops._samples = orig
