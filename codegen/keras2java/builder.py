@@ -217,6 +217,8 @@ class _Builder:
                 self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
                                    f"which keras2java does not support for {layer.class_name} layers")
                 return None
+        elif rule is MaskRule.DROP:
+            mask = None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
         in_masks: tuple = ()
@@ -504,7 +506,7 @@ class _Builder:
                     progressed = True
                     continue
                 mask_refs = call.kwargs.get("mask", ())
-                masking = spec is not None and spec.mask is not MaskRule.REFUSE
+                masking = spec is not None and spec.mask not in (MaskRule.REFUSE, MaskRule.DROP)
                 # a derived mask answers a recorded one, unless it came from a mask= tensor itself
                 derived = (masking and derived_mask(mask_refs, mask_graph) and bool(ins) and ins[0] is not None
                            and ins[0] in self.masks and self.masks[ins[0]] not in self.explicit_masks)

@@ -692,7 +692,7 @@ def convert_conv2d_transpose(ctx: LayerContext):
     return _build(ctx, op, (oh, ow, filters), first)
 
 
-@converter("Conv1DTranspose")
+@converter("Conv1DTranspose", mask=MaskRule.DROP)
 def convert_conv1d_transpose(ctx: LayerContext):
     from .context import int1, sequence_input
     fmt = ctx.layer.config.get("data_format") or "channels_last"

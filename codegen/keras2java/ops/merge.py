@@ -265,7 +265,7 @@ for _mode in MERGE_MODES:
     converter(_mode.capitalize(), mask=MaskRule.MERGE)(_elementwise(_mode))
 
 
-@converter("Dot")
+@converter("Dot", mask=MaskRule.DROP)
 def convert_dot(ctx: LayerContext) -> Converted:
     shapes = ctx.input_shapes
     if len(shapes) != 2:

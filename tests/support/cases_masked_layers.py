@@ -1,9 +1,15 @@
-"""Keras masks reaching Attention, AdditiveAttention and MultiHeadAttention
-(issue 18 bug 2), per Keras version (test_attention_masks_keras): the query
+"""Keras masks reaching layers, per Keras version (test_masked_layers_keras).
+
+Attention, AdditiveAttention and MultiHeadAttention (issue 18 bug 2): the query
 mask, the value mask, both, a distinct key mask (MultiHeadAttention), with
 causal masks and attention scores, in Keras 3 ``.keras`` and tf-keras ``.h5``.
 Samples have masked steps, and some a query or a value masked entirely (the
-rows where the Keras versions differ)."""
+rows where the Keras versions differ).
+
+Layers whose call never reads a mask and whose output carries none in either
+Keras version (pooling, Conv1D family, Reshape, Permute, Flatten, padding,
+cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
+them runs over every step."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,6 +58,22 @@ def attention(cls: str, q_mask: bool = True, v_mask: bool = True, k_mask: bool =
     return build
 
 
+def drops(k):
+    """A masked sequence into every layer that drops masks; recurrent layers after some
+    of them see no mask (Keras: the mask stops there)."""
+    L = k.layers
+    x = k.Input((6, 4), name="frames")
+    m = L.Masking(0.0)(x)
+    h = L.Dense(4)(m)                                  # passes the mask on
+    outs = [L.MaxPooling1D(2)(h), L.AveragePooling1D(2, padding="same")(h), L.GlobalMaxPooling1D()(h),
+            L.Conv1D(3, 2)(h), L.SeparableConv1D(3, 2)(h), L.DepthwiseConv1D(2)(h), L.Conv1DTranspose(2, 2)(h),
+            L.Reshape((3, 8))(h), L.Permute((2, 1))(h), L.Flatten()(h), L.ZeroPadding1D(1)(h),
+            L.Cropping1D((1, 2))(h), L.UpSampling1D(2)(h), L.Dot(axes=1)([h, L.Dense(3)(m)])]
+    outs += [L.LSTM(3)(L.Conv1D(3, 2, padding="same")(h)), L.GRU(2)(L.ZeroPadding1D(1)(h)),
+             L.LSTM(2)(L.Reshape((6, 4))(h)), L.SimpleRNN(2)(L.UpSampling1D(2)(h))]
+    return k.Model(x, outs)
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -79,6 +101,7 @@ CASES = (
     + _forms("mha_dropout", attention("MultiHeadAttention", dropout=0.25), formats=("keras",))
     + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
              formats=("tf_h5",))
+    + _forms("mask_dropped", drops)
 )
 
 
@@ -90,7 +113,7 @@ def prepare(case: Case, directory: Path, seed: int):
     def samples(model, case, seed):
         out = orig(model, case, seed)
         for n, sample in enumerate(out[:2]):
-            sample[n][...] = 0.0
+            sample[n % len(sample)][...] = 0.0
         return out
     cases_ops._samples = samples
     try:
