@@ -518,6 +518,11 @@ class _Builder:
                 progressed = True
                 extra = [key for key in call.kwargs
                          if key not in tensor_kwargs and not (key == "mask" and (derived or explicit_ref is not None))]
+                if extra == ["mask"] and spec is not None and spec.mask is MaskRule.REFUSE:
+                    self.report(layer, f"receives a Keras mask (mask=), which keras2java does not support for "
+                                       f"{layer.class_name} layers")
+                    produced[(layer.name, k)] = None
+                    continue
                 if extra:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
                     produced[(layer.name, k)] = None
