@@ -7,7 +7,10 @@ tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
   the last axes of the input (the features), which only builds when the two
   sizes agree and then masks features by timestep; keras2java does not copy that;
 - masked sequences concatenated along the timestep axis (the output mask is the
-  concatenation of the masks; not implemented)."""
+  concatenation of the masks; not implemented);
+- Keras 3 merges broadcasting an axis of size 1 against a variable number of
+  timesteps: Keras 3 itself returns outputs of the wrong length or transposed
+  operands there, depending on the lengths traced first."""
 from __future__ import annotations
 
 import pytest
@@ -26,6 +29,17 @@ def _concatenate_time(k):
     a, b = k.Input((5, 3)), k.Input((4, 3))
     out = k.layers.Concatenate(axis=1)([k.layers.Masking()(a), k.layers.Masking()(b)])
     return k.Model([a, b], out), "Concatenate", "concatenating masked sequences along the timestep axis"
+
+
+def test_keras3_broadcast_over_variable_steps_is_refused(tmp_path):
+    import keras as k
+    a, b = k.Input((None, 3)), k.Input((1, 3))
+    path = tmp_path / "m.keras"
+    k.Model([a, b], k.layers.Add()([a, b])).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert "(Add): broadcasting inputs (None, 3), (1, 3) with a variable number of timesteps" in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("fmt", ["keras", "tf_h5"])

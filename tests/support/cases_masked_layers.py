@@ -9,7 +9,9 @@ rows where the Keras versions differ).
 Layers whose call never reads a mask and whose output carries none in either
 Keras version (pooling, Conv1D family, Reshape, Permute, Flatten, padding,
 cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
-them runs over every step."""
+them runs over every step.
+
+Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,6 +76,21 @@ def drops(k):
     return k.Model(x, outs)
 
 
+def broadcasting_merges(steps):
+    """Merges of same-rank inputs whose axes of size 1 broadcast (both Keras versions)."""
+    def build(k):
+        L = k.layers
+        a, b, c = k.Input((steps, 3), name="a"), k.Input((1, 3), name="b"), k.Input((steps, 1), name="c")
+        outs = []
+        for merge in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+            outs += [getattr(L, merge)()([a, b]), getattr(L, merge)()([c, a])]
+            if merge != "Subtract":
+                outs.append(getattr(L, merge)()([b, c, a]))
+        outs.append(L.LSTM(2)(L.Add()([c, b])))
+        return k.Model([a, b, c], outs)
+    return build
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -102,6 +119,8 @@ CASES = (
     + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
              formats=("tf_h5",))
     + _forms("mask_dropped", drops)
+    + _forms("merge_broadcast", broadcasting_merges(5))
+    + _forms("merge_broadcast_variable", broadcasting_merges(None), formats=("tf_h5",), steps=(1, 8))
 )
 
 

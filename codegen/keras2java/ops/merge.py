@@ -57,6 +57,8 @@ class MergeOp(Op):
     #: steps change the values as Keras' ``_apply_merge_op_and_or_mask`` / Multiply do
     masked: Tuple[bool, ...] = ()
     mask_values: bool = False
+    #: the inputs' shapes when axes of size 1 broadcast against the output's (else empty)
+    shapes: Tuple[Tuple[Optional[int], ...], ...] = ()
     kind: ClassVar[str] = "merge"
     runtime: ClassVar[tuple[str, ...]] = ("Merge", "MaskedMerge", "Check")
 
@@ -71,6 +73,8 @@ class MergeOp(Op):
             ms = [np.asarray(next(it), np.float64)[:, None] != 0 if m else None for m in self.masked]
             return [np.asarray(_masked_values(self.mode, xs, ms), f32)]
         y = np.asarray(inputs[0], f32)
+        if self.shapes:   # the broadcast output, then Keras' order of operations
+            y = np.broadcast_to(y, np.broadcast_shapes(*(np.shape(x) for x in inputs[:n]))).copy()
         for x in inputs[1:n]:
             if self.mode in ("add", "average"):
                 y = y + x
@@ -96,10 +100,28 @@ class MergeOp(Op):
                             "multiply" if self.mode == "multiply" else "maxMin",
                             head + (Buffers(tuple(i.var for i in data)), masks, x.step_count(), x.shape[-1],
                                     Var(y.var)), static="MaskedMerge", same_steps=same_steps(ctx.ins))
+        if self.shapes:
+            y = ctx.outs[0]
+            dims = tuple(-1 if d is None else d for d in y.shape)
+            strides = tuple(st for i in data for st in _strides(i.shape, y.shape))
+            return CallView(ctx.field, comment(node), ctx.out_bufs(), "broadcast",
+                            (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in data)), Ints(strides),
+                             Ints(dims), y.step_count() if y.shape[0] is None else 0, Var(y.var)),
+                            static="Merge", same_steps=same_steps(ctx.ins))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "elementwise",
                         (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in data)),
                          ctx.outs[0].length(), Var(ctx.outs[0].var)),
                         static="Merge", same_steps=same_steps(ctx.ins))
+
+
+def _strides(shape: tuple, out: tuple) -> tuple:
+    """Row-major strides of an input along each output axis, 0 where it is broadcast
+    (size 1 against a larger or variable size)."""
+    strides, step = [], 1
+    for d, o in zip(reversed(shape), reversed(out)):
+        strides.append(0 if d == 1 and o != 1 else step)
+        step *= d if d is not None else 1   # a variable axis is the first: nothing outside it
+    return tuple(reversed(strides))
 
 
 def _masked_values(mode: str, xs: list, ms: list) -> np.ndarray:
@@ -251,14 +273,38 @@ def _elementwise(mode: str):
         if len(shapes) < 2 or (mode == "subtract" and len(shapes) != 2):
             raise ConversionProblem(f"expects {'exactly two' if mode == 'subtract' else 'at least two'} inputs, got {len(shapes)}")
         ctx.weights([])
-        _check_time(ctx)
         if any(s != shapes[0] for s in shapes):
-            raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
-                                    + "; broadcasting merges are not supported")
+            return _broadcasting(ctx, mode)
+        _check_time(ctx)
         values = bool(ctx.input_masks) and ctx.keras_major >= 3 and mode in ("maximum", "minimum", "multiply")
         masked = _masked_inputs(ctx, sequences=values)
         return Converted(MergeOp(mode, masked, values), (shapes[0],))
     return convert
+
+
+def _broadcasting(ctx: LayerContext, mode: str) -> Converted:
+    """A merge of same-rank inputs whose axes of size 1 broadcast, as both Keras versions
+    compute it (``_merge_function``: elementwise with broadcasting)."""
+    shapes = ctx.input_shapes
+    listed = ", ".join(format_shape(s) for s in shapes)
+    if ctx.input_masks:
+        raise ConversionProblem(f"merging masked inputs of different shapes ({listed}) is not supported")
+    if len({len(s) for s in shapes}) > 1:
+        raise ConversionProblem(f"inputs have different ranks {listed}; only axes of size 1 broadcast")
+    if ctx.keras_major >= 3 and any(None in s for s in shapes):
+        # Keras 3 (TensorFlow backend) gives outputs of the wrong length or transposed
+        # operands here depending on the lengths it traced first: no semantics to follow
+        raise ConversionProblem(f"broadcasting inputs {listed} with a variable number of timesteps is not "
+                                "supported for Keras 3 files (Keras 3 itself computes it inconsistently)")
+    out = []
+    for i in range(len(shapes[0])):
+        sizes = {s[i] for s in shapes} - {1}
+        if len(sizes) > 1:
+            raise ConversionProblem(f"input shapes {listed} do not broadcast (sizes differ where neither is 1)"
+                                    if None not in sizes else
+                                    f"inputs mix a fixed and a variable number of timesteps: {listed}")
+        out.append(sizes.pop() if sizes else 1)
+    return Converted(MergeOp(mode, shapes=tuple(tuple(s) for s in shapes)), (tuple(out),))
 
 
 for _mode in MERGE_MODES:

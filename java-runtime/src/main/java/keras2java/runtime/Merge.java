@@ -75,6 +75,74 @@ public final class Merge {
     }
 
     /**
+     * The elementwise merge of inputs whose axes of size 1 broadcast against the
+     * output {@code dims} (Keras' order of operations: {@code y = x0}, then
+     * {@code y = y (op) xi}; Average divides the sum by the number of inputs).
+     * {@code strides[i * rank + d]} is input i's stride along output axis d (0 where
+     * it is broadcast); {@code dims[0]} may be -1: {@code steps} timesteps.  Never allocates.
+     */
+    public static void broadcast(int mode, float[][] xs, int[] strides, int[] dims, int steps, float[] y) {
+        final int rank = dims.length;
+        for (int i = 0; i < xs.length; i++) {
+            walk(i == 0 ? -1 : mode, xs[i], strides, i * rank, dims, steps, 0, 0, 0, y);
+        }
+        if (mode == AVERAGE) {
+            int n = 1;
+            for (int d = 0; d < rank; d++) {
+                n *= dims[d] < 0 ? steps : dims[d];
+            }
+            final float k = xs.length;
+            for (int j = 0; j < n; j++) {
+                y[j] /= k;
+            }
+        }
+    }
+
+    /** Applies input {@code x} along output axis {@code d} ({@code mode} -1: assigns it). */
+    private static void walk(int mode, float[] x, int[] strides, int base, int[] dims, int steps, int d,
+                             int ox, int oy, float[] y) {
+        final int n = dims[d] < 0 ? steps : dims[d];
+        final int sx = strides[base + d];
+        int inner = 1;
+        for (int e = d + 1; e < dims.length; e++) {
+            inner *= dims[e];
+        }
+        if (d < dims.length - 1) {
+            for (int i = 0; i < n; i++) {
+                walk(mode, x, strides, base, dims, steps, d + 1, ox + i * sx, oy + i * inner, y);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            final float v = x[ox + i * sx];
+            final int j = oy + i;
+            switch (mode) {
+                case -1:
+                    y[j] = v;
+                    break;
+                case ADD:
+                case AVERAGE:
+                    y[j] += v;
+                    break;
+                case SUBTRACT:
+                    y[j] -= v;
+                    break;
+                case MULTIPLY:
+                    y[j] *= v;
+                    break;
+                case MAXIMUM:
+                    y[j] = Math.max(y[j], v);
+                    break;
+                case MINIMUM:
+                    y[j] = Math.min(y[j], v);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown merge mode " + mode);
+            }
+        }
+    }
+
+    /**
      * Keras Dot: {@code x} is {@code (xr, xc)} and {@code y} is {@code (yr, yc)}
      * (a vector is one row, contracted along axis 1); contracts axis {@code ax}
      * of {@code x} with axis {@code ay} of {@code y}.  The output is row-major
