@@ -11,7 +11,8 @@ Keras version (pooling, Conv1D family, Reshape, Permute, Flatten, padding,
 cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
 them runs over every step.
 
-Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes them."""
+Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes
+them; Dot on variable-length inputs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -91,6 +92,16 @@ def broadcasting_merges(steps):
     return build
 
 
+def dot_variable(k):
+    """Dot on variable-length inputs: contracting the timestep axis (a fixed output), and
+    the features of a variable-length input with a fixed one (variable first axis)."""
+    L = k.layers
+    a, b, c = k.Input((None, 4), name="a"), k.Input((None, 3), name="b"), k.Input((5, 4), name="c")
+    ac = L.Dot(axes=2)([a, c])
+    return k.Model([a, b, c], [L.Dot(axes=1)([a, b]), L.Dot(axes=1, normalize=True)([b, a]), ac,
+                               L.Dot(axes=(2, 2), normalize=True)([a, c]), L.LSTM(2)(ac)])
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -119,6 +130,7 @@ CASES = (
     + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
              formats=("tf_h5",))
     + _forms("mask_dropped", drops)
+    + _forms("dot_variable", dot_variable, steps=(1, 8))
     + _forms("merge_broadcast", broadcasting_merges(5))
     + _forms("merge_broadcast_variable", broadcasting_merges(None), formats=("tf_h5",), steps=(1, 8))
 )

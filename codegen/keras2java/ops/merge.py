@@ -214,14 +214,14 @@ class DotOp(Op):
         def dims(info, axis: int) -> tuple:
             if len(info.shape) == 1:
                 return (1, info.shape[0], 1)
-            return (info.shape[0], info.shape[1], axis)
+            return (info.step_count(), info.shape[1], axis)
 
         x, y = ctx.ins
         xd, yd = dims(x, self.axes[0]), dims(y, self.axes[1])
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "dot",
                         (Var(x.var), *xd, Var(y.var), *yd, self.normalize, float(self.inv_cap),
                          Var(ctx.outs[0].var), Var("ws"), 0),
-                        static="Merge", workspace=(xd[0], xd[1], yd[0], yd[1]))
+                        static="Merge", workspace=(xd[0], xd[1], yd[0], yd[1]), same_steps=same_steps(ctx.ins))
 
 
 # -- converters --------------------------------------------------------------------------
@@ -317,8 +317,8 @@ def convert_dot(ctx: LayerContext) -> Converted:
     if len(shapes) != 2:
         raise ConversionProblem(f"expects exactly two inputs, got {len(shapes)}")
     a, b = shapes
-    if len(a) != len(b) or len(a) not in (1, 2) or None in a + b:
-        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) with fixed shapes are supported, got "
+    if len(a) != len(b) or len(a) not in (1, 2) or None in a[1:] + b[1:]:
+        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) are supported, got "
                                 + ", ".join(format_shape(s) for s in shapes))
     axes = ctx.layer.config.get("axes", -1)
     if isinstance(axes, int) and not isinstance(axes, bool):
@@ -334,8 +334,15 @@ def convert_dot(ctx: LayerContext) -> Converted:
             raise ConversionProblem(f"axes {list(axes)!r} name the batch axis or are out of range")
         ks.append(ax - 1)
     if a[ks[0]] != b[ks[1]]:
-        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}")
+        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}"
+                                if None not in (a[ks[0]], b[ks[1]]) else
+                                "the dot axes mix a fixed and a variable number of timesteps")
     normalize = ctx.get_bool("normalize", False)
     ctx.weights([])
     out = tuple(d for i, d in enumerate(a) if i != ks[0]) + tuple(d for i, d in enumerate(b) if i != ks[1])
+    if None in out[1:]:
+        # contracting the features of variable-length inputs: a variable axis that is not the first
+        raise ConversionProblem(f"the output {format_shape(out)} would have a variable number of timesteps on "
+                                "an axis other than the first; only contracting over the variable timestep axis "
+                                "(or the features of the first input only) is supported")
     return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))
