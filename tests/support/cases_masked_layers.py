@@ -12,7 +12,7 @@ cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
 them runs over every step.
 
 Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes
-them; Dot on variable-length inputs."""
+them; Dot on variable-length inputs; Concatenate along a variable timestep axis."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -102,6 +102,15 @@ def dot_variable(k):
                                L.Dot(axes=(2, 2), normalize=True)([a, c]), L.LSTM(2)(ac)])
 
 
+def concatenate_time(k):
+    """Concatenate along a variable timestep axis, with fixed-length inputs mixed in."""
+    L = k.layers
+    a, b, c = k.Input((None, 3), name="a"), k.Input((None, 3), name="b"), k.Input((4, 3), name="c")
+    ab = L.Concatenate(axis=1)([a, b])
+    cab = L.Concatenate(axis=-2)([c, L.Dense(3)(a), b])
+    return k.Model([a, b, c], [ab, cab, L.LSTM(2)(cab), L.GlobalAveragePooling1D()(ab)])
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -131,6 +140,7 @@ CASES = (
              formats=("tf_h5",))
     + _forms("mask_dropped", drops)
     + _forms("dot_variable", dot_variable, steps=(1, 8))
+    + _forms("concatenate_time", concatenate_time, steps=(1, 8))
     + _forms("merge_broadcast", broadcasting_merges(5))
     + _forms("merge_broadcast_variable", broadcasting_merges(None), formats=("tf_h5",), steps=(1, 8))
 )

@@ -10,7 +10,7 @@ import numpy as np
 from ..ir import format_shape
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
-from .view import Buffers, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
+from .view import Buffers, Call, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
 
 f32 = np.float32
 
@@ -44,6 +44,28 @@ class ConcatenateOp(Op):
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "concatenate",
                         (Buffers(tuple(i.var for i in ctx.ins)), Ints(parts), outer, Var(ctx.outs[0].var)),
                         static="Merge", same_steps=same_steps(ctx.ins))
+
+
+@register_op
+@dataclass(frozen=True)
+class TimeConcatenateOp(Op):
+    """Keras Concatenate along the timestep axis when an input has a variable number of
+    timesteps: the output's steps are the sum of the inputs'."""
+
+    kind: ClassVar[str] = "concatenate"
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
+    time_changing: ClassVar[bool] = True
+
+    def evaluate(self, inputs):
+        return [np.concatenate(inputs, axis=0)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        y = ctx.outs[0]
+        width = int(np.prod(y.shape[1:]))
+        counts = tuple(i.step_count() for i in ctx.ins)
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "concatenateSteps",
+                        (Buffers(tuple(i.var for i in ctx.ins)), width, Var(y.var), *counts),
+                        static="Merge", steps_var=y.steps, steps_value=Call("Merge", "sumSteps", counts))
 
 
 @register_op
@@ -249,9 +271,9 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     k = axis - 1 if axis > 0 else rank + axis   # config axis counts the batch axis
     if not 0 <= k < rank:
         raise ConversionProblem(f"axis {axis} is out of range for inputs of rank {rank + 1} (with batch)")
+    if k == 0 and any(s[0] is None for s in shapes):
+        return _concatenate_time(ctx)
     _check_time(ctx)
-    if shapes[0][k] is None or any(s[k] is None for s in shapes):
-        raise ConversionProblem("concatenating along the variable timestep axis is not supported")
     for s in shapes[1:]:
         for i in range(rank):
             if i != k and s[i] != shapes[0][i] and None not in (s[i], shapes[0][i]):
@@ -265,6 +287,17 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     if masked and k == 0:
         raise ConversionProblem("concatenating masked sequences along the timestep axis is not supported")
     return Converted(ConcatenateOp(axis=k, masked=masked), (tuple(out),))
+
+
+def _concatenate_time(ctx: LayerContext) -> Converted:
+    """Concatenate along a variable timestep axis (fixed and variable inputs may mix)."""
+    shapes = ctx.input_shapes
+    if any(s[1:] != shapes[0][1:] for s in shapes):
+        raise ConversionProblem("input shapes " + ", ".join(format_shape(t) for t in shapes)
+                                + " differ outside the timestep axis")
+    if ctx.input_masks:
+        raise ConversionProblem("concatenating masked sequences along the timestep axis is not supported")
+    return Converted(TimeConcatenateOp(), ((None,) + tuple(shapes[0][1:]),))
 
 
 def _elementwise(mode: str):

@@ -30,6 +30,28 @@ public final class Merge {
         }
     }
 
+    /**
+     * Concatenation along the timestep axis: input i contributes {@code steps[i]}
+     * rows of {@code width} floats, in turn.
+     */
+    public static void concatenateSteps(float[][] xs, int width, float[] y, int... steps) {
+        int pos = 0;
+        for (int i = 0; i < xs.length; i++) {
+            final int n = steps[i] * width;
+            System.arraycopy(xs[i], 0, y, pos, n);
+            pos += n;
+        }
+    }
+
+    /** The timesteps of a concatenation along the timestep axis: the sum of the inputs'. */
+    public static int sumSteps(int... steps) {
+        int total = 0;
+        for (int s : steps) {
+            total += s;
+        }
+        return total;
+    }
+
     /** {@code y[0..n)} = the elementwise merge of the inputs, in Keras' order of operations. */
     public static void elementwise(int mode, float[][] xs, int n, float[] y) {
         System.arraycopy(xs[0], 0, y, 0, n);
