@@ -10,7 +10,10 @@ tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
   concatenation of the masks; not implemented);
 - Keras 3 merges broadcasting an axis of size 1 against a variable number of
   timesteps: Keras 3 itself returns outputs of the wrong length or transposed
-  operands there, depending on the lengths traced first."""
+  operands there, depending on the lengths traced first;
+- a nested model called with ``mask=``: Keras sets the mask on the caller's tensor
+  (``Functional.call``), and Keras 3 leaves it there, so later uses of that tensor
+  are masked too, depending on execution order."""
 from __future__ import annotations
 
 import pytest
@@ -29,6 +32,20 @@ def _concatenate_time(k):
     a, b = k.Input((5, 3)), k.Input((4, 3))
     out = k.layers.Concatenate(axis=1)([k.layers.Masking()(a), k.layers.Masking()(b)])
     return k.Model([a, b], out), "Concatenate", "concatenating masked sequences along the timestep axis"
+
+
+def test_nested_model_called_with_mask_is_refused(tmp_path):
+    import keras as k
+    inner_in = k.Input((None, 3))
+    inner = k.Model(inner_in, k.layers.LSTM(4, return_sequences=True)(inner_in), name="inner")
+    x = k.Input((None, 3))
+    keep = k.ops.any(k.ops.not_equal(x, 0.0), axis=-1)
+    path = tmp_path / "m.keras"
+    k.Model(x, [inner(x, mask=keep), inner(x)]).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert "(Functional): a nested model called with mask= is not supported" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_keras3_broadcast_over_variable_steps_is_refused(tmp_path):

@@ -518,6 +518,13 @@ class _Builder:
                 progressed = True
                 extra = [key for key in call.kwargs
                          if key not in tensor_kwargs and not (key == "mask" and (derived or explicit_ref is not None))]
+                if extra == ["mask"] and layer.submodel is not None:
+                    # Keras sets the mask on the caller's tensor itself (Functional.call), where
+                    # Keras 3 leaves it for later uses of that tensor, depending on execution order
+                    self.report(layer, "a nested model called with mask= is not supported (Keras sets the mask "
+                                       "on the caller's tensor, which later uses may then see)")
+                    produced[(layer.name, k)] = None
+                    continue
                 if extra == ["mask"] and spec is not None and spec.mask is MaskRule.REFUSE:
                     self.report(layer, f"receives a Keras mask (mask=), which keras2java does not support for "
                                        f"{layer.class_name} layers")
