@@ -13,7 +13,10 @@ tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
   operands there, depending on the lengths traced first;
 - a nested model called with ``mask=``: Keras sets the mask on the caller's tensor
   (``Functional.call``), and Keras 3 leaves it there, so later uses of that tensor
-  are masked too, depending on execution order."""
+  are masked too, depending on execution order;
+- ``return_attention_scores`` with a variable number of value timesteps (or, for
+  MultiHeadAttention, query timesteps): the scores would have a variable axis
+  other than the first, which generated code does not represent."""
 from __future__ import annotations
 
 import pytest
@@ -45,6 +48,23 @@ def test_nested_model_called_with_mask_is_refused(tmp_path):
     proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stdout
     assert "(Functional): a nested model called with mask= is not supported" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("cls", ["Attention", "MultiHeadAttention"])
+def test_variable_length_attention_scores_are_refused(tmp_path, cls):
+    import keras as k
+    x = k.Input((None, 4))
+    if cls == "Attention":
+        out = k.layers.Attention()([x, x], return_attention_scores=True)
+    else:
+        out = k.layers.MultiHeadAttention(2, 2)(x, x, return_attention_scores=True)
+    path = tmp_path / "m.keras"
+    k.Model(x, list(out)).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert f"({cls}): return_attention_scores with a variable number of" in proc.stderr, proc.stderr
+    assert "a variable axis other than the first" in proc.stderr
     assert not (tmp_path / "out").exists()
 
 

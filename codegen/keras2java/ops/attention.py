@@ -211,7 +211,8 @@ def _attention_inputs(ctx: LayerContext):
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
     if scores and v[0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported")
+        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported "
+                                "(the scores (Tq, Tv) would have a variable axis other than the first)")
     outs = ((q[0], v[1]),) + (((q[0], v[0]),) if scores else ())
     return int(q[1]), causal, scores, outs
 
@@ -285,7 +286,8 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
     if scores and shapes[1][0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported")
+        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported "
+                                "(the scores (heads, Tq, Tv) would have a variable axis other than the first)")
     q, v = ctx.input_shapes[0], ctx.input_shapes[1]
     k = ctx.input_shapes[2] if len(ctx.input_shapes) == 3 else v
     heads = ctx.get_int("num_heads", minimum=1)
@@ -333,5 +335,6 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
                               fully_masked=_fully_masked(ctx, scores))
     outs = ((q[0], d_out),) + (((heads, q[0], v[0]),) if scores else ())
     if scores and q[0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported")
+        raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported "
+                                "(the scores (heads, Tq, Tv) would have a variable axis other than the first)")
     return Converted(op, outs)
