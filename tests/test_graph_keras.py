@@ -76,16 +76,3 @@ def test_named_inputs_and_outputs(batch):
     assert np.max(np.abs(score - np.ravel(expected[1]))) <= 1e-5
     text = (batch.src / "k2jtest" / "graph" / "c0" / "M.java").read_text("utf-8")
     assert "public Outputs predictNamed(float[] frames, float[] side)" in text
-
-
-def test_tf_keras_multi_head_attention_is_refused_clearly(tmp_path):
-    """tf-keras records MultiHeadAttention's value as a keyword argument; refused by name."""
-    from keras2java import UnsupportedModelError, convert
-    from support.keras_cases import tf_keras
-    k = tf_keras()
-    q, v = k.Input((4, 6)), k.Input((5, 3))
-    model = k.Model([q, v], k.layers.MultiHeadAttention(num_heads=2, key_dim=3, name="mha")(q, v))
-    model.save(str(tmp_path / "mha.h5"))
-    with pytest.raises(UnsupportedModelError, match="'mha' .MultiHeadAttention.: the value passed as a keyword"):
-        convert(str(tmp_path / "mha.h5"), str(tmp_path / "out"))
-    assert not (tmp_path / "out").exists()

@@ -1,7 +1,22 @@
-"""Masks Keras applies must never be silently ignored (issue 18 bug 2): a mask
-reaching an attention layer's value is refused with the layer named, in Keras 3
-files (where the saved config records no mask argument) and in tf-keras files.
-(Masked merges, bug 1, are converted: tests/test_keras_ops_keras.py.)"""
+"""Masks Keras applies must never be silently ignored.  Masks reaching attention
+layers (issue 18 bug 2) and layers that drop them are converted now
+(tests/test_masked_layers_keras.py), masked merges too (bug 1,
+tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
+
+- a mask reaching Softmax: Keras broadcasts the (batch, timesteps) mask against
+  the last axes of the input (the features), which only builds when the two
+  sizes agree and then masks features by timestep; keras2java does not copy that;
+- masked sequences concatenated along the timestep axis (the output mask is the
+  concatenation of the masks; not implemented);
+- Keras 3 merges broadcasting an axis of size 1 against a variable number of
+  timesteps: Keras 3 itself returns outputs of the wrong length or transposed
+  operands there, depending on the lengths traced first;
+- a nested model called with ``mask=``: Keras sets the mask on the caller's tensor
+  (``Functional.call``), and Keras 3 leaves it there, so later uses of that tensor
+  are masked too, depending on execution order;
+- ``return_attention_scores`` with a variable number of value timesteps (or, for
+  MultiHeadAttention, query timesteps): the scores would have a variable axis
+  other than the first, which generated code does not represent."""
 from __future__ import annotations
 
 import pytest
@@ -11,28 +26,70 @@ from support.util import run_cli
 pytestmark = pytest.mark.keras
 
 
-def _attention_value_mask(k, cls):
-    q, v = k.Input((5, 4)), k.Input((6, 4))
-    vd = k.layers.Dense(4)(k.layers.Masking()(v))
-    layer = getattr(k.layers, cls)(**({"num_heads": 2, "key_dim": 2} if cls == "MultiHeadAttention" else {}))
-    out = layer(q, vd) if cls == "MultiHeadAttention" else layer([q, vd])
-    return k.Model([q, v], out)
+def _softmax(k):
+    x = k.Input((4, 4))
+    return k.Model(x, k.layers.Softmax()(k.layers.Masking()(x))), "Softmax", "receives a Keras mask"
 
 
-@pytest.mark.parametrize("fmt,build,cls", [
-    ("keras", _attention_value_mask, "Attention"), ("tf_h5", _attention_value_mask, "Attention"),
-    ("keras", _attention_value_mask, "AdditiveAttention"), ("tf_h5", _attention_value_mask, "AdditiveAttention"),
-    ("keras", _attention_value_mask, "MultiHeadAttention"),
-])
-def test_masks_keras_applies_are_refused(tmp_path, fmt, build, cls):
+def _concatenate_time(k):
+    a, b = k.Input((5, 3)), k.Input((4, 3))
+    out = k.layers.Concatenate(axis=1)([k.layers.Masking()(a), k.layers.Masking()(b)])
+    return k.Model([a, b], out), "Concatenate", "concatenating masked sequences along the timestep axis"
+
+
+def test_nested_model_called_with_mask_is_refused(tmp_path):
+    import keras as k
+    inner_in = k.Input((None, 3))
+    inner = k.Model(inner_in, k.layers.LSTM(4, return_sequences=True)(inner_in), name="inner")
+    x = k.Input((None, 3))
+    keep = k.ops.any(k.ops.not_equal(x, 0.0), axis=-1)
+    path = tmp_path / "m.keras"
+    k.Model(x, [inner(x, mask=keep), inner(x)]).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert "(Functional): a nested model called with mask= is not supported" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("cls", ["Attention", "MultiHeadAttention"])
+def test_variable_length_attention_scores_are_refused(tmp_path, cls):
+    import keras as k
+    x = k.Input((None, 4))
+    if cls == "Attention":
+        out = k.layers.Attention()([x, x], return_attention_scores=True)
+    else:
+        out = k.layers.MultiHeadAttention(2, 2)(x, x, return_attention_scores=True)
+    path = tmp_path / "m.keras"
+    k.Model(x, list(out)).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert f"({cls}): return_attention_scores with a variable number of" in proc.stderr, proc.stderr
+    assert "a variable axis other than the first" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_keras3_broadcast_over_variable_steps_is_refused(tmp_path):
+    import keras as k
+    a, b = k.Input((None, 3)), k.Input((1, 3))
+    path = tmp_path / "m.keras"
+    k.Model([a, b], k.layers.Add()([a, b])).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert "(Add): broadcasting inputs (None, 3), (1, 3) with a variable number of timesteps" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fmt", ["keras", "tf_h5"])
+@pytest.mark.parametrize("build", [_softmax, _concatenate_time], ids=["softmax", "concatenate_time"])
+def test_masks_keras_applies_are_refused(tmp_path, fmt, build):
     if fmt == "keras":
         import keras as k
     else:
         import tf_keras as k
-    model = build(k, cls)
+    model, cls, reason = build(k)
     path = tmp_path / ("m.keras" if fmt == "keras" else "m.h5")
     model.save(path)
     proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stdout
-    assert f"({cls}): receives a Keras mask" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert f"({cls}): {reason}" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "out").exists()

@@ -73,9 +73,10 @@ def _strip_batch(shape: Any) -> Shape:
 
 #: Keras 3 op-layers with which Functional configs record how masks are computed
 #: (``NotEqual(x, mask_value)``, ``Any(..., axis=-1)``, and for merges of masked
-#: inputs ``ExpandDims``, ``ZerosLike``, ``LogicalOr``, op-``Concatenate`` ...).
+#: inputs ``ExpandDims``, ``ZerosLike``, ``LogicalOr``, op-``Concatenate`` ...; attention:
+#: ``ConvertToTensor(query_mask)``).
 MASK_GRAPH_CLASSES = frozenset({"NotEqual", "Any", "All", "ExpandDims", "ZerosLike", "OnesLike", "LogicalOr",
-                                "LogicalAnd", "Concatenate", "BroadcastTo", "Squeeze", "Cast"})
+                                "LogicalAnd", "Concatenate", "BroadcastTo", "Squeeze", "Cast", "ConvertToTensor"})
 #: Modules of Keras 3 operation nodes (``keras.ops`` calls recorded in Functional configs).
 OPS_MODULES = ("keras.src.ops.", "keras.ops")
 
@@ -217,10 +218,12 @@ class _Builder:
                 self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
                                    f"which keras2java does not support for {layer.class_name} layers")
                 return None
+        elif rule is MaskRule.DROP:
+            mask = None
         consumes = (mask is not None and rule in (MaskRule.CONSUME, MaskRule.POOL)
                     and (not explicit or "mask" in call.kwargs))
         in_masks: tuple = ()
-        if rule is MaskRule.MERGE:
+        if rule in (MaskRule.MERGE, MaskRule.ATTEND):
             in_masks = tuple(self.masks.get(t) for t in inputs)
             if not any(in_masks):
                 in_masks = ()
@@ -270,7 +273,9 @@ class _Builder:
             out_mask = None
         outs = tuple(self.new_tensor(s, getattr(op, "output_dtype", "float32")) for s in converted.output_shapes)
         self.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
-        if present:
+        if present and rule is MaskRule.ATTEND:   # the query's mask (Keras: compute_mask -> mask[0])
+            out_mask = in_masks[0]
+        elif present:
             merged = op.merged_mask(tuple(m is not None for m in in_masks), self.major)
             if merged is not None:
                 out_mask = self.new_tensor(self.shape_of(present[0]))
@@ -526,7 +531,7 @@ class _Builder:
                     progressed = True
                     continue
                 mask_refs = call.kwargs.get("mask", ())
-                masking = spec is not None and spec.mask is not MaskRule.REFUSE
+                masking = spec is not None and spec.mask not in (MaskRule.REFUSE, MaskRule.DROP)
                 # a derived mask answers a recorded one, unless it came from a mask= tensor itself
                 derived = (masking and derived_mask(mask_refs, mask_graph) and bool(ins) and ins[0] is not None
                            and ins[0] in self.masks and self.masks[ins[0]] not in self.explicit_masks)
@@ -538,6 +543,18 @@ class _Builder:
                 progressed = True
                 extra = [key for key in call.kwargs
                          if key not in tensor_kwargs and not (key == "mask" and (derived or explicit_ref is not None))]
+                if extra == ["mask"] and layer.submodel is not None:
+                    # Keras sets the mask on the caller's tensor itself (Functional.call), where
+                    # Keras 3 leaves it for later uses of that tensor, depending on execution order
+                    self.report(layer, "a nested model called with mask= is not supported (Keras sets the mask "
+                                       "on the caller's tensor, which later uses may then see)")
+                    produced[(layer.name, k)] = None
+                    continue
+                if extra == ["mask"] and spec is not None and spec.mask is MaskRule.REFUSE:
+                    self.report(layer, f"receives a Keras mask (mask=), which keras2java does not support for "
+                                       f"{layer.class_name} layers")
+                    produced[(layer.name, k)] = None
+                    continue
                 if extra:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
                     produced[(layer.name, k)] = None

@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Tuple
 
 import numpy as np
 
 from ..ir import WeightTensor, format_shape
-from .base import ConversionProblem, Op, converter, f64, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
 from .context import Converted, LayerContext
 from .view import CallView, Const, New, Var, ViewContext, comment
 
 f32 = np.float32
 
 
-def _attention_call(op, node, ctx: ViewContext, init: New) -> CallView:
-    """Attention-like layers: one runtime object called on (query, value, key) with an
-    optional second output (the attention scores)."""
+def _masks(op, ins) -> tuple:
+    """The Keras masks of (query, value, key) as node inputs (following the data
+    inputs, for the inputs ``op.masked`` flags), or None each."""
+    n = len(op.masked) or len(ins)
+    it = iter(ins[n:])
+    masks = [next(it) if m else None for m in op.masked]
+    return tuple(masks + [None] * (3 - len(masks)))
+
+
+def _attention_call(op, node, ctx: ViewContext, init: New, key_mask: bool) -> CallView:
+    """Attention-like layers: one runtime object called on (query, value, key) and their
+    Keras masks (null when none), with an optional second output (the attention scores)."""
+    n = len(op.masked) or len(ctx.ins)
     q, v = ctx.ins[0], ctx.ins[1]
-    k = ctx.ins[2] if len(ctx.ins) > 2 else v
+    k = ctx.ins[2] if n > 2 else v
+    masks = tuple(Var(m.var) if m is not None else None for m in _masks(op, ctx.ins))
     scores = Var(ctx.outs[1].var) if op.return_scores else None
     return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
-                    (Var(q.var), q.step_count(), Var(v.var), v.step_count(), Var(k.var), Var(ctx.outs[0].var), scores,
-                     Var("ws"), 0),
+                    (Var(q.var), q.step_count(), Var(v.var), v.step_count(), Var(k.var), *masks[:3 if key_mask else 2],
+                     Var(ctx.outs[0].var), scores, Var("ws"), 0),
                     cls=init.cls, init=init, workspace=(q.step_count(), v.step_count()))
 
 
@@ -33,15 +44,19 @@ def _attention_call(op, node, ctx: ViewContext, init: New) -> CallView:
 class AttentionOp(Op):
     """Keras Attention (``score_mode`` "dot" or "concat") and AdditiveAttention
     ("additive") on inputs (query, value[, key]) of shapes (Tq, d), (Tv, dv),
-    (Tv, d).  Scores are ``softmax`` over Tv after ``use_causal_mask`` (masked
-    scores lowered by 1e9, as Keras does); output 0 is ``weights . value``,
-    output 1 (``return_scores``) the weights."""
+    (Tv, d).  Scores are ``softmax`` over Tv after ``use_causal_mask`` and the
+    value's Keras mask (masked scores lowered by 1e9 once, as both Keras versions
+    do); output 0 is ``weights . value`` with rows at masked query steps set to 0,
+    output 1 (``return_scores``) the weights.  The key's mask is not read (Keras
+    reads ``mask[0]`` and ``mask[1]`` only)."""
 
     score_mode: str
     causal: bool
     return_scores: bool
     scale: Optional[WeightTensor] = None         # () for Attention, (d,) for AdditiveAttention
     concat_weight: Optional[WeightTensor] = None  # () for score_mode="concat"
+    #: which of (query, value[, key]) carry a Keras mask; the masks present follow the data inputs
+    masked: Tuple[bool, ...] = ()
     kind: ClassVar[str] = "attention"
     runtime: ClassVar[tuple[str, ...]] = ("Attention", "Check")
 
@@ -52,7 +67,7 @@ class AttentionOp(Op):
         init = New("Attention", (Var("data"), Const("Attention", self.score_mode.upper()), ctx.ins[0].shape[-1],
                                  ctx.ins[1].shape[-1], self.causal, ctx.offset(self.scale),
                                  ctx.offset(self.concat_weight)))
-        return _attention_call(self, node, ctx, init)
+        return _attention_call(self, node, ctx, init, key_mask=False)
 
 
 @register_op
@@ -62,7 +77,13 @@ class MultiHeadAttentionOp(Op):
     over the time axis: per head, ``softmax(q k^T / sqrt(key_dim))`` (causal:
     key step j <= query step i) applied to v, then the output projection.
     Kernels are stored flattened: query/key ``(d_in, heads*key_dim)``, value
-    ``(d_in, heads*value_dim)``, output ``(heads*value_dim, d_out)``."""
+    ``(d_in, heads*value_dim)``, output ``(heads*value_dim, d_out)``.
+
+    The Keras masks of query, value and key are ANDed with the causal mask
+    (``_compute_attention_mask``); a row masked entirely gets ``fully_masked``:
+    "subtract" (tf-keras: ``scores + (1 - mask) * -1e9``, softmax), "uniform"
+    (Keras 3's ``dot_product_attention`` path, tf-keras' robust masking) or
+    "zero" (Keras 3's ``Softmax(mask=)`` path: with scores returned or dropout)."""
 
     num_heads: int
     key_dim: int
@@ -77,6 +98,8 @@ class MultiHeadAttentionOp(Op):
     key_bias: Optional[WeightTensor] = None
     value_bias: Optional[WeightTensor] = None
     output_bias: Optional[WeightTensor] = None
+    masked: Tuple[bool, ...] = ()
+    fully_masked: str = "subtract"
     kind: ClassVar[str] = "multi_head_attention"
     runtime: ClassVar[tuple[str, ...]] = ("MultiHeadAttention", "Check")
 
@@ -84,19 +107,22 @@ class MultiHeadAttentionOp(Op):
         return _multi_head_attention(self, inputs)
 
     def view(self, node, ctx: ViewContext) -> CallView:
-        k = ctx.ins[2] if len(ctx.ins) > 2 else ctx.ins[1]
+        k = ctx.ins[2] if (len(self.masked) or len(ctx.ins)) > 2 else ctx.ins[1]
         off = ctx.offset
         init = New("MultiHeadAttention", (
             Var("data"), self.num_heads, self.key_dim, self.value_dim, self.causal,
+            Const("MultiHeadAttention", self.fully_masked.upper()),
             ctx.ins[0].shape[-1], k.shape[-1], ctx.ins[1].shape[-1], ctx.outs[0].shape[-1],
             off(self.query_kernel), off(self.query_bias), off(self.key_kernel), off(self.key_bias),
             off(self.value_kernel), off(self.value_bias), off(self.output_kernel), off(self.output_bias)))
-        return _attention_call(self, node, ctx, init)
+        return _attention_call(self, node, ctx, init, key_mask=True)
 
 
 # -- numpy reference -----------------------------------------------------------------------
 
 def _attention(op: AttentionOp, ins: list[np.ndarray]) -> list[np.ndarray]:
+    qm, vm, _ = _masks(op, ins)
+    ins = ins[:len(op.masked) or len(ins)]
     q, v = np.asarray(ins[0], np.float64), np.asarray(ins[1], np.float64)
     k = np.asarray(ins[2], np.float64) if len(ins) > 2 else v
     if op.score_mode == "dot":
@@ -111,15 +137,24 @@ def _attention(op: AttentionOp, ins: list[np.ndarray]) -> list[np.ndarray]:
         else:
             scale = f64(op.scale) if op.scale is not None else 1.0
             scores = (scale * np.tanh(qk)).sum(-1)
+    tq, tv = scores.shape
+    drop = np.zeros((tq, tv), bool)
     if op.causal:
-        tq, tv = scores.shape
-        scores = np.where(np.arange(tv)[None, :] > np.arange(tq)[:, None], scores - 1e9, scores)
+        drop |= np.arange(tv)[None, :] > np.arange(tq)[:, None]
+    if vm is not None:
+        drop |= (np.asarray(vm) == 0)[None, :]
+    scores = np.where(drop, np.asarray(scores, f32) - f32(1e9), scores)
     z = np.exp(scores - scores.max(-1, keepdims=True))
     w = z / z.sum(-1, keepdims=True)
-    return [np.asarray(w @ v, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
+    out = w @ v
+    if qm is not None:
+        out = np.where((np.asarray(qm) != 0)[:, None], out, 0.0)
+    return [np.asarray(out, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
 
 
 def _multi_head_attention(op, ins: list[np.ndarray]) -> list[np.ndarray]:
+    masks = _masks(op, ins)
+    ins = ins[:len(op.masked) or len(ins)]
     q, v = np.asarray(ins[0], np.float64), np.asarray(ins[1], np.float64)
     k = np.asarray(ins[2], np.float64) if len(ins) > 2 else v
 
@@ -131,11 +166,24 @@ def _multi_head_attention(op, ins: list[np.ndarray]) -> list[np.ndarray]:
     pk = proj(k, op.key_kernel, op.key_bias).reshape(len(k), h, dk)
     pv = proj(v, op.value_kernel, op.value_bias).reshape(len(v), h, dv)
     scores = np.einsum("ihc,jhc->hij", pq, pk)
+    tq, tv = scores.shape[1:]
+    keep = np.ones((tq, tv), bool)
     if op.causal:
-        tq, tv = scores.shape[1:]
-        scores = np.where(np.arange(tv)[None, None, :] > np.arange(tq)[None, :, None], -np.inf, scores)
+        keep &= np.arange(tv)[None, :] <= np.arange(tq)[:, None]
+    for axis, m in zip((1, 0, 0), masks):
+        if m is not None:
+            keep &= np.expand_dims(np.asarray(m) != 0, axis)
+    full = ~keep.any(-1)        # rows masked entirely
+    if op.fully_masked == "subtract":
+        scores = np.where(keep[None] | full[None, :, None], scores, -np.inf)
+        scores = np.where(full[None, :, None], np.asarray(scores, f32) + f32(-1e9), scores)
+    else:
+        scores = np.where(keep[None], scores, -np.inf)
+        scores = np.where(full[None, :, None], 0.0, scores)
     z = np.exp(scores - scores.max(-1, keepdims=True))
     w = z / z.sum(-1, keepdims=True)
+    if op.fully_masked == "zero":
+        w = np.where(full[None, :, None], 0.0, w)
     att = np.einsum("hij,jhc->ihc", w, pv).reshape(len(q), h * dv)
     out = att @ f64(op.output_kernel) + (f64(op.output_bias) if op.output_bias is not None else 0)
     return [np.asarray(out, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
@@ -163,12 +211,13 @@ def _attention_inputs(ctx: LayerContext):
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
     if scores and v[0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported")
+        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported "
+                                "(the scores (Tq, Tv) would have a variable axis other than the first)")
     outs = ((q[0], v[1]),) + (((q[0], v[0]),) if scores else ())
     return int(q[1]), causal, scores, outs
 
 
-@converter("Attention", reads_masks=True)
+@converter("Attention", mask=MaskRule.ATTEND, reads_masks=True)
 def convert_attention(ctx: LayerContext) -> Converted:
     d, causal, scores, outs = _attention_inputs(ctx)
     mode = ctx.get_str("score_mode", "dot")
@@ -178,15 +227,16 @@ def convert_attention(ctx: LayerContext) -> Converted:
     w = ctx.weights(([("scale", ())] if use_scale else []) + ([("concat_score_weight", ())] if mode == "concat" else []))
     scale = w[0] if use_scale else None
     concat = w[-1] if mode == "concat" else None
-    return Converted(AttentionOp(mode, causal, scores, scale, concat), outs)
+    return Converted(AttentionOp(mode, causal, scores, scale, concat, masked=ctx.input_masks), outs)
 
 
-@converter("AdditiveAttention", reads_masks=True)
+@converter("AdditiveAttention", mask=MaskRule.ATTEND, reads_masks=True)
 def convert_additive_attention(ctx: LayerContext) -> Converted:
     d, causal, scores, outs = _attention_inputs(ctx)
     use_scale = ctx.get_bool("use_scale", True)
     w = ctx.weights([("scale", (d,))] if use_scale else [])
-    return Converted(AttentionOp("additive", causal, scores, w[0] if use_scale else None), outs)
+    return Converted(AttentionOp("additive", causal, scores, w[0] if use_scale else None,
+                                 masked=ctx.input_masks), outs)
 
 
 #: Keras 3 sub-layer names (``query_dense``...) and tf-keras ones (``query``...) of MultiHeadAttention.
@@ -211,12 +261,21 @@ def _mha_weights(ctx: LayerContext) -> dict:
     return found
 
 
-@converter("MultiHeadAttention", reads_masks=True)
+def _fully_masked(ctx: LayerContext, scores: bool) -> str:
+    """What a Keras version computes for a query step whose attention row is masked entirely."""
+    if ctx.keras_major >= 3:
+        # ``_compute_attention``: ``ops.dot_product_attention`` (masked logits at -0.7 * float32
+        # max: equal weights) unless scores are returned or dropout > 0, where ``Softmax(mask=)``
+        # zeroes every masked weight
+        dropout = ctx.layer.config.get("dropout", 0.0)
+        return "zero" if scores or (isinstance(dropout, (int, float)) and dropout > 0) else "uniform"
+    return "uniform" if ctx.layer.config.get("softmax_robust_masking") is True else "subtract"
+
+
+@converter("MultiHeadAttention", mask=MaskRule.ATTEND, reads_masks=True, tensor_kwargs=("value", "key"))
 def convert_multi_head_attention(ctx: LayerContext) -> Converted:
+    # tf-keras configs record value and key as keyword arguments: they follow the query
     other = ctx.call.other_kwargs if ctx.call is not None else {}
-    if len(ctx.input_shapes) == 1 and "value" in other:
-        raise ConversionProblem("the value passed as a keyword argument (tf-keras configs) is not supported yet; "
-                                "call the layer as layer(query, value) in Keras 3")
     shapes = ctx.input_shapes
     if len(shapes) not in (2, 3) or any(len(x) != 2 for x in shapes):
         raise ConversionProblem("expects query, value[, key] sequences (timesteps, features), got "
@@ -227,7 +286,8 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
     if scores and shapes[1][0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported")
+        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported "
+                                "(the scores (heads, Tq, Tv) would have a variable axis other than the first)")
     q, v = ctx.input_shapes[0], ctx.input_shapes[1]
     k = ctx.input_shapes[2] if len(ctx.input_shapes) == 3 else v
     heads = ctx.get_int("num_heads", minimum=1)
@@ -271,8 +331,10 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
                               tensor("query", "kernel", q[-1]), tensor("key", "kernel", k[-1]),
                               tensor("value", "kernel", v[-1]), tensor("output", "kernel", heads * value_dim),
                               tensor("query", "bias"), tensor("key", "bias"), tensor("value", "bias"),
-                              tensor("output", "bias"))
+                              tensor("output", "bias"), masked=ctx.input_masks,
+                              fully_masked=_fully_masked(ctx, scores))
     outs = ((q[0], d_out),) + (((heads, q[0], v[0]),) if scores else ())
     if scores and q[0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported")
+        raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported "
+                                "(the scores (heads, Tq, Tv) would have a variable axis other than the first)")
     return Converted(op, outs)

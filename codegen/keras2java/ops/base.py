@@ -34,6 +34,9 @@ class MaskRule(enum.Enum):
 
     #: drops it: a mask reaching the layer is refused (Keras would apply it in ways keras2java does not)
     REFUSE = "refuse"
+    #: drops it: the layer's call never reads a mask and its output carries none, in both Keras
+    #: versions (no ``supports_masking``: Keras 3 warns, tf-keras drops it silently)
+    DROP = "drop"
     #: passes it on unchanged (Keras' ``supports_masking`` with the default ``compute_mask``)
     PASS = "pass"
     #: consumes it (recurrent layers); passes it on where :meth:`Op.mask_outputs` says
@@ -43,6 +46,9 @@ class MaskRule(enum.Enum):
     #: combines the masks of all its inputs (merge layers): the masks present follow the
     #: data inputs, and :meth:`Op.merged_mask` computes the output's mask
     MERGE = "merge"
+    #: reads the masks of all its inputs (attention: query, value, key): the masks present
+    #: follow the data inputs, and the query's mask passes on to the first output
+    ATTEND = "attend"
 
 
 class Op:

@@ -63,7 +63,7 @@ class LayerContext:
     input_mask: bool = False
     #: the dtype of each input ("float32", or "string" for a text model input)
     input_dtypes: tuple[str, ...] = ()
-    #: :attr:`MaskRule.MERGE` layers: which inputs carry a Keras mask (empty if none does)
+    #: :attr:`MaskRule.MERGE` and :attr:`MaskRule.ATTEND` layers: which inputs carry a Keras mask (empty if none does)
     input_masks: tuple[bool, ...] = ()
     #: True when the first input carries a Keras mask, whatever the layer's mask rule
     mask_in: bool = False

@@ -211,7 +211,7 @@ def _conv_common(ctx: LayerContext) -> tuple[Optional[int], int, int, int, int, 
     return steps, channels, k, strides, dilation, padding
 
 
-@converter("Conv1D")
+@converter("Conv1D", mask=MaskRule.DROP)
 def convert_conv1d(ctx: LayerContext) -> Converted:
     steps, channels, k, strides, dilation, padding = _conv_common(ctx)
     filters = ctx.get_int("filters", minimum=1)
@@ -230,7 +230,7 @@ def _depthwise_as_grouped(w: WeightTensor, channels: int, mult: int) -> WeightTe
     return WeightTensor(w.role, w.source, np.asarray(w.array).reshape(w.shape[0], 1, channels * mult))
 
 
-@converter("DepthwiseConv1D")
+@converter("DepthwiseConv1D", mask=MaskRule.DROP)
 def convert_depthwise_conv1d(ctx: LayerContext) -> Converted:
     steps, channels, k, strides, dilation, padding = _conv_common(ctx)
     mult = ctx.get_int("depth_multiplier", 1, minimum=1)
@@ -243,7 +243,7 @@ def convert_depthwise_conv1d(ctx: LayerContext) -> Converted:
     return Converted(op, ((out_steps(steps, dilation * (k - 1) + 1, strides, padding), channels * mult),))
 
 
-@converter("SeparableConv1D")
+@converter("SeparableConv1D", mask=MaskRule.DROP)
 def convert_separable_conv1d(ctx: LayerContext) -> Converted:
     steps, channels, k, strides, dilation, padding = _conv_common(ctx)
     mult = ctx.get_int("depth_multiplier", 1, minimum=1)
@@ -275,12 +275,12 @@ def _pool(ctx: LayerContext, mode: str) -> Converted:
     return Converted(Pool1DOp(mode, size, strides, padding), ((out_steps(steps, size, strides, padding), channels),))
 
 
-@converter("MaxPooling1D")
+@converter("MaxPooling1D", mask=MaskRule.DROP)
 def convert_max_pooling1d(ctx: LayerContext) -> Converted:
     return _pool(ctx, "max")
 
 
-@converter("AveragePooling1D")
+@converter("AveragePooling1D", mask=MaskRule.DROP)
 def convert_average_pooling1d(ctx: LayerContext) -> Converted:
     return _pool(ctx, "avg")
 
@@ -294,7 +294,7 @@ def _global_pool(ctx: LayerContext, mode: str) -> Converted:
     return Converted(GlobalPool1DOp(mode, keepdims, masked), (((1, channels) if keepdims else (channels,)),))
 
 
-@converter("GlobalMaxPooling1D")
+@converter("GlobalMaxPooling1D", mask=MaskRule.DROP)
 def convert_global_max_pooling1d(ctx: LayerContext) -> Converted:
     return _global_pool(ctx, "max")
 

@@ -717,7 +717,7 @@ def _check_keras1_output_shape(ctx: LayerContext, first: bool, oh, ow) -> None:
                                 "and padding")
 
 
-@converter("Conv1DTranspose")
+@converter("Conv1DTranspose", mask=MaskRule.DROP)
 def convert_conv1d_transpose(ctx: LayerContext):
     from .context import int1, sequence_input
     fmt = ctx.layer.config.get("data_format") or "channels_last"

@@ -10,7 +10,7 @@ import numpy as np
 from ..ir import format_shape
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
-from .view import Buffers, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
+from .view import Buffers, Call, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
 
 f32 = np.float32
 
@@ -48,6 +48,28 @@ class ConcatenateOp(Op):
 
 @register_op
 @dataclass(frozen=True)
+class TimeConcatenateOp(Op):
+    """Keras Concatenate along the timestep axis when an input has a variable number of
+    timesteps: the output's steps are the sum of the inputs'."""
+
+    kind: ClassVar[str] = "concatenate"
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
+    time_changing: ClassVar[bool] = True
+
+    def evaluate(self, inputs):
+        return [np.concatenate(inputs, axis=0)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        y = ctx.outs[0]
+        width = int(np.prod(y.shape[1:]))
+        counts = tuple(i.step_count() for i in ctx.ins)
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "concatenateSteps",
+                        (Buffers(tuple(i.var for i in ctx.ins)), width, Var(y.var), *counts),
+                        static="Merge", steps_var=y.steps, steps_value=Call("Merge", "sumSteps", counts))
+
+
+@register_op
+@dataclass(frozen=True)
 class MergeOp(Op):
     """Elementwise merge of same-shaped inputs: Add, Subtract, Multiply, Average, Maximum, Minimum."""
 
@@ -57,6 +79,8 @@ class MergeOp(Op):
     #: steps change the values as Keras' ``_apply_merge_op_and_or_mask`` / Multiply do
     masked: Tuple[bool, ...] = ()
     mask_values: bool = False
+    #: the inputs' shapes when axes of size 1 broadcast against the output's (else empty)
+    shapes: Tuple[Tuple[Optional[int], ...], ...] = ()
     kind: ClassVar[str] = "merge"
     runtime: ClassVar[tuple[str, ...]] = ("Merge", "MaskedMerge", "Check")
 
@@ -71,6 +95,8 @@ class MergeOp(Op):
             ms = [np.asarray(next(it), np.float64)[:, None] != 0 if m else None for m in self.masked]
             return [np.asarray(_masked_values(self.mode, xs, ms), f32)]
         y = np.asarray(inputs[0], f32)
+        if self.shapes:   # the broadcast output, then Keras' order of operations
+            y = np.broadcast_to(y, np.broadcast_shapes(*(np.shape(x) for x in inputs[:n]))).copy()
         for x in inputs[1:n]:
             if self.mode in ("add", "average"):
                 y = y + x
@@ -96,10 +122,28 @@ class MergeOp(Op):
                             "multiply" if self.mode == "multiply" else "maxMin",
                             head + (Buffers(tuple(i.var for i in data)), masks, x.step_count(), x.shape[-1],
                                     Var(y.var)), static="MaskedMerge", same_steps=same_steps(ctx.ins))
+        if self.shapes:
+            y = ctx.outs[0]
+            dims = tuple(-1 if d is None else d for d in y.shape)
+            strides = tuple(st for i in data for st in _strides(i.shape, y.shape))
+            return CallView(ctx.field, comment(node), ctx.out_bufs(), "broadcast",
+                            (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in data)), Ints(strides),
+                             Ints(dims), y.step_count() if y.shape[0] is None else 0, Var(y.var)),
+                            static="Merge", same_steps=same_steps(ctx.ins))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "elementwise",
                         (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in data)),
                          ctx.outs[0].length(), Var(ctx.outs[0].var)),
                         static="Merge", same_steps=same_steps(ctx.ins))
+
+
+def _strides(shape: tuple, out: tuple) -> tuple:
+    """Row-major strides of an input along each output axis, 0 where it is broadcast
+    (size 1 against a larger or variable size)."""
+    strides, step = [], 1
+    for d, o in zip(reversed(shape), reversed(out)):
+        strides.append(0 if d == 1 and o != 1 else step)
+        step *= d if d is not None else 1   # a variable axis is the first: nothing outside it
+    return tuple(reversed(strides))
 
 
 def _masked_values(mode: str, xs: list, ms: list) -> np.ndarray:
@@ -192,14 +236,14 @@ class DotOp(Op):
         def dims(info, axis: int) -> tuple:
             if len(info.shape) == 1:
                 return (1, info.shape[0], 1)
-            return (info.shape[0], info.shape[1], axis)
+            return (info.step_count(), info.shape[1], axis)
 
         x, y = ctx.ins
         xd, yd = dims(x, self.axes[0]), dims(y, self.axes[1])
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "dot",
                         (Var(x.var), *xd, Var(y.var), *yd, self.normalize, float(self.inv_cap),
                          Var(ctx.outs[0].var), Var("ws"), 0),
-                        static="Merge", workspace=(xd[0], xd[1], yd[0], yd[1]))
+                        static="Merge", workspace=(xd[0], xd[1], yd[0], yd[1]), same_steps=same_steps(ctx.ins))
 
 
 # -- converters --------------------------------------------------------------------------
@@ -227,9 +271,9 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     k = axis - 1 if axis > 0 else rank + axis   # config axis counts the batch axis
     if not 0 <= k < rank:
         raise ConversionProblem(f"axis {axis} is out of range for inputs of rank {rank + 1} (with batch)")
+    if k == 0 and any(s[0] is None for s in shapes):
+        return _concatenate_time(ctx)
     _check_time(ctx)
-    if shapes[0][k] is None or any(s[k] is None for s in shapes):
-        raise ConversionProblem("concatenating along the variable timestep axis is not supported")
     for s in shapes[1:]:
         for i in range(rank):
             if i != k and s[i] != shapes[0][i] and None not in (s[i], shapes[0][i]):
@@ -245,34 +289,69 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     return Converted(ConcatenateOp(axis=k, masked=masked), (tuple(out),))
 
 
+def _concatenate_time(ctx: LayerContext) -> Converted:
+    """Concatenate along a variable timestep axis (fixed and variable inputs may mix)."""
+    shapes = ctx.input_shapes
+    if any(s[1:] != shapes[0][1:] for s in shapes):
+        raise ConversionProblem("input shapes " + ", ".join(format_shape(t) for t in shapes)
+                                + " differ outside the timestep axis")
+    if ctx.input_masks:
+        raise ConversionProblem("concatenating masked sequences along the timestep axis is not supported")
+    return Converted(TimeConcatenateOp(), ((None,) + tuple(shapes[0][1:]),))
+
+
 def _elementwise(mode: str):
     def convert(ctx: LayerContext) -> Converted:
         shapes = ctx.input_shapes
         if len(shapes) < 2 or (mode == "subtract" and len(shapes) != 2):
             raise ConversionProblem(f"expects {'exactly two' if mode == 'subtract' else 'at least two'} inputs, got {len(shapes)}")
         ctx.weights([])
-        _check_time(ctx)
         if any(s != shapes[0] for s in shapes):
-            raise ConversionProblem("inputs have different shapes " + ", ".join(format_shape(s) for s in shapes)
-                                    + "; broadcasting merges are not supported")
+            return _broadcasting(ctx, mode)
+        _check_time(ctx)
         values = bool(ctx.input_masks) and ctx.keras_major >= 3 and mode in ("maximum", "minimum", "multiply")
         masked = _masked_inputs(ctx, sequences=values)
         return Converted(MergeOp(mode, masked, values), (shapes[0],))
     return convert
 
 
+def _broadcasting(ctx: LayerContext, mode: str) -> Converted:
+    """A merge of same-rank inputs whose axes of size 1 broadcast, as both Keras versions
+    compute it (``_merge_function``: elementwise with broadcasting)."""
+    shapes = ctx.input_shapes
+    listed = ", ".join(format_shape(s) for s in shapes)
+    if ctx.input_masks:
+        raise ConversionProblem(f"merging masked inputs of different shapes ({listed}) is not supported")
+    if len({len(s) for s in shapes}) > 1:
+        raise ConversionProblem(f"inputs have different ranks {listed}; only axes of size 1 broadcast")
+    if ctx.keras_major >= 3 and any(None in s for s in shapes):
+        # Keras 3 (TensorFlow backend) gives outputs of the wrong length or transposed
+        # operands here depending on the lengths it traced first: no semantics to follow
+        raise ConversionProblem(f"broadcasting inputs {listed} with a variable number of timesteps is not "
+                                "supported for Keras 3 files (Keras 3 itself computes it inconsistently)")
+    out = []
+    for i in range(len(shapes[0])):
+        sizes = {s[i] for s in shapes} - {1}
+        if len(sizes) > 1:
+            raise ConversionProblem(f"input shapes {listed} do not broadcast (sizes differ where neither is 1)"
+                                    if None not in sizes else
+                                    f"inputs mix a fixed and a variable number of timesteps: {listed}")
+        out.append(sizes.pop() if sizes else 1)
+    return Converted(MergeOp(mode, shapes=tuple(tuple(s) for s in shapes)), (tuple(out),))
+
+
 for _mode in MERGE_MODES:
     converter(_mode.capitalize(), mask=MaskRule.MERGE)(_elementwise(_mode))
 
 
-@converter("Dot")
+@converter("Dot", mask=MaskRule.DROP)
 def convert_dot(ctx: LayerContext) -> Converted:
     shapes = ctx.input_shapes
     if len(shapes) != 2:
         raise ConversionProblem(f"expects exactly two inputs, got {len(shapes)}")
     a, b = shapes
-    if len(a) != len(b) or len(a) not in (1, 2) or None in a + b:
-        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) with fixed shapes are supported, got "
+    if len(a) != len(b) or len(a) not in (1, 2) or None in a[1:] + b[1:]:
+        raise ConversionProblem("only inputs of equal rank 1 or 2 (without batch) are supported, got "
                                 + ", ".join(format_shape(s) for s in shapes))
     axes = ctx.layer.config.get("axes", -1)
     if isinstance(axes, int) and not isinstance(axes, bool):
@@ -288,8 +367,15 @@ def convert_dot(ctx: LayerContext) -> Converted:
             raise ConversionProblem(f"axes {list(axes)!r} name the batch axis or are out of range")
         ks.append(ax - 1)
     if a[ks[0]] != b[ks[1]]:
-        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}")
+        raise ConversionProblem(f"the dot axes have different sizes: {a[ks[0]]} and {b[ks[1]]}"
+                                if None not in (a[ks[0]], b[ks[1]]) else
+                                "the dot axes mix a fixed and a variable number of timesteps")
     normalize = ctx.get_bool("normalize", False)
     ctx.weights([])
     out = tuple(d for i, d in enumerate(a) if i != ks[0]) + tuple(d for i, d in enumerate(b) if i != ks[1])
+    if None in out[1:]:
+        # contracting the features of variable-length inputs: a variable axis that is not the first
+        raise ConversionProblem(f"the output {format_shape(out)} would have a variable number of timesteps on "
+                                "an axis other than the first; only contracting over the variable timestep axis "
+                                "(or the features of the first input only) is supported")
     return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))

@@ -9,7 +9,7 @@ from typing import ClassVar, Tuple
 import numpy as np
 
 from ..ir import Shape, format_shape
-from .base import ConversionProblem, Op, converter, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext, channels_last, pair, require_rank, sequence_input
 from .view import Call, CallView, Ints, Plus, Size, Var, ViewContext, comment
 
@@ -107,7 +107,7 @@ def _fixed(ctx: LayerContext, shape: Shape) -> None:
                                 f"{ctx.layer.class_name} needs a fixed input shape (set it on the Input)")
 
 
-@converter("Flatten")
+@converter("Flatten", mask=MaskRule.DROP)
 def convert_flatten(ctx: LayerContext):
     shape = ctx.single_input()
     _fixed(ctx, shape)
@@ -123,7 +123,7 @@ def convert_flatten(ctx: LayerContext):
     return Converted(ReshapeOp(), ((n,),))
 
 
-@converter("Reshape")
+@converter("Reshape", mask=MaskRule.DROP)
 def convert_reshape(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     _fixed(ctx, shape)
@@ -140,7 +140,7 @@ def convert_reshape(ctx: LayerContext) -> Converted:
     return Converted(ReshapeOp(), (out,))
 
 
-@converter("Permute")
+@converter("Permute", mask=MaskRule.DROP)
 def convert_permute(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     _fixed(ctx, shape)
@@ -161,7 +161,7 @@ def convert_repeat_vector(ctx: LayerContext) -> Converted:
     return Converted(TimeResampleOp("repeat", size=n), ((n, shape[0]),))
 
 
-@converter("UpSampling1D")
+@converter("UpSampling1D", mask=MaskRule.DROP)
 def convert_up_sampling1d(ctx: LayerContext) -> Converted:
     steps, channels = sequence_input(ctx)
     size = ctx.get_int("size", 2, minimum=1)
@@ -169,7 +169,7 @@ def convert_up_sampling1d(ctx: LayerContext) -> Converted:
     return Converted(TimeResampleOp("upsample", size=size), ((None if steps is None else steps * size, channels),))
 
 
-@converter("ZeroPadding1D")
+@converter("ZeroPadding1D", mask=MaskRule.DROP)
 def convert_zero_padding1d(ctx: LayerContext) -> Converted:
     steps, channels = sequence_input(ctx)
     before, after = pair(ctx, "padding", 1)
@@ -178,7 +178,7 @@ def convert_zero_padding1d(ctx: LayerContext) -> Converted:
                      ((None if steps is None else steps + before + after, channels),))
 
 
-@converter("Cropping1D")
+@converter("Cropping1D", mask=MaskRule.DROP)
 def convert_cropping1d(ctx: LayerContext) -> Converted:
     steps, channels = sequence_input(ctx)
     before, after = pair(ctx, "cropping", (1, 1))

@@ -124,7 +124,8 @@ def _parse_inbound(layer_name: str, nodes: Any) -> tuple[InboundNode, ...]:
                 args.append(_ref(entry, what))
                 if len(entry) >= 4 and isinstance(entry[3], Mapping):
                     for key, val in entry[3].items():
-                        if key in ("initial_state", "constants") and isinstance(val, (list, tuple)):
+                        # tensors passed as keywords: recurrent states, MultiHeadAttention's value / key
+                        if key in ("initial_state", "constants", "value", "key") and isinstance(val, (list, tuple)):
                             kwargs[str(key)] = tuple(r for r, _ in _port_refs(val, what))   # may be nested
                         else:
                             other[str(key)] = val

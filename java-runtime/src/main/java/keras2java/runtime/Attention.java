@@ -4,8 +4,10 @@ package keras2java.runtime;
  * Keras Attention ({@code score_mode} dot or concat) and AdditiveAttention on
  * a query {@code (tq, d)}, a value {@code (tv, dv)} and a key {@code (tv, d)}
  * (the value itself when there is no key), in Keras' order of operations:
- * scores, optional causal mask (masked scores lowered by 1e9), softmax over
- * the value steps, weighted sum of the values.  Immutable.
+ * scores, the causal mask and the value's Keras mask (masked scores lowered
+ * by 1e9 once, as both Keras 3 and tf-keras do), softmax over the value steps,
+ * weighted sum of the values, and output rows at masked query steps set to 0
+ * (the scores returned are not).  Immutable.
  */
 public final class Attention {
     public static final int DOT = 0;
@@ -45,17 +47,18 @@ public final class Attention {
     /**
      * {@code out (tq, dv)} = attention of {@code q (tq, d)} over {@code v (tv, dv)}
      * with keys {@code k (tv, d)}; {@code weights (tq, tv)} receives the softmax
-     * weights when not null.
+     * weights when not null.  {@code qMask (tq)} and {@code vMask (tv)} are the
+     * Keras masks of the query and the value (1 = keep), or null.
      *
      * @param ws workspace of at least {@code workspaceSize(tq, tv)} floats from {@code wsOff}
      */
-    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] out, float[] weights,
-                        float[] ws, int wsOff) {
+    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] qMask, float[] vMask,
+                        float[] out, float[] weights, float[] ws, int wsOff) {
         for (int i = 0; i < tq; i++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < tv; j++) {
                 float score = score(q, i, k, j);
-                if (causal && j > i) {
+                if ((causal && j > i) || (vMask != null && vMask[j] == 0f)) {
                     score -= 1.0e9f;
                 }
                 ws[wsOff + j] = score;
@@ -73,6 +76,9 @@ public final class Attention {
             }
             final int ob = i * dv;
             java.util.Arrays.fill(out, ob, ob + dv, 0f);
+            if (qMask != null && qMask[i] == 0f) {
+                continue;
+            }
             for (int j = 0; j < tv; j++) {
                 final float w = ws[wsOff + j];
                 final int vb = j * dv;

@@ -30,6 +30,28 @@ public final class Merge {
         }
     }
 
+    /**
+     * Concatenation along the timestep axis: input i contributes {@code steps[i]}
+     * rows of {@code width} floats, in turn.
+     */
+    public static void concatenateSteps(float[][] xs, int width, float[] y, int... steps) {
+        int pos = 0;
+        for (int i = 0; i < xs.length; i++) {
+            final int n = steps[i] * width;
+            System.arraycopy(xs[i], 0, y, pos, n);
+            pos += n;
+        }
+    }
+
+    /** The timesteps of a concatenation along the timestep axis: the sum of the inputs'. */
+    public static int sumSteps(int... steps) {
+        int total = 0;
+        for (int s : steps) {
+            total += s;
+        }
+        return total;
+    }
+
     /** {@code y[0..n)} = the elementwise merge of the inputs, in Keras' order of operations. */
     public static void elementwise(int mode, float[][] xs, int n, float[] y) {
         System.arraycopy(xs[0], 0, y, 0, n);
@@ -70,6 +92,74 @@ public final class Merge {
             final float k = xs.length;
             for (int j = 0; j < n; j++) {
                 y[j] /= k;
+            }
+        }
+    }
+
+    /**
+     * The elementwise merge of inputs whose axes of size 1 broadcast against the
+     * output {@code dims} (Keras' order of operations: {@code y = x0}, then
+     * {@code y = y (op) xi}; Average divides the sum by the number of inputs).
+     * {@code strides[i * rank + d]} is input i's stride along output axis d (0 where
+     * it is broadcast); {@code dims[0]} may be -1: {@code steps} timesteps.  Never allocates.
+     */
+    public static void broadcast(int mode, float[][] xs, int[] strides, int[] dims, int steps, float[] y) {
+        final int rank = dims.length;
+        for (int i = 0; i < xs.length; i++) {
+            walk(i == 0 ? -1 : mode, xs[i], strides, i * rank, dims, steps, 0, 0, 0, y);
+        }
+        if (mode == AVERAGE) {
+            int n = 1;
+            for (int d = 0; d < rank; d++) {
+                n *= dims[d] < 0 ? steps : dims[d];
+            }
+            final float k = xs.length;
+            for (int j = 0; j < n; j++) {
+                y[j] /= k;
+            }
+        }
+    }
+
+    /** Applies input {@code x} along output axis {@code d} ({@code mode} -1: assigns it). */
+    private static void walk(int mode, float[] x, int[] strides, int base, int[] dims, int steps, int d,
+                             int ox, int oy, float[] y) {
+        final int n = dims[d] < 0 ? steps : dims[d];
+        final int sx = strides[base + d];
+        int inner = 1;
+        for (int e = d + 1; e < dims.length; e++) {
+            inner *= dims[e];
+        }
+        if (d < dims.length - 1) {
+            for (int i = 0; i < n; i++) {
+                walk(mode, x, strides, base, dims, steps, d + 1, ox + i * sx, oy + i * inner, y);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            final float v = x[ox + i * sx];
+            final int j = oy + i;
+            switch (mode) {
+                case -1:
+                    y[j] = v;
+                    break;
+                case ADD:
+                case AVERAGE:
+                    y[j] += v;
+                    break;
+                case SUBTRACT:
+                    y[j] -= v;
+                    break;
+                case MULTIPLY:
+                    y[j] *= v;
+                    break;
+                case MAXIMUM:
+                    y[j] = Math.max(y[j], v);
+                    break;
+                case MINIMUM:
+                    y[j] = Math.min(y[j], v);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown merge mode " + mode);
             }
         }
     }

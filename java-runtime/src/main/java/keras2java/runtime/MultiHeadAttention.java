@@ -4,13 +4,28 @@ package keras2java.runtime;
  * Keras MultiHeadAttention with attention over the time axis: query, key and
  * value projections, per head {@code softmax(q k^T / sqrt(keyDim))} (causal:
  * key step j only for j <= query step i), the weighted sum of the projected
- * values, and the output projection.  Immutable.
+ * values, and the output projection.
+ *
+ * <p>The Keras masks of the query, value and key (1 = keep) are ANDed with the
+ * causal mask into the attention mask {@code (tq, tv)}, as both Keras versions
+ * do; masked scores get weight 0.  A query step whose row is masked entirely
+ * (a masked query step, or all value steps masked) gets what the Keras version
+ * computes: {@link #SUBTRACT} (tf-keras: {@code scores - 1e9} in float32, then
+ * softmax), {@link #UNIFORM} (Keras 3's fused path and tf-keras'
+ * {@code softmax_robust_masking}: equal weights) or {@link #ZERO} (Keras 3 with
+ * attention scores returned or dropout: {@code Softmax} zeroes masked weights).
+ * Immutable.
  */
 public final class MultiHeadAttention {
+    public static final int SUBTRACT = 0;
+    public static final int UNIFORM = 1;
+    public static final int ZERO = 2;
+
     private final int heads;
     private final int keyDim;
     private final int valueDim;
     private final boolean causal;
+    private final int fullyMasked;
     private final float scale;
     private final Linear query;
     private final Linear key;
@@ -19,9 +34,10 @@ public final class MultiHeadAttention {
 
     /**
      * Offsets into {@code data} of the flattened kernels (query/key {@code (in, heads*keyDim)},
-     * value {@code (in, heads*valueDim)}, output {@code (heads*valueDim, out)}) and biases (-1: none).
+     * value {@code (in, heads*valueDim)}, output {@code (heads*valueDim, out)}) and biases (-1: none);
+     * {@code fullyMasked} is {@link #SUBTRACT}, {@link #UNIFORM} or {@link #ZERO}.
      */
-    public MultiHeadAttention(float[] data, int heads, int keyDim, int valueDim, boolean causal,
+    public MultiHeadAttention(float[] data, int heads, int keyDim, int valueDim, boolean causal, int fullyMasked,
                               int qIn, int kIn, int vIn, int out,
                               int qKernel, int qBias, int kKernel, int kBias, int vKernel, int vBias,
                               int oKernel, int oBias) {
@@ -29,6 +45,7 @@ public final class MultiHeadAttention {
         this.keyDim = keyDim;
         this.valueDim = valueDim;
         this.causal = causal;
+        this.fullyMasked = fullyMasked;
         this.scale = (float) (1.0 / Math.sqrt(keyDim));
         this.query = new Linear(data, qKernel, qIn, heads * keyDim, qBias);
         this.key = new Linear(data, kKernel, kIn, heads * keyDim, kBias);
@@ -44,12 +61,13 @@ public final class MultiHeadAttention {
     /**
      * {@code out (tq, out)} from {@code q (tq, qIn)}, {@code v (tv, vIn)} and
      * {@code k (tv, kIn)}; {@code scores (heads, tq, tv)} receives the
-     * attention weights when not null.
+     * attention weights when not null.  {@code qMask (tq)}, {@code vMask (tv)}
+     * and {@code kMask (tv)} are Keras masks (1 = keep), or null.
      *
      * @param ws workspace of at least {@code workspaceSize(tq, tv)} floats from {@code wsOff}
      */
-    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] out, float[] scores,
-                        float[] ws, int wsOff) {
+    public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] qMask, float[] vMask,
+                        float[] kMask, float[] out, float[] scores, float[] ws, int wsOff) {
         final int hk = heads * keyDim;
         final int hv = heads * valueDim;
         // The projections, the heads' outputs and one row of scores, in the workspace.
@@ -65,24 +83,47 @@ public final class MultiHeadAttention {
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < tq; i++) {
                 final int qb = pq + i * hk + h * keyDim;
-                float max = Float.NEGATIVE_INFINITY;
+                final boolean rowKept = qMask == null || qMask[i] != 0f;
                 final int last = causal ? Math.min(i, tv - 1) : tv - 1;
+                float max = Float.NEGATIVE_INFINITY;
+                boolean any = false;
                 for (int j = 0; j <= last; j++) {
-                    final int kb = pk + j * hk + h * keyDim;
-                    float dot = 0f;
-                    for (int c = 0; c < keyDim; c++) {
-                        dot += (ws[qb + c] * scale) * ws[kb + c];
+                    if (rowKept && kept(vMask, kMask, j)) {
+                        final float dot = dot(ws, qb, pk + j * hk + h * keyDim);
+                        ws[s + j] = dot;
+                        max = Math.max(max, dot);
+                        any = true;
                     }
-                    ws[s + j] = dot;
-                    max = Math.max(max, dot);
                 }
                 double sum = 0.0;
-                for (int j = 0; j <= last; j++) {
-                    sum += Math.exp((double) ws[s + j] - max);
+                if (any) {
+                    for (int j = 0; j <= last; j++) {
+                        if (rowKept && kept(vMask, kMask, j)) {
+                            sum += Math.exp((double) ws[s + j] - max);
+                        }
+                    }
+                } else if (fullyMasked == SUBTRACT) {
+                    // every score lowered by 1e9 in float32 (Keras: scores + (1 - mask) * -1e9)
+                    for (int j = 0; j < tv; j++) {
+                        final float x = dot(ws, qb, pk + j * hk + h * keyDim) + -1.0e9f;
+                        ws[s + j] = x;
+                        max = Math.max(max, x);
+                    }
+                    for (int j = 0; j < tv; j++) {
+                        sum += Math.exp((double) ws[s + j] - max);
+                    }
                 }
                 final int ob = att + i * hv + h * valueDim;
                 for (int j = 0; j < tv; j++) {
-                    final float w = j <= last ? (float) (Math.exp((double) ws[s + j] - max) / sum) : 0f;
+                    final float w;
+                    if (any) {
+                        w = j <= last && rowKept && kept(vMask, kMask, j)
+                                ? (float) (Math.exp((double) ws[s + j] - max) / sum) : 0f;
+                    } else if (fullyMasked == SUBTRACT) {
+                        w = (float) (Math.exp((double) ws[s + j] - max) / sum);
+                    } else {
+                        w = fullyMasked == UNIFORM ? 1f / tv : 0f;
+                    }
                     if (scores != null) {
                         scores[(h * tq + i) * tv + j] = w;
                     }
@@ -96,5 +137,17 @@ public final class MultiHeadAttention {
             }
         }
         output.forward(ws, att, tq, out, 0);
+    }
+
+    private static boolean kept(float[] vMask, float[] kMask, int j) {
+        return (vMask == null || vMask[j] != 0f) && (kMask == null || kMask[j] != 0f);
+    }
+
+    private float dot(float[] ws, int qb, int kb) {
+        float dot = 0f;
+        for (int c = 0; c < keyDim; c++) {
+            dot += (ws[qb + c] * scale) * ws[kb + c];
+        }
+        return dot;
     }
 }

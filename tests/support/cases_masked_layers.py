@@ -1,0 +1,163 @@
+"""Keras masks reaching layers, per Keras version (test_masked_layers_keras).
+
+Attention, AdditiveAttention and MultiHeadAttention (issue 18 bug 2): the query
+mask, the value mask, both, a distinct key mask (MultiHeadAttention), with
+causal masks and attention scores, in Keras 3 ``.keras`` and tf-keras ``.h5``.
+Samples have masked steps, and some a query or a value masked entirely (the
+rows where the Keras versions differ).
+
+Layers whose call never reads a mask and whose output carries none in either
+Keras version (pooling, Conv1D family, Reshape, Permute, Flatten, padding,
+cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
+them runs over every step.
+
+Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes
+them; Dot on variable-length inputs; Concatenate along a variable timestep axis."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from support import cases_ops
+from support.keras_cases import Case
+
+
+def attention(cls: str, q_mask: bool = True, v_mask: bool = True, k_mask: bool = False, causal: bool = False,
+              scores: bool = False, steps=(5, 6), tokens: bool = False, **options):
+    """Query (and value, key) sequences, masked by Masking (or Embedding(mask_zero=True)
+    with ``tokens`` for the query) and then projected by Dense, so masked steps carry
+    values; the attention output feeds an LSTM too (the query's mask passes on)."""
+    def build(k):
+        tq, tv = steps
+        if tokens:
+            q_in = k.Input((tq,), name="tokens")
+            q = k.layers.Embedding(20, 4, mask_zero=True)(q_in)
+        else:
+            q_in = k.Input((tq, 4), name="query")
+            q = k.layers.Masking(0.0)(q_in) if q_mask else q_in
+        v_in = k.Input((tv, 3), name="value")
+        v = k.layers.Masking(0.0)(v_in) if v_mask else v_in
+        q = k.layers.Dense(4)(q)
+        v = k.layers.Dense(4)(v)
+        ins = [q_in, v_in]
+        key = None
+        if k_mask:
+            k_in = k.Input((tv, 2), name="key")
+            key = k.layers.Dense(4)(k.layers.Masking(0.0)(k_in))
+            ins.append(k_in)
+        call = {"use_causal_mask": True} if causal else {}
+        if scores:
+            call["return_attention_scores"] = True
+        if cls == "MultiHeadAttention":
+            layer = k.layers.MultiHeadAttention(2, 3, **options)
+            out = layer(q, v, key, **call) if key is not None else layer(q, v, **call)
+        else:
+            layer = getattr(k.layers, cls)(**options)
+            out = layer([q, v] + ([key] if key is not None else []), **call)
+        outs = list(out) if scores else [out]
+        outs.append(k.layers.LSTM(3)(outs[0]))
+        return k.Model(ins, outs)
+    return build
+
+
+def drops(k):
+    """A masked sequence into every layer that drops masks; recurrent layers after some
+    of them see no mask (Keras: the mask stops there)."""
+    L = k.layers
+    x = k.Input((6, 4), name="frames")
+    m = L.Masking(0.0)(x)
+    h = L.Dense(4)(m)                                  # passes the mask on
+    outs = [L.MaxPooling1D(2)(h), L.AveragePooling1D(2, padding="same")(h), L.GlobalMaxPooling1D()(h),
+            L.Conv1D(3, 2)(h), L.SeparableConv1D(3, 2)(h), L.DepthwiseConv1D(2)(h), L.Conv1DTranspose(2, 2)(h),
+            L.Reshape((3, 8))(h), L.Permute((2, 1))(h), L.Flatten()(h), L.ZeroPadding1D(1)(h),
+            L.Cropping1D((1, 2))(h), L.UpSampling1D(2)(h), L.Dot(axes=1)([h, L.Dense(3)(m)])]
+    outs += [L.LSTM(3)(L.Conv1D(3, 2, padding="same")(h)), L.GRU(2)(L.ZeroPadding1D(1)(h)),
+             L.LSTM(2)(L.Reshape((6, 4))(h)), L.SimpleRNN(2)(L.UpSampling1D(2)(h))]
+    return k.Model(x, outs)
+
+
+def broadcasting_merges(steps):
+    """Merges of same-rank inputs whose axes of size 1 broadcast (both Keras versions)."""
+    def build(k):
+        L = k.layers
+        a, b, c = k.Input((steps, 3), name="a"), k.Input((1, 3), name="b"), k.Input((steps, 1), name="c")
+        outs = []
+        for merge in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+            outs += [getattr(L, merge)()([a, b]), getattr(L, merge)()([c, a])]
+            if merge != "Subtract":
+                outs.append(getattr(L, merge)()([b, c, a]))
+        outs.append(L.LSTM(2)(L.Add()([c, b])))
+        return k.Model([a, b, c], outs)
+    return build
+
+
+def dot_variable(k):
+    """Dot on variable-length inputs: contracting the timestep axis (a fixed output), and
+    the features of a variable-length input with a fixed one (variable first axis)."""
+    L = k.layers
+    a, b, c = k.Input((None, 4), name="a"), k.Input((None, 3), name="b"), k.Input((5, 4), name="c")
+    ac = L.Dot(axes=2)([a, c])
+    return k.Model([a, b, c], [L.Dot(axes=1)([a, b]), L.Dot(axes=1, normalize=True)([b, a]), ac,
+                               L.Dot(axes=(2, 2), normalize=True)([a, c]), L.LSTM(2)(ac)])
+
+
+def concatenate_time(k):
+    """Concatenate along a variable timestep axis, with fixed-length inputs mixed in."""
+    L = k.layers
+    a, b, c = k.Input((None, 3), name="a"), k.Input((None, 3), name="b"), k.Input((4, 3), name="c")
+    ab = L.Concatenate(axis=1)([a, b])
+    cab = L.Concatenate(axis=-2)([c, L.Dense(3)(a), b])
+    return k.Model([a, b, c], [ab, cab, L.LSTM(2)(cab), L.GlobalAveragePooling1D()(ab)])
+
+
+def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
+    kw.setdefault("data", "padded")
+    return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
+
+
+CASES = (
+    _forms("attention_query_mask", attention("Attention", v_mask=False))
+    + _forms("attention_value_mask", attention("Attention", q_mask=False))
+    + _forms("attention_both", attention("Attention"))
+    + _forms("attention_both_causal_scores", attention("Attention", causal=True, scores=True, steps=(6, 6),
+                                                      use_scale=True))
+    + _forms("attention_concat_key", attention("Attention", k_mask=True, score_mode="concat"))
+    + _forms("attention_tokens", attention("Attention", tokens=True), data="tokens_padded")
+    + _forms("attention_variable", attention("Attention", steps=(None, None)), steps=(1, 8))
+    + _forms("additive_query_mask", attention("AdditiveAttention", v_mask=False))
+    + _forms("additive_value_mask", attention("AdditiveAttention", q_mask=False))
+    + _forms("additive_both_causal_scores", attention("AdditiveAttention", causal=True, scores=True, steps=(6, 6)))
+    + _forms("mha_query_mask", attention("MultiHeadAttention", v_mask=False))
+    + _forms("mha_value_mask", attention("MultiHeadAttention", q_mask=False))
+    + _forms("mha_both", attention("MultiHeadAttention"))
+    + _forms("mha_key_mask", attention("MultiHeadAttention", q_mask=False, v_mask=False, k_mask=True))
+    + _forms("mha_all_masks_causal", attention("MultiHeadAttention", k_mask=True, causal=True, steps=(6, 6)))
+    + _forms("mha_both_scores", attention("MultiHeadAttention", scores=True))
+    + _forms("mha_variable", attention("MultiHeadAttention", steps=(None, None)), steps=(1, 8))
+    + _forms("mha_dropout", attention("MultiHeadAttention", dropout=0.25), formats=("keras",))
+    + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
+             formats=("tf_h5",))
+    + _forms("mask_dropped", drops)
+    + _forms("dot_variable", dot_variable, steps=(1, 8))
+    + _forms("concatenate_time", concatenate_time, steps=(1, 8))
+    + _forms("merge_broadcast", broadcasting_merges(5))
+    + _forms("merge_broadcast_variable", broadcasting_merges(None), formats=("tf_h5",), steps=(1, 8))
+)
+
+
+def prepare(case: Case, directory: Path, seed: int):
+    """cases_ops' preparer (steps masked at random), with sample 0's query and sample
+    1's value masked entirely (Masking: all-zero frames, Embedding: all-zero ids)."""
+    orig = cases_ops._samples
+
+    def samples(model, case, seed):
+        out = orig(model, case, seed)
+        for n, sample in enumerate(out[:2]):
+            sample[n % len(sample)][...] = 0.0
+        return out
+    cases_ops._samples = samples
+    try:
+        return cases_ops.prepare(case, directory, seed)
+    finally:
+        cases_ops._samples = orig
