@@ -28,8 +28,8 @@ PLUGIN_HELP = ("load a custom-layer plugin first: a .py file or an importable mo
 STORAGE_HELP = ("how the weights are stored: float32 (default, bit-exact), float16 or bfloat16 (half the size), "
                 "int8 (a quarter: symmetric, one scale per output column); compressed matrices are expanded to "
                 "float32 at load, vectors (biases) stay float32. The golden test (--with-test) and verify then "
-                "accept the storage's tolerance instead of 1e-5: 16 x the format's relative rounding error "
-                "(float16 7.8e-3, bfloat16 and int8 6.3e-2)")
+                "accept the storage's tolerance instead of 1e-5: 16 x the format's relative rounding error, "
+                "rounded up (float16 0.008, bfloat16 and int8 0.063)")
 
 
 def add_plugin_argument(parser: argparse.ArgumentParser) -> None:

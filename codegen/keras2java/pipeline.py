@@ -118,7 +118,7 @@ def plan_outputs(model: Model, path: str, out_dir: str, options: ConvertOptions)
         from . import golden
         rec = golden.record(model, path, test.samples, test.inputs, test.reference)
         gview = golden.golden_view(model, rec, options.package, options.class_name, emit.runtime_package(),
-                                   test.junit)
+                                   test.junit, storage_tolerance(options.weights_storage))
         test_files = emit.render_golden(gview, eopts, test.junit)
         reference_name = rec.reference
     files = emit.render(model, eopts)

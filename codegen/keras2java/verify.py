@@ -72,7 +72,7 @@ def verify(path: str, samples: int = 20, inputs: Optional[Sequence[str]] = None,
     if weights_storage == "float32":
         text += "weights float32 (bit-exact storage): tolerance 1e-05\n"
     else:
-        text += (f"weights stored as {weights_storage}: tolerance {storage_tolerance(weights_storage):.3g} "
-                 f"(16 x its relative rounding error {UNIT_ERROR[weights_storage]:.3g}); the max errors above "
+        text += (f"weights stored as {weights_storage}: tolerance {storage_tolerance(weights_storage):g} "
+                 f"(16 x its relative rounding error {UNIT_ERROR[weights_storage]:.3g}, rounded up); the max errors above "
                  f"are the accuracy cost of the storage\n")
     return run.returncode == 0, text

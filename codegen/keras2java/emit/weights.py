@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -37,8 +38,9 @@ FLOAT16_MAX = 65504.0
 #: (11 significant bits) or bfloat16 (8), and for int8 half a quantization step
 #: relative to the largest magnitude of the weight's output column (scale = max/127).
 UNIT_ERROR = {"float32": 0.0, "float16": 2.0 ** -11, "bfloat16": 2.0 ** -8, "int8": 0.5 / 127}
-#: The golden/verify tolerance of a compressed storage is TOLERANCE_FACTOR x UNIT_ERROR
-#: (an empirical rule, see the README section "Smaller artifacts"); float32 keeps 1e-5.
+#: The golden/verify tolerance of a compressed storage is TOLERANCE_FACTOR x UNIT_ERROR,
+#: rounded up to a multiple of 0.001 (an empirical rule, see the README section "Smaller
+#: artifacts": float16 0.008, bfloat16 and int8 0.063); float32 keeps 1e-5.
 TOLERANCE_FACTOR = 16.0
 FLOAT32_TOLERANCE = 1e-5
 
@@ -47,7 +49,7 @@ def storage_tolerance(storage: str) -> float:
     """The accuracy contract of a weights storage: |java - keras| / max(1, |keras|)."""
     if storage == "float32":
         return FLOAT32_TOLERANCE
-    return max(FLOAT32_TOLERANCE, TOLERANCE_FACTOR * UNIT_ERROR[storage])
+    return math.ceil(TOLERANCE_FACTOR * UNIT_ERROR[storage] * 1000 - 1e-9) / 1000
 
 
 @dataclass(frozen=True)
