@@ -59,6 +59,9 @@ def prepare(target: Path) -> Path:
     return target / "onnx" / "medium.onnx"
 
 
+ENGINES = ("gen", "k2j-portable", "k2j-vector", "ort1", "ort64")
+
+
 def java_version() -> str:
     out = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
     return out.splitlines()[0] if out else "unknown"
@@ -68,17 +71,30 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--partitions", type=int, default=2)
+    ap.add_argument("--reuse", action="store_true", help="reuse the model and build of the previous run")
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help=f"comma-separated, from {', '.join(ENGINES)} (default: all)")
     args = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     target = PROJECT / "target"
-    onnx = prepare(target)
-    mvn = shutil.which("mvn") or sys.exit("Maven (mvn) is needed")
-    subprocess.run([mvn, "-q", "-B", "package"], cwd=PROJECT, check=True)
+    onnx = target / "onnx" / "medium.onnx"
+    if not (args.reuse and onnx.exists() and (target / "lib").is_dir()):
+        onnx = prepare(target)
+        mvn = shutil.which("mvn") or sys.exit("Maven (mvn) is needed")
+        subprocess.run([mvn, "-q", "-B", "package"], cwd=PROJECT, check=True)
     cp = os.pathsep.join([str(target / "classes"), str(target / "lib" / "*")])
     base = ["java", "-Xmx3g", *OPENS, "--add-modules", "jdk.incubator.vector", "-cp", cp,
             "bench.spark.SparkScoreBench", str(args.rows), str(args.partitions), str(onnx)]
     results = []
-    for kernels, engines in (("portable", ["gen", "k2j", "ort1", "ort64"]), ("vector", ["k2j"])):
+    chosen = args.engines.split(",")
+    unknown = set(chosen) - set(ENGINES)
+    if unknown:
+        sys.exit(f"unknown engines {sorted(unknown)}: choose from {', '.join(ENGINES)}")
+    for kernels in ("portable", "vector"):
+        engines = [e.split("-")[0] for e in ENGINES if e in chosen and (e == f"k2j-{kernels}" or
+                                                                       (kernels == "portable" and "k2j" not in e))]
+        if not engines:
+            continue
         cmd = base[:1] + [f"-Dkeras2java.kernels={kernels}"] + base[1:] + engines
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -86,7 +102,7 @@ def main() -> None:
         for line in proc.stdout.splitlines():
             if line.startswith("RESULT "):
                 print(line, flush=True)
-                results.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+                results.append(dict(re.findall(r"(\w+)=(\S+)", line)))
     names = {"gen": "input generation only (floor)", "k2j": "keras2java generated Java, row by row",
              "ort1": "ONNX Runtime Java, batch 1", "ort64": "ONNX Runtime Java, batch 64"}
     lines = [f"# Spark benchmark: medium model (T100 F64, 2 x LSTM 128, Dense 10), {args.rows:,} sequences, "
@@ -97,7 +113,7 @@ def main() -> None:
              "runs one instance or session per partition, one thread per task.", "",
              "| engine | kernels | seconds | rows/s | checksum |", "|---|---|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {names[r['engine']]} | {r['kernels']} | {float(r['seconds']):.1f} | "
+        lines.append(f"| {names[r['engine']]} | {r['kernels'].replace('_', ' ')} | {float(r['seconds']):.1f} | "
                      f"{float(r['rows_per_s']):,.0f} | {float(r['checksum']):.3f} |")
     text = "\n".join(lines) + "\n"
     (HERE / "results").mkdir(exist_ok=True)

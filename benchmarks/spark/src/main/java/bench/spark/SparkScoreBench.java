@@ -144,7 +144,7 @@ public final class SparkScoreBench {
                 run(spark, Math.min(rows, 2000), parts, engine, onnx);   // warm-up: JIT, weights, sessions
                 double[] r = run(spark, rows, parts, engine, onnx);
                 System.out.printf("RESULT engine=%s kernels=%s rows=%d seconds=%.2f rows_per_s=%.1f checksum=%.6f%n",
-                        engine, engine.equals("k2j") ? RuntimeInfo.kernels() : "-", rows, r[0],
+                        engine, engine.equals("k2j") ? RuntimeInfo.kernels().replace(' ', '_') : "-", rows, r[0],
                         rows / r[0], r[1]);
             }
         } finally {
