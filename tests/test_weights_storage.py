@@ -7,8 +7,6 @@ runtime's expansion must give back exactly the values the generator stored.
 """
 from __future__ import annotations
 
-import hashlib
-import struct
 import subprocess
 
 import numpy as np
@@ -83,7 +81,7 @@ def test_storage_matches_keras_within_its_tolerance(batch, model, storage):
 @pytest.mark.java
 def test_float32_is_the_default_and_unchanged(batch, tmp_path):
     """float32 writes the same files as no option at all: raw little-endian float32."""
-    src = batch.workdir / f"lstm_softmax.keras"
+    src = batch.workdir / "lstm_softmax.keras"
     convert(str(src), str(tmp_path / "a"), package="p", class_name="M", weights="resource")
     convert(str(src), str(tmp_path / "b"), package="p", class_name="M", weights="resource", weights_storage="float32")
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
