@@ -15,7 +15,7 @@ from .errors import (Keras2JavaError, ModelFileError, OptionError, PluginError, 
 def convert(model_or_path: Any, out_dir: str, package: str = "models", class_name: str = "Model",
             weights: Optional[str] = None, architecture: Optional[str] = None, with_test: bool = False,
             junit: str = "5", test_out: Optional[str] = None, vector_out: Optional[str] = None,
-            plugins: Optional[Sequence[str]] = None):
+            plugins: Optional[Sequence[str]] = None, weights_storage: str = "float32"):
     """Convert a model file (or an in-memory ``keras.Model``) into Java sources under ``out_dir``.
 
     ``weights`` is ``"embedded"``, ``"resource"`` or ``None``/``"auto"`` (embedded for
@@ -24,7 +24,9 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     ``keras2java convert --with-test`` does.  ``vector_out`` also writes the optional
     JDK 17+ Vector API kernels into that separate source root (``--vector-out``).  ``plugins``
     loads custom-layer plugins first (``.py`` paths or module names, as ``--plugin``; see
-    :func:`layer`); the ``keras2java.layers`` entry points are loaded in any case.  Returns a
+    :func:`layer`); the ``keras2java.layers`` entry points are loaded in any case.
+    ``weights_storage`` is ``"float32"`` (default, bit-exact), ``"float16"``, ``"bfloat16"`` or
+    ``"int8"`` (``--weights-storage``: smaller weights, expanded to float32 at load).  Returns a
     :class:`keras2java.pipeline.ConversionResult`.  Raises :class:`Keras2JavaError`
     subclasses on bad input.
     """
@@ -37,7 +39,7 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     load_plugins(plugins or ())
     options = ConvertOptions(package=package, class_name=class_name, weights=weights or "auto",
                              architecture=architecture, test=TestOptions(junit, 5, test_out) if with_test else None,
-                             vector_out=vector_out)
+                             vector_out=vector_out, weights_storage=weights_storage)
     if isinstance(model_or_path, (str, os.PathLike)):
         return convert_file(os.fspath(model_or_path), out_dir, options)
     if hasattr(model_or_path, "save") and hasattr(model_or_path, "get_config"):

@@ -7,6 +7,7 @@ import sys
 from typing import Optional, Sequence
 
 from ._version import __version__
+from .emit.weights import STORAGES
 from .errors import Keras2JavaError
 
 EXIT_USAGE = 2
@@ -22,6 +23,13 @@ PLUGIN_HELP = ("load a custom-layer plugin first: a .py file or an importable mo
                "decorated with @keras2java.layer(\"ClassName\") (repeatable; see examples/plugins/). Installed "
                "packages' keras2java.layers entry points are always loaded (unless "
                "KERAS2JAVA_DISABLE_PLUGIN_AUTOLOAD is set). A plugin that fails to load is an error (exit 2)")
+
+
+STORAGE_HELP = ("how the weights are stored: float32 (default, bit-exact), float16 or bfloat16 (half the size), "
+                "int8 (a quarter: symmetric, one scale per output column); compressed matrices are expanded to "
+                "float32 at load, vectors (biases) stay float32. The golden test (--with-test) and verify then "
+                "accept the storage's tolerance instead of 1e-5: 16 x the format's relative rounding error, "
+                "rounded up (float16 0.008, bfloat16 and int8 0.063)")
 
 
 def add_plugin_argument(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="embedded: weights inside the Java sources; resource: a little-endian float32 file "
                         "<CLASS>.weights beside the class, loaded from the classpath; auto (default): embedded "
                         "up to 262,144 parameters, resource above")
+    c.add_argument("--weights-storage", choices=STORAGES, default="float32", help=STORAGE_HELP)
     c.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
     c.add_argument("--labels", metavar="FILE",
                    help="class labels, one per line (UTF-8), for a classifier with one output of shape (n,): "
@@ -81,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "Generate MODEL's Java into a temporary directory, compile it with javac, run it on N "
                            "random inputs (or the given .npy files) and report the max error per output against "
                            "Keras when it is installed, else against keras2java's numpy reference. Exit status: "
-                           "0 within 1e-5, 1 beyond, 2 on bad input."))
+                           "0 within 1e-5 (or the --weights-storage tolerance), 1 beyond, 2 on bad input."))
     v.add_argument("model", metavar="MODEL", help="Keras model file: .keras archive or .h5")
     v.add_argument("--samples", type=int, default=20, metavar="N", help="random samples (default: 20)")
     v.add_argument("--inputs", nargs="+", metavar="NPY",
@@ -89,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--reference", choices=("auto", "keras", "numpy"), default="auto",
                    help="auto (default: Keras if usable, else numpy), keras or numpy")
     v.add_argument("--architecture", metavar="JSON", help="architecture JSON for a weights-only MODEL file")
+    v.add_argument("--weights-storage", choices=STORAGES, default="float32",
+                   help="verify the model with its weights stored this way (see convert --weights-storage) and "
+                        "report the accuracy cost against the storage's tolerance")
     add_plugin_argument(v)
 
     i = sub.add_parser("inspect", help="show layers, shapes, activations and weight-to-gate mapping",
@@ -116,14 +128,15 @@ def _convert(args: argparse.Namespace) -> int:
         maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
     options = ConvertOptions(package=args.package, class_name=args.class_name, weights=args.weights,
                              architecture=args.architecture, labels=args.labels, test=test, maven=maven,
-                             vector_out=args.vector_out)
+                             vector_out=args.vector_out, weights_storage=args.weights_storage)
     result = convert_file(args.model, args.out, options, progress=progress)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")
     if not args.quiet:
         src_root = os.path.join(args.out, "src", "main", "java") if args.build == "maven" else args.out
         main_file = os.path.join(src_root, *args.package.split("."), args.class_name + ".java")
-        print(f"wrote {main_file} ({result.model.param_count():,} parameters, weights {result.weights_mode}, "
+        stored = "" if args.weights_storage == "float32" else f" stored as {args.weights_storage}"
+        print(f"wrote {main_file} ({result.model.param_count():,} parameters, weights {result.weights_mode}{stored}, "
               f"{len(result.files)} files)")
         if result.test_reference:
             print(f"golden vectors recorded with {result.test_reference}")
@@ -133,7 +146,8 @@ def _convert(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
-    ok, report = verify(args.model, args.samples, args.inputs, args.reference, args.architecture)
+    ok, report = verify(args.model, args.samples, args.inputs, args.reference, args.architecture,
+                        args.weights_storage)
     sys.stdout.write(report)
     return 0 if ok else 1
 

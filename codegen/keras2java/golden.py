@@ -170,7 +170,9 @@ class GoldenView:
 
 
 def golden_view(model: Model, golden: Golden, package: str, class_name: str, runtime_package: str,
-                junit: str) -> GoldenView:
+                junit: str, tolerance: float = TOLERANCE) -> GoldenView:
+    """``tolerance``: the accuracy contract, 1e-5 for float32 weights, wider for compressed
+    storage (:func:`keras2java.emit.weights.storage_tolerance`)."""
     from .ir import WeightTensor  # noqa: PLC0415
 
     flat = []
@@ -188,4 +190,10 @@ def golden_view(model: Model, golden: Golden, package: str, class_name: str, run
         output_lengths=tuple(tuple(int(np.size(y)) for y in s) for s in golden.outputs),
         output_names=tuple(p.keras_name for p in model.outputs),
         count=int(data.size), sha256=hashlib.sha256(data.tobytes()).hexdigest(),
-        holders=holders, tolerance="1e-5", junit=junit)
+        holders=holders, tolerance=format_tolerance(tolerance), junit=junit)
+
+
+def format_tolerance(tolerance: float) -> str:
+    """A Java double literal that reads back as ``tolerance`` (1e-05 -> "1e-5")."""
+    text = repr(float(tolerance))
+    return text.replace("e-0", "e-").replace("e+0", "e+")

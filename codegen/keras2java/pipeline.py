@@ -8,6 +8,7 @@ from typing import Callable, Optional, Sequence
 from . import emit
 from .builder import build_model
 from .emit.naming import check_class_name, check_package
+from .emit.weights import STORAGES, storage_tolerance
 from .errors import OptionError
 from .ir import Model
 from .reader import read_model
@@ -46,6 +47,9 @@ class ConvertOptions:
     test: Optional[TestOptions] = None
     maven: Optional["emit.MavenOptions"] = None
     vector_out: Optional[str] = None   # a source root for the JDK 17+ Vector API kernels
+    #: how the weights are stored: float32 (default, bit-exact), float16, bfloat16 or int8
+    #: (compressed, expanded to float32 at load; the golden tolerance widens accordingly)
+    weights_storage: str = "float32"
 
     def check(self, out_dir: str) -> None:
         """Every option problem that needs no model, before anything is read."""
@@ -53,6 +57,8 @@ class ConvertOptions:
         check_class_name(self.class_name)
         if self.weights not in ("auto", "embedded", "resource"):
             raise OptionError(f"invalid --weights {self.weights!r}: choose embedded, resource or auto")
+        if self.weights_storage not in STORAGES:
+            raise OptionError(f"invalid --weights-storage {self.weights_storage!r}: choose {', '.join(STORAGES)}")
         if self.test is not None:
             self.test.check()
         if self.maven is not None:
@@ -70,6 +76,7 @@ class ConversionResult:
     weights_mode: str
     warnings: tuple[str, ...]
     test_reference: str = ""    # who produced the golden vectors (with --with-test)
+    weights_storage: str = "float32"
 
 
 def convert_file(path: str, out_dir: str, options: ConvertOptions = ConvertOptions(),
@@ -85,7 +92,8 @@ def convert_file(path: str, out_dir: str, options: ConvertOptions = ConvertOptio
     if report:
         report(f"read {model.param_count():,} parameters; generating {plan.weights_mode} weights")
     written = emit.write_roots(plan.roots, _progress_steps(report))
-    return ConversionResult(model, tuple(written), plan.weights_mode, warnings, plan.test_reference)
+    return ConversionResult(model, tuple(written), plan.weights_mode, warnings, plan.test_reference,
+                            options.weights_storage)
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def plan_outputs(model: Model, path: str, out_dir: str, options: ConvertOptions)
     project, vector kernels) and decide which root each goes to."""
     mode = emit.resolve_weights_mode(model, None if options.weights == "auto" else options.weights)
     labels = read_labels(options.labels, model) if options.labels is not None else ()
-    eopts = emit.EmitOptions(options.package, options.class_name, mode, labels)
+    eopts = emit.EmitOptions(options.package, options.class_name, mode, labels, options.weights_storage)
     test = options.test
     test_files: list = []
     reference_name = ""
@@ -110,7 +118,7 @@ def plan_outputs(model: Model, path: str, out_dir: str, options: ConvertOptions)
         from . import golden
         rec = golden.record(model, path, test.samples, test.inputs, test.reference)
         gview = golden.golden_view(model, rec, options.package, options.class_name, emit.runtime_package(),
-                                   test.junit)
+                                   test.junit, storage_tolerance(options.weights_storage))
         test_files = emit.render_golden(gview, eopts, test.junit)
         reference_name = rec.reference
     files = emit.render(model, eopts)

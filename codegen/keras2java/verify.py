@@ -43,8 +43,10 @@ def _tool(name: str) -> str:
 
 
 def verify(path: str, samples: int = 20, inputs: Optional[Sequence[str]] = None, reference: str = "auto",
-           architecture: Optional[str] = None) -> tuple[bool, str]:
-    """Returns (every output within 1e-5, the report text)."""
+           architecture: Optional[str] = None, weights_storage: str = "float32") -> tuple[bool, str]:
+    """Returns (every output within the tolerance, the report text).  The tolerance is 1e-5
+    for float32 weights and the storage's (``storage_tolerance``) for compressed ones."""
+    from .emit.weights import UNIT_ERROR, storage_tolerance
     from .pipeline import ConvertOptions, TestOptions, convert_file, load
 
     javac, java = _tool("javac"), _tool("java")
@@ -56,7 +58,8 @@ def verify(path: str, samples: int = 20, inputs: Optional[Sequence[str]] = None,
     with tempfile.TemporaryDirectory(prefix="keras2java-verify-") as tmp:
         src, classes = os.path.join(tmp, "src"), os.path.join(tmp, "classes")
         options = ConvertOptions(package="keras2java.verify", class_name="Model", architecture=architecture,
-                                 test=TestOptions("none", samples, None, reference, given))
+                                 test=TestOptions("none", samples, None, reference, given),
+                                 weights_storage=weights_storage)
         result = convert_file(path, src, options)
         sources = [os.path.join(src, f) for f in result.files if f.endswith(".java")]
         comp = subprocess.run([javac, "-nowarn", "-encoding", "UTF-8", "-d", classes] + sources,
@@ -66,4 +69,10 @@ def verify(path: str, samples: int = 20, inputs: Optional[Sequence[str]] = None,
         run = subprocess.run([java, "-cp", classes + os.pathsep + src, "keras2java.verify.ModelGolden"],
                              capture_output=True, text=True)
     text = run.stdout.replace("Model: ", f"{os.path.basename(path)}: ", 1)
+    if weights_storage == "float32":
+        text += "weights float32 (bit-exact storage): tolerance 1e-05\n"
+    else:
+        text += (f"weights stored as {weights_storage}: tolerance {storage_tolerance(weights_storage):g} "
+                 f"(16 x its relative rounding error {UNIT_ERROR[weights_storage]:.3g}, rounded up); the max errors above "
+                 f"are the accuracy cost of the storage\n")
     return run.returncode == 0, text

@@ -144,14 +144,14 @@ class JavaBatch:
 
     def add(self, case_id: str, model_path: str, samples: list, expected: Optional[list], *,
             package: str, class_name: str = "Model", weights: Optional[str] = None,
-            architecture: Optional[str] = None, mode: str = "") -> JavaCase:
+            architecture: Optional[str] = None, mode: str = "", weights_storage: str = "float32") -> JavaCase:
         """Convert ``model_path`` now (errors are kept for the case's test)."""
         from keras2java import Keras2JavaError, convert
 
         case = JavaCase(case_id, f"{package}.{class_name}", samples, expected, mode=mode)
         try:
             convert(model_path, str(self.src), package=package, class_name=class_name, weights=weights,
-                    architecture=architecture)
+                    architecture=architecture, weights_storage=weights_storage)
         except Keras2JavaError as exc:
             case.convert_error = str(exc)
         self.cases[case_id] = case

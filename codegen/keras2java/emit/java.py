@@ -64,6 +64,7 @@ class EmitOptions:
     class_name: str
     weights: str       # "embedded" or "resource" (after resolving "auto")
     labels: tuple[str, ...] = ()   # class labels of the single output (--labels)
+    weights_storage: str = "float32"   # --weights-storage: float32, float16, bfloat16 or int8
 
 
 def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
@@ -96,7 +97,7 @@ def qualified_runtime(class_name: str) -> frozenset[str]:
 def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     """Every file of the generated package, in memory."""
     env = _env(opts.class_name)
-    layout, weights = wlayout.layout(model)
+    layout, weights = wlayout.layout(model, opts.weights_storage)
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
                       public_runtime_classes(), opts.labels, qualified_runtime(opts.class_name))
@@ -108,7 +109,8 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
                                    _render_weights(env, view, layout, weights).encode("ascii")))
     else:
         files.append(GeneratedFile(f"{pkg_dir}/{view.resource_name}", b"",
-                                   stream=lambda: wlayout.iter_bytes(weights), size=4 * layout.count))
+                                   stream=lambda: wlayout.stored_pieces(weights, layout.storage),
+                                   size=layout.stored_bytes))
     files.extend(runtime_files())
     return files
 
@@ -182,6 +184,8 @@ class _WeightsView:
     count: int
     sha256: str
     holders: tuple[wlayout.Holder, ...]
+    storage: str        # float32 (raw little-endian floats) or a packed storage
+    stored_bytes: int
 
 
 def chunk_holders(chunks: list[str]) -> tuple[tuple[_Holder, ...], tuple[str, ...]]:
@@ -200,9 +204,9 @@ def chunk_holders(chunks: list[str]) -> tuple[tuple[_Holder, ...], tuple[str, ..
 
 
 def _render_weights(env, view, layout, weights) -> str:
-    holders = wlayout.chunk_holders(wlayout.base64_chunks(weights))
+    holders = wlayout.chunk_holders(wlayout.base64_chunks(weights, layout.storage))
     wv = _WeightsView(view.package, view.runtime_package, view.class_name, view.weights_class,
-                      __version__, layout.count, layout.sha256, holders)
+                      __version__, layout.count, layout.sha256, holders, layout.storage, layout.stored_bytes)
     return env.get_template("weights.java.j2").render(w=wv)
 
 

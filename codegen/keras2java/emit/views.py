@@ -84,6 +84,8 @@ class ModelView:
     weights_mode: str          # "embedded" or "resource"
     weights_count: int
     weights_sha256: str
+    weights_storage: str       # "float32" (raw) or "float16", "bfloat16", "int8" (packed, expanded at load)
+    weights_bytes: int         # bytes of the stored weights
     resource_name: str
     inputs: tuple[PortView, ...]
     outputs: tuple[PortView, ...]
@@ -203,7 +205,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         version=version, source_sha256=model.source.sha256, source_format=model.source.format,
         keras_version=sanitize(model.source.keras_version.replace(".", "_"), 24).replace("_", ".") or "unknown",
         param_count=f"{model.param_count():,}", weights_mode=weights_mode, weights_count=layout.count,
-        weights_sha256=layout.sha256, resource_name=f"{class_name}.weights",
+        weights_sha256=layout.sha256, weights_storage=layout.storage, weights_bytes=layout.stored_bytes,
+        resource_name=f"{class_name}.weights",
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
