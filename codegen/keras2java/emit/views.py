@@ -88,6 +88,9 @@ class ModelView:
     named: bool = False            # predictNamed and Outputs (several inputs or outputs)
     labels: tuple[str, ...] = ()   # class labels (--labels), raw
     tokenizers: tuple[Any, ...] = ()   # CallViews of the string ops run before the float graph
+    #: the ops' batch views (``Op.batch_view``) when every op has one: the batched
+    #: ``predictBatch`` / ``predictAllBatch`` path; empty: batches run one sample at a time
+    batch_ops: tuple[Any, ...] = ()
     text: bool = False             # some input is a string: predict(String), predictAll(Object[])
     text_only: bool = False        # every input is a string
 
@@ -128,6 +131,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     buffers: list[str] = []
     states = []
     ops = []
+    batch_ops: list = []
     for k, node in enumerate(model.nodes):
         if k in text_nodes:
             continue
@@ -151,6 +155,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             outs.append(infos[t])
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
         ops.append(node.op.view(node, ctx))
+        batch_ops.append(node.op.batch_view(node, ctx))
         if node.op.has_state:
             states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))
     outputs = []
@@ -173,7 +178,9 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         acts = ", ".join(a.describe() for a in node.op.activations())
         layers.append(LayerLine(node.layer_name, node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
-    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers))
+    # The batch path takes float inputs only (text models tokenize one sample at a time).
+    batched = tuple(batch_ops) if ops and tokenizers == [] and all(v is not None for v in batch_ops) else ()
+    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers) + batched)
     if weights_mode == "resource":
         used.add("Weights")
     if any(p.token_ids for p in inputs):
@@ -189,7 +196,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
-        tokenizers=tuple(tokenizers), text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
+        tokenizers=tuple(tokenizers), batch_ops=batched, text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
 
 

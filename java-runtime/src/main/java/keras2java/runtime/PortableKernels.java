@@ -94,32 +94,73 @@ final class PortableKernels extends Kernels {
         }
     }
 
+    /** As {@link #matmul}: four rows share each pass over the weights; rows start from y. */
     @Override
-    void addVecMat(float[] v, int vOff, int n, float[][] w, int out, float[] y, int yOff) {
-        final float[] a = acc(out)[0];
-        System.arraycopy(y, yOff, a, 0, out);
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            final float a0 = v[vOff + k];
-            final float a1 = v[vOff + k + 1];
-            final float a2 = v[vOff + k + 2];
-            final float a3 = v[vOff + k + 3];
-            final float[] w0 = w[k];
-            final float[] w1 = w[k + 1];
-            final float[] w2 = w[k + 2];
-            final float[] w3 = w[k + 3];
-            for (int j = 0; j < out; j++) {
-                a[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
+    void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
+                 int ldy) {
+        final float[][] acc = acc(out);
+        final float[] y0 = acc[0];
+        final float[] y1 = acc[1];
+        final float[] y2 = acc[2];
+        final float[] y3 = acc[3];
+        int r = 0;
+        for (; r + 3 < rows; r += 4) {
+            final int yo = yOff + r * ldy;
+            System.arraycopy(y, yo, y0, 0, out);
+            System.arraycopy(y, yo + ldy, y1, 0, out);
+            System.arraycopy(y, yo + 2 * ldy, y2, 0, out);
+            System.arraycopy(y, yo + 3 * ldy, y3, 0, out);
+            final int x0 = xOff + r * ldx;
+            for (int k = 0; k < in; k++) {
+                final float a0 = x[x0 + k];
+                final float a1 = x[x0 + ldx + k];
+                final float a2 = x[x0 + 2 * ldx + k];
+                final float a3 = x[x0 + 3 * ldx + k];
+                final float[] wk = w[k];
+                for (int j = 0; j < out; j++) {
+                    final float wv = wk[j];
+                    y0[j] += a0 * wv;
+                    y1[j] += a1 * wv;
+                    y2[j] += a2 * wv;
+                    y3[j] += a3 * wv;
+                }
             }
+            System.arraycopy(y0, 0, y, yo, out);
+            System.arraycopy(y1, 0, y, yo + ldy, out);
+            System.arraycopy(y2, 0, y, yo + 2 * ldy, out);
+            System.arraycopy(y3, 0, y, yo + 3 * ldy, out);
         }
-        for (; k < n; k++) {
-            final float c = v[vOff + k];
-            final float[] wk = w[k];
-            for (int j = 0; j < out; j++) {
-                a[j] += c * wk[j];
+        // One row (batch 1 and the last rows): four inputs per pass over the row, added one
+        // after the other, (((y + a0 w0) + a1 w1) + a2 w2) + a3 w3: the roundings of the
+        // blocked rows above, with a quarter of the accumulator traffic.
+        final int in4 = in - (in & 3);
+        for (; r < rows; r++) {
+            final int yo = yOff + r * ldy;
+            System.arraycopy(y, yo, y0, 0, out);
+            final int x0 = xOff + r * ldx;
+            int k = 0;
+            for (; k < in4; k += 4) {
+                final float a0 = x[x0 + k];
+                final float a1 = x[x0 + k + 1];
+                final float a2 = x[x0 + k + 2];
+                final float a3 = x[x0 + k + 3];
+                final float[] w0 = w[k];
+                final float[] w1 = w[k + 1];
+                final float[] w2 = w[k + 2];
+                final float[] w3 = w[k + 3];
+                for (int j = 0; j < out; j++) {
+                    y0[j] = (((y0[j] + a0 * w0[j]) + a1 * w1[j]) + a2 * w2[j]) + a3 * w3[j];
+                }
             }
+            for (; k < in; k++) {
+                final float a0 = x[x0 + k];
+                final float[] wk = w[k];
+                for (int j = 0; j < out; j++) {
+                    y0[j] += a0 * wk[j];
+                }
+            }
+            System.arraycopy(y0, 0, y, yo, out);
         }
-        System.arraycopy(a, 0, y, yOff, out);
     }
 
     /** One pass: the five activations of an element are independent, so they overlap. */
