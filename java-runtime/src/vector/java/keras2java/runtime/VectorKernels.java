@@ -246,7 +246,14 @@ public final class VectorKernels extends Kernels {
         for (; c < wide; c++, j += P) {
             final float[] panel = w[c];
             if (rows == 1) {
-                row4(x, xOff, in, panel, y, yOff + j, out - j - 3 * L, t);
+                if (c + 1 < wide && j + 2 * P <= out) {
+                    // two whole panels at once: eight independent FMA chains keep both FMA units busy
+                    row8(x, xOff, in, panel, w[c + 1], y, yOff + j);
+                    c++;
+                    j += P;
+                } else {
+                    row4(x, xOff, in, panel, y, yOff + j, out - j - 3 * L, t);
+                }
                 continue;
             }
             for (int h = 0; h < 2; h++) {
@@ -270,6 +277,41 @@ public final class VectorKernels extends Kernels {
                 nacc1(x, xOff + r * ldx, in, panel, y, yOff + r * ldy + j, len0, t);
             }
         }
+    }
+
+    /**
+     * One row times two wide panels of whole vectors (no padding lanes):
+     * {@code y[y0 .. y0+8L) += x . (w | v)}.  Every lane is the FMA chain of {@link #row4}.
+     */
+    private static void row8(float[] x, int x0, int in, float[] w, float[] v, float[] y, int y0) {
+        final int y1 = y0 + P;
+        FloatVector a0 = FloatVector.fromArray(S, y, y0);
+        FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
+        FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, y, y0 + 3 * L);
+        FloatVector b0 = FloatVector.fromArray(S, y, y1);
+        FloatVector b1 = FloatVector.fromArray(S, y, y1 + L);
+        FloatVector b2 = FloatVector.fromArray(S, y, y1 + 2 * L);
+        FloatVector b3 = FloatVector.fromArray(S, y, y1 + 3 * L);
+        for (int k = 0, o = 0; k < in; k++, o += P) {
+            final FloatVector c = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = FloatVector.fromArray(S, w, o).fma(c, a0);
+            a1 = FloatVector.fromArray(S, w, o + L).fma(c, a1);
+            a2 = FloatVector.fromArray(S, w, o + 2 * L).fma(c, a2);
+            a3 = FloatVector.fromArray(S, w, o + 3 * L).fma(c, a3);
+            b0 = FloatVector.fromArray(S, v, o).fma(c, b0);
+            b1 = FloatVector.fromArray(S, v, o + L).fma(c, b1);
+            b2 = FloatVector.fromArray(S, v, o + 2 * L).fma(c, b2);
+            b3 = FloatVector.fromArray(S, v, o + 3 * L).fma(c, b3);
+        }
+        a0.intoArray(y, y0);
+        a1.intoArray(y, y0 + L);
+        a2.intoArray(y, y0 + 2 * L);
+        a3.intoArray(y, y0 + 3 * L);
+        b0.intoArray(y, y1);
+        b1.intoArray(y, y1 + L);
+        b2.intoArray(y, y1 + 2 * L);
+        b3.intoArray(y, y1 + 3 * L);
     }
 
     /**
