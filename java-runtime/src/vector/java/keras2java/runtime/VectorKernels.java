@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * kernels in the low bits (both stay within 1e-5 of Keras); every output element
  * is computed by the same sequence of operations whichever block, batch size or
  * batch position computes it, so results are deterministic.  The gain comes from
- * register-blocked microkernels (4 rows x 2 vectors of accumulators), from weights
+ * register-blocked microkernels (4 rows x 4 vectors of accumulators, 4 x 2 at ragged
+ * ends), from weights
  * packed once at load into panels read sequentially, from FMA and from wide
  * vectors: {@code SPECIES_PREFERRED} is the widest the CPU supports.
  *
@@ -20,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * a branch; otherwise it falls back to boxed vectors, 10 to 100 times slower,
  * depending on the JIT's inlining decisions of the moment.  So no method here
  * takes or returns a vector (helpers take arrays and offsets), ragged ends only
- * choose the array and offset a vector is loaded from or stored to, and every
- * method holds at most 8 vectors live across a loop.
+ * choose the array and offset a vector is loaded from or stored to.  The 4 x 4
+ * blocks hold 16 accumulators (and 4 weight vectors) in registers: made for the 32
+ * vector registers of AVX-512 (on a CPU with 16 they spill some: not measured).
  */
 public final class VectorKernels extends Kernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -88,15 +90,27 @@ public final class VectorKernels extends Kernels {
         final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
         int c = 0;
-        // Wide panels, two vectors at a time: blocks of 4 rows x 2 vectors of accumulators in
-        // registers over all inputs; a panel (in x P floats) is read from memory once and reused
-        // from cache by every block of rows.
+        // Wide panels: blocks of 4 rows x 4 vectors (or, for a ragged last panel, 2 vectors) of
+        // accumulators in registers over all inputs; a panel (in x P floats) is read from memory
+        // once and reused from cache by every block of rows.
         for (; c < wide; c++, j += P) {
             final float[] panel = w[c];
+            int done = 0;
+            if (j + P <= out) {
+                // four whole vectors: blocks of 4 rows x 4 vectors, started from the bias
+                for (int r = 0; r < r4; r += 4) {
+                    final int yr = yOff + r * out + j;
+                    for (int q = 0; q < 4; q++) {
+                        System.arraycopy(bias, j, y, yr + q * out, P);
+                    }
+                    acc44(x, xOff + r * in, in, in, panel, y, yr, out);
+                }
+                done = r4;
+            }
             for (int h = 0; h < 2; h++) {
                 final int jh = j + 2 * h * L;
                 final int len1 = out - jh - L;       // valid lanes of the second vector
-                for (int r = 0; r < r4; r += 4) {
+                for (int r = done; r < r4; r += 4) {
                     block4(x, xOff + r * in, in, panel, 2 * h * L, bias, jh, y, yOff + r * out + jh, out, len1, t);
                 }
                 for (int r = r4; r < rows; r++) {
@@ -256,10 +270,18 @@ public final class VectorKernels extends Kernels {
                 }
                 continue;
             }
+            int done = 0;
+            if (j + P <= out) {
+                // a panel of four whole vectors: blocks of 4 rows x 4 vectors (16 accumulators)
+                for (int r = 0; r < r4; r += 4) {
+                    acc44(x, xOff + r * ldx, ldx, in, panel, y, yOff + r * ldy + j, ldy);
+                }
+                done = r4;
+            }
             for (int h = 0; h < 2; h++) {
                 final int jh = j + 2 * h * L;
                 final int len1 = out - jh - L;
-                for (int r = 0; r < r4; r += 4) {
+                for (int r = done; r < r4; r += 4) {
                     acc4(x, xOff + r * ldx, ldx, in, panel, 2 * h * L, P, y, yOff + r * ldy + jh, ldy, len1, t);
                 }
                 for (int r = r4; r < rows; r++) {
@@ -398,6 +420,75 @@ public final class VectorKernels extends Kernels {
                 System.arraycopy(t, r * L, y, yl + r * ldy, len);
             }
         }
+    }
+
+    /**
+     * Rows {@code r..r+3} += the rows times a whole wide panel ({@code P} floats per input, four
+     * whole vectors): 16 accumulators; every lane is the FMA chain of {@link #acc4}.
+     */
+    private static void acc44(float[] x, int x0, int ldx, int in, float[] w, float[] y, int y0, int ldy) {
+        final int ya = y0;
+        final int yb = y0 + ldy;
+        final int yc = y0 + 2 * ldy;
+        final int yd = y0 + 3 * ldy;
+        FloatVector a0 = FloatVector.fromArray(S, y, ya);
+        FloatVector a1 = FloatVector.fromArray(S, y, ya + L);
+        FloatVector a2 = FloatVector.fromArray(S, y, ya + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, y, ya + 3 * L);
+        FloatVector b0 = FloatVector.fromArray(S, y, yb);
+        FloatVector b1 = FloatVector.fromArray(S, y, yb + L);
+        FloatVector b2 = FloatVector.fromArray(S, y, yb + 2 * L);
+        FloatVector b3 = FloatVector.fromArray(S, y, yb + 3 * L);
+        FloatVector c0 = FloatVector.fromArray(S, y, yc);
+        FloatVector c1 = FloatVector.fromArray(S, y, yc + L);
+        FloatVector c2 = FloatVector.fromArray(S, y, yc + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, y, yc + 3 * L);
+        FloatVector d0 = FloatVector.fromArray(S, y, yd);
+        FloatVector d1 = FloatVector.fromArray(S, y, yd + L);
+        FloatVector d2 = FloatVector.fromArray(S, y, yd + 2 * L);
+        FloatVector d3 = FloatVector.fromArray(S, y, yd + 3 * L);
+        for (int k = 0, o = 0; k < in; k++, o += P) {
+            final FloatVector w0 = FloatVector.fromArray(S, w, o);
+            final FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            final FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            final FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            final FloatVector ea = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = w0.fma(ea, a0);
+            a1 = w1.fma(ea, a1);
+            a2 = w2.fma(ea, a2);
+            a3 = w3.fma(ea, a3);
+            final FloatVector eb = FloatVector.broadcast(S, x[x0 + ldx + k]);
+            b0 = w0.fma(eb, b0);
+            b1 = w1.fma(eb, b1);
+            b2 = w2.fma(eb, b2);
+            b3 = w3.fma(eb, b3);
+            final FloatVector ec = FloatVector.broadcast(S, x[x0 + 2 * ldx + k]);
+            c0 = w0.fma(ec, c0);
+            c1 = w1.fma(ec, c1);
+            c2 = w2.fma(ec, c2);
+            c3 = w3.fma(ec, c3);
+            final FloatVector ed = FloatVector.broadcast(S, x[x0 + 3 * ldx + k]);
+            d0 = w0.fma(ed, d0);
+            d1 = w1.fma(ed, d1);
+            d2 = w2.fma(ed, d2);
+            d3 = w3.fma(ed, d3);
+        }
+        a0.intoArray(y, ya);
+        a1.intoArray(y, ya + L);
+        a2.intoArray(y, ya + 2 * L);
+        a3.intoArray(y, ya + 3 * L);
+        b0.intoArray(y, yb);
+        b1.intoArray(y, yb + L);
+        b2.intoArray(y, yb + 2 * L);
+        b3.intoArray(y, yb + 3 * L);
+        c0.intoArray(y, yc);
+        c1.intoArray(y, yc + L);
+        c2.intoArray(y, yc + 2 * L);
+        c3.intoArray(y, yc + 3 * L);
+        d0.intoArray(y, yd);
+        d1.intoArray(y, yd + L);
+        d2.intoArray(y, yd + 2 * L);
+        d3.intoArray(y, yd + 3 * L);
     }
 
     /** One row: as {@link #acc4}. */
