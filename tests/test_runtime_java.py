@@ -83,7 +83,7 @@ def test_hard_sigmoid_keras2_matches_tf_keras(classes, tmp_path):
     assert np.abs(np.asarray(keras.activations.hard_sigmoid(x)) - expected).max() > 0.05
 
 
-# --- Optional Vector API kernels (issue 6): the same bits as the portable kernels ---------------
+# --- Optional Vector API kernels (issue 6, contract of issue 16): within 1e-5 of the portable kernels ---
 
 VECTOR_SRC = RUNTIME / "vector" / "java"
 
@@ -124,7 +124,34 @@ def _kernels_probe(classes, out, *jvm_args, java="java"):
 VEC = ("--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector")
 
 
-def test_vector_kernels_are_bit_identical_to_portable(vector_classes, tmp_path):
+#: vector against portable kernels, per value (issue 16: FMA changes the low bits; both match Keras to 1e-5)
+KERNEL_TOLERANCE = 1e-5
+
+
+def _probe_values_close(got: bytes, ref: bytes) -> str:
+    """"" when every probe value agrees (NaN with NaN, infinities exactly, else within
+    KERNEL_TOLERANCE, relative above 1), else where the first disagreement is."""
+    import numpy as np
+    a, b = np.frombuffer(got, ">f4").astype(np.float64), np.frombuffer(ref, ">f4").astype(np.float64)
+    if a.shape != b.shape:
+        return f"{a.size} values, portable has {b.size}"
+    nan = np.isnan(a) | np.isnan(b)
+    if (np.isnan(a) != np.isnan(b)).any():
+        return f"NaN at {int(np.argmax(np.isnan(a) != np.isnan(b)))}"
+    inf = np.isinf(a) | np.isinf(b)
+    if (a[inf] != b[inf]).any():
+        return "an infinity differs"
+    ok = nan | inf
+    err = np.abs(a - b) / np.maximum(1.0, np.abs(b))
+    err[ok] = 0
+    k = int(np.argmax(err))
+    return "" if err[k] <= KERNEL_TOLERANCE else f"value {k}: {a[k]!r} vs portable {b[k]!r}"
+
+
+def test_vector_kernels_match_portable(vector_classes, tmp_path):
+    """Every kernel on many shapes: the vector kernels (FMA) within 1e-5 of the portable
+    ones; the probe itself fails if a batch row differs from the row alone, or a batched
+    recurrent layer from the one-sample one by more than 1e-6."""
     active, portable = _kernels_probe(vector_classes, tmp_path / "p.bin", "-Dkeras2java.kernels=portable")
     assert active == "portable Java"
     assert len(portable) > 400_000
@@ -135,7 +162,8 @@ def test_vector_kernels_are_bit_identical_to_portable(vector_classes, tmp_path):
         active, got = _kernels_probe(vector_classes, tmp_path / f"v{n}.bin", *extra, *VEC, java=java)
         assert active.startswith("jdk.incubator.vector, "), active
         widths.add(active)
-        assert got == portable, f"{java} {extra}: vector kernels differ from the portable ones"
+        problem = _probe_values_close(got, portable)
+        assert not problem, f"{java} {extra}: vector kernels differ from the portable ones: {problem}"
     assert len(widths) == 3     # 512-, 256- and 128-bit vectors all ran
 
 

@@ -2,10 +2,11 @@
 
 Models with layer widths that exercise every path of the vector kernels (whole
 column panels, partial panels left to the portable code, short rows) are
-converted, compiled with the vector kernels and run with them: outputs must
-match Keras (``harness.TOLERANCE``) and be bit-identical to the same classes
-run with the portable kernels.  (The kernels themselves are compared over many
-shapes and vector widths in test_runtime_java.py.)
+converted, compiled with the vector kernels and run with them, then run again
+with the portable kernels: both must match Keras (``harness.TOLERANCE``).  The
+vector kernels use fused multiply-add, so the two differ in the low bits
+(issue 16's contract).  (The kernels themselves are compared over many shapes
+and vector widths in test_runtime_java.py.)
 """
 from __future__ import annotations
 
@@ -70,9 +71,12 @@ def test_vector_kernels_match_keras(batch, case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_vector_kernels_bit_identical_to_portable(batch, portable, case):
-    vec, port = batch.cases[case.id].outputs, portable[case.id]
-    assert len(vec) == len(port)
-    for s, (a, b) in enumerate(zip(vec, port)):
-        for o, (x, y) in enumerate(zip(a, b)):
-            assert x.tobytes() == y.tobytes(), f"sample {s} output {o}: vector {x[:4]} != portable {y[:4]}"
+def test_portable_kernels_match_keras_too(batch, portable, case):
+    c = batch.cases[case.id]
+    vec = c.outputs
+    assert len(vec) == len(portable[case.id]) == len(c.samples)
+    c.outputs = portable[case.id]
+    try:
+        c.check()
+    finally:
+        c.outputs = vec

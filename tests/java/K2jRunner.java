@@ -18,7 +18,9 @@ import java.util.List;
  * nSamples, then per sample int32 nInputs and per input int32 length + float32
  * LE values.  outputs.bin gets the same layout for the outputs of
  * {@code predictAll}; a sample whose prediction throws gets nOutputs = -1
- * followed by the exception message as int32 length + UTF-8 bytes.
+ * followed by the exception message as int32 length + UTF-8 bytes.  A fourth
+ * field {@code stream:<floats per step>} feeds each sample to a Session one frame
+ * at a time; {@code batch:<threads>} runs all samples through {@code predictAllBatch}.
  */
 public final class K2jRunner {
     public static void main(String[] args) throws Exception {
@@ -30,6 +32,8 @@ public final class K2jRunner {
             String[] parts = line.trim().split(" ");
             if (parts.length > 3 && parts[3].startsWith("stream:")) {
                 stream(parts[0], parts[1], parts[2], Integer.parseInt(parts[3].substring(7)));
+            } else if (parts.length > 3 && parts[3].startsWith("batch:")) {
+                batch(parts[0], parts[1], parts[2], Integer.parseInt(parts[3].substring(6)));
             } else {
                 run(parts[0], parts[1], parts[2]);
             }
@@ -136,6 +140,57 @@ public final class K2jRunner {
                         for (float v : r[o]) {
                             writeInt(out, Float.floatToRawIntBits(v));
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Batch mode: all samples at once through the static {@code predictAllBatch(samples,
+     * threads)}; if it throws, every sample gets the exception.
+     */
+    private static void batch(String className, String inPath, String outPath, int threads) throws Exception {
+        Class<?> cls = Class.forName(className);
+        float[][][] samples;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(inPath)))) {
+            int n = readInt(in);
+            samples = new float[n][][];
+            for (int s = 0; s < n; s++) {
+                int k = readInt(in);
+                samples[s] = new float[k][];
+                for (int i = 0; i < k; i++) {
+                    int len = readInt(in);
+                    samples[s][i] = new float[len];
+                    for (int j = 0; j < len; j++) {
+                        samples[s][i][j] = Float.intBitsToFloat(readInt(in));
+                    }
+                }
+            }
+        }
+        float[][][] results = null;
+        String error = null;
+        try {
+            results = (float[][][]) cls.getMethod("predictAllBatch", float[][][].class, int.class)
+                    .invoke(null, samples, threads);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            error = e.getCause().getClass().getName() + ": " + e.getCause().getMessage();
+        }
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
+            writeInt(out, samples.length);
+            for (int s = 0; s < samples.length; s++) {
+                if (error != null) {
+                    writeInt(out, -1);
+                    byte[] msg = error.getBytes("UTF-8");
+                    writeInt(out, msg.length);
+                    out.write(msg);
+                    continue;
+                }
+                writeInt(out, results[s].length);
+                for (float[] o : results[s]) {
+                    writeInt(out, o.length);
+                    for (float v : o) {
+                        writeInt(out, Float.floatToRawIntBits(v));
                     }
                 }
             }

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import jinja2
 
 from ..ir import Activation, shape_text
-from ..ops.view import Act, Buffers, Call, Const, Ints, Label, Long, New, Plus, Size, Strings, Var
+from ..ops.view import Act, Buffers, Call, Const, Ints, Label, Long, New, Plus, Size, Strings, Times, Var
 from .naming import float_literal, java_string, sanitize
 
 #: Activation kinds -> constants of the runtime class ``Activation``.
@@ -77,6 +77,8 @@ class JavaSyntax:
             return v.var if v.factor == 1 else f"{v.var} * {v.factor}"
         if isinstance(v, Plus):
             return f"{v.var} + {v.n}"
+        if isinstance(v, Times):
+            return f"{v.var} * ({self.j(v.value)})"
         if isinstance(v, Const):
             return f"{self.rt(v.cls)}.{v.name}"
         if isinstance(v, Call):

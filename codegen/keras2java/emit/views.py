@@ -99,6 +99,9 @@ class ModelView:
     named: bool = False            # predictNamed and Outputs (several inputs or outputs)
     labels: tuple[str, ...] = ()   # class labels (--labels), raw
     tokenizers: tuple[Any, ...] = ()   # CallViews of the string ops run before the float graph
+    #: the ops' batch views (``Op.batch_view``) when every op has one: the batched
+    #: ``predictBatch`` / ``predictAllBatch`` path; empty: batches run one sample at a time
+    batch_ops: tuple[Any, ...] = ()
     text: bool = False             # some input is a string: predict(String), predictAll(Object[])
     text_only: bool = False        # every input is a string
     buffer_arrays: tuple[ArrayField, ...] = ()   # float[][] argument fields of the calls
@@ -141,6 +144,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     buffers: list[str] = []
     states = []
     ops = []
+    batch_ops: list = []
     for k, node in enumerate(model.nodes):
         if k in text_nodes:
             continue
@@ -165,6 +169,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
         op_view = node.op.view(node, ctx)
         ops.append(hoisted(op_view) if isinstance(op_view, CallView) else op_view)
+        batch_ops.append(node.op.batch_view(node, ctx))
         if node.op.has_state:
             states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))
         # a view running a sub-graph (TimeDistributed around a model) declares its inner buffers and states
@@ -193,7 +198,9 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     calls = [v for v in _nested(ops) if isinstance(v, CallView)]
     buffer_arrays = tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays)
     steps_arrays = tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array)
-    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers))
+    # The batch path takes float inputs only (text models tokenize one sample at a time).
+    batched = tuple(batch_ops) if ops and tokenizers == [] and all(v is not None for v in batch_ops) else ()
+    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers) + batched)
     if weights_mode == "resource":
         used.add("Weights")
     if any(p.token_ids for p in inputs):
@@ -210,8 +217,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
-        buffer_arrays=buffer_arrays, steps_arrays=steps_arrays,
-        tokenizers=tuple(tokenizers), text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
+        buffer_arrays=buffer_arrays, steps_arrays=steps_arrays, tokenizers=tuple(tokenizers), batch_ops=batched,
+        text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
 
 

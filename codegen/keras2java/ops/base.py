@@ -135,6 +135,14 @@ class Op:
         :class:`RecurrentView`)."""
         raise NotImplementedError(f"{type(self).__name__}.view")
 
+    def batch_view(self, node: "Node", ctx: "ViewContext"):
+        """The op on a batch of samples of equal input lengths (the generated batch path,
+        ``predictBatch`` / ``predictAllBatch``): a view whose call runs all ``nb`` samples
+        at once, each sample's tensors one after the other in the buffers of ``ctx``.
+        None (the default): the op has no batched form, and a model holding it runs its
+        batches one sample at a time."""
+        return None
+
 
 # -- the registry ------------------------------------------------------------------------
 

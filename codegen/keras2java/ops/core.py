@@ -10,7 +10,7 @@ from ..activations import evaluate as activate
 from ..ir import Activation, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
 from .context import Converted, LayerContext, last_dim
-from .view import Act, CallView, New, Var, ViewContext, comment
+from .view import Act, CallView, New, Var, ViewContext, batched_call, comment
 
 
 @register_op
@@ -49,6 +49,9 @@ class ActivationOp(Op):
                         (Var(y.var), 0, x.rows(), x.shape[-1]), cls="Activation", init=Act(self.activation),
                         copy_from=x.var)
 
+    def batch_view(self, node, ctx: ViewContext):
+        return batched_call(self.view(node, ctx), rows_arg=2)
+
 
 @register_op
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class DenseOp(Op):
                              self.units, Act(self.activation)))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", (Var(x.var), 0, x.rows(), Var(y.var), 0),
                         cls="Dense", init=init)
+
+    def batch_view(self, node, ctx: ViewContext):
+        return batched_call(self.view(node, ctx), rows_arg=2)   # rows of a batch are more rows
 
 
 # -- converters ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 from ..ir import WeightTensor, format_shape
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext, require_rank
-from .view import CallView, New, Var, ViewContext, comment
+from .view import CallView, New, Var, ViewContext, batched_call, comment
 
 #: Largest vocabulary whose token ids are exact as float32 (2^24).
 MAX_VOCABULARY = 1 << 24
@@ -55,6 +55,9 @@ class EmbeddingOp(Op):
                         init=New("Embedding", (Var("data"), ctx.offset(self.embeddings), self.input_dim,
                                                self.output_dim)))
 
+    def batch_view(self, node, ctx: ViewContext):
+        return batched_call(self.view(node, ctx), rows_arg=2)   # per-token / per-timestep rows
+
 
 @register_op
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class ComputeMaskOp(Op):
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "nonZero",
                         (Var(x.var), 0, x.step_count(), Var(y.var), 0), static="Masks")
 
+    def batch_view(self, node, ctx: ViewContext):
+        return batched_call(self.view(node, ctx), rows_arg=2)   # per-token / per-timestep rows
+
 
 @register_op
 @dataclass(frozen=True)
@@ -116,6 +122,9 @@ class MaskingOp(Op):
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "apply",
                         (Var(x.var), 0, x.step_count(), x.shape[-1], Var(ctx.ins[1].var), 0, Var(y.var), 0),
                         static="Masks")
+
+    def batch_view(self, node, ctx: ViewContext):
+        return batched_call(self.view(node, ctx), rows_arg=2)   # per-token / per-timestep rows
 
 
 @converter("Embedding")

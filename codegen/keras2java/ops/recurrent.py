@@ -20,7 +20,8 @@ from ..ir import Activation, Shape, WeightTensor, format_shape
 from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
 from .context import Converted, LayerContext, last_dim, require_rank
-from .view import Act, CellView, Out, RecurrentView, StateCopy, Var, ViewContext, comment
+from .view import (BATCH, Act, CellView, Out, RecurrentBatchView, RecurrentView, StateCopy, Times, Var, ViewContext,
+                   comment)
 
 f32 = np.float32
 
@@ -62,6 +63,9 @@ class _RecurrentOp(Op):
 
     def view(self, node, ctx: ViewContext) -> RecurrentView:
         return recurrent_view(self, node, ctx, (("", self),), "")
+
+    def batch_view(self, node, ctx: ViewContext) -> Optional[RecurrentBatchView]:
+        return recurrent_batch_view(self, node, ctx, "")
 
     def describe_weights(self):
         return _gate_describer(self)
@@ -194,6 +198,9 @@ class BidirectionalOp(Op):
         return recurrent_view(self, node, ctx, (("forward", self.forward), ("backward", self.backward)),
                               MERGE_CONSTANTS[self.merge_mode])
 
+    def batch_view(self, node, ctx: ViewContext) -> Optional[RecurrentBatchView]:
+        return recurrent_batch_view(self, node, ctx, MERGE_CONSTANTS[self.merge_mode])
+
     def describe_weights(self):
         lines = []
         for label, sub in (("forward", self.forward), ("backward", self.backward)):
@@ -228,6 +235,26 @@ def recurrent_view(op, node, ctx: ViewContext, halves, merge: str) -> RecurrentV
         outs=tuple(Out(o.var, o.length()) for o in ctx.outs[:n_out]), forward_args=args, steps=steps,
         state=state.name,
         keep_states=op.stateful, init_states=tuple(init), out_states=tuple(out_states))
+
+
+def recurrent_batch_view(op, node, ctx: ViewContext, merge: str) -> Optional[RecurrentBatchView]:
+    """A recurrent layer or a Bidirectional on a batch (``forwardBatch``: zero initial
+    states, each timestep one matrix product over the batch).  None for layers whose
+    states outlive the call or come from or go to tensors (stateful, initial_state,
+    return_state): those models run their batches one sample at a time."""
+    if op.stateful or op.initial_state or op.return_state:
+        return None
+    x = ctx.ins[0]
+    steps = x.step_count()
+    mask = Var(ctx.ins[-1].var) if op.masked else None
+    n_out = 2 if merge == "NONE" else 1
+    args: tuple = (Var(x.var), 0, Var(BATCH), steps, mask, 0, Var(ctx.outs[0].var), 0)
+    if merge:
+        args += (Var(ctx.outs[1].var) if n_out == 2 else None, 0)
+    args += (Var("ws"), 0)
+    return RecurrentBatchView(field=ctx.field, comment=comment(node),
+                              outs=tuple(Out(o.var, Times(BATCH, o.length())) for o in ctx.outs[:n_out]),
+                              args=args, steps=steps)
 
 
 # -- inspect: how stored tensors map to gates ------------------------------------------------

@@ -52,6 +52,14 @@ class Plus:
 
 
 @dataclass(frozen=True)
+class Times:
+    """``var * (value)``: e.g. a length or row count times the batch size ``nb``."""
+
+    var: str
+    value: Any
+
+
+@dataclass(frozen=True)
 class Call:
     """A static call of a runtime class, e.g. ``Conv1D.outSteps(...)``."""
 
@@ -240,6 +248,35 @@ class RecurrentView:
     template: str = "ops/recurrent.j2"
 
 
+@dataclass(frozen=True)
+class RecurrentBatchView:
+    """A recurrent node on a batch (``templates/ops/recurrent.j2``, macro ``batch``):
+    ``n.<field>.forwardBatch(args)`` after sizing the outputs and the workspace
+    (``n.<field>.batchWorkspaceSize(nb, steps)``)."""
+
+    field: str
+    comment: Label
+    outs: tuple[Out, ...]
+    args: tuple
+    steps: Any
+    template: str = "ops/recurrent.j2"
+
+
+#: The variable holding the number of samples in a batch, in the generated batch path.
+BATCH = "nb"
+
+
+def batched_call(view: CallView, rows_arg: int) -> Optional[CallView]:
+    """A :class:`CallView` whose call treats its input as rows (``args[rows_arg]`` rows,
+    each computed on its own) as the same call on a batch: ``nb`` times the rows and
+    output buffers ``nb`` times as long (the samples one after the other).  None for a
+    call that declares an output length or uses a workspace sized for one sample."""
+    if view.steps_var or view.workspace is not None or view.workspace_size is not None:
+        return None
+    args = tuple(Times(BATCH, a) if i == rows_arg else a for i, a in enumerate(view.args))
+    return replace(view, outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in view.outs), args=args)
+
+
 # -- what an op's view method is given ------------------------------------------------------
 
 
@@ -299,6 +336,8 @@ def runtime_classes_used(view: Any) -> set[str]:
             found.update(c for c in (v.static, v.cls) if c)
             if v.same_steps or v.workspace is not None or v.outs:
                 found.add("Check")
+        if isinstance(v, RecurrentBatchView):
+            found.add("Check")
         if isinstance(v, RecurrentView):
             found.update(("Recurrent", "Check") + (("Bidirectional",) if v.merge else ()))
         if isinstance(v, CellView):

@@ -4,9 +4,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
 
 /**
- * The generated Java: batch 1, batch 64 on one thread, batch 64 on all cores;
- * with the portable (Java 8) kernels and with the Vector API kernels (asked
- * for explicitly, so also on JDK 17, where auto would not pick them).
+ * The generated Java: batch 1; 64 sequences one after another on one thread;
+ * the batch path ({@code predictAllBatch}: each layer over the whole batch) on
+ * one thread for batches of 64 and 256, and on all cores for 64; with the
+ * portable (Java 8) kernels and with the Vector API kernels (asked for
+ * explicitly, so also on JDK 17, where auto would not pick them).
  */
 @State(Scope.Thread)
 @Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
@@ -23,6 +25,7 @@ public class JavaBench {
     private Models.Predictor predictor;
     private float[] x;
     private float[][][] samples;
+    private float[][][] samples256;
 
     @Setup
     public void setup() {
@@ -37,6 +40,10 @@ public class JavaBench {
         samples = new float[64][][];
         for (int i = 0; i < 64; i++) {
             samples[i] = new float[][] {Models.random(n, 100 + i)};
+        }
+        samples256 = new float[256][][];
+        for (int i = 0; i < 256; i++) {
+            samples256[i] = new float[][] {Models.random(n, 100 + i)};
         }
     }
 
@@ -54,6 +61,19 @@ public class JavaBench {
         return acc;
     }
 
+    /** The batch path, one thread, 64 sequences. */
+    @Benchmark
+    public float[][][] batch64OneThread_batched() {
+        return Models.batch(model, samples, 1);
+    }
+
+    /** The batch path, one thread, 256 sequences. */
+    @Benchmark
+    public float[][][] batch256OneThread_batched() {
+        return Models.batch(model, samples256, 1);
+    }
+
+    /** The batch path, all cores, 64 sequences. */
     @Benchmark
     public float[][][] batch64AllCores() {
         return Models.batch(model, samples, 0);

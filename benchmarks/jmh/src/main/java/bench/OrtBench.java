@@ -22,6 +22,7 @@ public class OrtBench {
     private OrtSession allCores;
     private OnnxTensor x1;
     private OnnxTensor x64;
+    private OnnxTensor x256;
 
     @Setup
     public void setup() throws OrtException {
@@ -42,12 +43,18 @@ public class OrtBench {
             System.arraycopy(Models.random(n, 100 + i), 0, big, i * n, n);
         }
         x64 = OnnxTensor.createTensor(env, FloatBuffer.wrap(big), new long[] {64, s[0], s[1]});
+        float[] big256 = new float[256 * n];
+        for (int i = 0; i < 256; i++) {
+            System.arraycopy(Models.random(n, 100 + i), 0, big256, i * n, n);
+        }
+        x256 = OnnxTensor.createTensor(env, FloatBuffer.wrap(big256), new long[] {256, s[0], s[1]});
     }
 
     @TearDown
     public void tearDown() throws OrtException {
         x1.close();
         x64.close();
+        x256.close();
         oneThread.close();
         allCores.close();
     }
@@ -66,6 +73,11 @@ public class OrtBench {
     @Benchmark
     public float batch64OneThread() throws OrtException {
         return run(oneThread, x64);
+    }
+
+    @Benchmark
+    public float batch256OneThread() throws OrtException {
+        return run(oneThread, x256);
     }
 
     @Benchmark

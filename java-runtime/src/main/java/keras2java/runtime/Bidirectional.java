@@ -75,12 +75,45 @@ public final class Bidirectional {
         final int inner = wsOff + nf + nb;
         fwd.forward(x, xOff, steps, mask, mOff, st, sOff, ws, wsOff, ws, inner);
         bwd.forward(x, xOff, steps, mask, mOff, st, sOff + fwd.stateSize(), ws, wsOff + nf, ws, inner);
+        merge(ws, wsOff, wsOff + nf, steps, y, yOff, y2, y2Off);
+    }
+
+    /** Floats of workspace {@link #forwardBatch} needs. */
+    public int batchWorkspaceSize(int rows, int steps) {
+        return rows * (fwd.outputSize(steps) + bwd.outputSize(steps))
+                + Math.max(fwd.batchWorkspaceSize(rows, steps), bwd.batchWorkspaceSize(rows, steps));
+    }
+
+    /**
+     * Runs both layers over {@code rows} samples of {@code steps} timesteps (zero states),
+     * as {@link Recurrent#forwardBatch}; sample r's merged output follows sample r-1's.
+     *
+     * @param mask one float per sample and timestep (0 = masked), or null
+     */
+    public void forwardBatch(float[] x, int xOff, int rows, int steps, float[] mask, int mOff,
+                             float[] y, int yOff, float[] y2, int y2Off, float[] ws, int wsOff) {
+        final int nf = fwd.outputSize(steps);
+        final int nb = bwd.outputSize(steps);
+        final int fo = wsOff;
+        final int bo = wsOff + rows * nf;
+        final int inner = bo + rows * nb;
+        fwd.forwardBatch(x, xOff, rows, steps, mask, mOff, ws, fo, ws, inner);
+        bwd.forwardBatch(x, xOff, rows, steps, mask, mOff, ws, bo, ws, inner);
+        final int per = merge == CONCAT ? nf + nb : nf;
+        final int per2 = merge == NONE ? nb : 0;
+        for (int r = 0; r < rows; r++) {
+            merge(ws, fo + r * nf, bo + r * nb, steps, y, yOff + r * per, y2, y2Off + r * per2);
+        }
+    }
+
+    /** Merges one sample's forward output at {@code ws[f0..]} and backward output at {@code ws[b0..]}. */
+    private void merge(float[] ws, int f0, int b0, int steps, float[] y, int yOff, float[] y2, int y2Off) {
         final int uf = fwd.units();
         final int ub = bwd.units();
         final int rows = fwd.returnSequences() ? steps : 1;
         for (int r = 0; r < rows; r++) {
-            final int f = wsOff + r * uf;
-            final int b = wsOff + nf + (fwd.returnSequences() ? (steps - 1 - r) : 0) * ub;
+            final int f = f0 + r * uf;
+            final int b = b0 + (fwd.returnSequences() ? (steps - 1 - r) : 0) * ub;
             switch (merge) {
                 case CONCAT:
                     System.arraycopy(ws, f, y, yOff + r * (uf + ub), uf);

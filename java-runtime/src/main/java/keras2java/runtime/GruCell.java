@@ -66,40 +66,67 @@ public final class GruCell extends RnnCell {
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
+        stepBatch(p, z, 0, 1, st, hOff, 0, tmp, t);
+    }
+
+    @Override
+    public void stepBatch(float[] p, int pOff, int ldp, int rows, float[] st, int sOff, int ldst,
+                          float[] tmp, int tmpOff) {
         final int u = units;
         final int g3 = 3 * u;
         if (resetAfter) {
             // tmp = h . R + recurrent bias (row 1)
-            System.arraycopy(recurrentBias, 0, tmp, t, g3);
-            recurrent.addTo(st, hOff, tmp, t);
-            for (int j = 0; j < 2 * u; j++) {
-                p[z + j] = p[z + j] + tmp[t + j];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(recurrentBias, 0, tmp, tmpOff + r * g3, g3);
             }
-            recurrentActivation.applyInPlace(p, z, 2 * u);          // z, r
-            for (int j = 0; j < u; j++) {
-                p[z + 2 * u + j] = p[z + 2 * u + j] + p[z + u + j] * tmp[t + 2 * u + j];
+            recurrent.addRows(st, sOff, ldst, rows, tmp, tmpOff, g3);
+            for (int r = 0; r < rows; r++) {
+                final int z = pOff + r * ldp;
+                final int t = tmpOff + r * g3;
+                for (int j = 0; j < 2 * u; j++) {
+                    p[z + j] = p[z + j] + tmp[t + j];
+                }
+                recurrentActivation.applyInPlace(p, z, 2 * u);          // z, r
+                for (int j = 0; j < u; j++) {
+                    p[z + 2 * u + j] = p[z + 2 * u + j] + p[z + u + j] * tmp[t + 2 * u + j];
+                }
             }
         } else {
             // tmp = h . R_zr; then (r * h) . R_h
-            java.util.Arrays.fill(tmp, t, t + 2 * u, 0f);
-            recurrent.addTo(st, hOff, tmp, t);
-            for (int j = 0; j < 2 * u; j++) {
-                p[z + j] = p[z + j] + tmp[t + j];
+            for (int r = 0; r < rows; r++) {
+                java.util.Arrays.fill(tmp, tmpOff + r * g3, tmpOff + r * g3 + 2 * u, 0f);
             }
-            recurrentActivation.applyInPlace(p, z, 2 * u);          // z, r
-            for (int j = 0; j < u; j++) {
-                tmp[t + u + j] = p[z + u + j] * st[hOff + j];        // r * h
+            recurrent.addRows(st, sOff, ldst, rows, tmp, tmpOff, g3);
+            for (int r = 0; r < rows; r++) {
+                final int z = pOff + r * ldp;
+                final int t = tmpOff + r * g3;
+                final int hOff = sOff + r * ldst;
+                for (int j = 0; j < 2 * u; j++) {
+                    p[z + j] = p[z + j] + tmp[t + j];
+                }
+                recurrentActivation.applyInPlace(p, z, 2 * u);          // z, r
+                for (int j = 0; j < u; j++) {
+                    tmp[t + u + j] = p[z + u + j] * st[hOff + j];        // r * h
+                }
+                java.util.Arrays.fill(tmp, t + 2 * u, t + 3 * u, 0f);
             }
-            java.util.Arrays.fill(tmp, t + 2 * u, t + 3 * u, 0f);
-            recurrentH.addTo(tmp, t + u, tmp, t + 2 * u);
-            for (int j = 0; j < u; j++) {
-                p[z + 2 * u + j] = p[z + 2 * u + j] + tmp[t + 2 * u + j];
+            recurrentH.addRows(tmp, tmpOff + u, g3, rows, tmp, tmpOff + 2 * u, g3);
+            for (int r = 0; r < rows; r++) {
+                final int z = pOff + r * ldp;
+                final int t = tmpOff + r * g3;
+                for (int j = 0; j < u; j++) {
+                    p[z + 2 * u + j] = p[z + 2 * u + j] + tmp[t + 2 * u + j];
+                }
             }
         }
-        activation.applyInPlace(p, z + 2 * u, u);                   // hh
-        for (int j = 0; j < u; j++) {
-            final float zz = p[z + j];
-            st[hOff + j] = zz * st[hOff + j] + (1f - zz) * p[z + 2 * u + j];
+        for (int r = 0; r < rows; r++) {
+            final int z = pOff + r * ldp;
+            final int hOff = sOff + r * ldst;
+            activation.applyInPlace(p, z + 2 * u, u);                   // hh
+            for (int j = 0; j < u; j++) {
+                final float zz = p[z + j];
+                st[hOff + j] = zz * st[hOff + j] + (1f - zz) * p[z + 2 * u + j];
+            }
         }
     }
 }

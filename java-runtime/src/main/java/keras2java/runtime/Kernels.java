@@ -8,9 +8,15 @@ package keras2java.runtime;
  * <p>{@link PortableKernels} is plain Java 8.  When the class
  * {@code VectorKernels} (JDK 17+ source, written beside the runtime when asked
  * for) is compiled into the same package and the JVM runs with
- * {@code --add-modules jdk.incubator.vector}, it can be used instead.  Both
- * compute every result with the same float operations in the same order, so
- * they give bit-identical outputs; only the speed differs.
+ * {@code --add-modules jdk.incubator.vector}, it can be used instead.
+ *
+ * <p>The numeric contract: every kernel matches Keras within 1e-5; each is
+ * deterministic (the same input gives the same bits, whatever the thread count,
+ * the number of rows computed together or a row's position among them); the
+ * batch path ({@link #gemmAcc} over a batch) gives each sample what the
+ * one-sample path gives it, within 1e-6 (with these kernels: the same bits).
+ * The vector kernels use fused multiply-add, the portable ones cannot (Java 8),
+ * so the two differ in the low bits.
  *
  * <p>Matrices are packed once, by {@link #pack} and {@link #packBias}, into the
  * layout the active implementation reads; {@link Linear} holds them.
@@ -39,7 +45,7 @@ public abstract class Kernels {
 
     /**
      * The {@code (n, out)} matrix whose row k is {@code data[off + k*ld .. off + k*ld + out)},
-     * in the layout {@link #matmul} and {@link #addVecMat} read.
+     * in the layout {@link #matmul} and {@link #gemmAcc} read.
      */
     abstract float[][] pack(float[] data, int off, int ld, int n, int out);
 
@@ -62,19 +68,23 @@ public abstract class Kernels {
                          float[] y, int yOff);
 
     /**
-     * {@code y[yOff .. yOff+out) += v[vOff .. vOff+n) . w}, {@code w} from
-     * {@link #pack}: the products of four inputs at a time are summed, then
-     * added ({@code y += ((w0 c0 + w1 c1) + w2 c2) + w3 c3}).
-     */
-    abstract void addVecMat(float[] v, int vOff, int n, float[][] w, int out, float[] y, int yOff);
-
-    /**
      * The LSTM cell update with sigmoid gates and tanh: gates i, f, c, o at
      * {@code p[z..]} ({@code u} each, which it may overwrite), state h at
      * {@code st[hOff..]} and c after it, both updated:
      * {@code c = f c + i g}, {@code h = o tanh(c)}.
      */
     abstract void lstmGates(float[] p, int z, float[] st, int hOff, int u);
+
+    /**
+     * {@code y[yOff + r*ldy + j] += x[xOff + r*ldx .. +in) . w[:, j]} for {@code rows} rows
+     * ({@code j < out}), {@code w} from {@link #pack}: the batched recurrent step
+     * ({@code [B x U] . [U x gU]} added to the gate pre-activations).  Each row's result
+     * is the same whatever the number of rows and the row's position (the products are
+     * added to the row one input at a time in every code path), so a batch gives every
+     * sample the same bits as a batch of one.  The x and y ranges must not overlap.
+     */
+    abstract void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out,
+                          float[] y, int yOff, int ldy);
 
     /** {@link Activation#tanh} in place over {@code a[off .. off+len)}. */
     abstract void tanh(float[] a, int off, int len);

@@ -43,8 +43,19 @@ public final class Linear {
         Kernels.ACTIVE.matmul(x, xOff, n, in, w, bias, out, y, yOff);
     }
 
-    /** {@code y[yOff .. yOff+out) += v[vOff .. vOff+in) . W} (the bias is not added). */
+    /**
+     * {@code y[yOff + r*ldy ..][0, out) += x[xOff + r*ldx ..][0, in) . W} for {@code rows} rows
+     * (the bias is not added): a batch of recurrent steps as one matrix product.
+     */
+    public void addRows(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy) {
+        Kernels.ACTIVE.gemmAcc(x, xOff, ldx, rows, in, w, out, y, yOff, ldy);
+    }
+
+    /**
+     * {@code y[yOff .. yOff+out) += v[vOff .. vOff+in) . W} (the bias is not added): one row of
+     * {@link #addRows}, so a recurrent step of one sample gives the bits of the same sample in a batch.
+     */
     public void addTo(float[] v, int vOff, float[] y, int yOff) {
-        Kernels.ACTIVE.addVecMat(v, vOff, in, w, out, y, yOff);
+        Kernels.ACTIVE.gemmAcc(v, vOff, 0, 1, in, w, out, y, yOff, 0);
     }
 }

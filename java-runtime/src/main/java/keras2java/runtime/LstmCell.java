@@ -44,9 +44,23 @@ public final class LstmCell extends RnnCell {
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int tmpOff) {
+        recurrent.addTo(st, hOff, p, z);
+        gates(p, z, st, hOff, tmp, tmpOff);
+    }
+
+    @Override
+    public void stepBatch(float[] p, int pOff, int ldp, int rows, float[] st, int sOff, int ldst,
+                          float[] tmp, int tmpOff) {
+        recurrent.addRows(st, sOff, ldst, rows, p, pOff, ldp);
+        for (int r = 0; r < rows; r++) {
+            gates(p, pOff + r * ldp, st, sOff + r * ldst, tmp, tmpOff + r * units);
+        }
+    }
+
+    /** The gate activations and the state update, after the recurrent product. */
+    private void gates(float[] p, int z, float[] st, int hOff, float[] tmp, int tmpOff) {
         final int u = units;
         final int cOff = hOff + u;
-        recurrent.addTo(st, hOff, p, z);
         if (standard) {
             Kernels.ACTIVE.lstmGates(p, z, st, hOff, u);
             return;

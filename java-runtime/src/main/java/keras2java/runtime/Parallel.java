@@ -49,6 +49,30 @@ public final class Parallel {
     }
 
     /**
+     * One model instance's batch path: predicts samples {@code order[from .. from+count)}
+     * together (their inputs have equal lengths), writing {@code out[order[i]]}.
+     */
+    public interface BatchWorker {
+        void predictBatch(float[][][] samples, int[] order, int from, int count, float[][][] out);
+    }
+
+    /** Creates a new model instance's batch path for a thread. */
+    public interface BatchFactory {
+        BatchWorker create();
+    }
+
+    /**
+     * Samples per batched call at most: bounds the work buffers (a recurrent step is a
+     * {@code [rows x units]} matrix product; more rows than this gain little).
+     */
+    public static final int MAX_BATCH = 64;
+
+    /** A contiguous range of samples, run by one thread. */
+    private interface Chunk {
+        void run(int from, int to);
+    }
+
+    /**
      * Predicts every sample ({@code samples[i]} holds the model inputs of sample
      * i) with up to {@code threads} threads; {@code result[i]} holds sample i's
      * outputs.  {@code threads <= 0} means one thread per available processor.
@@ -57,19 +81,146 @@ public final class Parallel {
         if (samples == null) {
             throw new IllegalArgumentException("samples is null");
         }
-        final int n = samples.length;
-        final float[][][] out = new float[n][][];
+        final float[][][] out = new float[samples.length][][];
+        split(samples.length, threads, new Chunk() {
+            @Override
+            public void run(int from, int to) {
+                Worker w = factory.create();
+                for (int i = from; i < to; i++) {
+                    out[i] = w.predictAll(samples[i]);
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * As {@link #run}, batched: the samples are grouped by the lengths of their inputs
+     * (samples of equal lengths run together, at most {@link #MAX_BATCH} per call), the
+     * groups split into one contiguous range per thread, and each thread's model
+     * instance predicts its range batch by batch.  Each sample's result does not
+     * depend on the batch it ran in, nor on the number of threads.
+     */
+    public static float[][][] runBatched(final float[][][] samples, int threads, final BatchFactory factory) {
+        if (samples == null) {
+            throw new IllegalArgumentException("samples is null");
+        }
+        final int[] order = byLengths(samples);
+        final float[][][] out = new float[samples.length][][];
+        split(samples.length, threads, new Chunk() {
+            @Override
+            public void run(int from, int to) {
+                batches(samples, order, from, to, factory.create(), out);
+            }
+        });
+        return out;
+    }
+
+    /** The batch path on the calling thread, with one model instance's worker. */
+    public static float[][][] batch(float[][][] samples, BatchWorker worker) {
+        if (samples == null) {
+            throw new IllegalArgumentException("samples is null");
+        }
+        final int[] order = byLengths(samples);
+        final float[][][] out = new float[samples.length][][];
+        batches(samples, order, 0, samples.length, worker, out);
+        return out;
+    }
+
+    /**
+     * Input {@code k} of samples {@code order[from .. from+count)}, one after the other
+     * (their lengths are equal: the batch path checks each sample first).
+     */
+    public static float[] stack(float[][][] samples, int[] order, int from, int count, int k) {
+        final int len = samples[order[from]][k].length;
+        final float[] x = new float[count * len];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(samples[order[from + i]][k], 0, x, i * len, len);
+        }
+        return x;
+    }
+
+    /** Runs {@code order[from..to)} in batches of samples whose inputs have equal lengths. */
+    private static void batches(float[][][] samples, int[] order, int from, int to, BatchWorker worker,
+                                float[][][] out) {
+        int i = from;
+        while (i < to) {
+            int j = i + 1;
+            while (j < to && j - i < MAX_BATCH && sameShape(samples[order[i]], samples[order[j]])) {
+                j++;
+            }
+            worker.predictBatch(samples, order, i, j - i, out);
+            i = j;
+        }
+    }
+
+    /** Sample indices sorted (stably) by the lengths of their inputs; malformed samples first. */
+    static int[] byLengths(final float[][][] samples) {
+        final Integer[] idx = new Integer[samples.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, new java.util.Comparator<Integer>() {
+            @Override
+            public int compare(Integer a, Integer b) {
+                return Parallel.compare(samples[a], samples[b]);
+            }
+        });
+        final int[] order = new int[idx.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = idx[i];
+        }
+        return order;
+    }
+
+    /**
+     * Orders samples by their number of inputs, then their inputs' lengths; a null
+     * sample or input sorts first.
+     */
+    static int compare(float[][] a, float[][] b) {
+        if (a == null || b == null) {
+            return a == b ? 0 : a == null ? -1 : 1;
+        }
+        if (a.length != b.length) {
+            return a.length < b.length ? -1 : 1;
+        }
+        for (int k = 0; k < a.length; k++) {
+            if (a[k] == null || b[k] == null) {
+                if (a[k] != b[k]) {
+                    return a[k] == null ? -1 : 1;
+                }
+            } else if (a[k].length != b[k].length) {
+                return a[k].length < b[k].length ? -1 : 1;
+            }
+        }
+        return 0;
+    }
+
+    /** Samples that can run in one batch: inputs of equal lengths, none null. */
+    static boolean sameShape(float[][] a, float[][] b) {
+        if (a == null || b == null || compare(a, b) != 0) {
+            return false;
+        }
+        for (float[] x : a) {
+            if (x == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} in contiguous chunks, one per thread: the
+     * caller runs the first chunk itself and the others run on a shared pool of daemon
+     * threads (no thread start per call).
+     */
+    private static void split(int n, int threads, final Chunk task) {
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         t = Math.max(1, Math.min(t, n));
         if (t == 1) {
-            Worker w = factory.create();
-            for (int i = 0; i < n; i++) {
-                out[i] = w.predictAll(samples[i]);
-            }
-            return out;
+            task.run(0, n);
+            return;
         }
-        // Contiguous chunks, one per thread; the caller runs the first chunk itself and
-        // the others run on a shared pool of daemon threads (no thread start per call).
         final int chunks = t;
         final java.util.List<java.util.concurrent.Future<?>> futures =
                 new java.util.ArrayList<java.util.concurrent.Future<?>>(chunks - 1);
@@ -80,20 +231,13 @@ public final class Parallel {
             futures.add(pool.submit(new Runnable() {
                 @Override
                 public void run() {
-                    Worker w = factory.create();
-                    for (int i = from; i < to; i++) {
-                        out[i] = w.predictAll(samples[i]);
-                    }
+                    task.run(from, to);
                 }
             }));
         }
         RuntimeException failure = null;
         try {
-            Worker w = factory.create();
-            final int to = (int) ((long) n / chunks);
-            for (int i = 0; i < to; i++) {
-                out[i] = w.predictAll(samples[i]);
-            }
+            task.run(0, (int) ((long) n / chunks));
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -113,6 +257,5 @@ public final class Parallel {
         if (failure != null) {
             throw failure;
         }
-        return out;
     }
 }

@@ -102,4 +102,67 @@ public final class Recurrent {
             System.arraycopy(st, prev, y, yOff, u);
         }
     }
+
+    /** Floats of workspace {@link #forwardBatch} needs for {@code rows} samples of {@code steps} timesteps. */
+    public int batchWorkspaceSize(int rows, int steps) {
+        return rows * (steps * cell.projectionSize() + stateSize() + cell.stateSize() + cell.scratchSize());
+    }
+
+    /**
+     * Runs the layer over {@code rows} samples of {@code steps} timesteps each, from zero
+     * states, as {@link #forward} runs one: sample r's input at {@code x[xOff + r*steps*in ..]},
+     * its {@code outputSize(steps)} output floats at {@code y[yOff + r*outputSize(steps) ..]}.
+     * The input projection of all samples is one matrix product over {@code rows*steps}
+     * rows, each timestep one {@code [rows x units] . [units x gates]} product
+     * ({@link RnnCell#stepBatch}); every sample gets the bits {@link #forward} gives it.
+     *
+     * @param mask one float per sample and timestep (0 = masked) at {@code mask[mOff..]}, or null
+     * @param ws   workspace of at least {@code batchWorkspaceSize(rows, steps)} floats from {@code wsOff}
+     */
+    public void forwardBatch(float[] x, int xOff, int rows, int steps, float[] mask, int mOff,
+                             float[] y, int yOff, float[] ws, int wsOff) {
+        final int u = cell.units();
+        final int g = cell.projectionSize();
+        final int ss = stateSize();
+        final int cs = cell.stateSize();
+        final int st = wsOff + rows * steps * g;
+        final int saved = st + rows * ss;
+        final int tmp = saved + rows * cs;
+        final int out = outputSize(steps);
+        cell.project(x, xOff, rows * steps, ws, wsOff);
+        java.util.Arrays.fill(ws, st, st + rows * ss, 0f);
+        for (int s = 0; s < steps; s++) {
+            final int t = goBackwards ? steps - 1 - s : s;
+            boolean anyMasked = false;
+            if (mask != null) {
+                for (int r = 0; r < rows; r++) {
+                    if (mask[mOff + r * steps + t] == 0f) {
+                        System.arraycopy(ws, st + r * ss, ws, saved + r * cs, cs);
+                        anyMasked = true;
+                    }
+                }
+            }
+            cell.stepBatch(ws, wsOff + t * g, steps * g, rows, ws, st, ss, ws, tmp);
+            for (int r = 0; r < rows; r++) {
+                final int h = st + r * ss;
+                final int prev = h + cs;
+                if (!anyMasked || mask[mOff + r * steps + t] != 0f) {
+                    System.arraycopy(ws, h, ws, prev, u);
+                } else {
+                    System.arraycopy(ws, saved + r * cs, ws, h, cs);
+                    if (zeroOutputForMask) {
+                        java.util.Arrays.fill(ws, prev, prev + u, 0f);
+                    }
+                }
+                if (returnSequences) {
+                    System.arraycopy(ws, prev, y, yOff + r * out + s * u, u);
+                }
+            }
+        }
+        if (!returnSequences) {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(ws, st + r * ss + cs, y, yOff + r * u, u);
+            }
+        }
+    }
 }

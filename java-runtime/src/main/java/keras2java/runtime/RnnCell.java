@@ -38,4 +38,18 @@ public abstract class RnnCell {
      * projection at {@code p[pOff..]} (which it may overwrite).
      */
     public abstract void step(float[] p, int pOff, float[] st, int sOff, float[] tmp, int tmpOff);
+
+    /**
+     * One timestep of {@code rows} samples at once: row r's projection at
+     * {@code p[pOff + r*ldp ..]}, its state at {@code st[sOff + r*ldst ..]}, and
+     * {@code scratchSize()} floats of scratch at {@code tmp[tmpOff + r*scratchSize() ..]}.
+     * The cells do the recurrent product of all rows as one matrix product
+     * ({@link Linear#addRows}) and give each row the bits of {@link #step}.
+     */
+    public void stepBatch(float[] p, int pOff, int ldp, int rows, float[] st, int sOff, int ldst,
+                          float[] tmp, int tmpOff) {
+        for (int r = 0; r < rows; r++) {
+            step(p, pOff + r * ldp, st, sOff + r * ldst, tmp, tmpOff + r * scratchSize());
+        }
+    }
 }

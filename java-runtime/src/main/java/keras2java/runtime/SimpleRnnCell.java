@@ -36,9 +36,23 @@ public final class SimpleRnnCell extends RnnCell {
     }
 
     public void step(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
-        final int u = units;
-        java.util.Arrays.fill(tmp, t, t + u, 0f);
+        java.util.Arrays.fill(tmp, t, t + units, 0f);
         recurrent.addTo(st, hOff, tmp, t);
+        finish(p, z, st, hOff, tmp, t);
+    }
+
+    @Override
+    public void stepBatch(float[] p, int pOff, int ldp, int rows, float[] st, int sOff, int ldst,
+                          float[] tmp, int tmpOff) {
+        java.util.Arrays.fill(tmp, tmpOff, tmpOff + rows * units, 0f);
+        recurrent.addRows(st, sOff, ldst, rows, tmp, tmpOff, units);
+        for (int r = 0; r < rows; r++) {
+            finish(p, pOff + r * ldp, st, sOff + r * ldst, tmp, tmpOff + r * units);
+        }
+    }
+
+    private void finish(float[] p, int z, float[] st, int hOff, float[] tmp, int t) {
+        final int u = units;
         for (int j = 0; j < u; j++) {
             p[z + j] = p[z + j] + tmp[t + j];
         }

@@ -10,7 +10,12 @@ import java.util.Random;
  * and vector widths, their remainders, one row, offsets) and special values,
  * and writes all results' bits to a file: {@code java KernelsProbe OUT}.  The
  * test runs it with the portable and with the vector kernels and compares the
- * files byte for byte.  Prints {@link Kernels#active()}.
+ * files value by value (the vector kernels use fused multiply-add, so the low
+ * bits differ).  The probe itself checks, with whichever kernels run, that a
+ * row's result does not depend on the rows computed with it (a batch gives each
+ * row the bits of that row alone) and that whole recurrent layers on a batch
+ * ({@code forwardBatch}, masked and not) give each sample its one-sample result
+ * within 1e-6; it fails otherwise.  Prints {@link Kernels#active()}.
  */
 public final class KernelsProbe {
     private KernelsProbe() {
@@ -36,6 +41,22 @@ public final class KernelsProbe {
                 float[] acc = random(rnd, 1 + outN);
                 lin.addTo(x, 5, acc, 1);
                 write(out, acc);
+                // rows of a batch (outputs ldy apart) against each row alone: the same bits
+                final int ldy = outN + 3;
+                float[] yb = random(rnd, 1 + rows * ldy);
+                float[] y0 = yb.clone();
+                lin.addRows(x, 5, in, rows, yb, 1, ldy);
+                write(out, yb);
+                for (int r = 0; r < rows; r++) {
+                    float[] one = java.util.Arrays.copyOfRange(y0, 1 + r * ldy, 1 + r * ldy + outN);
+                    lin.addTo(x, 5 + r * in, one, 0);
+                    for (int j = 0; j < outN; j++) {
+                        if (Float.floatToRawIntBits(one[j]) != Float.floatToRawIntBits(yb[1 + r * ldy + j])) {
+                            throw new IllegalStateException("addRows row " + r + " of " + rows + " (" + in + " x "
+                                    + outN + ") differs from the row alone at column " + j);
+                        }
+                    }
+                }
             }
         }
         // Whole recurrent layers: fused LSTM gates, GRU (both reset modes) and SimpleRNN steps over packed weights.
@@ -43,8 +64,11 @@ public final class KernelsProbe {
             int in = 1 + units % 7;
             int steps = 6;
             float[] data = random(rnd, 4 * units * (in + units + 2));
+            // Weights of a stable layer (pre-activations of order one): in a chaotic one (relu,
+            // large gains) the last-bit differences of FMA would grow over the steps.
+            final float scale = 1.2f / (float) Math.sqrt(in + units);
             for (int i = 0; i < data.length; i++) {
-                data[i] *= 0.6f;
+                data[i] *= scale;
             }
             RnnCell[] cells = {
                 new LstmCell(data, 0, in * 4 * units, (in + units) * 4 * units, in, units,
@@ -66,6 +90,31 @@ public final class KernelsProbe {
                 layer.forward(x, 0, steps, null, 0, st, 0, y, 0, new float[layer.workspaceSize(steps)], 0);
                 write(out, y);
                 write(out, st);
+                // The same layer on a batch of samples, some with masked steps, against each alone.
+                for (int b : new int[] {1, 3, 6}) {
+                    Recurrent masked = new Recurrent(cell, b == 3, true, b == 6);
+                    float[] xb = random(rnd, b * steps * in);
+                    float[] mb = new float[b * steps];
+                    for (int i = 0; i < mb.length; i++) {
+                        mb[i] = (i * 7 + b) % 5 == 0 ? 0f : 1f;
+                    }
+                    float[] yb = new float[b * masked.outputSize(steps)];
+                    masked.forwardBatch(xb, 0, b, steps, mb, 0, yb, 0, new float[masked.batchWorkspaceSize(b, steps)], 0);
+                    write(out, yb);
+                    for (int r = 0; r < b; r++) {
+                        float[] y1 = new float[masked.outputSize(steps)];
+                        masked.forward(xb, r * steps * in, steps, mb, r * steps, new float[masked.stateSize()], 0,
+                                y1, 0, new float[masked.workspaceSize(steps)], 0);
+                        for (int j = 0; j < y1.length; j++) {
+                            float a = y1[j];
+                            float c = yb[r * y1.length + j];
+                            if (!(Math.abs(a - c) <= 1e-6f * Math.max(1f, Math.abs(a))) && !(a != a && c != c)) {
+                                throw new IllegalStateException("forwardBatch sample " + r + " of " + b + " ("
+                                        + units + " units) differs from forward: " + c + " vs " + a);
+                            }
+                        }
+                    }
+                }
             }
         }
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,

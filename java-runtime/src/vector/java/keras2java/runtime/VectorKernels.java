@@ -7,20 +7,23 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels} on the JDK's Vector API (JDK 17+, run with
  * {@code --add-modules jdk.incubator.vector}).
  *
- * <p>Every output element is computed with exactly the float operations of the
- * portable kernels in {@link PortableKernels},
- * in the same order (no fused multiply-add), so results are bit-identical.  The
- * gain comes from keeping accumulators in registers across whole reductions,
- * from weights packed for sequential reads, and from wide vectors:
- * {@code SPECIES_PREFERRED} is the widest the CPU supports.
+ * <p>Matrix products use fused multiply-add, so results differ from the portable
+ * kernels in the low bits (both stay within 1e-5 of Keras); every output element
+ * is computed by the same sequence of operations whichever block, batch size or
+ * batch position computes it, so results are deterministic.  The gain comes from
+ * register-blocked microkernels (4 rows x 4 vectors of accumulators, 4 x 2 at ragged
+ * ends), from weights
+ * packed once at load into panels read sequentially, from FMA and from wide
+ * vectors: {@code SPECIES_PREFERRED} is the widest the CPU supports.
  *
  * <p>HotSpot turns Vector API calls into vector instructions only when no
  * vector value crosses a method boundary that is not inlined or flows through
  * a branch; otherwise it falls back to boxed vectors, 10 to 100 times slower,
  * depending on the JIT's inlining decisions of the moment.  So no method here
  * takes or returns a vector (helpers take arrays and offsets), ragged ends only
- * choose the array and offset a vector is loaded from or stored to, and every
- * method holds at most 8 vectors live across a loop.
+ * choose the array and offset a vector is loaded from or stored to.  The 4 x 4
+ * blocks hold 16 accumulators (and 4 weight vectors) in registers: made for the 32
+ * vector registers of AVX-512 (on a CPU with 16 they spill some: not measured).
  */
 public final class VectorKernels extends Kernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -87,15 +90,27 @@ public final class VectorKernels extends Kernels {
         final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
         int c = 0;
-        // Wide panels, two vectors at a time: blocks of 4 rows x 2 vectors of accumulators in
-        // registers over all inputs; a panel (in x P floats) is read from memory once and reused
-        // from cache by every block of rows.
+        // Wide panels: blocks of 4 rows x 4 vectors (or, for a ragged last panel, 2 vectors) of
+        // accumulators in registers over all inputs; a panel (in x P floats) is read from memory
+        // once and reused from cache by every block of rows.
         for (; c < wide; c++, j += P) {
             final float[] panel = w[c];
+            int done = 0;
+            if (j + P <= out) {
+                // four whole vectors: blocks of 4 rows x 4 vectors, started from the bias
+                for (int r = 0; r < r4; r += 4) {
+                    final int yr = yOff + r * out + j;
+                    for (int q = 0; q < 4; q++) {
+                        System.arraycopy(bias, j, y, yr + q * out, P);
+                    }
+                    acc44(x, xOff + r * in, in, in, panel, y, yr, out);
+                }
+                done = r4;
+            }
             for (int h = 0; h < 2; h++) {
                 final int jh = j + 2 * h * L;
                 final int len1 = out - jh - L;       // valid lanes of the second vector
-                for (int r = 0; r < r4; r += 4) {
+                for (int r = done; r < r4; r += 4) {
                     block4(x, xOff + r * in, in, panel, 2 * h * L, bias, jh, y, yOff + r * out + jh, out, len1, t);
                 }
                 for (int r = r4; r < rows; r++) {
@@ -139,14 +154,14 @@ public final class VectorKernels extends Kernels {
             final float c1 = x[x0 + in + k];
             final float c2 = x[x0 + 2 * in + k];
             final float c3 = x[x0 + 3 * in + k];
-            a00 = a00.add(w0.mul(c0));
-            a01 = a01.add(w1.mul(c0));
-            a10 = a10.add(w0.mul(c1));
-            a11 = a11.add(w1.mul(c1));
-            a20 = a20.add(w0.mul(c2));
-            a21 = a21.add(w1.mul(c2));
-            a30 = a30.add(w0.mul(c3));
-            a31 = a31.add(w1.mul(c3));
+            a00 = w0.fma(FloatVector.broadcast(S, c0), a00);
+            a01 = w1.fma(FloatVector.broadcast(S, c0), a01);
+            a10 = w0.fma(FloatVector.broadcast(S, c1), a10);
+            a11 = w1.fma(FloatVector.broadcast(S, c1), a11);
+            a20 = w0.fma(FloatVector.broadcast(S, c2), a20);
+            a21 = w1.fma(FloatVector.broadcast(S, c2), a21);
+            a30 = w0.fma(FloatVector.broadcast(S, c3), a30);
+            a31 = w1.fma(FloatVector.broadcast(S, c3), a31);
         }
         a00.intoArray(y, y0);
         a10.intoArray(y, y0 + out);
@@ -173,8 +188,8 @@ public final class VectorKernels extends Kernels {
         FloatVector a1 = FloatVector.fromArray(S, bias, j + L);
         for (int k = 0, ok = o; k < in; k++, ok += P) {
             final float c0 = x[x0 + k];
-            a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(c0));
-            a1 = a1.add(FloatVector.fromArray(S, w, ok + L).mul(c0));
+            a0 = FloatVector.fromArray(S, w, ok).fma(FloatVector.broadcast(S, c0), a0);
+            a1 = FloatVector.fromArray(S, w, ok + L).fma(FloatVector.broadcast(S, c0), a1);
         }
         a0.intoArray(y, y0);
         final boolean whole = len >= L;
@@ -193,10 +208,10 @@ public final class VectorKernels extends Kernels {
         FloatVector a3 = a0;
         for (int k = 0, ok = o; k < in; k++, ok += L) {
             final FloatVector wv = FloatVector.fromArray(S, w, ok);
-            a0 = a0.add(wv.mul(x[x0 + k]));
-            a1 = a1.add(wv.mul(x[x0 + in + k]));
-            a2 = a2.add(wv.mul(x[x0 + 2 * in + k]));
-            a3 = a3.add(wv.mul(x[x0 + 3 * in + k]));
+            a0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), a0);
+            a1 = wv.fma(FloatVector.broadcast(S, x[x0 + in + k]), a1);
+            a2 = wv.fma(FloatVector.broadcast(S, x[x0 + 2 * in + k]), a2);
+            a3 = wv.fma(FloatVector.broadcast(S, x[x0 + 3 * in + k]), a3);
         }
         final boolean whole = len >= L;
         final float[] d = whole ? y : t;
@@ -216,7 +231,7 @@ public final class VectorKernels extends Kernels {
                                 int len, float[] t) {
         FloatVector a0 = FloatVector.fromArray(S, bias, j);
         for (int k = 0, ok = o; k < in; k++, ok += L) {
-            a0 = a0.add(FloatVector.fromArray(S, w, ok).mul(x[x0 + k]));
+            a0 = FloatVector.fromArray(S, w, ok).fma(FloatVector.broadcast(S, x[x0 + k]), a0);
         }
         final boolean whole = len >= L;
         a0.intoArray(whole ? y : t, whole ? y0 : 0);
@@ -225,29 +240,107 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    // ---------------------------------------------------------------- recurrent mat-vec
+    // ---------------------------------------------------------------- recurrent step (batched)
 
+    /**
+     * Every lane of every row is {@code y = fma(w_k, x_k, y)} over the inputs k in order,
+     * whichever block computes it, so a row's bits never depend on the other rows.
+     * One row (batch 1, memory-bound): a whole wide panel per pass, four accumulators,
+     * the panel read once as one sequential stream.  Several rows: blocks of 4 rows x 2
+     * vectors of accumulators in registers, each panel read once per block of rows.
+     */
     @Override
-    void addVecMat(float[] v, int vOff, int n, float[][] w, int out, float[] y, int yOff) {
+    void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
+                 int ldy) {
         final int wide = (out + L - 1) / L / 4;
-        final float[] t = out % L != 0 ? TAIL.get() : null;
+        final int r4 = rows - (rows & 3);
+        final float[] t = TAIL.get();
         int j = 0;
         int c = 0;
         for (; c < wide; c++, j += P) {
-            panel4(v, vOff, n, w[c], 0, y, yOff + j, out - j - 3 * L, t);
+            final float[] panel = w[c];
+            if (rows == 1) {
+                if (c + 1 < wide && j + 2 * P <= out) {
+                    // two whole panels at once: eight independent FMA chains keep both FMA units busy
+                    row8(x, xOff, in, panel, w[c + 1], y, yOff + j);
+                    c++;
+                    j += P;
+                } else {
+                    row4(x, xOff, in, panel, y, yOff + j, out - j - 3 * L, t);
+                }
+                continue;
+            }
+            int done = 0;
+            if (j + P <= out) {
+                // a panel of four whole vectors: blocks of 4 rows x 4 vectors (16 accumulators)
+                for (int r = 0; r < r4; r += 4) {
+                    acc44(x, xOff + r * ldx, ldx, in, panel, y, yOff + r * ldy + j, ldy);
+                }
+                done = r4;
+            }
+            for (int h = 0; h < 2; h++) {
+                final int jh = j + 2 * h * L;
+                final int len1 = out - jh - L;
+                for (int r = done; r < r4; r += 4) {
+                    acc4(x, xOff + r * ldx, ldx, in, panel, 2 * h * L, P, y, yOff + r * ldy + jh, ldy, len1, t);
+                }
+                for (int r = r4; r < rows; r++) {
+                    acc1(x, xOff + r * ldx, in, panel, 2 * h * L, P, y, yOff + r * ldy + jh, len1, t);
+                }
+            }
         }
         for (; j < out; c++, j += L) {
-            panel1(v, vOff, n, w[c], 0, y, yOff + j, out - j, t);
+            final float[] panel = w[c];
+            final int len0 = out - j;
+            for (int r = 0; r < r4; r += 4) {
+                nacc4(x, xOff + r * ldx, ldx, in, panel, y, yOff + r * ldy + j, ldy, len0, t);
+            }
+            for (int r = r4; r < rows; r++) {
+                nacc1(x, xOff + r * ldx, in, panel, y, yOff + r * ldy + j, len0, t);
+            }
         }
     }
 
     /**
-     * {@code y[y0 .. y0+4L) += v . panel} for a wide panel at {@code packed[o..]};
+     * One row times two wide panels of whole vectors (no padding lanes):
+     * {@code y[y0 .. y0+8L) += x . (w | v)}.  Every lane is the FMA chain of {@link #row4}.
+     */
+    private static void row8(float[] x, int x0, int in, float[] w, float[] v, float[] y, int y0) {
+        final int y1 = y0 + P;
+        FloatVector a0 = FloatVector.fromArray(S, y, y0);
+        FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
+        FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, y, y0 + 3 * L);
+        FloatVector b0 = FloatVector.fromArray(S, y, y1);
+        FloatVector b1 = FloatVector.fromArray(S, y, y1 + L);
+        FloatVector b2 = FloatVector.fromArray(S, y, y1 + 2 * L);
+        FloatVector b3 = FloatVector.fromArray(S, y, y1 + 3 * L);
+        for (int k = 0, o = 0; k < in; k++, o += P) {
+            final FloatVector c = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = FloatVector.fromArray(S, w, o).fma(c, a0);
+            a1 = FloatVector.fromArray(S, w, o + L).fma(c, a1);
+            a2 = FloatVector.fromArray(S, w, o + 2 * L).fma(c, a2);
+            a3 = FloatVector.fromArray(S, w, o + 3 * L).fma(c, a3);
+            b0 = FloatVector.fromArray(S, v, o).fma(c, b0);
+            b1 = FloatVector.fromArray(S, v, o + L).fma(c, b1);
+            b2 = FloatVector.fromArray(S, v, o + 2 * L).fma(c, b2);
+            b3 = FloatVector.fromArray(S, v, o + 3 * L).fma(c, b3);
+        }
+        a0.intoArray(y, y0);
+        a1.intoArray(y, y0 + L);
+        a2.intoArray(y, y0 + 2 * L);
+        a3.intoArray(y, y0 + 3 * L);
+        b0.intoArray(y, y1);
+        b1.intoArray(y, y1 + L);
+        b2.intoArray(y, y1 + 2 * L);
+        b3.intoArray(y, y1 + 3 * L);
+    }
+
+    /**
+     * One row times a whole wide panel at {@code w[0..]}: {@code y[y0 .. y0+4L) += x . panel};
      * the fourth vector has {@code len3} valid lanes (a ragged one goes through {@code t}).
      */
-    private static void panel4(float[] v, int vOff, int n, float[] packed, int o, float[] y, int y0, int len3,
-                               float[] t) {
-        final int n4 = n - (n & 3);
+    private static void row4(float[] x, int x0, int in, float[] w, float[] y, int y0, int len3, float[] t) {
         final boolean whole = len3 >= L;
         final float[] d = whole ? y : t;
         final int d3 = whole ? y0 + 3 * L : 0;
@@ -258,37 +351,12 @@ public final class VectorKernels extends Kernels {
         FloatVector a1 = FloatVector.fromArray(S, y, y0 + L);
         FloatVector a2 = FloatVector.fromArray(S, y, y0 + 2 * L);
         FloatVector a3 = FloatVector.fromArray(S, d, d3);
-        int k = 0;
-        // Four inputs at a time, summed as the portable kernel sums them:
-        // a += ((w0 c0 + w1 c1) + w2 c2) + w3 c3.
-        for (; k < n4; k += 4, o += 4 * P) {
-            final float c0 = v[vOff + k];
-            final float c1 = v[vOff + k + 1];
-            final float c2 = v[vOff + k + 2];
-            final float c3 = v[vOff + k + 3];
-            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(c0)
-                    .add(FloatVector.fromArray(S, packed, o + P).mul(c1))
-                    .add(FloatVector.fromArray(S, packed, o + 2 * P).mul(c2))
-                    .add(FloatVector.fromArray(S, packed, o + 3 * P).mul(c3)));
-            a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(c0)
-                    .add(FloatVector.fromArray(S, packed, o + P + L).mul(c1))
-                    .add(FloatVector.fromArray(S, packed, o + 2 * P + L).mul(c2))
-                    .add(FloatVector.fromArray(S, packed, o + 3 * P + L).mul(c3)));
-            a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(c0)
-                    .add(FloatVector.fromArray(S, packed, o + P + 2 * L).mul(c1))
-                    .add(FloatVector.fromArray(S, packed, o + 2 * P + 2 * L).mul(c2))
-                    .add(FloatVector.fromArray(S, packed, o + 3 * P + 2 * L).mul(c3)));
-            a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(c0)
-                    .add(FloatVector.fromArray(S, packed, o + P + 3 * L).mul(c1))
-                    .add(FloatVector.fromArray(S, packed, o + 2 * P + 3 * L).mul(c2))
-                    .add(FloatVector.fromArray(S, packed, o + 3 * P + 3 * L).mul(c3)));
-        }
-        for (; k < n; k++, o += P) {
-            final float ck = v[vOff + k];
-            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(ck));
-            a1 = a1.add(FloatVector.fromArray(S, packed, o + L).mul(ck));
-            a2 = a2.add(FloatVector.fromArray(S, packed, o + 2 * L).mul(ck));
-            a3 = a3.add(FloatVector.fromArray(S, packed, o + 3 * L).mul(ck));
+        for (int k = 0, o = 0; k < in; k++, o += P) {
+            final FloatVector c = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = FloatVector.fromArray(S, w, o).fma(c, a0);
+            a1 = FloatVector.fromArray(S, w, o + L).fma(c, a1);
+            a2 = FloatVector.fromArray(S, w, o + 2 * L).fma(c, a2);
+            a3 = FloatVector.fromArray(S, w, o + 3 * L).fma(c, a3);
         }
         a0.intoArray(y, y0);
         a1.intoArray(y, y0 + L);
@@ -299,10 +367,187 @@ public final class VectorKernels extends Kernels {
         }
     }
 
-    /** {@code y[y0 .. y0+L) += v . panel} for a one-vector panel; {@code len} valid lanes. */
-    private static void panel1(float[] v, int vOff, int n, float[] packed, int o, float[] y, int y0, int len,
-                               float[] t) {
-        final int n4 = n - (n & 3);
+    /**
+     * Rows {@code r..r+3} (at {@code x[x0..]}, {@code ldx} apart; their outputs at
+     * {@code y[y0..]}, {@code ldy} apart) += the rows times two vectors of a panel at
+     * {@code w[o..]} ({@code stride} floats per input).  The second vector has
+     * {@code len} valid lanes; a ragged one goes through {@code t}.
+     */
+    private static void acc4(float[] x, int x0, int ldx, int in, float[] w, int o, int stride, float[] y, int y0,
+                             int ldy, int len, float[] t) {
+        final boolean whole = len >= L;
+        final float[] d = whole ? y : t;
+        final int yl = y0 + L;
+        if (!whole) {
+            for (int r = 0; r < 4; r++) {
+                System.arraycopy(y, yl + r * ldy, t, r * L, len);
+            }
+        }
+        FloatVector a00 = FloatVector.fromArray(S, y, y0);
+        FloatVector a10 = FloatVector.fromArray(S, y, y0 + ldy);
+        FloatVector a20 = FloatVector.fromArray(S, y, y0 + 2 * ldy);
+        FloatVector a30 = FloatVector.fromArray(S, y, y0 + 3 * ldy);
+        FloatVector a01 = FloatVector.fromArray(S, d, whole ? yl : 0);
+        FloatVector a11 = FloatVector.fromArray(S, d, whole ? yl + ldy : L);
+        FloatVector a21 = FloatVector.fromArray(S, d, whole ? yl + 2 * ldy : 2 * L);
+        FloatVector a31 = FloatVector.fromArray(S, d, whole ? yl + 3 * ldy : 3 * L);
+        for (int k = 0, ok = o; k < in; k++, ok += stride) {
+            final FloatVector w0 = FloatVector.fromArray(S, w, ok);
+            final FloatVector w1 = FloatVector.fromArray(S, w, ok + L);
+            final FloatVector c0 = FloatVector.broadcast(S, x[x0 + k]);
+            a00 = w0.fma(c0, a00);
+            a01 = w1.fma(c0, a01);
+            final FloatVector c1 = FloatVector.broadcast(S, x[x0 + ldx + k]);
+            a10 = w0.fma(c1, a10);
+            a11 = w1.fma(c1, a11);
+            final FloatVector c2 = FloatVector.broadcast(S, x[x0 + 2 * ldx + k]);
+            a20 = w0.fma(c2, a20);
+            a21 = w1.fma(c2, a21);
+            final FloatVector c3 = FloatVector.broadcast(S, x[x0 + 3 * ldx + k]);
+            a30 = w0.fma(c3, a30);
+            a31 = w1.fma(c3, a31);
+        }
+        a00.intoArray(y, y0);
+        a10.intoArray(y, y0 + ldy);
+        a20.intoArray(y, y0 + 2 * ldy);
+        a30.intoArray(y, y0 + 3 * ldy);
+        a01.intoArray(d, whole ? yl : 0);
+        a11.intoArray(d, whole ? yl + ldy : L);
+        a21.intoArray(d, whole ? yl + 2 * ldy : 2 * L);
+        a31.intoArray(d, whole ? yl + 3 * ldy : 3 * L);
+        if (!whole) {
+            for (int r = 0; r < 4; r++) {
+                System.arraycopy(t, r * L, y, yl + r * ldy, len);
+            }
+        }
+    }
+
+    /**
+     * Rows {@code r..r+3} += the rows times a whole wide panel ({@code P} floats per input, four
+     * whole vectors): 16 accumulators; every lane is the FMA chain of {@link #acc4}.
+     */
+    private static void acc44(float[] x, int x0, int ldx, int in, float[] w, float[] y, int y0, int ldy) {
+        final int ya = y0;
+        final int yb = y0 + ldy;
+        final int yc = y0 + 2 * ldy;
+        final int yd = y0 + 3 * ldy;
+        FloatVector a0 = FloatVector.fromArray(S, y, ya);
+        FloatVector a1 = FloatVector.fromArray(S, y, ya + L);
+        FloatVector a2 = FloatVector.fromArray(S, y, ya + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, y, ya + 3 * L);
+        FloatVector b0 = FloatVector.fromArray(S, y, yb);
+        FloatVector b1 = FloatVector.fromArray(S, y, yb + L);
+        FloatVector b2 = FloatVector.fromArray(S, y, yb + 2 * L);
+        FloatVector b3 = FloatVector.fromArray(S, y, yb + 3 * L);
+        FloatVector c0 = FloatVector.fromArray(S, y, yc);
+        FloatVector c1 = FloatVector.fromArray(S, y, yc + L);
+        FloatVector c2 = FloatVector.fromArray(S, y, yc + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, y, yc + 3 * L);
+        FloatVector d0 = FloatVector.fromArray(S, y, yd);
+        FloatVector d1 = FloatVector.fromArray(S, y, yd + L);
+        FloatVector d2 = FloatVector.fromArray(S, y, yd + 2 * L);
+        FloatVector d3 = FloatVector.fromArray(S, y, yd + 3 * L);
+        for (int k = 0, o = 0; k < in; k++, o += P) {
+            final FloatVector w0 = FloatVector.fromArray(S, w, o);
+            final FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            final FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            final FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            final FloatVector ea = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = w0.fma(ea, a0);
+            a1 = w1.fma(ea, a1);
+            a2 = w2.fma(ea, a2);
+            a3 = w3.fma(ea, a3);
+            final FloatVector eb = FloatVector.broadcast(S, x[x0 + ldx + k]);
+            b0 = w0.fma(eb, b0);
+            b1 = w1.fma(eb, b1);
+            b2 = w2.fma(eb, b2);
+            b3 = w3.fma(eb, b3);
+            final FloatVector ec = FloatVector.broadcast(S, x[x0 + 2 * ldx + k]);
+            c0 = w0.fma(ec, c0);
+            c1 = w1.fma(ec, c1);
+            c2 = w2.fma(ec, c2);
+            c3 = w3.fma(ec, c3);
+            final FloatVector ed = FloatVector.broadcast(S, x[x0 + 3 * ldx + k]);
+            d0 = w0.fma(ed, d0);
+            d1 = w1.fma(ed, d1);
+            d2 = w2.fma(ed, d2);
+            d3 = w3.fma(ed, d3);
+        }
+        a0.intoArray(y, ya);
+        a1.intoArray(y, ya + L);
+        a2.intoArray(y, ya + 2 * L);
+        a3.intoArray(y, ya + 3 * L);
+        b0.intoArray(y, yb);
+        b1.intoArray(y, yb + L);
+        b2.intoArray(y, yb + 2 * L);
+        b3.intoArray(y, yb + 3 * L);
+        c0.intoArray(y, yc);
+        c1.intoArray(y, yc + L);
+        c2.intoArray(y, yc + 2 * L);
+        c3.intoArray(y, yc + 3 * L);
+        d0.intoArray(y, yd);
+        d1.intoArray(y, yd + L);
+        d2.intoArray(y, yd + 2 * L);
+        d3.intoArray(y, yd + 3 * L);
+    }
+
+    /** One row: as {@link #acc4}. */
+    private static void acc1(float[] x, int x0, int in, float[] w, int o, int stride, float[] y, int y0, int len,
+                             float[] t) {
+        final boolean whole = len >= L;
+        final float[] d = whole ? y : t;
+        final int d1 = whole ? y0 + L : 0;
+        if (!whole) {
+            System.arraycopy(y, y0 + L, t, 0, len);
+        }
+        FloatVector a0 = FloatVector.fromArray(S, y, y0);
+        FloatVector a1 = FloatVector.fromArray(S, d, d1);
+        for (int k = 0, ok = o; k < in; k++, ok += stride) {
+            final FloatVector c0 = FloatVector.broadcast(S, x[x0 + k]);
+            a0 = FloatVector.fromArray(S, w, ok).fma(c0, a0);
+            a1 = FloatVector.fromArray(S, w, ok + L).fma(c0, a1);
+        }
+        a0.intoArray(y, y0);
+        a1.intoArray(d, d1);
+        if (!whole) {
+            System.arraycopy(t, 0, y, y0 + L, len);
+        }
+    }
+
+    /** Rows {@code r..r+3} += the rows times a one-vector panel ({@code L} floats per input); {@code len} valid lanes. */
+    private static void nacc4(float[] x, int x0, int ldx, int in, float[] w, float[] y, int y0, int ldy, int len,
+                              float[] t) {
+        final boolean whole = len >= L;
+        final float[] d = whole ? y : t;
+        if (!whole) {
+            for (int r = 0; r < 4; r++) {
+                System.arraycopy(y, y0 + r * ldy, t, r * L, len);
+            }
+        }
+        FloatVector a0 = FloatVector.fromArray(S, d, whole ? y0 : 0);
+        FloatVector a1 = FloatVector.fromArray(S, d, whole ? y0 + ldy : L);
+        FloatVector a2 = FloatVector.fromArray(S, d, whole ? y0 + 2 * ldy : 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, d, whole ? y0 + 3 * ldy : 3 * L);
+        for (int k = 0, ok = 0; k < in; k++, ok += L) {
+            final FloatVector wv = FloatVector.fromArray(S, w, ok);
+            a0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), a0);
+            a1 = wv.fma(FloatVector.broadcast(S, x[x0 + ldx + k]), a1);
+            a2 = wv.fma(FloatVector.broadcast(S, x[x0 + 2 * ldx + k]), a2);
+            a3 = wv.fma(FloatVector.broadcast(S, x[x0 + 3 * ldx + k]), a3);
+        }
+        a0.intoArray(d, whole ? y0 : 0);
+        a1.intoArray(d, whole ? y0 + ldy : L);
+        a2.intoArray(d, whole ? y0 + 2 * ldy : 2 * L);
+        a3.intoArray(d, whole ? y0 + 3 * ldy : 3 * L);
+        if (!whole) {
+            for (int r = 0; r < 4; r++) {
+                System.arraycopy(t, r * L, y, y0 + r * ldy, len);
+            }
+        }
+    }
+
+    /** One row: as {@link #nacc4}. */
+    private static void nacc1(float[] x, int x0, int in, float[] w, float[] y, int y0, int len, float[] t) {
         final boolean whole = len >= L;
         final float[] d = whole ? y : t;
         final int d0 = whole ? y0 : 0;
@@ -310,15 +555,8 @@ public final class VectorKernels extends Kernels {
             System.arraycopy(y, y0, t, 0, len);
         }
         FloatVector a0 = FloatVector.fromArray(S, d, d0);
-        int k = 0;
-        for (; k < n4; k += 4, o += 4 * L) {
-            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(v[vOff + k])
-                    .add(FloatVector.fromArray(S, packed, o + L).mul(v[vOff + k + 1]))
-                    .add(FloatVector.fromArray(S, packed, o + 2 * L).mul(v[vOff + k + 2]))
-                    .add(FloatVector.fromArray(S, packed, o + 3 * L).mul(v[vOff + k + 3])));
-        }
-        for (; k < n; k++, o += L) {
-            a0 = a0.add(FloatVector.fromArray(S, packed, o).mul(v[vOff + k]));
+        for (int k = 0, ok = 0; k < in; k++, ok += L) {
+            a0 = FloatVector.fromArray(S, w, ok).fma(FloatVector.broadcast(S, x[x0 + k]), a0);
         }
         a0.intoArray(d, d0);
         if (!whole) {
