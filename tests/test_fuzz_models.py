@@ -158,3 +158,30 @@ def test_regression(path, tmp_path, request):
         request.node.add_marker(pytest.mark.xfail(strict=True, reason=record["reason"][:200]))
     (res,) = run_batch([record["spec"]], tmp_path, lambda i: (record["format"],), n_samples=record["samples"])
     assert res.cls == record["expect"], f"{res.cls}: {res.reason[:1500]}\n{describe(record['spec'])}"
+
+
+def test_shrink_reaches_a_minimal_failing_spec(monkeypatch, tmp_path):
+    """Greedy shrinking against a fake oracle: 'fails' while a GRU with more than 1 unit is present."""
+    from types import SimpleNamespace
+
+    from fuzz_models import shrink as shrink_mod
+
+    def fake_run_batch(specs, workdir, formats_for, n_samples=3):
+        out = []
+        for s in specs:
+            bad = any(n["class"] == "GRU" and n["config"]["units"] > 1 for n in s["nodes"])
+            out.append(SimpleNamespace(spec=s, cls="mismatch" if bad else "ok", reason="max error 1", fmt="keras"))
+        return out
+
+    monkeypatch.setattr(shrink_mod, "run_batch", fake_run_batch)
+    spec = _spec()
+    spec["nodes"].insert(1, {"id": "n5", "class": "GRU", "config": {"units": 6, "return_sequences": True,
+                                                                    "activation": "relu"},
+                             "in": ["n0"], "out": ["n5"]})
+    spec["nodes"][2]["in"] = ["n5"]
+    start = SimpleNamespace(spec=spec, cls="mismatch", reason="max error 1", fmt="keras", samples=[1, 2])
+    best, _ = shrink_mod.shrink(start, tmp_path)
+    assert [n["class"] for n in best["nodes"]] == ["GRU"]
+    assert best["nodes"][0]["config"]["units"] == 2 and best["nodes"][0]["config"]["activation"] == "linear"
+    assert best["inputs"] == [{"shape": [None, 1], "data": "float", "vocab": 0}] and best["lengths"] == [6]
+    assert best["outputs"] == ["n5"]

@@ -110,12 +110,13 @@ def candidates(spec: dict) -> list:
             for p in path:
                 cfg = cfg[p]
             for key, v in _sizes(cfg):
-                s = copy.deepcopy(spec)
-                c = s["nodes"][idx]
-                for p in path:
-                    c = c[p]
-                c[key] = 1 if v <= 2 else v // 2
-                add(s)
+                for smaller in dict.fromkeys((1 if v <= 2 else v // 2, v - 1)):
+                    s = copy.deepcopy(spec)
+                    c = s["nodes"][idx]
+                    for p in path:
+                        c = c[p]
+                    c[key] = smaller
+                    add(s)
             for key in ("activation", "recurrent_activation"):
                 if cfg.get(key) not in (None, "linear"):
                     s = copy.deepcopy(spec)
@@ -127,9 +128,10 @@ def candidates(spec: dict) -> list:
     for i, inp in enumerate(spec["inputs"]):
         for d, size in enumerate(inp["shape"]):
             if size is not None and size > 1:
-                s = copy.deepcopy(spec)
-                s["inputs"][i]["shape"][d] = size - 1 if size <= 3 else size // 2
-                add(s)
+                for smaller in dict.fromkeys((size // 2, size - 1)):
+                    s = copy.deepcopy(spec)
+                    s["inputs"][i]["shape"][d] = smaller
+                    add(s)
     if len(spec.get("lengths", [])) > 1:
         s = copy.deepcopy(spec)
         s["lengths"] = s["lengths"][:1]
