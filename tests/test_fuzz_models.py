@@ -53,6 +53,7 @@ def test_readme_layers_are_generated_or_excluded():
 
 
 @pytest.mark.keras
+@pytest.mark.slow
 def test_generator_is_reproducible_and_covers_its_layers():
     specs = [generator.generate(seed) for seed in range(400, 560)]
     assert generator.generate(400) == specs[0]
@@ -78,6 +79,7 @@ def test_generator_is_reproducible_and_covers_its_layers():
     assert any(s["sequential"] for s in specs)
     assert any(len(s["inputs"]) > 1 for s in specs) and any(len(s["outputs"]) > 1 for s in specs)
     assert any(n.get("share") for s in specs for n in s["nodes"])
+    assert any(n.get("initial_state") for s in specs for n in s["nodes"])
     assert any(s["lengths"] for s in specs) and any(not s["lengths"] for s in specs)
     assert any(n["class"] == "Embedding" and n["config"]["mask_zero"] for s in specs for n in s["nodes"])
 

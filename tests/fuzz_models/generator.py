@@ -580,6 +580,34 @@ class _Gen:
             return False
         return self.try_node({"class": "Sequential", "layers": sub_layers, "name": f"sub{self.count}"}, [name])
 
+    def initial_states(self):
+        """A recurrent layer whose initial states come from other tensors (pooled and projected)."""
+        rng = self.rng
+        rank2 = [n for n, t in self.tensors.items() if len(t["shape"]) == 2 and not t["tokens"]]
+        if not rank2:
+            return False
+        name = rank2[int(rng.integers(len(rank2)))]
+        cls = _pick(rng, ["LSTM", "GRU", "SimpleRNN"])
+        units = int(rng.integers(1, 6))
+        n_states = 2 if cls == "LSTM" else 1
+        vecs = [n for n, t in self.tensors.items() if len(t["shape"]) == 1 and not t["tokens"]]
+        if vecs and rng.random() < 0.5:
+            src = vecs[int(rng.integers(len(vecs)))]
+        else:
+            if not self.try_node({"class": "GlobalAveragePooling1D", "config": {}}, [name]):
+                return False
+            src = self.nodes[-1]["out"][0]
+        states = []
+        for _ in range(n_states):
+            if not self.try_node({"class": "Dense", "config": {"units": units, "activation": "tanh"}}, [src]):
+                return False
+            states.append(self.nodes[-1]["out"][0])
+        cfg = {"units": units, "return_sequences": bool(rng.random() < 0.5), "go_backwards": bool(rng.random() < 0.2),
+               "activation": _pick(rng, RNN_ACTIVATIONS)}
+        if cls == "GRU":
+            cfg["reset_after"] = bool(rng.random() < 0.7)
+        return self.try_node({"class": cls, "config": cfg, "initial_state": True}, [name] + states)
+
     def share(self):
         """Call an earlier single-input layer again on another tensor of the same shape."""
         cands = [n for n in self.nodes if len(n["in"]) == 1 and len(n["out"]) == 1 and not n.get("share")]
@@ -623,6 +651,8 @@ def generate(seed: int, max_nodes: int = 7) -> dict:
             gen.attention_pair()
         elif r < 0.37:
             gen.share()
+        elif r < 0.41:
+            gen.initial_states()
         else:
             leaves = [n for n, t in gen.tensors.items() if not t["used"]]
             pool = leaves if leaves and rng.random() < 0.75 else list(gen.tensors)

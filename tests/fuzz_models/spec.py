@@ -12,7 +12,8 @@ A spec is a dict::
 
 ``inner`` is the wrapped layer of Bidirectional / TimeDistributed, ``cells`` the cells of
 ``RNN`` (two or more are a StackedRNNCells), ``layers`` the layers of a nested Sequential,
-``share`` reuses the layer object of an earlier node (a shared layer).
+``share`` reuses the layer object of an earlier node (a shared layer); ``initial_state``
+(true) passes ``in[1:]`` as the initial states of a recurrent layer.
 """
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def apply_layer(layer, node: dict, args: list):
         result = layer(list(args), **call)
     elif cls == "MultiHeadAttention":
         result = layer(*args, **call)
+    elif node.get("initial_state"):      # recurrent layer: args[1:] are its initial states
+        result = layer(args[0], initial_state=list(args[1:]), **call)
     else:
         result = layer(args[0], **call)
     outs = list(result) if isinstance(result, (list, tuple)) else [result]
