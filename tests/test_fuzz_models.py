@@ -119,6 +119,14 @@ def test_shrink_candidates():
     assert any(c["nodes"][0]["config"]["units"] == 2 for c in cands)
     assert any(c["lengths"] == [6] for c in cands)
     assert "LSTM" in describe(spec)
+    nested = _spec()
+    nested["nodes"][1] = {"id": "n1", "class": "Sequential", "name": "sub", "in": ["n0"], "out": ["n1"],
+                          "layers": [{"class": "Dense", "config": {"units": 4}},
+                                     {"class": "RNN", "config": {}, "cells": [{"class": "GRUCell", "config": {"units": 3}}]}]}
+    cands = candidates(nested)
+    assert any(c["nodes"][1]["class"] == "Sequential" and len(c["nodes"][1]["layers"]) == 1 for c in cands)
+    assert any(c["nodes"][1]["layers"][1]["cells"][0]["config"]["units"] == 1 for c in cands
+               if c["nodes"][1]["class"] == "Sequential" and len(c["nodes"][1]["layers"]) == 2)
 
 
 def _formats(i: int):

@@ -65,6 +65,18 @@ def _sizes(cfg: dict):
             yield key, v
 
 
+def _config_paths(node: dict, prefix: tuple = ()):
+    """Paths to every config dict of a node: its own, a wrapped layer's, cells', nested layers'."""
+    if "config" in node:
+        yield prefix + ("config",)
+    if node.get("inner"):
+        yield from _config_paths(node["inner"], prefix + ("inner",))
+    for j, cell in enumerate(node.get("cells", [])):
+        yield prefix + ("cells", j, "config")
+    for j, sub in enumerate(node.get("layers", [])):
+        yield from _config_paths(sub, prefix + ("layers", j))
+
+
 def candidates(spec: dict) -> list:
     out = []
 
@@ -103,9 +115,7 @@ def candidates(spec: dict) -> list:
                 del s["nodes"][idx]["cells"][j]
                 add(s)
     for idx, node in enumerate(spec["nodes"]):
-        targets = [("config",)] + ([("inner", "config")] if node.get("inner") else []) + \
-                  [("cells", j, "config") for j in range(len(node.get("cells", [])))]
-        for path in targets:
+        for path in _config_paths(node):
             cfg = node
             for p in path:
                 cfg = cfg[p]
