@@ -123,10 +123,13 @@ def test_shrink_candidates():
     nested["nodes"][1] = {"id": "n1", "class": "Sequential", "name": "sub", "in": ["n0"], "out": ["n1"],
                           "layers": [{"class": "Dense", "config": {"units": 4}},
                                      {"class": "RNN", "config": {}, "cells": [{"class": "GRUCell", "config": {"units": 3}}]}]}
-    cands = candidates(nested)
-    assert any(c["nodes"][1]["class"] == "Sequential" and len(c["nodes"][1]["layers"]) == 1 for c in cands)
-    assert any(c["nodes"][1]["layers"][1]["cells"][0]["config"]["units"] == 1 for c in cands
-               if c["nodes"][1]["class"] == "Sequential" and len(c["nodes"][1]["layers"]) == 2)
+    subs = [c["nodes"][1] for c in candidates(nested) if len(c["nodes"]) > 1 and c["nodes"][1]["id"] == "n1"]
+    assert any(n["class"] == "Sequential" and len(n["layers"]) == 1 for n in subs)
+    one = next(c for c in candidates(nested) if len(c["nodes"]) > 1 and c["nodes"][1].get("layers") == [
+        {"class": "RNN", "config": {}, "cells": [{"class": "GRUCell", "config": {"units": 3}}]}])
+    assert any(n["id"] == "n1" and n["class"] == "RNN" for c in candidates(one) for n in c["nodes"])  # unwrapped
+    assert any(n["layers"][1]["cells"][0]["config"]["units"] == 1 for n in subs
+               if n["class"] == "Sequential" and len(n["layers"]) == 2)
 
 
 def _formats(i: int):
