@@ -223,6 +223,8 @@ class _Gen:
         if t["masked"] and rng.random() < 0.85:
             keep = [m for m in makers if m[0] in MASK_PASS | MASK_CONSUME]
             makers = keep or makers
+        if t["masked"]:   # Keras' Softmax adds a (batch, steps) mask to the whole tensor and fails
+            makers = [m for m in makers if m[0] != "Softmax"]
         if t["padded"] and rng.random() < 0.7:
             makers = [m for m in makers if m[0] == "Masking"] or makers
         common = {m[0] for m in self._common(shape, t)}
@@ -407,7 +409,10 @@ class _Gen:
 
     def _attention_node(self, q_shape, v_shape):
         rng = self.rng
-        cls = _pick(rng, ["Attention", "Attention", "AdditiveAttention", "MultiHeadAttention"])
+        if q_shape[-1] != v_shape[-1]:   # Keras builds it but fails when run: only MHA projects
+            cls = "MultiHeadAttention"
+        else:
+            cls = _pick(rng, ["Attention", "Attention", "AdditiveAttention", "MultiHeadAttention"])
         call = {}
         if rng.random() < 0.3:
             call["use_causal_mask"] = True
