@@ -27,7 +27,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="/tmp/k2j-fuzz")
     ap.add_argument("--shrink", type=int, default=5, help="shrink at most this many failures")
     ap.add_argument("--regressions", default=str(REGRESSIONS))
-    ap.add_argument("--summarize", metavar="RESULTS_JSONL", help="only print the summary of a results.jsonl")
+    ap.add_argument("--summarize", metavar="RESULTS_JSONL", nargs="+",
+                    help="only print the summary of results.jsonl files (campaigns may still be running)")
     args = ap.parse_args(argv)
     if args.summarize:
         print(json.dumps(summarize_file(args.summarize), indent=1))
@@ -120,7 +121,14 @@ def summary_of(rows: list, seed=None) -> dict:
             "noise": [{k: v for k, v in r.items() if k != "spec"} for r in rows if r["class"] == "noise"]}
 
 
-def summarize_file(path: str) -> dict:
-    """The summary of a results.jsonl (also of a campaign still running)."""
-    rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+def summarize_file(paths) -> dict:
+    """The summary of results.jsonl files (also of campaigns still running); models are
+    counted per file and campaign."""
+    rows = []
+    for n, path in enumerate([paths] if isinstance(paths, str) else paths):
+        for line in open(path, encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                row["index"] = (n, row["index"])
+                rows.append(row)
     return summary_of(rows)
