@@ -205,6 +205,8 @@ class _Builder:
         mask = self.masks.get(inputs[0]) if inputs else None
         if explicit_mask is not None:   # a mask= tensor the model computes itself
             mask = explicit_mask
+        if spec is not None and spec.keras2_drops_mask and self.major < 3:
+            mask = None   # tf-keras: no supports_masking, the mask ends here (Keras 3 passes it on)
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
         explicit = call is not None and self.major >= 3

@@ -174,6 +174,9 @@ class LayerSpec:
     #: Keras 3 reads the masks of every input at call time even where the saved
     #: config records no ``mask=`` argument (attention, merges)
     reads_masks: bool = False
+    #: Keras 2 / tf-keras does not support masking here (``supports_masking`` False): the
+    #: layer silently drops a mask, while Keras 3 passes it on (``mask`` applies to Keras 3)
+    keras2_drops_mask: bool = False
 
 
 _OPS: dict[str, type] = {}
@@ -193,7 +196,7 @@ def register_op(cls: type) -> type:
 
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
-              replace: bool = False) -> Callable[[Converter], Converter]:
+              replace: bool = False, keras2_drops_mask: bool = False) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
         for name in keras_classes:
@@ -202,7 +205,7 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
             _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
-                                      reads_masks)
+                                      reads_masks, keras2_drops_mask)
         return fn
     return deco
 
