@@ -148,6 +148,7 @@ class _Builder:
         self.major = raw.source.keras_major
         self.masks: dict[str, str] = {}   # tensor -> its Keras mask tensor (T,)
         self.explicit_masks: set[str] = set()   # mask tensors the model computes (mask= arguments)
+        self.unknown_classes = False   # some layer class has no converter
 
     def new_tensor(self, shape: Shape, dtype: str = "float32") -> str:
         name = f"t{len(self.tensors)}"
@@ -194,6 +195,7 @@ class _Builder:
         else:
             self.report(layer, f"layer class {layer.class_name!r} is not supported "
                                "(custom and unregistered classes need a plugin: see --plugin)")
+            self.unknown_classes = True
         return False
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None,
@@ -627,6 +629,8 @@ def build_model(raw: RawModel) -> Model:
         inputs, outputs = b.functional()
     if not b.problems.problems and (not inputs or not outputs):
         b.problems.add(None, None, "the model has no inputs or no outputs")
-    b.problems.raise_if_any(hint="Supported layer classes: " + ", ".join(supported_classes()))
+    # the list of supported classes helps only when a layer class is unknown
+    b.problems.raise_if_any(hint="Supported layer classes: " + ", ".join(supported_classes())
+                            if b.unknown_classes else "")
     return Model(name=raw.name, source=raw.source, inputs=inputs, outputs=outputs,
                  tensors=tuple(b.tensors), nodes=tuple(b.nodes))

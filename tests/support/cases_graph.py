@@ -93,6 +93,14 @@ def nested_two_levels(k):
     return outer
 
 
+def nested_sequential_in_sequential(k):
+    """Keras 3 .h5 names these weights ``<outer>/<nested>/<layer>/...``: the outer
+    Sequential's own name first (found by the model fuzzer)."""
+    innermost = k.Sequential([k.layers.Dense(4, activation="tanh")], name="innermost")
+    mid = k.Sequential([innermost, k.layers.Dense(3)], name="mid")
+    return k.Sequential([k.Input((5,)), mid, k.layers.Dense(2)], name="outer")
+
+
 def attention(layer, n_inputs=2, causal=False, scores=False, q_steps=4, v_steps=6, **kw):
     """LSTM encoder/decoder sequences into an attention layer, as used on top of LSTMs."""
     def build(k):
@@ -151,6 +159,9 @@ CASES = [
     Case("nested/sequential_in_functional/h5", nested_sequential, "h5"),
     Case("nested/functional_called_twice/h5", nested_functional_twice, "h5"),
     Case("nested/two_levels_in_sequential/h5", nested_two_levels, "h5"),
+    Case("nested/sequential_in_sequential", nested_sequential_in_sequential, "keras"),
+    Case("nested/sequential_in_sequential/tf_h5", nested_sequential_in_sequential, "tf_h5"),
+    Case("nested/sequential_in_sequential/h5", nested_sequential_in_sequential, "h5"),
     Case("attention/dot", attention("Attention"), "keras"),
     Case("attention/dot_scale_causal", attention("Attention", causal=True, use_scale=True, q_steps=6), "keras"),
     Case("attention/concat_key_scores", attention("Attention", 3, scores=True, score_mode="concat", use_scale=True),

@@ -47,6 +47,12 @@ def _prefixed(everything: tuple[RawWeight, ...], prefix: str):
         deeper = f"{prefix}{name}/"
         if any(w.name.startswith(deeper) for w in everything):   # Keras 3: one more path segment
             return _prefixed(everything, deeper)
+        # Keras 3, a model nested in a Sequential: the path starts with the Sequential's own
+        # name (``<outer>/<nested model>/<layer>/...``)
+        for w in everything:
+            parts = w.name[len(prefix):].split("/") if w.name.startswith(prefix) else []
+            if len(parts) > 2 and parts[1] == name:
+                return _prefixed(everything, f"{prefix}{parts[0]}/{name}/")
         return inner
 
     inner.nested = nested  # type: ignore[attr-defined]
