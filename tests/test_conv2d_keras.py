@@ -6,20 +6,12 @@ import numpy as np
 import pytest
 
 from support.cases_conv2d import CASES, CONVLSTM_SEQUENCE, prepare
-from support.harness import JavaBatch
+from support.harness import JavaBatch, keras_case_tests
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return JavaBatch.of_cases(tmp_path_factory.mktemp("conv2d"), CASES, prepare, 7000, "k2jtest.img")
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matches_keras(case, batch):
-    err = batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")
+batch, test_matches_keras = keras_case_tests(CASES, prepare, 7000, "k2jtest.img", "conv2d")
 
 
 def test_too_small_image_is_refused_in_java(batch):

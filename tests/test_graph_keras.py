@@ -5,23 +5,14 @@ from __future__ import annotations
 import pytest
 
 from support.cases_graph import CASES
-from support.harness import JavaBatch
+from support.harness import keras_case_tests
 from support.keras_cases import prepare
 
 pytestmark = pytest.mark.keras
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return JavaBatch.of_cases(tmp_path_factory.mktemp("graph"), CASES, prepare, 3000, "k2jtest.graph")
-
-
-@pytest.mark.java
-@pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matches_keras(case, batch):
-    err = batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")
+batch, test_matches_keras = keras_case_tests(CASES, prepare, 3000, "k2jtest.graph", "graph")
+test_matches_keras = pytest.mark.slow(pytest.mark.java(test_matches_keras))
 
 
 @pytest.mark.java

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from support.cases_ops import CASES, prepare, saved_classes
-from support.harness import JavaBatch
+from support.harness import keras_case_tests
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
@@ -24,15 +24,7 @@ OPERATIONS = (
 )
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return JavaBatch.of_cases(tmp_path_factory.mktemp("kops"), CASES, prepare, 1300, "k2jtest.kops")
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matches_keras(case, batch):
-    err = batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")
+batch, test_matches_keras = keras_case_tests(CASES, prepare, 1300, "k2jtest.kops", "kops")
 
 
 def test_every_operation_is_built_by_a_case(batch):

@@ -7,23 +7,14 @@ import numpy as np
 import pytest
 
 from support.cases_sequence import CASES, prepare
-from support.harness import JavaBatch
+from support.harness import keras_case_tests
 from support.keras_cases import keras
 
 pytestmark = pytest.mark.keras
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return JavaBatch.of_cases(tmp_path_factory.mktemp("sequence"), CASES, prepare, 5000, "k2jtest.seq")
-
-
-@pytest.mark.java
-@pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matches_keras(case, batch):
-    err = batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")
+batch, test_matches_keras = keras_case_tests(CASES, prepare, 5000, "k2jtest.seq", "sequence")
+test_matches_keras = pytest.mark.slow(pytest.mark.java(test_matches_keras))
 
 
 @pytest.mark.java

@@ -7,20 +7,12 @@ from __future__ import annotations
 import pytest
 
 from support.cases_td_models import CASES, prepare
-from support.harness import JavaBatch
+from support.harness import keras_case_tests
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return JavaBatch.of_cases(tmp_path_factory.mktemp("td_models"), CASES, prepare, 1900, "k2jtest.tdm")
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matches_keras(case, batch):
-    err = batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")
+batch, test_matches_keras = keras_case_tests(CASES, prepare, 1900, "k2jtest.tdm", "td_models")
 
 
 def test_mask_reaching_a_sub_network_is_refused(tmp_path):
