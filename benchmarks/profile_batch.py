@@ -1,22 +1,25 @@
 """Profile the batch path: where the time of predictAllBatch(batch 64, one thread) goes.
 
 Issue 16 asks, for each missed speed target, for a profile that shows where the time goes and
-what limits it.  This driver (about 1.5 minutes on a 2-core box):
+what limits it.  This driver (about 2 minutes on a 2-core box):
 
 1. builds the *medium* and *large* models of benchmarks/run.py (same definitions, same random
    weights), converts them with keras2java and compiles them with the vector kernels on the
    newest JDK 25+ under /usr/lib/jvm (or $K2J_BENCH_JAVA);
 2. runs ``Model.predictAllBatch(samples, 1)`` at batch 64 under Java Flight Recorder
-   (``-XX:StartFlightRecording``, 1 ms execution samples), once with the vector kernels and once
-   with the portable ones, prints µs per sequence, GFLOP/s of the model's multiply-adds, and the
+   (a ``jdk.jfr.Recording`` with the ``profile`` settings and 1 ms execution samples, started after
+   a 2 s warm-up so the JIT's first tiers do not show), once with the vector kernels and once
+   with the portable ones (and the large model at batch 1 on the portable kernels), prints µs per sequence, GFLOP/s of the model's multiply-adds, and the
    top frames (% of execution samples, self time and time inside a method, from
    ``jfr print --json --events jdk.ExecutionSample``);
-3. times the kernel alone: ``Linear.addRows`` (the recurrent-step gemmAcc) of a [64x512] by
-   [512x2048] product in a loop, for both kernel sets, and a peak-FMA loop on the Vector API
+3. times the kernels alone, for both kernel sets: ``Linear.addRows`` (the recurrent step's
+   gemmAcc, e.g. [64x512] by [512x2048] for the large model), also with the gate rows 100 rows
+   apart as in the batch workspace, and ``Linear.forward`` (the input projections of both
+   layers over batch x timesteps rows), each in a loop; and a peak-FMA loop on the Vector API
    (16 independent accumulator chains, no memory traffic) on one and two threads, the
    attainable compute peak of this box.
 
-Usage: ``python benchmarks/profile_batch.py [--models medium,large] [--seconds 6]``.
+Usage: ``python benchmarks/profile_batch.py [--models medium,large] [--seconds 4]``.
 Numbers on a shared machine are measured under load: compare ratios within one run.
 """
 from __future__ import annotations
@@ -49,11 +52,11 @@ public final class Driver {{
         final String what = a[0];
         final double seconds = Double.parseDouble(a[1]);
         if (what.equals("gemm")) {{
-            gemm(seconds);
+            gemm(seconds, Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]), a[5]);
         }} else if (what.equals("peak")) {{
             Peak.main(new String[] {{a[1], a[2]}});
         }} else {{
-            model(what, Integer.parseInt(a[2]), seconds);
+            model(what, Integer.parseInt(a[2]), seconds, a[3]);
         }}
     }}
 
@@ -68,7 +71,8 @@ public final class Driver {{
         return s;
     }}
 
-    static void model(String name, int batch, double seconds) throws Exception {{
+    /** Warm-up (class loading, weights, JIT) of at least 2 s, then the timed loop under a JFR recording. */
+    static void model(String name, int batch, double seconds, String jfr) throws Exception {{
         final Class<?> c = Class.forName("k2jbench." + name + ".Model");
         final int[] shape = (int[]) c.getField("INPUT_SHAPE").get(null);
         int len = 1;
@@ -77,7 +81,13 @@ public final class Driver {{
         }}
         final java.lang.reflect.Method m = c.getMethod("predictAllBatch", float[][][].class, int.class);
         final float[][][] s = samples(batch, len);
-        m.invoke(null, s, 1);   // warm-up (class loading, weights, JIT)
+        final long w0 = System.nanoTime();
+        do {{
+            m.invoke(null, s, 1);
+        }} while (System.nanoTime() - w0 < 2e9);
+        final jdk.jfr.Recording rec = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+        rec.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(1));
+        rec.start();
         long calls = 0;
         final long t0 = System.nanoTime();
         long t = t0;
@@ -86,15 +96,23 @@ public final class Driver {{
             calls++;
             t = System.nanoTime();
         }}
+        rec.stop();
+        rec.dump(java.nio.file.Paths.get(jfr));
         System.out.printf("RESULT %s us_per_seq=%.1f calls=%d%n", name, (t - t0) / 1e3 / calls / batch, calls);
     }}
 
-    static void gemm(double seconds) {{
-        final int rows = 64, in = 512, out = 2048;
+    /**
+     * {{@code acc}}: Linear.addRows (the recurrent step's gemmAcc), rows of y {{@code out}} apart;
+     * {{@code acc100}}: the same with y's rows 100 x out apart, as the step of a 100-step sequence
+     * reads its gate rows in the batch workspace; else Linear.forward (matmul).
+     */
+    static void gemm(double seconds, int rows, int in, int out, String mode) {{
+        final boolean acc = mode.startsWith("acc");
+        final int ldy = mode.equals("acc100") ? 100 * out : out;
         final java.util.Random rnd = new java.util.Random(1);
         final float[] w = new float[in * out];
         final float[] x = new float[rows * in];
-        final float[] y = new float[rows * out];
+        final float[] y = new float[(rows - 1) * ldy + out];
         for (int i = 0; i < w.length; i++) {{
             w[i] = rnd.nextFloat() * 0.2f - 0.1f;
         }}
@@ -102,18 +120,25 @@ public final class Driver {{
             x[i] = rnd.nextFloat() * 2 - 1;
         }}
         final Linear lin = new Linear(w, 0, in, out, -1);
-        for (int i = 0; i < 20; i++) {{
+        final long w0 = System.nanoTime();
+        for (int i = 0; i < 3 || System.nanoTime() - w0 < 1e9; i++) {{   // warm-up: JIT
             java.util.Arrays.fill(y, 0f);
-            lin.addRows(x, 0, in, rows, y, 0, out);
+            if (acc) {{
+                lin.addRows(x, 0, in, rows, y, 0, ldy);
+            }} else {{
+                lin.forward(x, 0, rows, y, 0);
+            }}
         }}
         long n = 0;
         final long t0 = System.nanoTime();
         long t = t0;
         while (t - t0 < seconds * 1e9) {{
-            for (int i = 0; i < 10; i++) {{
-                lin.addRows(x, 0, in, rows, y, 0, out);
+            if (acc) {{
+                lin.addRows(x, 0, in, rows, y, 0, ldy);
+            }} else {{
+                lin.forward(x, 0, rows, y, 0);
             }}
-            n += 10;
+            n++;
             t = System.nanoTime();
         }}
         final double gf = 2.0 * rows * in * out * n / (t - t0);
@@ -222,12 +247,9 @@ def build(work: Path, names: list) -> tuple:
     return java, classes
 
 
-def run_java(java: str, classes: Path, kernels: str, args: list, jfr: Path | None = None) -> str:
-    cmd = [java, "--add-modules", "jdk.incubator.vector", f"-Dkeras2java.kernels={kernels}", "-Xmx2g"]
-    if jfr is not None:
-        cmd.append(f"-XX:StartFlightRecording=filename={jfr},settings=profile,"
-                   "jdk.ExecutionSample#period=1ms")
-    cmd += ["-cp", str(classes), "profile.Driver", *args]
+def run_java(java: str, classes: Path, kernels: str, args: list) -> str:
+    cmd = [java, "--add-modules", "jdk.incubator.vector", f"-Dkeras2java.kernels={kernels}", "-Xmx2g",
+           "-cp", str(classes), "profile.Driver", *args]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
@@ -295,14 +317,14 @@ def top_frames(java: str, jfr: Path, n: int = 10) -> tuple:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="medium,large")
-    ap.add_argument("--seconds", type=float, default=6.0)
+    ap.add_argument("--seconds", type=float, default=4.0, help="timed (profiled) seconds per model run")
     args = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     names = args.models.split(",")
     with tempfile.TemporaryDirectory(prefix="k2j-profile-") as tmp:
         work = Path(tmp)
         java, classes = build(work, names)
-        print(f"JVM: {java}; batch {BATCH}, one thread; execution samples every 1 ms (JFR)")
+        print(f"JVM: {java}; batch {BATCH}, one thread; execution samples every 1 ms (JFR) after a 2 s warm-up")
         for name in names:
             t, f, u, c = bench.MODELS[name]
             fl = bench.flops(t, f, u, c)
@@ -310,14 +332,17 @@ def main() -> None:
             if ort_us:
                 print(f"\n== {name}: ONNX Runtime, batch {BATCH}, 1 thread: {ort_us:.1f} µs/sequence, "
                       f"{fl / ort_us / 1e3:.1f} GFLOP/s")
-            for kernels in ("vector", "portable"):
-                jfr = work / f"{name}-{kernels}.jfr"
-                # one call of the portable large model takes ~15 s: a single timed call
-                secs = args.seconds if not (name == "large" and kernels == "portable") else 0.0
-                out = run_java(java, classes, kernels, [name, str(secs), str(BATCH)], jfr)
+            runs = [("vector", BATCH), ("portable", BATCH)]
+            if name == "large":
+                runs.append(("portable", 1))  # the missed portable batch-1 target
+            for kernels, batch in runs:
+                jfr = work / f"{name}-{kernels}-{batch}.jfr"
+                # one call of the portable large model at batch 64 takes seconds: a single timed call
+                secs = 0.0 if (name == "large" and kernels == "portable" and batch > 1) else args.seconds
+                out = run_java(java, classes, kernels, [name, str(secs), str(batch), str(jfr)])
                 us = float(out.split("us_per_seq=")[1].split()[0])
-                ratio = f", {us / ort_us:.2f}x ONNX Runtime" if ort_us else ""
-                print(f"\n== {name} (T{t} F{f} U{u}), {kernels} kernels: {us:.1f} µs/sequence, "
+                ratio = f", {us / ort_us:.2f}x ONNX Runtime at batch {BATCH}" if ort_us else ""
+                print(f"\n== {name} (T{t} F{f} U{u}), {kernels} kernels, batch {batch}: {us:.1f} µs/sequence, "
                       f"{fl / us / 1e3:.1f} GFLOP/s{ratio}")
                 total, selfs, owners, incl = top_frames(java, jfr)
                 print(f"   {total} samples; top frames (self):")
@@ -331,9 +356,17 @@ def main() -> None:
                     if fr.split(".")[0] in ("Recurrent", "LstmCell", "Linear", "VectorKernels", "PortableKernels",
                                             "Dense", "Activation", "Parallel", "Model"):
                         print(f"   {100 * k / total:5.1f}%  {fr}")
-        print("\n== kernel alone: Linear.addRows [64x512] x [512x2048] (the recurrent step's gemmAcc)")
-        for kernels in ("vector", "portable"):
-            print(f"   {kernels}: {run_java(java, classes, kernels, ['gemm', '3']).replace('RESULT gemm ', '')}")
+        print("\n== kernels alone (GFLOP/s): the recurrent step (Linear.addRows, gemmAcc) and the input "
+              "projection (Linear.forward, matmul) of each model's layers")
+        shapes = []
+        for n in names:
+            t, f, u, _ = bench.MODELS[n]
+            shapes += [("step", BATCH, u, 4 * u, "acc"), ("step, gate rows 100 apart", BATCH, u, 4 * u, "acc100"),
+                       ("projection 1", BATCH * t, f, 4 * u, "fwd"), ("projection 2", BATCH * t, u, 4 * u, "fwd")]
+        for label, rows, k, out, mode in shapes:
+            for kernels in ("vector", "portable"):
+                r = run_java(java, classes, kernels, ["gemm", "1", str(rows), str(k), str(out), mode])
+                print(f"   {label} [{rows}x{k}]x[{k}x{out}] {kernels}: {r.replace('RESULT gemm ', '')}")
         print("== peak: Vector API FMA loop, 16 independent accumulators")
         for threads in ("1", "2"):
             print(f"   {run_java(java, classes, 'vector', ['peak', '2', threads]).replace('RESULT peak ', '')}")
