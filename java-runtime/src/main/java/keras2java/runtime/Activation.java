@@ -126,7 +126,9 @@ public final class Activation {
      * loops over it.  NaN stays NaN.
      */
     static float tanh(float x) {
-        final float c = x < -9f ? -9f : (x > 9f ? 9f : x);
+        // Math.max/min, not comparisons: the same value for every input (NaN and -0 included), and
+        // branch-free, so HotSpot vectorizes loops over it (PortableKernels.lstmGates).
+        final float c = Math.max(-9f, Math.min(9f, x));
         final float x2 = c * c;
         float p = x2 * TANH_P0 + TANH_P1;
         p = p * x2 + TANH_P2;

@@ -163,18 +163,28 @@ final class PortableKernels extends Kernels {
         }
     }
 
-    /** One pass: the five activations of an element are independent, so they overlap. */
+    /**
+     * Simple passes over contiguous ranges (gates i and f, g, o, then c, tanh(c), h) that
+     * HotSpot turns into vector loops: the same operations per element as one fused loop
+     * (Java has no contraction), so the same bits.  tanh(c) goes over the g gate, which
+     * is no longer needed.
+     */
     @Override
     void lstmGates(float[] p, int z, float[] st, int hOff, int u) {
         final int cOff = hOff + u;
+        sigmoid(p, z, 2 * u);
+        tanh(p, z + 2 * u, u);
+        sigmoid(p, z + 3 * u, u);
+        final int gz = z + 2 * u;
         for (int j = 0; j < u; j++) {
-            final float i = Activation.sigmoid(p[z + j]);
-            final float f = Activation.sigmoid(p[z + u + j]);
-            final float g = Activation.tanh(p[z + 2 * u + j]);
-            final float o = Activation.sigmoid(p[z + 3 * u + j]);
-            final float c = f * st[cOff + j] + i * g;
-            st[cOff + j] = c;
-            st[hOff + j] = o * Activation.tanh(c);
+            st[cOff + j] = p[z + u + j] * st[cOff + j] + p[z + j] * p[gz + j];
+        }
+        for (int j = 0; j < u; j++) {
+            p[gz + j] = Activation.tanh(st[cOff + j]);
+        }
+        final int oz = z + 3 * u;
+        for (int j = 0; j < u; j++) {
+            st[hOff + j] = p[oz + j] * p[gz + j];
         }
     }
 
