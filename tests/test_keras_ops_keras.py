@@ -60,3 +60,23 @@ def test_unsupported_operation_is_refused_by_name(tmp_path):
     with pytest.raises(Keras2JavaError) as err:
         convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
     assert "'Cumsum'" in str(err.value) and "keras.src.ops" in str(err.value)
+
+
+def test_operations_in_a_keras3_h5_file_are_refused_with_the_reason(tmp_path):
+    """Keras 3's .h5 config drops the ``module`` that marks operation nodes (Keras itself
+    cannot load such a file again): each one is named, with the way out, not called an
+    unknown layer class."""
+    import keras
+
+    from keras2java import Keras2JavaError, convert
+    x = keras.Input((5, 3))
+    h = keras.layers.LSTM(4, return_sequences=True)(x)
+    path = tmp_path / "ops.h5"
+    keras.Model(x, keras.layers.Dense(2)(keras.ops.mean(h, axis=1) + h[:, -1, :])).save(path)
+    with pytest.raises(Keras2JavaError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    text = str(err.value)
+    for name in ("'Mean'", "'GetItem'"):
+        assert f"Keras operation {name} in a Keras 3 .h5 file" in text, text
+    assert "save the model as .keras" in text and "Supported layer classes" not in text
+    assert not (tmp_path / "out").exists()

@@ -192,6 +192,10 @@ class _Builder:
                                "replace the Lambda with built-in layers and save the model again")
         elif layer.class_name in ("Sequential", "Functional", "Model"):
             self.report(layer, "nested model without a readable 'layers' list")
+        elif self.major >= 3 and not layer.module and layer_spec("ops." + layer.class_name) is not None:
+            self.report(layer, f"Keras operation {layer.class_name!r} in a Keras 3 .h5 file: that format does not "
+                               "record which classes are operations (Keras itself cannot load the file again); "
+                               "save the model as .keras")
         else:
             self.report(layer, f"layer class {layer.class_name!r} is not supported "
                                "(custom and unregistered classes need a plugin: see --plugin)")
