@@ -69,6 +69,9 @@ class Op:
     time_distributable: ClassVar[bool] = False
     #: takes the mask it creates (:meth:`mask_op`) as its last input (Masking)
     uses_own_mask: ClassVar[bool] = False
+    #: an image op: on a row of frames it runs frame by frame (``TimeDistributed`` over
+    #: frames is the op itself, and it streams one frame per step)
+    per_frame: ClassVar[bool] = False
 
     # -- weights and description -----------------------------------------------------
     def weights(self) -> tuple[WeightTensor, ...]:

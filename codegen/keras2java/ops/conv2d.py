@@ -80,9 +80,18 @@ def _each_image(x: np.ndarray, fn, rank: int = 2) -> np.ndarray:
 # -- ops -----------------------------------------------------------------------------------
 
 
+class _ImageOp(Op):
+    """The 2-D image ops: per frame on a row of frames, streaming one frame per step."""
+
+    per_frame: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return _frames_stream(rank, 3)
+
+
 @register_op
 @dataclass(frozen=True)
-class Conv2DOp(Op):
+class Conv2DOp(_ImageOp):
     """Conv2D / DepthwiseConv2D / SeparableConv2D.
 
     ``kernel`` holds ``groups`` matrices of ``(kh * kw * in / groups,
@@ -107,10 +116,6 @@ class Conv2DOp(Op):
     kind: ClassVar[str] = "conv2d"
     runtime: ClassVar[tuple[str, ...]] = ("Conv2D", "Linear", "Activation", "Check")
     time_changing: ClassVar[bool] = True
-    per_frame: ClassVar[bool] = True
-
-    def stream_outputs(self, rank):
-        return _frames_stream(rank, 3)
 
     @property
     def out_channels(self) -> int:
@@ -142,7 +147,7 @@ class Conv2DOp(Op):
 
 @register_op
 @dataclass(frozen=True)
-class Pool2DOp(Op):
+class Pool2DOp(_ImageOp):
     """MaxPooling2D / AveragePooling2D (the average excludes padding, as TensorFlow does)."""
 
     mode: str                   # "max" or "avg"
@@ -152,10 +157,6 @@ class Pool2DOp(Op):
     kind: ClassVar[str] = "pool2d"
     runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
     time_changing: ClassVar[bool] = True
-    per_frame: ClassVar[bool] = True
-
-    def stream_outputs(self, rank):
-        return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
         return [_each_image(inputs[0], lambda im: _pool2d(self, im))]
@@ -174,17 +175,13 @@ class Pool2DOp(Op):
 
 @register_op
 @dataclass(frozen=True)
-class GlobalPool2DOp(Op):
+class GlobalPool2DOp(_ImageOp):
     """GlobalMaxPooling2D / GlobalAveragePooling2D."""
 
     mode: str
     keepdims: bool
     kind: ClassVar[str] = "global_pool2d"
     runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
-    per_frame: ClassVar[bool] = True
-
-    def stream_outputs(self, rank):
-        return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
         x = np.asarray(inputs[0], np.float64)
@@ -205,7 +202,7 @@ class GlobalPool2DOp(Op):
 
 @register_op
 @dataclass(frozen=True)
-class Resample2DOp(Op):
+class Resample2DOp(_ImageOp):
     """ZeroPadding2D (``mode="pad"``), Cropping2D (``"crop"``) and UpSampling2D
     (``"nearest"``, ``"bilinear"``).  ``a, b, c, d`` are top, bottom, left, right
     amounts for pad and crop, and ``a, b`` the height and width factors for upsampling."""
@@ -218,10 +215,6 @@ class Resample2DOp(Op):
     kind: ClassVar[str] = "resample2d"
     runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
     time_changing: ClassVar[bool] = True
-    per_frame: ClassVar[bool] = True
-
-    def stream_outputs(self, rank):
-        return _frames_stream(rank, 3)
 
     def evaluate(self, inputs):
         return [_each_image(inputs[0], lambda im: _resample2d(self, im))]

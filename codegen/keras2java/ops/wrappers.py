@@ -32,7 +32,7 @@ from .view import CallView, Label, TensorInfo, ViewContext, comment, hoisted
 
 def _per_frame(op: Op, frames_fixed: bool) -> Optional[Op]:
     """The op applied to a row of frames (one more leading axis), or None if it cannot be."""
-    if op.time_distributable or getattr(op, "per_frame", False) or op.alias or isinstance(op, NormalizeOp):
+    if op.time_distributable or op.per_frame or op.alias or isinstance(op, NormalizeOp):
         return op
     if isinstance(op, ScaleShiftOp):
         return replace(op, axis=op.axis + 1)
@@ -42,7 +42,7 @@ def _per_frame(op: Op, frames_fixed: bool) -> Optional[Op]:
 
 
 def _supported() -> str:
-    names = sorted(c.kind for c in op_classes() if c.time_distributable or getattr(c, "per_frame", False))
+    names = sorted(c.kind for c in op_classes() if c.time_distributable or c.per_frame)
     return f"supported: per-step and per-frame layers ({', '.join(names)} ops), Flatten, Reshape, normalization"
 
 
@@ -253,7 +253,7 @@ def _lift_layers(ctx: LayerContext, layers: list) -> "Converted | Composite":
         except ConversionProblem as exc:
             raise ConversionProblem(*[f"wrapped {layer.class_name}: {r}" for r in exc.reasons]) from None
         lifted, out_index = _lift(converted, layer.class_name, frame, frames_fixed)
-        per_frame = any(getattr(op, "per_frame", False) or isinstance(op, PermuteOp) for op, _, _ in lifted)
+        per_frame = any(op.per_frame or isinstance(op, PermuteOp) for op, _, _ in lifted)
         if per_frame and any(d is None for d in frame):
             raise ConversionProblem(f"TimeDistributed({layer.class_name}) needs a fixed frame shape, "
                                     f"got {format_shape(frame)}")
