@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from .errors import ModelFileError, ProblemCollector
+from .graph_order import call_refs, run_order
 from .ir import Model, ModelPort, Node, Shape, TensorSpec
 from .ops import STRUCTURAL, Composite, ConversionProblem, LayerContext, MaskRule, layer_spec, supported_classes
 from .ops.text import string_input, string_input_shape, string_mismatch, takes_strings
@@ -203,12 +204,17 @@ class _Builder:
         return False
 
     def apply(self, layer: RawLayer, inputs: tuple[str, ...], call=None,
-              explicit_mask: Optional[str] = None) -> Optional[tuple[str, ...]]:
+              explicit_mask: Optional[str] = None, cleared: frozenset = frozenset()) -> Optional[tuple[str, ...]]:
+        """Add the nodes of one layer call.  ``cleared``: inputs whose Keras mask an
+        earlier Keras 3 MultiHeadAttention call removed (see :mod:`.graph_order`)."""
         if layer.submodel is not None:
             return self.inline(layer, layer.submodel, inputs)
         spec = layer_spec(spec_name(layer))
         rule = spec.mask if spec is not None else MaskRule.REFUSE
-        mask = self.masks.get(inputs[0]) if inputs else None
+
+        def mask_of(t: str) -> Optional[str]:
+            return None if t in cleared else self.masks.get(t)
+        mask = mask_of(inputs[0]) if inputs else None
         if explicit_mask is not None:   # a mask= tensor the model computes itself
             mask = explicit_mask
         if spec is not None and spec.keras2_drops_mask and self.major < 3:
@@ -222,7 +228,7 @@ class _Builder:
             # support masking (no ``mask=`` argument recorded).
             if explicit and "mask" not in call.kwargs and not (spec is not None and spec.reads_masks):
                 mask = None
-            elif any(self.masks.get(t) is not None for t in inputs):
+            elif any(mask_of(t) is not None for t in inputs):
                 self.report(layer, "receives a Keras mask (from Masking or Embedding(mask_zero=True)), "
                                    f"which keras2java does not support for {layer.class_name} layers")
                 return None
@@ -232,7 +238,7 @@ class _Builder:
                     and (not explicit or "mask" in call.kwargs))
         in_masks: tuple = ()
         if rule in (MaskRule.MERGE, MaskRule.ATTEND):
-            in_masks = tuple(self.masks.get(t) for t in inputs)
+            in_masks = tuple(mask_of(t) for t in inputs)
             if not any(in_masks):
                 in_masks = ()
         ctx = LayerContext(layer, tuple(self.shape_of(t) for t in inputs), self.major, call, consumes,
@@ -344,6 +350,32 @@ class _Builder:
         model = Model(name=raw.name, source=self.raw.source, inputs=(ModelPort(given[0], "input"),),
                       outputs=outputs, tensors=tuple(sub.tensors), nodes=tuple(sub.nodes))
         return model, outputs[0].tensor in sub.masks
+
+    def mask_clearing(self, raw: RawModel, calls) -> Optional[tuple[dict, dict]]:
+        """Keras 3 only: where calls run (:func:`run_order`), and for each tensor the
+        first run of a layer that clears its mask (``MultiHeadAttention``), if any."""
+        if self.major < 3:
+            return None
+        clearing = [(layer, k, call) for layer, k, call in calls
+                    if (spec := layer_spec(spec_name(layer))) is not None and spec.keras3_clears_masks]
+        if not clearing:
+            return None
+        by_name = {layer.name: layer for layer in raw.layers}
+
+        def output_node(ref: InboundRef) -> tuple[str, int]:
+            shift = (self.node_shift(by_name[ref.layer]) - self.node_shift(by_name[ref.layer], port=True)
+                     if ref.layer in by_name else 0)
+            return ref.layer, ref.node_index + shift
+        rank = run_order(raw, output_node)
+        first: dict[tuple[str, int, int], int] = {}
+        for layer, k, call in clearing:
+            at = rank.get((layer.name, k))
+            if at is None:
+                continue   # not on the way to an output: Keras never runs it
+            for r in call_refs(call):
+                key = (r.layer, r.node_index, r.tensor_index)
+                first[key] = min(first.get(key, at), at)
+        return rank, first
 
     def node_shift(self, layer: RawLayer, port: bool = False) -> int:
         """Index of a nested model's first saved call in references to it.
@@ -511,6 +543,7 @@ class _Builder:
             return bool(new)
 
         todo = [p for p in pending if p[2] is not None]
+        clears_at = self.mask_clearing(raw, todo)
         while todo:
             progressed = False
             rest = []
@@ -588,7 +621,12 @@ class _Builder:
                         produced[(layer.name, k)] = None
                         continue
                     self.explicit_masks.add(explicit)
-                produced[(layer.name, k)] = self.apply(layer, tuple(ins), call, explicit)
+                cleared = frozenset()
+                if clears_at and "mask" not in call.kwargs:   # the layer reads its inputs' masks at run time
+                    here = clears_at[0].get((layer.name, k), -1)
+                    cleared = frozenset(t for r, t in zip(refs, ins)
+                                        if clears_at[1].get((r.layer, r.node_index, r.tensor_index), here) < here)
+                produced[(layer.name, k)] = self.apply(layer, tuple(ins), call, explicit, cleared)
             if not progressed:
                 for layer, k, call in rest:
                     if layer.name in lazy and layer.name not in demanded:

@@ -11,6 +11,9 @@ Keras version (pooling, Conv1D family, Reshape, Permute, Flatten, padding,
 cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
 them runs over every step.
 
+Keras 3 MultiHeadAttention clearing its inputs' masks for the layers that run after
+it, in Keras 3 ``.keras`` and ``.h5`` (tf-keras keeps them).
+
 Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes
 them; Dot on variable-length inputs; Concatenate along a variable timestep axis."""
 from __future__ import annotations
@@ -78,7 +81,10 @@ def drops(k):
 
 
 def broadcasting_merges(steps):
-    """Merges of same-rank inputs whose axes of size 1 broadcast (both Keras versions)."""
+    """Keras 3 MultiHeadAttention clearing its inputs' masks for the layers that run after
+it, in Keras 3 ``.keras`` and ``.h5`` (tf-keras keeps them).
+
+Merges of same-rank inputs whose axes of size 1 broadcast (both Keras versions)."""
     def build(k):
         L = k.layers
         a, b, c = k.Input((steps, 3), name="a"), k.Input((1, 3), name="b"), k.Input((steps, 1), name="c")
@@ -111,6 +117,33 @@ def concatenate_time(k):
     return k.Model([a, b, c], [ab, cab, L.LSTM(2)(cab), L.GlobalAveragePooling1D()(ab)])
 
 
+def mha_clears_masks(explicit: bool):
+    """Keras 3 ``MultiHeadAttention.call`` clears the Keras mask of its query, value and
+    key tensors, so layers reading the same tensor's mask afterwards (in Keras' run
+    order: deepest first) see none, while those that ran before saw it; tf-keras keeps
+    the mask.  Maximum, Minimum and Multiply read masks in Keras 3, attention in both.
+    With ``explicit``, an LSTM after the second attention gets the mask its config
+    records as ``mask=`` (built from ``keras.ops`` nodes, which Keras 3 ``.h5`` cannot hold)."""
+    return lambda k: _mha_clears_masks(k, explicit)
+
+
+def _mha_clears_masks(k, explicit: bool):
+    L = k.layers
+    ids = k.Input((6,), name="tokens")
+    e = L.Embedding(20, 4, mask_zero=True)(ids)
+    d = L.Dense(4)(e)                                   # runs first: its output keeps the mask
+    a = L.MultiHeadAttention(2, 3)(e, e)                # clears e's mask (Keras 3)
+    b = L.MultiHeadAttention(1, 2)(e, a)                # after a: no query mask in Keras 3
+    deep = L.Maximum()([e, d])                          # deeper than a: runs before it, masked
+    for _ in range(3):
+        deep = L.Dense(4)(deep)
+    level = L.Minimum()([d, e])                         # as deep as a: Keras' listing order decides
+    level = L.Dense(4)(L.Dense(4)(level))
+    after = L.Multiply()([e, a])                        # after a: e unmasked, a masked
+    late = L.Maximum()([e, d])                          # a model output: runs after a
+    return k.Model(ids, [L.LSTM(3)(b) if explicit else b, deep, level, after, late, L.GRU(2)(d)])
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -138,6 +171,8 @@ CASES = (
     + _forms("mha_dropout", attention("MultiHeadAttention", dropout=0.25), formats=("keras",))
     + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
              formats=("tf_h5",))
+    + _forms("mha_clears_masks", mha_clears_masks(True), data="tokens_padded")
+    + _forms("mha_clears_masks_values", mha_clears_masks(False), formats=("keras", "h5"), data="tokens_padded")
     + _forms("mask_dropped", drops)
     + _forms("dot_variable", dot_variable, steps=(1, 8))
     + _forms("concatenate_time", concatenate_time, steps=(1, 8))

@@ -272,7 +272,8 @@ def _fully_masked(ctx: LayerContext, scores: bool) -> str:
     return "uniform" if ctx.layer.config.get("softmax_robust_masking") is True else "subtract"
 
 
-@converter("MultiHeadAttention", mask=MaskRule.ATTEND, reads_masks=True, tensor_kwargs=("value", "key"))
+@converter("MultiHeadAttention", mask=MaskRule.ATTEND, reads_masks=True, tensor_kwargs=("value", "key"),
+           keras3_clears_masks=True)
 def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     # tf-keras configs record value and key as keyword arguments: they follow the query
     other = ctx.call.other_kwargs if ctx.call is not None else {}

@@ -180,6 +180,10 @@ class LayerSpec:
     #: Keras 2 / tf-keras does not support masking here (``supports_masking`` False): the
     #: layer silently drops a mask, while Keras 3 passes it on (``mask`` applies to Keras 3)
     keras2_drops_mask: bool = False
+    #: Keras 3 clears the Keras mask of the input tensors themselves when the layer
+    #: runs (``MultiHeadAttention.call``: ``set_keras_mask(query, None)``), so later
+    #: layers reading those tensors' masks at run time see none
+    keras3_clears_masks: bool = False
 
 
 _OPS: dict[str, type] = {}
@@ -199,7 +203,8 @@ def register_op(cls: type) -> type:
 
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
-              replace: bool = False, keras2_drops_mask: bool = False) -> Callable[[Converter], Converter]:
+              replace: bool = False, keras2_drops_mask: bool = False,
+              keras3_clears_masks: bool = False) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
         for name in keras_classes:
@@ -208,7 +213,7 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
             _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
-                                      reads_masks, keras2_drops_mask)
+                                      reads_masks, keras2_drops_mask, keras3_clears_masks)
         return fn
     return deco
 
