@@ -11,9 +11,13 @@ tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
 - Keras 3 merges broadcasting an axis of size 1 against a variable number of
   timesteps: Keras 3 itself returns outputs of the wrong length or transposed
   operands there, depending on the lengths traced first;
-- a nested model called with ``mask=``: Keras sets the mask on the caller's tensor
-  (``Functional.call``), and Keras 3 leaves it there, so later uses of that tensor
-  are masked too, depending on execution order;
+- a nested model called with a ``mask=`` other than its input's own mask (nested
+  models fed a masked tensor convert: tests/test_masked_layers_keras.py): Keras sets
+  the mask on the caller's tensor (``Functional.call``), and Keras 3 leaves it there,
+  so later uses of that tensor are masked too, depending on execution order; for the
+  same reason, a nested call whose input's mask a MultiHeadAttention cleared before
+  (it sets it again), and a nested model whose MultiHeadAttention clears the caller's
+  mask;
 - ``return_attention_scores`` with a variable number of value timesteps (or, for
   MultiHeadAttention, query timesteps): the scores would have a variable axis
   other than the first, which generated code does not represent."""
@@ -47,7 +51,42 @@ def test_nested_model_called_with_mask_is_refused(tmp_path):
     k.Model(x, [inner(x, mask=keep), inner(x)]).save(path)
     proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stdout
-    assert "(Functional): a nested model called with mask= is not supported" in proc.stderr, proc.stderr
+    assert ("(Functional): a nested model called with a mask= tensor other than its input's own mask is not "
+            "supported") in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _mha_then_nested(k):
+    """The attention clears the embedding's mask; the nested call (deeper: it runs after)
+    would set it again for the Maximum after it."""
+    ids = k.Input((6,), dtype="int32")
+    e = k.layers.Embedding(10, 4, mask_zero=True)(ids)
+    a = k.layers.MultiHeadAttention(1, 2)(e, e)
+    a = k.layers.Dense(4)(k.layers.Dense(4)(a))   # deeper than the nested call: runs before it
+    i = k.Input((6, 4))
+    inner = k.Model(i, k.layers.Dense(4)(i), name="inner")
+    return k.Model(ids, [a, k.layers.Maximum()([e, inner(e)])]), "its input's mask was cleared by a MultiHeadAttention"
+
+
+def _nested_mha(k):
+    ids = k.Input((6,), dtype="int32")
+    e = k.layers.Embedding(10, 4, mask_zero=True)(ids)
+    i = k.Input((6, 4))
+    inner = k.Model(i, k.layers.MultiHeadAttention(1, 2, name="att")(i, i), name="inner")
+    return k.Model(ids, [inner(e), k.layers.Maximum()([e, k.layers.Dense(4)(e)])]), \
+        "layer 'att' inside clears the mask of the caller's masked tensor"
+
+
+@pytest.mark.parametrize("build", [_mha_then_nested, _nested_mha])
+def test_nested_model_mask_side_effects_are_refused(tmp_path, build):
+    import keras as k
+    model, reason = build(k)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert reason in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 

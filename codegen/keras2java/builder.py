@@ -150,6 +150,12 @@ class _Builder:
         self.masks: dict[str, str] = {}   # tensor -> its Keras mask tensor (T,)
         self.explicit_masks: set[str] = set()   # mask tensors the model computes (mask= arguments)
         self.unknown_classes = False   # some layer class has no converter
+        #: Keras 3 Functional configs record the masks layers receive as ``mask=`` arguments,
+        #: except inside a nested model fed a masked tensor (built on an unmasked Input)...
+        self.recorded_masks = True
+        #: ...and downstream of a nested model: Keras set no mask on its symbolic outputs, but
+        #: at run time they carry the inner layers' masks (tensors masked only at run time)
+        self.runtime_masks: set[str] = set()
 
     def new_tensor(self, shape: Shape, dtype: str = "float32") -> str:
         name = f"t{len(self.tensors)}"
@@ -221,7 +227,8 @@ class _Builder:
             mask = None   # tf-keras: no supports_masking, the mask ends here (Keras 3 passes it on)
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
-        explicit = call is not None and self.major >= 3
+        explicit = (call is not None and self.major >= 3 and self.recorded_masks
+                    and not (inputs and inputs[0] in self.runtime_masks))
         if rule is MaskRule.REFUSE:
             # A mask on any input (an attention layer's value, a merge's second input...)
             # would change what Keras computes; Keras 3 drops masks at layers that do not
@@ -377,6 +384,41 @@ class _Builder:
                 first[key] = min(first.get(key, at), at)
         return rank, first
 
+    def nested_mask_problem(self, layer: RawLayer, k: int, refs: list, ins: list, mask_refs,
+                            mask_graph: frozenset, clears_at) -> Optional[str]:
+        """Why a nested model called with ``mask=`` cannot be converted, or None.
+
+        Keras 3 passes a nested model its input's mask as ``mask=``, and ``Functional.call``
+        sets that mask on the caller's tensor again before the inner layers read it.  When the
+        recorded mask is the one Masking / Embedding(mask_zero=True) gave the tensor, that
+        changes nothing and the inner layers see the tensor's own mask, as keras2java builds
+        them.  Otherwise later uses of the tensor would see a mask it did not have."""
+        if any(t is None for t in ins):
+            return None   # an earlier problem, already reported
+        if self.major < 3 or len(ins) != 1:
+            return "a nested model called with mask= is not supported here (Keras sets the mask on the caller's " \
+                   "tensors, which later uses may then see)"
+        own = (derived_mask(mask_refs, mask_graph) and ins[0] in self.masks
+               and self.masks[ins[0]] not in self.explicit_masks)
+        if not own:
+            return "a nested model called with a mask= tensor other than its input's own mask is not supported " \
+                   "(Keras sets it on the caller's tensor, which later uses then see)"
+        if clears_at:
+            here = clears_at[0].get((layer.name, k), -1)
+            ref = refs[0]
+            if clears_at[1].get((ref.layer, ref.node_index, ref.tensor_index), here) < here:
+                return "its input's mask was cleared by a MultiHeadAttention that runs first, and the nested " \
+                       "call sets it again (Keras 3 Functional.call), which later uses would then see"
+        sub = layer.submodel
+        inputs = {r.layer for r in sub.input_refs} if sub is not None else set()
+        for inner in (sub.layers if sub is not None else ()):
+            spec = layer_spec(spec_name(inner))
+            if spec is not None and spec.keras3_clears_masks and any(
+                    r.layer in inputs for call in inner.inbound_nodes for r in call_refs(call)):
+                return f"layer {inner.name!r} inside clears the mask of the caller's masked tensor " \
+                       "(Keras 3 MultiHeadAttention), which later uses of it would then miss"
+        return None
+
     def node_shift(self, layer: RawLayer, port: bool = False) -> int:
         """Index of a nested model's first saved call in references to it.
 
@@ -409,7 +451,13 @@ class _Builder:
             if len(inputs) != len(sub.input_refs):
                 self.report(layer, f"the nested model takes {len(sub.input_refs)} inputs, got {len(inputs)}")
                 return None
-            _, outs = self.functional(sub, inputs)
+            recorded = self.recorded_masks
+            # built on an unmasked Input, its layers recorded no masks: they read the caller's
+            self.recorded_masks = recorded and not any(t in self.masks for t in inputs)
+            try:
+                _, outs = self.functional(sub, inputs)
+            finally:
+                self.recorded_masks = recorded
         if len(self.problems.problems) != n_problems or not outs:
             return None
         return tuple(p.tensor for p in outs)
@@ -584,13 +632,18 @@ class _Builder:
                 progressed = True
                 extra = [key for key in call.kwargs
                          if key not in tensor_kwargs and not (key == "mask" and (derived or explicit_ref is not None))]
+                cleared = frozenset()
+                if clears_at and "mask" not in call.kwargs:   # the layer reads its inputs' masks at run time
+                    here = clears_at[0].get((layer.name, k), -1)
+                    cleared = frozenset(t for r, t in zip(refs, ins)
+                                        if clears_at[1].get((r.layer, r.node_index, r.tensor_index), here) < here)
                 if extra == ["mask"] and layer.submodel is not None:
-                    # Keras sets the mask on the caller's tensor itself (Functional.call), where
-                    # Keras 3 leaves it for later uses of that tensor, depending on execution order
-                    self.report(layer, "a nested model called with mask= is not supported (Keras sets the mask "
-                                       "on the caller's tensor, which later uses may then see)")
-                    produced[(layer.name, k)] = None
-                    continue
+                    why = self.nested_mask_problem(layer, k, refs, ins, mask_refs, mask_graph, clears_at)
+                    if why:
+                        self.report(layer, why)
+                        produced[(layer.name, k)] = None
+                        continue
+                    extra = []
                 if extra == ["mask"] and spec is not None and spec.mask is MaskRule.REFUSE:
                     self.report(layer, f"receives a Keras mask (mask=), which keras2java does not support for "
                                        f"{layer.class_name} layers")
@@ -621,12 +674,9 @@ class _Builder:
                         produced[(layer.name, k)] = None
                         continue
                     self.explicit_masks.add(explicit)
-                cleared = frozenset()
-                if clears_at and "mask" not in call.kwargs:   # the layer reads its inputs' masks at run time
-                    here = clears_at[0].get((layer.name, k), -1)
-                    cleared = frozenset(t for r, t in zip(refs, ins)
-                                        if clears_at[1].get((r.layer, r.node_index, r.tensor_index), here) < here)
-                produced[(layer.name, k)] = self.apply(layer, tuple(ins), call, explicit, cleared)
+                outs = produced[(layer.name, k)] = self.apply(layer, tuple(ins), call, explicit, cleared)
+                if outs and self.major >= 3 and (layer.submodel is not None or self.runtime_masks & set(ins)):
+                    self.runtime_masks.update(t for t in outs if t in self.masks)
             if not progressed:
                 for layer, k, call in rest:
                     if layer.name in lazy and layer.name not in demanded:

@@ -11,6 +11,9 @@ Keras version (pooling, Conv1D family, Reshape, Permute, Flatten, padding,
 cropping, upsampling, Dot): the mask is dropped, so a recurrent layer after
 them runs over every step.
 
+Nested Sequential and Functional models fed a masked tensor (Keras 3 records its mask as
+``mask=``).
+
 Keras 3 MultiHeadAttention clearing its inputs' masks for the layers that run after
 it, in Keras 3 ``.keras`` and ``.h5`` (tf-keras keeps them).
 
@@ -81,7 +84,10 @@ def drops(k):
 
 
 def broadcasting_merges(steps):
-    """Keras 3 MultiHeadAttention clearing its inputs' masks for the layers that run after
+    """Nested Sequential and Functional models fed a masked tensor (Keras 3 records its mask as
+``mask=``).
+
+Keras 3 MultiHeadAttention clearing its inputs' masks for the layers that run after
 it, in Keras 3 ``.keras`` and ``.h5`` (tf-keras keeps them).
 
 Merges of same-rank inputs whose axes of size 1 broadcast (both Keras versions)."""
@@ -144,6 +150,37 @@ def _mha_clears_masks(k, explicit: bool):
     return k.Model(ids, [L.LSTM(3)(b) if explicit else b, deep, level, after, late, L.GRU(2)(d)])
 
 
+def nested_masked(k):
+    """Nested models fed a masked tensor: Keras 3 records the tensor's mask as ``mask=``
+    and sets it on the tensor again (``Functional.call``); the inner layers, built on an
+    unmasked Input, read it at run time.  A Sequential (LSTM, Dense) and a Functional
+    (GRU, Dense, Multiply of two masked branches) in a row; their outputs keep the mask
+    for a GRU and a Maximum after them."""
+    L = k.layers
+    ids = k.Input((6,), name="tokens")
+    e = L.Embedding(20, 4, mask_zero=True)(ids)
+    seq = k.Sequential([k.Input((6, 4)), L.LSTM(3, return_sequences=True), L.Dense(2)], name="seq")
+    i = k.Input((6, 2))
+    h = L.GRU(3, return_sequences=True)(i)
+    fun = k.Model(i, L.Multiply()([L.Dense(3)(i), h]), name="fun")
+    y = seq(e)
+    z = fun(y)
+    return k.Model(ids, [y, z, L.GRU(2)(z), L.Maximum()([L.Dense(3)(e), z]), L.LSTM(2)(seq(L.Dense(4)(e)))])
+
+
+def nested_creates_mask(k):
+    """A nested Functional model whose Embedding(mask_zero=True) creates the mask: Keras 3
+    sets none on its symbolic output (nothing recorded), but at run time the output carries
+    the mask, which the LSTM, GRU and Minimum after it read."""
+    L = k.layers
+    ids = k.Input((6,), name="tokens")
+    i = k.Input((6,))
+    enc = k.Model(i, L.Dense(3)(L.Embedding(20, 4, mask_zero=True)(i)), name="enc")
+    y = enc(ids)
+    return k.Model(ids, [L.LSTM(2)(y), L.GRU(2, return_sequences=True)(L.Dense(3)(y)),
+                         L.Minimum()([y, L.Dense(3)(y)])])
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -173,6 +210,8 @@ CASES = (
              formats=("tf_h5",))
     + _forms("mha_clears_masks", mha_clears_masks(True), data="tokens_padded")
     + _forms("mha_clears_masks_values", mha_clears_masks(False), formats=("keras", "h5"), data="tokens_padded")
+    + _forms("nested_masked", nested_masked, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
+    + _forms("nested_creates_mask", nested_creates_mask, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
     + _forms("mask_dropped", drops)
     + _forms("dot_variable", dot_variable, steps=(1, 8))
     + _forms("concatenate_time", concatenate_time, steps=(1, 8))
