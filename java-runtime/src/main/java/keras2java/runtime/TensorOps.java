@@ -25,8 +25,10 @@ public final class TensorOps {
 
     public static final int SUM = 0, MEAN = 1, MAX = 2, MIN = 3, ANY = 4, ALL = 5, PROD = 6;
 
-    /** Row kernels of {@link #walk}: {@code y = a op b}, {@code y = a ? b : c}, {@code y = a},
-     *  {@code y = y op a} (a reduction), {@code y = a . b} (a row of matrix products). */
+    /**
+     * Row kernels of {@link #walk}: {@code y = a op b}, {@code y = a ? b : c}, {@code y = a},
+     * {@code y = y op a} (a reduction), {@code y = a . b} (a row of matrix products).
+     */
     private static final int BINARY_ROW = 0, WHERE_ROW = 1, COPY_ROW = 2, REDUCE_ROW = 3, MATMUL_ROW = 4;
 
     /** The strides of an input a row kernel does not read. */
