@@ -82,7 +82,7 @@ def test_operations_in_a_keras3_h5_file_are_refused_with_the_reason(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_more_than_five_axes_are_refused_by_layer(tmp_path):
+def test_more_than_five_axes_are_refused_with_the_node(tmp_path):
     """The TensorOps kernels walk at most five axes besides the batch axis: a larger
     tensor is refused at conversion, naming the node, not left to fail in Java."""
     import keras
@@ -93,4 +93,4 @@ def test_more_than_five_axes_are_refused_by_layer(tmp_path):
     keras.Model(x, keras.ops.sum(x * 2.0, axis=1)).save(path)
     with pytest.raises(Keras2JavaError) as err:
         convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
-    assert "'multiply'" in str(err.value) and "(2, 2, 1, 2, 1, 3) has more than 5 axes" in str(err.value), str(err.value)
+    assert "(Multiply): shape (2, 2, 1, 2, 1, 3) has more than 5 axes" in str(err.value), str(err.value)
