@@ -80,3 +80,17 @@ def test_operations_in_a_keras3_h5_file_are_refused_with_the_reason(tmp_path):
         assert f"Keras operation {name} in a Keras 3 .h5 file" in text, text
     assert "save the model as .keras" in text and "Supported layer classes" not in text
     assert not (tmp_path / "out").exists()
+
+
+def test_more_than_five_axes_are_refused_with_the_node(tmp_path):
+    """The TensorOps kernels walk at most five axes besides the batch axis: a larger
+    tensor is refused at conversion, naming the node, not left to fail in Java."""
+    import keras
+
+    from keras2java import Keras2JavaError, convert
+    x = keras.Input((2, 2, 1, 2, 1, 3))
+    path = tmp_path / "rank6.keras"
+    keras.Model(x, keras.ops.sum(x * 2.0, axis=1)).save(path)
+    with pytest.raises(Keras2JavaError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    assert "(Multiply): shape (2, 2, 1, 2, 1, 3) has more than 5 axes" in str(err.value), str(err.value)

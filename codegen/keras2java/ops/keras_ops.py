@@ -84,8 +84,31 @@ def _broadcast_strides(shape: Shape, out: Shape) -> tuple[int, ...]:
     return tuple(0 if i < pad or shape[i - pad] == 1 and out[i] != 1 else own[i - pad] for i in range(len(out)))
 
 
+#: The runtime's index space: ``TensorOps`` takes shapes and strides of this many axes.
+AXES = 5
+
+
+def _axes(shape: Shape) -> Shape:
+    """``shape`` if the ``TensorOps`` kernels can walk it, else a refusal."""
+    if len(shape) > AXES:
+        raise ConversionProblem(f"shape {format_shape(shape)} has more than {AXES} axes besides the batch axis")
+    return shape
+
+
+def _padded(values: tuple, fill: int) -> Ints:
+    if len(values) > AXES:   # the converters refuse such shapes (_axes)
+        raise RuntimeError(f"internal error: {len(values)} axes for TensorOps")
+    return Ints((fill,) * (AXES - len(values)) + tuple(values))
+
+
 def _java_shape(shape: Shape) -> Ints:
-    return Ints(tuple(-1 if d is None else d for d in shape))
+    """A shape in ``TensorOps``' five axes (leading axes of size 1), -1 for a variable axis."""
+    return _padded(tuple(-1 if d is None else d for d in shape), 1)
+
+
+def _java_strides(strides: tuple[int, ...]) -> Ints:
+    """Strides in ``TensorOps``' five axes (leading axes of stride 0)."""
+    return _padded(strides, 0)
 
 
 def _n0(info) -> Any:
@@ -166,14 +189,14 @@ class BinaryOp(Op):
         const = self.a_const if self.a_const is not None else self.b_const
         for c in (self.a_const, self.b_const):
             if c is not None:
-                operands.append((Var(f"n.{ctx.field}.c"), 0, _broadcast_strides(c.shape, y.shape)))
+                operands += [Var(f"n.{ctx.field}.c"), _java_strides(_broadcast_strides(c.shape, y.shape))]
             else:
                 info = next(ins)
-                operands.append((Var(info.var), 0, _broadcast_strides(info.shape, y.shape)))
-        (a, ao, sa), (b, bo, sb) = operands
+                operands += [Var(info.var), _java_strides(_broadcast_strides(info.shape, y.shape))]
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "binary",
-                        (Const("TensorOps", self.fn), a, ao, Ints(sa), b, bo, Ints(sb), Var(y.var),
-                         _java_shape(y.shape), _n0(y)), static="TensorOps",
+                        (Const("TensorOps", self.fn),) + tuple(operands)
+                        + (Var(y.var), _java_strides(_contiguous_strides(y.shape)), _java_shape(y.shape), _n0(y)),
+                        static="TensorOps",
                         cls="TensorOps" if const is not None else "",
                         init=New("TensorOps", (Var("data"), ctx.offset(const), const.size)) if const is not None else None)
 
@@ -197,9 +220,10 @@ class WhereOp(Op):
         y = ctx.outs[0]
         args = []
         for info in ctx.ins:
-            args += [Var(info.var), 0, Ints(_broadcast_strides(info.shape, y.shape))]
+            args += [Var(info.var), _java_strides(_broadcast_strides(info.shape, y.shape))]
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "where",
-                        tuple(args) + (Var(y.var), _java_shape(y.shape), _n0(y)), static="TensorOps")
+                        tuple(args) + (Var(y.var), _java_strides(_contiguous_strides(y.shape)),
+                                       _java_shape(y.shape), _n0(y)), static="TensorOps")
 
 
 @register_op
@@ -224,8 +248,9 @@ class ReduceOp(Op):
         own = _contiguous_strides(kept)
         ystr = tuple(0 if i in self.axes else own[i] for i in range(len(x.shape)))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "reduce",
-                        (Const("TensorOps", self.fn), Var(x.var), _java_shape(x.shape), _n0(x), Ints(ystr),
-                         Var(y.var), y.length()), static="TensorOps")
+                        (Const("TensorOps", self.fn), Var(x.var), _java_strides(_contiguous_strides(x.shape)),
+                         _java_shape(x.shape), _n0(x), Var(y.var), _java_strides(ystr), y.length()),
+                        static="TensorOps")
 
 
 @register_op
@@ -268,8 +293,8 @@ class StridedOp(Op):
             steps_value = Call("TensorOps", "sliceLength", (Var(x.steps),) + tuple(self.slice0))
         out_strides = _contiguous_strides(tuple(y.shape))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "copy",
-                        (Var(x.var), self.offset, Ints(self.strides), start, stride0, Var(y.var), 0,
-                         Ints(out_strides), _java_shape(y.shape), _n0(y)), static="TensorOps",
+                        (Var(x.var), self.offset, _java_strides(self.strides), start, stride0, Var(y.var),
+                         _java_strides(out_strides), _java_shape(y.shape), _n0(y)), static="TensorOps",
                         steps_var=steps_var, steps_value=steps_value)
 
 
@@ -316,11 +341,12 @@ class MatmulOp(Op):
         batch = y.shape[:-2]
         m = Var(a.steps) if a.shape[-2] is None else a.shape[-2]
         k, n = a.shape[-1], b.shape[-1]
-
+        # y is contiguous: batch strides in matrices of m x n (m is fixed when there are batch axes)
+        y_strides = tuple(s * y.shape[-2] * n for s in _contiguous_strides(batch))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "matmul",
-                        (Var(a.var), Ints(_mat_batch_strides(a.shape, batch)), Var(b.var),
-                         Ints(_mat_batch_strides(b.shape, batch)), _java_shape(batch),
-                         _n0(y) if batch else 0, m, k, n, Var(y.var)), static="TensorOps")
+                        (Var(a.var), _java_strides(_mat_batch_strides(a.shape, batch)), Var(b.var),
+                         _java_strides(_mat_batch_strides(b.shape, batch)), Var(y.var), _java_strides(y_strides),
+                         _java_shape(batch), _n0(y) if batch else 0, m, k, n), static="TensorOps")
 
 
 def _mat_batch_strides(shape: Shape, batch: Shape) -> tuple[int, ...]:
@@ -472,14 +498,12 @@ def _binary(ctx: LayerContext) -> Converted:
             else:
                 raise ConversionProblem(f"constant of shape {format_shape(c.shape)} does not broadcast over "
                                         "the batch axis")
-    out = broadcast_shapes(shapes)
-    if not out:
-        out = (1,)
+    out = _axes(broadcast_shapes(shapes)) or (1,)
     return Converted(BinaryOp(fn, out, consts[0], consts[1]), (out,))
 
 
 def _reduce(ctx: LayerContext) -> Converted:
-    shape = ctx.single_input()
+    shape = _axes(ctx.single_input())
     fn = REDUCE[_name(ctx)]
     axis = _option(ctx, "axis")
     keepdims = _option(ctx, "keepdims", False)
@@ -592,7 +616,7 @@ def _get_item(ctx: LayerContext) -> Converted:
     if not out_shape:
         out_shape, strides = (1,), [0]
     cls = TimeSliceOp if slice0 is not None else StridedOp
-    return Converted(cls(tuple(strides), offset, index0, slice0, tuple(np_key)), (out_shape,))
+    return Converted(cls(tuple(strides), offset, index0, slice0, tuple(np_key)), (_axes(out_shape),))
 
 
 def _transpose(ctx: LayerContext) -> Converted:
@@ -608,7 +632,7 @@ def _transpose(ctx: LayerContext) -> Converted:
     if any(d is None for d in out[1:]):
         raise ConversionProblem("the variable timestep axis must stay the first axis")
     own = _contiguous_strides(shape)
-    return Converted(StridedOp(tuple(own[p] for p in perm), 0, perm=perm), (out,))
+    return Converted(StridedOp(tuple(own[p] for p in perm), 0, perm=perm), (_axes(out),))
 
 
 def _expand_dims(ctx: LayerContext) -> Converted:
@@ -714,7 +738,7 @@ def _where(ctx: LayerContext) -> Converted:
     if len({len(s) for s in shapes}) > 1:
         raise ConversionProblem("operands of different ranks are not supported: "
                                 + ", ".join(format_shape(s) for s in shapes))
-    return Converted(WhereOp(), (broadcast_shapes(shapes),))
+    return Converted(WhereOp(), (_axes(broadcast_shapes(shapes)),))
 
 
 def _matmul(ctx: LayerContext) -> Converted:
@@ -730,7 +754,7 @@ def _matmul(ctx: LayerContext) -> Converted:
         raise ConversionProblem("operands of different ranks are not supported")
     if a[-2] is None and len(a) > 2:
         raise ConversionProblem("the variable timestep axis must stay the first axis")
-    batch = broadcast_shapes([a[:-2], b[:-2]]) if len(a) > 2 else ()
+    batch = _axes(broadcast_shapes([a[:-2], b[:-2]])) if len(a) > 2 else ()
     return Converted(MatmulOp(), (tuple(batch) + (a[-2], b[-1]),))
 
 

@@ -3,13 +3,15 @@ package keras2java.runtime;
 /**
  * Kernels of Keras 3 operation nodes ({@code keras.ops} calls recorded in
  * Functional models): elementwise, broadcasting, reductions, strided copies
- * (slicing, transposes, concatenation, stacking) and batched matrix products
- * over small row-major tensors of rank at most 5.
+ * (slicing, transposes) and batched matrix products over small row-major
+ * tensors of rank at most 5.
  *
- * <p>A shape is an {@code int[]} whose first entry is -1 when the first axis
- * (timesteps) has a variable size; {@code n0} then gives its size for this
- * call.  Strides are in floats; a stride of 0 broadcasts an axis.  Booleans
- * are 0 and 1.  Outputs are written contiguously unless strides are given.
+ * <p>Shapes and strides have five entries, one per axis of a five-axis index
+ * space (the generator pads a lower rank with leading axes of size 1 and
+ * stride 0).  A shape entry -1 is the variable first axis (timesteps), of
+ * size {@code n0} in this call.  Strides are in floats, for the output as for
+ * the inputs; a stride of 0 broadcasts an axis.  Booleans are 0 and 1.  Calls
+ * never allocate.
  */
 public final class TensorOps {
     public static final int ADD = 0, SUBTRACT = 1, MULTIPLY = 2, DIVIDE = 3, POWER = 4, MAXIMUM = 5,
@@ -23,29 +25,20 @@ public final class TensorOps {
 
     public static final int SUM = 0, MEAN = 1, MAX = 2, MIN = 3, ANY = 4, ALL = 5, PROD = 6;
 
-    private static final int R = 5;
+    /**
+     * Row kernels of {@link #walk}: {@code y = a op b}, {@code y = a ? b : c}, {@code y = a},
+     * {@code y = y op a} (a reduction), {@code y = a . b} (a row of matrix products).
+     */
+    private static final int BINARY_ROW = 0, WHERE_ROW = 1, COPY_ROW = 2, REDUCE_ROW = 3, MATMUL_ROW = 4;
+
+    /** The strides of an input a row kernel does not read. */
+    private static final int[] UNUSED = {0, 0, 0, 0, 0};
 
     /** A constant operand of one operation node (copied from the weights). */
     public final float[] c;
 
     public TensorOps(float[] data, int off, int len) {
         c = java.util.Arrays.copyOfRange(data, off, off + len);
-    }
-
-    /** The five-axis form of a shape (leading axes of size 1), with {@code n0} for a variable first axis. */
-    private static int[] dims(int[] shape, int n0) {
-        int[] d = {1, 1, 1, 1, 1};
-        int pad = R - shape.length;
-        for (int i = 0; i < shape.length; i++) {
-            d[pad + i] = shape[i] < 0 ? n0 : shape[i];
-        }
-        return d;
-    }
-
-    private static int[] str5(int[] str) {
-        int[] s = {0, 0, 0, 0, 0};
-        System.arraycopy(str, 0, s, R - str.length, str.length);
-        return s;
     }
 
     /** {@code y[i] = f(x[i])} for {@code n} values; CLIP uses {@code p0, p1}. */
@@ -116,65 +109,25 @@ public final class TensorOps {
         }
     }
 
-    /** {@code y = a op b} broadcast to {@code shape} (contiguous {@code y}). */
-    public static void binary(int op, float[] a, int aOff, int[] aStr, float[] b, int bOff, int[] bStr,
-                              float[] y, int[] shape, int n0) {
-        int[] d = dims(shape, n0);
-        int[] sa = str5(aStr);
-        int[] sb = str5(bStr);
-        int k = 0;
-        for (int i0 = 0; i0 < d[0]; i0++)
-        for (int i1 = 0; i1 < d[1]; i1++)
-        for (int i2 = 0; i2 < d[2]; i2++)
-        for (int i3 = 0; i3 < d[3]; i3++) {
-            int pa = aOff + i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3];
-            int pb = bOff + i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3];
-            for (int i4 = 0; i4 < d[4]; i4++) {
-                y[k++] = binary(op, a[pa + i4 * sa[4]], b[pb + i4 * sb[4]]);
-            }
-        }
+    /** {@code y = a op b} over {@code shape}. */
+    public static void binary(int op, float[] a, int[] aStr, float[] b, int[] bStr,
+                              float[] y, int[] yStr, int[] shape, int n0) {
+        walk(BINARY_ROW, op, shape, n0, y, yStr, a, 0, aStr, b, bStr, null, UNUSED, 0, 0, 0);
     }
 
-    /** {@code y = c ? a : b} broadcast to {@code shape}. */
-    public static void where(float[] c, int cOff, int[] cStr, float[] a, int aOff, int[] aStr,
-                             float[] b, int bOff, int[] bStr, float[] y, int[] shape, int n0) {
-        int[] d = dims(shape, n0);
-        int[] sc = str5(cStr);
-        int[] sa = str5(aStr);
-        int[] sb = str5(bStr);
-        int k = 0;
-        for (int i0 = 0; i0 < d[0]; i0++)
-        for (int i1 = 0; i1 < d[1]; i1++)
-        for (int i2 = 0; i2 < d[2]; i2++)
-        for (int i3 = 0; i3 < d[3]; i3++)
-        for (int i4 = 0; i4 < d[4]; i4++) {
-            int pc = cOff + i0 * sc[0] + i1 * sc[1] + i2 * sc[2] + i3 * sc[3] + i4 * sc[4];
-            int pa = aOff + i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3] + i4 * sa[4];
-            int pb = bOff + i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3] + i4 * sb[4];
-            y[k++] = c[pc] != 0f ? a[pa] : b[pb];
-        }
+    /** {@code y = c ? a : b} over {@code shape}. */
+    public static void where(float[] c, int[] cStr, float[] a, int[] aStr, float[] b, int[] bStr,
+                             float[] y, int[] yStr, int[] shape, int n0) {
+        walk(WHERE_ROW, 0, shape, n0, y, yStr, c, 0, cStr, a, aStr, b, bStr, 0, 0, 0);
     }
 
     /**
-     * Strided copy over {@code shape}: {@code y[yOff + i.yStr] = x[xOff + start0 * stride0 + i.xStr]}
+     * Strided copy over {@code shape}: {@code y[i.yStr] = x[xOff + start0 * stride0 + i.xStr]}
      * ({@code start0} selects timesteps of a variable first axis).
      */
     public static void copy(float[] x, int xOff, int[] xStr, int start0, int stride0,
-                            float[] y, int yOff, int[] yStr, int[] shape, int n0) {
-        xOff += start0 * stride0;
-        int[] d = dims(shape, n0);
-        int[] sx = str5(xStr);
-        int[] sy = str5(yStr);
-        for (int i0 = 0; i0 < d[0]; i0++)
-        for (int i1 = 0; i1 < d[1]; i1++)
-        for (int i2 = 0; i2 < d[2]; i2++)
-        for (int i3 = 0; i3 < d[3]; i3++) {
-            int px = xOff + i0 * sx[0] + i1 * sx[1] + i2 * sx[2] + i3 * sx[3];
-            int py = yOff + i0 * sy[0] + i1 * sy[1] + i2 * sy[2] + i3 * sy[3];
-            for (int i4 = 0; i4 < d[4]; i4++) {
-                y[py + i4 * sy[4]] = x[px + i4 * sx[4]];
-            }
-        }
+                            float[] y, int[] yStr, int[] shape, int n0) {
+        walk(COPY_ROW, 0, shape, n0, y, yStr, x, xOff + start0 * stride0, xStr, null, UNUSED, null, UNUSED, 0, 0, 0);
     }
 
     /** Timestep {@code i} of {@code rows} ({@code i < 0} counts from the end), checked. */
@@ -210,36 +163,22 @@ public final class TensorOps {
     }
 
     /**
-     * Reduces {@code x} (contiguous, {@code shape}) over the axes whose {@code yStr}
-     * entry is 0; {@code yStr} gives each kept axis' stride in the contiguous output
-     * of {@code outLen} floats.  MEAN divides by the number of reduced values.
+     * Reduces {@code x} ({@code shape}, strides {@code xStr}) over the axes whose
+     * {@code yStr} entry is 0; {@code yStr} gives each kept axis' stride in the
+     * contiguous output of {@code outLen} floats.  MEAN divides by the number of
+     * reduced values.
      */
-    public static void reduce(int op, float[] x, int[] shape, int n0, int[] yStr, float[] y, int outLen) {
+    public static void reduce(int op, float[] x, int[] xStr, int[] shape, int n0, float[] y, int[] yStr,
+                              int outLen) {
         float init = op == MAX ? Float.NEGATIVE_INFINITY : op == MIN ? Float.POSITIVE_INFINITY
                 : (op == ALL || op == PROD) ? 1f : 0f;
         java.util.Arrays.fill(y, 0, outLen, init);
-        int[] d = dims(shape, n0);
-        int[] sy = str5(yStr);
-        int total = d[0] * d[1] * d[2] * d[3] * d[4];
-        int k = 0;
-        for (int i0 = 0; i0 < d[0]; i0++)
-        for (int i1 = 0; i1 < d[1]; i1++)
-        for (int i2 = 0; i2 < d[2]; i2++)
-        for (int i3 = 0; i3 < d[3]; i3++)
-        for (int i4 = 0; i4 < d[4]; i4++) {
-            int p = i0 * sy[0] + i1 * sy[1] + i2 * sy[2] + i3 * sy[3] + i4 * sy[4];
-            float v = x[k++];
-            switch (op) {
-                case SUM: case MEAN: y[p] += v; break;
-                case PROD: y[p] *= v; break;
-                case MAX: y[p] = Float.isNaN(v) || v > y[p] ? v : y[p]; break;
-                case MIN: y[p] = Float.isNaN(v) || v < y[p] ? v : y[p]; break;
-                case ANY: y[p] = (y[p] != 0f || v != 0f) ? 1f : 0f; break;
-                case ALL: y[p] = (y[p] != 0f && v != 0f) ? 1f : 0f; break;
-                default: throw new IllegalArgumentException("reduce op " + op);
-            }
-        }
+        walk(REDUCE_ROW, op, shape, n0, y, yStr, x, 0, xStr, null, UNUSED, null, UNUSED, 0, 0, 0);
         if (op == MEAN && outLen > 0) {
+            int total = 1;
+            for (int d : shape) {
+                total *= size(d, n0);
+            }
             float count = (float) (total / outLen);
             for (int i = 0; i < outLen; i++) {
                 y[i] /= count;
@@ -247,32 +186,99 @@ public final class TensorOps {
         }
     }
 
+    static float reduce(int op, float acc, float v) {
+        switch (op) {
+            case SUM: case MEAN: return acc + v;
+            case PROD: return acc * v;
+            case MAX: return Float.isNaN(v) || v > acc ? v : acc;
+            case MIN: return Float.isNaN(v) || v < acc ? v : acc;
+            case ANY: return acc != 0f || v != 0f ? 1f : 0f;
+            case ALL: return acc != 0f && v != 0f ? 1f : 0f;
+            default: throw new IllegalArgumentException("reduce op " + op);
+        }
+    }
+
     /**
      * Batched matrix product: for each index of the (broadcast) batch {@code shape},
-     * {@code y[b] = a[b] (m x k) . b[b] (k x n)}; {@code aStr}/{@code bStr} are the
-     * batch strides of the operands, {@code y} is contiguous.
+     * {@code y[b] = a[b] (m x k) . b[b] (k x n)}; the strides are those of the
+     * operands' matrices over the batch axes.
      */
-    public static void matmul(float[] a, int[] aStr, float[] b, int[] bStr, int[] shape, int n0,
-                              int m, int k, int n, float[] y) {
-        int[] d = dims(shape, n0);
-        int[] sa = str5(aStr);
-        int[] sb = str5(bStr);
-        int yo = 0;
-        for (int i0 = 0; i0 < d[0]; i0++)
-        for (int i1 = 0; i1 < d[1]; i1++)
-        for (int i2 = 0; i2 < d[2]; i2++)
-        for (int i3 = 0; i3 < d[3]; i3++)
-        for (int i4 = 0; i4 < d[4]; i4++) {
-            int pa = i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3] + i4 * sa[4];
-            int pb = i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3] + i4 * sb[4];
-            for (int r = 0; r < m; r++) {
-                for (int c = 0; c < n; c++) {
-                    float s = 0f;
-                    for (int j = 0; j < k; j++) {
-                        s += a[pa + r * k + j] * b[pb + j * n + c];
-                    }
-                    y[yo++] = s;
+    public static void matmul(float[] a, int[] aStr, float[] b, int[] bStr, float[] y, int[] yStr,
+                              int[] shape, int n0, int m, int k, int n) {
+        walk(MATMUL_ROW, 0, shape, n0, y, yStr, a, 0, aStr, b, bStr, null, UNUSED, m, k, n);
+    }
+
+    /** {@code y = a . b} for one {@code m x k} matrix {@code a} and {@code k x n} matrix {@code b}. */
+    private static void product(float[] a, int pa, float[] b, int pb, float[] y, int py, int m, int k, int n) {
+        for (int r = 0; r < m; r++) {
+            for (int c = 0; c < n; c++) {
+                float s = 0f;
+                for (int j = 0; j < k; j++) {
+                    s += a[pa + r * k + j] * b[pb + j * n + c];
                 }
+                y[py++] = s;
+            }
+        }
+    }
+
+    private static int size(int d, int n0) {
+        return d < 0 ? n0 : d;
+    }
+
+    private static int offset(int off, int[] str, int i0, int i1, int i2, int i3) {
+        return off + i0 * str[0] + i1 * str[1] + i2 * str[2] + i3 * str[3];
+    }
+
+    /**
+     * The one loop nest of the kernels: visits the index space of {@code shape} in
+     * row-major order, one row (the innermost axis) at a time, tracks the offsets of
+     * the output {@code y} and of the inputs {@code a} (from {@code aOff}), {@code b}
+     * and {@code c} from their strides, and applies the row kernel {@code kind} to
+     * the row ({@code op} the elementwise function or reduction; {@code m, k, n} the
+     * matrix sizes of MATMUL_ROW).
+     */
+    private static void walk(int kind, int op, int[] shape, int n0, float[] y, int[] sy,
+                             float[] a, int aOff, int[] sa, float[] b, int[] sb, float[] c, int[] sc,
+                             int m, int k, int n) {
+        int d0 = size(shape[0], n0), d1 = size(shape[1], n0), d2 = size(shape[2], n0);
+        int d3 = size(shape[3], n0), d4 = size(shape[4], n0);
+        int ty = sy[4], ta = sa[4], tb = sb[4], tc = sc[4];
+        for (int i0 = 0; i0 < d0; i0++)
+        for (int i1 = 0; i1 < d1; i1++)
+        for (int i2 = 0; i2 < d2; i2++)
+        for (int i3 = 0; i3 < d3; i3++) {
+            int py = offset(0, sy, i0, i1, i2, i3);
+            int pa = offset(aOff, sa, i0, i1, i2, i3);
+            int pb = offset(0, sb, i0, i1, i2, i3);
+            int pc = offset(0, sc, i0, i1, i2, i3);
+            switch (kind) {
+                case BINARY_ROW:
+                    for (int i = 0; i < d4; i++) {
+                        y[py + i * ty] = binary(op, a[pa + i * ta], b[pb + i * tb]);
+                    }
+                    break;
+                case WHERE_ROW:
+                    for (int i = 0; i < d4; i++) {
+                        y[py + i * ty] = a[pa + i * ta] != 0f ? b[pb + i * tb] : c[pc + i * tc];
+                    }
+                    break;
+                case COPY_ROW:
+                    for (int i = 0; i < d4; i++) {
+                        y[py + i * ty] = a[pa + i * ta];
+                    }
+                    break;
+                case REDUCE_ROW:
+                    for (int i = 0; i < d4; i++) {
+                        y[py + i * ty] = reduce(op, y[py + i * ty], a[pa + i * ta]);
+                    }
+                    break;
+                case MATMUL_ROW:
+                    for (int i = 0; i < d4; i++) {
+                        product(a, pa + i * ta, b, pb + i * tb, y, py + i * ty, m, k, n);
+                    }
+                    break;
+                default:
+                    throw new IllegalArgumentException("row kernel " + kind);
             }
         }
     }

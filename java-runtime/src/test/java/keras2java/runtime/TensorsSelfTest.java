@@ -4,8 +4,6 @@ import static keras2java.runtime.SelfTests.check;
 import static keras2java.runtime.SelfTests.finish;
 import static keras2java.runtime.SelfTests.test;
 
-import java.lang.management.ManagementFactory;
-import java.lang.reflect.Method;
 import java.util.Random;
 
 /**
@@ -237,17 +235,7 @@ public final class TensorsSelfTest {
     }
 
     /** Bytes allocated by this thread so far (HotSpot's com.sun.management extension), or -1. */
-    private static long allocated() {
-        try {
-            Object bean = ManagementFactory.getThreadMXBean();
-            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
-            return (Long) m.invoke(bean, Thread.currentThread().getId());
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private static void noAllocation() {
+    private static void noAllocation() throws Exception {
         Random r = new Random(6);
         final int steps = 50;
         final int f = 16;
@@ -256,9 +244,7 @@ public final class TensorsSelfTest {
         float[] y = new float[steps * f];
         float[] small = new float[f * f];
         Broadcast mul = new Broadcast(Broadcast.MULTIPLY, new int[] {-1, f}, new int[] {f, 1}, new int[] {1, 0});
-        long before = 0;
-        for (int round = 0; round < 2; round++) {   // round 0 warms up (class loading, JIT), round 1 measures
-            before = allocated();
+        SelfTests.allocatesNothing(() -> {
             for (int i = 0; i < 200; i++) {
                 Tensors.reverseSteps(x, steps, f, y);
                 Tensors.softmax(x, 1, steps, f, y);
@@ -266,14 +252,6 @@ public final class TensorsSelfTest {
                 Tensors.matmul(x, f, steps, true, x, f, false, small);
                 mul.apply(x, col, steps, y);
             }
-        }
-        long after = allocated();
-        long overhead = -allocated() + allocated();   // what measuring itself allocates (boxing, reflection)
-        if (before < 0) {
-            System.out.println("(allocation not measurable on this JVM; skipped)");
-            return;
-        }
-        // 1,000 calls: a single allocation per call would show as 16,000 bytes or more
-        check(after - before - overhead < 512, "allocated " + (after - before - overhead) + " bytes in 1000 calls");
+        });
     }
 }
