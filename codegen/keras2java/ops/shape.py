@@ -58,6 +58,9 @@ class StepsReshapeOp(Op):
     def batch_view(self, node, ctx: ViewContext) -> StepsView:
         return self.view(node, ctx)   # the count is per sample; the buffers hold nb samples
 
+    def steps_multiple(self) -> int:
+        return self.ratio_out
+
 
 @register_op
 @dataclass(frozen=True)
