@@ -134,6 +134,27 @@ def test_verify_reports_per_output(tmp_path):
     assert "har_lstm.keras: 6 samples match Keras 3." in proc.stdout and "output 0 (activity): max error" in proc.stdout
 
 
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
+def test_verify_picks_lengths_a_reshape_can_divide(tmp_path):
+    """Reshape((-1, 12)) of (T, 6) then Reshape((-1, 24)): T must be a multiple of 4 (Keras
+    fails on other lengths too); the golden samples have such lengths, and they vary."""
+    from keras2java import golden, pipeline
+    from support.keras_cases import keras
+    k = keras()
+    x = k.Input((None, 6))
+    h = k.layers.Reshape((-1, 24))(k.layers.Reshape((-1, 12))(x))
+    model = k.Model(x, k.layers.GRU(3)(h))
+    path = tmp_path / "halving.keras"
+    model.save(path)
+    lengths = [s[0].shape[0] for s in golden.make_inputs(pipeline.load(str(path)), 5)]
+    assert all(n % 4 == 0 for n in lengths) and len(set(lengths)) == 3, lengths
+    proc = run_cli("verify", str(path), "--samples", "5")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "5 samples match Keras 3." in proc.stdout
+
+
 @pytest.mark.java
 def test_verify_with_npy_inputs(tmp_path):
     x = np.random.default_rng(0).uniform(-1, 1, (3, 7, 11)).astype("f4")

@@ -25,6 +25,42 @@ def test_too_few_timesteps_is_refused_in_java(batch):
     assert "IllegalArgumentException" in result and "needs at least 3 timesteps, got 2" in result
 
 
+@pytest.mark.java
+@pytest.mark.slow
+def test_reshape_of_an_odd_number_of_timesteps_is_refused_in_java(batch):
+    """Reshape((-1, 12)) of (T, 6) needs an even T (Keras fails at run time too); Java says
+    what the count must be a multiple of, and the even lengths around it still run."""
+    result = batch.run_one("reshape/variable_even_halve", [np.zeros((5, 6), "f4")])
+    assert "IllegalArgumentException" in result
+    assert "reshape" in result and "[timesteps, 6] to [timesteps, 12]" in result
+    assert "multiple of 2, got 5" in result
+    result = batch.run_one("reshape/variable_even_3_2", [np.zeros((3, 6), "f4")])
+    assert "IllegalArgumentException" in result and "multiple of 2, got 3" in result
+    ok = batch.run_one("reshape/variable_even_3_2", [np.zeros((4, 6), "f4")])
+    assert not isinstance(ok, str) and np.isfinite(ok[0]).all()
+
+
+def test_variable_length_reshapes_keras2java_cannot_place_are_refused(tmp_path):
+    """Of (T, 4): Reshape((2, -1)) puts the variable size on the second axis, Reshape((8, 2))
+    has no -1, Reshape((-1,)) and Flatten give a flat vector of variable length: one error
+    naming each layer and why."""
+    from keras2java import UnsupportedModelError, convert
+    k = keras()
+    x = k.Input((None, 4))
+    outs = [k.layers.Reshape((2, -1), name="r_second")(x), k.layers.Reshape((8, 2), name="r_fixed")(x),
+            k.layers.Reshape((-1,), name="r_flat")(x), k.layers.Flatten(name="flat_var")(x)]
+    path = tmp_path / "bad.keras"
+    k.Model(x, outs).save(path)
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    text = str(err.value)
+    assert "r_second" in text and "on another axis than the first" in text
+    assert "r_fixed" in text and "on no axis (no -1)" in text
+    assert "r_flat" in text and "flat vector of variable length" in text
+    assert "flat_var" in text and "Flatten would give a flat vector of variable length" in text
+    assert not (tmp_path / "out").exists()
+
+
 def test_unsupported_options_are_refused_together(tmp_path):
     """channels_first data, a non-trailing LayerNormalization axis, a Permute
     of a variable time axis and a Lambda in the graph: one error naming each

@@ -59,3 +59,14 @@ def token_range(model: Model, tensor: str) -> Optional[int]:
     dims = [n.op.token_range() for n in model.nodes if tensor in n.inputs]
     dims = [d for d in dims if d is not None]
     return min(dims) if dims else None
+
+
+def steps_multiple(model: Model) -> int:
+    """A multiple of which every variable number of input timesteps can run the model's
+    layers that need a multiple (Reshape((-1, ...)) dividing the timesteps): the product
+    of their multiples (sufficient when the timesteps reach them through layers that
+    multiply, keep or add up counts; strides or crops before them can break it)."""
+    m = 1
+    for node in model.nodes:
+        m *= node.op.steps_multiple()
+    return m

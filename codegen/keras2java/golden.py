@@ -20,7 +20,7 @@ from . import reference
 from ._version import __version__
 from .emit import weights as wlayout
 from .errors import OptionError
-from .analysis import token_range
+from .analysis import steps_multiple, token_range
 from .ir import Model
 
 DEFAULT_SAMPLES = 5
@@ -38,15 +38,17 @@ class Golden:
 
 def make_inputs(model: Model, samples: int, seed: int = 0) -> list[list[np.ndarray]]:
     """Random samples: uniform in [-1, 1), token ids for Embedding inputs,
-    ``DEFAULT_STEPS`` (or fewer, varying) timesteps on variable time axes."""
+    ``DEFAULT_STEPS`` (or fewer, varying) timesteps on variable time axes; multiples
+    of ``m`` timesteps (at least as many, varying) when the model needs them."""
     rng = np.random.default_rng(seed)
+    m = steps_multiple(model)
     out = []
     for s in range(samples):
         sample = []
         for port in model.inputs:
             shape = list(model.tensor(port.tensor).shape)
             if shape and shape[0] is None:
-                shape[0] = DEFAULT_STEPS - (s % 3)
+                shape[0] = DEFAULT_STEPS - (s % 3) if m == 1 else m * (-(-DEFAULT_STEPS // m) + s % 3)
             vocab = token_range(model, port.tensor)
             if vocab is not None:
                 sample.append(rng.integers(0, vocab, shape).astype(np.float32))

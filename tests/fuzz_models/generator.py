@@ -176,6 +176,9 @@ class _Gen:
                         out_shape = out_shape[0]
                     out_t = out_shape[1]
             except Exception:
+                if node["class"] == "Reshape":   # (-1, ...) of a length it cannot divide: Keras fails too
+                    lens[L] = None
+                    continue
                 return None
             if out_t is None or out_t < 2:
                 lens[L] = None
@@ -401,6 +404,13 @@ class _Gen:
                 ("Permute", lambda: {"class": "Permute", "config": {"dims": [2, 1]}}),
                 ("Reshape", lambda: {"class": "Reshape", "config": {"target_shape": [T * f]}}),
             ]
+        else:   # (-1, ...): T * f / d steps, a whole number for some lengths only when d does not divide f
+            def reshape_var():
+                d = _pick(rng, [x for x in range(1, 2 * f + 1) if x != f] + [2 * f, 3 * f])
+                if d % 2 == 0 and rng.random() < 0.3:
+                    return {"class": "Reshape", "config": {"target_shape": [-1, d // 2, 2]}}
+                return {"class": "Reshape", "config": {"target_shape": [-1, d]}}
+            c.append(("Reshape", reshape_var))
         return c
 
     def _attention(self, shape):

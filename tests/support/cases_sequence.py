@@ -101,6 +101,14 @@ NORM = [
     Case("masking/embedding_layernorm_gap", embedding_gap, steps=(1, 9)),
 ]
 
+def reshape_merge(k):
+    """(T, 4) -> Reshape((-1, 2)) and Dense -> UpSampling1D(2): both 2T steps, added."""
+    x = k.Input((None, 4))
+    a = k.layers.Reshape((-1, 2))(x)
+    b = k.layers.UpSampling1D(2)(k.layers.Dense(2)(x))
+    return k.Model(x, k.layers.LSTM(3)(k.layers.Add()([a, b])))
+
+
 SHAPE = [
     Case("flatten", seq((6, 4), L("Flatten"), L("Dense", 3))),
     Case("reshape", seq((24,), L("Reshape", (6, 4)), L("LSTM", 3))),
@@ -113,6 +121,28 @@ SHAPE = [
     Case("cropping", seq((None, 3), L("Cropping1D", (1, 2))), steps=(4, 9)),
     Case("shape/tf_h5", seq((5, 3), L("ZeroPadding1D", 2), L("Cropping1D", (1, 0)), L("UpSampling1D", 2),
                             L("Permute", (2, 1)), L("Reshape", (6, 8))), "tf_h5"),
+    # Reshape((-1, ...)) of a variable number of timesteps T: the output has its own count
+    Case("reshape/variable_double", seq((None, 4), L("Reshape", (-1, 2)), L("LSTM", 3)), steps=(1, 8)),  # 2T
+    Case("reshape/variable_rank3", seq((None, 2, 3), L("Reshape", (-1, 3)), L("Conv1D", 4, 2, padding="same")),
+         steps=(1, 8)),                                                                                    # 2T
+    Case("reshape/variable_same_width", seq((None, 6), L("Reshape", (-1, 3, 2)), L("Reshape", (-1, 2)),
+                                            L("GRU", 3)), steps=(1, 8)),                                   # T, 3T
+    Case("reshape/variable_masked", seq((None, 4), L("Masking"), L("Reshape", (-1, 2)), L("LSTM", 3)),
+         steps=(1, 8)),                                                                 # the mask is dropped
+    Case("reshape/variable_double/tf_h5", seq((None, 4), L("Reshape", (-1, 2)), L("LSTM", 3)), "tf_h5",
+         steps=(1, 8)),
+    Case("reshape/variable_of_the_input_as_output", seq((None, 4), L("Reshape", (-1, 2)), head=False),
+         steps=(1, 8)),
+    Case("reshape/variable_merge", reshape_merge, steps=(1, 8)),
+    Case("reshape/variable_merge/h5", reshape_merge, "h5", steps=(1, 8)),
+    # ... and where T must be even (prepare keeps even lengths; an odd one is refused in Java)
+    Case("reshape/variable_even_halve", seq((None, 6), L("Reshape", (-1, 12)), L("GRU", 3)), steps=(2, 12)),  # T/2
+    Case("reshape/variable_even_3_2", seq((None, 6), L("Reshape", (-1, 4)), L("Conv1D", 3, 2, padding="causal")),
+         steps=(2, 12)),                                                                                 # 3T/2
+    Case("reshape/variable_even_output", seq((None, 6), L("Dense", 4), L("Reshape", (-1, 8)), head=False),
+         steps=(2, 12)),
+    Case("reshape/variable_even_halve/tf_h5", seq((None, 6), L("Reshape", (-1, 12)), L("GRU", 3)), "tf_h5",
+         steps=(2, 12)),
 ]
 
 
@@ -156,6 +186,8 @@ def prepare(case: Case, directory, seed: int):
             layer.moving_variance.assign(rng.uniform(0.2, 2.0, layer.moving_variance.shape).astype("f4"))
     path = case.save(model, directory)
     samples = random_samples(model, case.n_samples(), seed + 1, case.steps, case.input_scale)
+    if case.id.startswith("reshape/variable_even"):   # the Reshape needs an even number of timesteps
+        samples = [[x[:len(x) - len(x) % 2] for x in s] for s in samples]
     if case.id.startswith("masking/gap"):   # padded batches: zeros at the end, the start, a step in the middle
         for i, s in enumerate(samples):
             x = s[0]

@@ -150,8 +150,16 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             continue
         ins = tuple(infos[t] for t in node.inputs)
         if node.op.alias:
+            aliased = []
             for t_in, t_out in zip(node.inputs, node.outputs):   # same data, maybe another shape
-                infos[t_out] = TensorInfo(infos[t_in].var, infos[t_in].steps, model.tensor(t_out).shape)
+                shape = model.tensor(t_out).shape
+                steps = f"s{k}" if node.op.time_changing and shape and shape[0] is None else infos[t_in].steps
+                infos[t_out] = TensorInfo(infos[t_in].var, steps, shape)
+                aliased.append(infos[t_out])
+            if node.op.time_changing:   # its own timestep count: the view declares it
+                ctx = ViewContext(f"L{k}", ins, tuple(aliased), layout.offset)
+                ops.append(node.op.view(node, ctx))
+                batch_ops.append(node.op.batch_view(node, ctx))
             continue
         outs = []
         for t in node.outputs:

@@ -124,6 +124,11 @@ class Op:
         such ops gets an ``int[]`` overload)."""
         return self.token_range() is not None
 
+    def steps_multiple(self) -> int:
+        """The number of timesteps reaching the op must be a multiple of this (1: any);
+        a length that is not is rejected at run time, in Keras as in the generated code."""
+        return 1
+
     def reference_problem(self) -> Optional[str]:
         """Why the numpy reference cannot evaluate this op, or None."""
         return None

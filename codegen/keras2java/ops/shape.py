@@ -4,14 +4,15 @@ ZeroPadding1D, Cropping1D)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import gcd
 from typing import ClassVar, Tuple
 
 import numpy as np
 
-from ..ir import Shape, format_shape
+from ..ir import Shape, format_shape, shape_text
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext, channels_last, pair, require_rank, sequence_input
-from .view import Call, CallView, Ints, Plus, Size, Var, ViewContext, comment
+from .view import Call, CallView, Ints, Plus, Size, StepsView, Var, ViewContext, comment
 
 
 @register_op
@@ -24,6 +25,41 @@ class ReshapeOp(Op):
 
     def evaluate(self, inputs):
         return [inputs[0]]   # shapes are applied by the caller
+
+
+@register_op
+@dataclass(frozen=True)
+class StepsReshapeOp(Op):
+    """Reshape ``(timesteps, ...)`` -> ``(-1, ...)`` with another number of floats per
+    timestep: the row-major data is unchanged (an alias), but the output has its own
+    timestep count, ``steps * ratio_in / ratio_out`` (the per-step sizes' ratio in lowest
+    terms), checked at run time when ``ratio_out`` is not 1."""
+
+    ratio_in: int
+    ratio_out: int
+    kind: ClassVar[str] = "reshape"
+    alias: ClassVar[bool] = True
+    time_changing: ClassVar[bool] = True
+    runtime: ClassVar[tuple[str, ...]] = ("Reshape",)
+
+    def evaluate(self, inputs):
+        return [inputs[0]]   # shapes are applied by the caller
+
+    def view(self, node, ctx: ViewContext) -> StepsView:
+        x, o = ctx.ins[0], ctx.outs[0]
+        if self.ratio_out == 1:
+            value = Size(x.steps, self.ratio_in)
+        else:
+            value = Call("Reshape", "reshapeSteps", (Var(x.steps), self.ratio_in, self.ratio_out,
+                                                     f"layer {node.layer_name} ({node.class_name})",
+                                                     shape_text(x.shape), shape_text(o.shape)))
+        return StepsView(ctx.field, comment(node), o.steps, value)
+
+    def batch_view(self, node, ctx: ViewContext) -> StepsView:
+        return self.view(node, ctx)   # the count is per sample; the buffers hold nb samples
+
+    def steps_multiple(self) -> int:
+        return self.ratio_out
 
 
 @register_op
@@ -110,6 +146,11 @@ def _fixed(ctx: LayerContext, shape: Shape) -> None:
 @converter("Flatten", mask=MaskRule.DROP)
 def convert_flatten(ctx: LayerContext):
     shape = ctx.single_input()
+    if shape and shape[0] is None and None not in shape[1:]:
+        raise ConversionProblem(
+            f"input shape {format_shape(shape)} has a variable number of timesteps; Flatten would give a flat "
+            "vector of variable length, which keras2java does not support (set a fixed shape on the Input, "
+            "or use Reshape((-1, features)) to keep a timestep axis)")
     _fixed(ctx, shape)
     ctx.weights([])
     n = int(np.prod(shape))
@@ -124,13 +165,15 @@ def convert_flatten(ctx: LayerContext):
 
 
 @converter("Reshape", mask=MaskRule.DROP)
-def convert_reshape(ctx: LayerContext) -> Converted:
+def convert_reshape(ctx: LayerContext):
     shape = ctx.single_input()
-    _fixed(ctx, shape)
     target = ctx.layer.config.get("target_shape")
     if not isinstance(target, (list, tuple)) or not target or not all(
             isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in target):
         raise ConversionProblem(f"target_shape {target!r} is not a list of positive sizes (one may be -1)")
+    if shape and shape[0] is None and None not in shape[1:]:
+        return _reshape_steps(ctx, shape, tuple(target))
+    _fixed(ctx, shape)
     total = int(np.prod(shape))
     known = int(np.prod([d for d in target if d != -1]))
     if list(target).count(-1) > 1 or (-1 in target and total % known) or (-1 not in target and known != total):
@@ -138,6 +181,30 @@ def convert_reshape(ctx: LayerContext) -> Converted:
     out = tuple(total // known if d == -1 else d for d in target)
     ctx.weights([])
     return Converted(ReshapeOp(), (out,))
+
+
+def _reshape_steps(ctx: LayerContext, shape: Shape, target: Tuple[int, ...]) -> Converted:
+    """Reshape of a variable number of timesteps: Keras gives the variable size to the
+    target's -1; keras2java needs it on the first axis (its variable timestep axis)."""
+    if target[0] != -1 or -1 in target[1:]:
+        raise ConversionProblem(
+            f"input shape {format_shape(shape)} has a variable number of timesteps; Reshape to "
+            f"{tuple(target)} would put the variable size " + ("on another axis than the first"
+                                                             if -1 in target else "on no axis (no -1)")
+            + "; only a target_shape (-1, ...) is supported (or set a fixed shape on the Input)")
+    if len(target) < 2:
+        raise ConversionProblem(
+            f"input shape {format_shape(shape)} has a variable number of timesteps; Reshape to {tuple(target)} "
+            "gives a flat vector of variable length, which keras2java does not support "
+            "(reshape to (-1, features) instead)")
+    per_in = int(np.prod(shape[1:], dtype=np.int64))
+    per_out = int(np.prod(target[1:], dtype=np.int64))
+    out = (None,) + tuple(target[1:])
+    ctx.weights([])
+    if per_in == per_out:
+        return Converted(ReshapeOp(), (out,))
+    g = gcd(per_in, per_out)
+    return Converted(StepsReshapeOp(per_in // g, per_out // g), (out,))
 
 
 @converter("Permute", mask=MaskRule.DROP)

@@ -211,6 +211,19 @@ def hoisted(view: CallView) -> CallView:
 
 
 @dataclass(frozen=True)
+class StepsView:
+    """An alias node (its output is its input's buffer) whose output has its own number of
+    timesteps (``templates/ops/steps.j2``): declares ``steps_var = steps_value`` and calls
+    nothing; the same on a batch (timestep counts are per sample there too)."""
+
+    field: str
+    comment: Label
+    steps_var: str
+    steps_value: Any
+    template: str = "ops/steps.j2"
+
+
+@dataclass(frozen=True)
 class CellView:
     """One recurrent layer: ``new Recurrent(new <cell>(data, args, acts), flags)``."""
 

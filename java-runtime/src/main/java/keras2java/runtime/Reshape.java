@@ -1,6 +1,9 @@
 package keras2java.runtime;
 
-/** Layers that move data without arithmetic: Permute, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D. */
+/**
+ * Layers that move data without arithmetic: Permute, RepeatVector, UpSampling1D, ZeroPadding1D, Cropping1D,
+ * and the timestep count of a Reshape of a variable-length input.
+ */
 public final class Reshape {
     private Reshape() {
     }
@@ -78,5 +81,19 @@ public final class Reshape {
                     + (before + after + 1) + ", got " + steps);
         }
         return kept;
+    }
+
+    /**
+     * The timesteps of a Keras {@code Reshape((-1, ...))} of an input with a variable number of
+     * timesteps (the data is unchanged): {@code steps * ratioIn / ratioOut}, which needs
+     * {@code steps} to be a multiple of {@code ratioOut} (the per-step sizes' ratio in lowest terms).
+     */
+    public static int reshapeSteps(int steps, int ratioIn, int ratioOut, String layer, String inShape,
+                                   String outShape) {
+        if (steps % ratioOut != 0) {
+            throw new IllegalArgumentException(layer + " reshapes " + inShape + " to " + outShape
+                    + " and needs a number of timesteps that is a multiple of " + ratioOut + ", got " + steps);
+        }
+        return steps / ratioOut * ratioIn;
     }
 }
