@@ -18,6 +18,9 @@ tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
   same reason, a nested call whose input's mask a MultiHeadAttention cleared before
   (it sets it again), and a nested model whose MultiHeadAttention clears the caller's
   mask;
+- Keras 3 MultiHeadAttention with key_dim or value_dim 1, several heads and as many
+  timesteps as heads: Keras' TensorFlow backend adds that projection's bias per
+  timestep there (``ops.add`` picks a channels-first ``bias_add``), not per head;
 - ``return_attention_scores`` with a variable number of value timesteps (or, for
   MultiHeadAttention, query timesteps): the scores would have a variable axis
   other than the first, which generated code does not represent."""
@@ -132,3 +135,34 @@ def test_masks_keras_applies_are_refused(tmp_path, fmt, build):
     assert proc.returncode == 2, proc.stdout
     assert f"({cls}): {reason}" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _mha_bias_model(k, steps):
+    q = k.Input((steps, 3))
+    return k.Model(q, k.layers.MultiHeadAttention(2, 1)(q, q))
+
+
+def test_keras3_tensorflow_bias_add_quirk_is_refused(tmp_path):
+    """Keras 3's TensorFlow ``ops.add`` turns ``x + bias`` into a channels-first ``bias_add``
+    when the (heads, 1) bias of a key_dim=1 projection matches the timestep axis of x: Keras
+    then adds it per timestep.  The first half shows Keras still does so (a fixed length of
+    2 against the same weights traced with a variable length): when it stops, lift the refusal."""
+    import numpy as np
+    import keras as k
+    fixed, free = _mha_bias_model(k, 2), _mha_bias_model(k, None)
+    rng = np.random.default_rng(5)
+    fixed.set_weights([rng.normal(size=w.shape).astype("float32") for w in fixed.get_weights()])
+    free.set_weights(fixed.get_weights())
+    x = rng.normal(size=(1, 2, 3)).astype("float32")
+    free.predict(rng.normal(size=(1, 3, 3)).astype("float32"), verbose=0)   # trace a variable length first
+    assert np.abs(fixed.predict(x, verbose=0) - free.predict(x, verbose=0)).max() > 1e-3, \
+        "Keras 3 no longer adds the (heads, 1) bias per timestep: lift the refusal in ops/attention.py"
+    path = tmp_path / "m.keras"
+    fixed.save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert "adds the query projection's bias along the timestep axis" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+    path = tmp_path / "free.keras"
+    free.save(path)
+    assert run_cli("convert", str(path), "--out", str(tmp_path / "free")).returncode == 0

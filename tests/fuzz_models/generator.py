@@ -130,8 +130,8 @@ class _Gen:
         first = self.tensors[ins[0]]
         for kt in outs:
             shape = tuple(None if d is None else int(d) for d in kt.shape[1:])
-            if any(d is not None and d < 1 for d in shape):
-                return False
+            if any(d is not None and d < 1 for d in shape) or None in shape[1:]:
+                return False   # only the first axis may vary (as in keras2java's IR)
             if len(shape) > 1 and shape[0] is not None and shape[0] > 64:
                 return False
             if int(np.prod([d for d in shape if d is not None] or [1])) > 4096:
@@ -432,6 +432,13 @@ class _Gen:
                               "use_bias": bool(rng.random() < 0.8)}
             if rng.random() < 0.3:
                 node["config"]["value_dim"] = int(rng.integers(1, 4))
+            if node["config"]["num_heads"] > 1 and node["config"]["use_bias"]:
+                # Keras 3's TensorFlow backend adds a (heads, 1) bias along the timestep axis when a
+                # traced length equals the number of heads (refused for fixed lengths; with variable
+                # ones Keras' result depends on the lengths it traced first): sizes of 1 are avoided
+                for key in ("key_dim", "value_dim"):
+                    if node["config"].get(key) == 1:
+                        node["config"][key] = 2
         elif cls == "Attention":
             node["config"] = {"use_scale": bool(rng.random() < 0.5), "score_mode": _pick(rng, ["dot", "concat"])}
         else:

@@ -302,6 +302,15 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     ctx.reject_true("use_gate", why="(gated attention) is not supported")
     if ctx.layer.config.get("sliding_window") is not None:
         raise ConversionProblem("sliding_window is not supported")
+    if ctx.keras_major >= 3 and use_bias and heads > 1:
+        for part, dim, steps in (("query", key_dim, q[0]), ("key", key_dim, k[0]), ("value", value_dim, v[0])):
+            if dim == 1 and steps == heads:
+                raise ConversionProblem(
+                    f"Keras 3's TensorFlow backend adds the {part} projection's bias along the timestep axis here, "
+                    f"not per head: keras.ops.add takes a ({heads}, 1) bias for a channels-first bias_add when the "
+                    f"{part} has {heads} timesteps (backend/tensorflow/numpy.py add), so Keras computes something "
+                    "other than the layer (its other backends, and other lengths, do not); keras2java does not "
+                    f"copy that (use key_dim and value_dim above 1, or a length other than {heads})")
     out_shape = ctx.layer.config.get("output_shape")
     if isinstance(out_shape, (list, tuple)) and len(out_shape) == 1:
         out_shape = out_shape[0]
