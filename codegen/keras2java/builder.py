@@ -216,15 +216,13 @@ class _Builder:
         if layer.submodel is not None:
             return self.inline(layer, layer.submodel, inputs)
         spec = layer_spec(spec_name(layer))
-        rule = spec.mask if spec is not None else MaskRule.REFUSE
+        rule = spec.mask_rule(self.major) if spec is not None else MaskRule.REFUSE
 
         def mask_of(t: str) -> Optional[str]:
             return None if t in cleared else self.masks.get(t)
         mask = mask_of(inputs[0]) if inputs else None
         if explicit_mask is not None:   # a mask= tensor the model computes itself
             mask = explicit_mask
-        if spec is not None and spec.keras2_drops_mask and self.major < 3:
-            mask = None   # tf-keras: no supports_masking, the mask ends here (Keras 3 passes it on)
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
         explicit = (call is not None and self.major >= 3 and self.recorded_masks
@@ -620,7 +618,7 @@ class _Builder:
                     progressed = True
                     continue
                 mask_refs = call.kwargs.get("mask", ())
-                masking = spec is not None and spec.mask not in (MaskRule.REFUSE, MaskRule.DROP)
+                masking = spec is not None and spec.mask_rule(self.major) not in (MaskRule.REFUSE, MaskRule.DROP)
                 # a derived mask answers a recorded one, unless it came from a mask= tensor itself
                 derived = (masking and derived_mask(mask_refs, mask_graph) and bool(ins) and ins[0] is not None
                            and ins[0] in self.masks and self.masks[ins[0]] not in self.explicit_masks)
@@ -644,7 +642,7 @@ class _Builder:
                         produced[(layer.name, k)] = None
                         continue
                     extra = []
-                if extra == ["mask"] and spec is not None and spec.mask is MaskRule.REFUSE:
+                if extra == ["mask"] and spec is not None and spec.mask_rule(self.major) is MaskRule.REFUSE:
                     self.report(layer, f"receives a Keras mask (mask=), which keras2java does not support for "
                                        f"{layer.class_name} layers")
                     produced[(layer.name, k)] = None

@@ -182,13 +182,17 @@ class LayerSpec:
     #: Keras 3 reads the masks of every input at call time even where the saved
     #: config records no ``mask=`` argument (attention, merges)
     reads_masks: bool = False
-    #: Keras 2 / tf-keras does not support masking here (``supports_masking`` False): the
-    #: layer silently drops a mask, while Keras 3 passes it on (``mask`` applies to Keras 3)
-    keras2_drops_mask: bool = False
+    #: the rule Keras 1/2 and tf-keras follow where it differs from ``mask`` (which then
+    #: applies to Keras 3): e.g. DROP where tf-keras has no ``supports_masking`` and Keras 3 does
+    keras2_mask: Optional[MaskRule] = None
     #: Keras 3 clears the Keras mask of the input tensors themselves when the layer
     #: runs (``MultiHeadAttention.call``: ``set_keras_mask(query, None)``), so later
     #: layers reading those tensors' masks at run time see none
     keras3_clears_masks: bool = False
+
+    def mask_rule(self, keras_major: int) -> MaskRule:
+        """How the layer treats a mask in files of this Keras major version."""
+        return self.keras2_mask if keras_major < 3 and self.keras2_mask is not None else self.mask
 
 
 _OPS: dict[str, type] = {}
@@ -208,7 +212,7 @@ def register_op(cls: type) -> type:
 
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
-              replace: bool = False, keras2_drops_mask: bool = False,
+              replace: bool = False, keras2_mask: Optional[MaskRule] = None,
               keras3_clears_masks: bool = False) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
@@ -218,7 +222,7 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
             _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
-                                      reads_masks, keras2_drops_mask, keras3_clears_masks)
+                                      reads_masks, keras2_mask, keras3_clears_masks)
         return fn
     return deco
 

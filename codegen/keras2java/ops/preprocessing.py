@@ -182,7 +182,7 @@ def _axis_list(value: Any, what: str) -> tuple[int, ...]:
 # -- Normalization -------------------------------------------------------------------------
 
 
-@converter("Normalization", mask=MaskRule.PASS, keras2_drops_mask=True)
+@converter("Normalization", mask=MaskRule.PASS, keras2_mask=MaskRule.DROP)
 def convert_normalization(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     ndim = len(shape) + 1
@@ -230,7 +230,7 @@ def convert_normalization(ctx: LayerContext) -> Converted:
 # -- Rescaling -----------------------------------------------------------------------------
 
 
-@converter("Rescaling", mask=MaskRule.PASS, keras2_drops_mask=True)
+@converter("Rescaling", mask=MaskRule.PASS, keras2_mask=MaskRule.DROP)
 def convert_rescaling(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     scale = _config_array(ctx, "scale")
@@ -268,7 +268,7 @@ def convert_prelu(ctx: LayerContext) -> Converted:
     return Converted(PointwiseOp("prelu", alpha, None, dims, sa, tuple(0 for _ in dims), note), (shape,))
 
 
-@converter("Identity", mask=MaskRule.PASS, keras2_drops_mask=True)
+@converter("Identity", mask=MaskRule.PASS, keras2_mask=MaskRule.DROP)
 def convert_identity(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     ctx.weights([])
