@@ -15,7 +15,7 @@ OPERATIONS = (
     "ops.GetItem", "ops.Add", "ops.Subtract", "ops.Multiply", "ops.Divide", "ops.TrueDivide", "ops.Power",
     "ops.Maximum", "ops.Minimum", "ops.Mod", "ops.FloorDivide", "ops.Negative", "ops.Equal", "ops.NotEqual",
     "ops.Greater", "ops.GreaterEqual", "ops.Less", "ops.LessEqual", "ops.LogicalAnd", "ops.LogicalOr",
-    "ops.LogicalXor", "ops.LogicalNot", "ops.Where", "ops.Cast", "ops.Mean", "ops.Sum", "ops.Max", "ops.Min",
+    "ops.LogicalXor", "ops.LogicalNot", "ops.Where", "ops.Cast", "ops.ConvertToTensor", "ops.Mean", "ops.Sum", "ops.Max", "ops.Min",
     "ops.Any", "ops.All", "ops.Prod", "ops.Amax", "ops.Amin", "ops.Transpose", "ops.ExpandDims", "ops.Squeeze",
     "ops.Reshape", "ops.Concatenate", "ops.Stack", "ops.Matmul", "ops.Exp", "ops.Log", "ops.Sqrt", "ops.Absolute",
     "ops.Square", "ops.Tanh", "ops.Sigmoid", "ops.Relu", "ops.Reciprocal", "ops.Sin", "ops.Cos", "ops.Floor",

@@ -166,3 +166,19 @@ def test_keras3_tensorflow_bias_add_quirk_is_refused(tmp_path):
     path = tmp_path / "free.keras"
     free.save(path)
     assert run_cli("convert", str(path), "--out", str(tmp_path / "free")).returncode == 0
+
+
+def test_a_refused_layer_reports_nothing_downstream(tmp_path):
+    """Layers after a refused one are not converted, so the mask computation Keras 3
+    recorded for them (keras.ops nodes, which a Keras 3 .h5 cannot hold) is not asked for:
+    one problem, the real one."""
+    import keras as k
+    ids = k.Input((None,), dtype="int32")
+    e = k.layers.Embedding(10, 4, mask_zero=True)(ids)
+    out, scores = k.layers.Attention(name="att")([e, e], return_attention_scores=True)
+    path = tmp_path / "m.h5"
+    k.Model(ids, [k.layers.LSTM(2)(out), scores]).save(path)
+    proc = run_cli("convert", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stdout
+    assert "1 problem(s): layer 'att' (Attention): return_attention_scores with a variable number" \
+        in proc.stderr, proc.stderr

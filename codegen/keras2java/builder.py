@@ -78,6 +78,8 @@ def _strip_batch(shape: Any) -> Shape:
 #: ``ConvertToTensor(query_mask)``).
 MASK_GRAPH_CLASSES = frozenset({"NotEqual", "Any", "All", "ExpandDims", "ZerosLike", "OnesLike", "LogicalOr",
                                 "LogicalAnd", "Concatenate", "BroadcastTo", "Squeeze", "Cast", "ConvertToTensor"})
+#: Those that are also layer classes: a Keras 3 ``.h5`` (no ``module``) cannot tell them apart.
+LAYER_NAMED = frozenset({"Concatenate"})
 #: Modules of Keras 3 operation nodes (``keras.ops`` calls recorded in Functional configs).
 OPS_MODULES = ("keras.src.ops.", "keras.ops")
 
@@ -99,7 +101,7 @@ def mask_graph_layers(layers, outputs=()) -> frozenset:
     records them in Functional configs; keras2java derives the same masks from
     Masking and Embedding(mask_zero=True) itself."""
     candidates = {layer.name for layer in layers if layer.class_name in MASK_GRAPH_CLASSES
-                  and (is_operation(layer) or (not layer.module and layer.class_name in ("NotEqual", "Any")))}
+                  and (is_operation(layer) or (not layer.module and layer.class_name not in LAYER_NAMED))}
     candidates -= {r.layer for r in outputs}   # model outputs are values, not masks
     changed = True
     while changed:
@@ -615,6 +617,10 @@ class _Builder:
                 except ConversionProblem as exc:
                     self.report(layer, str(exc))
                     produced[(layer.name, k)] = None
+                    progressed = True
+                    continue
+                if ins and any(t is None for t in ins):
+                    produced[(layer.name, k)] = None   # an input failed (reported there): nothing more to say
                     progressed = True
                     continue
                 mask_refs = call.kwargs.get("mask", ())

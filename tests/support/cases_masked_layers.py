@@ -189,7 +189,7 @@ def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
 CASES = (
     _forms("attention_query_mask", attention("Attention", v_mask=False))
     + _forms("attention_value_mask", attention("Attention", q_mask=False))
-    + _forms("attention_both", attention("Attention"))
+    + _forms("attention_both", attention("Attention"), formats=("keras", "h5", "tf_h5"))
     + _forms("attention_both_causal_scores", attention("Attention", causal=True, scores=True, steps=(6, 6),
                                                       use_scale=True))
     + _forms("attention_concat_key", attention("Attention", k_mask=True, score_mode="concat"))

@@ -58,7 +58,8 @@ def comparisons(k):
             o.cast(o.not_equal(da, db), "float32"), o.cast(da >= db, "float32"), o.cast(da < 0.0, "float32"),
             o.cast(o.logical_and(ca, cb), "float32"), o.cast(o.logical_or(ca, cb), "float32"),
             o.cast(o.logical_xor(ca, cb), "float32"), o.cast(o.logical_not(ca), "float32"),
-            o.where(ca, da, db * 3.0), o.cast(da * 4.0, "int32"), o.cast(o.cast(da, "bool"), "float32")]
+            o.where(ca, da, db * 3.0), o.cast(da * 4.0, "int32"), o.cast(o.cast(da, "bool"), "float32"),
+            o.convert_to_tensor(da) * 2.0, o.convert_to_tensor(ca, "float32")]
     return k.Model([a, b], outs)
 
 

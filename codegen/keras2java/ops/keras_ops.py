@@ -693,6 +693,14 @@ def _cast(ctx: LayerContext) -> Converted:
     raise ConversionProblem(f"cast to {dtype!r} is not supported (float32, int8..int64, bool)")
 
 
+def _convert_to_tensor(ctx: LayerContext) -> Converted:
+    """``keras.ops.convert_to_tensor`` (Keras 3 records it for the mask an Attention layer
+    passes on): the value itself, or cast to ``dtype`` when one is given."""
+    if _option(ctx, "dtype") is None:
+        return Converted(ReshapeOp(), (ctx.single_input(),))
+    return _cast(ctx)
+
+
 def _tensor_list(ctx: LayerContext) -> list:
     args = _Args(ctx)
     xs = args.raw[0] if args.raw else None
@@ -770,6 +778,7 @@ converter("ops.ExpandDims")(_expand_dims)
 converter("ops.Squeeze")(_squeeze)
 converter("ops.Reshape")(_reshape)
 converter("ops.Cast")(_cast)
+converter("ops.ConvertToTensor")(_convert_to_tensor)
 converter("ops.Concatenate")(_concatenate)
 converter("ops.Stack")(_stack)
 converter("ops.Where")(_where)
