@@ -301,7 +301,10 @@ class _Builder:
             if merged is not None:
                 out_mask = self.new_tensor(self.shape_of(present[0]))
                 self.nodes.append(Node(layer.name, f"{layer.class_name} mask", merged, present, (out_mask,)))
-        if consumes and rule is MaskRule.CONSUME:
+        if rule is MaskRule.CONSUME and mask is not None and (consumes or explicit):
+            # the mask passes on where the op says (Keras' compute_mask), also when Keras 3 did
+            # not give it to the call (a call with initial_state records no mask= and
+            # Layer.__call__ fills one in only for a single tensor argument)
             out_mask = None
             for i in op.mask_outputs():
                 self.masks[outs[i]] = mask

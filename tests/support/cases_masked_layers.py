@@ -181,6 +181,19 @@ def nested_creates_mask(k):
                          L.Minimum()([y, L.Dense(3)(y)])])
 
 
+def initial_state_mask(k):
+    """A recurrent layer called with initial_state on a masked sequence: Keras 3 passes it no
+    mask (several tensor arguments, none recorded) but passes the mask on to its output
+    sequence, which the attention and Maximum after it read; tf-keras masks the layer."""
+    L = k.layers
+    ids = k.Input((6,), name="tokens")
+    e = L.Embedding(20, 3, mask_zero=True)(ids)
+    pooled = L.GlobalAveragePooling1D()(e)
+    h = L.LSTM(2, return_sequences=True)(e, initial_state=[L.Dense(2)(pooled), L.Dense(2)(pooled)])
+    g = L.GRU(3, return_sequences=True)(e, initial_state=L.Dense(3)(pooled))
+    return k.Model(ids, [h, L.MultiHeadAttention(1, 3)(e, h), L.Maximum()([g, L.Dense(3)(e)])])
+
+
 def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
@@ -212,6 +225,7 @@ CASES = (
     + _forms("mha_clears_masks_values", mha_clears_masks(False), formats=("keras", "h5"), data="tokens_padded")
     + _forms("nested_masked", nested_masked, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
     + _forms("nested_creates_mask", nested_creates_mask, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
+    + _forms("initial_state_mask", initial_state_mask, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
     + _forms("mask_dropped", drops)
     + _forms("dot_variable", dot_variable, steps=(1, 8))
     + _forms("concatenate_time", concatenate_time, steps=(1, 8))
