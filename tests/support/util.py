@@ -20,6 +20,20 @@ def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
                           cwd=cwd, env=dict(os.environ))
 
 
+def refusal_text(model, tmp_path: Path) -> str:
+    """Saves a Keras model as ``.keras``, converts it expecting keras2java's
+    UnsupportedModelError, checks nothing was written, and returns the error text."""
+    import pytest
+
+    from keras2java import UnsupportedModelError, convert
+    path = tmp_path / "bad.keras"
+    model.save(path)
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    assert not (tmp_path / "out").exists()
+    return str(err.value)
+
+
 def rewrite_keras_config(src: Path, dst: Path, edit) -> None:
     """Copy a .keras archive, passing its config.json through ``edit(dict) -> dict``."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
