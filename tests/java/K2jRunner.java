@@ -43,37 +43,14 @@ public final class K2jRunner {
     private static void run(String className, String inPath, String outPath) throws Exception {
         Object model = Class.forName(className).getConstructor().newInstance();
         Method predictAll = model.getClass().getMethod("predictAll", float[][].class);
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(inPath)));
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
-            int n = readInt(in);
-            writeInt(out, n);
-            for (int s = 0; s < n; s++) {
-                int k = readInt(in);
-                float[][] inputs = new float[k][];
-                for (int i = 0; i < k; i++) {
-                    int len = readInt(in);
-                    inputs[i] = new float[len];
-                    for (int j = 0; j < len; j++) {
-                        inputs[i][j] = Float.intBitsToFloat(readInt(in));
-                    }
-                }
-                float[][] outputs;
+        float[][][] samples = readSamples(inPath);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
+            writeInt(out, samples.length);
+            for (float[][] inputs : samples) {
                 try {
-                    outputs = (float[][]) predictAll.invoke(model, (Object) inputs);
+                    writeSample(out, (float[][]) predictAll.invoke(model, (Object) inputs));
                 } catch (java.lang.reflect.InvocationTargetException e) {
-                    Throwable c = e.getCause();
-                    writeInt(out, -1);
-                    byte[] msg = (c.getClass().getName() + ": " + c.getMessage()).getBytes("UTF-8");
-                    writeInt(out, msg.length);
-                    out.write(msg);
-                    continue;
-                }
-                writeInt(out, outputs.length);
-                for (float[] o : outputs) {
-                    writeInt(out, o.length);
-                    for (float v : o) {
-                        writeInt(out, Float.floatToRawIntBits(v));
-                    }
+                    writeError(out, e.getCause());
                 }
             }
         }
@@ -87,20 +64,11 @@ public final class K2jRunner {
     private static void stream(String className, String inPath, String outPath, int perStep) throws Exception {
         Object model = Class.forName(className).getConstructor().newInstance();
         Object first = null;
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(inPath)));
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
-            int n = readInt(in);
-            writeInt(out, n);
-            for (int s = 0; s < n; s++) {
-                int k = readInt(in);
-                float[] seq = null;
-                for (int i = 0; i < k; i++) {
-                    int len = readInt(in);
-                    seq = new float[len];
-                    for (int j = 0; j < len; j++) {
-                        seq[j] = Float.intBitsToFloat(readInt(in));
-                    }
-                }
+        float[][][] samples = readSamples(inPath);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
+            writeInt(out, samples.length);
+            for (float[][] sample : samples) {
+                float[] seq = sample[sample.length - 1];
                 Object session = model.getClass().getMethod("newSession").invoke(model);
                 if (first == null) {
                     first = session;
@@ -108,7 +76,7 @@ public final class K2jRunner {
                 Method stepAll = session.getClass().getMethod("stepAll", float[].class);
                 int steps = seq.length / perStep;
                 java.util.List<float[][]> results = new java.util.ArrayList<float[][]>();
-                String error = null;
+                Throwable error = null;
                 for (int t = 0; t < steps && error == null; t++) {
                     float[] frame = java.util.Arrays.copyOfRange(seq, t * perStep, (t + 1) * perStep);
                     try {
@@ -118,30 +86,27 @@ public final class K2jRunner {
                             stepAll.invoke(first, (Object) frame);
                         }
                     } catch (java.lang.reflect.InvocationTargetException e) {
-                        error = e.getCause().getClass().getName() + ": " + e.getCause().getMessage();
+                        error = e.getCause();
                     }
                 }
                 if (error != null) {
-                    writeInt(out, -1);
-                    byte[] msg = error.getBytes("UTF-8");
-                    writeInt(out, msg.length);
-                    out.write(msg);
+                    writeError(out, error);
                     continue;
                 }
-                int outputs = results.get(0).length;
-                writeInt(out, outputs);
-                for (int o = 0; o < outputs; o++) {
+                float[][] joined = new float[results.get(0).length][];
+                for (int o = 0; o < joined.length; o++) {
                     int total = 0;
                     for (float[][] r : results) {
                         total += r[o].length;
                     }
-                    writeInt(out, total);
+                    joined[o] = new float[total];
+                    int at = 0;
                     for (float[][] r : results) {
-                        for (float v : r[o]) {
-                            writeInt(out, Float.floatToRawIntBits(v));
-                        }
+                        System.arraycopy(r[o], 0, joined[o], at, r[o].length);
+                        at += r[o].length;
                     }
                 }
+                writeSample(out, joined);
             }
         }
     }
@@ -152,49 +117,70 @@ public final class K2jRunner {
      */
     private static void batch(String className, String inPath, String outPath, int threads) throws Exception {
         Class<?> cls = Class.forName(className);
-        float[][][] samples;
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(inPath)))) {
-            int n = readInt(in);
-            samples = new float[n][][];
-            for (int s = 0; s < n; s++) {
-                int k = readInt(in);
-                samples[s] = new float[k][];
-                for (int i = 0; i < k; i++) {
-                    int len = readInt(in);
-                    samples[s][i] = new float[len];
-                    for (int j = 0; j < len; j++) {
-                        samples[s][i][j] = Float.intBitsToFloat(readInt(in));
-                    }
-                }
-            }
-        }
+        float[][][] samples = readSamples(inPath);
         float[][][] results = null;
-        String error = null;
+        Throwable error = null;
         try {
             results = (float[][][]) cls.getMethod("predictAllBatch", float[][][].class, int.class)
                     .invoke(null, samples, threads);
         } catch (java.lang.reflect.InvocationTargetException e) {
-            error = e.getCause().getClass().getName() + ": " + e.getCause().getMessage();
+            error = e.getCause();
         }
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
             writeInt(out, samples.length);
             for (int s = 0; s < samples.length; s++) {
                 if (error != null) {
-                    writeInt(out, -1);
-                    byte[] msg = error.getBytes("UTF-8");
-                    writeInt(out, msg.length);
-                    out.write(msg);
-                    continue;
-                }
-                writeInt(out, results[s].length);
-                for (float[] o : results[s]) {
-                    writeInt(out, o.length);
-                    for (float v : o) {
-                        writeInt(out, Float.floatToRawIntBits(v));
-                    }
+                    writeError(out, error);
+                } else {
+                    writeSample(out, results[s]);
                 }
             }
         }
+    }
+
+    /** Every sample of an inputs file: its input arrays. */
+    static float[][][] readSamples(String path) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(path)))) {
+            float[][][] samples = new float[readInt(in)][][];
+            for (int s = 0; s < samples.length; s++) {
+                samples[s] = new float[readInt(in)][];
+                for (int i = 0; i < samples[s].length; i++) {
+                    samples[s][i] = new float[readInt(in)];
+                    for (int j = 0; j < samples[s][i].length; j++) {
+                        samples[s][i][j] = Float.intBitsToFloat(readInt(in));
+                    }
+                }
+            }
+            return samples;
+        }
+    }
+
+    /** An outputs file: the sample count, then each sample's outputs. */
+    static void writeOutputs(String path, float[][][] outputs) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(path)))) {
+            writeInt(out, outputs.length);
+            for (float[][] sample : outputs) {
+                writeSample(out, sample);
+            }
+        }
+    }
+
+    private static void writeSample(DataOutputStream out, float[][] outputs) throws IOException {
+        writeInt(out, outputs.length);
+        for (float[] o : outputs) {
+            writeInt(out, o.length);
+            for (float v : o) {
+                writeInt(out, Float.floatToRawIntBits(v));
+            }
+        }
+    }
+
+    /** A sample whose call threw: -1, then the exception as UTF-8 text. */
+    private static void writeError(DataOutputStream out, Throwable e) throws IOException {
+        byte[] msg = (e.getClass().getName() + ": " + e.getMessage()).getBytes("UTF-8");
+        writeInt(out, -1);
+        writeInt(out, msg.length);
+        out.write(msg);
     }
 
     private static int readInt(DataInputStream in) throws IOException {

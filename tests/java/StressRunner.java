@@ -1,10 +1,3 @@
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.lang.reflect.InvocationTargetException;
@@ -250,17 +243,17 @@ public final class StressRunner {
     private static void batch(String className, String inPath, String perSamplePath, String batchPrefix,
                               String threadList) throws Exception {
         Class<?> cls = Class.forName(className);
-        float[][][] samples = readSamples(inPath);
+        float[][][] samples = K2jRunner.readSamples(inPath);
         Object model = cls.getConstructor().newInstance();
         float[][][] single = new float[samples.length][][];
         for (int s = 0; s < samples.length; s++) {
             single[s] = predictAll(model, samples[s]);
         }
-        writeOutputs(perSamplePath, single);
+        K2jRunner.writeOutputs(perSamplePath, single);
         Method batch = cls.getMethod("predictAllBatch", float[][][].class, int.class);
         for (String t : threadList.split(",")) {
             float[][][] got = (float[][][]) batch.invoke(null, samples, Integer.parseInt(t));
-            writeOutputs(batchPrefix + t + ".bin", got);
+            K2jRunner.writeOutputs(batchPrefix + t + ".bin", got);
         }
     }
 
@@ -373,47 +366,8 @@ public final class StressRunner {
             }
             String[] p = line.trim().split(" ");
             int perStep = p[2].startsWith("stream:") ? Integer.parseInt(p[2].substring(7)) : 0;
-            jobs.add(new Job(Class.forName(p[0]), readSamples(p[1]), perStep));
+            jobs.add(new Job(Class.forName(p[0]), K2jRunner.readSamples(p[1]), perStep));
         }
         return jobs;
-    }
-
-    private static float[][][] readSamples(String path) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(path)))) {
-            float[][][] samples = new float[readInt(in)][][];
-            for (int s = 0; s < samples.length; s++) {
-                samples[s] = new float[readInt(in)][];
-                for (int i = 0; i < samples[s].length; i++) {
-                    samples[s][i] = new float[readInt(in)];
-                    for (int j = 0; j < samples[s][i].length; j++) {
-                        samples[s][i][j] = Float.intBitsToFloat(readInt(in));
-                    }
-                }
-            }
-            return samples;
-        }
-    }
-
-    private static void writeOutputs(String path, float[][][] outputs) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(path)))) {
-            writeInt(out, outputs.length);
-            for (float[][] sample : outputs) {
-                writeInt(out, sample.length);
-                for (float[] o : sample) {
-                    writeInt(out, o.length);
-                    for (float v : o) {
-                        writeInt(out, Float.floatToRawIntBits(v));
-                    }
-                }
-            }
-        }
-    }
-
-    private static int readInt(DataInputStream in) throws IOException {
-        return Integer.reverseBytes(in.readInt());
-    }
-
-    private static void writeInt(DataOutputStream out, int v) throws IOException {
-        out.writeInt(Integer.reverseBytes(v));
     }
 }
