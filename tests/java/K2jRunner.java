@@ -93,20 +93,7 @@ public final class K2jRunner {
                     writeError(out, error);
                     continue;
                 }
-                float[][] joined = new float[results.get(0).length][];
-                for (int o = 0; o < joined.length; o++) {
-                    int total = 0;
-                    for (float[][] r : results) {
-                        total += r[o].length;
-                    }
-                    joined[o] = new float[total];
-                    int at = 0;
-                    for (float[][] r : results) {
-                        System.arraycopy(r[o], 0, joined[o], at, r[o].length);
-                        at += r[o].length;
-                    }
-                }
-                writeSample(out, joined);
+                writeSample(out, concat(results));
             }
         }
     }
@@ -136,6 +123,24 @@ public final class K2jRunner {
                 }
             }
         }
+    }
+
+    /** A session's outputs over a whole sequence: per output, the step outputs concatenated. */
+    static float[][] concat(List<float[][]> steps) {
+        float[][] out = new float[steps.get(0).length][];
+        for (int o = 0; o < out.length; o++) {
+            int total = 0;
+            for (float[][] r : steps) {
+                total += r[o].length;
+            }
+            out[o] = new float[total];
+            int pos = 0;
+            for (float[][] r : steps) {
+                System.arraycopy(r[o], 0, out[o], pos, r[o].length);
+                pos += r[o].length;
+            }
+        }
+        return out;
     }
 
     /** Every sample of an inputs file: its input arrays. */

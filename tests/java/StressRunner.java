@@ -97,24 +97,6 @@ public final class StressRunner {
         return out;
     }
 
-    /** A session's outputs over a whole sequence: per output, the step outputs concatenated. */
-    private static float[][] concat(List<float[][]> steps) {
-        float[][] out = new float[steps.get(0).length][];
-        for (int o = 0; o < out.length; o++) {
-            int total = 0;
-            for (float[][] r : steps) {
-                total += r[o].length;
-            }
-            out[o] = new float[total];
-            int pos = 0;
-            for (float[][] r : steps) {
-                System.arraycopy(r[o], 0, out[o], pos, r[o].length);
-                pos += r[o].length;
-            }
-        }
-        return out;
-    }
-
     /** Every sample of a job: predictAll per sample, or a Session per sample (all sessions
      * of the job open at once, stepped round-robin when {@code interleave}). */
     private static float[][][] runJob(Job job, Object model, boolean interleave) throws Exception {
@@ -152,7 +134,7 @@ public final class StressRunner {
             }
         }
         for (int s = 0; s < n; s++) {
-            out[s] = concat(results.get(s));
+            out[s] = K2jRunner.concat(results.get(s));
         }
         return out;
     }
