@@ -152,11 +152,10 @@ class _Builder:
         self.masks: dict[str, str] = {}   # tensor -> its Keras mask tensor (T,)
         self.explicit_masks: set[str] = set()   # mask tensors the model computes (mask= arguments)
         self.unknown_classes = False   # some layer class has no converter
-        #: Keras 3 Functional configs record the masks layers receive as ``mask=`` arguments,
-        #: except inside a nested model fed a masked tensor (built on an unmasked Input)...
-        self.recorded_masks = True
-        #: ...and downstream of a nested model: Keras set no mask on its symbolic outputs, but
-        #: at run time they carry the inner layers' masks (tensors masked only at run time)
+        #: Tensors masked only at run time, whose masks Keras 3 configs do not record as
+        #: ``mask=`` arguments: the outputs of nested models (Keras sets no mask on their
+        #: symbolic outputs), a nested model's masked inputs while its layers (built on an
+        #: unmasked Input) are built, and what follows from them
         self.runtime_masks: set[str] = set()
 
     def new_tensor(self, shape: Shape, dtype: str = "float32") -> str:
@@ -227,8 +226,8 @@ class _Builder:
             mask = explicit_mask
         # Keras 3 Functional configs record every mask a layer received as a
         # ``mask=`` argument; elsewhere masks are implicit and follow Keras' rules.
-        explicit = (call is not None and self.major >= 3 and self.recorded_masks
-                    and not (inputs and inputs[0] in self.runtime_masks))
+        explicit = (call is not None and self.major >= 3
+                    and not any(t in self.runtime_masks for t in inputs))
         if rule is MaskRule.REFUSE:
             # A mask on any input (an attention layer's value, a merge's second input...)
             # would change what Keras computes; Keras 3 drops masks at layers that do not
@@ -454,13 +453,12 @@ class _Builder:
             if len(inputs) != len(sub.input_refs):
                 self.report(layer, f"the nested model takes {len(sub.input_refs)} inputs, got {len(inputs)}")
                 return None
-            recorded = self.recorded_masks
-            # built on an unmasked Input, its layers recorded no masks: they read the caller's
-            self.recorded_masks = recorded and not any(t in self.masks for t in inputs)
+            fed = {t for t in inputs if t in self.masks} - self.runtime_masks
+            self.runtime_masks |= fed
             try:
                 _, outs = self.functional(sub, inputs)
             finally:
-                self.recorded_masks = recorded
+                self.runtime_masks -= fed
         if len(self.problems.problems) != n_problems or not outs:
             return None
         return tuple(p.tensor for p in outs)
