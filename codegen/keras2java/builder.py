@@ -6,6 +6,7 @@ layer and raised together.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from .errors import ModelFileError, ProblemCollector
@@ -140,6 +141,21 @@ def composite_problem(comp: Composite, n_inputs: int) -> Optional[str]:
                                for i in comp.outputs):
         return f"the composition's outputs {list(comp.outputs)} are not among its {n_values} values"
     return None
+
+
+@dataclass(frozen=True)
+class MaskClearing:
+    """Keras 3 only: where each call ``(layer, node)`` runs (:func:`run_order`), and for each
+    tensor ``(layer, node, index)`` the first run of a layer that clears its mask
+    (``MultiHeadAttention``)."""
+
+    rank: Mapping[tuple[str, int], int]
+    first: Mapping[tuple[str, int, int], int]
+
+    def before(self, call: tuple[str, int], ref: InboundRef) -> bool:
+        """True if the mask of ``ref`` is cleared before ``call`` runs."""
+        here = self.rank.get(call, -1)
+        return self.first.get((ref.layer, ref.node_index, ref.tensor_index), here) < here
 
 
 class _Builder:
@@ -360,9 +376,8 @@ class _Builder:
                       outputs=outputs, tensors=tuple(sub.tensors), nodes=tuple(sub.nodes))
         return model, outputs[0].tensor in sub.masks
 
-    def mask_clearing(self, raw: RawModel, calls) -> Optional[tuple[dict, dict]]:
-        """Keras 3 only: where calls run (:func:`run_order`), and for each tensor the
-        first run of a layer that clears its mask (``MultiHeadAttention``), if any."""
+    def mask_clearing(self, raw: RawModel, calls) -> Optional[MaskClearing]:
+        """Where Keras 3 clears masks in this graph, if any layer does."""
         if self.major < 3:
             return None
         clearing = [(layer, k, call) for layer, k, call in calls
@@ -384,10 +399,10 @@ class _Builder:
             for r in call_refs(call):
                 key = (r.layer, r.node_index, r.tensor_index)
                 first[key] = min(first.get(key, at), at)
-        return rank, first
+        return MaskClearing(rank, first)
 
     def nested_mask_problem(self, layer: RawLayer, k: int, refs: list, ins: list, mask_refs,
-                            mask_graph: frozenset, clears_at) -> Optional[str]:
+                            mask_graph: frozenset, clears_at: Optional[MaskClearing]) -> Optional[str]:
         """Why a nested model called with ``mask=`` cannot be converted, or None.
 
         Keras 3 passes a nested model its input's mask as ``mask=``, and ``Functional.call``
@@ -395,8 +410,6 @@ class _Builder:
         recorded mask is the one Masking / Embedding(mask_zero=True) gave the tensor, that
         changes nothing and the inner layers see the tensor's own mask, as keras2java builds
         them.  Otherwise later uses of the tensor would see a mask it did not have."""
-        if any(t is None for t in ins):
-            return None   # an earlier problem, already reported
         if self.major < 3 or len(ins) != 1:
             return "a nested model called with mask= is not supported here (Keras sets the mask on the caller's " \
                    "tensors, which later uses may then see)"
@@ -405,15 +418,11 @@ class _Builder:
         if not own:
             return "a nested model called with a mask= tensor other than its input's own mask is not supported " \
                    "(Keras sets it on the caller's tensor, which later uses then see)"
-        if clears_at:
-            here = clears_at[0].get((layer.name, k), -1)
-            ref = refs[0]
-            if clears_at[1].get((ref.layer, ref.node_index, ref.tensor_index), here) < here:
-                return "its input's mask was cleared by a MultiHeadAttention that runs first, and the nested " \
-                       "call sets it again (Keras 3 Functional.call), which later uses would then see"
-        sub = layer.submodel
-        inputs = {r.layer for r in sub.input_refs} if sub is not None else set()
-        for inner in (sub.layers if sub is not None else ()):
+        if clears_at and clears_at.before((layer.name, k), refs[0]):
+            return "its input's mask was cleared by a MultiHeadAttention that runs first, and the nested " \
+                   "call sets it again (Keras 3 Functional.call), which later uses would then see"
+        inputs = {r.layer for r in layer.submodel.input_refs}
+        for inner in layer.submodel.layers:
             spec = layer_spec(spec_name(inner))
             if spec is not None and spec.keras3_clears_masks and any(
                     r.layer in inputs for call in inner.inbound_nodes for r in call_refs(call)):
@@ -627,7 +636,7 @@ class _Builder:
                 mask_refs = call.kwargs.get("mask", ())
                 masking = spec is not None and spec.mask_rule(self.major) not in (MaskRule.REFUSE, MaskRule.DROP)
                 # a derived mask answers a recorded one, unless it came from a mask= tensor itself
-                derived = (masking and derived_mask(mask_refs, mask_graph) and bool(ins) and ins[0] is not None
+                derived = (masking and derived_mask(mask_refs, mask_graph) and bool(ins)
                            and ins[0] in self.masks and self.masks[ins[0]] not in self.explicit_masks)
                 explicit_ref = mask_refs[0] if masking and len(mask_refs) == 1 and not derived else None
                 if explicit_ref is not None and (explicit_ref.layer, explicit_ref.node_index) not in produced:
@@ -639,9 +648,7 @@ class _Builder:
                          if key not in tensor_kwargs and not (key == "mask" and (derived or explicit_ref is not None))]
                 cleared = frozenset()
                 if clears_at and "mask" not in call.kwargs:   # the layer reads its inputs' masks at run time
-                    here = clears_at[0].get((layer.name, k), -1)
-                    cleared = frozenset(t for r, t in zip(refs, ins)
-                                        if clears_at[1].get((r.layer, r.node_index, r.tensor_index), here) < here)
+                    cleared = frozenset(t for r, t in zip(refs, ins) if clears_at.before((layer.name, k), r))
                 if extra == ["mask"] and layer.submodel is not None:
                     why = self.nested_mask_problem(layer, k, refs, ins, mask_refs, mask_graph, clears_at)
                     if why:
@@ -658,10 +665,9 @@ class _Builder:
                     self.report(layer, f"tensor keyword arguments {extra} are not supported yet")
                     produced[(layer.name, k)] = None
                     continue
-                if any(t is None for t in ins) or not ins:
+                if not ins:
                     produced[(layer.name, k)] = None
-                    if not ins:
-                        self.report(layer, "layer call has no input tensors")
+                    self.report(layer, "layer call has no input tensors")
                     continue
                 explicit = None
                 if explicit_ref is not None:
