@@ -167,7 +167,7 @@ public class GenerateMojo extends AbstractMojo {
             Files.deleteIfExists(assembled.toPath());
             Generator.assemble(dirs, outputDirectory, testOutputDirectory, resourceOutputDirectory, vectorDir());
             if (vectorKernels) {
-                VectorKernels.compile(vectorDir(), outputDirectory, new File(project.getBuild().getOutputDirectory()));
+                VectorKernels.compile(vectorDir(), outputDirectory, null, new File(project.getBuild().getOutputDirectory()));
             }
             Files.write(assembled.toPath(), state.toString().getBytes(StandardCharsets.UTF_8));
         }
