@@ -2,6 +2,7 @@
 install the plugins, write a project around a model directory, run the build tool."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,3 +105,9 @@ def gradle(project: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
 def generated_files(root: Path) -> list:
     """Every file under ``root`` (none when it does not exist)."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def labelled_prediction(out: str) -> bool:
+    """The example apps name the most probable activity by its label (examples/labels.txt order)."""
+    m = re.search(r"class (\d) \((\w+)\)", out)
+    return m is not None and (REPO / "examples" / "labels.txt").read_text().split()[int(m[1])] == m[2]

@@ -104,11 +104,12 @@ public class Keras2JavaPlugin implements Plugin<Project> {
             t.setGroup("build");
             t.setDescription("Compiles the optional Vector API kernels (JDK 17+).");
             t.configure(sources, main.getOutput().getClassesDirs(), classes);
-            t.dependsOn(main.getTaskName("generate", "keras2Java"), main.getCompileJavaTaskName());
+            t.dependsOn(main.getTaskName("generate", "keras2Java"));
         });
         FileCollection vectorClasses = project.files(classes).builtBy(vec);
         main.setRuntimeClasspath(main.getRuntimeClasspath().plus(vectorClasses));
-        project.getTasks().getByName(main.getClassesTaskName()).dependsOn(vec);
+        // Not a dependency of `classes`, which its class path (the main classes) depends on: the jar, the
+        // runtime class paths (run, test) and so the build depend on it.
         Task jar = project.getTasks().findByName(main.getJarTaskName());
         if (jar instanceof AbstractCopyTask) {
             ((AbstractCopyTask) jar).from(vec);
