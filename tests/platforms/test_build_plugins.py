@@ -88,8 +88,14 @@ def env(tmp_path_factory):
     return keras2java_on_path(tmp_path_factory.mktemp("bin"))
 
 
-def _labels(project: Path) -> None:
+def _built_twice(root: Path, build_file: str, build_text: str, models, build) -> tuple:
+    """A consumer project of both models, its labels and the App, built twice with ``build(project)``."""
+    project = write_project(root / "app", build_file, build_text, models[0], APP)
     (project / "labels.txt").write_text((REPO / "examples" / "labels.txt").read_text())
+    (project / "settings.gradle").write_text("rootProject.name = 'plugin-consumer'\n")
+    first = build(project)
+    assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
+    return project, first, build(project)
 
 
 def _check_app(classpath: str, expected: dict) -> None:
@@ -118,14 +124,8 @@ def _jar_has_kernels_and_weights(jar: Path) -> None:
 
 @pytest.fixture(scope="module")
 def maven_project(models, env, tmp_path_factory):
-    files, _, _ = models
-    project = write_project(tmp_path_factory.mktemp("maven") / "app", "pom.xml",
-                            maven_pom("plugin-consumer", MAVEN_CONFIG), files, APP)
-    _labels(project)
-    first = mvn(project, env, "package")
-    assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
-    second = mvn(project, env, "package")
-    return project, first, second
+    return _built_twice(tmp_path_factory.mktemp("maven"), "pom.xml", maven_pom("plugin-consumer", MAVEN_CONFIG),
+                        models, lambda project: mvn(project, env, "package"))
 
 
 def test_maven_plugin_builds_tests_and_runs_both_models(maven_project, models):
@@ -151,15 +151,8 @@ def test_maven_plugin_skips_unchanged_models(maven_project):
 
 @pytest.fixture(scope="module")
 def gradle_project(models, env, tmp_path_factory):
-    files, _, _ = models
-    project = write_project(tmp_path_factory.mktemp("gradle") / "app", "build.gradle",
-                            gradle_build(GRADLE_CONFIG), files, APP)
-    (project / "settings.gradle").write_text("rootProject.name = 'plugin-consumer'\n")
-    _labels(project)
-    first = gradle(project, env, "build")
-    assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
-    second = gradle(project, env, "build")
-    return project, first, second
+    return _built_twice(tmp_path_factory.mktemp("gradle"), "build.gradle", gradle_build(GRADLE_CONFIG), models,
+                        lambda project: gradle(project, env, "build"))
 
 
 def test_gradle_plugin_builds_tests_and_runs_both_models(gradle_project, models):
