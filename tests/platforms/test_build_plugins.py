@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -44,7 +45,9 @@ public final class App {
     }
 }
 """
-MAVEN_CONFIG = """<vectorKernels>true</vectorKernels>
+# Maven runs `python -m keras2java` with this interpreter, Gradle the keras2java command on the PATH.
+MAVEN_CONFIG = f"""<python>{sys.executable}</python>
+<vectorKernels>true</vectorKernels>
 <models>
   <model><name>har_lstm</name><labels>labels.txt</labels></model>
   <model><name>sensor_gru</name><weights>resource</weights></model>

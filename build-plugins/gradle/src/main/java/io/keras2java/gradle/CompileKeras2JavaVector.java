@@ -21,11 +21,13 @@ import org.gradle.api.tasks.TaskAction;
 @CacheableTask
 public class CompileKeras2JavaVector extends DefaultTask {
     private File sourceDir;
+    private FileCollection sources;
     private FileCollection classpath;
     private File classesDir;
 
     void configure(File sourceDir, FileCollection classpath, File classesDir) {
         this.sourceDir = sourceDir;
+        this.sources = getProject().files(sourceDir);
         this.classpath = classpath;
         this.classesDir = classesDir;
     }
@@ -38,7 +40,7 @@ public class CompileKeras2JavaVector extends DefaultTask {
     @InputFiles
     @PathSensitive(PathSensitivity.RELATIVE)
     public FileCollection getSources() {
-        return getProject().files(sourceDir);
+        return sources;
     }
 
     @Classpath

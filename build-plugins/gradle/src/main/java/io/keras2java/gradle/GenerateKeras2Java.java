@@ -33,11 +33,13 @@ public class GenerateKeras2Java extends DefaultTask {
     private Supplier<File> outputBase;
     private String junitDefault;
     private Supplier<List<File>> otherModelDirectories;
+    private final File projectDir;
     private String generator;
     private final FileCollection modelFiles;
     private final FileCollection otherInputs;
 
     public GenerateKeras2Java() {
+        projectDir = getProject().getProjectDir();   // nothing of the project is used while the task runs
         modelFiles = getProject().files((Callable<List<File>>) this::models);
         otherInputs = getProject().files((Callable<List<File>>) this::otherFiles);
     }
@@ -176,7 +178,7 @@ public class GenerateKeras2Java extends DefaultTask {
                 configured.add(m);
             }
         }
-        return ModelPlan.plan(getProject().getProjectDir(), modelDirectory, defaults, configured);
+        return ModelPlan.plan(projectDir, modelDirectory, defaults, configured);
     }
 
     private boolean elsewhere(String name) {
@@ -220,7 +222,7 @@ public class GenerateKeras2Java extends DefaultTask {
             }
         }
         for (String p : extension.getPlugins()) {
-            File f = getProject().file(p);
+            File f = new File(p).isAbsolute() ? new File(p) : new File(projectDir, p);
             if (f.isFile()) {
                 files.add(f);
             }

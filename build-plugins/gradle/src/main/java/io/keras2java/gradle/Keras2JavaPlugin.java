@@ -100,19 +100,19 @@ public class Keras2JavaPlugin implements Plugin<Project> {
         SourceSet main = sourceSets.getByName(SourceSet.MAIN_SOURCE_SET_NAME);
         File sources = new File(buildDir(project), "generated/keras2java/main/vector");
         File classes = new File(buildDir(project), "classes/keras2java-vector/main");
-        CompileKeras2JavaVector vec = project.getTasks().create(VECTOR_TASK, CompileKeras2JavaVector.class, t -> {
+        register(project, VECTOR_TASK, CompileKeras2JavaVector.class, t -> {
             t.setGroup("build");
             t.setDescription("Compiles the optional Vector API kernels (JDK 17+).");
             t.configure(sources, main.getOutput().getClassesDirs(), classes);
             t.dependsOn(main.getTaskName("generate", "keras2Java"));
         });
-        FileCollection vectorClasses = project.files(classes).builtBy(vec);
-        main.setRuntimeClasspath(main.getRuntimeClasspath().plus(vectorClasses));
         // Not a dependency of `classes`, which its class path (the main classes) depends on: the jar, the
         // runtime class paths (run, test) and so the build depend on it.
+        FileCollection vectorClasses = project.files(classes).builtBy(VECTOR_TASK);
+        main.setRuntimeClasspath(main.getRuntimeClasspath().plus(vectorClasses));
         Task jar = project.getTasks().findByName(main.getJarTaskName());
         if (jar instanceof AbstractCopyTask) {
-            ((AbstractCopyTask) jar).from(vec);
+            ((AbstractCopyTask) jar).from(vectorClasses);
         }
         SourceSet tests = sourceSets.findByName(SourceSet.TEST_SOURCE_SET_NAME);
         if (tests != null) {
