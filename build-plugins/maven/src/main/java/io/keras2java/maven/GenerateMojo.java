@@ -53,6 +53,10 @@ public class GenerateMojo extends AbstractMojo {
     @Parameter(property = "keras2java.weightsStorage")
     private String weightsStorage;
 
+    /** Class labels for every model, one per line (convert --labels; usually set per model). */
+    @Parameter(property = "keras2java.labels")
+    private File labels;
+
     /** Generate the golden-vector tests into the generated test sources. */
     @Parameter(property = "keras2java.withTests", defaultValue = "true")
     private boolean withTests;
@@ -117,6 +121,7 @@ public class GenerateMojo extends AbstractMojo {
         defaults.setPackageName(packageName);
         defaults.setWeights(weights);
         defaults.setWeightsStorage(weightsStorage);
+        defaults.setLabels(labels);
         defaults.setWithTests(withTests);
         defaults.setJunit(junit);
         defaults.setExtraArgs(extraArgs);
