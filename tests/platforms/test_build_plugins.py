@@ -6,6 +6,7 @@ generated file behind.  Maven Central must be reachable (plugins and JUnit are d
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -91,9 +92,13 @@ def env(tmp_path_factory):
     return keras2java_on_path(tmp_path_factory.mktemp("bin"))
 
 
-def _built_twice(root: Path, build_file: str, build_text: str, models, build) -> tuple:
-    """A consumer project of both models, its labels and the App, built twice with ``build(project)``."""
+def _built_twice(root: Path, build_file: str, build_text: str, models, build, test_models=()) -> tuple:
+    """A consumer project of both models (and ``test_models`` in src/test/keras), its labels and the App,
+    built twice with ``build(project)``."""
     project = write_project(root / "app", build_file, build_text, models[0], APP)
+    for name in test_models:
+        (project / "src" / "test" / "keras").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(models[0][name], project / "src" / "test" / "keras" / name.replace("sensor", "probe"))
     (project / "labels.txt").write_text((REPO / "examples" / "labels.txt").read_text())
     (project / "settings.gradle").write_text("rootProject.name = 'plugin-consumer'\n")
     first = build(project)
@@ -155,13 +160,15 @@ def test_maven_plugin_skips_unchanged_models(maven_project):
 @pytest.fixture(scope="module")
 def gradle_project(models, env, tmp_path_factory):
     return _built_twice(tmp_path_factory.mktemp("gradle"), "build.gradle", gradle_build(GRADLE_CONFIG), models,
-                        lambda project: gradle(project, env, "build"))
+                        lambda project: gradle(project, env, "build"), ("sensor_gru.weights.h5", "sensor_gru.json"))
 
 
 def test_gradle_plugin_builds_tests_and_runs_both_models(gradle_project, models):
     project, first, _ = gradle_project
     assert ":generateKeras2Java" in first.stdout and ":compileKeras2JavaVector" in first.stdout
-    for cls in ("HarLstm", "SensorGru"):
+    assert ":generateTestKeras2Java" in first.stdout      # src/test/keras: a class for the tests, and its test
+    assert (project / "build" / "generated" / "keras2java" / "test" / "java" / "models" / "ProbeGru.java").is_file()
+    for cls in ("HarLstm", "SensorGru", "ProbeGru"):
         report = (project / "build" / "test-results" / "test" / f"TEST-models.{cls}Test.xml").read_text()
         assert 'tests="1"' in report and 'failures="0"' in report and 'errors="0"' in report, report
     jar = project / "build" / "libs" / "plugin-consumer.jar"
@@ -173,6 +180,7 @@ def test_gradle_plugin_task_is_up_to_date_the_second_time(gradle_project):
     _, _, second = gradle_project
     assert second.returncode == 0, second.stdout[-5000:]
     assert ":generateKeras2Java UP-TO-DATE" in second.stdout
+    assert ":generateTestKeras2Java UP-TO-DATE" in second.stdout
 
 
 # name -> (model files, plugin settings as Maven XML, as Gradle DSL, the expected message)
