@@ -97,7 +97,7 @@ public class GenerateKeras2Java extends DefaultTask {
         if (generator == null) {
             List<String> cmd = command();
             try {
-                generator = new Generator(cmd, extension.getPlugins(), new TaskLog()).version("keras2java") + " " + cmd
+                generator = new Generator(cmd, extension.getPlugins(), log()).version("keras2java") + " " + cmd
                         + " plugins=" + extension.getPlugins();
             } catch (BuildFailure e) {
                 generator = "unavailable " + cmd;   // the conversion reports it, naming the model
@@ -139,7 +139,7 @@ public class GenerateKeras2Java extends DefaultTask {
         List<File> dirs = new ArrayList<File>();
         List<String> failures = new ArrayList<String>();
         try {
-            Generator gen = new Generator(command(), extension.getPlugins(), new TaskLog());
+            Generator gen = new Generator(command(), extension.getPlugins(), log());
             for (Conversion c : plan()) {
                 File dir = new File(staging, c.qualifiedName());
                 try {
@@ -190,6 +190,10 @@ public class GenerateKeras2Java extends DefaultTask {
         return false;
     }
 
+    private Generator.Log log() {
+        return new Generator.Log(getLogger()::info, getLogger()::warn);
+    }
+
     private List<String> command() {
         return Generator.command(extension.getCommand(), extension.getPython());
     }
@@ -228,17 +232,5 @@ public class GenerateKeras2Java extends DefaultTask {
             }
         }
         return files;
-    }
-
-    private final class TaskLog implements Generator.Log {
-        @Override
-        public void info(String message) {
-            getLogger().info(message);
-        }
-
-        @Override
-        public void warn(String message) {
-            getLogger().warn(message);
-        }
     }
 }

@@ -133,7 +133,7 @@ public class GenerateMojo extends AbstractMojo {
             return;
         }
         List<String> cmd = Generator.command(command, python);
-        Generator gen = new Generator(cmd, plugins, new MavenLog());
+        Generator gen = new Generator(cmd, plugins, new Generator.Log(getLog()::info, getLog()::warn));
         String context = gen.version(plan.get(0).label()) + "\n" + cmd + "\n" + plugins + "\nvector=" + vectorKernels;
         File modelsDir = new File(workDirectory, "models");
         List<File> dirs = new ArrayList<File>();
@@ -205,17 +205,5 @@ public class GenerateMojo extends AbstractMojo {
 
     private static String read(File f) throws IOException {
         return new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8);
-    }
-
-    private final class MavenLog implements Generator.Log {
-        @Override
-        public void info(String message) {
-            getLog().info(message);
-        }
-
-        @Override
-        public void warn(String message) {
-            getLog().warn(message);
-        }
     }
 }
