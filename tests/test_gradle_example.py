@@ -1,8 +1,8 @@
-"""Issue 7: the Gradle example builds with the installed Gradle (Debian's
-4.4.1 here; the build files use only constructs that current Gradle keeps):
-it generates the model's Java before compileJava, compiles it with the app,
-runs the generated golden-vector test under JUnit 4, skips generation when
-nothing changed, and its run task prints a prediction."""
+"""The Gradle example builds with the installed Gradle (Debian's 4.4.1 here)
+and the keras2java Gradle plugin (installed by build-plugins/install.sh): the
+plugin generates its two models' Java before compileJava, the app compiles
+with it, the generated golden-vector test runs under JUnit 4, generation is
+UP-TO-DATE when nothing changed, and the run task prints both predictions."""
 from __future__ import annotations
 
 import shutil
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from support.build_plugins import install_plugins, labelled_prediction
 from support.util import REPO, keras2java_on_path
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
@@ -26,14 +27,16 @@ def _gradle(project: Path, *args: str, env) -> subprocess.CompletedProcess:
 def test_gradle_example_builds_tests_and_runs(tmp_path):
     assert GRADLE is not None, "gradle must be installed (scripts/setup.sh installs it)"
     project = tmp_path / "gradle-example"
-    shutil.copytree(REPO / "gradle-example", project)
+    shutil.copytree(REPO / "gradle-example", project, ignore=shutil.ignore_patterns("build", ".gradle"))
+    install_plugins()
     env = keras2java_on_path(tmp_path)
 
     first = _gradle(project, "build", env=env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert ":generateKeras2Java" in first.stdout and ":compileJava" in first.stdout
-    generated = project / "build" / "generated" / "keras2java"
-    assert (generated / "main" / "demo" / "model" / "HarModel.java").is_file()
+    generated = project / "build" / "generated" / "keras2java" / "main"
+    assert (generated / "java" / "demo" / "model" / "HarModel.java").is_file()
+    assert (generated / "java" / "demo" / "model" / "Sentiment.java").is_file()
     assert (generated / "test" / "demo" / "model" / "HarModelTest.java").is_file()
     report = (project / "build" / "test-results" / "test" / "TEST-demo.model.HarModelTest.xml").read_text()
     assert 'tests="1"' in report and 'failures="0"' in report and 'errors="0"' in report
@@ -55,4 +58,5 @@ def test_gradle_example_builds_tests_and_runs(tmp_path):
 
     run = _gradle(project, "-q", "run", env=env)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "activity probabilities: [" in run.stdout
+    assert "activity probabilities: [" in run.stdout and labelled_prediction(run.stdout)
+    assert 'sentiment [negative, positive]: [' in run.stdout

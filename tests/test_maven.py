@@ -1,6 +1,7 @@
-"""Issue 7: `convert --build maven` makes a standalone Maven project (jar with
-the weights resource, generated JUnit 5 golden test), and examples/maven
-generates the model's Java inside a Maven build.  Maven Central must be
+"""`convert --build maven` makes a standalone Maven project (jar with the
+weights resource, generated JUnit 5 golden test), and examples/maven
+generates its two models' Java inside a Maven build with the keras2java Maven
+plugin (installed by build-plugins/install.sh).  Maven Central must be
 reachable (plugins and JUnit are downloaded on first use)."""
 from __future__ import annotations
 
@@ -77,15 +78,18 @@ def _check_vector_kernels_in_jar(jar_path: Path, tmp_path: Path) -> None:
 @pytest.mark.java
 @pytest.mark.slow
 def test_maven_example_generates_during_the_build(tmp_path):
+    from support.build_plugins import install_plugins, labelled_prediction
     project = tmp_path / "maven"
-    shutil.copytree(REPO / "examples" / "maven", project)
+    shutil.copytree(REPO / "examples" / "maven", project, ignore=shutil.ignore_patterns("target"))
+    install_plugins()
     env = keras2java_on_path(tmp_path)
     build = _mvn(project, env)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     _surefire_ok(project, "demo.model.HarModelTest")
     run = subprocess.run(["java", "-cp", str(project / "target" / "keras2java-maven-example-1.0.0.jar"), "demo.App"],
                          capture_output=True, text=True)
-    assert run.returncode == 0 and "activity probabilities: [" in run.stdout
+    assert run.returncode == 0 and "activity probabilities: [" in run.stdout and labelled_prediction(run.stdout)
+    assert "sentiment [negative, positive]: [" in run.stdout
 
 
 def test_maven_options_are_checked(tmp_path):

@@ -1,8 +1,9 @@
 package demo;
 
 import demo.model.HarModel;
+import demo.model.Sentiment;
 
-/** Runs the generated model on one (synthetic) window of sensor frames. */
+/** Runs the two generated models: an activity classifier on a synthetic sensor window, and a sentiment model. */
 public final class App {
     private App() {
     }
@@ -24,6 +25,10 @@ public final class App {
                 best = i;
             }
         }
-        System.out.println("activity probabilities: " + java.util.Arrays.toString(probs) + ", class " + best);
+        System.out.println("activity probabilities: " + java.util.Arrays.toString(probs) + ", class " + best
+                + " (" + HarModel.LABELS[best] + ")");
+        String review = args.length > 0 ? String.join(" ", args) : "this movie was great";
+        System.out.println("sentiment [negative, positive]: "
+                + java.util.Arrays.toString(new Sentiment().predict(review)) + " for \"" + review + "\"");
     }
 }
