@@ -6,12 +6,13 @@ the streaming API around them.  Templates compute nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from math import prod
 from typing import Any, Optional
 
 from .. import analysis
 from ..ir import Model, Shape, shape_text
+from ..ops.base import Op
 from ..ops.view import CallView, Size, TensorInfo, ViewContext, hoisted, runtime_classes_used
 from .naming import java_identifier, sanitize
 from .weights import WeightLayout
@@ -106,10 +107,24 @@ class ModelView:
     text_only: bool = False        # every input is a string
     buffer_arrays: tuple[ArrayField, ...] = ()   # float[][] argument fields of the calls
     steps_arrays: tuple[ArrayField, ...] = ()    # int[] fields of the timestep-agreement checks
+    #: every runtime class the model class and its weights class name (before the closure over
+    #: ``runtime_deps.REFERENCES``): the ops' ``runtime`` traits, the views' references, the features'
+    runtime_used: frozenset = frozenset()
 
+
+#: Runtime classes of the model-level features (the model class itself, whatever its layers).
+FEATURE_RUNTIME = {
+    "predict": ("Check",),            # the input checks of run()
+    "batch": ("Parallel",),           # predictAllBatch / predictBatch
+    "weights": ("Weights",),          # loading the weights: embedded Base64 or a resource
+    "session": ("Check",),            # Session.stepAll's frame check
+    "text": ("TextVectorizer",),      # predictAll(Object[]): a String per text input
+    "token_ids": ("Embedding",),      # predict(int[])
+    "labels": (),                     # LABELS, predictClass, predictLabel
+}
 
 #: Runtime classes the model class itself uses, whatever its layers.
-MODEL_RUNTIME = ("Check", "Parallel")
+MODEL_RUNTIME = FEATURE_RUNTIME["predict"] + FEATURE_RUNTIME["batch"]
 
 
 def build_view(model: Model, package: str, class_name: str, runtime_package: str, version: str,
@@ -211,8 +226,12 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers) + batched)
     if weights_mode == "resource":
         used.add("Weights")
-    if any(p.token_ids for p in inputs):
-        used.add("Embedding")
+    features = {"predict", "batch", "weights"} | {f for f, on in (
+        ("session", stream), ("text", any(p.text for p in inputs)),
+        ("token_ids", any(p.token_ids for p in inputs)), ("labels", bool(labels))) if on}
+    for f in features - {"weights"}:   # the model class imports these (the weights class names Weights)
+        used.update(FEATURE_RUNTIME[f])
+    runtime_used = frozenset(used | ops_runtime(declared) | {c for f in features for c in FEATURE_RUNTIME[f]})
     single = len(inputs) == 1 and len(outputs) == 1
     return ModelView(
         package=package, class_name=class_name, weights_class=f"{class_name}Weights",
@@ -226,8 +245,30 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         layers=tuple(layers), single_io=single, named=not single, labels=labels,
         states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
         buffer_arrays=buffer_arrays, steps_arrays=steps_arrays, tokenizers=tuple(tokenizers), batch_ops=batched,
-        text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
+        text=any(p.text for p in inputs), text_only=all(p.text for p in inputs), runtime_used=runtime_used,
         stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
+
+
+def ops_runtime(model: Model) -> set[str]:
+    """The ``runtime`` traits of every op of the model, those of sub-models included."""
+    found: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, Op):
+            found.update(v.runtime)
+        if isinstance(v, Model):
+            for node in v.nodes:
+                walk(node.op)
+        elif is_dataclass(v) and not isinstance(v, type):
+            for f in fields(v):
+                walk(getattr(v, f.name))
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                if isinstance(x, (tuple, list)) or is_dataclass(x):
+                    walk(x)
+
+    walk(model)
+    return found
 
 
 def _nested(views) -> list:
