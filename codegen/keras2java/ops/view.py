@@ -11,7 +11,8 @@ built in Python.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass, replace
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from math import prod
 from typing import Any, Callable, Optional
 
@@ -102,6 +103,22 @@ class Buffers:
     """A ``float[][]`` of buffers, e.g. the inputs of a merge."""
 
     vars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A weight's offset in the model's weight array, as a named constant of the
+    generated ``Net`` (``L0_KERNEL``) declared with ``value``."""
+
+    name: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Sum:
+    """``a + b + ...`` of values (``0`` when empty)."""
+
+    terms: tuple
 
 
 @dataclass(frozen=True)
@@ -303,10 +320,21 @@ class ViewContext:
     ins: tuple[TensorInfo, ...]
     outs: tuple[TensorInfo, ...]
     offsets: Callable[[WeightTensor], int]
+    #: the offset names given so far, by weight (a weight asked for twice keeps its name)
+    named: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def offset(self, w: Optional[WeightTensor]) -> int:
-        """A weight's offset in the weight array, -1 for an absent weight."""
-        return self.offsets(w) if w is not None else -1
+    def offset(self, w: Optional[WeightTensor]) -> Any:
+        """A weight's offset in the weight array (an :class:`Offset` named after the
+        node's field and the weight's role, e.g. ``L0_KERNEL``), -1 for an absent weight."""
+        if w is None:
+            return -1
+        if id(w) not in self.named:
+            base = f"{self.field.upper()}_{offset_role(w.role)}"
+            taken = {o.name for o in self.named.values()}
+            name = base if base not in taken else next(f"{base}_{i}" for i in range(2, 10**6)
+                                                      if f"{base}_{i}" not in taken)
+            self.named[id(w)] = Offset(name, self.offsets(w))
+        return self.named[id(w)]
 
     @property
     def state(self) -> str:
@@ -315,6 +343,32 @@ class ViewContext:
 
     def out_bufs(self) -> tuple[Out, ...]:
         return tuple(Out(o.var, o.length()) for o in self.outs)
+
+
+def offset_role(role: str) -> str:
+    """A weight role as the tail of a Java constant name: ``"recurrent_kernel"`` ->
+    ``RECURRENT_KERNEL``, ``"scale = gamma*rsqrt(var+eps)"`` -> ``SCALE`` (up to the first
+    ``(`` or ``=``; only ``[A-Z0-9_]``, at most 32 characters; ``W`` when nothing is left)."""
+    words = re.findall(r"[A-Za-z0-9]+", re.split(r"[(=]", role, maxsplit=1)[0])
+    return "_".join(words).upper()[:32].strip("_") or "W"
+
+
+def offsets_used(views: Any) -> tuple[Offset, ...]:
+    """Every :class:`Offset` the views refer to, once each, in order of appearance."""
+    found: dict[str, Offset] = {}
+
+    def walk(v: Any) -> None:
+        if isinstance(v, Offset):
+            found.setdefault(v.name, v)
+        elif is_dataclass(v) and not isinstance(v, type):
+            for f in fields(v):
+                walk(getattr(v, f.name))
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                walk(x)
+
+    walk(views)
+    return tuple(found.values())
 
 
 @dataclass(frozen=True)
