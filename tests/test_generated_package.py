@@ -144,3 +144,57 @@ def test_packages_of_other_op_families_compile_with_only_their_closure(tmp_path)
     assert "TextVectorizer" in runtimes["text"] and "TextVectorizer" not in runtimes["conv2d"]
     assert "MultiHeadAttention" in runtimes["attention"] and "Conv2D" in runtimes["conv2d"]
     assert {"Bidirectional", "SimpleRnnCell", "Masks"} <= runtimes["masked_rnn"]
+
+
+def _allocations(src: Path, work: Path, cls: str, steps: int = 5) -> dict:
+    """``tests/java/AllocationProbe.java`` on a generated class: path -> (bytes per call, bytes of its outputs)."""
+    classes = work / "alloc-classes"
+    classes.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["javac", "--release", "8", "-nowarn", "-d", str(classes), *map(str, src.rglob("*.java")),
+                    str(REPO / "tests" / "java" / "AllocationProbe.java")], check=True, capture_output=True)
+    run = subprocess.run(["java", "-cp", str(classes), "AllocationProbe", cls, str(steps)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "unmeasurable" not in run.stdout, run.stdout + run.stderr
+    return {ln.split()[0]: (int(ln.split()[1]), int(ln.split()[2])) for ln in run.stdout.splitlines()}
+
+
+def _check_allocations(found: dict, name: str) -> None:
+    for path, (per_call, outputs) in found.items():
+        # steady state: the returned arrays only (the JIT may remove some allocations, never add)
+        assert per_call <= outputs, f"{name}: {path} allocates {per_call} bytes per call, its outputs {outputs}"
+
+
+@pytest.mark.java
+def test_example_predict_allocates_only_its_outputs(tmp_path):
+    src = tmp_path / "src"
+    assert run_cli("convert", str(EXAMPLE), "--out", str(src), "--package", "p", "--class", "M", "-q").returncode == 0
+    found = _allocations(src, tmp_path, "p.M", 7)
+    assert set(found) == {"predictAll", "predict", "stepAll"}
+    _check_allocations(found, "har_lstm")
+
+
+def _wiring_models(keras):
+    """Models whose wiring has small argument arrays: merges of variable-length inputs (the
+    timestep-agreement check), a permute, TimeDistributed, several outputs."""
+    L = keras.layers
+    a, b = keras.Input((None, 3)), keras.Input((None, 3))
+    ra = L.LSTM(4, return_sequences=True)(a)
+    merged = L.Concatenate()([ra, L.GRU(2, return_sequences=True)(b)])
+    merge = keras.Model([a, b], [L.GRU(3)(L.Add()([merged, L.TimeDistributed(L.Dense(6))(b)])), L.Dense(2)(ra)])
+    p = keras.Input((6, 4))
+    permute = keras.Model(p, L.Dense(3)(L.Flatten()(L.Conv1D(2, 3)(L.Permute((2, 1))(p)))))
+    return {"merge": merge, "permute": permute}
+
+
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
+def test_wiring_allocates_only_the_outputs(tmp_path):
+    keras = pytest.importorskip("keras")
+    from keras2java import convert
+    for name, model in _wiring_models(keras).items():
+        src = tmp_path / name
+        convert(model, str(src), package=name, class_name="M")
+        found = _allocations(src, tmp_path / f"{name}-work", f"{name}.M")
+        assert "predictAll" in found, found
+        _check_allocations(found, name)

@@ -8,15 +8,15 @@ present only when used.  Templates compute nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from math import prod
 from typing import Any, Optional
 
 from .. import analysis
 from ..ir import Model, Shape, shape_text
 from ..ops.base import Op
-from ..ops.view import (CallView, Offset, Size, Sum, TensorInfo, Var, ViewContext, hoisted, offsets_used,
-                        runtime_classes_used)
+from ..ops.view import (CallView, Offset, Size, Sum, TensorInfo, Var, ViewContext, hoisted, nested_values,
+                        offsets_used, runtime_classes_used)
 from .naming import java_identifier, sanitize
 from .parts import (BatchPart, LabelsPart, NamedPart, PredictPart, SessionPart, TextPart, batch_part, labels_part,
                     named_part, part_runtime, predict_part, session_part, text_part)
@@ -271,24 +271,7 @@ def _layer_lines(declared: Model) -> tuple[LayerLine, ...]:
 
 def ops_runtime(model: Model) -> set[str]:
     """The ``runtime`` traits of every op of the model, those of sub-models included."""
-    found: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, Op):
-            found.update(v.runtime)
-        if isinstance(v, Model):
-            for node in v.nodes:
-                walk(node.op)
-        elif is_dataclass(v) and not isinstance(v, type):
-            for f in fields(v):
-                walk(getattr(v, f.name))
-        elif isinstance(v, (tuple, list)):
-            for x in v:
-                if isinstance(x, (tuple, list)) or is_dataclass(x):
-                    walk(x)
-
-    walk(model)
-    return found
+    return {cls for v in nested_values(model) if isinstance(v, Op) for cls in v.runtime}
 
 
 def _nested(views) -> list:

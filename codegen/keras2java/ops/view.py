@@ -353,21 +353,23 @@ def offset_role(role: str) -> str:
     return "_".join(words).upper()[:32].strip("_") or "W"
 
 
+def nested_values(v: Any):
+    """``v`` and every value inside it (dataclass fields, tuple and list items), depth first."""
+    yield v
+    if is_dataclass(v) and not isinstance(v, type):
+        for f in fields(v):
+            yield from nested_values(getattr(v, f.name))
+    elif isinstance(v, (tuple, list)):
+        for x in v:
+            yield from nested_values(x)
+
+
 def offsets_used(views: Any) -> tuple[Offset, ...]:
     """Every :class:`Offset` the views refer to, once each, in order of appearance."""
     found: dict[str, Offset] = {}
-
-    def walk(v: Any) -> None:
+    for v in nested_values(views):
         if isinstance(v, Offset):
             found.setdefault(v.name, v)
-        elif is_dataclass(v) and not isinstance(v, type):
-            for f in fields(v):
-                walk(getattr(v, f.name))
-        elif isinstance(v, (tuple, list)):
-            for x in v:
-                walk(x)
-
-    walk(views)
     return tuple(found.values())
 
 
@@ -393,8 +395,7 @@ def same_steps(ins: tuple[TensorInfo, ...]) -> tuple[str, ...]:
 def runtime_classes_used(view: Any) -> set[str]:
     """Every runtime class a view refers to (for the generated imports)."""
     found: set[str] = set()
-
-    def walk(v: Any) -> None:
+    for v in nested_values(view):
         if isinstance(v, (Const, Call, New)):
             found.add(v.cls)
         if isinstance(v, Act):
@@ -409,12 +410,4 @@ def runtime_classes_used(view: Any) -> set[str]:
             found.update(("Recurrent", "Check") + (("Bidirectional",) if v.merge else ()))
         if isinstance(v, CellView):
             found.add(v.cell)
-        if is_dataclass(v) and not isinstance(v, type):
-            for f in fields(v):
-                walk(getattr(v, f.name))
-        elif isinstance(v, (tuple, list)):
-            for x in v:
-                walk(x)
-
-    walk(view)
     return found
