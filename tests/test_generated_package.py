@@ -117,7 +117,8 @@ def _family_models(keras):
     conv = keras.Model(conv_in, L.Dense(4, activation="softmax")(L.Flatten()(L.MaxPooling2D()(
         L.Conv2D(5, 3, activation="relu")(conv_in)))))
     text_in = keras.Input((1,), dtype="string")
-    vec = L.TextVectorization(max_tokens=20, output_sequence_length=6, vocabulary=["a", "b", "c"])
+    vocab = ["a", "b", "\u00e9t\u00e9", "\u65e5\u672c"]   # non-ASCII tokens: escaped in the Java source
+    vec = L.TextVectorization(max_tokens=20, output_sequence_length=6, vocabulary=vocab)
     text = keras.Model(text_in, L.GRU(3)(L.Embedding(20, 4)(vec(text_in))))
     q = keras.Input((5, 4))
     att = keras.Model(q, L.GlobalAveragePooling1D()(L.LayerNormalization()(L.MultiHeadAttention(2, 3)(q, q))))

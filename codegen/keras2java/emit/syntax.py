@@ -78,7 +78,7 @@ class JavaSyntax:
                 return str(v.factor)
             return v.var if v.factor == 1 else f"{v.var} * {v.factor}"
         if isinstance(v, Plus):
-            return f"{v.var} + {v.n}"
+            return v.var if v.n == 0 else f"{v.var} + {v.n}" if v.n > 0 else f"{v.var} - {-v.n}"
         if isinstance(v, Times):
             return self.times(v)
         if isinstance(v, Offset):
