@@ -15,11 +15,11 @@ from typing import Any, Optional
 from .. import analysis
 from ..ir import Model, Shape, shape_text
 from ..ops.base import Op
-from ..ops.view import (CallView, Offset, Size, Sum, TensorInfo, Var, ViewContext, hoisted, nested_values,
-                        offsets_used, runtime_classes_used)
+from ..ops.view import CallView, Offset, Size, Sum, TensorInfo, Var, ViewContext
 from .naming import java_identifier, sanitize
 from .parts import (BatchPart, LabelsPart, NamedPart, PredictPart, SessionPart, TextPart, batch_part, labels_part,
                     named_part, part_runtime, predict_part, session_part, text_part)
+from .scan import hoist, nested_values, offsets_used, runtime_classes_used
 from .weights import WeightLayout
 
 
@@ -228,7 +228,7 @@ def _graph(model: Model, infos: dict, text_nodes: set, layout: WeightLayout) -> 
             outs.append(infos[t])
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
         op_view = node.op.view(node, ctx)
-        ops.append(hoisted(op_view) if isinstance(op_view, CallView) else op_view)
+        ops.append(hoist(op_view))
         batch_ops.append(node.op.batch_view(node, ctx))
         if node.op.has_state:
             states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))

@@ -12,7 +12,7 @@ built in Python.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any, Callable, Optional
 
@@ -196,35 +196,15 @@ class CallView:
     workspace: Optional[tuple] = None
     #: or the workspace size itself (a value), when no size method names it
     workspace_size: Any = None
-    #: set by :func:`hoisted`: ``int[]`` arguments as ``(Net field, Ints)`` built once with the
-    #: weights, ``float[][]`` arguments as ``(instance field, buffer names)`` refilled per call
-    #: (buffers may grow between calls), and the instance ``int[]`` field ``same_steps`` is
-    #: copied into for the check; so a call allocates nothing
+    #: set by the emitter (:func:`keras2java.emit.scan.hoisted`): ``int[]`` arguments as
+    #: ``(Net field, Ints)`` built once with the weights, ``float[][]`` arguments as
+    #: ``(instance field, buffer names)`` refilled per call (buffers may grow between calls),
+    #: and the instance ``int[]`` field ``same_steps`` is copied into for the check; so a
+    #: call allocates nothing
     consts: tuple[tuple[str, Ints], ...] = ()
     arrays: tuple[tuple[str, tuple[str, ...]], ...] = ()
     steps_array: str = ""
     template: str = "ops/call.j2"
-
-
-def hoisted(view: CallView) -> CallView:
-    """The view with its per-call ``int[]`` and ``float[][]`` arguments (and the
-    timestep-agreement check's array) moved into fields named after the node's field."""
-    consts: list = []
-    arrays: list = []
-
-    def field_of(v: Any) -> Any:
-        if isinstance(v, Ints):
-            consts.append((f"{view.field}c{len(consts)}", v))
-            return Var(f"n.{consts[-1][0]}")
-        if isinstance(v, Buffers):
-            arrays.append((f"{view.field}a{len(arrays)}", v.vars))
-            return Var(arrays[-1][0])
-        return v
-
-    args = tuple(field_of(v) for v in view.args)
-    workspace = None if view.workspace is None else tuple(field_of(v) for v in view.workspace)
-    return replace(view, args=args, workspace=workspace, consts=tuple(consts), arrays=tuple(arrays),
-                   steps_array=f"{view.field}s" if view.same_steps else "")
 
 
 @dataclass(frozen=True)
@@ -353,26 +333,6 @@ def offset_role(role: str) -> str:
     return "_".join(words).upper()[:32].strip("_") or "W"
 
 
-def nested_values(v: Any):
-    """``v`` and every value inside it (dataclass fields, tuple and list items), depth first."""
-    yield v
-    if is_dataclass(v) and not isinstance(v, type):
-        for f in fields(v):
-            yield from nested_values(getattr(v, f.name))
-    elif isinstance(v, (tuple, list)):
-        for x in v:
-            yield from nested_values(x)
-
-
-def offsets_used(views: Any) -> tuple[Offset, ...]:
-    """Every :class:`Offset` the views refer to, once each, in order of appearance."""
-    found: dict[str, Offset] = {}
-    for v in nested_values(views):
-        if isinstance(v, Offset):
-            found.setdefault(v.name, v)
-    return tuple(found.values())
-
-
 @dataclass(frozen=True)
 class Label:
     """A node's Keras layer name and class, for comments and messages (raw: the
@@ -390,24 +350,3 @@ def same_steps(ins: tuple[TensorInfo, ...]) -> tuple[str, ...]:
     """The distinct timestep variables of the inputs, when more than one (they must agree)."""
     distinct = tuple(dict.fromkeys(i.steps for i in ins if i.steps is not None))
     return distinct if len(distinct) > 1 else ()
-
-
-def runtime_classes_used(view: Any) -> set[str]:
-    """Every runtime class a view refers to (for the generated imports)."""
-    found: set[str] = set()
-    for v in nested_values(view):
-        if isinstance(v, (Const, Call, New)):
-            found.add(v.cls)
-        if isinstance(v, Act):
-            found.add("Activation")
-        if isinstance(v, CallView):
-            found.update(c for c in (v.static, v.cls) if c)
-            if v.same_steps or v.workspace is not None or v.outs:
-                found.add("Check")
-        if isinstance(v, RecurrentBatchView):
-            found.add("Check")
-        if isinstance(v, RecurrentView):
-            found.update(("Recurrent", "Check") + (("Bidirectional",) if v.merge else ()))
-        if isinstance(v, CellView):
-            found.add(v.cell)
-    return found
