@@ -259,7 +259,7 @@ def test_views_use_only_declared_runtime_classes(tmp_path):
     """Every runtime class a generated model refers to is declared by its ops (so the
     generated code imports only what it uses) and every declared class exists."""
     from keras2java.emit.views import MODEL_RUNTIME
-    from keras2java.ops.view import runtime_classes_used
+    from keras2java.emit.scan import runtime_classes_used
     import keras2java.pipeline as pipeline
 
     model = pipeline.load(str(REPO / "examples" / "har_lstm.keras"))

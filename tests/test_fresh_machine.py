@@ -31,7 +31,8 @@ def _fresh_copy(dst: Path) -> Path:
 
 
 def _stock_env(**extra) -> dict:
-    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+    """A bare container's environment: no LANG or LC_* (javac then reads sources as US-ASCII)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root")}
     env.update(extra)
     return env
 

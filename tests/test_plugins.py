@@ -234,7 +234,7 @@ def test_views_use_only_declared_runtime_classes(batch):
     from keras2java.emit import java as emit_java
     from keras2java.emit import weights as wl
     from keras2java.emit.views import MODEL_RUNTIME, build_view
-    from keras2java.ops.view import runtime_classes_used
+    from keras2java.emit.scan import runtime_classes_used
     from keras2java.pipeline import load
 
     for case_id in ("both/variable_timesteps", "probe/gram", "probe/rank3", "probe/self_attention"):

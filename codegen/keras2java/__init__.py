@@ -15,7 +15,8 @@ from .errors import (Keras2JavaError, ModelFileError, OptionError, PluginError, 
 def convert(model_or_path: Any, out_dir: str, package: str = "models", class_name: str = "Model",
             weights: Optional[str] = None, architecture: Optional[str] = None, with_test: bool = False,
             junit: str = "5", test_out: Optional[str] = None, vector_out: Optional[str] = None,
-            plugins: Optional[Sequence[str]] = None, weights_storage: str = "float32"):
+            plugins: Optional[Sequence[str]] = None, weights_storage: str = "float32",
+            runtime: str = "used"):
     """Convert a model file (or an in-memory ``keras.Model``) into Java sources under ``out_dir``.
 
     ``weights`` is ``"embedded"``, ``"resource"`` or ``None``/``"auto"`` (embedded for
@@ -29,6 +30,8 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     ``"int8"`` (``--weights-storage``: smaller weights, expanded to float32 at load).  Returns a
     :class:`keras2java.pipeline.ConversionResult`.  Raises :class:`Keras2JavaError`
     subclasses on bad input.
+    ``runtime`` is ``"used"`` (default: the package holds only the runtime classes the model
+    needs) or ``"full"`` (all of them, for a shared jar of many models; ``--runtime``).
     """
     import os
     import tempfile
@@ -39,7 +42,7 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     load_plugins(plugins or ())
     options = ConvertOptions(package=package, class_name=class_name, weights=weights or "auto",
                              architecture=architecture, test=TestOptions(junit, 5, test_out) if with_test else None,
-                             vector_out=vector_out, weights_storage=weights_storage)
+                             vector_out=vector_out, weights_storage=weights_storage, runtime=runtime)
     if isinstance(model_or_path, (str, os.PathLike)):
         return convert_file(os.fspath(model_or_path), out_dir, options)
     if hasattr(model_or_path, "save") and hasattr(model_or_path, "get_config"):

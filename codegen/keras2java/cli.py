@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("convert", help="generate a Java package from a model file", description=(
         "Generate Java sources for MODEL: OUT/<package path>/<CLASS>.java, its weights, and the "
-        "keras2java runtime classes. Compile them with: javac --release 8 -d classes $(find OUT -name '*.java')."))
+        "keras2java runtime classes it uses. Compile them with: javac --release 8 -d classes $(find OUT -name '*.java')."))
     c.add_argument("model", metavar="MODEL", help="Keras model file: .keras archive or .h5")
     c.add_argument("--out", "-o", required=True, metavar="DIR", help="output source directory (created if missing)")
     c.add_argument("--package", "-p", default="models", help="Java package of the generated class (default: models)")
@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(javac --release 17 --add-modules jdk.incubator.vector); used, with bit-identical results, by "
                         "a Java 25+ JVM run with --add-modules jdk.incubator.vector (Java 17-24: also "
                         "-Dkeras2java.kernels=vector). --build maven includes them")
+    c.add_argument("--runtime", choices=("used", "full"), default="used",
+                   help="which keras2java runtime classes OUT gets: used (default: only those this model needs) "
+                        "or full (all of them, for a shared jar of many models converted with the same "
+                        "keras2java version)")
     add_plugin_argument(c)
     c.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
@@ -128,7 +132,8 @@ def _convert(args: argparse.Namespace) -> int:
         maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
     options = ConvertOptions(package=args.package, class_name=args.class_name, weights=args.weights,
                              architecture=args.architecture, labels=args.labels, test=test, maven=maven,
-                             vector_out=args.vector_out, weights_storage=args.weights_storage)
+                             vector_out=args.vector_out, weights_storage=args.weights_storage,
+                             runtime=args.runtime)
     result = convert_file(args.model, args.out, options, progress=progress)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")

@@ -50,6 +50,8 @@ class ConvertOptions:
     #: how the weights are stored: float32 (default, bit-exact), float16, bfloat16 or int8
     #: (compressed, expanded to float32 at load; the golden tolerance widens accordingly)
     weights_storage: str = "float32"
+    #: which runtime classes the package holds: "used" (the closure the model needs) or "full"
+    runtime: str = "used"
 
     def check(self, out_dir: str) -> None:
         """Every option problem that needs no model, before anything is read."""
@@ -59,6 +61,8 @@ class ConvertOptions:
             raise OptionError(f"invalid --weights {self.weights!r}: choose embedded, resource or auto")
         if self.weights_storage not in STORAGES:
             raise OptionError(f"invalid --weights-storage {self.weights_storage!r}: choose {', '.join(STORAGES)}")
+        if self.runtime not in emit.RUNTIME_CHOICES:
+            raise OptionError(f"invalid --runtime {self.runtime!r}: choose {' or '.join(emit.RUNTIME_CHOICES)}")
         if self.test is not None:
             self.test.check()
         if self.maven is not None:
@@ -110,7 +114,8 @@ def plan_outputs(model: Model, path: str, out_dir: str, options: ConvertOptions)
     project, vector kernels) and decide which root each goes to."""
     mode = emit.resolve_weights_mode(model, None if options.weights == "auto" else options.weights)
     labels = read_labels(options.labels, model) if options.labels is not None else ()
-    eopts = emit.EmitOptions(options.package, options.class_name, mode, labels, options.weights_storage)
+    eopts = emit.EmitOptions(options.package, options.class_name, mode, labels, options.weights_storage,
+                             options.runtime, options.vector_out is not None or options.maven is not None)
     test = options.test
     test_files: list = []
     reference_name = ""

@@ -14,6 +14,7 @@ import jinja2
 from .._version import __version__
 from ..errors import OptionError
 from ..ir import Model
+from . import runtime_deps
 from . import weights as wlayout
 from .resources import runtime_dir, templates_dir, vector_runtime_dir
 from .syntax import JavaSyntax
@@ -65,6 +66,8 @@ class EmitOptions:
     weights: str       # "embedded" or "resource" (after resolving "auto")
     labels: tuple[str, ...] = ()   # class labels of the single output (--labels)
     weights_storage: str = "float32"   # --weights-storage: float32, float16, bfloat16 or int8
+    runtime: str = "used"      # --runtime: "used" (the closure the model needs) or "full" (every class)
+    vector: bool = False       # the Vector API kernels go with the package (--vector-out, --build maven)
 
 
 def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
@@ -111,8 +114,18 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
         files.append(GeneratedFile(f"{pkg_dir}/{view.resource_name}", b"",
                                    stream=lambda: wlayout.stored_pieces(weights, layout.storage),
                                    size=layout.stored_bytes))
-    files.extend(runtime_files())
+    files.extend(runtime_files(classes=package_runtime(view.runtime_used, opts)))
     return files
+
+
+def package_runtime(used: Iterable[str], opts: EmitOptions) -> Optional[frozenset[str]]:
+    """The runtime classes a package holds: the closure of ``used`` (``--runtime used``),
+    or None for every class (``--runtime full``)."""
+    if opts.runtime == "full":
+        return None
+    if opts.runtime != "used":
+        raise OptionError(f"invalid --runtime {opts.runtime!r}: choose {' or '.join(runtime_deps.RUNTIME_CHOICES)}")
+    return runtime_deps.closure(set(used) | (set(runtime_deps.VECTOR) if opts.vector else set()))
 
 
 @dataclass(frozen=True)
@@ -188,21 +201,6 @@ class _WeightsView:
     stored_bytes: int
 
 
-def chunk_holders(chunks: list[str]) -> tuple[tuple[_Holder, ...], tuple[str, ...]]:
-    """Base64 chunks spread over nested holder classes of CHUNKS_PER_CLASS
-    methods each (keeps every class file small); returns the holders and the
-    Java expressions that fetch the chunks in order."""
-    holders = []
-    refs: list[str] = []
-    per = wlayout.CHUNKS_PER_CLASS
-    for h in range(0, len(chunks), per):
-        name = f"Part{h // per}"
-        cs = tuple(_Chunk(f"c{i}", chunks[h + i]) for i in range(min(per, len(chunks) - h)))
-        holders.append(_Holder(name, cs))
-        refs.extend(f"{name}.{c.method}()" for c in cs)
-    return tuple(holders), tuple(refs)
-
-
 def _render_weights(env, view, layout, weights) -> str:
     holders = wlayout.chunk_holders(wlayout.base64_chunks(weights, layout.storage))
     wv = _WeightsView(view.package, view.runtime_package, view.class_name, view.weights_class,
@@ -210,11 +208,13 @@ def _render_weights(env, view, layout, weights) -> str:
     return env.get_template("weights.java.j2").render(w=wv)
 
 
-def runtime_files(directory: Optional[Path] = None) -> list[GeneratedFile]:
-    """The runtime sources, moved to the versioned runtime package."""
+def runtime_files(directory: Optional[Path] = None, classes: Optional[frozenset[str]] = None) -> list[GeneratedFile]:
+    """The runtime sources (those of ``classes``, default all), moved to the versioned runtime package."""
     rt_pkg = runtime_package()
     out = []
     for src in sorted((directory or runtime_dir()).glob("*.java")):
+        if classes is not None and src.stem not in classes:
+            continue
         text = src.read_text(encoding="utf-8")
         text = text.replace("package keras2java.runtime;", f"package {rt_pkg};", 1)
         out.append(GeneratedFile(f"{rt_pkg.replace('.', '/')}/{src.name}", text.encode("utf-8")))

@@ -6,6 +6,8 @@ these filters:
 
 - ``j``: any view value as a Java expression (literals, lengths, calls,
   ``new int[] {...}``, activations, runtime constants);
+  named weight offsets (``L0_KERNEL``), sums and products without noise (no ``0 +``,
+  no ``* (1)``);
 - ``jargs``: a tuple of values as a comma-separated argument list;
 - ``rt``: a runtime class name, fully qualified where its simple name would
   clash with a generated class (so ``--class Dense`` compiles);
@@ -25,7 +27,7 @@ from typing import Any, Iterable
 import jinja2
 
 from ..ir import Activation, shape_text
-from ..ops.view import Act, Buffers, Call, Const, Ints, Label, Long, New, Plus, Size, Strings, Times, Var
+from ..ops.view import Act, Buffers, Call, Const, Ints, Label, Long, New, Offset, Plus, Size, Strings, Sum, Times, Var
 from .naming import float_literal, java_string, sanitize
 
 #: Activation kinds -> constants of the runtime class ``Activation``.
@@ -76,9 +78,13 @@ class JavaSyntax:
                 return str(v.factor)
             return v.var if v.factor == 1 else f"{v.var} * {v.factor}"
         if isinstance(v, Plus):
-            return f"{v.var} + {v.n}"
+            return v.var if v.n == 0 else f"{v.var} + {v.n}" if v.n > 0 else f"{v.var} - {-v.n}"
         if isinstance(v, Times):
-            return f"{v.var} * ({self.j(v.value)})"
+            return self.times(v)
+        if isinstance(v, Offset):
+            return v.name
+        if isinstance(v, Sum):
+            return " + ".join(self.j(t) for t in v.terms) or "0"
         if isinstance(v, Const):
             return f"{self.rt(v.cls)}.{v.name}"
         if isinstance(v, Call):
@@ -96,6 +102,17 @@ class JavaSyntax:
         if isinstance(v, Act):
             return self.activation(v.activation)
         raise TypeError(f"internal error: no Java form for {type(v).__name__}")
+
+    def times(self, v: Times) -> str:
+        """``nb * 15``, ``nb * steps0 * 15``, ``nb`` (times 1); parentheses only around a sum."""
+        value = v.value
+        if isinstance(value, Size) and value.var is None:
+            value = value.factor
+        if isinstance(value, int) and not isinstance(value, bool):
+            return v.var if value == 1 else f"{v.var} * {value}"
+        if isinstance(value, (Size, Var)):   # a product: int multiplication is associative, also on overflow
+            return f"{v.var} * {self.j(value)}"
+        return f"{v.var} * ({self.j(value)})"
 
     def jargs(self, values) -> str:
         return ", ".join(self.j(v) for v in values)

@@ -1,8 +1,10 @@
 """The model view: everything ``model.java.j2`` places, decided here.
 
 Each node's own view comes from its op (:meth:`keras2java.ops.Op.view`); this
-module lays out the buffers, the recurrent states, the inputs and outputs and
-the streaming API around them.  Templates compute nothing.
+module lays out the inputs, the buffers, the recurrent states and the outputs
+(each by a function of its own), and composes the optional parts around them
+(:mod:`keras2java.emit.parts`: predict, labels, text, named, session, batch),
+present only when used.  Templates compute nothing.
 """
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from typing import Any, Optional
 
 from .. import analysis
 from ..ir import Model, Shape, shape_text
-from ..ops.view import CallView, Size, TensorInfo, ViewContext, hoisted, runtime_classes_used
+from ..ops.base import Op
+from ..ops.view import CallView, Offset, Size, Sum, TensorInfo, Var, ViewContext
 from .naming import java_identifier, sanitize
+from .parts import (BatchPart, LabelsPart, NamedPart, PredictPart, SessionPart, TextPart, batch_part, labels_part,
+                    named_part, part_runtime, predict_part, session_part, text_part)
+from .scan import hoist, nested_values, offsets_used, runtime_classes_used
 from .weights import WeightLayout
 
 
@@ -62,15 +68,11 @@ class ArrayField:
 
 
 @dataclass(frozen=True)
-class StreamView:
-    """The generated ``Session`` API: one timestep of the single input per step."""
-
-    per_step: int          # floats per timestep
-    frame_shape: Shape     # shape of one frame, for docs
-
-
-@dataclass(frozen=True)
 class ModelView:
+    """The whole model class: the core every model has (inputs, outputs, buffers, the ops'
+    views, states, the weights) and the optional parts (:mod:`keras2java.emit.parts`),
+    None when absent."""
+
     package: str
     class_name: str
     weights_class: str
@@ -92,39 +94,84 @@ class ModelView:
     buffers: tuple[str, ...]
     ops: tuple[Any, ...]       # CallView / RecurrentView per node that emits code
     layers: tuple[LayerLine, ...]
-    single_io: bool
+    batch: BatchPart
+    predict: Optional[PredictPart] = None
+    labels: Optional[LabelsPart] = None
+    text: Optional[TextPart] = None
+    named: Optional[NamedPart] = None
+    session: Optional[SessionPart] = None
     states: tuple[StateView, ...] = ()
-    stream: Optional[StreamView] = None
+    state_size: Sum = Sum(())      # the floats of all states (Session.saveState)
     stateful: bool = False         # some layer keeps its states across predict calls
-    named: bool = False            # predictNamed and Outputs (several inputs or outputs)
-    labels: tuple[str, ...] = ()   # class labels (--labels), raw
     tokenizers: tuple[Any, ...] = ()   # CallViews of the string ops run before the float graph
-    #: the ops' batch views (``Op.batch_view``) when every op has one: the batched
-    #: ``predictBatch`` / ``predictAllBatch`` path; empty: batches run one sample at a time
-    batch_ops: tuple[Any, ...] = ()
-    text: bool = False             # some input is a string: predict(String), predictAll(Object[])
-    text_only: bool = False        # every input is a string
+    offsets: tuple[Offset, ...] = ()   # the named weight offsets the Net's constructor uses
     buffer_arrays: tuple[ArrayField, ...] = ()   # float[][] argument fields of the calls
     steps_arrays: tuple[ArrayField, ...] = ()    # int[] fields of the timestep-agreement checks
+    #: every runtime class the model class and its weights class name (before the closure over
+    #: ``runtime_deps.REFERENCES``): the ops' ``runtime`` traits, the views' references, the parts'
+    runtime_used: frozenset = frozenset()
 
 
-#: Runtime classes the model class itself uses, whatever its layers.
+#: Runtime classes every model class uses, whatever its layers and parts: the input checks
+#: of ``run`` and ``predictAllBatch``.
 MODEL_RUNTIME = ("Check", "Parallel")
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The float graph's Java form (:func:`_graph`)."""
+
+    ops: tuple
+    batch_ops: tuple
+    buffers: tuple[str, ...]
+    states: tuple[StateView, ...]
+    infos: dict
 
 
 def build_view(model: Model, package: str, class_name: str, runtime_package: str, version: str,
                weights_mode: str, layout: WeightLayout, public_runtime: tuple[str, ...],
                labels: tuple[str, ...] = (), qualified: frozenset = frozenset()) -> ModelView:
-    infos: dict[str, TensorInfo] = {}
-    inputs = []
-    in_idents: set[str] = set()
-    out_idents: set[str] = set()
     # A streamable model with a fixed number of timesteps is rendered with a
     # variable time axis (sessions feed one step); predict still checks it.
     declared = model
-    stream = analysis.streamable(model)
+    stream = bool(analysis.streamable(model))
     if stream:
         model = analysis.relax_time(model)
+    inputs, infos, tokenizers, text_nodes = _inputs(model, declared, layout)
+    graph = _graph(model, infos, text_nodes, layout)
+    outputs = _outputs(model, declared, graph.infos, tokenizers)
+    calls = [v for v in _nested(graph.ops) if isinstance(v, CallView)]
+    batch = batch_part(graph.ops, graph.batch_ops, tokenizers, inputs, outputs)
+    parts = dict(predict=predict_part(inputs, outputs), labels=labels_part(labels, inputs, outputs),
+                 text=text_part(inputs), named=named_part(inputs, outputs),
+                 session=session_part(stream, inputs, outputs, model.tensor(model.inputs[0].tensor).shape[1:]))
+    used = set(MODEL_RUNTIME) | runtime_classes_used(graph.ops + tuple(tokenizers) + batch.ops)
+    used |= part_runtime(batch, *parts.values())
+    if weights_mode == "resource":
+        used.add("Weights")
+    return ModelView(
+        package=package, class_name=class_name, weights_class=f"{class_name}Weights",
+        runtime_package=runtime_package, runtime_imports=tuple(sorted((used & set(public_runtime)) - qualified)),
+        version=version, source_sha256=model.source.sha256, source_format=model.source.format,
+        keras_version=sanitize(model.source.keras_version.replace(".", "_"), 24).replace("_", ".") or "unknown",
+        param_count=f"{model.param_count():,}", weights_mode=weights_mode, weights_count=layout.count,
+        weights_sha256=layout.sha256, weights_storage=layout.storage, weights_bytes=layout.stored_bytes,
+        resource_name=f"{class_name}.weights", inputs=tuple(inputs), outputs=tuple(outputs),
+        buffers=graph.buffers, ops=graph.ops, layers=_layer_lines(declared), batch=batch, **parts,
+        states=graph.states, state_size=Sum(tuple(Var(f"{s.var}.length") for s in graph.states)),
+        stateful=any(s.begin == "beginCall" for s in graph.states), tokenizers=tuple(tokenizers),
+        offsets=offsets_used((graph.ops, tuple(tokenizers))),
+        buffer_arrays=tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays),
+        steps_arrays=tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array),
+        # the weights class (embedded) or the loader (resource) names Weights in any case
+        runtime_used=frozenset(used | ops_runtime(declared) | {"Weights"}))
+
+
+def _inputs(model: Model, declared: Model, layout: WeightLayout):
+    """The input ports, their tensors' Java form, the tokenizers of string inputs and their nodes."""
+    infos: dict[str, TensorInfo] = {}
+    inputs = []
+    idents: set[str] = set()
     tokenizers = []
     text_nodes: set[int] = set()
     for i, port in enumerate(model.inputs):
@@ -140,7 +187,12 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         vshape = model.tensor(tensor).shape
         steps = f"steps{i}" if vshape and vshape[0] is None else None
         infos[tensor] = TensorInfo(f"in{i}", steps, vshape)
-        inputs.append(PortView(text=text, **_port_args(model, declared, port, i, tensor, shape, steps, in_idents)))
+        inputs.append(PortView(text=text, **_port_args(model, declared, port, i, tensor, shape, steps, idents)))
+    return inputs, infos, tokenizers, text_nodes
+
+
+def _graph(model: Model, infos: dict, text_nodes: set, layout: WeightLayout) -> _Graph:
+    """Each node's view and batch view, the buffers and the recurrent states."""
     buffers: list[str] = []
     states = []
     ops = []
@@ -176,14 +228,20 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
             outs.append(infos[t])
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
         op_view = node.op.view(node, ctx)
-        ops.append(hoisted(op_view) if isinstance(op_view, CallView) else op_view)
+        ops.append(hoist(op_view))
         batch_ops.append(node.op.batch_view(node, ctx))
         if node.op.has_state:
             states.append(StateView(ctx.state, ctx.field, "beginCall" if node.op.stateful else "reset"))
         # a view running a sub-graph (TimeDistributed around a model) declares its inner buffers and states
         buffers.extend(getattr(op_view, "buffers", ()))
         states.extend(StateView(var, field, "reset") for var, field in getattr(op_view, "states", ()))
+    return _Graph(tuple(ops), tuple(batch_ops), tuple(buffers), tuple(states), infos)
+
+
+def _outputs(model: Model, declared: Model, infos: dict, tokenizers: list) -> list[PortView]:
+    """The output ports; a string output adds its decoder to ``tokenizers``."""
     outputs = []
+    idents: set[str] = set()
     for i, port in enumerate(model.outputs):
         info = infos[port.tensor]
         strings = ""
@@ -195,7 +253,12 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         outputs.append(PortView(
             index=i, var=info.var, name=port.keras_name, shape=shape, length=info.length(), per_step=0,
             steps_var=info.steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
-            ident=java_identifier(port.keras_name, out_idents, "output"), strings=strings))
+            ident=java_identifier(port.keras_name, idents, "output"), strings=strings))
+    return outputs
+
+
+def _layer_lines(declared: Model) -> tuple[LayerLine, ...]:
+    """The layer table of the class Javadoc."""
     layers = []
     for node in declared.nodes:
         in_s = ", ".join(shape_text(declared.tensor(t).shape) for t in node.inputs)
@@ -203,31 +266,12 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         acts = ", ".join(a.describe() for a in node.op.activations())
         layers.append(LayerLine(node.layer_name, node.class_name, node.op.kind + (f" [{acts}]" if acts else ""),
                                 f"{in_s} -> {out_s}", f"{node.op.param_count():,}"))
-    calls = [v for v in _nested(ops) if isinstance(v, CallView)]
-    buffer_arrays = tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays)
-    steps_arrays = tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array)
-    # The batch path takes float inputs only (text models tokenize one sample at a time).
-    batched = tuple(batch_ops) if ops and tokenizers == [] and all(v is not None for v in batch_ops) else ()
-    used = set(MODEL_RUNTIME) | runtime_classes_used(tuple(ops) + tuple(tokenizers) + batched)
-    if weights_mode == "resource":
-        used.add("Weights")
-    if any(p.token_ids for p in inputs):
-        used.add("Embedding")
-    single = len(inputs) == 1 and len(outputs) == 1
-    return ModelView(
-        package=package, class_name=class_name, weights_class=f"{class_name}Weights",
-        runtime_package=runtime_package, runtime_imports=tuple(sorted((used & set(public_runtime)) - qualified)),
-        version=version, source_sha256=model.source.sha256, source_format=model.source.format,
-        keras_version=sanitize(model.source.keras_version.replace(".", "_"), 24).replace("_", ".") or "unknown",
-        param_count=f"{model.param_count():,}", weights_mode=weights_mode, weights_count=layout.count,
-        weights_sha256=layout.sha256, weights_storage=layout.storage, weights_bytes=layout.stored_bytes,
-        resource_name=f"{class_name}.weights",
-        inputs=tuple(inputs), outputs=tuple(outputs), buffers=tuple(buffers), ops=tuple(ops),
-        layers=tuple(layers), single_io=single, named=not single, labels=labels,
-        states=tuple(states), stateful=any(s.begin == "beginCall" for s in states),
-        buffer_arrays=buffer_arrays, steps_arrays=steps_arrays, tokenizers=tuple(tokenizers), batch_ops=batched,
-        text=any(p.text for p in inputs), text_only=all(p.text for p in inputs),
-        stream=(StreamView(inputs[0].per_step, model.tensor(model.inputs[0].tensor).shape[1:]) if stream else None))
+    return tuple(layers)
+
+
+def ops_runtime(model: Model) -> set[str]:
+    """The ``runtime`` traits of every op of the model, those of sub-models included."""
+    return {cls for v in nested_values(model) if isinstance(v, Op) for cls in v.runtime}
 
 
 def _nested(views) -> list:

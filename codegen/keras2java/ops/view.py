@@ -11,7 +11,8 @@ built in Python.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any, Callable, Optional
 
@@ -105,6 +106,22 @@ class Buffers:
 
 
 @dataclass(frozen=True)
+class Offset:
+    """A weight's offset in the model's weight array, as a named constant of the
+    generated ``Net`` (``L0_KERNEL``) declared with ``value``."""
+
+    name: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Sum:
+    """``a + b + ...`` of values (``0`` when empty)."""
+
+    terms: tuple
+
+
+@dataclass(frozen=True)
 class Act:
     """An activation function object (runtime ``Activation``)."""
 
@@ -179,35 +196,15 @@ class CallView:
     workspace: Optional[tuple] = None
     #: or the workspace size itself (a value), when no size method names it
     workspace_size: Any = None
-    #: set by :func:`hoisted`: ``int[]`` arguments as ``(Net field, Ints)`` built once with the
-    #: weights, ``float[][]`` arguments as ``(instance field, buffer names)`` refilled per call
-    #: (buffers may grow between calls), and the instance ``int[]`` field ``same_steps`` is
-    #: copied into for the check; so a call allocates nothing
+    #: set by the emitter (:func:`keras2java.emit.scan.hoisted`): ``int[]`` arguments as
+    #: ``(Net field, Ints)`` built once with the weights, ``float[][]`` arguments as
+    #: ``(instance field, buffer names)`` refilled per call (buffers may grow between calls),
+    #: and the instance ``int[]`` field ``same_steps`` is copied into for the check; so a
+    #: call allocates nothing
     consts: tuple[tuple[str, Ints], ...] = ()
     arrays: tuple[tuple[str, tuple[str, ...]], ...] = ()
     steps_array: str = ""
     template: str = "ops/call.j2"
-
-
-def hoisted(view: CallView) -> CallView:
-    """The view with its per-call ``int[]`` and ``float[][]`` arguments (and the
-    timestep-agreement check's array) moved into fields named after the node's field."""
-    consts: list = []
-    arrays: list = []
-
-    def field_of(v: Any) -> Any:
-        if isinstance(v, Ints):
-            consts.append((f"{view.field}c{len(consts)}", v))
-            return Var(f"n.{consts[-1][0]}")
-        if isinstance(v, Buffers):
-            arrays.append((f"{view.field}a{len(arrays)}", v.vars))
-            return Var(arrays[-1][0])
-        return v
-
-    args = tuple(field_of(v) for v in view.args)
-    workspace = None if view.workspace is None else tuple(field_of(v) for v in view.workspace)
-    return replace(view, args=args, workspace=workspace, consts=tuple(consts), arrays=tuple(arrays),
-                   steps_array=f"{view.field}s" if view.same_steps else "")
 
 
 @dataclass(frozen=True)
@@ -303,10 +300,21 @@ class ViewContext:
     ins: tuple[TensorInfo, ...]
     outs: tuple[TensorInfo, ...]
     offsets: Callable[[WeightTensor], int]
+    #: the offset names given so far, by weight (a weight asked for twice keeps its name)
+    named: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def offset(self, w: Optional[WeightTensor]) -> int:
-        """A weight's offset in the weight array, -1 for an absent weight."""
-        return self.offsets(w) if w is not None else -1
+    def offset(self, w: Optional[WeightTensor]) -> Any:
+        """A weight's offset in the weight array (an :class:`Offset` named after the
+        node's field and the weight's role, e.g. ``L0_KERNEL``), -1 for an absent weight."""
+        if w is None:
+            return -1
+        if id(w) not in self.named:
+            base = f"{self.field.upper()}_{offset_role(w.role)}"
+            taken = {o.name for o in self.named.values()}
+            name = base if base not in taken else next(f"{base}_{i}" for i in range(2, 10**6)
+                                                      if f"{base}_{i}" not in taken)
+            self.named[id(w)] = Offset(name, self.offsets(w))
+        return self.named[id(w)]
 
     @property
     def state(self) -> str:
@@ -315,6 +323,14 @@ class ViewContext:
 
     def out_bufs(self) -> tuple[Out, ...]:
         return tuple(Out(o.var, o.length()) for o in self.outs)
+
+
+def offset_role(role: str) -> str:
+    """A weight role as the tail of a Java constant name: ``"recurrent_kernel"`` ->
+    ``RECURRENT_KERNEL``, ``"scale = gamma*rsqrt(var+eps)"`` -> ``SCALE`` (up to the first
+    ``(`` or ``=``; only ``[A-Z0-9_]``, at most 32 characters; ``W`` when nothing is left)."""
+    words = re.findall(r"[A-Za-z0-9]+", re.split(r"[(=]", role, maxsplit=1)[0])
+    return "_".join(words).upper()[:32].strip("_") or "W"
 
 
 @dataclass(frozen=True)
@@ -334,33 +350,3 @@ def same_steps(ins: tuple[TensorInfo, ...]) -> tuple[str, ...]:
     """The distinct timestep variables of the inputs, when more than one (they must agree)."""
     distinct = tuple(dict.fromkeys(i.steps for i in ins if i.steps is not None))
     return distinct if len(distinct) > 1 else ()
-
-
-def runtime_classes_used(view: Any) -> set[str]:
-    """Every runtime class a view refers to (for the generated imports)."""
-    found: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, (Const, Call, New)):
-            found.add(v.cls)
-        if isinstance(v, Act):
-            found.add("Activation")
-        if isinstance(v, CallView):
-            found.update(c for c in (v.static, v.cls) if c)
-            if v.same_steps or v.workspace is not None or v.outs:
-                found.add("Check")
-        if isinstance(v, RecurrentBatchView):
-            found.add("Check")
-        if isinstance(v, RecurrentView):
-            found.update(("Recurrent", "Check") + (("Bidirectional",) if v.merge else ()))
-        if isinstance(v, CellView):
-            found.add(v.cell)
-        if is_dataclass(v) and not isinstance(v, type):
-            for f in fields(v):
-                walk(getattr(v, f.name))
-        elif isinstance(v, (tuple, list)):
-            for x in v:
-                walk(x)
-
-    walk(view)
-    return found

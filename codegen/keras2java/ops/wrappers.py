@@ -27,7 +27,7 @@ from .norm import NormalizeOp, ScaleShiftOp
 from .recurrent import _inner_layer
 from .shape import PermuteOp
 from .time_distributed_models import thaw, convert_per_step_model, convert_time_distributed_model
-from .view import CallView, Label, TensorInfo, ViewContext, comment, hoisted
+from .view import Label, TensorInfo, ViewContext, comment
 
 
 def _per_frame(op: Op, frames_fixed: bool) -> Optional[Op]:
@@ -178,7 +178,7 @@ class PerStepModelOp(Op):
                 outs.append(infos[t])
             ictx = ViewContext(f"L{k}_{j}", ins, tuple(outs), ctx.offsets)
             v = inner.op.view(inner, ictx)
-            views.append(hoisted(v) if isinstance(v, CallView) else v)
+            views.append(v)
             if inner.op.has_state:
                 states.append((ictx.state, ictx.field))
                 reset.append((ictx.field, ictx.state))

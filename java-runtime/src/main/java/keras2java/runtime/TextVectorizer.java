@@ -12,7 +12,7 @@ import java.util.Arrays;
  * (an unpaired surrogate becomes {@code '?'}), then
  * <ul>
  * <li>lowercasing is {@code tf.strings.lower} without an encoding: ASCII
- * {@code A-Z} only ({@code 'İ'}, {@code 'Σ'}, {@code 'Ä'} stay as they are);</li>
+ * {@code A-Z} only (U+0130, U+03A3, U+00C4 and every other non-ASCII letter stay as they are);</li>
  * <li>punctuation stripping removes the 32 ASCII punctuation characters only;</li>
  * <li>whitespace splitting ({@code tf.strings.split}) splits at runs of the six
  * ASCII whitespace bytes space, tab, LF, VT, FF, CR only (no-break, ideographic,

@@ -1,0 +1,121 @@
+"""The optional parts of the generated model class, each present only when used.
+
+Each part has a small builder here and a template of its own
+(``templates/parts/<name>.j2``, included by ``model.java.j2`` when the part is
+present), and names the runtime classes it needs (:meth:`runtime`):
+
+- :class:`PredictPart`: ``predict`` overloads of a one-input, one-output model;
+- :class:`LabelsPart`: ``LABELS``, ``predictClass``, ``predictLabel`` (``--labels``);
+- :class:`TextPart`: ``predictAll(Object[])`` for models with string inputs;
+- :class:`NamedPart`: ``predictNamed`` and ``Outputs`` (several inputs or outputs);
+- :class:`SessionPart`: streaming ``Session``s (one timestep per step);
+- :class:`BatchPart`: ``predictAllBatch`` / ``predictBatch``, batched when every op has a batch view.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..ir import Shape
+
+
+@dataclass(frozen=True)
+class PredictPart:
+    """``predict(float[])`` and its overloads: text, token ids, ``float[][]``, strings out."""
+
+    input: Any        # PortView
+    output: Any       # PortView
+
+    def runtime(self) -> tuple[str, ...]:
+        return ("Check",) + (("Embedding",) if self.input.token_ids else ())
+
+
+@dataclass(frozen=True)
+class LabelsPart:
+    """The class labels of the single output (raw: the template escapes them)."""
+
+    labels: tuple[str, ...]
+    input: Any        # PortView
+
+    def runtime(self) -> tuple[str, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """``predictAll(Object[])``: a String per text input, tokenized in Java."""
+
+    inputs: tuple[Any, ...]   # every input (PortView); the text ones have ``text`` set
+
+    def runtime(self) -> tuple[str, ...]:
+        return ("TextVectorizer",)
+
+
+@dataclass(frozen=True)
+class NamedPart:
+    """``predictNamed`` and ``Outputs``: inputs and outputs by Keras name."""
+
+    inputs: tuple[Any, ...]
+    outputs: tuple[Any, ...]
+    text: bool        # some input is a String
+
+    def runtime(self) -> tuple[str, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class SessionPart:
+    """The ``Session`` API: one timestep of the single input per step."""
+
+    per_step: int          # floats per timestep
+    frame_shape: Shape     # shape of one frame, for docs
+    single: bool           # one output: ``step(float[])`` besides ``stepAll``
+
+    def runtime(self) -> tuple[str, ...]:
+        return ("Check",)
+
+
+@dataclass(frozen=True)
+class BatchPart:
+    """``predictAllBatch`` (always) and ``predictBatch`` (one input and output); ``ops``: the
+    ops' batch views when every op has one (the batched ``runBatch``), else empty (samples
+    run one at a time)."""
+
+    ops: tuple[Any, ...]
+    single: bool
+
+    def runtime(self) -> tuple[str, ...]:
+        return ("Parallel",)
+
+
+def predict_part(inputs, outputs) -> Optional[PredictPart]:
+    return PredictPart(inputs[0], outputs[0]) if len(inputs) == 1 and len(outputs) == 1 else None
+
+
+def labels_part(labels: tuple[str, ...], inputs, outputs) -> Optional[LabelsPart]:
+    return LabelsPart(labels, inputs[0]) if labels and len(inputs) == 1 and len(outputs) == 1 else None
+
+
+def text_part(inputs) -> Optional[TextPart]:
+    return TextPart(tuple(inputs)) if any(p.text for p in inputs) else None
+
+
+def named_part(inputs, outputs) -> Optional[NamedPart]:
+    if len(inputs) == 1 and len(outputs) == 1:
+        return None
+    return NamedPart(tuple(inputs), tuple(outputs), any(p.text for p in inputs))
+
+
+def session_part(stream: bool, inputs, outputs, frame_shape: Shape) -> Optional[SessionPart]:
+    return SessionPart(inputs[0].per_step, frame_shape, len(inputs) == 1 and len(outputs) == 1) if stream else None
+
+
+def batch_part(ops, batch_ops, tokenizers, inputs, outputs) -> BatchPart:
+    # The batch path takes float inputs only (text models tokenize one sample at a time).
+    batched = tuple(batch_ops) if ops and not tokenizers and all(v is not None for v in batch_ops) else ()
+    return BatchPart(batched, len(inputs) == 1 and len(outputs) == 1)
+
+
+def part_runtime(*parts) -> set[str]:
+    """The runtime classes the present parts need."""
+    return {cls for p in parts if p is not None for cls in p.runtime()}

@@ -1,0 +1,110 @@
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Method;
+
+/**
+ * Checks that a generated model class allocates nothing per call beyond its outputs,
+ * once warmed up: {@code java AllocationProbe <class> <timesteps>} calls
+ * {@code predictAll(float[][])} (and {@code predict(float[])} and a session's
+ * {@code stepAll(float[])} where the class has them) 1,000 times on zero inputs
+ * ({@code timesteps} for a variable time axis) and prints one line per path:
+ * {@code <path> <bytes allocated per call> <bytes of the outputs per call>}.
+ * Allocation is measured as the runtime self-tests do (SelfTests.allocatesNothing):
+ * com.sun.management.ThreadMXBean.getThreadAllocatedBytes of this thread.
+ */
+public final class AllocationProbe {
+    private static final int CALLS = 1000;
+
+    private AllocationProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        final Class<?> cls = Class.forName(args[0]);
+        final int steps = Integer.parseInt(args[1]);
+        final int[][] shapes = (int[][]) cls.getField("INPUT_SHAPES").get(null);
+        final float[][] inputs = new float[shapes.length][];
+        for (int i = 0; i < shapes.length; i++) {
+            int n = 1;
+            for (int d : shapes[i]) {
+                n *= d < 0 ? steps : d;
+            }
+            inputs[i] = new float[n];
+        }
+        final Object model = cls.getConstructor().newInstance();
+        if (allocated() < 0) {
+            System.out.println("unmeasurable");
+            return;
+        }
+        final Method echo = AllocationProbe.class.getDeclaredMethod("echo", Object.class);
+        final long base = perCall(echo, null, new Object[] {inputs});   // what the reflective call costs
+        final Method predictAll = cls.getMethod("predictAll", float[][].class);
+        report("predictAll", perCall(predictAll, model, new Object[] {inputs}) - base,
+               outputBytes((float[][]) predictAll.invoke(model, (Object) inputs)));
+        if (shapes.length == 1 && hasMethod(cls, "predict", float[].class)) {
+            final Method predict = cls.getMethod("predict", float[].class);
+            final float[] out = (float[]) predict.invoke(model, (Object) inputs[0]);
+            report("predict", perCall(predict, model, new Object[] {inputs[0]}) - base, arrayBytes(out.length, 4));
+        }
+        if (hasMethod(cls, "newSession")) {
+            final Object session = cls.getMethod("newSession").invoke(model);
+            final Method stepAll = session.getClass().getMethod("stepAll", float[].class);
+            final float[] frame = new float[inputs[0].length / (shapes[0][0] < 0 ? steps : shapes[0][0])];
+            final float[][] out = (float[][]) stepAll.invoke(session, (Object) frame);
+            report("stepAll", perCall(stepAll, session, new Object[] {frame}) - base, outputBytes(out));
+        }
+    }
+
+    private static Object echo(Object x) {
+        return x;
+    }
+
+    private static boolean hasMethod(Class<?> cls, String name, Class<?>... types) {
+        try {
+            cls.getMethod(name, types);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    private static void report(String path, long perCall, long outputs) {
+        System.out.println(path + " " + perCall + " " + outputs);
+    }
+
+    /** Bytes allocated per call, after a warm-up round (class loading, JIT, buffers grown). */
+    private static long perCall(Method m, Object target, Object[] args) throws Exception {
+        long before = 0;
+        long after = 0;
+        for (int round = 0; round < 3; round++) {
+            before = allocated();
+            for (int i = 0; i < CALLS; i++) {
+                m.invoke(target, args);
+            }
+            after = allocated();
+        }
+        final long overhead = -allocated() + allocated();
+        return (after - before - overhead) / CALLS;
+    }
+
+    /** A float[][] of outputs: the outer array and each float[] (16-byte headers, 8-byte alignment). */
+    private static long outputBytes(float[][] outs) {
+        long bytes = arrayBytes(outs.length, 4);
+        for (float[] o : outs) {
+            bytes += arrayBytes(o.length, 4);
+        }
+        return bytes;
+    }
+
+    private static long arrayBytes(int length, int element) {
+        return (16 + (long) length * element + 7) / 8 * 8;
+    }
+
+    /** Bytes this thread has allocated so far, or -1 where the JVM cannot tell. */
+    private static long allocated() {
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!(threads instanceof com.sun.management.ThreadMXBean)) {
+            return -1;
+        }
+        return ((com.sun.management.ThreadMXBean) threads).getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+}
