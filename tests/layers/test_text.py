@@ -261,7 +261,7 @@ def test_matches_tensorflow(cid, results):
     print(f"{cid}: {len(expected)} texts, max error {worst:.3g}")
 
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "text" / "text_classifier.keras"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "text" / "text_classifier.keras"
 MAIN = """
 import demo.text.Sentiment;
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 SOURCES = sorted(p for p in TESTS.rglob("*.py") if "__pycache__" not in p.parts)
-TEST_MODULES = sorted(TESTS.glob("test_*.py"))
+TEST_MODULES = sorted(TESTS.rglob("test_*.py"))
 KERAS_ROOTS = {"tensorflow", "keras", "tf_keras"}
 
 

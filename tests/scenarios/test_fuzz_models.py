@@ -22,8 +22,8 @@ from fuzz_models.runner import FORMATS, is_noise, run_batch, summarize
 from fuzz_models.shrink import candidates, dead_code
 from fuzz_models.spec import describe
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-REGRESSIONS = Path(__file__).resolve().parent / "fuzz_models" / "regressions"
+README = Path(__file__).resolve().parents[2] / "README.md"
+REGRESSIONS = Path(__file__).resolve().parents[1] / "fuzz_models" / "regressions"
 CI_SEED = 18_000
 CI_MODELS = 36
 

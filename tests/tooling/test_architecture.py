@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PKG = REPO / "codegen" / "keras2java"
 RUNTIME = REPO / "java-runtime/src/main/java/keras2java/runtime"
 
@@ -155,7 +155,7 @@ PLUGIN_DIRS = (REPO / "examples" / "plugins", REPO / "tests" / "plugins")
 
 def _tested_plugin_sources() -> str:
     """The sources of the plugins some test loads (a test names the plugin's file)."""
-    tests = "\n".join(p.read_text("utf-8") for p in (REPO / "tests").glob("test_*.py"))
+    tests = "\n".join(p.read_text("utf-8") for p in (REPO / "tests").rglob("test_*.py"))
     return "\n".join(p.read_text("utf-8") for d in PLUGIN_DIRS for p in sorted(d.glob("*.py"))
                      if p.stem != "__init__" and re.search(r"[\"'/]" + re.escape(p.name) + r"[\"']", tests))
 
