@@ -1,21 +1,74 @@
-"""Issue 5: convolution, pooling, normalization and shape layers around
-recurrent nets, each option against Keras (Keras 3 .keras files and tf-keras
-.h5 files), plus the composite models the issue names."""
+"""Conv1D, DepthwiseConv1D, SeparableConv1D and the 1-D pooling layers (max, average,
+global), alone and around recurrent nets, each option against Keras (Keras 3 .keras and
+tf-keras .h5), plus composite conv / pool / LSTM / normalization models; the same rows
+check keras2java's numpy reference.  Java refuses too short inputs; options keras2java
+does not convert are refused together, naming each layer."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from support.cases_sequence import CASES, prepare
-from support.harness import keras_case_tests
-from support.keras_cases import keras
+from support.battery import KerasBattery
+from support.cases_sequence import L, conv_pool_lstm_bn, lstm_ln_gap, prepare, seq
+from support.keras_cases import Case, keras
 from support.util import refusal_text
 
 pytestmark = pytest.mark.keras
 
+CONV = [
+    Case("conv1d/valid_k3", seq((10, 4), L("Conv1D", 5, 3))),
+    Case("conv1d/same_k4_s2", seq((11, 4), L("Conv1D", 5, 4, strides=2, padding="same"))),
+    Case("conv1d/same_k3_s3_even", seq((12, 3), L("Conv1D", 4, 3, strides=3, padding="same", activation="relu"))),
+    Case("conv1d/causal_k3_d2", seq((9, 4), L("Conv1D", 6, 3, padding="causal", dilation_rate=2, activation="tanh"))),
+    Case("conv1d/valid_strides3", seq((13, 2), L("Conv1D", 3, 2, strides=3, use_bias=False))),
+    Case("conv1d/groups2", seq((8, 4), L("Conv1D", 6, 3, groups=2, padding="same", activation="gelu"))),
+    Case("conv1d/variable_causal_dilated", seq((None, 3), L("Conv1D", 4, 2, padding="causal", dilation_rate=3)),
+         steps=(1, 12)),
+    Case("conv1d/variable_valid_strided", seq((None, 3), L("Conv1D", 4, 3, strides=2)), steps=(3, 12)),
+    Case("conv1d/variable_same_s2", seq((None, 3), L("Conv1D", 4, 3, strides=2, padding="same")), steps=(1, 12)),
+    Case("conv1d/tf_h5_causal", seq((9, 4), L("Conv1D", 5, 3, padding="causal", dilation_rate=2)), "tf_h5"),
+    Case("conv1d/tf_h5_same_s2", seq((9, 4), L("Conv1D", 5, 2, strides=2, padding="same", activation="relu")),
+         "tf_h5"),
+    Case("depthwise/same_m2", seq((9, 3), L("DepthwiseConv1D", 3, depth_multiplier=2, padding="same"))),
+    Case("depthwise/valid_s2", seq((10, 4), L("DepthwiseConv1D", 2, strides=2, activation="relu"))),
+    Case("depthwise/tf_h5", seq((9, 3), L("DepthwiseConv1D", 3, depth_multiplier=2)), "tf_h5"),
+    Case("separable/valid_m2", seq((10, 3), L("SeparableConv1D", 5, 3, depth_multiplier=2))),
+    Case("separable/same_s2_relu", seq((11, 4), L("SeparableConv1D", 6, 3, strides=2, padding="same",
+                                                  activation="relu"))),
+    Case("separable/variable_same", seq((None, 3), L("SeparableConv1D", 4, 2, padding="same", use_bias=False)),
+         steps=(1, 10)),
+    Case("separable/tf_h5", seq((10, 3), L("SeparableConv1D", 5, 3, depth_multiplier=2)), "tf_h5"),
+]
 
-batch, test_matches_keras = keras_case_tests(CASES, prepare, 5000, "k2jtest.seq", "sequence")
-test_matches_keras = pytest.mark.slow(pytest.mark.java(test_matches_keras))
+POOL = [
+    Case("maxpool/valid_2", seq((10, 3), L("MaxPooling1D", 2))),
+    Case("maxpool/same_3_s2", seq((11, 3), L("MaxPooling1D", 3, strides=2, padding="same"))),
+    Case("avgpool/valid_3_s1", seq((9, 3), L("AveragePooling1D", 3, strides=1))),
+    Case("avgpool/same_3_s2", seq((11, 3), L("AveragePooling1D", 3, strides=2, padding="same"))),
+    Case("avgpool/same_2_even", seq((10, 3), L("AveragePooling1D", 2, padding="same"))),
+    Case("maxpool/variable", seq((None, 3), L("MaxPooling1D", 2)), steps=(2, 12)),
+    Case("avgpool/variable_same", seq((None, 3), L("AveragePooling1D", 3, strides=2, padding="same")), steps=(1, 12)),
+    Case("pool/tf_h5", seq((11, 3), L("MaxPooling1D", 3, strides=2, padding="same"),
+                           L("AveragePooling1D", 2, padding="same")), "tf_h5"),
+    Case("globalmax", seq((None, 4), L("GlobalMaxPooling1D")), steps=(1, 9)),
+    Case("globalavg", seq((None, 4), L("GlobalAveragePooling1D")), steps=(1, 9)),
+    Case("globalavg/keepdims", seq((6, 4), L("GlobalAveragePooling1D", keepdims=True))),
+    Case("globalmax/tf_h5", seq((7, 4), L("GlobalMaxPooling1D")), "tf_h5"),
+    Case("globalavg/tf_h5", seq((7, 4), L("GlobalAveragePooling1D")), "tf_h5"),
+]
+
+COMPOSITE = [
+    Case("composite/conv_pool_lstm_bn", conv_pool_lstm_bn),
+    Case("composite/conv_pool_lstm_bn/tf_h5", conv_pool_lstm_bn, "tf_h5"),
+    Case("composite/lstm_ln_gap", lstm_ln_gap, steps=(1, 10)),
+    Case("composite/lstm_ln_gap/tf_h5", lstm_ln_gap, "tf_h5", steps=(1, 10)),
+]
+
+
+battery = KerasBattery([(prepare, CONV + POOL + COMPOSITE, True)], seed=5000, package="k2jtest.conv", workdir="conv")
+prepared, batch = battery.fixtures()
+test_matches_keras = battery.test_matches_keras()
+test_reference_matches_keras = battery.test_reference_matches_keras()
 
 
 @pytest.mark.java
@@ -24,36 +77,6 @@ def test_too_few_timesteps_is_refused_in_java(batch):
     """A valid convolution needs at least its kernel's span; Java says so."""
     result = batch.run_one("conv1d/variable_valid_strided", [np.zeros((2, 3), "f4")])
     assert "IllegalArgumentException" in result and "needs at least 3 timesteps, got 2" in result
-
-
-@pytest.mark.java
-@pytest.mark.slow
-def test_reshape_of_an_odd_number_of_timesteps_is_refused_in_java(batch):
-    """Reshape((-1, 12)) of (T, 6) needs an even T (Keras fails at run time too); Java says
-    what the count must be a multiple of, and the even lengths around it still run."""
-    result = batch.run_one("reshape/variable_even_halve", [np.zeros((5, 6), "f4")])
-    assert "IllegalArgumentException" in result
-    assert "reshape" in result and "[timesteps, 6] to [timesteps, 12]" in result
-    assert "multiple of 2, got 5" in result
-    result = batch.run_one("reshape/variable_even_3_2", [np.zeros((3, 6), "f4")])
-    assert "IllegalArgumentException" in result and "multiple of 2, got 3" in result
-    ok = batch.run_one("reshape/variable_even_3_2", [np.zeros((4, 6), "f4")])
-    assert not isinstance(ok, str) and np.isfinite(ok[0]).all()
-
-
-def test_variable_length_reshapes_keras2java_cannot_place_are_refused(tmp_path):
-    """Of (T, 4): Reshape((2, -1)) puts the variable size on the second axis, Reshape((8, 2))
-    has no -1, Reshape((-1,)) and Flatten give a flat vector of variable length: one error
-    naming each layer and why."""
-    k = keras()
-    x = k.Input((None, 4))
-    outs = [k.layers.Reshape((2, -1), name="r_second")(x), k.layers.Reshape((8, 2), name="r_fixed")(x),
-            k.layers.Reshape((-1,), name="r_flat")(x), k.layers.Flatten(name="flat_var")(x)]
-    text = refusal_text(k.Model(x, outs), tmp_path)
-    assert "r_second" in text and "on another axis than the first" in text
-    assert "r_fixed" in text and "on no axis (no -1)" in text
-    assert "r_flat" in text and "flat vector of variable length" in text
-    assert "flat_var" in text and "Flatten would give a flat vector of variable length" in text
 
 
 def test_unsupported_options_are_refused_together(tmp_path):

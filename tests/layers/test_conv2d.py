@@ -1,17 +1,147 @@
-"""Issue 14: image layers and TimeDistributed over frames against Keras
-(Keras 3 .keras and tf-keras .h5 files), compiled and run in Java."""
+"""Image layers against Keras (Keras 3 .keras and tf-keras .h5): Conv2D (every padding,
+stride, dilation, group and activation option), DepthwiseConv2D, SeparableConv2D, the 2-D
+pooling layers, ZeroPadding2D / Cropping2D / UpSampling2D, Conv2DTranspose and
+Conv1DTranspose.  Java refuses too small images; unsupported options are refused
+together, naming each layer."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from support.cases_conv2d import CASES, CONVLSTM_SEQUENCE, prepare
-from support.harness import JavaBatch, keras_case_tests
+from support.battery import KerasBattery
+from support.cases_conv2d import TD, L, frames, img, prepare
+from support.keras_cases import Case
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "softplus", "softsign", "selu", "elu", "exponential",
+               "leaky_relu", "relu6", "silu", "hard_silu", "gelu", "hard_sigmoid", "linear", "mish", "log_softmax"]
 
-batch, test_matches_keras = keras_case_tests(CASES, prepare, 7000, "k2jtest.img", "conv2d")
+CONV = [
+    Case("conv2d/valid_3x3", img((8, 9, 3), L("Conv2D", 4, 3))),
+    Case("conv2d/same_s2", img((9, 8, 3), L("Conv2D", 5, (3, 2), strides=2, padding="same", activation="relu"))),
+    Case("conv2d/same_s23_odd", img((11, 10, 2), L("Conv2D", 3, (4, 3), strides=(2, 3), padding="same"))),
+    Case("conv2d/valid_s2", img((10, 11, 2), L("Conv2D", 3, 3, strides=(3, 2)))),
+    Case("conv2d/dilation_same", img((10, 9, 2), L("Conv2D", 4, 3, dilation_rate=(2, 1), padding="same",
+                                                    activation="tanh"))),
+    Case("conv2d/dilation_valid", img((10, 9, 2), L("Conv2D", 4, (2, 3), dilation_rate=(1, 3)))),
+    Case("conv2d/groups2", img((7, 7, 4), L("Conv2D", 6, 3, groups=2, padding="same", activation="gelu"))),
+    Case("conv2d/groups3_valid_nobias", img((6, 7, 6), L("Conv2D", 9, 2, groups=3, use_bias=False))),
+    Case("conv2d/1x1_nobias", img((5, 6, 4), L("Conv2D", 5, 1, use_bias=False))),
+    Case("conv2d/1x1_s2", img((5, 6, 4), L("Conv2D", 5, 1, strides=2))),
+    Case("conv2d/wide_block", img((20, 70, 3), L("Conv2D", 8, 3, padding="same", activation="relu"), head=False)),
+    Case("conv2d/stack", img((12, 12, 3), L("Conv2D", 8, 3, padding="same", activation="relu"),
+                             L("Conv2D", 6, 3, strides=2, activation="relu"), L("Conv2D", 4, 1))),
+    Case("conv2d/variable_height", img((None, 6, 2), L("Conv2D", 3, 3, strides=(2, 1), padding="same")),
+         steps=(1, 9)),
+    Case("conv2d/variable_height_valid", img((None, 6, 2), L("Conv2D", 3, 3)), steps=(3, 9)),
+    Case("conv2d/channels_first", img((3, 8, 7), L("Conv2D", 4, 3, data_format="channels_first"))),
+    Case("conv2d/channels_first_same_s2_relu", img((2, 7, 8), L("Conv2D", 3, 3, strides=2, padding="same",
+                                                           data_format="channels_first", activation="relu"))),
+    Case("conv2d/tf_h5_valid", img((8, 9, 3), L("Conv2D", 4, 3)), "tf_h5"),
+    Case("conv2d/tf_h5_same_s2_relu", img((9, 8, 3), L("Conv2D", 5, 3, strides=2, padding="same",
+                                                       activation="relu")), "tf_h5"),
+    Case("conv2d/tf_h5_dilation", img((10, 9, 2), L("Conv2D", 4, 3, dilation_rate=2, padding="same")), "tf_h5"),
+    Case("conv2d/tf_h5_groups", img((7, 7, 4), L("Conv2D", 6, 3, groups=2, use_bias=False)), "tf_h5"),
+] + [Case(f"conv2d/activation_{a}", img((6, 5, 2), L("Conv2D", 4, 3, padding="same", activation=a)))
+     for a in ACTIVATIONS] + [
+    Case(f"conv2d/tf_h5_activation_{a}", img((6, 5, 2), L("Conv2D", 4, 3, padding="same", activation=a)), "tf_h5")
+    for a in ("hard_sigmoid", "elu", "selu", "softmax", "swish", "gelu")
+]
+
+DEPTHWISE = [
+    Case("depthwise2d/same_m2", img((8, 7, 3), L("DepthwiseConv2D", 3, depth_multiplier=2, padding="same"))),
+    Case("depthwise2d/valid_s2_relu", img((9, 10, 4), L("DepthwiseConv2D", (3, 2), strides=2, activation="relu"))),
+    Case("depthwise2d/dilated_nobias", img((9, 9, 2), L("DepthwiseConv2D", 3, dilation_rate=2, use_bias=False))),
+    Case("depthwise2d/channels_first", img((3, 7, 6), L("DepthwiseConv2D", 3, data_format="channels_first"))),
+    Case("depthwise2d/tf_h5", img((8, 7, 3), L("DepthwiseConv2D", 3, depth_multiplier=2, padding="same")), "tf_h5"),
+    Case("separable2d/valid_m2", img((8, 9, 3), L("SeparableConv2D", 5, 3, depth_multiplier=2))),
+    Case("separable2d/same_s2_relu", img((9, 8, 4), L("SeparableConv2D", 6, 3, strides=2, padding="same",
+                                                      activation="relu"))),
+    Case("separable2d/nobias_dilated", img((9, 9, 2), L("SeparableConv2D", 3, 3, dilation_rate=2, use_bias=False))),
+    Case("separable2d/tf_h5", img((8, 9, 3), L("SeparableConv2D", 5, 3, depth_multiplier=2)), "tf_h5"),
+]
+
+POOL = [
+    Case("maxpool2d/valid_2", img((8, 9, 3), L("MaxPooling2D", 2))),
+    Case("maxpool2d/same_3_s2", img((9, 8, 3), L("MaxPooling2D", 3, strides=2, padding="same"))),
+    Case("maxpool2d/valid_23_s12", img((9, 8, 2), L("MaxPooling2D", (2, 3), strides=(1, 2)))),
+    Case("avgpool2d/same_3_s2", img((9, 8, 3), L("AveragePooling2D", 3, strides=2, padding="same"))),
+    Case("avgpool2d/same_2_even", img((8, 6, 2), L("AveragePooling2D", 2, padding="same"))),
+    Case("avgpool2d/same_3_s1", img((5, 6, 2), L("AveragePooling2D", 3, strides=1, padding="same"))),
+    Case("avgpool2d/valid_32", img((9, 8, 2), L("AveragePooling2D", (3, 2)))),
+    Case("maxpool2d/variable_height", img((None, 6, 2), L("MaxPooling2D", 2)), steps=(2, 9)),
+    Case("avgpool2d/variable_height_same", img((None, 6, 2), L("AveragePooling2D", 3, strides=2, padding="same")),
+         steps=(1, 9)),
+    Case("pool2d/channels_first", img((3, 8, 7), L("MaxPooling2D", 2, data_format="channels_first"),
+                                      L("AveragePooling2D", 2, padding="same", data_format="channels_first"))),
+    Case("pool2d/tf_h5", img((9, 8, 3), L("MaxPooling2D", 3, strides=2, padding="same"),
+                             L("AveragePooling2D", 2, padding="same")), "tf_h5"),
+    Case("globalmax2d", img((5, 6, 4), L("GlobalMaxPooling2D"))),
+    Case("globalavg2d", img((5, 6, 4), L("GlobalAveragePooling2D"))),
+    Case("globalavg2d/keepdims", img((5, 6, 4), L("GlobalAveragePooling2D", keepdims=True))),
+    Case("globalmax2d/keepdims_channels_first", img((4, 5, 6), L("GlobalMaxPooling2D", keepdims=True,
+                                                                 data_format="channels_first"))),
+    Case("globalavg2d/channels_first", img((4, 5, 6), L("GlobalAveragePooling2D", data_format="channels_first"))),
+    Case("globalavg2d/variable_height", img((None, 5, 4), L("GlobalAveragePooling2D")), steps=(1, 9)),
+    Case("globalmax2d/tf_h5", img((5, 6, 4), L("GlobalMaxPooling2D")), "tf_h5"),
+    Case("globalavg2d/tf_h5_keepdims", img((5, 6, 4), L("GlobalAveragePooling2D", keepdims=True)), "tf_h5"),
+]
+
+RESAMPLE = [
+    Case("zeropadding2d/asym", img((5, 6, 3), L("ZeroPadding2D", ((1, 2), (0, 3))))),
+    Case("zeropadding2d/sym", img((5, 6, 3), L("ZeroPadding2D", (2, 1)))),
+    Case("zeropadding2d/variable_height", img((None, 4, 2), L("ZeroPadding2D", 1)), steps=(1, 6)),
+    Case("cropping2d/asym", img((7, 8, 3), L("Cropping2D", ((1, 0), (2, 1))))),
+    Case("cropping2d/variable_height", img((None, 6, 2), L("Cropping2D", ((1, 2), 1))), steps=(4, 9)),
+    Case("upsampling2d/nearest", img((4, 5, 2), L("UpSampling2D", (2, 3)))),
+    Case("upsampling2d/bilinear", img((4, 5, 2), L("UpSampling2D", (2, 3), interpolation="bilinear"))),
+    Case("upsampling2d/bilinear_3", img((3, 4, 2), L("UpSampling2D", 3, interpolation="bilinear"))),
+    Case("upsampling2d/variable_height", img((None, 3, 2), L("UpSampling2D", 2)), steps=(1, 6)),
+    Case("resample2d/channels_first", img((2, 5, 6), L("ZeroPadding2D", (1, 2), data_format="channels_first"),
+                                          L("Cropping2D", ((0, 1), (2, 0)), data_format="channels_first"),
+                                          L("UpSampling2D", 2, interpolation="bilinear",
+                                            data_format="channels_first"))),
+    Case("resample2d/tf_h5", img((4, 5, 2), L("ZeroPadding2D", ((1, 2), (0, 3))), L("Cropping2D", ((1, 0), (2, 1))),
+                                 L("UpSampling2D", (2, 3))), "tf_h5"),
+    Case("upsampling2d/tf_h5_bilinear", img((4, 5, 2), L("UpSampling2D", (3, 2), interpolation="bilinear")),
+         "tf_h5"),
+]
+
+TRANSPOSE = [
+    Case("conv2d_transpose/valid_s2", img((4, 5, 3), L("Conv2DTranspose", 4, 3, strides=2))),
+    Case("conv2d_transpose/same_s2_relu", img((4, 5, 3), L("Conv2DTranspose", 4, 3, strides=2, padding="same",
+                                                           activation="relu"))),
+    Case("conv2d_transpose/same_k4_s2", img((3, 4, 2), L("Conv2DTranspose", 3, 4, strides=2, padding="same"))),
+    Case("conv2d_transpose/valid_k2_s3", img((3, 4, 2), L("Conv2DTranspose", 3, 2, strides=3))),
+    Case("conv2d_transpose/output_padding", img((3, 4, 2), L("Conv2DTranspose", 3, 3, strides=(2, 3),
+                                                             padding="same", output_padding=(1, 2)))),
+    Case("conv2d_transpose/valid_output_padding", img((3, 4, 2), L("Conv2DTranspose", 3, 3, strides=2,
+                                                                   output_padding=1, use_bias=False))),
+    Case("conv2d_transpose/dilated", img((4, 4, 2), L("Conv2DTranspose", 3, 3, dilation_rate=2, padding="same"))),
+    Case("conv2d_transpose/variable_height", img((None, 4, 2), L("Conv2DTranspose", 3, 3, strides=2,
+                                                                 padding="same")), steps=(1, 6)),
+    Case("conv2d_transpose/channels_first", img((2, 4, 5), L("Conv2DTranspose", 3, 3, strides=1, padding="same",
+                                                             data_format="channels_first"))),
+    Case("conv2d_transpose/tf_h5", img((4, 5, 3), L("Conv2DTranspose", 4, 3, strides=2, padding="same",
+                                                    activation="tanh")), "tf_h5"),
+    Case("conv2d_transpose/tf_h5_valid_op", img((3, 4, 2), L("Conv2DTranspose", 3, 3, strides=2, output_padding=1)),
+         "tf_h5"),
+    Case("conv1d_transpose/valid_s2", img((6, 3), L("Conv1DTranspose", 4, 3, strides=2))),
+    Case("conv1d_transpose/same_s2", img((6, 3), L("Conv1DTranspose", 4, 4, strides=2, padding="same",
+                                                   activation="relu"))),
+    Case("conv1d_transpose/output_padding", img((6, 3), L("Conv1DTranspose", 2, 3, strides=3, padding="same",
+                                                          output_padding=2))),
+    Case("conv1d_transpose/variable", img((None, 3), L("Conv1DTranspose", 2, 3, strides=2)), steps=(1, 8)),
+    Case("conv1d_transpose/dilated", img((7, 3), L("Conv1DTranspose", 2, 3, dilation_rate=2))),
+    Case("conv1d_transpose/tf_h5", img((6, 3), L("Conv1DTranspose", 4, 3, strides=2, padding="same")), "tf_h5"),
+    Case("td/conv2d_transpose", frames((None, 3, 4, 2), TD("Conv2DTranspose", 3, 3, strides=2)), steps=(1, 5)),
+]
+
+
+battery = KerasBattery([(prepare, CONV + DEPTHWISE + POOL + RESAMPLE + TRANSPOSE)], seed=7000, package="k2jtest.img", workdir="conv2d")
+prepared, batch = battery.fixtures()
+test_matches_keras = battery.test_matches_keras()
 
 
 def test_too_small_image_is_refused_in_java(batch):
@@ -22,7 +152,7 @@ def test_too_small_image_is_refused_in_java(batch):
 
 def test_unsupported_image_options_are_refused_together(tmp_path):
     """bicubic upsampling and a ConvLSTM2D on channels_first frames: one error naming each
-    layer, nothing written.  (TimeDistributed around a Functional model converts: test_td_models_keras.)"""
+    layer, nothing written.  (TimeDistributed around a Functional model converts: test_time_distributed_models.py.)"""
     from keras2java import UnsupportedModelError, convert
     from support.keras_cases import keras
     k = keras()
@@ -38,43 +168,3 @@ def test_unsupported_image_options_are_refused_together(tmp_path):
     assert "up_bicubic" in text and "bicubic" in text
     assert "convlstm_cf" in text and "channels_first" in text
     assert not (tmp_path / "out").exists()
-
-
-@pytest.fixture(scope="module")
-def seq_batch(tmp_path_factory):
-    from support.cases_recurrent import harness_mode
-    from support.cases_recurrent import prepare as prepare_sequence
-    work = tmp_path_factory.mktemp("convlstm_seq")
-    b = JavaBatch(work)
-    for n, case in enumerate(CONVLSTM_SEQUENCE):
-        path, samples, expected = prepare_sequence(case, work, seed=7600 + n)
-        b.add(case.id, path, samples, expected, package=f"k2jtest.cls.c{n}", class_name="M",
-              mode=harness_mode(case, samples))
-    b.run()
-    return b
-
-
-@pytest.mark.parametrize("case", CONVLSTM_SEQUENCE, ids=[c.id for c in CONVLSTM_SEQUENCE])
-def test_convlstm_masks_and_streaming_match_keras(case, seq_batch):
-    """Masked ConvLSTM (whole padded timesteps, as Keras' RNN masks them) and streaming
-    sessions (one frame per step == Keras on every prefix)."""
-    err = seq_batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")
-
-
-def test_backwards_convlstm_has_no_session(tmp_path):
-    """go_backwards needs the whole sequence: the generated class has no streaming Session."""
-    from keras2java import convert
-    from support.keras_cases import keras
-    k = keras()
-    x = k.Input((None, 5, 5, 2))
-    forward = k.layers.ConvLSTM2D(2, 3, return_sequences=True)(x)
-    path = tmp_path / "m.keras"
-    k.Model(x, k.layers.ConvLSTM2D(2, 3, go_backwards=True)(forward)).save(path)
-    convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
-    text = (tmp_path / "out" / "p" / "M.java").read_text()
-    assert "class Session" not in text and "public void resetStates()" in text
-    path2 = tmp_path / "m2.keras"
-    k.Model(x, forward).save(path2)
-    convert(str(path2), str(tmp_path / "out2"), package="p", class_name="M")
-    assert "public final class Session" in (tmp_path / "out2" / "p" / "M.java").read_text()

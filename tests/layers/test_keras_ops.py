@@ -1,15 +1,39 @@
-"""Issue 13 (part): Keras 3 operation nodes (keras.ops calls and slicing in
-Functional configs), masks computed by them, merged masks of masked branches,
-and dict / nested input and output structures, against Keras (.keras)."""
+"""Keras 3 operation nodes (keras.ops calls and slicing recorded in Functional
+configs), masks computed by them, merged masks of masked branches, and dict / nested
+input and output structures, against Keras (.keras); every operation keras2java
+converts is built by some row; unsupported operations are refused by name."""
 from __future__ import annotations
 
 import pytest
 
-from support.cases_ops import CASES, prepare, saved_classes
-from support.harness import keras_case_tests
+from support.battery import KerasBattery
+from support.cases_ops import (arithmetic, comparisons, dict_ports, elementwise, explicit_mask, masked_concatenate,
+                               masked_merges, masked_merges_mixed, nested_ports, prepare, reductions, saved_classes,
+                               shapes, slicing, slicing_fixed, variable_shapes)
+from support.keras_cases import Case
 from support.util import refusal_text
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+CASES = [
+    Case("ops_slicing", slicing, steps=(3, 12)),
+    Case("ops_slicing_fixed", slicing_fixed),
+    Case("ops_arithmetic", arithmetic),
+    Case("ops_arithmetic/resource", arithmetic, weights="resource"),     # constants from the weights resource
+    Case("ops_comparisons", comparisons),
+    Case("ops_reductions", reductions),
+    Case("ops_shapes", shapes),
+    Case("ops_variable_shapes", variable_shapes),
+    Case("ops_elementwise", elementwise),
+    Case("ops_masked_concatenate", masked_concatenate, data="tokens_padded"),
+    Case("ops_masked_merges_mixed", masked_merges_mixed, data="padded"),
+    Case("ops_explicit_mask", explicit_mask, data="padded"),
+    Case("masked_merges/keras", masked_merges, data="tokens_padded"),
+    Case("masked_merges/tf_h5", masked_merges, fmt="tf_h5", data="tokens_padded"),
+    Case("masked_merges/resource", masked_merges, data="tokens_padded", weights="resource"),
+    Case("ops_dict_ports", dict_ports),
+    Case("ops_nested_ports", nested_ports),
+]
 
 #: Every operation keras2java converts; each must be built by some case above (checked below).
 OPERATIONS = (
@@ -25,7 +49,9 @@ OPERATIONS = (
 )
 
 
-batch, test_matches_keras = keras_case_tests(CASES, prepare, 1300, "k2jtest.kops", "kops")
+battery = KerasBattery([(prepare, CASES)], seed=1300, package="k2jtest.kops", workdir="kops")
+prepared, batch = battery.fixtures()
+test_matches_keras = battery.test_matches_keras()
 
 
 def test_every_operation_is_built_by_a_case(batch):

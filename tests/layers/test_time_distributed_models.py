@@ -1,4 +1,4 @@
-"""Issue 13 (part): TimeDistributed around a layer or a nested Sequential / Functional
+"""TimeDistributed around a layer or a nested Sequential / Functional
 sub-network with its own time axis per step (a per-character LSTM inside a tagger, a
 char-CNN, an LSTM or Conv1D per frame): the sub-graph runs once per outer step.  Against
 Keras 3 (.keras) and tf-keras (.h5), masks inside the sub-network as Keras applies them."""
@@ -6,14 +6,37 @@ from __future__ import annotations
 
 import pytest
 
-from support.cases_td_models import CASES, prepare
-from support.harness import keras_case_tests
+from support.battery import KerasBattery
+from support.cases_td_models import (char_cnn_functional, char_lstm, functional_cnn_frames, masked_frames, nested_loops,
+                                     per_frame_conv, per_frame_lstm, prepare, tagger)
+from support.keras_cases import Case
 from support.util import refusal_text
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
+CASES = [Case("td_char_lstm_sequences/keras", char_lstm("sequences"), data="chars", family="TimeDistributed")]
+for fmt in ("keras", "tf_h5"):
+    CASES += [
+        Case(f"td_char_lstm/{fmt}", char_lstm(), fmt=fmt, data="chars", family="TimeDistributed"),
+        Case(f"td_char_gru_backwards/{fmt}", char_lstm("gru"), fmt=fmt, data="chars", family="TimeDistributed"),
+        Case(f"td_char_bidirectional/{fmt}", char_lstm("bidi"), fmt=fmt, data="chars", family="TimeDistributed"),
+        Case(f"td_char_lstm_unmasked/{fmt}", char_lstm(mask_zero=False), fmt=fmt, data="chars",
+             family="TimeDistributed"),
+        Case(f"td_tagger/{fmt}", tagger, fmt=fmt, data="chars", family="TimeDistributed"),
+        Case(f"td_tagger/{fmt}/resource", tagger, fmt=fmt, data="chars", weights="resource",
+             family="TimeDistributed"),
+        Case(f"td_char_cnn_functional/{fmt}", char_cnn_functional, fmt=fmt, data="chars", family="TimeDistributed"),
+        Case(f"td_frame_lstm/{fmt}", per_frame_lstm, fmt=fmt, family="TimeDistributed"),
+        Case(f"td_frame_conv/{fmt}", per_frame_conv, fmt=fmt, family="TimeDistributed"),
+        Case(f"td_functional_cnn/{fmt}", functional_cnn_frames, fmt=fmt, family="TimeDistributed"),
+        Case(f"td_masked_frames/{fmt}", masked_frames, fmt=fmt, data="frames_padded", family="TimeDistributed"),
+        Case(f"td_nested_loops/{fmt}", nested_loops, fmt=fmt, family="TimeDistributed"),
+    ]
 
-batch, test_matches_keras = keras_case_tests(CASES, prepare, 1900, "k2jtest.tdm", "td_models")
+
+battery = KerasBattery([(prepare, CASES)], seed=1900, package="k2jtest.tdm", workdir="td_models")
+prepared, batch = battery.fixtures()
+test_matches_keras = battery.test_matches_keras()
 
 
 def test_mask_reaching_a_sub_network_is_refused(tmp_path):

@@ -1,18 +1,48 @@
-"""Issue 5 (part): Functional graphs with several inputs and outputs, merges
-and shared layers, against Keras (.keras and tf-keras .h5 configs)."""
+"""Functional graphs against Keras (.keras, Keras 3 .h5 and tf-keras .h5): several inputs
+and outputs (ports in the models' order, predictNamed by Keras names), shared layers,
+branches over a variable number of timesteps, and Sequential / Functional models nested in
+each other (called twice, two levels deep); the same rows check keras2java's numpy
+reference.  Java refuses inputs with different numbers of timesteps where a layer needs
+the same."""
 from __future__ import annotations
 
 import pytest
 
-from support.cases_graph import CASES
-from support.harness import keras_case_tests
-from support.keras_cases import prepare
+from support.battery import KerasBattery
+from support.cases_graph import (branches_variable_time, nested_functional_twice, nested_sequential,
+                                 nested_sequential_in_sequential, nested_two_levels, shared_layer, two_input_two_output)
+from support.keras_cases import Case, prepare
 
 pytestmark = pytest.mark.keras
 
+CASES = [
+    Case("two_inputs_two_outputs/keras", two_input_two_output, "keras"),
+    Case("two_inputs_two_outputs/tf_h5", two_input_two_output, "tf_h5"),
+    Case("shared_layer/keras", shared_layer, "keras"),
+    Case("shared_layer/tf_h5", shared_layer, "tf_h5"),
+    Case("branches_variable_time", branches_variable_time, "keras", steps=(1, 9)),
+    Case("nested/sequential_in_functional", nested_sequential, "keras"),
+    Case("nested/sequential_in_functional/tf_h5", nested_sequential, "tf_h5"),
+    Case("nested/functional_called_twice", nested_functional_twice, "keras"),
+    Case("nested/functional_called_twice/tf_h5", nested_functional_twice, "tf_h5"),
+    Case("nested/two_levels_in_sequential", nested_two_levels, "keras"),
+    Case("nested/two_levels_in_sequential/tf_h5", nested_two_levels, "tf_h5"),
+    # Keras 3 .h5 names nested weights by path (<outer>/<layer>/...)
+    Case("nested/sequential_in_functional/h5", nested_sequential, "h5"),
+    Case("nested/functional_called_twice/h5", nested_functional_twice, "h5"),
+    Case("nested/two_levels_in_sequential/h5", nested_two_levels, "h5"),
+    Case("nested/sequential_in_sequential", nested_sequential_in_sequential, "keras"),
+    Case("nested/sequential_in_sequential/tf_h5", nested_sequential_in_sequential, "tf_h5"),
+    Case("nested/sequential_in_sequential/h5", nested_sequential_in_sequential, "h5"),
+    Case("two_variable_inputs", lambda k: (lambda a, b: k.Model([a, b], k.layers.LSTM(3)(k.layers.Concatenate()([a, b]))))(
+        k.Input((None, 2)), k.Input((None, 3))), "keras", steps=(4, 4)),
+]
 
-batch, test_matches_keras = keras_case_tests(CASES, prepare, 3000, "k2jtest.graph", "graph")
-test_matches_keras = pytest.mark.slow(pytest.mark.java(test_matches_keras))
+
+battery = KerasBattery([(prepare, CASES, True)], seed=3000, package="k2jtest.graph", workdir="graph")
+prepared, batch = battery.fixtures()
+test_matches_keras = battery.test_matches_keras()
+test_reference_matches_keras = battery.test_reference_matches_keras()
 
 
 @pytest.mark.java

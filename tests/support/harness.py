@@ -241,23 +241,3 @@ class JavaBatch:
                         str(jobs)], check=True)
         (result,) = read_outputs(out)
         return result
-
-
-def keras_case_tests(cases, prepare, seed: int, package: str, workdir: str):
-    """The module-scoped ``batch`` fixture and the parametrized ``test_matches_keras`` of a
-    test file of Keras case rows: every case prepared (Keras builds, saves and records its
-    outputs), converted, compiled and run at once; each test then checks one case against
-    Keras' outputs at the case's tolerance.  Use as
-    ``batch, test_matches_keras = keras_case_tests(CASES, prepare, 7000, "k2jtest.img", "conv2d")``."""
-    import pytest
-
-    @pytest.fixture(scope="module")
-    def batch(tmp_path_factory):
-        return JavaBatch.of_cases(tmp_path_factory.mktemp(workdir), cases, prepare, seed, package)
-
-    @pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
-    def test_matches_keras(case, batch):
-        err = batch.cases[case.id].check(case.tol)
-        print(f"{case.id}: max error {err:.3g}")
-
-    return batch, test_matches_keras
