@@ -6,9 +6,13 @@ compiled and compared with Keras' ``model.predict`` on random inputs within
 reference.  Weights modes (embedded, resource, auto above the threshold) ride along."""
 from __future__ import annotations
 
+import pytest
+
 from support.battery import KerasBattery
 from support.cases_core import ACTIVATIONS, classifier, dense_act, lstm_dense, with_layer
 from support.keras_cases import Case, prepare
+
+pytestmark = pytest.mark.keras
 
 CASES = [
     Case("classifier/keras", classifier, "keras"),

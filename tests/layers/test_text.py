@@ -1,4 +1,4 @@
-"""Issue 15: TextVectorization, StringLookup and Hashing compiled to Java,
+"""TextVectorization, StringLookup and Hashing compiled to Java,
 compared with TensorFlow's own layers on a hostile corpus built here (token
 ids exactly, full text models within 1e-5), Keras 3 .keras and tf-keras .h5."""
 from __future__ import annotations

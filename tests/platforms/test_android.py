@@ -1,4 +1,4 @@
-"""Issue 17: generated models run on Android 5.0 (API level 21) and newer, checked without an
+"""Generated models run on Android 5.0 (API level 21) and newer, checked without an
 SDK or emulator by examples/android/pom.xml on generated code of several layer families, with
 embedded and resource weights:
 

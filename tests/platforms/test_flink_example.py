@@ -1,4 +1,4 @@
-"""Issue 17: examples/flink runs a generated model in Flink 2 on a local MiniCluster
+"""The examples/flink project runs a generated model in Flink 2 on a local MiniCluster
 (parallelism 2): a RichMapFunction that creates the model in open(), and keyed streaming sessions
 whose recurrent state lives in Flink keyed state (Session.saveState/restoreState).  Its JUnit
 tests compare with Keras' recorded outputs (1e-5) and, per device and frame, bit-for-bit with a

@@ -1,4 +1,4 @@
-"""Issue 17: the README's commands on a stock Debian/Ubuntu machine, whose only Python is a
+"""The README's commands on a stock Debian/Ubuntu machine, whose only Python is a
 PEP 668 system ``python3`` (no ``python``; ``pip install`` refused): scripts/demo.sh makes the
 project virtual environment .venv and runs from a fresh copy of the repository with
 PATH=/usr/bin:/bin (no pyenv, no virtualenv, nothing of this test run's Python), and the scripts

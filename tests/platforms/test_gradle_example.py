@@ -1,4 +1,4 @@
-"""Issue 7: the Gradle example builds with the installed Gradle (Debian's
+"""The Gradle example builds with the installed Gradle (Debian's
 4.4.1 here; the build files use only constructs that current Gradle keeps):
 it generates the model's Java before compileJava, compiles it with the app,
 runs the generated golden-vector test under JUnit 4, skips generation when

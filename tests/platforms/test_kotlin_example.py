@@ -1,4 +1,4 @@
-"""Issue 17: examples/kotlin calls a generated model from Kotlin (kotlin-maven-plugin, Kotlin and
+"""The examples/kotlin project calls a generated model from Kotlin (kotlin-maven-plugin, Kotlin and
 Java sources compiled in one build): predict, the batch API and a streaming session resumed
 from saved states, against Keras' recorded outputs.  The pom compiles in the Maven JVM
 (kotlin.compiler.daemon=false): no Kotlin daemon may outlive the build.  Maven Central must be

@@ -1,4 +1,4 @@
-"""Issue 7: `convert --build maven` makes a standalone Maven project (jar with
+"""`convert --build maven` makes a standalone Maven project (jar with
 the weights resource, generated JUnit 5 golden test), and examples/maven
 generates the model's Java inside a Maven build.  Maven Central must be
 reachable (plugins and JUnit are downloaded on first use)."""

@@ -1,4 +1,4 @@
-"""Issue 17: the examples/spark jar (built for Spark 3.5 and Java 8) called from PySpark with
+"""The examples/spark jar (built for Spark 3.5 and Java 8) called from PySpark with
 ``spark.udf.registerJavaFunction``, in local[2], against Keras' recorded outputs (1e-5).
 
 PySpark comes from PyPI (the ``test`` extra, installed by ``scripts/setup.sh --test``); it brings

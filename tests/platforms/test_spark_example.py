@@ -1,4 +1,4 @@
-"""Issue 17: examples/spark scores a Spark DataFrame of sequences with a generated model, with a
+"""The examples/spark project scores a Spark DataFrame of sequences with a generated model, with a
 Java UDF and with mapPartitions (one model instance per partition), in local[2] (Spark 3.5 on this
 JDK, with the --add-opens flags in the pom).  Its JUnit test compares both paths with Keras'
 recorded outputs (1e-5) and bit-for-bit with the model called directly.  Maven Central must be

@@ -83,7 +83,7 @@ def test_hard_sigmoid_keras2_matches_tf_keras(classes, tmp_path):
     assert np.abs(np.asarray(keras.activations.hard_sigmoid(x)) - expected).max() > 0.05
 
 
-# --- Optional Vector API kernels (issue 6, contract of issue 16): within 1e-5 of the portable kernels ---
+# --- Optional Vector API kernels: within 1e-5 of the portable kernels ---
 
 VECTOR_SRC = RUNTIME / "vector" / "java"
 
@@ -124,7 +124,7 @@ def _kernels_probe(classes, out, *jvm_args, java="java"):
 VEC = ("--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector")
 
 
-#: vector against portable kernels, per value (issue 16: FMA changes the low bits; both match Keras to 1e-5)
+#: vector against portable kernels, per value (FMA changes the low bits; both match Keras to 1e-5)
 KERNEL_TOLERANCE = 1e-5
 
 

@@ -1,4 +1,4 @@
-"""Issue 18, item 4: stress tests of the generated Java, through its public API
+"""Stress tests of the generated Java, through its public API
 (predictAll, predictAllBatch, Session), driven by tests/java/StressRunner.java.
 
 * random input lengths (1 to 300 timesteps, masked frames anywhere) for

@@ -1,11 +1,11 @@
-"""Issue 6: the optional Vector API kernels against Keras, end to end.
+"""The optional Vector API kernels against Keras, end to end.
 
 Models with layer widths that exercise every path of the vector kernels (whole
 column panels, partial panels left to the portable code, short rows) are
 converted, compiled with the vector kernels and run with them, then run again
 with the portable kernels: both must match Keras (``harness.TOLERANCE``).  The
 vector kernels use fused multiply-add, so the two differ in the low bits
-(issue 16's contract).  (The kernels themselves are compared over many shapes
+(the batch contract).  (The kernels themselves are compared over many shapes
 and vector widths in test_runtime_java.py.)
 """
 from __future__ import annotations

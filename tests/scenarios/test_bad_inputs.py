@@ -1,4 +1,4 @@
-"""Issue 8: every bad input gives one clear line on stderr, exit code 2, no
+"""Every bad input gives one clear line on stderr, exit code 2, no
 traceback and nothing written.  The corpus is tests/bad_inputs/corpus
 (regenerate with tests/bad_inputs/make_corpus.py)."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 16: the batch path (``predictAllBatch``: samples of equal lengths run
+"""The batch path (``predictAllBatch``: samples of equal lengths run
 through each layer together, each recurrent step one matrix product over the
 batch) against Keras.
 
@@ -22,7 +22,7 @@ from support.keras_cases import Case
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
-#: the batch path against the one-sample path (issue 16's contract)
+#: the batch path against the one-sample path (the batch path's contract)
 BATCH_TOLERANCE = 1e-6
 
 

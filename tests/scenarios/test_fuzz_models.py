@@ -1,4 +1,4 @@
-"""Issue 18: differential fuzzing of whole models against Keras (tests/fuzz_models/).
+"""Differential fuzzing of whole models against Keras (tests/fuzz_models/).
 
 * the generator covers the README's layer table (or says why not), reproducibly;
 * the CI profile: a fixed seed, ~36 random models (Keras 3 ``.keras`` / ``.h5`` and tf-keras

@@ -1,10 +1,10 @@
-"""Issue 8: property-based fuzzing of the reader and IR builder.
+"""Property-based fuzzing of the reader and IR builder.
 
 Mutated .keras/.h5 bytes and mutated config JSON must give either a model or
 a ``Keras2JavaError`` (never another exception, never a hang).  Each case is
 time-bounded by SIGALRM.  CI runs a short profile; the long run is
 
-    K2J_FUZZ_EXAMPLES=10000 python -m pytest tests/test_fuzz.py -p no:warnings
+    K2J_FUZZ_EXAMPLES=10000 python -m pytest tests/scenarios/test_fuzz_reader.py -p no:warnings
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 7: ``convert --with-test`` golden vectors (from Keras, or from the
+"""``convert --with-test`` golden vectors (from Keras, or from the
 numpy reference), the generated JUnit 4 test, and ``keras2java verify``."""
 from __future__ import annotations
 

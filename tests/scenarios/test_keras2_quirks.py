@@ -1,4 +1,4 @@
-"""Issue 13: config quirks of files written by Keras 2.0-2.3 (and carried over
+"""Config quirks of files written by Keras 2.0-2.3 (and carried over
 from Keras 1) against Keras: ``"dtype": "int32"`` on Embedding (Keras 2.0's
 input dtype), ``implementation`` 0/1/2, legacy ``Merge`` layers in a Keras 2.0
 functional model and as the first layer of a Keras 2.0 Sequential model (a Merge of

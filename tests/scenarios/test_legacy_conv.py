@@ -1,4 +1,4 @@
-"""Issue 14: Keras 1 convolution configs (nb_filter, nb_row, nb_col,
+"""Keras 1 convolution configs (nb_filter, nb_row, nb_col,
 border_mode, subsample, dim_ordering th/tf, filter_length,
 subsample_length, pool_length) and Theano-trained kernels, converted as
 Keras 2's loader converts them and compared with the Keras model whose

@@ -1,4 +1,4 @@
-"""Issue 4: every Keras generation (Keras 0.x weights + JSON, Keras 1.x .h5 per-gate
+"""Every Keras generation (Keras 0.x weights + JSON, Keras 1.x .h5 per-gate
 and fused, Keras 2.0-2.2 .h5 configs and names, cuDNN layers) against Keras.
 
 Old Keras versions cannot be installed; ``legacy_fixtures`` rewrites tf-keras

@@ -1,6 +1,6 @@
 """Sizes past what Java can hold are refused at conversion time, naming the layer
-(issue 18: an input of shape (100000, 50000, 4) used to convert into Java that
-did not compile, with 20000000000 as an int literal)."""
+(an input of shape (100000, 50000, 4) must not convert into Java that does not
+compile, with 20000000000 as an int literal)."""
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,7 @@
 """Masks Keras applies must never be silently ignored.  Masks reaching attention
-layers (issue 18 bug 2) and layers that drop them are converted now
-(tests/test_masked_layers_keras.py), masked merges too (bug 1,
-tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
+layers and layers that drop them are converted now (tests/layers/test_attention.py,
+tests/scenarios/test_masks.py), masked merges too (tests/layers/test_merge.py,
+tests/layers/test_keras_ops.py).  What is still refused, with the layer named:
 
 - a mask reaching Softmax: Keras broadcasts the (batch, timesteps) mask against
   the last axes of the input (the features), which only builds when the two
@@ -12,7 +12,7 @@ tests/test_keras_ops_keras.py).  What is still refused, with the layer named:
   timesteps: Keras 3 itself returns outputs of the wrong length or transposed
   operands there, depending on the lengths traced first;
 - a nested model called with a ``mask=`` other than its input's own mask (nested
-  models fed a masked tensor convert: tests/test_masked_layers_keras.py): Keras sets
+  models fed a masked tensor convert: tests/scenarios/test_masks.py): Keras sets
   the mask on the caller's tensor (``Functional.call``), and Keras 3 leaves it there,
   so later uses of that tensor are masked too, depending on execution order; for the
   same reason, a nested call whose input's mask a MultiHeadAttention cleared before

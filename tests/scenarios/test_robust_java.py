@@ -1,4 +1,4 @@
-"""Issue 8, Java side: argument checks, NaN propagation, odd weight dtypes
+"""The generated Java's argument checks, NaN propagation, odd weight dtypes
 against Keras, corrupted or missing weight resources, and 8 threads."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 4, item 2: weights-only files plus an architecture JSON, against Keras."""
+"""Weights-only files plus an architecture JSON, against Keras."""
 from __future__ import annotations
 
 import pytest

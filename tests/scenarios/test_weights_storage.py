@@ -1,4 +1,4 @@
-"""Issue 17, item 6: ``--weights-storage float32|float16|bfloat16|int8`` against Keras.
+"""``--weights-storage float32|float16|bfloat16|int8`` against Keras.
 
 Compressed weights are expanded to float32 at load; every mode must match Keras'
 own predictions within its stated tolerance (``storage_tolerance``), float32 must

@@ -1,7 +1,8 @@
-"""Issue 14: image layers (Conv2D, depthwise/separable, 2-D pooling, padding,
+"""Image layers (Conv2D, depthwise/separable, 2-D pooling, padding,
 cropping, upsampling, normalization and shape layers on 4-D tensors) and
-TimeDistributed over frames: the case table, its builders and its preparer
-(test_conv2d_keras)."""
+TimeDistributed over frames: builders and the preparer of the image rows of
+tests/layers/test_conv2d.py, test_conv_recurrent.py, test_norm.py, test_shape.py and
+test_wrappers.py."""
 from __future__ import annotations
 
 import numpy as np

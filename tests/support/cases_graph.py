@@ -1,6 +1,7 @@
-"""Functional graphs: several inputs and outputs, merges, shared layers, nested
-models, attention (test_graph_keras, test_reference): the case table and its
-builders."""
+"""Builders of Functional graphs (several inputs and outputs, shared layers, nested
+models: tests/scenarios/test_graphs.py), merges (tests/layers/test_merge.py) and
+attention models (tests/layers/test_attention.py); prepared by
+``support.keras_cases.prepare``."""
 from __future__ import annotations
 
 

@@ -1,6 +1,8 @@
-"""Keras masks reaching layers, per Keras version (test_masked_layers_keras).
+"""Keras masks reaching layers, per Keras version: builders and the preparer of the
+masked rows of tests/layers/test_attention.py, test_merge.py and
+tests/scenarios/test_masks.py.
 
-Attention, AdditiveAttention and MultiHeadAttention (issue 18 bug 2): the query
+Attention, AdditiveAttention and MultiHeadAttention: the query
 mask, the value mask, both, a distinct key mask (MultiHeadAttention), with
 causal masks and attention scores, in Keras 3 ``.keras`` and tf-keras ``.h5``.
 Samples have masked steps, and some a query or a value masked entirely (the
@@ -22,8 +24,6 @@ them; Dot on variable-length inputs; Concatenate along a variable timestep axis.
 from __future__ import annotations
 
 from pathlib import Path
-
-import numpy as np
 
 from support import cases_ops
 from support.keras_cases import Case

@@ -1,8 +1,8 @@
-"""The recurrent family (test_recurrent_keras, test_vector_kernels,
-test_reference): GRU, SimpleRNN, Bidirectional, TimeDistributed, Embedding,
-Masking, states, streaming and stateful cases, how their inputs are made
-(padding patterns, token ids) and how Keras' references are computed for
-each ``Case.mode``."""
+"""Recurrent models (rows of tests/layers/test_recurrent.py, test_mask.py,
+test_wrappers.py, test_conv_recurrent.py; also tests/runtime/test_vector_kernels.py and
+tests/scenarios/test_batch.py): model builders, how inputs are made (padding patterns,
+token ids) and how Keras' references are computed for each ``Case.mode`` (predict,
+stream, stateful)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,6 @@
-"""Convolution, pooling, normalization and shape layers around recurrent nets
-(test_sequence_layers_keras, test_reference): the case table, its builders and
-its preparer."""
+"""Sequence models: convolution, pooling, normalization and shape layers around
+recurrent nets -- builders and the preparer of the sequence rows of
+tests/layers/test_conv.py, test_norm.py and test_shape.py."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Issue 9, custom layers: plugins (``@keras2java.layer``) that compose built-in
+"""Custom layers: plugins (``@keras2java.layer``) that compose built-in
 and primitive ops, loaded with ``--plugin``, ``plugins=`` or entry points.
 
 The example plugins (``examples/plugins/``) and the test-only probe plugin
