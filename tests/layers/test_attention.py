@@ -66,6 +66,5 @@ MASKED = (
 
 
 battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED)], seed=3100, package="k2jtest.attention", workdir="attention")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

@@ -66,8 +66,7 @@ COMPOSITE = [
 
 
 battery = KerasBattery([(prepare, CONV + POOL + COMPOSITE, True)], seed=5000, package="k2jtest.conv", workdir="conv")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
 

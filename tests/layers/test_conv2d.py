@@ -140,8 +140,7 @@ TRANSPOSE = [
 
 
 battery = KerasBattery([(prepare, CONV + DEPTHWISE + POOL + RESAMPLE + TRANSPOSE)], seed=7000, package="k2jtest.img", workdir="conv2d")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 
 
 def test_too_small_image_is_refused_in_java(batch):

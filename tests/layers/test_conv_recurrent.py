@@ -94,8 +94,7 @@ CONVLSTM_SEQUENCE = [
 
 
 battery = KerasBattery([(prepare, CONVLSTM), (prepare_sequence, CONVLSTM_SEQUENCE)], seed=7600, package="k2jtest.convlstm", workdir="conv_recurrent")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 
 
 def test_backwards_convlstm_has_no_session(tmp_path):

@@ -60,6 +60,5 @@ CASES = [
 
 
 battery = KerasBattery([(prepare, CASES, True)], seed=1000, package="k2jtest.core", workdir="core")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

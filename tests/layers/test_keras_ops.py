@@ -50,8 +50,7 @@ OPERATIONS = (
 
 
 battery = KerasBattery([(prepare, CASES)], seed=1300, package="k2jtest.kops", workdir="kops")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 
 
 def test_every_operation_is_built_by_a_case(batch):

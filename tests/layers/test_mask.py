@@ -81,6 +81,5 @@ for rnn, cls in RNNS.items():
 
 
 battery = KerasBattery([(prepare, CASES, lambda c: c.mode == "predict")], seed=3600, package="k2jtest.mask", workdir="mask")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

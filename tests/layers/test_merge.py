@@ -38,6 +38,5 @@ MASKED = (
 
 
 battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED)], seed=3200, package="k2jtest.merge", workdir="merge")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

@@ -46,6 +46,5 @@ IMAGE_NORM = [
 
 
 battery = KerasBattery([(prepare, NORM, True), (prepare_image, IMAGE_NORM)], seed=5400, package="k2jtest.norm", workdir="norm")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

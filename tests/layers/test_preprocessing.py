@@ -161,8 +161,7 @@ CASES = BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in B
 
 
 battery = KerasBattery([(prepare, CASES)], seed=7000, package="k2jtest.pre", workdir="preprocessing")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 
 
 def test_inspect_shows_parameters(batch):

@@ -199,8 +199,7 @@ add(Case("stream/lstm_gru_dense", seq(lambda k: [L(k).LSTM(7, return_sequences=T
 
 battery = KerasBattery([(prepare, CASES, lambda c: c.mode == "predict")], seed=3000, package="k2jtest.rec",
                        workdir="recurrent")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
 

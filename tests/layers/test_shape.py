@@ -73,8 +73,7 @@ IMAGE_SHAPE = [
 
 
 battery = KerasBattery([(prepare, SHAPE, True), (prepare_image, IMAGE_SHAPE)], seed=5200, package="k2jtest.shape", workdir="shape")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
 

@@ -52,5 +52,4 @@ for fmt in ("keras", "tf_h5"):
 
 
 battery = KerasBattery([(prepare, CASES)], seed=1700, package="k2jtest.stacked", workdir="stacked")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()

@@ -35,8 +35,7 @@ for fmt in ("keras", "tf_h5"):
 
 
 battery = KerasBattery([(prepare, CASES)], seed=1900, package="k2jtest.tdm", workdir="td_models")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 
 
 def test_mask_reaching_a_sub_network_is_refused(tmp_path):

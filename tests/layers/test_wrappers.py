@@ -66,6 +66,5 @@ TIME = [
 
 
 battery = KerasBattery([(prepare, CASES, lambda c: c.mode == "predict"), (prepare_image, TIME)], seed=3500, package="k2jtest.wrap", workdir="wrappers")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

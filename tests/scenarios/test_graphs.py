@@ -40,8 +40,7 @@ CASES = [
 
 
 battery = KerasBattery([(prepare, CASES, True)], seed=3000, package="k2jtest.graph", workdir="graph")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
 

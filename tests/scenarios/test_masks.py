@@ -22,5 +22,4 @@ CASES = (
 
 
 battery = KerasBattery([(prepare, CASES)], seed=1800, package="k2jtest.masked", workdir="masked")
-prepared, batch = battery.fixtures()
-test_matches_keras = battery.test_matches_keras()
+prepared, batch, test_matches_keras = battery.tests()

@@ -7,8 +7,7 @@ and declares its battery::
 
     battery = KerasBattery([(prepare, CASES), (cases_conv2d.prepare, IMAGE_CASES)],
                            seed=7000, package="k2jtest.norm", workdir="norm")
-    prepared, batch = battery.fixtures()
-    test_matches_keras = battery.test_matches_keras()
+    prepared, batch, test_matches_keras = battery.tests()
 
 Each table is (preparer, rows): the preparer builds a row's model with Keras, saves it
 and records Keras' outputs (``support.keras_cases.prepare`` and the family preparers in
@@ -53,6 +52,10 @@ class KerasBattery:
             raise ValueError(f"case ids used twice: {duplicates}")
         self.cases = [c for _, c, _ in self.rows]
         self.seed, self.package, self.workdir = seed, package, workdir
+
+    def tests(self):
+        """The module's fixtures ``prepared`` and ``batch`` and its ``test_matches_keras``."""
+        return (*self.fixtures(), self.test_matches_keras())
 
     def fixtures(self):
         """The module-scoped fixtures ``prepared`` ({case id: (path, samples, Keras outputs)})
