@@ -4,7 +4,7 @@ files written by Keras (examples/har_lstm.keras, tests/fixtures/core/*.h5).
     python tests/bad_inputs/make_corpus.py [OUTDIR]     (default: tests/bad_inputs/corpus)
 
 Each file name maps to the message fragment the CLI must print (CASES below);
-tests/test_bad_inputs.py runs the CLI on every file.  The corpus is small and
+tests/scenarios/test_bad_inputs.py runs the CLI on every file.  The corpus is small and
 committed; the script regenerates it deterministically.
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ CASES = {
     "weights_only_no_arch.h5": "--architecture",
     "h5_no_config.h5": "neither a Keras model nor a Keras weights file",
     "h5_config_not_json.h5": "model_config attribute is not valid JSON",
-    # found by test_fuzz.py: 80 zero bytes in the global heap make HDF5 spin forever
+    # found by test_fuzz_reader.py: 80 zero bytes in the global heap make HDF5 spin forever
     # inside H5Aread (C code, which no Python timeout can interrupt)
     "hdf5_heap_hang.h5": "did not finish within",
 }

@@ -48,16 +48,16 @@ GENERATED = sorted({
 #: README layers the generator does not emit, and why (the tests require a reason for each).
 EXCLUDED = {
     "Functional": "nested Functional sub-models: the generator nests Sequential models only; nested Functional "
-                  "models are covered by tests/test_graph_keras.py",
+                  "models are covered by tests/scenarios/test_graphs.py",
     "Keras": "the 'Keras 3 dict / nested inputs' and 'keras.ops operation nodes' rows are not layer classes; "
-             "they are covered by tests/test_keras_ops_keras.py and tests/test_graph_keras.py",
+             "they are covered by tests/layers/test_keras_ops.py and tests/scenarios/test_graphs.py",
     "Discretization": "preprocessing layer with integer/bucket outputs: a float harness sample lands on bin "
-                      "edges arbitrarily; covered by tests/test_preprocessing_keras.py",
-    "CategoryEncoding": "needs integer-valued inputs of a fixed vocabulary; covered by tests/test_preprocessing_keras.py",
-    "IntegerLookup": "needs integer inputs and a vocabulary; covered by tests/test_preprocessing_keras.py",
-    "TextVectorization": "string inputs: the float runner cannot feed them; covered by tests/test_text_keras.py",
-    "StringLookup": "string inputs: the float runner cannot feed them; covered by tests/test_text_keras.py",
-    "Hashing": "string or int64 inputs; covered by tests/test_text_keras.py and tests/test_preprocessing_keras.py",
+                      "edges arbitrarily; covered by tests/layers/test_preprocessing.py",
+    "CategoryEncoding": "needs integer-valued inputs of a fixed vocabulary; covered by tests/layers/test_preprocessing.py",
+    "IntegerLookup": "needs integer inputs and a vocabulary; covered by tests/layers/test_preprocessing.py",
+    "TextVectorization": "string inputs: the float runner cannot feed them; covered by tests/layers/test_text.py",
+    "StringLookup": "string inputs: the float runner cannot feed them; covered by tests/layers/test_text.py",
+    "Hashing": "string or int64 inputs; covered by tests/layers/test_text.py and tests/layers/test_preprocessing.py",
 }
 
 

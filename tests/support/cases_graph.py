@@ -1,9 +1,9 @@
-"""Functional graphs: several inputs and outputs, merges, shared layers, nested
-models, attention (test_graph_keras, test_reference): the case table and its
-builders."""
+"""Builders of Functional graphs (several inputs and outputs, shared layers, nested
+models: tests/scenarios/test_graphs.py), merges (tests/layers/test_merge.py) and
+attention models (tests/layers/test_attention.py); prepared by
+``support.keras_cases.prepare``."""
 from __future__ import annotations
 
-from support.keras_cases import Case
 
 
 def two_input_two_output(k):
@@ -131,55 +131,3 @@ def mha(q_shape, v_shape, k_shape=None, causal=False, scores=False, lstm=True, *
         return k.Model([q_in, v_in], [k.layers.GlobalAveragePooling1D()(outs[0])] + outs[1:])
     return build
 
-
-CASES = [
-    Case("two_inputs_two_outputs/keras", two_input_two_output, "keras"),
-    Case("two_inputs_two_outputs/tf_h5", two_input_two_output, "tf_h5"),
-    Case("shared_layer/keras", shared_layer, "keras"),
-    Case("shared_layer/tf_h5", shared_layer, "tf_h5"),
-    *[Case(f"merge/{m}", merge(m), "keras") for m in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")],
-    Case("merge/Average/tf_h5", merge("Average"), "tf_h5"),
-    Case("concatenate/axis-1", concat_axis(-1), "keras"),
-    Case("concatenate/axis1_time", concat_axis(1), "keras"),
-    Case("branches_variable_time", branches_variable_time, "keras", steps=(1, 9)),
-    Case("dot/vectors", dot((5,), (5,), 1), "keras"),
-    Case("dot/vectors_normalize", dot((5,), (5,), -1, True), "keras"),
-    Case("dot/matrices_axes22", dot((4, 3), (5, 3), 2), "keras"),
-    Case("dot/matrices_axes11_normalize", dot((4, 3), (4, 6), (1, 1), True), "keras"),
-    Case("dot/matrices_axes21", dot((4, 3), (3, 2), (2, 1)), "keras"),
-    Case("dot/tf_h5_normalize", dot((4, 3), (5, 3), (2, 2), True), "tf_h5"),
-    Case("dot/tf_h5_vectors", dot((6,), (6,), 1), "tf_h5"),
-    Case("nested/sequential_in_functional", nested_sequential, "keras"),
-    Case("nested/sequential_in_functional/tf_h5", nested_sequential, "tf_h5"),
-    Case("nested/functional_called_twice", nested_functional_twice, "keras"),
-    Case("nested/functional_called_twice/tf_h5", nested_functional_twice, "tf_h5"),
-    Case("nested/two_levels_in_sequential", nested_two_levels, "keras"),
-    Case("nested/two_levels_in_sequential/tf_h5", nested_two_levels, "tf_h5"),
-    # Keras 3 .h5 names nested weights by path (<outer>/<layer>/...): issue 18 bug 3
-    Case("nested/sequential_in_functional/h5", nested_sequential, "h5"),
-    Case("nested/functional_called_twice/h5", nested_functional_twice, "h5"),
-    Case("nested/two_levels_in_sequential/h5", nested_two_levels, "h5"),
-    Case("nested/sequential_in_sequential", nested_sequential_in_sequential, "keras"),
-    Case("nested/sequential_in_sequential/tf_h5", nested_sequential_in_sequential, "tf_h5"),
-    Case("nested/sequential_in_sequential/h5", nested_sequential_in_sequential, "h5"),
-    Case("attention/dot", attention("Attention"), "keras"),
-    Case("attention/dot_scale_causal", attention("Attention", causal=True, use_scale=True, q_steps=6), "keras"),
-    Case("attention/concat_key_scores", attention("Attention", 3, scores=True, score_mode="concat", use_scale=True),
-         "keras"),
-    Case("attention/variable_steps", attention("Attention", q_steps=None, v_steps=None), "keras", steps=(1, 8)),
-    Case("attention/additive", attention("AdditiveAttention"), "keras"),
-    Case("attention/additive_no_scale_causal", attention("AdditiveAttention", causal=True, use_scale=False,
-                                                         q_steps=6), "keras"),
-    Case("attention/tf_h5_dot_key", attention("Attention", 3, use_scale=True), "tf_h5"),
-    Case("attention/tf_h5_concat", attention("Attention", score_mode="concat"), "tf_h5"),
-    Case("attention/tf_h5_additive_scores", attention("AdditiveAttention", scores=True), "tf_h5"),
-    Case("mha/self_2heads", mha((6, 4), (6, 4), num_heads=2, key_dim=4), "keras"),
-    Case("mha/cross_value_dim_output_shape", mha((4, 6), (5, 3), num_heads=2, key_dim=3, value_dim=4,
-                                                 output_shape=5), "keras"),
-    Case("mha/key_causal_scores", mha((5, 4), (5, 3), (5, 2), causal=True, scores=True, num_heads=3, key_dim=2),
-         "keras"),
-    Case("mha/variable_steps_no_bias", mha((None, 4), (None, 4), lstm=False, num_heads=2, key_dim=3, use_bias=False),
-         "keras", steps=(1, 8)),
-    Case("two_variable_inputs", lambda k: (lambda a, b: k.Model([a, b], k.layers.LSTM(3)(k.layers.Concatenate()([a, b]))))(
-        k.Input((None, 2)), k.Input((None, 3))), "keras", steps=(4, 4)),
-]

@@ -1,6 +1,6 @@
 """tf-keras models built with legacy semantics (hard_sigmoid, GRU
 reset_after=False) and named as Keras 1 / 2.0 named their layers; written
-into old layouts by ``support.legacy_fixtures`` (test_legacy_keras and
+into old layouts by ``support.legacy_fixtures`` (tests/scenarios/test_legacy_keras.py and
 tests/fixtures/legacy/make_legacy_fixtures.py)."""
 from __future__ import annotations
 

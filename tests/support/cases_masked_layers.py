@@ -1,6 +1,8 @@
-"""Keras masks reaching layers, per Keras version (test_masked_layers_keras).
+"""Keras masks reaching layers, per Keras version: builders and the preparer of the
+masked rows of tests/layers/test_attention.py, test_merge.py and
+tests/scenarios/test_masks.py.
 
-Attention, AdditiveAttention and MultiHeadAttention (issue 18 bug 2): the query
+Attention, AdditiveAttention and MultiHeadAttention: the query
 mask, the value mask, both, a distinct key mask (MultiHeadAttention), with
 causal masks and attention scores, in Keras 3 ``.keras`` and tf-keras ``.h5``.
 Samples have masked steps, and some a query or a value masked entirely (the
@@ -22,8 +24,6 @@ them; Dot on variable-length inputs; Concatenate along a variable timestep axis.
 from __future__ import annotations
 
 from pathlib import Path
-
-import numpy as np
 
 from support import cases_ops
 from support.keras_cases import Case
@@ -194,44 +194,9 @@ def initial_state_mask(k):
     return k.Model(ids, [h, L.MultiHeadAttention(1, 3)(e, h), L.Maximum()([g, L.Dense(3)(e)])])
 
 
-def _forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
+def forms(name: str, build, formats=("keras", "tf_h5"), **kw) -> list:
     kw.setdefault("data", "padded")
     return [Case(f"{name}/{fmt}", build, fmt=fmt, **kw) for fmt in formats]
-
-
-CASES = (
-    _forms("attention_query_mask", attention("Attention", v_mask=False))
-    + _forms("attention_value_mask", attention("Attention", q_mask=False))
-    + _forms("attention_both", attention("Attention"), formats=("keras", "h5", "tf_h5"))
-    + _forms("attention_both_causal_scores", attention("Attention", causal=True, scores=True, steps=(6, 6),
-                                                      use_scale=True))
-    + _forms("attention_concat_key", attention("Attention", k_mask=True, score_mode="concat"))
-    + _forms("attention_tokens", attention("Attention", tokens=True), data="tokens_padded")
-    + _forms("attention_variable", attention("Attention", steps=(None, None)), steps=(1, 8))
-    + _forms("additive_query_mask", attention("AdditiveAttention", v_mask=False))
-    + _forms("additive_value_mask", attention("AdditiveAttention", q_mask=False))
-    + _forms("additive_both_causal_scores", attention("AdditiveAttention", causal=True, scores=True, steps=(6, 6)))
-    + _forms("mha_query_mask", attention("MultiHeadAttention", v_mask=False))
-    + _forms("mha_value_mask", attention("MultiHeadAttention", q_mask=False))
-    + _forms("mha_both", attention("MultiHeadAttention"))
-    + _forms("mha_key_mask", attention("MultiHeadAttention", q_mask=False, v_mask=False, k_mask=True))
-    + _forms("mha_all_masks_causal", attention("MultiHeadAttention", k_mask=True, causal=True, steps=(6, 6)))
-    + _forms("mha_both_scores", attention("MultiHeadAttention", scores=True))
-    + _forms("mha_variable", attention("MultiHeadAttention", steps=(None, None)), steps=(1, 8))
-    + _forms("mha_dropout", attention("MultiHeadAttention", dropout=0.25), formats=("keras",))
-    + _forms("mha_robust_masking", attention("MultiHeadAttention", softmax_robust_masking=True),
-             formats=("tf_h5",))
-    + _forms("mha_clears_masks", mha_clears_masks(True), data="tokens_padded")
-    + _forms("mha_clears_masks_values", mha_clears_masks(False), formats=("keras", "h5"), data="tokens_padded")
-    + _forms("nested_masked", nested_masked, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
-    + _forms("nested_creates_mask", nested_creates_mask, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
-    + _forms("initial_state_mask", initial_state_mask, formats=("keras", "h5", "tf_h5"), data="tokens_padded")
-    + _forms("mask_dropped", drops)
-    + _forms("dot_variable", dot_variable, steps=(1, 8))
-    + _forms("concatenate_time", concatenate_time, steps=(1, 8))
-    + _forms("merge_broadcast", broadcasting_merges(5))
-    + _forms("merge_broadcast_variable", broadcasting_merges(None), formats=("tf_h5",), steps=(1, 8))
-)
 
 
 def prepare(case: Case, directory: Path, seed: int):

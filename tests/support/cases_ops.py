@@ -1,6 +1,6 @@
 """Keras 3 operation nodes (keras.ops calls and slicing recorded in Functional
 configs), explicit mask= tensors, merged masks and dict inputs/outputs
-(test_keras_ops_keras): the case table, its builders and its preparer."""
+(tests/layers/test_keras_ops.py): builders of the rows and their preparer."""
 from __future__ import annotations
 
 import json
@@ -185,27 +185,6 @@ def masked_merges(k):
     three = k.layers.Maximum()([a, b, k.layers.Dense(3)(e)])
     outs += [three, k.layers.GRU(2)(three), k.layers.Multiply()([a, c, b])]
     return k.Model([tokens, frames], outs)
-
-
-CASES = [
-    Case("ops_slicing", slicing, steps=(3, 12)),
-    Case("ops_slicing_fixed", slicing_fixed),
-    Case("ops_arithmetic", arithmetic),
-    Case("ops_arithmetic/resource", arithmetic, weights="resource"),     # constants from the weights resource
-    Case("ops_comparisons", comparisons),
-    Case("ops_reductions", reductions),
-    Case("ops_shapes", shapes),
-    Case("ops_variable_shapes", variable_shapes),
-    Case("ops_elementwise", elementwise),
-    Case("ops_masked_concatenate", masked_concatenate, data="tokens_padded"),
-    Case("ops_masked_merges_mixed", masked_merges_mixed, data="padded"),
-    Case("ops_explicit_mask", explicit_mask, data="padded"),
-    Case("masked_merges/keras", masked_merges, data="tokens_padded"),
-    Case("masked_merges/tf_h5", masked_merges, fmt="tf_h5", data="tokens_padded"),
-    Case("masked_merges/resource", masked_merges, data="tokens_padded", weights="resource"),
-    Case("ops_dict_ports", dict_ports),
-    Case("ops_nested_ports", nested_ports),
-]
 
 
 # -- preparing a case -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """TimeDistributed around layers and sub-networks with their own time axis per step
-(test_td_models_keras): a per-character Embedding + LSTM inside a word tagger, a
-Functional char-CNN, a bare LSTM or Conv1D per frame, Masking inside, nested loops.  The case table, its builders
-and its preparer (character ids with padding for the ``chars`` data)."""
+(tests/layers/test_time_distributed_models.py): a per-character Embedding + LSTM inside a word tagger, a
+Functional char-CNN, a bare LSTM or Conv1D per frame, Masking inside, nested loops.  Builders of the rows
+and their preparer (character ids with padding for the ``chars`` data)."""
 from __future__ import annotations
 
 import numpy as np
@@ -161,22 +161,3 @@ def prepare(case: Case, directory, seed: int):
         expected.append([np.asarray(o)[0] for o in outs])
     return path, samples, expected
 
-
-CASES = [Case("td_char_lstm_sequences/keras", char_lstm("sequences"), data="chars", family="TimeDistributed")]
-for fmt in ("keras", "tf_h5"):
-    CASES += [
-        Case(f"td_char_lstm/{fmt}", char_lstm(), fmt=fmt, data="chars", family="TimeDistributed"),
-        Case(f"td_char_gru_backwards/{fmt}", char_lstm("gru"), fmt=fmt, data="chars", family="TimeDistributed"),
-        Case(f"td_char_bidirectional/{fmt}", char_lstm("bidi"), fmt=fmt, data="chars", family="TimeDistributed"),
-        Case(f"td_char_lstm_unmasked/{fmt}", char_lstm(mask_zero=False), fmt=fmt, data="chars",
-             family="TimeDistributed"),
-        Case(f"td_tagger/{fmt}", tagger, fmt=fmt, data="chars", family="TimeDistributed"),
-        Case(f"td_tagger/{fmt}/resource", tagger, fmt=fmt, data="chars", weights="resource",
-             family="TimeDistributed"),
-        Case(f"td_char_cnn_functional/{fmt}", char_cnn_functional, fmt=fmt, data="chars", family="TimeDistributed"),
-        Case(f"td_frame_lstm/{fmt}", per_frame_lstm, fmt=fmt, family="TimeDistributed"),
-        Case(f"td_frame_conv/{fmt}", per_frame_conv, fmt=fmt, family="TimeDistributed"),
-        Case(f"td_functional_cnn/{fmt}", functional_cnn_frames, fmt=fmt, family="TimeDistributed"),
-        Case(f"td_masked_frames/{fmt}", masked_frames, fmt=fmt, data="frames_padded", family="TimeDistributed"),
-        Case(f"td_nested_loops/{fmt}", nested_loops, fmt=fmt, family="TimeDistributed"),
-    ]

@@ -6,8 +6,11 @@ model) at test time; nothing here computes expected values itself.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import os
 import shutil
+import tempfile
 import struct
 import subprocess
 from dataclasses import dataclass, field
@@ -121,6 +124,46 @@ class JavaCase:
         return worst
 
 
+#: Compiled runtime packages of this process, by a hash of their sources: the first batch
+#: compiles the runtime with its models, later batches with the same runtime sources copy
+#: its classes instead of compiling it again (one javac per batch either way).
+_RUNTIME_CLASSES: dict[str, Path] = {}
+_RUNTIME_CACHE: list[Path] = []   # the process's directory of kept runtime classes
+
+
+def _runtime_key(package_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.glob("*.java")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _reuse_runtime(src: Path, classes: Path) -> tuple[set, dict]:
+    """The runtime source files already compiled by this process (their classes copied
+    into ``classes``), and {key: package dir} of the runtime packages still to compile."""
+    reused, todo = set(), {}
+    for package_dir in sorted({p.parent for p in src.glob("keras2java/runtime/*/*.java")}):
+        key = _runtime_key(package_dir)
+        relative = package_dir.relative_to(src)
+        if key in _RUNTIME_CLASSES:
+            shutil.copytree(_RUNTIME_CLASSES[key], classes / relative, dirs_exist_ok=True)
+            reused |= {str(p) for p in package_dir.glob("*.java")}
+        else:
+            todo[key] = relative
+    return reused, todo
+
+
+def _keep_runtime(classes: Path, todo: dict) -> None:
+    """After a successful javac: keep the classes of the runtime packages it compiled."""
+    for key, relative in todo.items():
+        if not _RUNTIME_CACHE:
+            _RUNTIME_CACHE.append(Path(tempfile.mkdtemp(prefix="k2j-runtime-classes-")))
+            atexit.register(shutil.rmtree, _RUNTIME_CACHE[0], True)
+        target = _RUNTIME_CACHE[0] / key
+        shutil.copytree(classes / relative, target, dirs_exist_ok=True)
+        _RUNTIME_CLASSES[key] = target
+
+
 #: JVM options per kernel choice (``keras2java.kernels``).
 KERNEL_OPTIONS = {
     "auto": [],
@@ -166,16 +209,18 @@ class JavaBatch:
             return
         classes = self.workdir / "classes"
         classes.mkdir(parents=True, exist_ok=True)
-        sources = [str(p) for p in self.src.rglob("*.java")] + [str(RUNNER_SRC)]
+        reused, todo = _reuse_runtime(self.src, classes)
+        sources = [str(p) for p in self.src.rglob("*.java") if str(p) not in reused] + [str(RUNNER_SRC)]
         argfile = self.workdir / "sources.txt"
         argfile.write_text("\n".join(f'"{s}"' for s in sources))
         proc = subprocess.run([java_bin("javac"), "--release", "8", "-nowarn", "-encoding", "UTF-8",
-                               "-J-Xmx2g", "-d", str(classes), f"@{argfile}"],
+                               "-J-Xmx2g", "-cp", str(classes), "-d", str(classes), f"@{argfile}"],
                               capture_output=True, text=True)
         if proc.returncode != 0:
             for c in live:
                 c.compile_error = proc.stderr[-4000:]
             return
+        _keep_runtime(classes, todo)
         if self.kernels == "vector":
             from keras2java.emit import vector_runtime_files, write_atomically
             vec = self.workdir / "vector-src"
@@ -241,23 +286,3 @@ class JavaBatch:
                         str(jobs)], check=True)
         (result,) = read_outputs(out)
         return result
-
-
-def keras_case_tests(cases, prepare, seed: int, package: str, workdir: str):
-    """The module-scoped ``batch`` fixture and the parametrized ``test_matches_keras`` of a
-    test file of Keras case rows: every case prepared (Keras builds, saves and records its
-    outputs), converted, compiled and run at once; each test then checks one case against
-    Keras' outputs at the case's tolerance.  Use as
-    ``batch, test_matches_keras = keras_case_tests(CASES, prepare, 7000, "k2jtest.img", "conv2d")``."""
-    import pytest
-
-    @pytest.fixture(scope="module")
-    def batch(tmp_path_factory):
-        return JavaBatch.of_cases(tmp_path_factory.mktemp(workdir), cases, prepare, seed, package)
-
-    @pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
-    def test_matches_keras(case, batch):
-        err = batch.cases[case.id].check(case.tol)
-        print(f"{case.id}: max error {err:.3g}")
-
-    return batch, test_matches_keras

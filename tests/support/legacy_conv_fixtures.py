@@ -1,5 +1,5 @@
 """Keras 1.2.2 files with convolution layers, written from a Keras model
-(test_legacy_conv_keras): configs as Keras 1.2.2 ``get_config`` wrote them
+(tests/scenarios/test_legacy_conv.py): configs as Keras 1.2.2 ``get_config`` wrote them
 (``Convolution2D``: ``nb_filter, nb_row, nb_col, border_mode, subsample,
 dim_ordering``; ``Convolution1D``: ``filter_length, subsample_length``;
 ``MaxPooling1D``: ``pool_length, stride``; ``Deconvolution2D``: the

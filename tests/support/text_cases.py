@@ -1,4 +1,4 @@
-"""Text models (issue 15): a hostile corpus made here, the Java driver that
+"""Text models (tests/layers/test_text.py): a hostile corpus made here, the Java driver that
 feeds texts (as UTF-16 code units, so unpaired surrogates reach Java) to many
 generated classes in one JVM, and the decoding of its exact float bits."""
 from __future__ import annotations

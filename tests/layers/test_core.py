@@ -1,0 +1,64 @@
+"""Dense, the activation functions and activation layers, Dropout and the noise layers
+(identities at inference), here in front of or inside small LSTM models: each row is
+built with Keras at test time, saved (.keras, Keras 3 .h5 or tf-keras .h5), converted,
+compiled and compared with Keras' ``model.predict`` on random inputs within
+|java - keras| / max(1, |keras|) <= 1e-5; the same rows check keras2java's numpy
+reference.  Weights modes (embedded, resource, auto above the threshold) ride along."""
+from __future__ import annotations
+
+import pytest
+
+from support.battery import KerasBattery
+from support.cases_core import ACTIVATIONS, classifier, dense_act, lstm_dense, with_layer
+from support.keras_cases import Case, prepare
+
+pytestmark = pytest.mark.keras
+
+CASES = [
+    Case("classifier/keras", classifier, "keras"),
+    Case("classifier/h5", classifier, "h5"),
+    Case("classifier/tf_h5", classifier, "tf_h5"),
+    Case("classifier/resource", classifier, "keras", weights="resource"),
+    Case("classifier/embedded", classifier, "keras", weights="embedded"),
+    *[Case(f"units/{u}", lstm_dense(u), "keras") for u in (1, 5, 64)],
+    # exponential compounds over timesteps: small weights keep outputs in a range where float32 is meaningful
+    *[Case(f"lstm_activation/{a}", lstm_dense(5, activation=a), "keras", weight_scale=0.1 if a == "exponential" else 0.3)
+      for a in ACTIVATIONS],
+    *[Case(f"dense_activation/{a}", dense_act(a), "keras") for a in ACTIVATIONS],
+    *[Case(f"recurrent_activation/{a}/{fmt}", lstm_dense(5, recurrent_activation=a), fmt, weight_scale=1.5, input_scale=2.0)
+      for a in ("sigmoid", "hard_sigmoid", "tanh") for fmt in ("keras", "tf_h5")],
+    Case("use_bias_false", lstm_dense(5, use_bias=False), "keras"),
+    Case("go_backwards", lstm_dense(5, go_backwards=True), "keras"),
+    Case("go_backwards_sequences", lstm_dense(5, go_backwards=True, return_sequences=True), "keras"),
+    Case("return_sequences_dense3d", lstm_dense(6, return_sequences=True), "h5"),
+    Case("variable_timesteps", lambda k: k.Sequential([k.Input((None, 4)), k.layers.LSTM(6, return_sequences=True),
+                                                        k.layers.LSTM(5), k.layers.Dense(2, activation="softmax")]),
+         "keras", samples=20, steps=(1, 15)),
+    Case("variable_timesteps_sequences", lambda k: k.Sequential([k.Input((None, 3)), k.layers.LSTM(4, return_sequences=True),
+                                                                  k.layers.Dense(2)]), "tf_h5", steps=(1, 9)),
+    Case("dense_rank4", lambda k: k.Sequential([k.Input((3, 4, 5)), k.layers.Dense(6, activation="tanh"), k.layers.Dense(2)]), "keras"),
+    Case("above_threshold_auto", lambda k: k.Sequential([k.Input((4, 200)), k.layers.LSTM(200), k.layers.Dense(3)]),
+         "keras", weight_scale=0.05),
+    Case("functional_chain", lambda k: (lambda i: k.Model(i, k.layers.Dense(2, activation="sigmoid")(k.layers.LSTM(4)(i))))(k.Input((5, 3))), "keras"),
+    Case("functional_chain/tf_h5", lambda k: (lambda i: k.Model(i, k.layers.Dense(2)(k.layers.LSTM(4)(i))))(k.Input((5, 3))), "tf_h5"),
+    Case("layer/relu_params", with_layer(lambda k: k.layers.ReLU(max_value=0.7, negative_slope=0.1, threshold=0.2)), "keras"),
+    Case("layer/relu_max", with_layer(lambda k: k.layers.ReLU(max_value=0.5)), "keras"),
+    Case("layer/leaky_relu", with_layer(lambda k: k.layers.LeakyReLU(negative_slope=0.25)), "keras"),
+    Case("layer/leaky_relu/tf_h5", with_layer(lambda k: k.layers.LeakyReLU(alpha=0.25)), "tf_h5"),
+    Case("layer/relu_params/tf_h5", with_layer(lambda k: k.layers.ReLU(max_value=0.7, negative_slope=0.1, threshold=0.2)), "tf_h5"),
+    Case("layer/elu", with_layer(lambda k: k.layers.ELU(alpha=0.7)), "keras"),
+    Case("layer/softmax", with_layer(lambda k: k.layers.Softmax()), "keras"),
+    Case("layer/activation_tanh", with_layer(lambda k: k.layers.Activation("tanh")), "keras"),
+    Case("layer/dropout", with_layer(lambda k: k.layers.Dropout(0.5)), "keras"),
+    Case("layer/spatial_dropout", with_layer(lambda k: k.layers.SpatialDropout1D(0.5)), "keras"),
+    Case("layer/gaussian_noise", with_layer(lambda k: k.layers.GaussianNoise(0.5)), "keras"),
+    Case("layer/gaussian_dropout", with_layer(lambda k: k.layers.GaussianDropout(0.5)), "keras"),
+    Case("layer/alpha_dropout", with_layer(lambda k: k.layers.AlphaDropout(0.5)), "keras"),
+    Case("layer/activity_regularization", with_layer(lambda k: k.layers.ActivityRegularization(0.1, 0.1)), "keras"),
+    Case("layer/dropout/tf_h5", with_layer(lambda k: k.layers.Dropout(0.5)), "tf_h5"),
+]
+
+
+battery = KerasBattery([(prepare, CASES, True)], seed=1000, package="k2jtest.core", workdir="core")
+prepared, batch, test_matches_keras = battery.tests()
+test_reference_matches_keras = battery.test_reference_matches_keras()

@@ -1,0 +1,82 @@
+"""The optional Vector API kernels against Keras, end to end.
+
+Models with layer widths that exercise every path of the vector kernels (whole
+column panels, partial panels left to the portable code, short rows) are
+converted, compiled with the vector kernels and run with them, then run again
+with the portable kernels: both must match Keras (``harness.TOLERANCE``).  The
+vector kernels use fused multiply-add, so the two differ in the low bits
+(the batch contract).  (The kernels themselves are compared over many shapes
+and vector widths in test_runtime_java.py.)
+"""
+from __future__ import annotations
+
+import pytest
+
+from support.cases_recurrent import harness_mode, prepare, seq
+from support.harness import JavaBatch
+from support.keras_cases import Case
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+
+def L(k):
+    return k.layers
+
+
+CASES = (
+    Case("vec/lstm_stack", seq(lambda k: [L(k).LSTM(100, return_sequences=True), L(k).LSTM(64),
+                                           L(k).Dense(10, activation="softmax")], shape=(None, 40)),
+          samples=4, steps=(1, 20), weight_scale=0.2),
+    Case("vec/gru_reset_after", seq(lambda k: [L(k).GRU(70, return_sequences=True), L(k).GRU(33)], shape=(None, 36)),
+          samples=4, steps=(1, 15), weight_scale=0.2),
+    Case("vec/gru_reset_before_tf_h5", seq(lambda k: [L(k).GRU(48, reset_after=False)], shape=(None, 20)),
+          "tf_h5", samples=4, steps=(1, 15), weight_scale=0.2),
+    Case("vec/simple_rnn", seq(lambda k: [L(k).SimpleRNN(130, return_sequences=True),
+                                           L(k).TimeDistributed(L(k).Dense(65, activation="relu")),
+                                           L(k).GlobalAveragePooling1D()], shape=(None, 17)),
+          samples=4, steps=(1, 12), weight_scale=0.1),
+    Case("vec/bidirectional_masked", seq(lambda k: [L(k).Masking(), L(k).Bidirectional(L(k).LSTM(48)),
+                                                     L(k).Dense(96, activation="tanh"), L(k).Dense(3, activation="sigmoid")],
+                                          shape=(None, 24)),
+          data="padded", samples=4, steps=(2, 14), weight_scale=0.2),
+    Case("vec/conv_lstm", seq(lambda k: [L(k).Conv1D(64, 3, padding="causal"), L(k).LSTM(80)], shape=(None, 12)),
+          samples=4, steps=(3, 16), weight_scale=0.2),
+    Case("vec/stream_lstm", seq(lambda k: [L(k).LSTM(96, return_sequences=True), L(k).Dense(4)], shape=(None, 32)),
+          mode="stream", samples=3, steps=(1, 8), weight_scale=0.2),
+    Case("vec/hard_sigmoid_tf_h5", seq(lambda k: [L(k).LSTM(64, recurrent_activation="hard_sigmoid"),
+                                                   L(k).Dense(2)], shape=(None, 16)),
+          "tf_h5", samples=4, steps=(1, 10), weight_scale=0.3),
+)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    work = tmp_path_factory.mktemp("vector")
+    b = JavaBatch(work, kernels="vector")
+    for n, case in enumerate(CASES):
+        path, samples, expected = prepare(case, work, seed=6100 + n)
+        b.add(case.id, path, samples, expected, package=f"k2jtest.vec.c{n}", class_name="M", mode=harness_mode(case, samples))
+    b.run()
+    return b
+
+
+@pytest.fixture(scope="module")
+def portable(batch):
+    return batch.rerun("portable")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_vector_kernels_match_keras(batch, case):
+    batch.cases[case.id].check()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_portable_kernels_match_keras_too(batch, portable, case):
+    c = batch.cases[case.id]
+    vec = c.outputs
+    assert len(vec) == len(portable[case.id]) == len(c.samples)
+    c.outputs = portable[case.id]
+    try:
+        c.check()
+    finally:
+        c.outputs = vec

@@ -1,0 +1,130 @@
+"""The batch path (``predictAllBatch``: samples of equal lengths run
+through each layer together, each recurrent step one matrix product over the
+batch) against Keras.
+
+Every case is run four ways in one JVM: one sample at a time (``predictAll``),
+batched on one thread, batched on three threads, and batched with the samples in
+reverse order (each sample at another batch position).  Each way must match Keras
+(``model.predict`` on the whole batch where the samples have equal lengths, else
+one call per sample), with the vector kernels and with the portable kernels; the
+batch path must equal the one-sample path within 1e-6, and a sample's result must
+not depend on the thread count or its place in the batch (bit for bit).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.cases_recurrent import prepare, seq
+from support.harness import JavaBatch, max_error
+from support.keras_cases import Case
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+#: the batch path against the one-sample path (the batch path's contract)
+BATCH_TOLERANCE = 1e-6
+
+
+def L(k):
+    return k.layers
+
+
+# (case, the model has a batched form: every layer has one)
+CASES = (
+    (Case("batch/lstm_dense_fixed", seq(lambda k: [L(k).LSTM(24), L(k).Dense(3, activation="softmax")], shape=(7, 11)),
+          samples=13, weight_scale=0.3), True),
+    (Case("batch/lstm_variable_lengths", seq(lambda k: [L(k).LSTM(20, return_sequences=True), L(k).Dense(4)],
+                                             shape=(None, 6)),
+          samples=14, steps=(1, 5), weight_scale=0.3), True),
+    (Case("batch/gru_reset_after", seq(lambda k: [L(k).GRU(33, return_sequences=True), L(k).GRU(17, go_backwards=True)],
+                                       shape=(9, 8)),
+          samples=11, weight_scale=0.3), True),
+    (Case("batch/gru_reset_before_tf_h5", seq(lambda k: [L(k).GRU(21, reset_after=False), L(k).Dense(5)], shape=(8, 7)),
+          "tf_h5", samples=10, weight_scale=0.3), True),
+    (Case("batch/simple_rnn", seq(lambda k: [L(k).SimpleRNN(19, return_sequences=True),
+                                             L(k).Dense(6, activation="relu"), L(k).SimpleRNN(5)], shape=(6, 4)),
+          samples=9, weight_scale=0.3), True),
+    (Case("batch/bidirectional_concat", seq(lambda k: [L(k).Bidirectional(L(k).LSTM(16, return_sequences=True)),
+                                                       L(k).Bidirectional(L(k).GRU(9), merge_mode="sum"),
+                                                       L(k).Dense(2, activation="sigmoid")], shape=(10, 5)),
+          samples=10, weight_scale=0.3), True),
+    (Case("batch/stacked_hard_sigmoid_tf_h5", seq(lambda k: [L(k).LSTM(40, return_sequences=True,
+                                                                       recurrent_activation="hard_sigmoid"),
+                                                             L(k).LSTM(36), L(k).Dense(3)], shape=(None, 12)),
+          "tf_h5", samples=12, steps=(2, 4), weight_scale=0.3), True),
+    (Case("batch/masked_padded", seq(lambda k: [L(k).Masking(), L(k).Bidirectional(L(k).LSTM(12, return_sequences=True)),
+                                                L(k).LSTM(10), L(k).Dense(3, activation="tanh")], shape=(9, 6)),
+          data="padded", samples=12, weight_scale=0.3), True),
+    (Case("batch/embedding_mask_zero", seq(lambda k: [L(k).Embedding(30, 8, mask_zero=True), L(k).GRU(14),
+                                                      L(k).Dense(2)], shape=(9,)),
+          data="tokens_padded", samples=12, weight_scale=0.3), True),
+    # Conv1D has no batched form: the model runs its batches one sample at a time.
+    (Case("batch/fallback_conv", seq(lambda k: [L(k).Conv1D(8, 3, padding="causal"), L(k).LSTM(12)], shape=(None, 5)),
+          samples=8, steps=(3, 6), weight_scale=0.3), False),
+)
+
+#: how each case is run: (id suffix, K2jRunner mode, samples reversed)
+WAYS = (("one", "", False), ("b1", "batch:1", False), ("b3", "batch:3", False), ("rev", "batch:2", True))
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    work = tmp_path_factory.mktemp("batch")
+    b = JavaBatch(work, kernels="vector")
+    for n, (case, _) in enumerate(CASES):
+        path, samples, expected = prepare(case, work, seed=16100 + n)
+        for w, (suffix, mode, rev) in enumerate(WAYS):
+            order = slice(None, None, -1) if rev else slice(None)
+            b.add(f"{case.id}#{suffix}", path, samples[order], expected[order], package=f"k2jtest.batch.c{n}w{w}",
+                  class_name="M", mode=mode)
+    b.run()
+    return b
+
+
+@pytest.fixture(scope="module")
+def portable(batch):
+    return batch.rerun("portable")
+
+
+def _outputs(batch, portable, case_id: str, kernels: str) -> list:
+    outs = batch.cases[case_id].outputs if kernels == "vector" else portable[case_id]
+    return outs[::-1] if case_id.endswith("#rev") else outs
+
+
+IDS = [c.id for c, _ in CASES]
+
+
+@pytest.mark.parametrize("case,batched", CASES, ids=IDS)
+def test_batch_matches_keras(batch, portable, case, batched):
+    for suffix, _, _ in WAYS:
+        c = batch.cases[f"{case.id}#{suffix}"]
+        c.check()                                   # vector kernels
+        c.outputs = portable[c.case_id]
+        c.check()                                   # portable kernels
+
+
+@pytest.mark.parametrize("case,batched", CASES, ids=IDS)
+def test_batch_path_is_generated_where_every_layer_has_one(batch, case, batched):
+    n = IDS.index(case.id)
+    src = Path(batch.src, "k2jtest", "batch", f"c{n}w0", "M.java").read_text()
+    assert ("private void runBatch(" in src) == batched
+    assert ("Parallel.runBatched(" in src) == batched
+
+
+@pytest.mark.parametrize("kernels", ["vector", "portable"])
+@pytest.mark.parametrize("case,batched", CASES, ids=IDS)
+def test_batch_equals_one_sample_and_is_deterministic(batch, portable, case, batched, kernels):
+    one = _outputs(batch, portable, f"{case.id}#one", kernels)
+    b1 = _outputs(batch, portable, f"{case.id}#b1", kernels)
+    assert len(one) == len(b1) == len(batch.cases[f"{case.id}#one"].samples)
+    for s, (x, y) in enumerate(zip(one, b1)):
+        assert not isinstance(x, str) and not isinstance(y, str), f"sample {s}: {x if isinstance(x, str) else y}"
+        for o, (a, b) in enumerate(zip(x, y)):
+            err = max_error(b, a)
+            assert err <= BATCH_TOLERANCE, f"sample {s} output {o}: batch differs from one-sample by {err:.3g}"
+    for other in ("b3", "rev"):
+        got = _outputs(batch, portable, f"{case.id}#{other}", kernels)
+        for s, (x, y) in enumerate(zip(b1, got)):
+            for o, (a, b) in enumerate(zip(x, y)):
+                assert a.tobytes() == b.tobytes(), f"sample {s} output {o}: {other} gives other bits than one thread"
