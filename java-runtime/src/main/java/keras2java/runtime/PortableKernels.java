@@ -4,16 +4,27 @@ package keras2java.runtime;
  * {@link Kernels} in plain Java 8, the default.
  *
  * <p>HotSpot's C2 only vectorizes a loop when every array access uses the same
- * index expression (it cannot rule out that two float[] references alias), so
- * a matrix is held as one array per row and the products accumulate in
- * zero-offset per-thread arrays: the inner loops below become SIMD code
- * (measured on this project's 2-core machine: ~6 GFLOP/s for an offset form,
- * 30-40 GFLOP/s in cache for this form).  Rows of a wide matrix are cut into
- * column blocks of at most 256 KiB of weights, so that a batch's rows pass over
- * a block while it is in L2 instead of streaming the whole matrix per 4 rows.
+ * index expression (it cannot rule out that two float[] references alias), and
+ * only while the loop body stays small (JDK 17 gives up on loops of more than
+ * about 14 operations; JDK 25 allows more).  So a matrix is held as one array
+ * per input row, the products accumulate in per-thread arrays indexed like the
+ * rows, and every inner loop below is one of two shapes that both JDKs
+ * vectorize: a single row adding four inputs per pass
+ * ({@code y[j] = (((y[j] + a0 w0[j]) + a1 w1[j]) + a2 w2[j]) + a3 w3[j]}),
+ * and two rows adding two inputs per pass (four multiply-adds per weight load
+ * pair).  {@code FmaKernels} (Java 9+ source) overrides the two loops with
+ * {@code Math.fma}.
+ *
+ * <p>Every output adds the products one input at a time, in input order, in
+ * every path, so a row's result never depends on the rows computed with it or
+ * on the column range a pass covers: a batch gives each sample the bits of a
+ * batch of one.  A batch (two rows or more) goes over the columns in blocks of
+ * at most 256 KiB of weights, each block staying in L2 while all rows pass
+ * over it; a single row (batch 1, the recurrent step of one sequence) streams
+ * its whole rows, the loops as long as the matrix is wide.
  */
-final class PortableKernels extends Kernels {
-    /** Per-thread accumulators: four rows of a matrix product (no allocation per call in steady state). */
+class PortableKernels extends Kernels {
+    /** Per-thread accumulators: two rows of a matrix product (no allocation per call in steady state). */
     private static final ThreadLocal<float[][]> ACC = new ThreadLocal<float[][]>();
 
     @Override
@@ -24,7 +35,7 @@ final class PortableKernels extends Kernels {
     private static float[][] acc(int out) {
         float[][] a = ACC.get();
         if (a == null || a[0].length < out) {
-            a = new float[4][out];
+            a = new float[2][out];
             ACC.set(a);
         }
         return a;
@@ -43,21 +54,12 @@ final class PortableKernels extends Kernels {
         return Math.max(1, Math.min(out, cb));
     }
 
-    /**
-     * Column blocks of row arrays: with {@code cb = columnBlock(n, out)}, {@code w[b*n + k]}
-     * holds row k's columns {@code [b*cb, min(out, (b+1)*cb))}.
-     */
+    /** Row arrays: {@code w[k]} is input k's row of {@code out} weights. */
     @Override
     float[][] pack(float[] data, int off, int ld, int n, int out) {
-        final int cb = columnBlock(n, out);
-        final int blocks = out == 0 ? 0 : (out + cb - 1) / cb;
-        final float[][] w = new float[blocks * n][];
-        for (int b = 0; b < blocks; b++) {
-            final int j0 = b * cb;
-            final int len = Math.min(cb, out - j0);
-            for (int k = 0; k < n; k++) {
-                w[b * n + k] = java.util.Arrays.copyOfRange(data, off + k * ld + j0, off + k * ld + j0 + len);
-            }
+        final float[][] w = new float[n][];
+        for (int k = 0; k < n; k++) {
+            w[k] = java.util.Arrays.copyOfRange(data, off + k * ld, off + k * ld + out);
         }
         return w;
     }
@@ -67,99 +69,111 @@ final class PortableKernels extends Kernels {
         return off < 0 ? new float[out] : java.util.Arrays.copyOfRange(data, off, off + out);
     }
 
-    /** Column block by column block; in each, four rows of x share each pass over the block's weights. */
+    /** Every row starts at the bias, then {@link #gemmAcc}. */
     @Override
-    void matmul(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out, float[] y, int yOff) {
-        final int cb = columnBlock(in, out);
-        for (int j0 = 0, b = 0; j0 < out; j0 += cb, b++) {
-            final int len = Math.min(cb, out - j0);
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(bias, j0, y, yOff + r * out + j0, len);
-            }
-            block(x, xOff, in, rows, in, w, b * in, len, y, yOff + j0, out);
+    final void matmul(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out, float[] y,
+                      int yOff) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(bias, 0, y, yOff + r * out, out);
         }
+        gemmAcc(x, xOff, in, rows, in, w, out, y, yOff, out);
     }
 
-    /** As {@link #matmul}, the rows starting from y. */
+    /**
+     * Column block by column block (one block of every column for a single row); in each,
+     * pairs of rows share each pass over the block's weights ({@link #pair}), a last odd
+     * row goes alone ({@link #single}).
+     */
     @Override
-    void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
-                 int ldy) {
-        final int cb = columnBlock(in, out);
-        for (int j0 = 0, b = 0; j0 < out; j0 += cb, b++) {
-            block(x, xOff, ldx, rows, in, w, b * in, Math.min(cb, out - j0), y, yOff + j0, ldy);
+    final void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
+                       int yOff, int ldy) {
+        final float[][] acc = acc(out);
+        final float[] y0 = acc[0];
+        final float[] y1 = acc[1];
+        final int cb = rows < 2 ? out : columnBlock(in, out);
+        for (int j0 = 0; j0 < out; j0 += cb) {
+            final int j1 = Math.min(out, j0 + cb);
+            final int len = j1 - j0;
+            int r = 0;
+            for (; r + 1 < rows; r += 2) {
+                final int ya = yOff + r * ldy + j0;
+                System.arraycopy(y, ya, y0, j0, len);
+                System.arraycopy(y, ya + ldy, y1, j0, len);
+                pair(x, xOff + r * ldx, xOff + (r + 1) * ldx, in, w, acc, j0, j1);
+                System.arraycopy(y0, j0, y, ya, len);
+                System.arraycopy(y1, j0, y, ya + ldy, len);
+            }
+            if (r < rows) {
+                final int ya = yOff + r * ldy + j0;
+                System.arraycopy(y, ya, y0, j0, len);
+                single(x, xOff + r * ldx, in, w, acc, j0, j1);
+                System.arraycopy(y0, j0, y, ya, len);
+            }
         }
     }
 
     /**
-     * {@code y[yOff + r*ldy .. + len) += x[xOff + r*ldx .. + in) . w[w0 .. w0+in)} for
-     * {@code rows} rows, {@code w[w0 + k]} holding {@code len} columns of input k.  Every
-     * output adds the products one input at a time, in input order, in every path below,
-     * so a row's result never depends on the rows computed with it.
+     * {@code y[j] += x[xOff .. xOff+in) . w[:][j]} for {@code j0 <= j < j1}: four inputs per
+     * pass, added one after the other, {@code (((y + a0 w0) + a1 w1) + a2 w2) + a3 w3}.
      */
-    private static void block(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int w0, int len,
-                              float[] y, int yOff, int ldy) {
-        final float[][] acc = acc(len);
-        final float[] y0 = acc[0];
-        final float[] y1 = acc[1];
-        final float[] y2 = acc[2];
-        final float[] y3 = acc[3];
-        int r = 0;
-        for (; r + 3 < rows; r += 4) {
-            final int yo = yOff + r * ldy;
-            System.arraycopy(y, yo, y0, 0, len);
-            System.arraycopy(y, yo + ldy, y1, 0, len);
-            System.arraycopy(y, yo + 2 * ldy, y2, 0, len);
-            System.arraycopy(y, yo + 3 * ldy, y3, 0, len);
-            final int x0 = xOff + r * ldx;
-            for (int k = 0; k < in; k++) {
-                final float a0 = x[x0 + k];
-                final float a1 = x[x0 + ldx + k];
-                final float a2 = x[x0 + 2 * ldx + k];
-                final float a3 = x[x0 + 3 * ldx + k];
-                final float[] wk = w[w0 + k];
-                for (int j = 0; j < len; j++) {
-                    final float wv = wk[j];
-                    y0[j] += a0 * wv;
-                    y1[j] += a1 * wv;
-                    y2[j] += a2 * wv;
-                    y3[j] += a3 * wv;
-                }
-            }
-            System.arraycopy(y0, 0, y, yo, len);
-            System.arraycopy(y1, 0, y, yo + ldy, len);
-            System.arraycopy(y2, 0, y, yo + 2 * ldy, len);
-            System.arraycopy(y3, 0, y, yo + 3 * ldy, len);
-        }
-        // One row (batch 1 and the last rows): four inputs per pass over the row, added one
-        // after the other, (((y + a0 w0) + a1 w1) + a2 w2) + a3 w3: the roundings of the
-        // blocked rows above, with a quarter of the accumulator traffic.
+    void single(float[] x, int xOff, int in, float[][] w, float[][] acc, int j0, int j1) {
+        final float[] y = acc[0];
         final int in4 = in - (in & 3);
-        for (; r < rows; r++) {
-            final int yo = yOff + r * ldy;
-            System.arraycopy(y, yo, y0, 0, len);
-            final int x0 = xOff + r * ldx;
-            int k = 0;
-            for (; k < in4; k += 4) {
-                final float a0 = x[x0 + k];
-                final float a1 = x[x0 + k + 1];
-                final float a2 = x[x0 + k + 2];
-                final float a3 = x[x0 + k + 3];
-                final float[] v0 = w[w0 + k];
-                final float[] v1 = w[w0 + k + 1];
-                final float[] v2 = w[w0 + k + 2];
-                final float[] v3 = w[w0 + k + 3];
-                for (int j = 0; j < len; j++) {
-                    y0[j] = (((y0[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
-                }
+        int k = 0;
+        for (; k < in4; k += 4) {
+            final float a0 = x[xOff + k];
+            final float a1 = x[xOff + k + 1];
+            final float a2 = x[xOff + k + 2];
+            final float a3 = x[xOff + k + 3];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
+            final float[] v3 = w[k + 3];
+            for (int j = j0; j < j1; j++) {
+                y[j] = (((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
             }
-            for (; k < in; k++) {
-                final float a0 = x[x0 + k];
-                final float[] wk = w[w0 + k];
-                for (int j = 0; j < len; j++) {
-                    y0[j] += a0 * wk[j];
-                }
+        }
+        for (; k < in; k++) {
+            final float a0 = x[xOff + k];
+            final float[] v0 = w[k];
+            for (int j = j0; j < j1; j++) {
+                y[j] += a0 * v0[j];
             }
-            System.arraycopy(y0, 0, y, yo, len);
+        }
+    }
+
+    /**
+     * {@link #single} for two rows (inputs at {@code xa} and {@code xb}, accumulators
+     * {@code ya} and {@code yb}) sharing each load of two weights: four multiply-adds
+     * per pass, each row's two added in input order (the bits of {@link #single}).
+     */
+    void pair(float[] x, int xa, int xb, int in, float[][] w, float[][] acc, int j0, int j1) {
+        final float[] ya = acc[0];
+        final float[] yb = acc[1];
+        final int in2 = in - (in & 1);
+        int k = 0;
+        for (; k < in2; k += 2) {
+            final float a0 = x[xa + k];
+            final float a1 = x[xa + k + 1];
+            final float b0 = x[xb + k];
+            final float b1 = x[xb + k + 1];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            for (int j = j0; j < j1; j++) {
+                final float w0 = v0[j];
+                final float w1 = v1[j];
+                ya[j] = (ya[j] + a0 * w0) + a1 * w1;
+                yb[j] = (yb[j] + b0 * w0) + b1 * w1;
+            }
+        }
+        if (k < in) {
+            final float a0 = x[xa + k];
+            final float b0 = x[xb + k];
+            final float[] v0 = w[k];
+            for (int j = j0; j < j1; j++) {
+                ya[j] += a0 * v0[j];
+                yb[j] += b0 * v0[j];
+            }
         }
     }
 
