@@ -125,6 +125,7 @@ class JavaCase:
 KERNEL_OPTIONS = {
     "auto": [],
     "portable": ["-Dkeras2java.kernels=portable"],
+    "fma": ["-Dkeras2java.kernels=fma"],
     "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"],
 }
 
