@@ -17,11 +17,12 @@ package keras2java.runtime;
  *
  * <p>Every output adds the products one input at a time, in input order, in
  * every path, so a row's result never depends on the rows computed with it or
- * on the column range a pass covers: a batch gives each sample the bits of a
- * batch of one.  A batch (two rows or more) goes over the columns in blocks of
- * at most 256 KiB of weights, each block staying in L2 while all rows pass
- * over it; a single row (batch 1, the recurrent step of one sequence) streams
- * its whole rows, the loops as long as the matrix is wide.
+ * on the blocks a pass covers: a batch gives each sample the bits of a batch of
+ * one.  A batch (two rows or more) goes over the weights in blocks of at most
+ * 512 columns and 256 KiB, each block staying in L2 while all rows pass over
+ * it; a single row (batch 1, the recurrent step of one sequence) streams its
+ * whole rows, the loops as long as the matrix is wide (cutting them into short
+ * column blocks made the large benchmark model's batch 1 about 1.3x slower).
  */
 class PortableKernels extends Kernels {
     /** Per-thread accumulators: two rows of a matrix product (no allocation per call in steady state). */
@@ -41,17 +42,16 @@ class PortableKernels extends Kernels {
         return a;
     }
 
-    /** Weights per column block at most (256 KiB): a block stays in L2 while every row passes over it. */
+    /** Weights per block at most (256 KiB): a block stays in L2 while every row passes over it. */
     private static final int BLOCK_FLOATS = 64 * 1024;
 
-    /**
-     * Columns per block of an {@code (in, out)} matrix: a multiple of 16, at least 64,
-     * so that a block holds at most {@link #BLOCK_FLOATS} weights (all columns when they fit).
-     */
-    static int columnBlock(int in, int out) {
-        int cb = BLOCK_FLOATS / Math.max(1, in);
-        cb = Math.max(64, cb - cb % 16);
-        return Math.max(1, Math.min(out, cb));
+    /** Columns per block: long inner loops (C2's vector loops pay a fixed cost per pass). */
+    private static final int BLOCK_COLUMNS = 512;
+
+    /** Inputs per block of {@code cb} columns: a multiple of 4, at least 16, {@link #BLOCK_FLOATS} weights at most. */
+    static int inputBlock(int cb) {
+        final int kc = BLOCK_FLOATS / Math.max(1, cb);
+        return Math.max(16, kc - kc % 4);
     }
 
     /** Row arrays: {@code w[k]} is input k's row of {@code out} weights. */
@@ -80,9 +80,11 @@ class PortableKernels extends Kernels {
     }
 
     /**
-     * Column block by column block (one block of every column for a single row); in each,
-     * pairs of rows share each pass over the block's weights ({@link #pair}), a last odd
-     * row goes alone ({@link #single}).
+     * A single row: its whole rows at once ({@link #single}).  Two rows or more: block by
+     * block of at most {@link #BLOCK_COLUMNS} columns and {@link #inputBlock} inputs, inputs in
+     * order within each column block, pairs of rows sharing each pass over the block's weights
+     * ({@link #pair}), a last odd row alone.  Splitting the inputs keeps each output's sum in
+     * input order, so the bits do not depend on the blocks.
      */
     @Override
     final void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
@@ -90,37 +92,46 @@ class PortableKernels extends Kernels {
         final float[][] acc = acc(out);
         final float[] y0 = acc[0];
         final float[] y1 = acc[1];
-        final int cb = rows < 2 ? out : columnBlock(in, out);
+        if (rows == 1) {
+            System.arraycopy(y, yOff, y0, 0, out);
+            single(x, xOff, 0, in, w, acc, 0, out);
+            System.arraycopy(y0, 0, y, yOff, out);
+            return;
+        }
+        final int cb = Math.min(out, BLOCK_COLUMNS);
+        final int kc = inputBlock(cb);
         for (int j0 = 0; j0 < out; j0 += cb) {
             final int j1 = Math.min(out, j0 + cb);
             final int len = j1 - j0;
-            int r = 0;
-            for (; r + 1 < rows; r += 2) {
-                final int ya = yOff + r * ldy + j0;
-                System.arraycopy(y, ya, y0, j0, len);
-                System.arraycopy(y, ya + ldy, y1, j0, len);
-                pair(x, xOff + r * ldx, xOff + (r + 1) * ldx, in, w, acc, j0, j1);
-                System.arraycopy(y0, j0, y, ya, len);
-                System.arraycopy(y1, j0, y, ya + ldy, len);
-            }
-            if (r < rows) {
-                final int ya = yOff + r * ldy + j0;
-                System.arraycopy(y, ya, y0, j0, len);
-                single(x, xOff + r * ldx, in, w, acc, j0, j1);
-                System.arraycopy(y0, j0, y, ya, len);
+            for (int k0 = 0; k0 < in; k0 += kc) {
+                final int k1 = Math.min(in, k0 + kc);
+                int r = 0;
+                for (; r + 1 < rows; r += 2) {
+                    final int ya = yOff + r * ldy + j0;
+                    System.arraycopy(y, ya, y0, j0, len);
+                    System.arraycopy(y, ya + ldy, y1, j0, len);
+                    pair(x, xOff + r * ldx, xOff + (r + 1) * ldx, k0, k1, w, acc, j0, j1);
+                    System.arraycopy(y0, j0, y, ya, len);
+                    System.arraycopy(y1, j0, y, ya + ldy, len);
+                }
+                if (r < rows) {
+                    final int ya = yOff + r * ldy + j0;
+                    System.arraycopy(y, ya, y0, j0, len);
+                    single(x, xOff + r * ldx, k0, k1, w, acc, j0, j1);
+                    System.arraycopy(y0, j0, y, ya, len);
+                }
             }
         }
     }
 
     /**
-     * {@code y[j] += x[xOff .. xOff+in) . w[:][j]} for {@code j0 <= j < j1}: four inputs per
+     * {@code y[j] += x[xOff+k0 .. xOff+k1) . w[k0..k1)[j]} for {@code j0 <= j < j1}, {@code y = acc[0]}: four inputs per
      * pass, added one after the other, {@code (((y + a0 w0) + a1 w1) + a2 w2) + a3 w3}.
      */
-    void single(float[] x, int xOff, int in, float[][] w, float[][] acc, int j0, int j1) {
+    void single(float[] x, int xOff, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
         final float[] y = acc[0];
-        final int in4 = in - (in & 3);
-        int k = 0;
-        for (; k < in4; k += 4) {
+        int k = k0;
+        for (; k + 3 < k1; k += 4) {
             final float a0 = x[xOff + k];
             final float a1 = x[xOff + k + 1];
             final float a2 = x[xOff + k + 2];
@@ -133,7 +144,7 @@ class PortableKernels extends Kernels {
                 y[j] = (((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
             }
         }
-        for (; k < in; k++) {
+        for (; k < k1; k++) {
             final float a0 = x[xOff + k];
             final float[] v0 = w[k];
             for (int j = j0; j < j1; j++) {
@@ -147,12 +158,11 @@ class PortableKernels extends Kernels {
      * {@code ya} and {@code yb}) sharing each load of two weights: four multiply-adds
      * per pass, each row's two added in input order (the bits of {@link #single}).
      */
-    void pair(float[] x, int xa, int xb, int in, float[][] w, float[][] acc, int j0, int j1) {
+    void pair(float[] x, int xa, int xb, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
         final float[] ya = acc[0];
         final float[] yb = acc[1];
-        final int in2 = in - (in & 1);
-        int k = 0;
-        for (; k < in2; k += 2) {
+        int k = k0;
+        for (; k + 1 < k1; k += 2) {
             final float a0 = x[xa + k];
             final float a1 = x[xa + k + 1];
             final float b0 = x[xb + k];
@@ -166,7 +176,7 @@ class PortableKernels extends Kernels {
                 yb[j] = (yb[j] + b0 * w0) + b1 * w1;
             }
         }
-        if (k < in) {
+        if (k < k1) {
             final float a0 = x[xa + k];
             final float b0 = x[xb + k];
             final float[] v0 = w[k];
@@ -193,9 +203,10 @@ class PortableKernels extends Kernels {
         for (int j = 0; j < u; j++) {
             st[cOff + j] = p[z + u + j] * st[cOff + j] + p[z + j] * p[gz + j];
         }
-        for (int j = 0; j < u; j++) {
-            p[gz + j] = Activation.tanh(st[cOff + j]);
-        }
+        // tanh(c) over a copy in the g range: a loop reading and writing one array at one index
+        // (C2 did not vectorize tanh from st into p, a quarter of the gate time).
+        System.arraycopy(st, cOff, p, gz, u);
+        tanh(p, gz, u);
         final int oz = z + 3 * u;
         for (int j = 0; j < u; j++) {
             st[hOff + j] = p[oz + j] * p[gz + j];

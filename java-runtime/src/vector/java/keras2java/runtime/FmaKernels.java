@@ -51,11 +51,11 @@ final class FmaKernels extends PortableKernels {
 
     /** Six inputs per pass (four before JDK 25), chained: {@code fma(a5, w5, ... fma(a0, w0, y))}. */
     @Override
-    void single(float[] x, int xOff, int in, float[][] w, float[][] acc, int j0, int j1) {
+    void single(float[] x, int xOff, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
         final float[] y = acc[0];
-        int k = 0;
+        int k = k0;
         if (WIDE) {
-            for (; k + 5 < in; k += 6) {
+            for (; k + 5 < k1; k += 6) {
                 final float a0 = x[xOff + k];
                 final float a1 = x[xOff + k + 1];
                 final float a2 = x[xOff + k + 2];
@@ -78,7 +78,7 @@ final class FmaKernels extends PortableKernels {
                 }
             }
         }
-        for (; k + 3 < in; k += 4) {
+        for (; k + 3 < k1; k += 4) {
             final float a0 = x[xOff + k];
             final float a1 = x[xOff + k + 1];
             final float a2 = x[xOff + k + 2];
@@ -91,7 +91,7 @@ final class FmaKernels extends PortableKernels {
                 y[j] = Math.fma(a3, v3[j], Math.fma(a2, v2[j], Math.fma(a1, v1[j], Math.fma(a0, v0[j], y[j]))));
             }
         }
-        for (; k < in; k++) {
+        for (; k < k1; k++) {
             final float a0 = x[xOff + k];
             final float[] v0 = w[k];
             for (int j = j0; j < j1; j++) {
@@ -102,12 +102,12 @@ final class FmaKernels extends PortableKernels {
 
     /** Two rows, four inputs per pass each (two before JDK 25): eight multiply-adds per four weight loads. */
     @Override
-    void pair(float[] x, int xa, int xb, int in, float[][] w, float[][] acc, int j0, int j1) {
+    void pair(float[] x, int xa, int xb, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
         final float[] ya = acc[0];
         final float[] yb = acc[1];
-        int k = 0;
+        int k = k0;
         if (WIDE) {
-            for (; k + 3 < in; k += 4) {
+            for (; k + 3 < k1; k += 4) {
                 final float a0 = x[xa + k];
                 final float a1 = x[xa + k + 1];
                 final float a2 = x[xa + k + 2];
@@ -130,7 +130,7 @@ final class FmaKernels extends PortableKernels {
                 }
             }
         }
-        for (; k + 1 < in; k += 2) {
+        for (; k + 1 < k1; k += 2) {
             final float a0 = x[xa + k];
             final float a1 = x[xa + k + 1];
             final float b0 = x[xb + k];
@@ -144,7 +144,7 @@ final class FmaKernels extends PortableKernels {
                 yb[j] = Math.fma(b1, w1, Math.fma(b0, w0, yb[j]));
             }
         }
-        if (k < in) {
+        if (k < k1) {
             final float a0 = x[xa + k];
             final float b0 = x[xb + k];
             final float[] v0 = w[k];
