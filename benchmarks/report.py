@@ -78,15 +78,16 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
     for name, r in cnn.items():
         lines.append(f"| {name} | 1 | " + " | ".join(f"{r[k + '_us']:.0f}" if k + "_us" in r else "—" for k in keys)
                      + f" | {r['ort_us']:.0f} | — | — |")
-    lines += ["", "## Settings", "", "| setting | JVM | flags | kernels it ran | load before | load after |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", "## Settings", "", "| setting | JVM | flags | kernels it ran | load before | load after | minutes |",
+              "|---|---|---|---|---|---|---|"]
     for k, v in meta["runs"].items():
         if "label" in v:
             lines.append(f"| {v['label']} | {v['java']} | `{v['flags'] or '(none)'}` | {v['kernels']} "
-                         f"| {v['load_before']} | {v['load_after']} |")
+                         f"| {v['load_before']} | {v['load_after']} | {v.get('minutes', '')} |")
     if "cnn_rnn" in meta["runs"]:
         v = meta["runs"]["cnn_rnn"]
-        lines.append(f"| cnn_rnn.py (same settings) | | | | {v['load_before']} | {v['load_after']} |")
+        lines.append(f"| cnn_rnn.py (same settings) | | | | {v['load_before']} | {v['load_after']} "
+                     f"| {v.get('minutes', '')} |")
     lines += ["", "## Other figures", "",
               "| model | generation time | generated model sources | model jar | runtime sources (shared) "
               "| cold start, default kernels | cold start, vector kernels | heap after first instance "

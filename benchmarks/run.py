@@ -191,22 +191,23 @@ def run_jmh(onnx_dir: Path, quick: bool) -> tuple[dict, dict]:
         active = subprocess.run([st.java, *st.jvm_options(), "-cp", str(jar), "bench.ActiveKernels"],
                                 capture_output=True, text=True, check=True).stdout.strip()
         benches = "batch1|batch64OneThread_batched" + ("|batch64AllCores" if st.key == "vector" else "")
-        before = jvms.load()
+        before, t0 = jvms.load(), time.time()
         rows = _jmh(jar, st.java, st.flags, f"bench.JavaBench.({benches})$", [*models, "-p", f"kernels={st.kernels}"],
                     onnx_dir, quick, WORK / f"jmh-{st.key}.json")
         runs[st.key] = {"label": st.label, "java": jvms.java_version(st.java), "flags": " ".join(st.jvm_options()),
-                        "kernels": active, "load_before": before, "load_after": jvms.load()}
+                        "kernels": active, "load_before": before, "load_after": jvms.load(),
+                        "minutes": round((time.time() - t0) / 60, 1)}
         for row in rows:
             score, forks = _per_sequence(row)
             key = f"{st.key}.{row['benchmark'].split('.')[-1]}"
             res.setdefault(row["params"]["model"], {})[key] = score
             res[row["params"]["model"]][key + ".forks"] = forks
-    before = jvms.load()
+    before, t0 = jvms.load(), time.time()
     rows = _jmh(jar, jvms.newest(), (), "bench.OrtBench.(batch1|batch64OneThread|batch64AllCores)$", models,
                 onnx_dir, quick, WORK / "jmh-ort.json")
     runs["ort"] = {"label": "ONNX Runtime Java", "java": jvms.java_version(jvms.newest()), "flags": "",
                    "kernels": "onnxruntime (intra-op threads 1, or all cores)", "load_before": before,
-                   "load_after": jvms.load()}
+                   "load_after": jvms.load(), "minutes": round((time.time() - t0) / 60, 1)}
     for row in rows:
         score, forks = _per_sequence(row)
         key = f"ort.{row['benchmark'].split('.')[-1]}"
@@ -255,9 +256,9 @@ def main() -> None:
     cnn = {}
     if not args.no_cnn:
         import cnn_rnn
-        before = jvms.load()
+        before, t1 = jvms.load(), time.time()
         cnn = cnn_rnn.run(args.quick)
-        runs["cnn_rnn"] = {"load_before": before, "load_after": jvms.load()}
+        runs["cnn_rnn"] = {"load_before": before, "load_after": jvms.load(), "minutes": round((time.time() - t1) / 60, 1)}
     keras_t = time_keras(models, args.quick)
     extra = cold_and_heap(gen)
     meta["load_end"] = jvms.load()
