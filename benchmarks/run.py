@@ -155,9 +155,11 @@ def bench_java() -> str:
 
 
 def jmh_args(quick: bool) -> list[str]:
-    """Quick: one fork (one run); else three forks, each a run of its own in the report."""
-    return (["-f", "1", "-wi", "2", "-i", "3"] if quick else ["-f", "3", "-wi", "3", "-i", "5"]) + \
-        ["-w", "1s", "-r", "1s"]
+    """Quick: one fork (one run); else three forks, each a run of its own in the report.  Warm-up
+    of 6-8 s: the vector kernels' first calls take seconds until C2 has compiled them (medium model,
+    batch 1: 1.7 s per call at first, 7 ms warm; the third second of warm-up was not always enough)."""
+    return (["-f", "1", "-wi", "3", "-i", "3"] if quick else ["-f", "3", "-wi", "4", "-i", "5"]) + \
+        ["-w", "2s", "-r", "1s"]
 
 
 def _jmh(jar: Path, java: str, flags, pattern: str, params: list[str], onnx_dir: Path, quick: bool,
