@@ -221,3 +221,14 @@ def test_auto_picks_fma_kernels_without_flags(vector_classes, tmp_path):
     javac(plain, java_sources(RUNTIME / "main") + [RUNTIME / "test" / "java" / "keras2java" / "runtime" / "KernelsProbe.java"])
     active, _ = _kernels_probe(plain, tmp_path / "plain.bin")
     assert active == "portable Java"
+
+
+def test_intra_op_threads_give_the_bits_of_one_thread(vector_classes, tmp_path):
+    """-Dkeras2java.intraOpThreads=N splits one-row products of 256 KiB of weights or more by columns
+    over N threads (the probe's 300-input matrices): every probe value has the bits of one thread."""
+    for kernels in ("portable", "fma"):
+        _, one = _kernels_probe(vector_classes, tmp_path / f"{kernels}1.bin", f"-Dkeras2java.kernels={kernels}")
+        for n in (2, 3):
+            _, got = _kernels_probe(vector_classes, tmp_path / f"{kernels}{n}.bin", f"-Dkeras2java.kernels={kernels}",
+                                    f"-Dkeras2java.intraOpThreads={n}")
+            assert got == one, (kernels, n)

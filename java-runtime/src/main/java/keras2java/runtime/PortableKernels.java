@@ -33,7 +33,7 @@ class PortableKernels extends Kernels {
         return "portable Java";
     }
 
-    private static float[][] acc(int out) {
+    static float[][] acc(int out) {
         float[][] a = ACC.get();
         if (a == null || a[0].length < out) {
             a = new float[2][out];
@@ -93,6 +93,10 @@ class PortableKernels extends Kernels {
         final float[] y0 = acc[0];
         final float[] y1 = acc[1];
         if (rows == 1) {
+            if (IntraOp.splits(in, out)) {
+                IntraOp.single(this, x, xOff, in, w, out, y, yOff);
+                return;
+            }
             System.arraycopy(y, yOff, y0, 0, out);
             single(x, xOff, 0, in, w, acc, 0, out);
             System.arraycopy(y0, 0, y, yOff, out);
