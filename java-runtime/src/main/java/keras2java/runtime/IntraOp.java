@@ -11,6 +11,9 @@ import java.util.concurrent.ThreadFactory;
  * at least {@link #MIN_WEIGHTS} weights is split by columns over the calling thread and N-1
  * daemon threads.  Each output's sum is unchanged (same inputs, same order), so the bits are
  * those of one thread.  Off by default: the threads are shared by every caller in the JVM.
+ * A pool of its own, not {@link Parallel}'s: a predict task running on that fixed pool and
+ * waiting for products queued behind it on the same pool could wait for ever; these tasks
+ * never wait, so callers only queue.
  */
 final class IntraOp {
     /** Weights of a product at least (256 KiB) before it is split. */
