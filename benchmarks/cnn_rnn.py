@@ -8,8 +8,10 @@
   -> Reshape (49, 640) -> Bidirectional GRU 64 -> Dense 12 softmax.
 
 Both are built with Keras (random weights), converted with keras2java, compiled with
-``javac --release 8`` and timed in one JVM thread at batch 1 with the portable and the vector
-kernels (median of rounds of ``predict`` calls after a warm-up); the same Keras models are
+``javac --release 8`` (the optional kernels' source root with ``--release 17``) and timed in
+one JVM thread at batch 1 in each of run.py's settings (jvms.SETTINGS: each JDK with no flag,
+the portable kernels, the vector kernels; median of rounds of ``predict`` calls after a
+warm-up); the same Keras models are
 exported with tf2onnx and timed with ONNX Runtime (Python API over the native engine: one
 intra-op and one inter-op thread, sequential execution, batch 1).  The Java outputs are checked
 against Keras.  Results go to benchmarks/results/cnn_rnn.md and cnn_rnn.json.
@@ -27,6 +29,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import jvms  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -101,6 +106,7 @@ public final class CnnRnnTimer {
             us[r] = (System.nanoTime() - t0) / 1e3 / calls;
         }
         Arrays.sort(us);
+        System.out.println(Class.forName(a[5]).getMethod("active").invoke(null));
         System.out.println(us[rounds / 2]);
     }
 }
@@ -112,6 +118,23 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     ensure_venv()
+    results = run(args.quick)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "cnn_rnn.json").write_text(json.dumps(results, indent=2))
+    keys = [s.key for s in jvms.SETTINGS]
+    lines = ["| model | params | " + " | ".join(f"{s.label} (µs)" for s in jvms.SETTINGS)
+             + " | ONNX Runtime 1 thread (µs) | " + " | ".join(f"{k} / ORT" for k in keys)
+             + " | max error vs Keras |", "|---|---|" + "---|" * (2 * len(keys) + 2)]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['params']:,} | " + " | ".join(f"{r[k + '_us']:.0f}" for k in keys)
+                     + f" | {r['ort_us']:.0f} | " + " | ".join(f"{r[k + '_us'] / r['ort_us']:.2f}" for k in keys)
+                     + f" | {max(r[k + '_max_error'] for k in keys):.1e} |")
+    (RESULTS / "cnn_rnn.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def run(quick: bool) -> dict:
+    """{model: {"<setting>_us", "<setting>_max_error", "<setting>_kernels", "ort_us", ...}}."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, str(REPO / "codegen"))
     import numpy as np
@@ -120,9 +143,9 @@ def main() -> None:
     import tf2onnx
     import onnxruntime as ort
     import keras2java
-    from keras2java.emit import vector_runtime_files, write_atomically
+    from keras2java.emit import runtime_package, vector_runtime_files, write_atomically
 
-    rounds, calls = (5, 3) if args.quick else (11, 10)
+    rounds, calls = (5, 3) if quick else (11, 10)
     work = Path(tempfile.mkdtemp(prefix="k2j_cnnrnn_"))
     src, classes = work / "src", work / "classes"
     results = {}
@@ -179,36 +202,20 @@ def main() -> None:
     write_atomically(vector_runtime_files(), str(vec))
     subprocess.run(["javac", "--release", "17", "--add-modules", "jdk.incubator.vector", "-nowarn", "-cp",
                     str(classes), "-d", str(classes), *map(str, vec.rglob("*.java"))], check=True)
-    kernels = {"portable": ["-Dkeras2java.kernels=portable"],
-               "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"]}
-    sys.path.insert(0, str(HERE))
-    from run import bench_java   # the JVM run.py times on (JDK 25+ when installed)
-    java = bench_java()
     for name, ref in models.items():
-        for kind, opts in kernels.items():
-            out = work / f"{name}.{kind}.out"
+        for st in jvms.SETTINGS:
+            out = work / f"{name}.{st.key}.out"
             cp = f"{classes}{os.pathsep}{src}"
-            proc = subprocess.run([java, "-XX:ActiveProcessorCount=1", *opts, "-cp", cp, "CnnRnnTimer",
-                                   f"bench.{name}.M", str(work / f"{name}.in"), str(rounds), str(calls), str(out)],
-                                  capture_output=True, text=True, check=True)
-            us = float(proc.stdout.strip().splitlines()[-1])
+            proc = subprocess.run([st.java, "-XX:ActiveProcessorCount=1", *st.jvm_options(), "-cp", cp,
+                                   "CnnRnnTimer", f"bench.{name}.M", str(work / f"{name}.in"), str(rounds), str(calls),
+                                   str(out), f"{runtime_package()}.Kernels"], capture_output=True, text=True, check=True)
+            kernels, us = proc.stdout.strip().splitlines()[-2:]
             y = np.frombuffer(out.read_bytes(), "<f4")
-            results[name][f"java_{kind}_us"] = us
-            results[name][f"java_{kind}_max_error"] = float(np.abs(y - ref.ravel()).max())
-        results[name]["ratio_vector_to_ort"] = results[name]["java_vector_us"] / results[name]["ort_us"]
-        results[name]["ratio_portable_to_ort"] = results[name]["java_portable_us"] / results[name]["ort_us"]
-        results[name]["java"] = java
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cnn_rnn.json").write_text(json.dumps(results, indent=2))
-    lines = ["| model | params | Java portable (µs) | Java vector (µs) | ONNX Runtime 1 thread (µs) | "
-             "vector / ORT | max error vs Keras |", "|---|---|---|---|---|---|---|"]
-    for name, r in results.items():
-        lines.append(f"| {name} | {r['params']:,} | {r['java_portable_us']:.0f} | {r['java_vector_us']:.0f} | "
-                     f"{r['ort_us']:.0f} | {r['ratio_vector_to_ort']:.2f}× | "
-                     f"{max(r['java_portable_max_error'], r['java_vector_max_error']):.1e} |")
-    (RESULTS / "cnn_rnn.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+            results[name][f"{st.key}_us"] = float(us)
+            results[name][f"{st.key}_kernels"] = kernels
+            results[name][f"{st.key}_max_error"] = float(np.abs(y - ref.ravel()).max())
     shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 if __name__ == "__main__":

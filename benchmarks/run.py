@@ -1,15 +1,20 @@
 """keras2java benchmark: generated Java (JMH) vs ONNX Runtime Java vs Keras.
 
-    python benchmarks/run.py [--quick]
+    python benchmarks/run.py [--quick] [--no-cnn]
 
 Builds the three reference models with Keras (2-layer LSTM + Dense softmax,
 random weights), converts them with keras2java, exports the same Keras models
-to ONNX with tf2onnx, runs JMH over the generated Java and ONNX Runtime Java
-(batch 1; batches of 64 and 256 on one thread, through the batch path
-``predictAllBatch``, with GFLOP/s and the ratio to ONNX Runtime at the same batch
-and thread count; batch 64 on all cores), times Keras
-(tf.function and model.predict), measures cold start, heap, sizes and
-generation time, and writes benchmarks/results/latest.md and latest.png.
+to ONNX with tf2onnx, and runs JMH over the generated Java in four JVM settings
+(see ``SETTINGS``: what JDK 17 and the newest JDK give with no flag, the portable
+Java 8 kernels that Android and Java 8 get, and the Vector API kernels) and over
+ONNX Runtime Java, all in this one run: batch 1 and batch 64 on one thread
+(through the batch path ``predictAllBatch``), with GFLOP/s and the ratio to ONNX
+Runtime at the same batch and thread count; batch 64 on all cores.  Then the
+CNN-LSTM and CRNN models of cnn_rnn.py in the same settings (unless --no-cnn),
+Keras (tf.function and model.predict), cold start, heap, sizes and generation
+time.  Writes benchmarks/results/latest.md, latest.json, latest.png and a copy
+of the .md and .json named by the date, with the date, JDKs, flags and the load
+average before and after each part.  --quick: fewer JMH iterations (one fork).
 
 Benchmark-only tools (tf2onnx, onnx, onnxruntime, matplotlib) are installed
 into benchmarks/.venv (which also sees the system's TensorFlow) unless the
@@ -20,25 +25,24 @@ Maven Central.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import jvms  # noqa: E402
+import report  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VENV = HERE / ".venv"
 RESULTS = HERE / "results"
 WORK = HERE / "jmh" / "target"
-MODELS = {  # name: (timesteps, features, units, classes)
-    "small": (7, 11, 15, 3),
-    "medium": (100, 64, 128, 10),
-    "large": (100, 256, 512, 10),
-}
+MODELS = report.MODELS  # name: (timesteps, features, units, classes)
+flops = report.flops
 
 
 def ensure_venv() -> None:
@@ -60,11 +64,6 @@ def ensure_venv() -> None:
         subprocess.run(pip + ["--no-deps", "tf2onnx==1.17.0", "onnx", "onnxruntime"], check=True)
         subprocess.run(pip + ["matplotlib"], check=True)
     os.execv(str(py), [str(py), *sys.argv])
-
-
-def flops(t: int, f: int, u: int, c: int) -> float:
-    """Multiply-adds x2 of one sequence: two LSTM layers and the Dense layer."""
-    return 2.0 * t * 4 * u * (f + u) + 2.0 * t * 4 * u * (u + u) + 2.0 * u * c
 
 
 def build_models(work: Path) -> dict:
@@ -150,45 +149,74 @@ def time_keras(models: dict, quick: bool) -> dict:
     return out
 
 
-@functools.lru_cache(maxsize=None)
 def bench_java() -> str:
-    """The JVM the benchmarks run on: $K2J_BENCH_JAVA, else the newest JDK 25+ under
-    /usr/lib/jvm (where the vector kernels are the default), else java on PATH."""
-    if os.environ.get("K2J_BENCH_JAVA"):
-        return os.environ["K2J_BENCH_JAVA"]
-    best = (0, "java")
-    for home in sorted(Path("/usr/lib/jvm").glob("*/")):
-        java = home / "bin" / "java"
-        if not java.is_file():
-            continue
-        ver = subprocess.run([str(java), "-version"], capture_output=True, text=True).stderr
-        try:
-            major = int(ver.split('"')[1].split(".")[0])
-        except (IndexError, ValueError):
-            continue
-        if major >= 25 and major > best[0]:
-            best = (major, str(java))
-    return best[1]
+    """The newest JDK (see jvms.newest): cold start and heap are measured there."""
+    return jvms.newest()
 
 
-def run_jmh(onnx_dir: Path, quick: bool) -> dict:
+def jmh_args(quick: bool) -> list[str]:
+    """Quick: one fork (one run); else three forks, each a run of its own in the report.  Warm-up
+    of 6-8 s: the vector kernels' first calls take seconds until C2 has compiled them (medium model,
+    batch 1: 1.7 s per call at first, 7 ms warm; the third second of warm-up was not always enough)."""
+    return (["-f", "1", "-wi", "3", "-i", "3"] if quick else ["-f", "3", "-wi", "4", "-i", "5"]) + \
+        ["-w", "2s", "-r", "1s"]
+
+
+def _jmh(jar: Path, java: str, flags, pattern: str, params: list[str], onnx_dir: Path, quick: bool,
+         out_json: Path) -> list:
+    # The forks inherit the runner's -D options (JMH's default jvmArgs are the host's).
+    args = ["java", f"-Donnx.dir={onnx_dir}", "-jar", str(jar), "-jvm", java, *jmh_args(quick), "-rf", "json",
+            "-rff", str(out_json), *params]
+    if flags:
+        args += ["-jvmArgsAppend", " ".join(flags)]
+    subprocess.run([*args, pattern], check=True)
+    return json.loads(out_json.read_text())
+
+
+def _per_sequence(row) -> tuple[float, list[float]]:
+    """µs per sequence: the score and each fork's mean."""
+    mode = row["benchmark"].split(".")[-1]
+    div = 256 if mode.startswith("batch256") else 64 if mode.startswith("batch64") else 1
+    forks = [sum(f) / len(f) / div for f in row["primaryMetric"]["rawData"]]
+    return row["primaryMetric"]["score"] / div, forks
+
+
+def run_jmh(onnx_dir: Path, quick: bool) -> tuple[dict, dict]:
+    """{model: {"<setting>.<benchmark>" or "ort.<benchmark>": µs per sequence}} and what each setting ran
+    (kernels, flags, JDK, load before and after)."""
     jar = WORK / "benchmarks.jar"
     subprocess.run(["mvn", "-q", "-f", str(HERE / "jmh" / "pom.xml"), "package", "-DskipTests"], check=True)
-    out_json = WORK / "jmh.json"
-    java = bench_java()
-    args = [java, f"-Donnx.dir={onnx_dir}", "-jar", str(jar), "-jvm", java, "-f", "1", "-wi", "2" if quick else "3",
-            "-i", "2" if quick else "5", "-w", "1s", "-r", "1s", "-rf", "json", "-rff", str(out_json)]
-    subprocess.run(args, check=True)
     res: dict = {}
-    for row in json.loads(out_json.read_text()):
-        bench = row["benchmark"].split(".")
-        engine, mode = bench[-2], bench[-1]
-        model = row["params"]["model"]
-        score = row["primaryMetric"]["score"]          # µs per call
-        per_seq = score / 256 if mode.startswith("batch256") else score / 64 if mode.startswith("batch64") else score
-        key = f"{engine}.{mode}" + (f".{row['params']['kernels']}" if "kernels" in row["params"] else "")
-        res.setdefault(model, {})[key] = per_seq
-    return res
+    runs: dict = {}
+    models = ["-p", "model=" + ",".join(MODELS)]
+    for st in jvms.SETTINGS:
+        active = subprocess.run([st.java, *st.jvm_options(), "-cp", str(jar), "bench.ActiveKernels"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        benches = "batch1" if st.key == "intraop" else \
+            "batch1|batch64OneThread_batched" + ("|batch64AllCores" if st.key == "vector" else "")
+        before, t0 = jvms.load(), time.time()
+        rows = _jmh(jar, st.java, st.flags, f"bench.JavaBench.({benches})$", [*models, "-p", f"kernels={st.kernels}"],
+                    onnx_dir, quick, WORK / f"jmh-{st.key}.json")
+        runs[st.key] = {"label": st.label, "java": jvms.java_version(st.java), "flags": " ".join(st.jvm_options()),
+                        "kernels": active, "load_before": before, "load_after": jvms.load(),
+                        "minutes": round((time.time() - t0) / 60, 1)}
+        for row in rows:
+            score, forks = _per_sequence(row)
+            key = f"{st.key}.{row['benchmark'].split('.')[-1]}"
+            res.setdefault(row["params"]["model"], {})[key] = score
+            res[row["params"]["model"]][key + ".forks"] = forks
+    before, t0 = jvms.load(), time.time()
+    rows = _jmh(jar, jvms.newest(), (), "bench.OrtBench.(batch1|batch64OneThread|batch64AllCores)$", models,
+                onnx_dir, quick, WORK / "jmh-ort.json")
+    runs["ort"] = {"label": "ONNX Runtime Java", "java": jvms.java_version(jvms.newest()), "flags": "",
+                   "kernels": "onnxruntime (intra-op threads 1, or all cores)", "load_before": before,
+                   "load_after": jvms.load(), "minutes": round((time.time() - t0) / 60, 1)}
+    for row in rows:
+        score, forks = _per_sequence(row)
+        key = f"ort.{row['benchmark'].split('.')[-1]}"
+        res.setdefault(row["params"]["model"], {})[key] = score
+        res[row["params"]["model"]][key + ".forks"] = forks
+    return res, runs
 
 
 def cold_and_heap(gen: Path) -> dict:
@@ -210,112 +238,45 @@ def cold_and_heap(gen: Path) -> dict:
     return out
 
 
-def write_report(gen_info, keras_t, jmh, extra) -> str:
-    lines = [
-        "# keras2java benchmark",
-        "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-        f"{subprocess.run([bench_java(), '-version'], capture_output=True, text=True).stderr.splitlines()[0]}; "
-        f"reproduce with `python benchmarks/run.py`.",
-        "",
-        "Time per sequence in µs (lower is better). Java and ONNX Runtime: JMH average time; batch 64 divided by 64. "
-        "1T = one thread, all = all cores. Java *vector*: the Vector API kernels (JDK 17+, "
-        "`--add-modules jdk.incubator.vector`, FMA); *portable*: the Java 8 kernels. Both match Keras within 1e-5 "
-        "(they differ in the low bits). Java b64 1T here: 64 calls of predict, one after another.",
-        "",
-        "| model | Java vector b1 | Java portable b1 | ORT b1 | vector/ORT b1 | portable/ORT b1 | vector GFLOP/s b1 "
-        "| Java vector b64 1T | ORT b64 1T | Java vector b64 all | ORT b64 all | Java all/1T speed-up "
-        "| Keras tf.function b1 | Keras predict b1 | Keras tf.function b64 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, (t, f, u, c) in MODELS.items():
-        j, k = jmh[name], keras_t[name]
-        vb1, pb1, ob1 = j["JavaBench.batch1.vector"], j["JavaBench.batch1.portable"], j["OrtBench.batch1"]
-        v1t, vall = j["JavaBench.batch64OneThread.vector"], j["JavaBench.batch64AllCores.vector"]
-        lines.append(
-            f"| {name} (T{t} F{f} U{u}) | {vb1:.1f} | {pb1:.1f} | {ob1:.1f} | {vb1 / ob1:.2f} | {pb1 / ob1:.2f} "
-            f"| {flops(t, f, u, c) / vb1 / 1e3:.1f} | {v1t:.1f} | {j['OrtBench.batch64OneThread']:.1f} "
-            f"| {vall:.1f} | {j['OrtBench.batch64AllCores']:.1f} | {v1t / vall:.2f}x "
-            f"| {k['tf_function_b1']:.0f} | {k['predict_b1']:.0f} | {k['tf_function_b64']:.0f} |")
-    lines += ["", "Batches on one thread through the batch path (`predictAllBatch(samples, 1)`: each layer over the "
-              "whole batch, each recurrent step one matrix product), and batch 64 on all cores; ONNX Runtime with "
-              "the same batch and thread count. µs per sequence; GFLOP/s of the multiply-adds of the model.", "",
-              "| model | batch | threads | Java portable | Java vector | ORT | Java vector GFLOP/s | ORT GFLOP/s "
-              "| vector/ORT | portable/ORT |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
-    for name, (t, f, u, c) in MODELS.items():
-        j = jmh[name]
-        fl = flops(t, f, u, c)
-        for batch, threads, jkey, okey in ((64, "1", "batch64OneThread_batched", "batch64OneThread"),
-                                           (256, "1", "batch256OneThread_batched", "batch256OneThread"),
-                                           (64, "all", "batch64AllCores", "batch64AllCores")):
-            jp, jv, o = j[f"JavaBench.{jkey}.portable"], j[f"JavaBench.{jkey}.vector"], j[f"OrtBench.{okey}"]
-            lines.append(f"| {name} | {batch} | {threads} | {jp:.1f} | {jv:.1f} | {o:.1f} | {fl / jv / 1e3:.1f} "
-                         f"| {fl / o / 1e3:.1f} | {jv / o:.2f} | {jp / o:.2f} |")
-    lines += ["", "| model | generation time | generated model sources | model jar | runtime sources (shared) "
-              "| cold start (JVM start to first prediction) | cold start, vector kernels | heap after first instance "
-              "| heap per extra instance |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for name in MODELS:
-        g, e = gen_info[name], extra[name]
-        lines.append(f"| {name} | {g['gen_s'] * 1000:.0f} ms | {g['source_bytes'] / 1024:.0f} KiB "
-                     f"| {e['model_jar_bytes'] / 1024:.0f} KiB | {g['runtime_source_bytes'] / 1024:.0f} KiB "
-                     f"| {e['cold_ms']} ms | {e['cold_vector_ms']} ms | {e['heap_after_first_bytes'] / 2**20:.1f} MiB "
-                     f"| {e['heap_per_instance_bytes'] / 1024:.0f} KiB |")
-    return "\n".join(lines) + "\n"
-
-
-def chart(jmh, keras_t, path: Path) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: no chart")
-        return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    names = list(MODELS)
-    series = [("keras2java, vector kernels", [jmh[n]["JavaBench.batch1.vector"] for n in names]),
-              ("keras2java, portable kernels", [jmh[n]["JavaBench.batch1.portable"] for n in names]),
-              ("ONNX Runtime Java", [jmh[n]["OrtBench.batch1"] for n in names]),
-              ("Keras tf.function", [keras_t[n]["tf_function_b1"] for n in names])]
-    x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    width = 0.8 / len(series)
-    for i, (label, vals) in enumerate(series):
-        ax.bar(x + (i - (len(series) - 1) / 2) * width, vals, width, label=label)
-    ax.set_yscale("log")
-    ax.set_xticks(x, [f"{n}\nT{MODELS[n][0]} F{MODELS[n][1]} U{MODELS[n][2]}" for n in names])
-    ax.set_ylabel("µs per sequence, batch 1, one thread (log)")
-    ax.set_title("2-layer LSTM + Dense softmax: time per prediction")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description="Benchmark generated Java vs ONNX Runtime Java vs Keras.")
-    ap.add_argument("--quick", action="store_true", help="fewer JMH iterations and Keras repetitions")
+    ap.add_argument("--quick", action="store_true", help="one JMH fork, fewer iterations and Keras repetitions")
+    ap.add_argument("--no-cnn", action="store_true", help="skip the CNN-LSTM and CRNN models")
     args = ap.parse_args()
     ensure_venv()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    meta = jvms.machine()
+    meta["command"] = "python benchmarks/run.py" + (" --quick" if args.quick else "") + \
+        (" --no-cnn" if args.no_cnn else "")
+    t0 = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
     gen = WORK / "generated-models"
     onnx_dir = WORK / "onnx"
     models = build_models(WORK)
     gen_info = generate(models, gen)
     export_onnx(models, onnx_dir)
+    jmh, runs = run_jmh(onnx_dir, args.quick)
+    cnn = {}
+    if not args.no_cnn:
+        import cnn_rnn
+        before, t1 = jvms.load(), time.time()
+        cnn = cnn_rnn.run(args.quick)
+        runs["cnn_rnn"] = {"load_before": before, "load_after": jvms.load(), "minutes": round((time.time() - t1) / 60, 1)}
     keras_t = time_keras(models, args.quick)
-    jmh = run_jmh(onnx_dir, args.quick)
     extra = cold_and_heap(gen)
+    meta["load_end"] = jvms.load()
+    meta["minutes"] = round((time.time() - t0) / 60, 1)
+    meta["runs"] = runs
     RESULTS.mkdir(exist_ok=True)
-    report = write_report(gen_info, keras_t, jmh, extra)
-    (RESULTS / "latest.md").write_text(report)
-    (RESULTS / "latest.json").write_text(json.dumps({"generation": gen_info, "keras": keras_t, "jmh": jmh,
-                                                     "extra": extra}, indent=1))
-    chart(jmh, keras_t, RESULTS / "latest.png")
-    print(report)
+    text = report.markdown(meta, gen_info, keras_t, jmh, extra, cnn)
+    data = json.dumps({"meta": meta, "generation": gen_info, "keras": keras_t, "jmh": jmh, "extra": extra,
+                       "cnn_rnn": cnn}, indent=1)
+    stamp = time.strftime("%Y-%m-%d-%H%M", time.gmtime())
+    for name in ("latest", stamp):
+        (RESULTS / f"{name}.md").write_text(text)
+        (RESULTS / f"{name}.json").write_text(data)
+    report.chart(jmh, RESULTS / "latest.png")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -51,14 +51,14 @@ def test_build_maven_packages_a_jar(tmp_path):
 
 
 def _check_vector_kernels_in_jar(jar_path: Path, tmp_path: Path) -> None:
-    """Built with JDK 17+, the jar holds the Java 8 classes and the Vector API kernels;
-    a JVM with jdk.incubator.vector uses them, any other falls back."""
+    """Built with JDK 17+, the jar holds the Java 8 classes and the optional FMA and Vector API
+    kernels; a JVM with jdk.incubator.vector can use the vector ones, JDK 17 without flags the FMA ones."""
     from keras2java.emit import runtime_package
     rt = runtime_package()
     with zipfile.ZipFile(jar_path) as jar:
         major = {n: int.from_bytes(jar.read(n)[6:8], "big") for n in jar.namelist() if n.endswith(".class")}
-    vec = rt.replace(".", "/") + "/VectorKernels"
-    assert {major.pop(n) for n in list(major) if n.startswith(vec)} == {61}   # Java 17
+    optional = (rt.replace(".", "/") + "/VectorKernels", rt.replace(".", "/") + "/FmaKernels")
+    assert {major.pop(n) for n in list(major) if n.startswith(optional)} == {61}   # Java 17
     assert set(major.values()) == {52}               # everything else: Java 8
     probe = tmp_path / "KernelsProbe.java"
     probe.write_text(f"public class KernelsProbe {{ public static void main(String[] a) {{ "
@@ -70,9 +70,9 @@ def _check_vector_kernels_in_jar(jar_path: Path, tmp_path: Path) -> None:
     assert with_module.stdout.startswith("jdk.incubator.vector"), with_module.stdout + with_module.stderr
     auto17 = subprocess.run(["java", "--add-modules", "jdk.incubator.vector", "-cp", cp, "KernelsProbe"],
                             capture_output=True, text=True)
-    assert auto17.stdout.strip() == "portable Java"     # auto picks them on Java 25+ only
+    assert auto17.stdout.strip() == "portable Java with Math.fma"     # vector: auto picks them on Java 25+ only
     without = subprocess.run(["java", "-cp", cp, "KernelsProbe"], capture_output=True, text=True)
-    assert without.stdout.strip() == "portable Java", without.stdout + without.stderr
+    assert without.stdout.strip() == "portable Java with Math.fma", without.stdout + without.stderr
 
 
 @pytest.mark.java

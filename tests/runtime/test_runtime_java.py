@@ -169,14 +169,14 @@ def test_vector_kernels_match_portable(vector_classes, tmp_path):
 
 def test_vector_kernels_fall_back_without_the_module(vector_classes, tmp_path):
     active, _ = _kernels_probe(vector_classes, tmp_path / "a.bin")
-    assert active == "portable Java"         # auto: the module is not resolved, so portable
+    assert active == "portable Java with Math.fma"     # auto: the module is not resolved, so FMA kernels
     proc = subprocess.run(["java", "-Dkeras2java.kernels=vector", "-cp", str(vector_classes),
                            "keras2java.runtime.KernelsProbe", str(tmp_path / "b.bin")], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "--add-modules jdk.incubator.vector" in proc.stderr
     proc = subprocess.run(["java", "-Dkeras2java.kernels=fast", "-cp", str(vector_classes),
                            "keras2java.runtime.KernelsProbe", str(tmp_path / "c.bin")], capture_output=True, text=True)
-    assert proc.returncode != 0 and "auto, portable or vector" in proc.stderr
+    assert proc.returncode != 0 and "auto, portable, fma or vector" in proc.stderr
 
 
 def _java_major(java: str) -> int:
@@ -196,3 +196,39 @@ def test_auto_picks_vector_kernels_on_java_25_and_newer_only(vector_classes, tmp
                                    java=java)
         expected = "jdk.incubator.vector" if majors[java] >= 25 else "portable Java"
         assert active.startswith(expected), (java, majors[java], active)
+
+
+def test_fma_kernels_match_portable(vector_classes, tmp_path):
+    """The Math.fma kernels (both loop shapes: JDK 17 and JDK 25+) within 1e-5 of the portable ones
+    on every probe shape; the probe itself checks that batch rows equal rows alone and batched
+    recurrent layers equal one sample within 1e-6."""
+    _, portable = _kernels_probe(vector_classes, tmp_path / "p.bin", "-Dkeras2java.kernels=portable")
+    for n, java in enumerate(["java"] + _other_jdks()):
+        active, got = _kernels_probe(vector_classes, tmp_path / f"f{n}.bin", "-Dkeras2java.kernels=fma", java=java)
+        assert active == "portable Java with Math.fma", (java, active)
+        problem = _probe_values_close(got, portable)
+        assert not problem, f"{java}: FMA kernels differ from the portable ones: {problem}"
+        assert got != portable      # one rounding per multiply-add: the low bits differ
+
+
+def test_auto_picks_fma_kernels_without_flags(vector_classes, tmp_path):
+    """No flag, no module: every JDK here (17+, with FMA hardware) gets the FMA kernels; the
+    runtime compiled alone (no vector source root) gets the portable ones."""
+    for n, java in enumerate(["java"] + _other_jdks()):
+        active, _ = _kernels_probe(vector_classes, tmp_path / f"a{n}.bin", java=java)
+        assert active == "portable Java with Math.fma", (java, active)
+    plain = tmp_path / "plain"
+    javac(plain, java_sources(RUNTIME / "main") + [RUNTIME / "test" / "java" / "keras2java" / "runtime" / "KernelsProbe.java"])
+    active, _ = _kernels_probe(plain, tmp_path / "plain.bin")
+    assert active == "portable Java"
+
+
+def test_intra_op_threads_give_the_bits_of_one_thread(vector_classes, tmp_path):
+    """-Dkeras2java.intraOpThreads=N splits one-row products of 256 KiB of weights or more by columns
+    over N threads (the probe's 300-input matrices): every probe value has the bits of one thread."""
+    for kernels in ("portable", "fma"):
+        _, one = _kernels_probe(vector_classes, tmp_path / f"{kernels}1.bin", f"-Dkeras2java.kernels={kernels}")
+        for n in (2, 3):
+            _, got = _kernels_probe(vector_classes, tmp_path / f"{kernels}{n}.bin", f"-Dkeras2java.kernels={kernels}",
+                                    f"-Dkeras2java.intraOpThreads={n}")
+            assert got == one, (kernels, n)

@@ -80,3 +80,21 @@ def test_portable_kernels_match_keras_too(batch, portable, case):
         c.check()
     finally:
         c.outputs = vec
+
+
+@pytest.fixture(scope="module")
+def fma(batch):
+    return batch.rerun("fma")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_fma_kernels_match_keras_too(batch, fma, case):
+    """The Math.fma kernels (picked with no flag on JDK 17+ where the vector source root is compiled in)."""
+    c = batch.cases[case.id]
+    vec = c.outputs
+    assert len(fma[case.id]) == len(c.samples)
+    c.outputs = fma[case.id]
+    try:
+        c.check()
+    finally:
+        c.outputs = vec

@@ -168,6 +168,7 @@ def _keep_runtime(classes: Path, todo: dict) -> None:
 KERNEL_OPTIONS = {
     "auto": [],
     "portable": ["-Dkeras2java.kernels=portable"],
+    "fma": ["-Dkeras2java.kernels=fma"],
     "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"],
 }
 

@@ -43,15 +43,17 @@ def test_vector_out_writes_the_jdk17_kernels_to_their_own_root(tmp_path):
                    "--package", "com.acme")
     assert proc.returncode == 0, proc.stderr
     rt = runtime_package()
-    (vec,) = (tmp_path / "vec").rglob("*.java")
+    fma, vec = sorted((tmp_path / "vec").rglob("*.java"))
     assert vec == tmp_path / "vec" / rt.replace(".", "/") / "VectorKernels.java"
-    assert vec.read_text().count(f"package {rt};") == 1
+    assert fma == vec.with_name("FmaKernels.java")
+    assert vec.read_text().count(f"package {rt};") == 1 and fma.read_text().count(f"package {rt};") == 1
     assert not list((tmp_path / "src").rglob("VectorKernels.java"))
+    assert not list((tmp_path / "src").rglob("FmaKernels.java"))
     classes = tmp_path / "classes"
     subprocess.run(["javac", "--release", "8", "-nowarn", "-d", str(classes),
                     *map(str, (tmp_path / "src").rglob("*.java"))], check=True)
     subprocess.run(["javac", "--release", "17", "--add-modules", "jdk.incubator.vector",
-                    "-cp", str(classes), "-d", str(classes), str(vec)], check=True, capture_output=True)
+                    "-cp", str(classes), "-d", str(classes), str(vec), str(fma)], check=True, capture_output=True)
     (classes / "P.java").write_text(f"public class P {{ public static void main(String[] a) {{ "
                                     f"System.out.println({rt}.Kernels.active()); }} }}")
     subprocess.run(["javac", "-cp", str(classes), "-d", str(classes), str(classes / "P.java")], check=True)

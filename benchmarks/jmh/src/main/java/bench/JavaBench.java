@@ -6,20 +6,21 @@ import org.openjdk.jmh.annotations.*;
 /**
  * The generated Java: batch 1; 64 sequences one after another on one thread;
  * the batch path ({@code predictAllBatch}: each layer over the whole batch) on
- * one thread for batches of 64 and 256, and on all cores for 64; with the
- * portable (Java 8) kernels and with the Vector API kernels (asked for
- * explicitly, so also on JDK 17, where auto would not pick them).
+ * one thread for batches of 64 and 256, and on all cores for 64.  The kernels:
+ * {@code default} sets nothing (what the JVM of the fork picks with the flags
+ * benchmarks/run.py gives it, none for the default columns), {@code portable}
+ * and {@code vector} ask for those (vector needs
+ * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector"}).
  */
 @State(Scope.Thread)
-@Fork(jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class JavaBench {
     @Param({"small", "medium", "large"})
     public String model;
 
-    /** keras2java.kernels: each parameter combination runs in a JVM of its own (a fork). */
-    @Param({"portable", "vector"})
+    /** keras2java.kernels, or default (no property): each parameter combination runs in a JVM of its own (a fork). */
+    @Param({"default", "portable", "vector"})
     public String kernels;
 
     private Models.Predictor predictor;
@@ -29,11 +30,14 @@ public class JavaBench {
 
     @Setup
     public void setup() {
-        System.setProperty("keras2java.kernels", kernels);   // before the first model class loads
+        if (!kernels.equals("default")) {
+            System.setProperty("keras2java.kernels", kernels);   // before the first model class loads
+        }
         int[] s = Models.shape(model);
         int n = s[0] * s[1];
         predictor = Models.create(model);
-        if (!Models.kernels().startsWith(kernels.equals("vector") ? "jdk.incubator.vector" : "portable")) {
+        String want = kernels.equals("vector") ? "jdk.incubator.vector" : kernels.equals("portable") ? "portable Java" : "";
+        if (!Models.kernels().startsWith(want) || (kernels.equals("portable") && !Models.kernels().equals(want))) {
             throw new IllegalStateException("asked for " + kernels + " kernels, running " + Models.kernels());
         }
         x = Models.random(n, 1);

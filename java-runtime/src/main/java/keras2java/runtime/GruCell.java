@@ -8,6 +8,7 @@ package keras2java.runtime;
  */
 public final class GruCell extends RnnCell {
     private final boolean resetAfter;
+    private final int in;
     private final Activation activation;
     private final Activation recurrentActivation;
     /** Input kernel with the input bias (the whole (3u,) bias, or row 0 of the (2, 3u) bias). */
@@ -28,6 +29,7 @@ public final class GruCell extends RnnCell {
     public GruCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                    boolean resetAfter, Activation activation, Activation recurrentActivation) {
         super(units);
+        this.in = in;
         Check.slice(data, kernelOff, in * 3 * units, "GRU kernel");
         Check.slice(data, recurrentOff, units * 3 * units, "GRU recurrent kernel");
         if (biasOff >= 0) {
@@ -47,6 +49,10 @@ public final class GruCell extends RnnCell {
             this.recurrentH = new Linear(data, recurrentOff + 2 * units, g3, units, units, -1);
             this.recurrentBias = null;
         }
+    }
+
+    public int inputSize() {
+        return in;
     }
 
     public int projectionSize() {

@@ -5,10 +5,13 @@ package keras2java.runtime;
  * mat-vec, the fused LSTM update, tanh and sigmoid over arrays), in one of two
  * implementations chosen once per JVM: {@link #ACTIVE}, never null.
  *
- * <p>{@link PortableKernels} is plain Java 8.  When the class
- * {@code VectorKernels} (JDK 17+ source, written beside the runtime when asked
- * for) is compiled into the same package and the JVM runs with
- * {@code --add-modules jdk.incubator.vector}, it can be used instead.
+ * <p>{@link PortableKernels} is plain Java 8.  Two optional classes live in a
+ * source root of their own (JDK 17+ source, written beside the runtime when
+ * asked for, compiled by the generated Maven and Gradle builds on JDK 17+):
+ * {@code FmaKernels}, the portable loops with {@code Math.fma}, used on any JVM
+ * that can load it and compiles {@code Math.fma} to an instruction (no flag);
+ * and {@code VectorKernels}, the Vector API kernels, which need
+ * {@code --add-modules jdk.incubator.vector}.
  *
  * <p>The numeric contract: every kernel matches Keras within 1e-5; each is
  * deterministic (the same input gives the same bits, whatever the thread count,
@@ -22,9 +25,10 @@ package keras2java.runtime;
  * layout the active implementation reads; {@link Linear} holds them.
  *
  * <p>The system property {@code keras2java.kernels} selects: {@code auto}
- * (default: the vector kernels when available on Java 25 or newer),
- * {@code portable}, or {@code vector} (also on Java 17 to 24; fail when the
- * vector kernels cannot be loaded).  On JDK 17, C2 sometimes compiles the
+ * (default: the vector kernels when available on Java 25 or newer, else the
+ * FMA kernels when available, else the portable ones), {@code portable},
+ * {@code fma} or {@code vector} (also on Java 17 to 24); {@code fma} and
+ * {@code vector} fail when those kernels cannot be loaded.  On JDK 17, C2 sometimes compiles the
  * Vector API loops through on-stack replacement with boxed vectors, several
  * times slower for the life of the JVM (about 3 in 10 starts of two threads
  * predicting at once, in this project's tests; never on JDK 25).
@@ -119,24 +123,46 @@ public abstract class Kernels {
         } catch (SecurityException e) {
             mode = "auto";
         }
-        if (!mode.equals("auto") && !mode.equals("portable") && !mode.equals("vector")) {
-            throw new IllegalArgumentException("keras2java.kernels must be auto, portable or vector, not '"
+        if (!mode.equals("auto") && !mode.equals("portable") && !mode.equals("fma") && !mode.equals("vector")) {
+            throw new IllegalArgumentException("keras2java.kernels must be auto, portable, fma or vector, not '"
                     + mode + "'");
         }
-        if (mode.equals("portable") || (mode.equals("auto") && javaVersion() < AUTO_MIN_JAVA)) {
+        if (mode.equals("portable")) {
             return new PortableKernels();
         }
+        if (mode.equals("vector") || (mode.equals("auto") && javaVersion() >= AUTO_MIN_JAVA)) {
+            final Kernels k = optional("VectorKernels", mode.equals("vector"),
+                    "compile it with JDK 17+ and run with --add-modules jdk.incubator.vector");
+            if (k != null) {
+                return k;
+            }
+        }
+        if (mode.equals("fma") || javaVersion() >= 9) {
+            final Kernels k = optional("FmaKernels", mode.equals("fma"),
+                    "compile the vector kernels' source root with JDK 17+ and run on a CPU with FMA");
+            if (k != null) {
+                return k;
+            }
+        }
+        return new PortableKernels();
+    }
+
+    /**
+     * The optional kernels class {@code simpleName} of this package, or null when it cannot be used
+     * (not compiled in, a JVM too old for its class files, a module or CPU feature missing); when
+     * {@code required}, that is an error instead.
+     */
+    private static Kernels optional(String simpleName, boolean required, String hint) {
         final String self = Kernels.class.getName();
-        final String name = self.substring(0, self.lastIndexOf('.') + 1) + "VectorKernels";
+        final String name = self.substring(0, self.lastIndexOf('.') + 1) + simpleName;
         try {
             return (Kernels) Class.forName(name).getDeclaredConstructor().newInstance();
         } catch (Throwable e) {
-            // Not compiled in, a JVM older than 17, or jdk.incubator.vector not resolved.
-            if (mode.equals("vector")) {
-                throw new IllegalStateException("keras2java.kernels=vector, but " + name + " cannot be used ("
-                        + e + "); compile it with JDK 17+ and run with --add-modules jdk.incubator.vector", e);
+            if (required) {
+                throw new IllegalStateException("keras2java.kernels asks for " + name + ", which cannot be used ("
+                        + e + "); " + hint, e);
             }
-            return new PortableKernels();
+            return null;
         }
     }
 }

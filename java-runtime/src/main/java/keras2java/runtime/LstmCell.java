@@ -2,6 +2,7 @@ package keras2java.runtime;
 
 /** Keras LSTM cell: fused kernels, gate order i, f, c, o; state (h, c). */
 public final class LstmCell extends RnnCell {
+    private final int in;
     private final Activation activation;
     private final Activation recurrentActivation;
     private final Linear kernel;
@@ -15,6 +16,7 @@ public final class LstmCell extends RnnCell {
     public LstmCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                     Activation activation, Activation recurrentActivation) {
         super(units);
+        this.in = in;
         Check.slice(data, kernelOff, in * 4 * units, "LSTM kernel");
         Check.slice(data, recurrentOff, units * 4 * units, "LSTM recurrent kernel");
         if (biasOff >= 0) {
@@ -25,6 +27,10 @@ public final class LstmCell extends RnnCell {
         this.kernel = new Linear(data, kernelOff, in, 4 * units, biasOff);
         this.recurrent = new Linear(data, recurrentOff, units, 4 * units, -1);
         this.standard = activation.kind() == Activation.TANH && recurrentActivation.kind() == Activation.SIGMOID;
+    }
+
+    public int inputSize() {
+        return in;
     }
 
     public int projectionSize() {

@@ -4,16 +4,28 @@ package keras2java.runtime;
  * {@link Kernels} in plain Java 8, the default.
  *
  * <p>HotSpot's C2 only vectorizes a loop when every array access uses the same
- * index expression (it cannot rule out that two float[] references alias), so
- * a matrix is held as one array per row and the products accumulate in
- * zero-offset per-thread arrays: the inner loops below become SIMD code
- * (measured on this project's 2-core machine: ~6 GFLOP/s for an offset form,
- * 30-40 GFLOP/s in cache for this form).  Rows of a wide matrix are cut into
- * column blocks of at most 256 KiB of weights, so that a batch's rows pass over
- * a block while it is in L2 instead of streaming the whole matrix per 4 rows.
+ * index expression (it cannot rule out that two float[] references alias), and
+ * only while the loop body stays small (JDK 17 gives up on loops of more than
+ * about 14 operations; JDK 25 allows more).  So a matrix is held as one array
+ * per input row, the products accumulate in per-thread arrays indexed like the
+ * rows, and every inner loop below is one of two shapes that both JDKs
+ * vectorize: a single row adding four inputs per pass
+ * ({@code y[j] = (((y[j] + a0 w0[j]) + a1 w1[j]) + a2 w2[j]) + a3 w3[j]}),
+ * and two rows adding two inputs per pass (four multiply-adds per weight load
+ * pair).  {@code FmaKernels} (Java 9+ source) overrides the two loops with
+ * {@code Math.fma}.
+ *
+ * <p>Every output adds the products one input at a time, in input order, in
+ * every path, so a row's result never depends on the rows computed with it or
+ * on the blocks a pass covers: a batch gives each sample the bits of a batch of
+ * one.  A batch (two rows or more) goes over the weights in blocks of at most
+ * 512 columns and 256 KiB, each block staying in L2 while all rows pass over
+ * it; a single row (batch 1, the recurrent step of one sequence) streams its
+ * whole rows, the loops as long as the matrix is wide (cutting them into short
+ * column blocks made the large benchmark model's batch 1 about 1.3x slower).
  */
-final class PortableKernels extends Kernels {
-    /** Per-thread accumulators: four rows of a matrix product (no allocation per call in steady state). */
+class PortableKernels extends Kernels {
+    /** Per-thread accumulators: two rows of a matrix product (no allocation per call in steady state). */
     private static final ThreadLocal<float[][]> ACC = new ThreadLocal<float[][]>();
 
     @Override
@@ -21,43 +33,33 @@ final class PortableKernels extends Kernels {
         return "portable Java";
     }
 
-    private static float[][] acc(int out) {
+    static float[][] acc(int out) {
         float[][] a = ACC.get();
         if (a == null || a[0].length < out) {
-            a = new float[4][out];
+            a = new float[2][out];
             ACC.set(a);
         }
         return a;
     }
 
-    /** Weights per column block at most (256 KiB): a block stays in L2 while every row passes over it. */
+    /** Weights per block at most (256 KiB): a block stays in L2 while every row passes over it. */
     private static final int BLOCK_FLOATS = 64 * 1024;
 
-    /**
-     * Columns per block of an {@code (in, out)} matrix: a multiple of 16, at least 64,
-     * so that a block holds at most {@link #BLOCK_FLOATS} weights (all columns when they fit).
-     */
-    static int columnBlock(int in, int out) {
-        int cb = BLOCK_FLOATS / Math.max(1, in);
-        cb = Math.max(64, cb - cb % 16);
-        return Math.max(1, Math.min(out, cb));
+    /** Columns per block: long inner loops (C2's vector loops pay a fixed cost per pass). */
+    private static final int BLOCK_COLUMNS = 512;
+
+    /** Inputs per block of {@code cb} columns: a multiple of 4, at least 16, {@link #BLOCK_FLOATS} weights at most. */
+    static int inputBlock(int cb) {
+        final int kc = BLOCK_FLOATS / Math.max(1, cb);
+        return Math.max(16, kc - kc % 4);
     }
 
-    /**
-     * Column blocks of row arrays: with {@code cb = columnBlock(n, out)}, {@code w[b*n + k]}
-     * holds row k's columns {@code [b*cb, min(out, (b+1)*cb))}.
-     */
+    /** Row arrays: {@code w[k]} is input k's row of {@code out} weights. */
     @Override
     float[][] pack(float[] data, int off, int ld, int n, int out) {
-        final int cb = columnBlock(n, out);
-        final int blocks = out == 0 ? 0 : (out + cb - 1) / cb;
-        final float[][] w = new float[blocks * n][];
-        for (int b = 0; b < blocks; b++) {
-            final int j0 = b * cb;
-            final int len = Math.min(cb, out - j0);
-            for (int k = 0; k < n; k++) {
-                w[b * n + k] = java.util.Arrays.copyOfRange(data, off + k * ld + j0, off + k * ld + j0 + len);
-            }
+        final float[][] w = new float[n][];
+        for (int k = 0; k < n; k++) {
+            w[k] = java.util.Arrays.copyOfRange(data, off + k * ld, off + k * ld + out);
         }
         return w;
     }
@@ -67,99 +69,125 @@ final class PortableKernels extends Kernels {
         return off < 0 ? new float[out] : java.util.Arrays.copyOfRange(data, off, off + out);
     }
 
-    /** Column block by column block; in each, four rows of x share each pass over the block's weights. */
+    /** Every row starts at the bias, then {@link #gemmAcc}. */
     @Override
-    void matmul(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out, float[] y, int yOff) {
-        final int cb = columnBlock(in, out);
-        for (int j0 = 0, b = 0; j0 < out; j0 += cb, b++) {
-            final int len = Math.min(cb, out - j0);
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(bias, j0, y, yOff + r * out + j0, len);
-            }
-            block(x, xOff, in, rows, in, w, b * in, len, y, yOff + j0, out);
+    final void matmul(float[] x, int xOff, int rows, int in, float[][] w, float[] bias, int out, float[] y,
+                      int yOff) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(bias, 0, y, yOff + r * out, out);
         }
+        gemmAcc(x, xOff, in, rows, in, w, out, y, yOff, out);
     }
 
-    /** As {@link #matmul}, the rows starting from y. */
+    /**
+     * A single row: its whole rows at once ({@link #single}).  Two rows or more: block by
+     * block of at most {@link #BLOCK_COLUMNS} columns and {@link #inputBlock} inputs, inputs in
+     * order within each column block, pairs of rows sharing each pass over the block's weights
+     * ({@link #pair}), a last odd row alone.  Splitting the inputs keeps each output's sum in
+     * input order, so the bits do not depend on the blocks.
+     */
     @Override
-    void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
-                 int ldy) {
-        final int cb = columnBlock(in, out);
-        for (int j0 = 0, b = 0; j0 < out; j0 += cb, b++) {
-            block(x, xOff, ldx, rows, in, w, b * in, Math.min(cb, out - j0), y, yOff + j0, ldy);
+    final void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
+                       int yOff, int ldy) {
+        final float[][] acc = acc(out);
+        final float[] y0 = acc[0];
+        final float[] y1 = acc[1];
+        if (rows == 1) {
+            if (IntraOp.splits(in, out)) {
+                IntraOp.single(this, x, xOff, in, w, out, y, yOff);
+                return;
+            }
+            System.arraycopy(y, yOff, y0, 0, out);
+            single(x, xOff, 0, in, w, acc, 0, out);
+            System.arraycopy(y0, 0, y, yOff, out);
+            return;
+        }
+        final int cb = Math.min(out, BLOCK_COLUMNS);
+        final int kc = inputBlock(cb);
+        for (int j0 = 0; j0 < out; j0 += cb) {
+            final int j1 = Math.min(out, j0 + cb);
+            final int len = j1 - j0;
+            for (int k0 = 0; k0 < in; k0 += kc) {
+                final int k1 = Math.min(in, k0 + kc);
+                int r = 0;
+                for (; r + 1 < rows; r += 2) {
+                    final int ya = yOff + r * ldy + j0;
+                    System.arraycopy(y, ya, y0, j0, len);
+                    System.arraycopy(y, ya + ldy, y1, j0, len);
+                    pair(x, xOff + r * ldx, xOff + (r + 1) * ldx, k0, k1, w, acc, j0, j1);
+                    System.arraycopy(y0, j0, y, ya, len);
+                    System.arraycopy(y1, j0, y, ya + ldy, len);
+                }
+                if (r < rows) {
+                    final int ya = yOff + r * ldy + j0;
+                    System.arraycopy(y, ya, y0, j0, len);
+                    single(x, xOff + r * ldx, k0, k1, w, acc, j0, j1);
+                    System.arraycopy(y0, j0, y, ya, len);
+                }
+            }
         }
     }
 
     /**
-     * {@code y[yOff + r*ldy .. + len) += x[xOff + r*ldx .. + in) . w[w0 .. w0+in)} for
-     * {@code rows} rows, {@code w[w0 + k]} holding {@code len} columns of input k.  Every
-     * output adds the products one input at a time, in input order, in every path below,
-     * so a row's result never depends on the rows computed with it.
+     * {@code y[j] += x[xOff+k0 .. xOff+k1) . w[k0..k1)[j]} for {@code j0 <= j < j1}, {@code y = acc[0]}: four inputs per
+     * pass, added one after the other, {@code (((y + a0 w0) + a1 w1) + a2 w2) + a3 w3}.
      */
-    private static void block(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int w0, int len,
-                              float[] y, int yOff, int ldy) {
-        final float[][] acc = acc(len);
-        final float[] y0 = acc[0];
-        final float[] y1 = acc[1];
-        final float[] y2 = acc[2];
-        final float[] y3 = acc[3];
-        int r = 0;
-        for (; r + 3 < rows; r += 4) {
-            final int yo = yOff + r * ldy;
-            System.arraycopy(y, yo, y0, 0, len);
-            System.arraycopy(y, yo + ldy, y1, 0, len);
-            System.arraycopy(y, yo + 2 * ldy, y2, 0, len);
-            System.arraycopy(y, yo + 3 * ldy, y3, 0, len);
-            final int x0 = xOff + r * ldx;
-            for (int k = 0; k < in; k++) {
-                final float a0 = x[x0 + k];
-                final float a1 = x[x0 + ldx + k];
-                final float a2 = x[x0 + 2 * ldx + k];
-                final float a3 = x[x0 + 3 * ldx + k];
-                final float[] wk = w[w0 + k];
-                for (int j = 0; j < len; j++) {
-                    final float wv = wk[j];
-                    y0[j] += a0 * wv;
-                    y1[j] += a1 * wv;
-                    y2[j] += a2 * wv;
-                    y3[j] += a3 * wv;
-                }
+    void single(float[] x, int xOff, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
+        final float[] y = acc[0];
+        int k = k0;
+        for (; k + 3 < k1; k += 4) {
+            final float a0 = x[xOff + k];
+            final float a1 = x[xOff + k + 1];
+            final float a2 = x[xOff + k + 2];
+            final float a3 = x[xOff + k + 3];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
+            final float[] v3 = w[k + 3];
+            for (int j = j0; j < j1; j++) {
+                y[j] = (((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
             }
-            System.arraycopy(y0, 0, y, yo, len);
-            System.arraycopy(y1, 0, y, yo + ldy, len);
-            System.arraycopy(y2, 0, y, yo + 2 * ldy, len);
-            System.arraycopy(y3, 0, y, yo + 3 * ldy, len);
         }
-        // One row (batch 1 and the last rows): four inputs per pass over the row, added one
-        // after the other, (((y + a0 w0) + a1 w1) + a2 w2) + a3 w3: the roundings of the
-        // blocked rows above, with a quarter of the accumulator traffic.
-        final int in4 = in - (in & 3);
-        for (; r < rows; r++) {
-            final int yo = yOff + r * ldy;
-            System.arraycopy(y, yo, y0, 0, len);
-            final int x0 = xOff + r * ldx;
-            int k = 0;
-            for (; k < in4; k += 4) {
-                final float a0 = x[x0 + k];
-                final float a1 = x[x0 + k + 1];
-                final float a2 = x[x0 + k + 2];
-                final float a3 = x[x0 + k + 3];
-                final float[] v0 = w[w0 + k];
-                final float[] v1 = w[w0 + k + 1];
-                final float[] v2 = w[w0 + k + 2];
-                final float[] v3 = w[w0 + k + 3];
-                for (int j = 0; j < len; j++) {
-                    y0[j] = (((y0[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
-                }
+        for (; k < k1; k++) {
+            final float a0 = x[xOff + k];
+            final float[] v0 = w[k];
+            for (int j = j0; j < j1; j++) {
+                y[j] += a0 * v0[j];
             }
-            for (; k < in; k++) {
-                final float a0 = x[x0 + k];
-                final float[] wk = w[w0 + k];
-                for (int j = 0; j < len; j++) {
-                    y0[j] += a0 * wk[j];
-                }
+        }
+    }
+
+    /**
+     * {@link #single} for two rows (inputs at {@code xa} and {@code xb}, accumulators
+     * {@code ya} and {@code yb}) sharing each load of two weights: four multiply-adds
+     * per pass, each row's two added in input order (the bits of {@link #single}).
+     */
+    void pair(float[] x, int xa, int xb, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
+        final float[] ya = acc[0];
+        final float[] yb = acc[1];
+        int k = k0;
+        for (; k + 1 < k1; k += 2) {
+            final float a0 = x[xa + k];
+            final float a1 = x[xa + k + 1];
+            final float b0 = x[xb + k];
+            final float b1 = x[xb + k + 1];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            for (int j = j0; j < j1; j++) {
+                final float w0 = v0[j];
+                final float w1 = v1[j];
+                ya[j] = (ya[j] + a0 * w0) + a1 * w1;
+                yb[j] = (yb[j] + b0 * w0) + b1 * w1;
             }
-            System.arraycopy(y0, 0, y, yo, len);
+        }
+        if (k < k1) {
+            final float a0 = x[xa + k];
+            final float b0 = x[xb + k];
+            final float[] v0 = w[k];
+            for (int j = j0; j < j1; j++) {
+                ya[j] += a0 * v0[j];
+                yb[j] += b0 * v0[j];
+            }
         }
     }
 
@@ -179,9 +207,10 @@ final class PortableKernels extends Kernels {
         for (int j = 0; j < u; j++) {
             st[cOff + j] = p[z + u + j] * st[cOff + j] + p[z + j] * p[gz + j];
         }
-        for (int j = 0; j < u; j++) {
-            p[gz + j] = Activation.tanh(st[cOff + j]);
-        }
+        // tanh(c) over a copy in the g range: a loop reading and writing one array at one index
+        // (C2 did not vectorize tanh from st into p, a quarter of the gate time).
+        System.arraycopy(st, cOff, p, gz, u);
+        tanh(p, gz, u);
         final int oz = z + 3 * u;
         for (int j = 0; j < u; j++) {
             st[hOff + j] = p[oz + j] * p[gz + j];

@@ -105,7 +105,9 @@ public final class Recurrent {
 
     /** Floats of workspace {@link #forwardBatch} needs for {@code rows} samples of {@code steps} timesteps. */
     public int batchWorkspaceSize(int rows, int steps) {
-        return rows * (steps * cell.projectionSize() + stateSize() + cell.stateSize() + cell.scratchSize());
+        final int timeMajorInput = rows > 1 ? steps * cell.inputSize() : 0;
+        return rows * (steps * cell.projectionSize() + stateSize() + cell.stateSize() + cell.scratchSize()
+                + timeMajorInput);
     }
 
     /**
@@ -113,8 +115,10 @@ public final class Recurrent {
      * states, as {@link #forward} runs one: sample r's input at {@code x[xOff + r*steps*in ..]},
      * its {@code outputSize(steps)} output floats at {@code y[yOff + r*outputSize(steps) ..]}.
      * The input projection of all samples is one matrix product over {@code rows*steps}
-     * rows, each timestep one {@code [rows x units] . [units x gates]} product
-     * ({@link RnnCell#stepBatch}); every sample gets the bits {@link #forward} gives it.
+     * rows, time-major (the inputs are first copied timestep by timestep, so each step's
+     * projected rows are adjacent and read as one stream), each timestep one
+     * {@code [rows x units] . [units x gates]} product ({@link RnnCell#stepBatch}); every
+     * sample gets the bits {@link #forward} gives it.
      *
      * @param mask one float per sample and timestep (0 = masked) at {@code mask[mOff..]}, or null
      * @param ws   workspace of at least {@code batchWorkspaceSize(rows, steps)} floats from {@code wsOff}
@@ -129,7 +133,18 @@ public final class Recurrent {
         final int saved = st + rows * ss;
         final int tmp = saved + rows * cs;
         final int out = outputSize(steps);
-        cell.project(x, xOff, rows * steps, ws, wsOff);
+        if (rows == 1) {
+            cell.project(x, xOff, steps, ws, wsOff);
+        } else {
+            final int in = cell.inputSize();
+            final int xt = tmp + rows * cell.scratchSize();
+            for (int t = 0; t < steps; t++) {
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(x, xOff + (r * steps + t) * in, ws, xt + (t * rows + r) * in, in);
+                }
+            }
+            cell.project(ws, xt, rows * steps, ws, wsOff);
+        }
         java.util.Arrays.fill(ws, st, st + rows * ss, 0f);
         for (int s = 0; s < steps; s++) {
             final int t = goBackwards ? steps - 1 - s : s;
@@ -142,7 +157,7 @@ public final class Recurrent {
                     }
                 }
             }
-            cell.stepBatch(ws, wsOff + t * g, steps * g, rows, ws, st, ss, ws, tmp);
+            cell.stepBatch(ws, wsOff + t * rows * g, g, rows, ws, st, ss, ws, tmp);
             for (int r = 0; r < rows; r++) {
                 final int h = st + r * ss;
                 final int prev = h + cs;

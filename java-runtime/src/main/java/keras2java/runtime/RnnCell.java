@@ -18,6 +18,9 @@ public abstract class RnnCell {
         return units;
     }
 
+    /** Input features per timestep. */
+    public abstract int inputSize();
+
     /** Floats of the input projection per timestep. */
     public abstract int projectionSize();
 

@@ -2,6 +2,7 @@ package keras2java.runtime;
 
 /** Keras SimpleRNN cell: {@code h = act(x . K + b + h . R)}. */
 public final class SimpleRnnCell extends RnnCell {
+    private final int in;
     private final Activation activation;
     private final Linear kernel;
     private final Linear recurrent;
@@ -9,6 +10,7 @@ public final class SimpleRnnCell extends RnnCell {
     public SimpleRnnCell(float[] data, int kernelOff, int recurrentOff, int biasOff, int in, int units,
                          Activation activation) {
         super(units);
+        this.in = in;
         Check.slice(data, kernelOff, in * units, "SimpleRNN kernel");
         Check.slice(data, recurrentOff, units * units, "SimpleRNN recurrent kernel");
         if (biasOff >= 0) {
@@ -17,6 +19,10 @@ public final class SimpleRnnCell extends RnnCell {
         this.activation = activation;
         this.kernel = new Linear(data, kernelOff, in, units, biasOff);
         this.recurrent = new Linear(data, recurrentOff, units, units, -1);
+    }
+
+    public int inputSize() {
+        return in;
     }
 
     public int projectionSize() {

@@ -1,0 +1,210 @@
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The roofline of one kernel tier: GFLOP/s of the best loop shapes HotSpot gives for a
+ * matrix-vector product and a GEMM with the weights in L2, beside the runtime's own kernels
+ * ({@code keras2java.runtime.Linear}, whichever tier {@code -Dkeras2java.kernels} selects) at
+ * the same shapes and at the benchmark models' shapes.
+ *
+ * <p>{@code java -Dkeras2java.kernels=TIER -cp CLASSES Roofline TIER}, TIER = portable, fma or
+ * vector (fma and vector shapes come from RooflineFma and RooflineVector, compiled for Java 11
+ * and 17).  Times are the thread's CPU time (a shared machine's other jobs do not count), each
+ * case run in alternating rounds; the median round is printed.  Plain Java 8.
+ */
+public final class Roofline {
+    private Roofline() {
+    }
+
+    /** One call of {@link #run} does {@code flops} floating-point operations. */
+    public abstract static class Case {
+        final String name;
+        final double flops;
+
+        protected Case(String name, double flops) {
+            this.name = name;
+            this.flops = flops;
+        }
+
+        protected abstract void run();
+    }
+
+    /** A {@code (k, n)} matrix as row arrays, values small enough to run for ever without overflow. */
+    public static float[][] rows(int k, int n, long seed) {
+        Random r = new Random(seed);
+        float[][] w = new float[k][n];
+        for (float[] row : w) {
+            for (int j = 0; j < n; j++) {
+                row[j] = (r.nextFloat() - 0.5f) * 1e-3f;
+            }
+        }
+        return w;
+    }
+
+    public static float[] vector(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = r.nextFloat();
+        }
+        return x;
+    }
+
+    // ---- Java 8 loop shapes (the portable tier's ceiling) ----
+
+    /** {@code y += x . W}, four inputs per pass: the widest single-row shape JDK 17 vectorizes. */
+    static void matvec4(float[] x, float[][] w, float[] y) {
+        final int n = y.length;
+        for (int k = 0; k + 3 < w.length; k += 4) {
+            final float a0 = x[k];
+            final float a1 = x[k + 1];
+            final float a2 = x[k + 2];
+            final float a3 = x[k + 3];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
+            final float[] v3 = w[k + 3];
+            for (int j = 0; j < n; j++) {
+                y[j] = (((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
+            }
+        }
+    }
+
+    /** Rows of {@code Y += X . W} in pairs, two inputs per pass (the best GEMM shape found for JDK 17). */
+    static void gemm22(float[] x, float[][] w, float[][] y) {
+        final int in = w.length;
+        final int n = y[0].length;
+        for (int r = 0; r + 1 < y.length; r += 2) {
+            final float[] ya = y[r];
+            final float[] yb = y[r + 1];
+            final int xa = r * in;
+            final int xb = xa + in;
+            for (int k = 0; k + 1 < in; k += 2) {
+                final float a0 = x[xa + k];
+                final float a1 = x[xa + k + 1];
+                final float b0 = x[xb + k];
+                final float b1 = x[xb + k + 1];
+                final float[] v0 = w[k];
+                final float[] v1 = w[k + 1];
+                for (int j = 0; j < n; j++) {
+                    final float w0 = v0[j];
+                    final float w1 = v1[j];
+                    ya[j] = (ya[j] + a0 * w0) + a1 * w1;
+                    yb[j] = (yb[j] + b0 * w0) + b1 * w1;
+                }
+            }
+        }
+    }
+
+    /** The matvec and GEMM shapes of the weights-in-L2 roofline: (in, out, rows). */
+    static final int MV_IN = 256;
+    static final int MV_OUT = 1024;      // 1 MiB of weights
+    static final int MM_IN = 256;
+    static final int MM_OUT = 512;       // 512 KiB of weights
+    static final int MM_ROWS = 64;
+
+    static List<Case> portable() {
+        final float[][] wv = rows(MV_IN, MV_OUT, 1);
+        final float[] x = vector(MM_ROWS * MM_IN, 2);
+        final float[] y = new float[MV_OUT];
+        final float[][] wm = rows(MM_IN, MM_OUT, 3);
+        final float[][] ym = new float[MM_ROWS][MM_OUT];
+        List<Case> c = new ArrayList<Case>();
+        c.add(new Case("shape matvec x4 (Java 8)", 2.0 * MV_IN * MV_OUT) {
+            protected void run() {
+                matvec4(x, wv, y);
+            }
+        });
+        c.add(new Case("shape gemm 2 rows x 2 inputs (Java 8)", 2.0 * MM_IN * MM_OUT * MM_ROWS) {
+            protected void run() {
+                gemm22(x, wm, ym);
+            }
+        });
+        return c;
+    }
+
+    /** The runtime's Linear (the active tier) at a shape: one row (addTo) or {@code rows} rows (addRows). */
+    static Case linear(String name, final int in, final int out, final int rows) {
+        final float[] data = vector(in * out, 5);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (data[i] - 0.5f) * 1e-3f;
+        }
+        final keras2java.runtime.Linear lin = new keras2java.runtime.Linear(data, 0, in, out, -1);
+        final float[] x = vector(rows * in, 6);
+        final float[] y = new float[rows * out];
+        return new Case(name, 2.0 * in * out * rows) {
+            protected void run() {
+                if (rows == 1) {
+                    lin.addTo(x, 0, y, 0);
+                } else {
+                    lin.addRows(x, 0, in, rows, y, 0, out);
+                }
+            }
+        };
+    }
+
+    static List<Case> runtime() {
+        List<Case> c = new ArrayList<Case>();
+        c.add(linear("runtime matvec, roofline shape", MV_IN, MV_OUT, 1));
+        c.add(linear("runtime gemm, roofline shape", MM_IN, MM_OUT, MM_ROWS));
+        c.add(linear("runtime medium recurrent step b1 (128 x 512)", 128, 512, 1));
+        c.add(linear("runtime medium recurrent step b64", 128, 512, 64));
+        c.add(linear("runtime medium projection (100 x 128 x 512)", 128, 512, 100));
+        c.add(linear("runtime large recurrent step b1 (512 x 2048, L3)", 512, 2048, 1));
+        c.add(linear("runtime large recurrent step b64", 512, 2048, 64));
+        return c;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Case> optional(String cls) throws Exception {
+        return (List<Case>) Class.forName(cls).getMethod("cases").invoke(null);
+    }
+
+    public static void main(String[] args) throws Exception {
+        final String tier = args.length > 0 ? args[0] : "portable";
+        final double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 0.25;
+        final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 9;
+        List<Case> cases = new ArrayList<Case>();
+        if (tier.equals("portable")) {
+            cases.addAll(portable());
+        } else if (tier.equals("fma")) {
+            cases.addAll(optional("RooflineFma"));
+        } else {
+            cases.addAll(optional("RooflineVector"));
+        }
+        cases.addAll(runtime());
+        final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        final double[][] gf = new double[cases.size()][rounds];
+        final int[] reps = new int[cases.size()];
+        for (int i = 0; i < cases.size(); i++) {     // warm-up, and calls per round
+            Case c = cases.get(i);
+            long t0 = mx.getCurrentThreadCpuTime();
+            int n = 0;
+            while (mx.getCurrentThreadCpuTime() - t0 < 1e9 * seconds * 2) {
+                c.run();
+                n++;
+            }
+            reps[i] = Math.max(1, n / 2);
+        }
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < cases.size(); i++) {
+                Case c = cases.get(i);
+                long t0 = mx.getCurrentThreadCpuTime();
+                for (int q = 0; q < reps[i]; q++) {
+                    c.run();
+                }
+                gf[i][r] = c.flops * reps[i] / (mx.getCurrentThreadCpuTime() - t0);
+            }
+        }
+        System.out.println("kernels " + keras2java.runtime.Kernels.active());
+        for (int i = 0; i < cases.size(); i++) {
+            double[] s = gf[i].clone();
+            Arrays.sort(s);
+            System.out.printf("%s\t%.1f\t%.1f\t%.1f%n", cases.get(i).name, s[rounds / 2], s[0], s[rounds - 1]);
+        }
+    }
+}

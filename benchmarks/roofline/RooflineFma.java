@@ -1,0 +1,99 @@
+import java.util.ArrayList;
+import java.util.List;
+
+/** The FMA tier's loop shapes ({@code Math.fma}, Java 9+; compiled with --release 11). */
+public final class RooflineFma {
+    private RooflineFma() {
+    }
+
+    static void matvec4(float[] x, float[][] w, float[] y) {
+        final int n = y.length;
+        for (int k = 0; k + 3 < w.length; k += 4) {
+            final float a0 = x[k], a1 = x[k + 1], a2 = x[k + 2], a3 = x[k + 3];
+            final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2], v3 = w[k + 3];
+            for (int j = 0; j < n; j++) {
+                y[j] = Math.fma(a3, v3[j], Math.fma(a2, v2[j], Math.fma(a1, v1[j], Math.fma(a0, v0[j], y[j]))));
+            }
+        }
+    }
+
+    static void matvec6(float[] x, float[][] w, float[] y) {
+        final int n = y.length;
+        for (int k = 0; k + 5 < w.length; k += 6) {
+            final float a0 = x[k], a1 = x[k + 1], a2 = x[k + 2], a3 = x[k + 3], a4 = x[k + 4], a5 = x[k + 5];
+            final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2], v3 = w[k + 3], v4 = w[k + 4], v5 = w[k + 5];
+            for (int j = 0; j < n; j++) {
+                float s = Math.fma(a0, v0[j], y[j]);
+                s = Math.fma(a1, v1[j], s);
+                s = Math.fma(a2, v2[j], s);
+                s = Math.fma(a3, v3[j], s);
+                s = Math.fma(a4, v4[j], s);
+                y[j] = Math.fma(a5, v5[j], s);
+            }
+        }
+    }
+
+    /** Rows in pairs, {@code step} (2 or 4) inputs per pass. */
+    static void gemm(float[] x, float[][] w, float[][] y, int step) {
+        final int in = w.length;
+        final int n = y[0].length;
+        for (int r = 0; r + 1 < y.length; r += 2) {
+            final float[] ya = y[r], yb = y[r + 1];
+            final int xa = r * in, xb = xa + in;
+            if (step == 4) {
+                for (int k = 0; k + 3 < in; k += 4) {
+                    final float a0 = x[xa + k], a1 = x[xa + k + 1], a2 = x[xa + k + 2], a3 = x[xa + k + 3];
+                    final float b0 = x[xb + k], b1 = x[xb + k + 1], b2 = x[xb + k + 2], b3 = x[xb + k + 3];
+                    final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2], v3 = w[k + 3];
+                    for (int j = 0; j < n; j++) {
+                        final float w0 = v0[j], w1 = v1[j], w2 = v2[j], w3 = v3[j];
+                        ya[j] = Math.fma(a3, w3, Math.fma(a2, w2, Math.fma(a1, w1, Math.fma(a0, w0, ya[j]))));
+                        yb[j] = Math.fma(b3, w3, Math.fma(b2, w2, Math.fma(b1, w1, Math.fma(b0, w0, yb[j]))));
+                    }
+                }
+            } else {
+                for (int k = 0; k + 1 < in; k += 2) {
+                    final float a0 = x[xa + k], a1 = x[xa + k + 1], b0 = x[xb + k], b1 = x[xb + k + 1];
+                    final float[] v0 = w[k], v1 = w[k + 1];
+                    for (int j = 0; j < n; j++) {
+                        final float w0 = v0[j], w1 = v1[j];
+                        ya[j] = Math.fma(a1, w1, Math.fma(a0, w0, ya[j]));
+                        yb[j] = Math.fma(b1, w1, Math.fma(b0, w0, yb[j]));
+                    }
+                }
+            }
+        }
+    }
+
+    public static List<Roofline.Case> cases() {
+        final float[][] wv = Roofline.rows(Roofline.MV_IN, Roofline.MV_OUT, 1);
+        final float[] x = Roofline.vector(Roofline.MM_ROWS * Roofline.MM_IN, 2);
+        final float[] y = new float[Roofline.MV_OUT];
+        final float[][] wm = Roofline.rows(Roofline.MM_IN, Roofline.MM_OUT, 3);
+        final float[][] ym = new float[Roofline.MM_ROWS][Roofline.MM_OUT];
+        final double mv = 2.0 * Roofline.MV_IN * Roofline.MV_OUT;
+        final double mm = 2.0 * Roofline.MM_IN * Roofline.MM_OUT * Roofline.MM_ROWS;
+        List<Roofline.Case> c = new ArrayList<>();
+        c.add(new Roofline.Case("shape matvec x4 (fma)", mv) {
+            protected void run() {
+                matvec4(x, wv, y);
+            }
+        });
+        c.add(new Roofline.Case("shape matvec x6 (fma)", mv) {
+            protected void run() {
+                matvec6(x, wv, y);
+            }
+        });
+        c.add(new Roofline.Case("shape gemm 2 rows x 2 inputs (fma)", mm) {
+            protected void run() {
+                gemm(x, wm, ym, 2);
+            }
+        });
+        c.add(new Roofline.Case("shape gemm 2 rows x 4 inputs (fma)", mm) {
+            protected void run() {
+                gemm(x, wm, ym, 4);
+            }
+        });
+        return c;
+    }
+}

@@ -1,0 +1,157 @@
+package keras2java.runtime;
+
+/**
+ * {@link PortableKernels} with {@code Math.fma} in the matrix products (Java 9+):
+ * no flag, no module.  HotSpot's C2 vectorizes {@code Math.fma} loops (since JDK
+ * 10), and a fused multiply-add is one instruction where the portable loops issue
+ * a multiply and an add; it also counts as one operation in the loop-size limit
+ * under which C2 vectorizes at all, so from JDK 25 on each pass does more
+ * multiply-adds per load and store of the accumulators (one row adds six inputs
+ * per pass, two rows add four each).
+ *
+ * <p>Chosen by {@link Kernels} when the JVM compiles {@code Math.fma} to the
+ * CPU's instruction (HotSpot's {@code UseFMA}; without it {@code Math.fma} runs
+ * in software, far slower).  Every output is {@code fma(a_k, w_k, .)} chained
+ * in input order in every path, so a batch gives each sample the bits of a
+ * batch of one; the bits differ from the portable kernels' (one rounding per
+ * multiply-add instead of two), both within 1e-5 of Keras.  Compiled with the
+ * vector kernels' source root (Java 17 class files), it needs no module.
+ */
+final class FmaKernels extends PortableKernels {
+    FmaKernels() {
+        if (!hardwareFma()) {
+            throw new UnsupportedOperationException("Math.fma is not compiled to an FMA instruction here");
+        }
+    }
+
+    @Override
+    String describe() {
+        return "portable Java with Math.fma";
+    }
+
+    /** HotSpot's UseFMA flag is on (read through the management API; false when that cannot be read). */
+    static boolean hardwareFma() {
+        try {
+            final Class<?> bean = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
+            final Object mx = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    bean.asSubclass(java.lang.management.PlatformManagedObject.class));
+            final Object option = bean.getMethod("getVMOption", String.class).invoke(mx, "UseFMA");
+            return "true".equals(option.getClass().getMethod("getValue").invoke(option));
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    /**
+     * Loop shapes with more multiply-adds per pass, which C2 vectorizes from JDK 25 on (measured:
+     * JDK 17 leaves them scalar, several times slower; JDK 21 not measured, so it gets the short
+     * shapes).  Both shapes chain the same {@code fma} calls in the same order: the same bits.
+     */
+    private static final boolean WIDE = javaVersion() >= 25;
+
+    /** Six inputs per pass (four before JDK 25), chained: {@code fma(a5, w5, ... fma(a0, w0, y))}. */
+    @Override
+    void single(float[] x, int xOff, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
+        final float[] y = acc[0];
+        int k = k0;
+        if (WIDE) {
+            for (; k + 5 < k1; k += 6) {
+                final float a0 = x[xOff + k];
+                final float a1 = x[xOff + k + 1];
+                final float a2 = x[xOff + k + 2];
+                final float a3 = x[xOff + k + 3];
+                final float a4 = x[xOff + k + 4];
+                final float a5 = x[xOff + k + 5];
+                final float[] v0 = w[k];
+                final float[] v1 = w[k + 1];
+                final float[] v2 = w[k + 2];
+                final float[] v3 = w[k + 3];
+                final float[] v4 = w[k + 4];
+                final float[] v5 = w[k + 5];
+                for (int j = j0; j < j1; j++) {
+                    float s = Math.fma(a0, v0[j], y[j]);
+                    s = Math.fma(a1, v1[j], s);
+                    s = Math.fma(a2, v2[j], s);
+                    s = Math.fma(a3, v3[j], s);
+                    s = Math.fma(a4, v4[j], s);
+                    y[j] = Math.fma(a5, v5[j], s);
+                }
+            }
+        }
+        for (; k + 3 < k1; k += 4) {
+            final float a0 = x[xOff + k];
+            final float a1 = x[xOff + k + 1];
+            final float a2 = x[xOff + k + 2];
+            final float a3 = x[xOff + k + 3];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
+            final float[] v3 = w[k + 3];
+            for (int j = j0; j < j1; j++) {
+                y[j] = Math.fma(a3, v3[j], Math.fma(a2, v2[j], Math.fma(a1, v1[j], Math.fma(a0, v0[j], y[j]))));
+            }
+        }
+        for (; k < k1; k++) {
+            final float a0 = x[xOff + k];
+            final float[] v0 = w[k];
+            for (int j = j0; j < j1; j++) {
+                y[j] = Math.fma(a0, v0[j], y[j]);
+            }
+        }
+    }
+
+    /** Two rows, four inputs per pass each (two before JDK 25): eight multiply-adds per four weight loads. */
+    @Override
+    void pair(float[] x, int xa, int xb, int k0, int k1, float[][] w, float[][] acc, int j0, int j1) {
+        final float[] ya = acc[0];
+        final float[] yb = acc[1];
+        int k = k0;
+        if (WIDE) {
+            for (; k + 3 < k1; k += 4) {
+                final float a0 = x[xa + k];
+                final float a1 = x[xa + k + 1];
+                final float a2 = x[xa + k + 2];
+                final float a3 = x[xa + k + 3];
+                final float b0 = x[xb + k];
+                final float b1 = x[xb + k + 1];
+                final float b2 = x[xb + k + 2];
+                final float b3 = x[xb + k + 3];
+                final float[] v0 = w[k];
+                final float[] v1 = w[k + 1];
+                final float[] v2 = w[k + 2];
+                final float[] v3 = w[k + 3];
+                for (int j = j0; j < j1; j++) {
+                    final float w0 = v0[j];
+                    final float w1 = v1[j];
+                    final float w2 = v2[j];
+                    final float w3 = v3[j];
+                    ya[j] = Math.fma(a3, w3, Math.fma(a2, w2, Math.fma(a1, w1, Math.fma(a0, w0, ya[j]))));
+                    yb[j] = Math.fma(b3, w3, Math.fma(b2, w2, Math.fma(b1, w1, Math.fma(b0, w0, yb[j]))));
+                }
+            }
+        }
+        for (; k + 1 < k1; k += 2) {
+            final float a0 = x[xa + k];
+            final float a1 = x[xa + k + 1];
+            final float b0 = x[xb + k];
+            final float b1 = x[xb + k + 1];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            for (int j = j0; j < j1; j++) {
+                final float w0 = v0[j];
+                final float w1 = v1[j];
+                ya[j] = Math.fma(a1, w1, Math.fma(a0, w0, ya[j]));
+                yb[j] = Math.fma(b1, w1, Math.fma(b0, w0, yb[j]));
+            }
+        }
+        if (k < k1) {
+            final float a0 = x[xa + k];
+            final float b0 = x[xb + k];
+            final float[] v0 = w[k];
+            for (int j = j0; j < j1; j++) {
+                ya[j] = Math.fma(a0, v0[j], ya[j]);
+                yb[j] = Math.fma(b0, v0[j], yb[j]);
+            }
+        }
+    }
+}
