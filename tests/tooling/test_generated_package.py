@@ -59,7 +59,7 @@ def test_dependency_table_matches_the_runtime_sources():
 
 def test_closure_follows_references():
     assert runtime_deps.closure(["Dense"]) == {"Dense", "Activation", "Check", "Linear", "Erf", "Kernels",
-                                               "PortableKernels"}
+                                               "PortableKernels", "IntraOp"}
     assert runtime_deps.closure(["TextVectorizer"]) == {"TextVectorizer", "StringHash"}
     with pytest.raises(RuntimeError, match="NoSuchClass"):
         runtime_deps.closure(["NoSuchClass"])
