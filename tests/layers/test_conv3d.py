@@ -175,6 +175,23 @@ CASES = CONV + TRANSPOSE + POOL + RESAMPLE + TIME + CONVLSTM + WEIGHT_MODES
 batch, test_matches_keras = keras_case_tests(CASES, prepare, 8100, "k2jtest.vol", "conv3d")
 
 
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_numpy_reference_matches_keras(case, batch):
+    """keras2java's numpy reference (golden vectors without TensorFlow) of the same saved
+    models, on the first samples, against Keras' outputs."""
+    from keras2java import reference
+    from keras2java.pipeline import load
+    from support.harness import max_error
+    model = load(str(batch.workdir / (case.id.replace("/", "_") + (".keras" if case.fmt == "keras" else ".h5"))))
+    java = batch.cases[case.id]
+    worst = 0.0
+    for sample, expected in list(zip(java.samples, java.expected))[:3]:
+        got = reference.predict(model, sample)
+        assert len(got) == len(expected)
+        worst = max([worst] + [max_error(g, e) for g, e in zip(got, expected)])
+    assert worst <= case.tol, f"max error {worst:.3g}"
+
+
 def test_too_shallow_volume_is_refused_in_java(batch):
     """A valid convolution along a variable depth needs at least the kernel's span; Java says so."""
     result = batch.run_one("conv3d/variable_depth_valid", [np.zeros((2, 5, 4, 2), "f4")])
