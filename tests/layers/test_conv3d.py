@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from support.cases_conv2d import TD, L, frames, img, prepare
+from support.cases_conv2d import TD, L, frames, img, masked_frames, prepare, stream_model
 from support.harness import JavaBatch, keras_case_tests
 from support.keras_cases import Case
 
@@ -46,6 +46,7 @@ CONV = [
                                                           activation="relu")), "tf_h5"),
     Case("conv3d/tf_h5_dilation", img((6, 7, 7, 2), L("Conv3D", 3, 3, dilation_rate=2, padding="same")), "tf_h5"),
     Case("conv3d/tf_h5_channels_first", img((2, 5, 6, 4), L("Conv3D", 3, 3, **CF)), "tf_h5"),
+    Case("conv3d/tf_h5_groups", img((4, 5, 6, 4), L("Conv3D", 6, 3, groups=2, use_bias=False)), "tf_h5"),
 ] + [Case(f"conv3d/activation_{a}", img((3, 4, 4, 2), L("Conv3D", 3, 2, padding="same", activation=a)))
      for a in ("softmax", "hard_sigmoid", "elu", "silu", "exponential")]
 
@@ -66,6 +67,8 @@ TRANSPOSE = [
     Case("conv3d_transpose/channels_first", img((2, 3, 4, 3), L("Conv3DTranspose", 2, 3, strides=2, **CF))),
     Case("conv3d_transpose/tf_h5", img((3, 4, 3, 2), L("Conv3DTranspose", 3, 3, strides=2, padding="same",
                                                        activation="tanh")), "tf_h5"),
+    Case("conv3d_transpose/dilated_tf_h5", img((3, 3, 4, 2), L("Conv3DTranspose", 2, 3, dilation_rate=2,
+                                                               padding="same")), "tf_h5"),
     Case("conv3d_transpose/tf_h5_valid_op", img((2, 3, 3, 2), L("Conv3DTranspose", 2, 3, strides=2,
                                                                 output_padding=1)), "tf_h5"),
 ]
@@ -231,35 +234,14 @@ def seq_batch(tmp_path_factory):
     return b
 
 
-def masked_volumes(steps, frame, *layers):
-    """Input (steps, d*h*w*c) -> Masking -> TimeDistributed(Reshape(frame)) -> layers:
-    a per-timestep Keras mask reaching a ConvLSTM3D."""
-    def build(k):
-        x = k.Input((steps, int(np.prod(frame))))
-        h = k.layers.TimeDistributed(k.layers.Reshape(frame))(k.layers.Masking()(x))
-        for make in layers:
-            h = make(k)(h)
-        return k.Model(x, h)
-    return build
-
-
-def stream_volumes(shape, *layers):
-    def build(k):
-        x = inp = k.Input(shape)
-        for make in layers:
-            x = make(k)(x)
-        return k.Model(inp, x)
-    return build
-
-
 #: masked (whole padded timesteps) and streaming (one volume per Session step == Keras on
 #: every prefix) ConvLSTM3D, prepared by cases_recurrent.prepare
 CONVLSTM_SEQUENCE = [
-    Case("convlstm3d/masked_sequences", masked_volumes(6, (3, 4, 4, 2), L("ConvLSTM3D", 2, 3, padding="same",
+    Case("convlstm3d/masked_sequences", masked_frames(6, (3, 4, 4, 2), L("ConvLSTM3D", 2, 3, padding="same",
                                                                           return_sequences=True),
                                                        TD("Flatten"), L("LSTM", 3)),
          data="padded", family="ConvLSTM3D", samples=8),
-    Case("convlstm3d/stream_frames", stream_volumes((None, 3, 4, 4, 2), TD("Conv3D", 2, 3, padding="same",
+    Case("convlstm3d/stream_frames", stream_model((None, 3, 4, 4, 2), TD("Conv3D", 2, 3, padding="same",
                                                                           activation="relu"),
                                                     L("ConvLSTM3D", 2, 3, padding="same", return_sequences=True),
                                                     TD("GlobalAveragePooling3D"), L("Dense", 2)),

@@ -14,11 +14,11 @@ from typing import ClassVar, Optional
 import numpy as np
 
 from ..ir import Activation, WeightTensor, format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from .base import ConversionProblem, MaskRule, converter, register_op
 from .context import Converted, LayerContext
-from .conv2d import BLOCK_PIXELS, _padding, _size, channels_first
+from .conv2d import BLOCK_PIXELS, _padding, _size
 from .conv3d import Conv3DOp, Triple, tuple3
-from .conv_recurrent import lstm_call, lstm_options, lstm_outputs, lstm_returns
+from .conv_recurrent import ConvLstmTraits, lstm_call, lstm_frames, lstm_options, lstm_outputs, lstm_returns
 from .view import Act, CallView, Const, New, Var, ViewContext
 
 f32 = np.float32
@@ -26,7 +26,7 @@ f32 = np.float32
 
 @register_op
 @dataclass(frozen=True)
-class ConvLstm3DOp(Op):
+class ConvLstm3DOp(ConvLstmTraits):
     """One ConvLSTM3D layer over ``(timesteps, d, h, w, channels)`` frames."""
 
     filters: int
@@ -48,20 +48,8 @@ class ConvLstm3DOp(Op):
     masked: bool = False                 # the node's last input is a per-timestep mask
     stateful: bool = False               # refused by the converter; read by the emitter's state wiring
     kind: ClassVar[str] = "conv_lstm3d"
-    has_state: ClassVar[bool] = True
     runtime: ClassVar[tuple[str, ...]] = ("ConvLstm", "FrameConv", "Conv3D", "Conv2D", "Linear", "Activation",
                                           "Check")
-
-    def stream_outputs(self, rank):
-        if self.go_backwards:
-            return None
-        return (0,) if self.return_sequences else ()
-
-    def mask_outputs(self):
-        return (0,) if self.return_sequences else ()
-
-    def reference_problem(self):
-        return "the numpy reference does not implement masks" if self.masked else None
 
     def evaluate(self, inputs):
         lin = Activation("linear")
@@ -90,16 +78,7 @@ class ConvLstm3DOp(Op):
 
 @converter("ConvLSTM3D", mask=MaskRule.CONSUME)
 def convert_conv_lstm3d(ctx: LayerContext) -> Converted:
-    shape = ctx.single_input()
-    if len(shape) != 5:
-        raise ConversionProblem(f"input has shape {format_shape(shape)}, expected (timesteps, depth, rows, cols, "
-                                f"channels) without batch")
-    if channels_first(ctx):
-        raise ConversionProblem("data_format='channels_first' is not supported for ConvLSTM; only 'channels_last'")
-    ctx.reject_true("stateful", why="is not supported for ConvLSTM")
-    frame = tuple(shape[1:])
-    if any(d is None for d in frame):
-        raise ConversionProblem(f"frame shape {format_shape(frame)} must be fixed")
+    shape, frame = lstm_frames(ctx, "depth, rows, cols")
     k = tuple3(ctx, "kernel_size", None)
     strides = tuple3(ctx, "strides", 1)
     dilation = tuple3(ctx, "dilation_rate", 1)

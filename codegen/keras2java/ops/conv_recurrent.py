@@ -57,9 +57,27 @@ def lstm_outputs(op, x: np.ndarray, conv_x, conv_h, state: tuple, shape: tuple) 
     return outs
 
 
+class ConvLstmTraits(Op):
+    """What every ConvLSTM op shares (ConvLstmOp here, ConvLstm3DOp in conv_lstm3d): recurrent
+    state, masks consumed per timestep, streaming one frame per step unless go_backwards."""
+
+    has_state: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        if self.go_backwards:   # type: ignore[attr-defined]
+            return None
+        return (0,) if self.return_sequences else ()   # type: ignore[attr-defined]
+
+    def mask_outputs(self):
+        return (0,) if self.return_sequences else ()   # type: ignore[attr-defined]
+
+    def reference_problem(self):
+        return "the numpy reference does not implement masks" if self.masked else None   # type: ignore[attr-defined]
+
+
 @register_op
 @dataclass(frozen=True)
-class ConvLstmOp(Op):
+class ConvLstmOp(ConvLstmTraits):
     """One ConvLSTM layer over ``(timesteps, h, w, channels)`` frames (w = 1 for ConvLSTM1D)."""
 
     filters: int
@@ -82,7 +100,6 @@ class ConvLstmOp(Op):
     masked: bool = False                 # the node's last input is a per-timestep mask
     stateful: bool = False               # refused by the converter; read by the emitter's state wiring
     kind: ClassVar[str] = "conv_lstm"
-    has_state: ClassVar[bool] = True
     runtime: ClassVar[tuple[str, ...]] = ("ConvLstm", "FrameConv", "Conv2D", "Linear", "Activation", "Check")
 
     def _convs(self) -> tuple[Conv2DOp, Conv2DOp]:
@@ -92,17 +109,6 @@ class ConvLstmOp(Op):
         r = Conv2DOp(4 * self.filters, self.kernel_size, (1, 1), (1, 1), "same", 1, self.filters, lin,
                      self.recurrent_kernel, None)
         return x, r
-
-    def stream_outputs(self, rank):
-        if self.go_backwards:
-            return None
-        return (0,) if self.return_sequences else ()
-
-    def mask_outputs(self):
-        return (0,) if self.return_sequences else ()
-
-    def reference_problem(self):
-        return "the numpy reference does not implement masks" if self.masked else None
 
     def evaluate(self, inputs):
         x = np.asarray(inputs[0])
@@ -179,17 +185,24 @@ def lstm_returns(ctx: LayerContext) -> tuple:
     return ret_seq, ret_state, zero_out
 
 
-def _convert(ctx: LayerContext, rank: int) -> Converted:
+def lstm_frames(ctx: LayerContext, axes: str) -> tuple:
+    """(input shape, frame shape) of a ConvLSTM layer whose frames have the ``axes`` (e.g.
+    ``"rows, cols"``) before their channels; refuses what keras2java does not take."""
     shape = ctx.single_input()
-    if len(shape) != rank + 2:
-        raise ConversionProblem(f"input has shape {format_shape(shape)}, expected (timesteps, "
-                                f"{'rows, cols' if rank == 2 else 'steps'}, channels) without batch")
+    if len(shape) != axes.count(",") + 3:
+        raise ConversionProblem(f"input has shape {format_shape(shape)}, expected (timesteps, {axes}, channels) "
+                                "without batch")
     if channels_first(ctx):
         raise ConversionProblem("data_format='channels_first' is not supported for ConvLSTM; only 'channels_last'")
     ctx.reject_true("stateful", why="is not supported for ConvLSTM")
     frame = tuple(shape[1:])
     if any(d is None for d in frame):
         raise ConversionProblem(f"frame shape {format_shape(frame)} must be fixed")
+    return shape, frame
+
+
+def _convert(ctx: LayerContext, rank: int) -> Converted:
+    shape, frame = lstm_frames(ctx, "rows, cols" if rank == 2 else "steps")
     if rank == 1:
         ih, iw, cin = frame[0], 1, frame[1]
         from .context import int1

@@ -263,33 +263,27 @@ def _amounts(ctx: LayerContext, key: str, default: Any) -> tuple:
     raise ConversionProblem(f"config {key!r} is {v!r}, expected an int, three ints or three pairs")
 
 
-@converter("ZeroPadding3D")
-def convert_zero_padding3d(ctx: LayerContext):
+def _resample(ctx: LayerContext, mode: str, amounts: tuple, sizes):
+    """A Resample3DOp of ``mode``: ``sizes(n, amount)`` is an axis' new size."""
     first = channels_first(ctx)
     dims = volume_shape(ctx, first)
-    amounts = _amounts(ctx, "padding", 1)
+    out = tuple(None if n is None else sizes(n, a) for n, a in zip(dims, amounts))
+    if any(n is not None and n < 1 for n in out):
+        raise ConversionProblem(f"cropping {amounts} leaves nothing of {dims[:3]}")
     ctx.weights([])
-    out = tuple(None if n is None else n + b + a for n, (b, a) in zip(dims, amounts)) + (dims[3],)
-    return build3(ctx, Resample3DOp("pad", amounts), out, first)
+    return build3(ctx, Resample3DOp(mode, amounts), out + (dims[3],), first)
+
+
+@converter("ZeroPadding3D")
+def convert_zero_padding3d(ctx: LayerContext):
+    return _resample(ctx, "pad", _amounts(ctx, "padding", 1), lambda n, a: n + a[0] + a[1])
 
 
 @converter("Cropping3D")
 def convert_cropping3d(ctx: LayerContext):
-    first = channels_first(ctx)
-    dims = volume_shape(ctx, first)
-    amounts = _amounts(ctx, "cropping", 1)
-    if any(n is not None and n - b - a < 1 for n, (b, a) in zip(dims, amounts)):
-        raise ConversionProblem(f"cropping {amounts} leaves nothing of {dims[:3]}")
-    ctx.weights([])
-    out = tuple(None if n is None else n - b - a for n, (b, a) in zip(dims, amounts)) + (dims[3],)
-    return build3(ctx, Resample3DOp("crop", amounts), out, first)
+    return _resample(ctx, "crop", _amounts(ctx, "cropping", 1), lambda n, a: n - a[0] - a[1])
 
 
 @converter("UpSampling3D")
 def convert_up_sampling3d(ctx: LayerContext):
-    first = channels_first(ctx)
-    dims = volume_shape(ctx, first)
-    size = tuple3(ctx, "size", 2)
-    ctx.weights([])
-    out = tuple(None if n is None else n * f for n, f in zip(dims, size)) + (dims[3],)
-    return build3(ctx, Resample3DOp("nearest", size), out, first)
+    return _resample(ctx, "nearest", tuple3(ctx, "size", 2), lambda n, f: n * f)
