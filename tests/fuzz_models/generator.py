@@ -58,6 +58,10 @@ EXCLUDED = {
     "TextVectorization": "string inputs: the float runner cannot feed them; covered by tests/layers/test_text.py",
     "StringLookup": "string inputs: the float runner cannot feed them; covered by tests/layers/test_text.py",
     "Hashing": "string or int64 inputs; covered by tests/layers/test_text.py and tests/layers/test_preprocessing.py",
+    **{name: "3-D volume layer: the generator builds no volume inputs yet; covered by tests/layers/test_conv3d.py"
+       for name in ("Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "AdaptiveMaxPooling3D",
+                    "AdaptiveAveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "ZeroPadding3D",
+                    "Cropping3D", "UpSampling3D", "ConvLSTM3D")},
 }
 
 

@@ -10,7 +10,7 @@ package keras2java.runtime;
  * follows TensorFlow: {@code same} pads {@code total / 2} before and the rest
  * after.  Immutable; scratch space comes from the caller's workspace.
  */
-public final class Conv2D {
+public final class Conv2D implements FrameConv {
     public static final int VALID = 0;
     public static final int SAME = 1;
 
@@ -113,6 +113,7 @@ public final class Conv2D {
     }
 
     /** {@link #forward(float[], int, int, float[], int, float[])} at offsets of the arrays. */
+    @Override
     public void forward(float[] x, int xOff, int images, int h, float[] y, int yOff, int outH, float[] ws, int wsOff) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;

@@ -1,19 +1,20 @@
 package keras2java.runtime;
 
 /**
- * Keras ConvLSTM2D and ConvLSTM1D (a 1-D frame is an image of width 1) over
- * {@code (timesteps, height, width, channels)}, gates i, f, c, o as Keras'
+ * Keras ConvLSTM3D, ConvLSTM2D and ConvLSTM1D (a 1-D frame is an image of width 1) over
+ * {@code (timesteps, height, width, channels)} (a 3-D frame's first axis is the height here, its
+ * output height and width one axis of {@code outW} pixels), gates i, f, c, o as Keras'
  * {@code ConvLSTMCell}: {@code z = conv(x_t, kernel) + bias + conv_same(h, recurrent_kernel)},
  * {@code c = f * c + i * act(z_c)}, {@code h = o * act(c)}.  The input
- * convolution of all timesteps runs first, as one {@link Conv2D} call over the
+ * convolution of all timesteps runs first, as one {@link FrameConv} call over the
  * frames; the recurrent convolution runs once per step.  The states (h, c
  * and the previous output) live in a caller-owned array, as for
  * {@link Recurrent}; scratch space (the projections and the convolutions' own
  * space) comes from the caller's workspace.  Immutable.
  */
 public final class ConvLstm {
-    private final Conv2D input;
-    private final Conv2D recurrent;
+    private final FrameConv input;
+    private final FrameConv recurrent;
     private final int h;
     private final int outH;
     private final int pixels;
@@ -30,7 +31,7 @@ public final class ConvLstm {
      * @param recurrent  the recurrent convolution ({@code same}, stride 1, {@code 4 * filters} outputs, no bias)
      * @param convSpace  workspace floats either convolution needs
      */
-    public ConvLstm(Conv2D input, Conv2D recurrent, int h, int outH, int outW, int filters, int convSpace,
+    public ConvLstm(FrameConv input, FrameConv recurrent, int h, int outH, int outW, int filters, int convSpace,
                     Activation activation, Activation recurrentActivation, boolean goBackwards,
                     boolean returnSequences, boolean zeroOutputForMask) {
         this.input = input;
