@@ -46,8 +46,14 @@ from .reader.raw import RawLayer, RawWeight, freeze
 MASK_RULES = {"refuse": MaskRule.REFUSE, "pass": MaskRule.PASS}
 
 #: Config keys of every Keras layer (``Layer.get_config`` and input-shape arguments).
-BASE_OPTIONS = frozenset({"name", "trainable", "dtype", "autocast", "batch_input_shape", "batch_shape",
-                          "input_shape", "input_dim"})
+#: Every key of the base ``Layer`` config, in every Keras version: Keras 3 records ``name``,
+#: ``trainable``, ``dtype``, ``autocast`` and ``activity_regularizer`` (``None`` or the
+#: regularizer: a training loss, nothing at inference) for a layer without a ``get_config``
+#: override; tf-keras and Keras 2 ``name``, ``trainable``, ``dtype``, ``dynamic``,
+#: ``activity_regularizer`` and the input-shape keys; Keras 1 ``input_dtype``.
+BASE_OPTIONS = frozenset({"name", "trainable", "dtype", "autocast", "activity_regularizer", "dynamic",
+                          "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dim",
+                          "input_dtype"})
 
 
 # -- the graph a plugin composes ---------------------------------------------------------------
