@@ -65,6 +65,26 @@ CASES = BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in B
 
 batch, test_matches_keras = keras_case_tests(CASES, prepare, 7800, "k2jtest.actfn", "activation_ops")
 
+#: Every activation operation keras2java converts; each must be built by some case above (checked below).
+OPERATIONS = (
+    "ops.Selu", "ops.Relu6", "ops.Gelu", "ops.Elu", "ops.Celu", "ops.LeakyRelu", "ops.Softmax", "ops.LogSoftmax",
+    "ops.LogSigmoid", "ops.HardSigmoid", "ops.HardSilu", "ops.HardTanh", "ops.HardShrink", "ops.SoftShrink",
+    "ops.TanhShrink", "ops.Threshold", "ops.Squareplus", "ops.SparsePlus", "ops.Softsign",
+)
+
+
+def test_every_activation_operation_is_built_by_a_case(batch):
+    from keras2java.ops import layer_specs
+    from support.cases_ops import saved_classes
+
+    built = set()
+    for case in CASES:
+        if not case.weights_only:
+            built |= saved_classes(str(batch.workdir / (case.id.replace("/", "_") + ".keras")))
+    registered = {name for name, spec in layer_specs().items() if spec.origin == "keras2java.ops.activation_ops"}
+    assert registered == set(OPERATIONS), sorted(registered ^ set(OPERATIONS))
+    assert not set(OPERATIONS) - built, sorted(set(OPERATIONS) - built)
+
 
 def test_softmax_over_another_axis_is_refused(tmp_path):
     """softmax over an axis other than the last is refused by name, nothing written."""

@@ -16,9 +16,8 @@ from support.keras_cases import Case, prepare
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
 BASE = []
-for mode in ("Average", "Max"):
-    cls1, cls2 = f"Adaptive{mode}Pooling1D", f"Adaptive{mode}Pooling2D"
-    m = mode.lower()
+for m, cls1, cls2 in (("average", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D"),
+                      ("max", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D")):
     BASE += [
         Case(f"adaptive_{m}_1d/divides", seq((12, 3), L("Conv1D", 4, 1), L(cls1, 4))),
         Case(f"adaptive_{m}_1d/uneven", seq((10, 3), L("Conv1D", 4, 1), L(cls1, 4))),

@@ -87,6 +87,7 @@ IDENTITY = [
     Case("augmentation/random_height_width/tf_h5", seq((6, 5, 2), L("RandomHeight", 0.3), L("RandomWidth", 0.3),
                                                        head=False), "tf_h5"),
     Case("augmentation/weights_only", conv_then(*KERAS3_AUGMENT[:6]), weights_only=True),
+    *both("augmentation/spatial_dropout_3d", seq((3, 4, 5, 2), L("SpatialDropout3D", 0.3))),
 ]
 
 BASE = RESIZING + CROPS + AUTO_CONTRAST + IDENTITY

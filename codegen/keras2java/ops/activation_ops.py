@@ -66,7 +66,6 @@ ACTIVATION_OPS: dict[str, Callable[[LayerContext], Activation]] = {
     "Squareplus": lambda ctx: Activation("squareplus", alpha=_number(ctx, "b", 4.0)),
     "SparsePlus": lambda ctx: Activation("sparse_plus"),
     "Softsign": lambda ctx: Activation("softsign"),
-    "Mish": lambda ctx: Activation("mish"),
 }
 
 

@@ -19,7 +19,8 @@ Keras 3.15 (TensorFlow backend) and tf-keras 2.x, read from their sources:
   ``clip((x - min) * 255 / (max - min), 0, 255)`` in the 0..255 range its
   ``value_range`` maps to, a constant channel left as it is (Keras' NaN rule);
 - every other augmentation layer below returns its input at inference (each one's
-  ``transform_images`` or ``get_random_transformation`` acts only when ``training``).
+  ``transform_images`` or ``get_random_transformation`` acts only when ``training``);
+  so does ``Equalization``, but Keras cannot build it into a model, so it is not registered.
 """
 from __future__ import annotations
 
@@ -43,8 +44,10 @@ INFERENCE_IDENTITY = (
     "RandomHue", "RandomSaturation", "RandomSharpness", "RandomGrayscale", "RandomShear", "RandomPerspective",
     "RandomColorJitter", "RandomColorDegeneration", "RandomInvert", "RandomPosterization", "RandomErasing",
     "RandomGaussianBlur", "RandomElasticTransform", "AugMix", "CutMix", "MixUp", "RandAugment", "Solarization",
-    "Equalization", "RandomHeight", "RandomWidth", "SpatialDropout2D", "SpatialDropout3D",
+    "RandomHeight", "RandomWidth", "SpatialDropout2D", "SpatialDropout3D",
 )
+# (Equalization is identity at inference too, but Keras 3.15 cannot build it into a model, its
+# symbolic call returning its input, "part of a cycle": no file holds one, and it stays unregistered)
 
 #: ResizeOp interpolations -> runtime Resize constants
 INTERPOLATIONS = {"nearest": "NEAREST", "bilinear": "BILINEAR"}
