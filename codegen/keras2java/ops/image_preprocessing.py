@@ -32,7 +32,7 @@ import numpy as np
 from ..ir import format_shape
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
-from .conv2d import _build, channels_first, image_shape
+from .conv2d import _build, _each_image, channels_first, image_shape
 from .core import IdentityOp
 from .view import CallView, Const, Var, ViewContext, comment, dim_size
 
@@ -53,25 +53,31 @@ INFERENCE_IDENTITY = (
 INTERPOLATIONS = {"nearest": "NEAREST", "bilinear": "BILINEAR"}
 
 
-def _frames_stream(rank: int):
-    return (0,) if rank > 3 else None
-
-
 def _images(x) -> tuple:
     """(number of images, height) of an image tensor, leading axes as a row of images."""
     lead = x.shape[:-3]
     return (dim_size(lead, x.steps) if lead else 1), x.shape[-3]
 
 
-def _each_image(x: np.ndarray, fn) -> np.ndarray:
-    lead = x.shape[:-3]
-    y = np.stack([fn(im) for im in np.asarray(x).reshape((-1,) + x.shape[-3:])])
-    return y.reshape(lead + y.shape[1:])
+class _PerImageOp(Op):
+    """An op on each image ``(h, w, c)`` (``_one``); leading axes are a row of images
+    (``TimeDistributed``), streamed one image per step."""
+
+    per_frame: ClassVar[bool] = True
+
+    def stream_outputs(self, rank):
+        return (0,) if rank > 3 else None
+
+    def evaluate(self, inputs):
+        return [_each_image(np.asarray(inputs[0], f32), self._one)]
+
+    def _one(self, im: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
 
 @register_op
 @dataclass(frozen=True)
-class ResizeOp(Op):
+class ResizeOp(_PerImageOp):
     """``tf.image.resize`` of the window ``(top, left, crop_h, crop_w)`` of each image to
     ``(out_h, out_w)``; window pixels outside the image are ``fill`` (a negative ``top``
     or ``left`` pads)."""
@@ -86,13 +92,6 @@ class ResizeOp(Op):
     fill: float = 0.0
     kind: ClassVar[str] = "resize"
     runtime: ClassVar[tuple[str, ...]] = ("Resize", "Check")
-    per_frame: ClassVar[bool] = True
-
-    def stream_outputs(self, rank):
-        return _frames_stream(rank)
-
-    def evaluate(self, inputs):
-        return [_each_image(np.asarray(inputs[0], f32), self._one)]
 
     def _one(self, im: np.ndarray) -> np.ndarray:
         h, w, c = im.shape
@@ -131,20 +130,13 @@ class ResizeOp(Op):
 
 @register_op
 @dataclass(frozen=True)
-class AutoContrastOp(Op):
+class AutoContrastOp(_PerImageOp):
     """Keras' ``AutoContrast`` with ``value_range = (low, high)``."""
 
     low: float
     high: float
     kind: ClassVar[str] = "auto_contrast"
     runtime: ClassVar[tuple[str, ...]] = ("Resize", "Check")
-    per_frame: ClassVar[bool] = True
-
-    def stream_outputs(self, rank):
-        return _frames_stream(rank)
-
-    def evaluate(self, inputs):
-        return [_each_image(np.asarray(inputs[0], f32), self._one)]
 
     def _to(self, x, a, b, c, d):
         """Keras' ``_transform_value_range`` from (a, b) to (c, d), in float32."""
