@@ -49,6 +49,8 @@ FUNCTIONS = {
     "softsign": lambda k, t: k.activations.softsign(t),
     "ops_softmax_axis_2": lambda k, t: k.ops.nn.softmax(t, axis=2),
     "ops_log_softmax": lambda k, t: k.ops.nn.log_softmax(t, axis=-1),
+    # recorded as a ReLU node of keras.src.activations (the ReLU layer's converter takes it)
+    "relu_options": lambda k, t: k.activations.relu(t, negative_slope=0.1, max_value=2.0, threshold=0.2),
 }
 
 BASE = [Case(f"activation_fn/{name}", fn_model(call), steps=(1, 7), input_scale=3.0)
