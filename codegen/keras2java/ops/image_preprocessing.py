@@ -7,8 +7,9 @@ Keras 3.15 (TensorFlow backend) and tf-keras 2.x, read from their sources:
   ``(i + 0.5) * in / out``, ``bilinear`` lerps around ``(i + 0.5) * in / out - 0.5``),
   after a centered crop to the target aspect ratio (``crop_to_aspect_ratio``) or a
   centered padding with ``fill_value`` (``pad_to_aspect_ratio``, Keras 3 only);
-  ``antialias=True`` (TensorFlow's ``scale_and_translate``) and the other
-  interpolations are refused;
+  ``antialias=True`` with bilinear is TensorFlow's ``scale_and_translate`` (triangle
+  kernel widened by ``in / out`` when downsampling, weights normalized, rows first);
+  the other interpolations are refused;
 - ``CenterCrop``: the centered window when the input is at least the target size,
   else ``smart_resize`` (crop to the aspect ratio, then bilinear resize);
 - ``RandomCrop`` at inference: tf-keras ``smart_resize``s to the target size;
@@ -50,7 +51,7 @@ INFERENCE_IDENTITY = (
 # symbolic call returning its input, "part of a cycle": no file holds one, and it stays unregistered)
 
 #: ResizeOp interpolations -> runtime Resize constants
-INTERPOLATIONS = {"nearest": "NEAREST", "bilinear": "BILINEAR"}
+INTERPOLATIONS = {"nearest": "NEAREST", "bilinear": "BILINEAR", "bilinear_antialias": "BILINEAR_ANTIALIAS"}
 
 
 def _images(x) -> tuple:
@@ -73,6 +74,25 @@ class _PerImageOp(Op):
 
     def _one(self, im: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+
+def _triangle_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """TensorFlow's antialiased triangle-kernel weights (``scale_and_translate``) as an
+    ``(n_out, n_in)`` matrix, in float32 as its ``ComputeSpansCore`` computes them."""
+    m = np.zeros((n_out, n_in), np.float64)
+    inv_scale = f32(1.0 / float(f32(n_out) / f32(n_in)))
+    ks = max(inv_scale, f32(1))
+    for i in range(n_out):
+        sample = (f32(i) + f32(0.5)) * inv_scale
+        if sample < 0 or sample > n_in:
+            continue
+        s0 = min(max(int(np.ceil(sample - ks - f32(0.5))), 0), n_in - 1)
+        s1 = min(max(int(np.floor(sample + ks - f32(0.5))), 0), n_in - 1) + 1
+        pos = np.abs((np.arange(s0, s1, dtype=f32) + f32(0.5) - sample) * (f32(1) / ks))
+        w = np.where(pos < 1, f32(1) - pos, f32(0)).astype(f32)
+        if abs(float(w.sum())) >= 1000 * float(np.finfo(f32).tiny):
+            m[i, s0:s1] = w * (f32(1) / w.sum(dtype=f32))
+    return m
 
 
 @register_op
@@ -99,6 +119,10 @@ class ResizeOp(_PerImageOp):
         r0, r1 = max(self.top, 0), min(self.top + self.crop_h, h)
         c0, c1 = max(self.left, 0), min(self.left + self.crop_w, w)
         src[r0 - self.top:r1 - self.top, c0 - self.left:c1 - self.left] = im[r0:r1, c0:c1]
+        if self.interpolation == "bilinear_antialias":
+            rows = np.tensordot(_triangle_matrix(self.crop_h, self.out_h), src, axes=(1, 0))
+            return np.asarray(np.tensordot(_triangle_matrix(self.crop_w, self.out_w), rows, axes=(1, 1))
+                              .transpose(1, 0, 2), f32)
         if self.interpolation == "nearest":
             def idx(n_in, n_out):
                 s = f32(n_in) / f32(n_out)
@@ -191,8 +215,6 @@ def convert_resizing(ctx: LayerContext):
     problems = []
     if interp not in INTERPOLATIONS:
         problems.append(f"interpolation={interp!r} is not supported; only 'bilinear' and 'nearest'")
-    if ctx.layer.config.get("antialias") is True and interp != "nearest":
-        problems.append("antialias=True is not supported (TensorFlow's scale_and_translate kernels)")
     fill_mode = ctx.layer.config.get("fill_mode", "constant")
     if fill_mode not in (None, "constant"):
         problems.append(f"fill_mode={fill_mode!r} is not supported; Keras takes only 'constant'")
@@ -214,6 +236,8 @@ def convert_resizing(ctx: LayerContext):
         fill = ctx.get_float("fill_value", 0.0)
     else:
         top, left, ch, cw = 0, 0, h, w
+    if interp == "bilinear" and ctx.get_bool("antialias", False):
+        interp = "bilinear_antialias"    # tf.image.resize: scale_and_translate (nearest ignores antialias)
     return _build(ctx, ResizeOp(interp, top, left, ch, cw, th, tw, fill), (th, tw, c), first)
 
 

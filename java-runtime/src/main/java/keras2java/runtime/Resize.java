@@ -10,6 +10,11 @@ public final class Resize {
     public static final int NEAREST = 0;
     /** tf.image.resize bilinear: lerp around (i + 0.5) * in / out - 0.5, half-pixel centers. */
     public static final int BILINEAR = 1;
+    /**
+     * tf.image.resize bilinear with antialias: TensorFlow's scale_and_translate with the
+     * triangle kernel widened by in / out when downsampling, rows first, then columns.
+     */
+    public static final int BILINEAR_ANTIALIAS = 2;
 
     private Resize() {
     }
@@ -20,6 +25,10 @@ public final class Resize {
      */
     public static void resize(int mode, float[] x, int images, int h, int w, int c, int top, int left, int cropH,
                               int cropW, float fill, int outH, int outW, float[] y) {
+        if (mode == BILINEAR_ANTIALIAS) {
+            antialias(x, images, h, w, c, top, left, cropH, cropW, fill, outH, outW, y);
+            return;
+        }
         final float scaleH = (float) cropH / outH;
         final float scaleW = (float) cropW / outW;
         int yo = 0;
@@ -58,6 +67,86 @@ public final class Resize {
                     }
                 }
             }
+        }
+    }
+
+    private static void antialias(float[] x, int images, int h, int w, int c, int top, int left, int cropH,
+                                  int cropW, float fill, int outH, int outW, float[] y) {
+        final int spanH = spanSize(cropH, outH);
+        final int spanW = spanSize(cropW, outW);
+        final int[] startH = new int[outH];
+        final int[] startW = new int[outW];
+        final float[] wh = new float[outH * spanH];
+        final float[] ww = new float[outW * spanW];
+        triangleSpans(cropH, outH, spanH, startH, wh);
+        triangleSpans(cropW, outW, spanW, startW, ww);
+        final float[] rows = new float[outH * cropW * c];
+        int yo = 0;
+        for (int img = 0; img < images; img++) {
+            final int xb = img * h * w * c;
+            java.util.Arrays.fill(rows, 0f);
+            for (int r = 0; r < outH; r++) {
+                final int span = Math.min(startH[r] + spanH, cropH) - startH[r];
+                for (int k = 0; k < span; k++) {
+                    final float wk = wh[r * spanH + k];
+                    final int sr = startH[r] + k + top;
+                    for (int col = 0; col < cropW; col++) {
+                        for (int ch = 0; ch < c; ch++) {
+                            rows[(r * cropW + col) * c + ch] += pixel(x, xb, h, w, c, sr, col + left, ch, fill) * wk;
+                        }
+                    }
+                }
+            }
+            for (int r = 0; r < outH; r++) {
+                for (int col = 0; col < outW; col++) {
+                    final int span = Math.min(startW[col] + spanW, cropW) - startW[col];
+                    for (int ch = 0; ch < c; ch++) {
+                        float acc = 0f;
+                        for (int k = 0; k < span; k++) {
+                            acc += rows[(r * cropW + startW[col] + k) * c + ch] * ww[col * spanW + k];
+                        }
+                        y[yo++] = acc;
+                    }
+                }
+            }
+        }
+    }
+
+    /** TensorFlow's span size for the antialiased triangle kernel. */
+    private static int spanSize(int in, int out) {
+        final float invScale = (float) (1.0 / ((float) out / (float) in));
+        return Math.min(2 * (int) Math.ceil(Math.max(invScale, 1f)) + 1, in);
+    }
+
+    /** TensorFlow's ComputeSpansCore (triangle kernel, antialias, no translation): starts and weights. */
+    private static void triangleSpans(int in, int out, int spanSize, int[] starts, float[] weights) {
+        final float invScale = (float) (1.0 / ((float) out / (float) in));
+        final float kernelScale = Math.max(invScale, 1f);
+        final float oneOverKernelScale = 1f / kernelScale;
+        final float[] tmp = new float[spanSize];
+        for (int i = 0; i < out; i++) {
+            final float sample = (i + 0.5f) * invScale;
+            if (sample < 0f || sample > in) {
+                continue;
+            }
+            int s0 = (int) Math.ceil(sample - kernelScale - 0.5f);
+            int s1 = (int) Math.floor(sample + kernelScale - 0.5f);
+            s0 = Math.min(Math.max(s0, 0), in - 1);
+            s1 = Math.min(Math.max(s1, 0), in - 1) + 1;
+            float total = 0f;
+            for (int src = s0; src < s1; src++) {
+                final float pos = Math.abs(((float) src + 0.5f - sample) * oneOverKernelScale);
+                final float wgt = pos < 1f ? 1f - pos : 0f;
+                total += wgt;
+                tmp[src - s0] = wgt;
+            }
+            if (Math.abs(total) >= 1000f * Float.MIN_NORMAL) {
+                final float inv = 1f / total;
+                for (int k = 0; k < s1 - s0; k++) {
+                    weights[i * spanSize + k] = tmp[k] * inv;
+                }
+            }
+            starts[i] = s0;
         }
     }
 
