@@ -75,5 +75,21 @@ def layer(keras_class: str, *, mask: str = "refuse") -> Callable:
     return register(keras_class, mask=mask)
 
 
-__all__ = ["__version__", "convert", "layer", "Keras2JavaError", "ModelFileError", "OptionError", "PluginError",
+def lambda_layer(layer_name: str, *, mask: str = "refuse") -> Callable:
+    """Decorator of a plugin: registers ``fn(ctx)`` as what the ``Lambda`` layer named
+    ``layer_name`` computes (keras2java never runs a Lambda's Python code), with the
+    same composition API as :func:`layer`, e.g. for ``Lambda(lambda x: ops.mean(x, axis=1),
+    name="mean_over_time")``::
+
+        @keras2java.lambda_layer("mean_over_time")
+        def mean_over_time(ctx):
+            g = ctx.graph()
+            return g.output(g.mean(g.input(0), axis=0))
+    """
+    from .plugins import lambda_layer as register
+
+    return register(layer_name, mask=mask)
+
+
+__all__ = ["__version__", "convert", "lambda_layer", "layer", "Keras2JavaError", "ModelFileError", "OptionError", "PluginError",
            "Problem", "UnsupportedModelError"]

@@ -17,7 +17,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 SUPPORTED_NAMES = (
     "linear", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "hard_sigmoid", "elu", "selu", "softplus", "softsign", "exponential", "swish", "silu",
-    "gelu", "hard_silu", "hard_swish", "mish",
+    "gelu", "hard_silu", "hard_swish", "mish", "celu", "log_sigmoid", "hard_tanh", "hard_shrink",
+    "soft_shrink", "tanh_shrink", "squareplus", "sparse_plus",
 )
 
 
@@ -73,6 +74,15 @@ def parse_activation(value: Any, keras_major: int) -> Activation:
         return Activation("hard_sigmoid_k3" if keras_major >= 3 else "hard_sigmoid_k2")
     if key in ("hard_silu", "hard_swish"):
         return Activation("hard_silu_k3")
+    # Keras 3 only: the functions' defaults (celu alpha 1, shrink threshold 0.5, squareplus b 4)
+    if key == "celu":
+        return Activation("celu", alpha=1.0)
+    if key in ("hard_shrink", "soft_shrink"):
+        return Activation(key, threshold=0.5)
+    if key == "squareplus":
+        return Activation("squareplus", alpha=4.0)
+    if key in ("log_sigmoid", "hard_tanh", "tanh_shrink", "sparse_plus"):
+        return Activation(key)
     raise ActivationError(
         f"activation {name!r} is not supported (supported: {', '.join(SUPPORTED_NAMES)})")
 
@@ -137,6 +147,27 @@ def evaluate(a: Activation, x):
             y = x32 * (np.clip(x32 + f32(3), 0, 6) / f32(6))
         elif k == "mish":
             y = d * np.tanh(np.maximum(d, 0) + np.log1p(np.exp(-np.abs(d))))
+        elif k == "celu":
+            y = np.maximum(d, 0) + a.alpha * np.expm1(np.minimum(d, 0) / a.alpha)
+        elif k == "log_sigmoid":
+            y = -(np.maximum(-d, 0) + np.log1p(np.exp(-np.abs(d))))
+        elif k == "hard_tanh":
+            y = np.clip(d, -1, 1)
+        elif k == "hard_shrink":
+            x32 = np.asarray(x, f32)
+            y = np.where(np.abs(x32) > f32(a.threshold), x32, f32(0))
+        elif k == "soft_shrink":
+            x32, t = np.asarray(x, f32), f32(a.threshold)
+            y = np.where(x32 > t, x32 - t, np.where(x32 < -t, x32 + t, f32(0)))
+        elif k == "tanh_shrink":
+            y = d - np.tanh(d)
+        elif k == "threshold":
+            x32 = np.asarray(x, f32)
+            y = np.where(x32 > f32(a.threshold), x32, f32(a.value))
+        elif k == "squareplus":
+            y = (d + np.sqrt(d * d + a.alpha)) / 2
+        elif k == "sparse_plus":
+            y = np.where(d <= -1, 0.0, np.where(d < 1, 0.25 * (d + 1) ** 2, d))
         elif k in ("softmax", "log_softmax"):
             z = d - d.max(axis=-1, keepdims=True)
             s = np.exp(z).sum(axis=-1, keepdims=True)

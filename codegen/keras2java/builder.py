@@ -13,6 +13,7 @@ from .errors import ModelFileError, ProblemCollector
 from .graph_order import call_refs, run_order
 from .ir import Model, ModelPort, Node, Shape, TensorSpec
 from .ops import STRUCTURAL, Composite, ConversionProblem, LayerContext, MaskRule, layer_spec, supported_classes
+from .ops.base import lambda_key
 from .ops.text import string_input, string_input_shape, string_mismatch, takes_strings
 from .reader.config import parse_model_config
 from .reader.raw import InboundRef, RawLayer, RawModel
@@ -93,6 +94,8 @@ def is_operation(layer: RawLayer) -> bool:
 def spec_name(layer: RawLayer) -> str:
     """The registry name of a layer's class: operation nodes are ``ops.<Class>``, so
     the ``Concatenate`` operation and the ``Concatenate`` layer stay apart."""
+    if layer.class_name == "Lambda":
+        return lambda_key(layer.name)   # claimed by a plugin by its layer name, if at all
     return "ops." + layer.class_name if is_operation(layer) else layer.class_name
 
 
@@ -213,7 +216,9 @@ class _Builder:
             self.report(layer, f"operation {layer.class_name!r} ({layer.module}) is not supported")
         elif layer.class_name == "Lambda":
             self.report(layer, "Lambda layers hold Python code, which keras2java never runs; "
-                               "replace the Lambda with built-in layers and save the model again")
+                               "replace the Lambda with built-in layers and save the model again, or state "
+                               f"what it computes in a plugin: @keras2java.lambda_layer({layer.name!r}) "
+                               "(see --plugin)")
         elif layer.class_name in ("Sequential", "Functional", "Model"):
             self.report(layer, "nested model without a readable 'layers' list")
         elif self.major >= 3 and not layer.module and layer_spec("ops." + layer.class_name) is not None:

@@ -67,9 +67,10 @@ class Activation:
     """
 
     kind: str
-    alpha: float = 0.0          # relu negative slope; elu alpha
+    alpha: float = 0.0          # relu negative slope; elu and celu alpha; squareplus b
     max_value: Optional[float] = None   # relu clip
-    threshold: float = 0.0      # relu threshold
+    threshold: float = 0.0      # relu, threshold, hard_shrink and soft_shrink threshold
+    value: float = 0.0          # threshold's default_value
 
     @property
     def is_linear(self) -> bool:
@@ -88,8 +89,14 @@ class Activation:
                 extras.append(f"max_value={self.max_value:g}")
             if self.threshold:
                 extras.append(f"threshold={self.threshold:g}")
-        elif self.kind == "elu" and self.alpha != 1.0:
+        elif self.kind in ("elu", "celu") and self.alpha != 1.0:
             extras.append(f"alpha={self.alpha:g}")
+        elif self.kind == "squareplus":
+            extras.append(f"b={self.alpha:g}")
+        elif self.kind in ("hard_shrink", "soft_shrink"):
+            extras.append(f"threshold={self.threshold:g}")
+        elif self.kind == "threshold":
+            extras.append(f"threshold={self.threshold:g}, default_value={self.value:g}")
         return self.kind + (f"({', '.join(extras)})" if extras else "")
 
 
@@ -97,6 +104,8 @@ ACTIVATION_KINDS = (
     "linear", "relu", "sigmoid", "tanh", "hard_sigmoid_k2", "hard_sigmoid_k3",
     "elu", "selu", "softplus", "softsign", "exponential", "swish", "gelu",
     "gelu_tanh", "hard_silu_k3", "mish", "softmax", "log_softmax",
+    "celu", "log_sigmoid", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold",
+    "squareplus", "sparse_plus",
 )
 
 LINEAR = Activation("linear")

@@ -37,7 +37,8 @@ from typing import Any, Callable, Mapping, NoReturn, Optional, Sequence, Union
 from .errors import PluginError
 from .ir import LINEAR, Shape, WeightTensor, format_shape
 from .ops import primitive
-from .ops.base import ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs
+from .ops.base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, lambda_key, layer_spec,
+                       layer_specs)
 from .ops.context import Composite, Converted, LayerContext, Step
 from .ops.core import DenseOp
 from .reader.raw import RawLayer, RawWeight, freeze
@@ -46,8 +47,14 @@ from .reader.raw import RawLayer, RawWeight, freeze
 MASK_RULES = {"refuse": MaskRule.REFUSE, "pass": MaskRule.PASS}
 
 #: Config keys of every Keras layer (``Layer.get_config`` and input-shape arguments).
-BASE_OPTIONS = frozenset({"name", "trainable", "dtype", "autocast", "batch_input_shape", "batch_shape",
-                          "input_shape", "input_dim"})
+#: Every key of the base ``Layer`` config, in every Keras version: Keras 3 records ``name``,
+#: ``trainable``, ``dtype``, ``autocast`` and ``activity_regularizer`` (``None`` or the
+#: regularizer: a training loss, nothing at inference) for a layer without a ``get_config``
+#: override; tf-keras and Keras 2 ``name``, ``trainable``, ``dtype``, ``dynamic``,
+#: ``activity_regularizer`` and the input-shape keys; Keras 1 ``input_dtype``.
+BASE_OPTIONS = frozenset({"name", "trainable", "dtype", "autocast", "activity_regularizer", "dynamic",
+                          "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dim",
+                          "input_dtype"})
 
 
 # -- the graph a plugin composes ---------------------------------------------------------------
@@ -295,15 +302,30 @@ def layer(keras_class: str, *, mask: str = "refuse") -> Callable[[PluginConverte
     """
     if not isinstance(keras_class, str) or not keras_class or any(c.isspace() for c in keras_class):
         raise PluginError(f"@keras2java.layer: {keras_class!r} is not a Keras class name")
+    return _registration(keras_class, f"@keras2java.layer({keras_class!r})", f"Keras class {keras_class!r}", mask)
+
+
+def lambda_layer(layer_name: str, *, mask: str = "refuse") -> Callable[[PluginConverter], PluginConverter]:
+    """Decorator: registers ``fn(ctx) -> Composite | Converted`` as what the ``Lambda``
+    layer named ``layer_name`` computes (keras2java never runs the Python code a Lambda
+    holds, so a plugin states it with the same composition API).  ``mask`` as for
+    :func:`layer`.  A name claimed twice raises :class:`keras2java.PluginError`."""
+    if not isinstance(layer_name, str) or not layer_name:
+        raise PluginError(f"@keras2java.lambda_layer: {layer_name!r} is not a layer name")
+    return _registration(lambda_key(layer_name), f"@keras2java.lambda_layer({layer_name!r})",
+                         f"Lambda layer {layer_name!r}", mask)
+
+
+def _registration(key: str, decorator: str, what: str, mask: str) -> Callable[[PluginConverter], PluginConverter]:
     if mask not in MASK_RULES:
-        raise PluginError(f"@keras2java.layer({keras_class!r}): mask={mask!r}; expected 'refuse' or 'pass'")
+        raise PluginError(f"{decorator}: mask={mask!r}; expected 'refuse' or 'pass'")
 
     def deco(fn: PluginConverter) -> PluginConverter:
         if not callable(fn):
-            raise PluginError(f"@keras2java.layer({keras_class!r}) decorates {fn!r}, which is not a function")
-        existing = layer_spec(keras_class)
+            raise PluginError(f"{decorator} decorates {fn!r}, which is not a function")
+        existing = layer_spec(key)
         if existing is not None:
-            raise PluginError(f"Keras class {keras_class!r} is already registered by {describe_origin(existing)}")
+            raise PluginError(f"{what} is already registered by {describe_origin(existing)}")
 
         @functools.wraps(fn)
         def convert(ctx: LayerContext) -> Union[Composite, Converted]:
@@ -316,9 +338,9 @@ def layer(keras_class: str, *, mask: str = "refuse") -> Callable[[PluginConverte
                 raise ConversionProblem(f"{where} failed: {type(exc).__name__}: {exc}") from None
             return _checked(result, where)
 
-        converter(keras_class, mask=MASK_RULES[mask], builtin=False)(convert)
-        REGISTERED.append(layer_specs()[keras_class])   # just registered above
-        fn.__keras2java_layer__ = keras_class  # type: ignore[attr-defined]
+        converter(key, mask=MASK_RULES[mask], builtin=False)(convert)
+        REGISTERED.append(layer_specs()[key])   # just registered above
+        fn.__keras2java_layer__ = key  # type: ignore[attr-defined]
         return fn
     return deco
 

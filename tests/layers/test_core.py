@@ -6,9 +6,12 @@ compiled and compared with Keras' ``model.predict`` on random inputs within
 reference.  Weights modes (embedded, resource, auto above the threshold) ride along."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from support.battery import KerasBattery
+from support import cases_preprocessing as pre
 from support.cases_core import ACTIVATIONS, classifier, dense_act, lstm_dense, with_layer
 from support.keras_cases import Case, prepare
 
@@ -59,6 +62,24 @@ CASES = [
 ]
 
 
-battery = KerasBattery([(prepare, CASES, True)], seed=1000, package="k2jtest.core", workdir="core")
+
+NAMES = ("celu", "hard_tanh", "log_sigmoid", "sparse_plus", "squareplus", "tanh_shrink", "hard_shrink", "soft_shrink")
+
+ACT_BASE = [Case(f"activation_layer/{name}", pre.seq((None, 5), pre.L("Dense", 6), pre.L("Activation", name), head=False),
+             steps=(1, 6), input_scale=3.0) for name in NAMES]
+ACT_BASE += [
+    Case("activation_layer/dense_celu", pre.seq((4,), pre.L("Dense", 6, activation="celu")), input_scale=3.0),
+    Case("activation_layer/conv2d_squareplus", pre.seq((5, 5, 2), pre.L("Conv2D", 3, 2, activation="squareplus")),
+         input_scale=3.0),
+    Case("activation_layer/lstm_hard_tanh", pre.seq((None, 3), pre.L("LSTM", 4, activation="hard_tanh")), steps=(1, 6)),
+    Case("activation_layer/weights_only", pre.seq((None, 5), pre.L("Dense", 6), pre.L("Activation", "log_sigmoid"),
+                                              head=False), steps=(1, 6), input_scale=3.0, weights_only=True),
+]
+ACT_LAYERS = ACT_BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in ACT_BASE if not c.weights_only][-3:]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS)], seed=1000, package="k2jtest.core", workdir="core")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
+
+
+

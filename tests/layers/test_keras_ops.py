@@ -60,7 +60,8 @@ def test_every_operation_is_built_by_a_case(batch):
     for n, case in enumerate(CASES):
         if case.fmt == "keras":
             built |= saved_classes(str(batch.workdir / (case.id.replace("/", "_") + ".keras")))
-    registered = {name for name in layer_specs() if name.startswith("ops.")}
+    registered = {name for name, spec in layer_specs().items() if name.startswith("ops.")
+                  and spec.origin != "keras2java.ops.activation_ops"}   # (tests/layers/test_activation_ops.py)
     assert registered == set(OPERATIONS), sorted(registered ^ set(OPERATIONS))
     assert not set(OPERATIONS) - built, sorted(set(OPERATIONS) - built)
 

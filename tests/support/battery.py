@@ -80,7 +80,8 @@ class KerasBattery:
                 if case.id in models:
                     path, samples, expected = models[case.id]
                     b.add(case.id, path, samples, expected, package=f"{self.package}.c{n}", class_name="M",
-                          weights=case.weights, mode=harness_mode(case, samples))
+                          weights=case.weights, mode=harness_mode(case, samples),
+                          architecture=case.architecture(path) if hasattr(case, "architecture") else None)
             b.run()
             return b
 
@@ -112,7 +113,7 @@ class KerasBattery:
             from keras2java.pipeline import load
 
             path, samples, expected = prepared[1][case.id]
-            model = load(path)
+            model = load(path, case.architecture(path) if hasattr(case, "architecture") else None)
             if reference.unsupported(model):
                 with pytest.raises(UnsupportedModelError, match="numpy reference"):
                     reference.predict(model, samples[0])

@@ -270,7 +270,8 @@ class JavaBatch:
         for n, case in enumerate(cases):
             path, samples, expected = prepare(case, workdir, seed + n)
             b.add(case.id, path, samples, expected, package=f"{package}.c{n}", class_name="M",
-                  weights=getattr(case, "weights", None))
+                  weights=getattr(case, "weights", None),
+                  architecture=case.architecture(path) if hasattr(case, "architecture") else None)
         b.run()
         return b
 

@@ -85,15 +85,25 @@ class Case:
     mask_value: float = 0.0
     family: str = ""                   # layer family in the worst-error report
     edit_h5: Optional[Callable] = None  # rewrites (model_config dict, keras_version) of a saved .h5
+    weights_only: bool = False         # save_weights(".weights.h5") + to_json() instead of the model file
 
     def n_samples(self, default: int = DEFAULT_SAMPLES) -> int:
         return default if self.samples is None else self.samples
 
     def save(self, model, directory: Path) -> str:
+        if self.weights_only:
+            path = directory / (self.id.replace("/", "_") + ".weights.h5")
+            model.save_weights(str(path))
+            Path(self.architecture(str(path))).write_text(model.to_json())
+            return str(path)
         ext = ".keras" if self.fmt == "keras" else ".h5"
         path = directory / (self.id.replace("/", "_") + ext)
         model.save(str(path))
         return str(path)
+
+    def architecture(self, path: str) -> Optional[str]:
+        """The architecture JSON saved next to a weights-only file, None for a model file."""
+        return path[:-len(".weights.h5")] + ".json" if self.weights_only else None
 
 
 def prepare(case: Case, directory: Path, seed: int) -> tuple[str, list, list]:

@@ -73,8 +73,12 @@ def keras3_layers() -> SimpleNamespace:
         def get_config(self):
             return {**super().get_config(), "expr": self.expr}
 
+    plain, override = _plain_layers(keras, keras.saving.register_keras_serializable(package="k2jplain"),
+                                    lambda x, w: ops.sum(x * ops.softmax(ops.matmul(x, w), axis=1), axis=1),
+                                    ReversedLSTM)
     return SimpleNamespace(ReversedLSTM=ReversedLSTM, AttentionWeightedAverage=AttentionWeightedAverage,
-                           K2jProbe=K2jProbe, keras=keras)
+                           K2jProbe=K2jProbe, PlainAttentionWeightedAverage=plain, ReversedLSTMOverride=override,
+                           keras=keras)
 
 
 @functools.lru_cache(maxsize=None)
@@ -111,5 +115,33 @@ def tf_keras_layers() -> SimpleNamespace:
         def get_config(self):
             return {**super().get_config(), "return_attention": self.return_attention}
 
+    plain, override = _plain_layers(
+        tf_keras, tf_keras.utils.register_keras_serializable(package="k2jplain"),
+        lambda x, w: tf.reduce_sum(x * tf.nn.softmax(tf.tensordot(x, w, axes=1), axis=1), axis=1),
+        ReversedLSTM)
     return SimpleNamespace(ReversedLSTM=ReversedLSTM, AttentionWeightedAverage=AttentionWeightedAverage,
-                           keras=tf_keras)
+                           PlainAttentionWeightedAverage=plain, ReversedLSTMOverride=override, keras=tf_keras)
+
+
+def _plain_layers(k, register, pool, reversed_lstm):
+    """The two custom layers again as many real ones are written, registered under another
+    package with the same class names: an ``AttentionWeightedAverage`` with only ``build``
+    and ``call`` (its config is the base ``Layer``'s: Keras 3 records ``name``,
+    ``trainable``, ``dtype``, ``autocast`` and ``activity_regularizer``), and a
+    ``ReversedLSTM`` whose ``get_config`` override drops the options its constructor fixes."""
+
+    @register
+    class AttentionWeightedAverage(k.layers.Layer):
+        def build(self, input_shape):
+            self.W = self.add_weight(name="W", shape=(int(input_shape[-1]), 1), initializer="glorot_uniform")
+
+        def call(self, x):
+            return pool(x, self.W)
+
+    @register
+    class ReversedLSTM(reversed_lstm):
+        def get_config(self):
+            return {key: v for key, v in super().get_config().items()
+                    if key not in ("go_backwards", "return_sequences")}
+
+    return AttentionWeightedAverage, ReversedLSTM

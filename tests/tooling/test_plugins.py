@@ -95,6 +95,14 @@ def awa(**kw):
     return lambda L: L.AttentionWeightedAverage(**kw)
 
 
+def plain_awa(**kw):
+    return lambda L: L.PlainAttentionWeightedAverage(**kw)
+
+
+def rlstm_override(n, **kw):
+    return lambda L: L.ReversedLSTMOverride(n, **kw)
+
+
 def probe(expr):
     return lambda L: L.K2jProbe(expr)
 
@@ -119,6 +127,15 @@ CASES = [
     pcase("awa/tf_h5_variable", "AttentionWeightedAverage", seq((None, 4), awa(), dense(2)), fmt="tf_h5"),
     pcase("both/variable_timesteps", "both", seq((None, 4), rlstm(6), awa(), dense(3)), steps=(1, 12)),
     pcase("both/tf_h5", "both", seq((6, 3), rlstm(4), awa(), dense(2, activation="sigmoid")), fmt="tf_h5"),
+    # custom layers without a get_config override (the base Layer's config) and with one
+    pcase("awa/plain_layer", "AttentionWeightedAverage", seq((None, 4), plain_awa(), dense(2)), steps=(1, 9)),
+    pcase("awa/plain_layer_activity_regularizer", "AttentionWeightedAverage",
+          seq((6, 4), lstm(5, return_sequences=True), plain_awa(activity_regularizer="l2"), dense(2))),
+    pcase("awa/plain_layer/tf_h5", "AttentionWeightedAverage",
+          seq((None, 4), plain_awa(activity_regularizer="l2"), dense(2)), fmt="tf_h5"),
+    pcase("reversed_lstm/config_override", "ReversedLSTM", seq((None, 4), rlstm_override(5), dense(2))),
+    pcase("reversed_lstm/config_override/tf_h5", "ReversedLSTM", seq((6, 3), rlstm_override(4), dense(2)),
+          fmt="tf_h5"),
     *[pcase(f"probe/{e}", "K2jProbe", seq((None, 4), dense(5), probe(e))) for e in
       ("mean_time", "max_last_keep", "plus_mean", "gram")],
     pcase("probe/self_attention", "K2jProbe", seq((6, 4), dense(5), probe("self_attention"))),

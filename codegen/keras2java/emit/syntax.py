@@ -36,8 +36,13 @@ ACT_CONSTANTS = {
     "hard_sigmoid_k2": "HARD_SIGMOID_K2", "hard_sigmoid_k3": "HARD_SIGMOID_K3", "elu": "ELU",
     "selu": "SELU", "softplus": "SOFTPLUS", "softsign": "SOFTSIGN", "exponential": "EXPONENTIAL",
     "swish": "SWISH", "gelu": "GELU", "gelu_tanh": "GELU_TANH", "hard_silu_k3": "HARD_SILU_K3",
-    "mish": "MISH", "softmax": "SOFTMAX", "log_softmax": "LOG_SOFTMAX",
+    "mish": "MISH", "softmax": "SOFTMAX", "log_softmax": "LOG_SOFTMAX", "celu": "CELU",
+    "log_sigmoid": "LOG_SIGMOID", "hard_tanh": "HARD_TANH", "hard_shrink": "HARD_SHRINK",
+    "soft_shrink": "SOFT_SHRINK", "tanh_shrink": "TANH_SHRINK", "threshold": "THRESHOLD",
+    "squareplus": "SQUAREPLUS", "sparse_plus": "SPARSE_PLUS",
 }
+#: Activation kinds whose parameters ``Activation.of(kind, alpha, threshold, value)`` takes.
+ACT_WITH_PARAMS = ("celu", "hard_shrink", "soft_shrink", "threshold", "squareplus")
 
 
 class JavaSyntax:
@@ -58,6 +63,9 @@ class JavaSyntax:
             return f"{act}.relu({float_literal(a.alpha)}, {float_literal(mx)}, {float_literal(a.threshold)})"
         if a.kind == "elu" and a.alpha != 1.0:
             return f"{act}.elu({float_literal(a.alpha)})"
+        if a.kind in ACT_WITH_PARAMS:
+            return (f"{act}.of({act}.{ACT_CONSTANTS[a.kind]}, {float_literal(a.alpha)}, "
+                    f"{float_literal(a.threshold)}, {float_literal(a.value)})")
         return f"{act}.of({act}.{ACT_CONSTANTS[a.kind]})"
 
     def j(self, v: Any) -> str:

@@ -5,14 +5,15 @@ registry in :mod:`keras2java.ops.base` is the one place that knows them.
 """
 from __future__ import annotations
 
-from . import (attention, conv, conv2d, conv3d, conv_lstm3d, conv_recurrent, core, keras_ops, mask,  # noqa: F401
-               merge, norm, pool3d, preprocessing, primitive, recurrent, shape, text, wrappers)  # (registration)
+from . import (activation_ops, adaptive_pooling, attention, conv, conv2d, conv3d, conv_lstm3d,  # noqa: F401
+               conv_recurrent, core, image_preprocessing, keras_ops, mask, merge, norm, pool3d, preprocessing,
+               primitive, recurrent, shape, text, wrappers)  # (registration)
 from .base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs,
                    op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
 FAMILIES = (core, recurrent, mask, merge, attention, conv, conv2d, conv_recurrent, conv3d, pool3d, conv_lstm3d, norm,
-            shape, wrappers, text, preprocessing, keras_ops)
+            shape, wrappers, text, preprocessing, image_preprocessing, keras_ops, activation_ops, adaptive_pooling)
 #: Ops with no Keras class of their own, composed by plugins (:mod:`keras2java.plugins`).
 PRIMITIVES = primitive
 

@@ -227,6 +227,12 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
     return deco
 
 
+def lambda_key(layer_name: str) -> str:
+    """The registry name of the ``Lambda`` layer named ``layer_name``, which a plugin claims
+    by name (``@keras2java.lambda_layer``): a Lambda's Python code is never run."""
+    return "Lambda:" + layer_name
+
+
 def layer_spec(keras_class: str) -> Optional[LayerSpec]:
     """The converter of a Keras class.  A registered name ``"package>Name"`` (tf-keras
     configs name custom classes so) falls back to a plugin registered for ``"Name"``."""

@@ -143,6 +143,7 @@ def _strides(shape: tuple, out: tuple) -> tuple:
     for d, o in zip(reversed(shape), reversed(out)):
         strides.append(0 if d == 1 and o != 1 else step)
         step *= d if d is not None else 1   # a variable axis is the first: nothing outside it
+    strides += [0] * (len(out) - len(shape))   # a lower-rank input: broadcast along the leading axes
     return tuple(reversed(strides))
 
 
@@ -316,14 +317,16 @@ def _elementwise(mode: str):
 
 
 def _broadcasting(ctx: LayerContext, mode: str) -> Converted:
-    """A merge of same-rank inputs whose axes of size 1 broadcast, as both Keras versions
-    compute it (``_merge_function``: elementwise with broadcasting)."""
+    """A merge of inputs whose axes of size 1 broadcast, as both Keras versions compute it
+    (``_merge_function``: elementwise with broadcasting).  Inputs of a lower rank first get
+    axes of size 1 after the batch axis until they have the highest rank (``Merge.call``:
+    ``expand_dims(x, axis=1)``), so their axes line up with the trailing ones."""
     shapes = ctx.input_shapes
     listed = ", ".join(format_shape(s) for s in shapes)
     if ctx.input_masks:
         raise ConversionProblem(f"merging masked inputs of different shapes ({listed}) is not supported")
-    if len({len(s) for s in shapes}) > 1:
-        raise ConversionProblem(f"inputs have different ranks {listed}; only axes of size 1 broadcast")
+    rank = max(len(s) for s in shapes)
+    shapes = tuple((1,) * (rank - len(s)) + tuple(s) for s in shapes)
     if ctx.keras_major >= 3 and any(None in s for s in shapes):
         # Keras 3 (TensorFlow backend) gives outputs of the wrong length or transposed
         # operands here depending on the lengths it traced first: no semantics to follow

@@ -29,6 +29,24 @@ public final class Activation {
     public static final int MISH = 15;
     public static final int SOFTMAX = 16;
     public static final int LOG_SOFTMAX = 17;
+    /** Keras 3 celu: {@code max(x, 0) + alpha * expm1(min(x, 0) / alpha)}. */
+    public static final int CELU = 18;
+    /** {@code -softplus(-x)}. */
+    public static final int LOG_SIGMOID = 19;
+    /** {@code clip(x, -1, 1)}. */
+    public static final int HARD_TANH = 20;
+    /** {@code |x| > threshold ? x : 0}. */
+    public static final int HARD_SHRINK = 21;
+    /** {@code x - threshold} above threshold, {@code x + threshold} below -threshold, else 0. */
+    public static final int SOFT_SHRINK = 22;
+    /** {@code x - tanh(x)}. */
+    public static final int TANH_SHRINK = 23;
+    /** {@code x > threshold ? x : default_value}. */
+    public static final int THRESHOLD = 24;
+    /** {@code (x + sqrt(x^2 + b)) / 2}, b as alpha. */
+    public static final int SQUAREPLUS = 25;
+    /** 0 for x <= -1, {@code (x + 1)^2 / 4} below 1, else x. */
+    public static final int SPARSE_PLUS = 26;
 
     private static final double SELU_ALPHA = 1.6732632423543772848170429916717;
     private static final double SELU_SCALE = 1.0507009873554804934193349852946;
@@ -37,20 +55,36 @@ public final class Activation {
     private final float alpha;
     private final float maxValue;
     private final float threshold;
+    private final float value;
 
-    private Activation(int kind, float alpha, float maxValue, float threshold) {
-        if (kind < LINEAR || kind > LOG_SOFTMAX) {
+    private Activation(int kind, float alpha, float maxValue, float threshold, float value) {
+        if (kind < LINEAR || kind > SPARSE_PLUS) {
             throw new IllegalArgumentException("unknown activation kind " + kind);
         }
         this.kind = kind;
         this.alpha = alpha;
         this.maxValue = maxValue;
         this.threshold = threshold;
+        this.value = value;
+    }
+
+    private Activation(int kind, float alpha, float maxValue, float threshold) {
+        this(kind, alpha, maxValue, threshold, 0f);
+    }
+
+    /**
+     * An activation with parameters: {@code alpha} (celu alpha, squareplus b), {@code threshold}
+     * (threshold, hard_shrink, soft_shrink) and {@code value} (threshold's default_value).
+     */
+    public static Activation of(int kind, float alpha, float threshold, float value) {
+        return new Activation(kind, alpha, Float.POSITIVE_INFINITY, threshold, value);
     }
 
     /** An activation without parameters. */
     public static Activation of(int kind) {
-        return new Activation(kind, kind == ELU ? 1f : 0f, Float.POSITIVE_INFINITY, 0f);
+        final float alpha = kind == ELU || kind == CELU ? 1f : (kind == SQUAREPLUS ? 4f : 0f);
+        final float threshold = kind == HARD_SHRINK || kind == SOFT_SHRINK ? 0.5f : 0f;
+        return new Activation(kind, alpha, Float.POSITIVE_INFINITY, threshold);
     }
 
     /** relu with Keras' negative_slope, max_value (+Inf for none) and threshold. */
@@ -94,6 +128,20 @@ public final class Activation {
             }
             case HARD_SILU_K3: return x * hardSigmoidK3(x);
             case MISH: return (float) (x * Math.tanh(softplus(x)));
+            case CELU: return (float) (Math.max(x, 0.0) + alpha * Math.expm1(Math.min(x, 0.0) / alpha));
+            case LOG_SIGMOID: return (float) -softplus(-(double) x);
+            case HARD_TANH: return x < -1f ? -1f : (x > 1f ? 1f : x);
+            case HARD_SHRINK: return Math.abs(x) > threshold ? x : 0f;
+            case SOFT_SHRINK: return x > threshold ? x - threshold : (x < -threshold ? x + threshold : 0f);
+            case TANH_SHRINK: return x - tanh(x);
+            case THRESHOLD: return x > threshold ? x : value;
+            case SQUAREPLUS: return (float) ((x + Math.sqrt((double) x * x + alpha)) / 2.0);
+            case SPARSE_PLUS: {
+                if (x <= -1f) {
+                    return 0f;
+                }
+                return x < 1f ? (float) (0.25 * ((double) x + 1.0) * ((double) x + 1.0)) : x;
+            }
             default:
                 throw new IllegalStateException("softmax needs a whole axis; use applyRows");
         }
