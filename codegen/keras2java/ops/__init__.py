@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from . import (attention, conv, conv2d, conv_recurrent, core, keras_ops, mask, merge, norm,  # noqa: F401
                preprocessing, primitive, recurrent, shape, text, wrappers)  # (registration)
-from .base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs,
-                   op_classes, register_op)
+from .base import (ConfigDtype, ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec,
+                   layer_specs, op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
 FAMILIES = (core, recurrent, mask, merge, attention, conv, conv2d, conv_recurrent, norm, shape, wrappers, text,
@@ -24,6 +24,6 @@ def supported_classes() -> tuple[str, ...]:
     return tuple(sorted(set(layer_specs()) | set(STRUCTURAL)))
 
 
-__all__ = ["Composite", "ConversionProblem", "Converted", "FAMILIES", "LayerContext", "LayerSpec", "MaskRule", "Op",
-           "PRIMITIVES", "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec", "layer_specs", "op_classes",
-           "register_op", "supported_classes"]
+__all__ = ["Composite", "ConfigDtype", "ConversionProblem", "Converted", "FAMILIES", "LayerContext", "LayerSpec",
+           "MaskRule", "Op", "PRIMITIVES", "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec",
+           "layer_specs", "op_classes", "register_op", "supported_classes"]

@@ -51,6 +51,18 @@ class MaskRule(enum.Enum):
     ATTEND = "attend"
 
 
+class ConfigDtype(enum.Enum):
+    """What the ``dtype`` in a Keras layer's config names."""
+
+    #: the layer's compute policy: only float32 can be converted
+    COMPUTE = "compute"
+    #: the compute policy, or an integer type naming the ids or vocabulary the layer reads
+    #: (Keras 2.0-2.2 ``Embedding`` wrote ``"dtype": "int32"``; ``IntegerLookup``)
+    INTEGER = "integer"
+    #: the type of the input the layer reads (text layers: ``string``): not a policy
+    INPUT = "input"
+
+
 class Op:
     """Base class of every operation.  Subclasses are frozen dataclasses whose
     class attributes declare the op's traits."""
@@ -189,6 +201,8 @@ class LayerSpec:
     #: runs (``MultiHeadAttention.call``: ``set_keras_mask(query, None)``), so later
     #: layers reading those tensors' masks at run time see none
     keras3_clears_masks: bool = False
+    #: what the ``dtype`` of the layer's config names (the graph builder checks it)
+    config_dtype: ConfigDtype = ConfigDtype.COMPUTE
 
     def mask_rule(self, keras_major: int) -> MaskRule:
         """How the layer treats a mask in files of this Keras major version."""
@@ -213,7 +227,8 @@ def register_op(cls: type) -> type:
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
               replace: bool = False, keras2_mask: Optional[MaskRule] = None,
-              keras3_clears_masks: bool = False) -> Callable[[Converter], Converter]:
+              keras3_clears_masks: bool = False,
+              config_dtype: ConfigDtype = ConfigDtype.COMPUTE) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
         for name in keras_classes:
@@ -222,7 +237,7 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
             _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
-                                      reads_masks, keras2_mask, keras3_clears_masks)
+                                      reads_masks, keras2_mask, keras3_clears_masks, config_dtype)
         return fn
     return deco
 

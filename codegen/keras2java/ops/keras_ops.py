@@ -2,7 +2,7 @@
 Functional configs record next to layers, with ``module: keras.src.ops.*``.
 
 They are registered as ``ops.<Class>`` so the ``Concatenate`` operation and the
-``Concatenate`` layer stay apart (see :func:`keras2java.builder.spec_name`).
+``Concatenate`` layer stay apart (see :func:`keras2java.builder.keras3_graph.spec_name`).
 Their arguments are read from the call's saved ``args`` (tensors mixed with
 plain numbers, lists and slice keys) and their config (axis, keepdims, ...).
 Booleans are 0/1 floats and integers are integral floats, so a boolean tensor

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..ir import WeightTensor, format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from .base import ConfigDtype, ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext, require_rank
 from .view import CallView, New, Var, ViewContext, batched_call, comment
 
@@ -127,7 +127,7 @@ class MaskingOp(Op):
         return batched_call(self.view(node, ctx), rows_arg=2)   # per-token / per-timestep rows
 
 
-@converter("Embedding")
+@converter("Embedding", config_dtype=ConfigDtype.INTEGER)
 def convert_embedding(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     vocab = ctx.get_int("input_dim", minimum=1)

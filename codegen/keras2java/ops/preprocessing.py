@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Mapping, Optional
 import numpy as np
 
 from ..ir import Shape, WeightTensor, format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from .base import ConfigDtype, ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
 from .core import IdentityOp
 from .view import CallView, Const, Ints, New, Var, ViewContext, comment
@@ -414,7 +414,7 @@ def _mode(ctx: LayerContext, default: str, allowed: tuple[str, ...]) -> str:
     return mode
 
 
-@converter("Discretization")
+@converter("Discretization", config_dtype=ConfigDtype.INTEGER)
 def convert_discretization(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     mode = _mode(ctx, "int", ("int", "one_hot", "multi_hot", "count"))
@@ -434,7 +434,7 @@ def convert_discretization(ctx: LayerContext) -> Converted:
     return Converted(CategoricalOp("digitize", mode, depth, group, table, note=note), (out,))
 
 
-@converter("CategoryEncoding")
+@converter("CategoryEncoding", config_dtype=ConfigDtype.INTEGER)
 def convert_category_encoding(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     mode = _mode(ctx, "multi_hot", ("one_hot", "multi_hot", "count"))
@@ -459,7 +459,7 @@ def _int_token(ctx: LayerContext, key: str, default: Any) -> Optional[int]:
     return v
 
 
-@converter("IntegerLookup")
+@converter("IntegerLookup", config_dtype=ConfigDtype.INTEGER)
 def convert_integer_lookup(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     mode = _mode(ctx, "int", ("int", "one_hot", "multi_hot", "count"))

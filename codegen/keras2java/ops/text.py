@@ -21,7 +21,7 @@ import numpy as np
 
 from ..ir import WeightTensor
 from ..reader.raw import RawLayer
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from .base import ConfigDtype, ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
 from .view import CallView, Const, Ints, Label, Long, New, Strings, Var, ViewContext, comment
 
@@ -285,7 +285,7 @@ def _depth(ctx: LayerContext, vocab_size: int) -> int:
     return vocab_size
 
 
-@converter("TextVectorization")
+@converter("TextVectorization", config_dtype=ConfigDtype.INPUT)
 def convert_text_vectorization(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
     cfg = ctx.layer.config
@@ -353,7 +353,7 @@ def _name(value: Any) -> str:
     return repr(value)
 
 
-@converter("StringLookup")
+@converter("StringLookup", config_dtype=ConfigDtype.INPUT)
 def convert_string_lookup(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
     cfg = ctx.layer.config
@@ -517,7 +517,7 @@ def _hash_numbers(ctx: LayerContext) -> Converted:
     return Converted(op, (shape,))
 
 
-@converter("Hashing")
+@converter("Hashing", config_dtype=ConfigDtype.INPUT)
 def convert_hashing(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
     if ctx.input_dtypes and ctx.input_dtypes[0] != "string":
