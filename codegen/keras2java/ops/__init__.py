@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import (attention, conv, conv2d, conv_recurrent, core, keras_ops, mask, merge, norm,  # noqa: F401
                preprocessing, primitive, recurrent, shape, text, wrappers)  # (registration)
+from . import conv_legacy, recurrent_legacy  # noqa: F401  (Keras 1/2 upgrade hooks)
 from .base import (ConfigDtype, ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec,
                    layer_specs, op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step

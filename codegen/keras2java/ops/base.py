@@ -242,6 +242,29 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
     return deco
 
 
+#: Keras 1/2 upgrade hooks, by the class name a legacy file stores (tf2onnx's ``version_N``
+#: handlers): ``fn(layer: RawLayer, ctx: UpgradeContext) -> RawLayer`` in the Keras 2 form
+#: the converters read.  Registered beside the converters of the classes they produce.
+_UPGRADES: dict[str, Callable[..., Any]] = {}
+
+
+def legacy_upgrade(*stored_classes: str) -> Callable[[Converter], Converter]:
+    """Function decorator: registers the Keras 1/2 upgrade hook of these stored class names
+    (see :mod:`keras2java.ops.legacy`).  The readers only dispatch to it."""
+    def deco(fn: Converter) -> Converter:
+        for name in stored_classes:
+            if name in _UPGRADES:
+                raise ValueError(f"Keras class {name!r} already has an upgrade hook")
+            _UPGRADES[name] = fn
+        return fn
+    return deco
+
+
+def upgrade_hook(stored_class: str) -> Optional[Callable[..., Any]]:
+    """The Keras 1/2 upgrade hook of a stored class name, if any."""
+    return _UPGRADES.get(stored_class)
+
+
 def layer_spec(keras_class: str) -> Optional[LayerSpec]:
     """The converter of a Keras class.  A registered name ``"package>Name"`` (tf-keras
     configs name custom classes so) falls back to a plugin registered for ``"Name"``."""
