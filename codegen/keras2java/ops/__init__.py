@@ -6,15 +6,16 @@ registry in :mod:`keras2java.ops.base` is the one place that knows them.
 from __future__ import annotations
 
 from . import (activation_layers, attention, bidirectional, categorical, conv, conv2d, conv_recurrent,  # noqa: F401
-               conv_transpose, core, hashing, keras_ops, mask, merge, norm, pool2d, preprocessing, primitive, recurrent,
-               shape, text, wrappers)  # (registration)
+               conv_transpose, core, hashing, keras_ops, keras_ops_shape, mask, merge, norm, pool2d, preprocessing,
+               primitive, recurrent, shape, text, wrappers)  # (registration)
 from . import conv_legacy, recurrent_legacy  # noqa: F401  (Keras 1/2 upgrade hooks)
 from .base import (ConfigDtype, ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec,
                    layer_specs, op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
 FAMILIES = (core, recurrent, bidirectional, mask, merge, attention, conv, conv2d, pool2d, conv_transpose, conv_recurrent,
-            norm, shape, wrappers, text, hashing, preprocessing, categorical, activation_layers, keras_ops)
+            norm, shape, wrappers, text, hashing, preprocessing, categorical, activation_layers, keras_ops,
+            keras_ops_shape)
 #: Ops with no Keras class of their own, composed by plugins (:mod:`keras2java.plugins`).
 PRIMITIVES = primitive
 
