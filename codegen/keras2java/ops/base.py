@@ -26,6 +26,7 @@ if TYPE_CHECKING:   # pragma: no cover
     import numpy as np
 
     from ..ir import Node
+    from .context import LayerContext
     from .view import ViewContext
 
 
@@ -176,7 +177,10 @@ class ConversionProblem(Exception):
         super().__init__("; ".join(reasons))
 
 
-Converter = Callable[..., Any]
+#: A layer converter: ``fn(ctx: LayerContext) -> Converted | Composite`` (:mod:`.context`).
+Converter = Callable[["LayerContext"], Any]
+#: A Keras 1/2 upgrade hook: ``fn(layer: RawLayer, ctx: UpgradeContext) -> RawLayer`` (:mod:`.legacy`).
+UpgradeHook = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -245,13 +249,13 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
 #: Keras 1/2 upgrade hooks, by the class name a legacy file stores (tf2onnx's ``version_N``
 #: handlers): ``fn(layer: RawLayer, ctx: UpgradeContext) -> RawLayer`` in the Keras 2 form
 #: the converters read.  Registered beside the converters of the classes they produce.
-_UPGRADES: dict[str, Callable[..., Any]] = {}
+_UPGRADES: dict[str, UpgradeHook] = {}
 
 
-def legacy_upgrade(*stored_classes: str) -> Callable[[Converter], Converter]:
+def legacy_upgrade(*stored_classes: str) -> Callable[[UpgradeHook], UpgradeHook]:
     """Function decorator: registers the Keras 1/2 upgrade hook of these stored class names
     (see :mod:`keras2java.ops.legacy`).  The readers only dispatch to it."""
-    def deco(fn: Converter) -> Converter:
+    def deco(fn: UpgradeHook) -> UpgradeHook:
         for name in stored_classes:
             if name in _UPGRADES:
                 raise ValueError(f"Keras class {name!r} already has an upgrade hook")
@@ -260,7 +264,7 @@ def legacy_upgrade(*stored_classes: str) -> Callable[[Converter], Converter]:
     return deco
 
 
-def upgrade_hook(stored_class: str) -> Optional[Callable[..., Any]]:
+def upgrade_hook(stored_class: str) -> Optional[UpgradeHook]:
     """The Keras 1/2 upgrade hook of a stored class name, if any."""
     return _UPGRADES.get(stored_class)
 
