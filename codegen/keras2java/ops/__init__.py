@@ -5,15 +5,18 @@ registry in :mod:`keras2java.ops.base` is the one place that knows them.
 """
 from __future__ import annotations
 
-from . import (activation_ops, adaptive_pooling, attention, conv, conv2d, conv3d, conv_lstm3d,  # noqa: F401
-               conv_recurrent, core, image_preprocessing, keras_ops, mask, merge, norm, pool3d, preprocessing,
+from . import (activation_layers, activation_ops, adaptive_pooling, attention, bidirectional,  # noqa: F401
+               categorical, conv, conv2d, conv3d, conv_lstm3d, conv_recurrent, conv_transpose, core, hashing,
+               image_preprocessing, keras_ops, keras_ops_shape, mask, merge, norm, pool2d, pool3d, preprocessing,
                primitive, recurrent, shape, text, wrappers)  # (registration)
-from .base import (ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec, layer_specs,
-                   op_classes, register_op)
+from . import conv_legacy, recurrent_legacy  # noqa: F401  (Keras 1/2 upgrade hooks)
+from .base import (ConfigDtype, ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec,
+                   layer_specs, op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
-FAMILIES = (core, recurrent, mask, merge, attention, conv, conv2d, conv_recurrent, conv3d, pool3d, conv_lstm3d, norm,
-            shape, wrappers, text, preprocessing, image_preprocessing, keras_ops, activation_ops, adaptive_pooling)
+FAMILIES = (core, recurrent, bidirectional, mask, merge, attention, conv, conv2d, pool2d, conv_transpose, conv_recurrent,
+            conv3d, pool3d, conv_lstm3d, norm, shape, wrappers, text, hashing, preprocessing, categorical,
+            image_preprocessing, activation_layers, activation_ops, adaptive_pooling, keras_ops, keras_ops_shape)
 #: Ops with no Keras class of their own, composed by plugins (:mod:`keras2java.plugins`).
 PRIMITIVES = primitive
 
@@ -25,6 +28,6 @@ def supported_classes() -> tuple[str, ...]:
     return tuple(sorted(set(layer_specs()) | set(STRUCTURAL)))
 
 
-__all__ = ["Composite", "ConversionProblem", "Converted", "FAMILIES", "LayerContext", "LayerSpec", "MaskRule", "Op",
-           "PRIMITIVES", "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec", "layer_specs", "op_classes",
-           "register_op", "supported_classes"]
+__all__ = ["Composite", "ConfigDtype", "ConversionProblem", "Converted", "FAMILIES", "LayerContext", "LayerSpec",
+           "MaskRule", "Op", "PRIMITIVES", "STRUCTURAL", "Step", "converter", "is_registered", "layer_spec",
+           "layer_specs", "op_classes", "register_op", "supported_classes"]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:   # pragma: no cover
     import numpy as np
 
     from ..ir import Node
+    from .context import LayerContext
     from .view import ViewContext
 
 
@@ -49,6 +50,18 @@ class MaskRule(enum.Enum):
     #: reads the masks of all its inputs (attention: query, value, key): the masks present
     #: follow the data inputs, and the query's mask passes on to the first output
     ATTEND = "attend"
+
+
+class ConfigDtype(enum.Enum):
+    """What the ``dtype`` in a Keras layer's config names."""
+
+    #: the layer's compute policy: only float32 can be converted
+    COMPUTE = "compute"
+    #: the compute policy, or an integer type naming the ids or vocabulary the layer reads
+    #: (Keras 2.0-2.2 ``Embedding`` wrote ``"dtype": "int32"``; ``IntegerLookup``)
+    INTEGER = "integer"
+    #: the type of the input the layer reads (text layers: ``string``): not a policy
+    INPUT = "input"
 
 
 class Op:
@@ -164,7 +177,10 @@ class ConversionProblem(Exception):
         super().__init__("; ".join(reasons))
 
 
-Converter = Callable[..., Any]
+#: A layer converter: ``fn(ctx: LayerContext) -> Converted | Composite`` (:mod:`.context`).
+Converter = Callable[["LayerContext"], Any]
+#: A Keras 1/2 upgrade hook: ``fn(layer: RawLayer, ctx: UpgradeContext) -> RawLayer`` (:mod:`.legacy`).
+UpgradeHook = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -189,6 +205,8 @@ class LayerSpec:
     #: runs (``MultiHeadAttention.call``: ``set_keras_mask(query, None)``), so later
     #: layers reading those tensors' masks at run time see none
     keras3_clears_masks: bool = False
+    #: what the ``dtype`` of the layer's config names (the graph builder checks it)
+    config_dtype: ConfigDtype = ConfigDtype.COMPUTE
 
     def mask_rule(self, keras_major: int) -> MaskRule:
         """How the layer treats a mask in files of this Keras major version."""
@@ -213,7 +231,8 @@ def register_op(cls: type) -> type:
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
               replace: bool = False, keras2_mask: Optional[MaskRule] = None,
-              keras3_clears_masks: bool = False) -> Callable[[Converter], Converter]:
+              keras3_clears_masks: bool = False,
+              config_dtype: ConfigDtype = ConfigDtype.COMPUTE) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
         for name in keras_classes:
@@ -222,7 +241,7 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
             _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
-                                      reads_masks, keras2_mask, keras3_clears_masks)
+                                      reads_masks, keras2_mask, keras3_clears_masks, config_dtype)
         return fn
     return deco
 
@@ -231,6 +250,29 @@ def lambda_key(layer_name: str) -> str:
     """The registry name of the ``Lambda`` layer named ``layer_name``, which a plugin claims
     by name (``@keras2java.lambda_layer``): a Lambda's Python code is never run."""
     return "Lambda:" + layer_name
+
+
+#: Keras 1/2 upgrade hooks, by the class name a legacy file stores (tf2onnx's ``version_N``
+#: handlers): ``fn(layer: RawLayer, ctx: UpgradeContext) -> RawLayer`` in the Keras 2 form
+#: the converters read.  Registered beside the converters of the classes they produce.
+_UPGRADES: dict[str, UpgradeHook] = {}
+
+
+def legacy_upgrade(*stored_classes: str) -> Callable[[UpgradeHook], UpgradeHook]:
+    """Function decorator: registers the Keras 1/2 upgrade hook of these stored class names
+    (see :mod:`keras2java.ops.legacy`).  The readers only dispatch to it."""
+    def deco(fn: UpgradeHook) -> UpgradeHook:
+        for name in stored_classes:
+            if name in _UPGRADES:
+                raise ValueError(f"Keras class {name!r} already has an upgrade hook")
+            _UPGRADES[name] = fn
+        return fn
+    return deco
+
+
+def upgrade_hook(stored_class: str) -> Optional[UpgradeHook]:
+    """The Keras 1/2 upgrade hook of a stored class name, if any."""
+    return _UPGRADES.get(stored_class)
 
 
 def layer_spec(keras_class: str) -> Optional[LayerSpec]:

@@ -164,9 +164,6 @@ class LayerContext:
         return tuple(out)
 
 
-Converter = Callable[[LayerContext], "Converted | Composite"]
-
-
 def last_dim(shape: Shape, what: str = "input") -> int:
     if not shape:
         raise ConversionProblem(f"{what} is a scalar; expected at least one axis")

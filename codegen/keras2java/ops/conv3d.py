@@ -22,7 +22,8 @@ from ..ir import Activation, Shape, WeightTensor, format_shape
 from .base import ConversionProblem, Op, converter, f64, register_op
 from .context import Composite, Converted, LayerContext, Step
 from .conv import conv_output
-from .conv2d import BLOCK_PIXELS, _each_image, _pad_before, _padding, _size, _transpose_size, channels_first
+from .conv2d import BLOCK_PIXELS, _each_image, _pad_before, _padding, _size, channels_first
+from .conv_transpose import _transpose_size
 from .shape import PermuteOp
 from .view import Act, Call, CallView, Const, New, Var, ViewContext, comment, dim_size
 

@@ -1,15 +1,17 @@
 """Dense, activation layers and the layers that do nothing at inference."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Optional
 
 import numpy as np
 
 from ..activations import evaluate as activate
 from ..ir import Activation, WeightTensor
-from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
+from ..reader.raw import RawLayer, freeze
+from .base import ConversionProblem, MaskRule, Op, converter, f64, legacy_upgrade, register_op
 from .context import Converted, LayerContext, last_dim
+from .legacy import UpgradeContext, describe_keras1, keras1_input_shape, rename
 from .view import Act, CallView, New, Var, ViewContext, batched_call, comment
 
 
@@ -168,3 +170,38 @@ def convert_noop(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     ctx.weights([])
     return Converted(IdentityOp(), (shape,))
+
+
+# -- Keras 1 upgrades (legacy/interfaces.py) ----------------------------------------------
+@legacy_upgrade("Dense")
+def upgrade_dense(layer: RawLayer, ctx: UpgradeContext) -> RawLayer:
+    """Keras 1 ``output_dim -> units``, ``bias -> use_bias``; weights stored as ``W, b``."""
+    cfg = dict(layer.config)
+    if ctx.major <= 1:
+        rename(cfg, "output_dim", "units")
+        rename(cfg, "bias", "use_bias")
+        keras1_input_shape(cfg)
+        describe_keras1(ctx, layer, layer.weights, ("W", "b"), ("kernel", "bias"))
+    return replace(layer, class_name="Dense", config=freeze(cfg))
+
+
+@legacy_upgrade("TimeDistributedDense")
+def upgrade_time_distributed_dense(layer: RawLayer, ctx: UpgradeContext) -> RawLayer:
+    """Keras 0.x/1.x ``TimeDistributedDense``: a Dense applied to the last axis."""
+    if ctx.major > 1:
+        return replace(layer, config=freeze(dict(layer.config)))
+    ctx.note(layer.name, "class TimeDistributedDense -> Dense (applied to each timestep)")
+    cfg = dict(layer.config)
+    if "batch_input_shape" not in cfg and "input_shape" not in cfg and cfg.get("input_dim") is not None:
+        cfg["batch_input_shape"] = [None, cfg.get("input_length"), cfg["input_dim"]]
+    return upgrade_dense(replace(layer, class_name="Dense", config=cfg), ctx)
+
+
+@legacy_upgrade("Dropout", "SpatialDropout1D")
+def upgrade_dropout(layer: RawLayer, ctx: UpgradeContext) -> RawLayer:
+    """Keras 1 ``p -> rate``."""
+    cfg = dict(layer.config)
+    if ctx.major <= 1:
+        rename(cfg, "p", "rate")
+        keras1_input_shape(cfg)
+    return replace(layer, config=freeze(cfg))

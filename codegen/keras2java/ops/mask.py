@@ -6,14 +6,16 @@ for it and passes it to the layers that consume it (see :class:`MaskRule`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 
 from ..ir import WeightTensor, format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from ..reader.raw import RawLayer, freeze
+from .base import ConfigDtype, ConversionProblem, MaskRule, Op, converter, legacy_upgrade, register_op
 from .context import Converted, LayerContext, require_rank
+from .legacy import UpgradeContext, describe_keras1, keras1_input_shape
 from .view import CallView, New, Var, ViewContext, batched_call, comment
 
 #: Largest vocabulary whose token ids are exact as float32 (2^24).
@@ -127,7 +129,7 @@ class MaskingOp(Op):
         return batched_call(self.view(node, ctx), rows_arg=2)   # per-token / per-timestep rows
 
 
-@converter("Embedding")
+@converter("Embedding", config_dtype=ConfigDtype.INTEGER)
 def convert_embedding(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     vocab = ctx.get_int("input_dim", minimum=1)
@@ -153,3 +155,13 @@ def convert_masking(ctx: LayerContext) -> Converted:
     value = ctx.get_float("mask_value", 0.0)
     ctx.weights([])
     return Converted(MaskingOp(value), (shape,))
+
+
+@legacy_upgrade("Embedding")
+def upgrade_embedding(layer: RawLayer, ctx: UpgradeContext) -> RawLayer:
+    """Keras 0.x/1.x: ``input_length`` as the input shape; the table stored as ``W``."""
+    cfg = dict(layer.config)
+    if ctx.major <= 1:
+        keras1_input_shape(cfg, embedding=True)
+        describe_keras1(ctx, layer, layer.weights, ("W",), ("embeddings",))
+    return replace(layer, config=freeze(cfg))

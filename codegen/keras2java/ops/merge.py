@@ -8,8 +8,10 @@ from typing import ClassVar, Optional, Tuple
 import numpy as np
 
 from ..ir import format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from ..reader.raw import RawLayer, freeze
+from .base import ConversionProblem, MaskRule, Op, converter, legacy_upgrade, register_op
 from .context import Converted, LayerContext
+from .legacy import UpgradeContext
 from .view import Buffers, Call, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
 
 f32 = np.float32
@@ -382,3 +384,25 @@ def convert_dot(ctx: LayerContext) -> Converted:
                                 "an axis other than the first; only contracting over the variable timestep axis "
                                 "(or the features of the first input only) is supported")
     return Converted(DotOp((ks[0], ks[1]), normalize, 1e7 if ctx.keras_major >= 3 else 1e6), (out or (1,),))
+
+
+#: Keras 1 ``Merge`` modes (1.2.2 ``engine/topology.py``) -> Keras 2 merge layers.
+KERAS1_MERGE_MODES = {"sum": "Add", "mul": "Multiply", "concat": "Concatenate", "ave": "Average", "max": "Maximum"}
+
+
+@legacy_upgrade("Merge")
+def upgrade_merge(layer: RawLayer, ctx: UpgradeContext) -> RawLayer:
+    """Keras 1 ``Merge`` layers (``merge([a, b], mode=...)``, and ``keras.legacy.layers.Merge``
+    in Keras 2) with modes sum, mul, concat, ave, max become Add, Multiply,
+    Concatenate(axis=concat_axis), Average, Maximum."""
+    cfg = dict(layer.config)
+    mode, mode_type = cfg.get("mode"), cfg.get("mode_type", "raw")
+    if mode_type != "raw" or not isinstance(mode, str) or mode not in KERAS1_MERGE_MODES:
+        # reported by the builder as an unsupported class, naming the mode (dot, cos, Python functions)
+        what = f"mode={mode!r}" if isinstance(mode, str) and mode_type == "raw" else "a Python function as mode"
+        return replace(layer, class_name=f"Merge({what})", config=freeze(cfg))
+    new = {"name": cfg.get("name", layer.name)}
+    if mode == "concat":
+        new["axis"] = cfg.get("concat_axis", -1)
+    ctx.note(layer.name, f"class Merge(mode={mode!r}) -> {KERAS1_MERGE_MODES[mode]}")
+    return replace(layer, class_name=KERAS1_MERGE_MODES[mode], config=freeze(new))

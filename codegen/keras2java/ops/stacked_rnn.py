@@ -26,7 +26,8 @@ from ..reader.keras3 import to_snake_case
 from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, layer_spec
 from .context import Composite, Converted, LayerContext, Step
-from .keras_ops import NONE, StridedOp, TimeSliceOp
+from .keras_ops import NONE
+from .keras_ops_shape import StridedOp, TimeSliceOp
 from .merge import ConcatenateOp, MergeOp
 
 CELL_LAYERS = {"LSTMCell": ("LSTM", 2), "GRUCell": ("GRU", 1), "SimpleRNNCell": ("SimpleRNN", 1)}

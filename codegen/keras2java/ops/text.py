@@ -1,4 +1,5 @@
-"""Text preprocessing: TextVectorization, StringLookup and Hashing on string inputs.
+"""Text preprocessing: TextVectorization and StringLookup on string inputs (Hashing, which
+shares the text op, is in :mod:`.hashing`).
 
 These layers read a model input of dtype string (``keras.Input(shape=(1,),
 dtype="string")``) and produce floats: token ids, or vectors over the
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..ir import WeightTensor
 from ..reader.raw import RawLayer
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from .base import ConfigDtype, ConversionProblem, MaskRule, Op, converter, register_op
 from .context import Converted, LayerContext
 from .view import CallView, Const, Ints, Label, Long, New, Strings, Var, ViewContext, comment
 
@@ -196,6 +197,17 @@ def _bucket(token: bytes, n: int, salt) -> int:
     return int(tf.strings.to_hash_bucket_strong([token], n, key=list(salt)).numpy()[0])
 
 
+def _salt(salt: Any) -> Optional[tuple[int, int]]:
+    if salt is None:
+        return None
+    if isinstance(salt, int) and not isinstance(salt, bool):
+        salt = (salt, salt)
+    if (not isinstance(salt, (list, tuple)) or len(salt) != 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**64 for s in salt)):
+        raise ConversionProblem(f"salt {salt!r} is not an integer or a pair of unsigned 64-bit integers")
+    return tuple((s - 2**64 if s >= 2**63 else s) for s in salt)  # as Java longs
+
+
 # -- reading vocabularies ------------------------------------------------------------------
 
 
@@ -285,7 +297,7 @@ def _depth(ctx: LayerContext, vocab_size: int) -> int:
     return vocab_size
 
 
-@converter("TextVectorization")
+@converter("TextVectorization", config_dtype=ConfigDtype.INPUT)
 def convert_text_vectorization(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
     cfg = ctx.layer.config
@@ -353,7 +365,7 @@ def _name(value: Any) -> str:
     return repr(value)
 
 
-@converter("StringLookup")
+@converter("StringLookup", config_dtype=ConfigDtype.INPUT)
 def convert_string_lookup(ctx: LayerContext) -> Converted:
     _common_checks(ctx)
     cfg = ctx.layer.config
@@ -444,102 +456,6 @@ def _invert(ctx: LayerContext) -> Converted:
     if oov in tokens:
         raise ConversionProblem("the OOV token appears inside the vocabulary (Keras refuses it with invert=True)")
     return Converted(InvertLookupOp(tuple(tokens), token_start, oov, mask), (shape,))
-
-
-def _salt(salt: Any) -> Optional[tuple[int, int]]:
-    if salt is None:
-        return None
-    if isinstance(salt, int) and not isinstance(salt, bool):
-        salt = (salt, salt)
-    if (not isinstance(salt, (list, tuple)) or len(salt) != 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**64 for s in salt)):
-        raise ConversionProblem(f"salt {salt!r} is not an integer or a pair of unsigned 64-bit integers")
-    return tuple((s - 2**64 if s >= 2**63 else s) for s in salt)  # as Java longs
-
-
-@register_op
-@dataclass(frozen=True)
-class HashNumbersOp(Op):
-    """Keras' Hashing on numeric inputs: int64 cast, decimal text, FarmHash / SipHash bucket."""
-
-    bins: int                     # hash buckets (num_bins, minus one with a mask value)
-    mask_value: Optional[float]
-    salt: Optional[tuple[int, int]]
-    kind: ClassVar[str] = "hashing"
-    runtime: ClassVar[tuple[str, ...]] = ("StringHash", "Check")
-
-    def reference_problem(self) -> Optional[str]:
-        try:
-            import tensorflow  # noqa: F401, PLC0415 - FarmHash/SipHash of the numpy reference come from TF
-        except ImportError:
-            return "the numpy reference has no FarmHash/SipHash (install TensorFlow)"
-        return None
-
-    def evaluate(self, inputs):
-        x = np.asarray(inputs[0], np.float32)
-        out = np.zeros(x.shape, np.float32)
-        for i, v in np.ndenumerate(x):
-            if self.mask_value is not None and v == np.float32(self.mask_value):
-                continue
-            out[i] = _bucket(str(int(v)).encode(), self.bins, self.salt) + (self.mask_value is not None)
-        return [out]
-
-    def describe_weights(self) -> list[str]:
-        return [f"{self.bins} bucket(s), mask_value={self.mask_value}, "
-                f"hash={'SipHash salt ' + str(list(self.salt)) if self.salt else 'FarmHash Fingerprint64'} "
-                "of the int64 value in decimal"]
-
-    def view(self, node, ctx: ViewContext) -> CallView:
-        x, y = ctx.ins[0], ctx.outs[0]
-        salt = self.salt or (0, 0)
-        return CallView(ctx.field, comment(node), ctx.out_bufs(), "hashNumbers",
-                        (Var(x.var), 0, x.length(), Var(y.var), 0, Long(self.bins), self.salt is not None,
-                         Long(salt[0]), Long(salt[1]), self.mask_value is not None,
-                         float(self.mask_value or 0.0)), static="StringHash")
-
-
-def _hash_numbers(ctx: LayerContext) -> Converted:
-    cfg = ctx.layer.config
-    shape = ctx.single_input()
-    if None in shape:
-        raise ConversionProblem("Hashing of numbers needs a fixed input shape")
-    mode = cfg.get("output_mode", "int")
-    if mode != "int":
-        raise ConversionProblem(f"output_mode {mode!r} is not supported; only 'int'")
-    bins = ctx.get_int("num_bins", minimum=1)
-    mask = cfg.get("mask_value")
-    if mask is not None and (isinstance(mask, bool) or not isinstance(mask, (int, float))):
-        raise ConversionProblem(f"mask_value {mask!r} must be a number for numeric inputs")
-    if mask is not None and bins < 2:
-        mask = None   # Keras ignores the mask value with one bin
-    op = HashNumbersOp(bins - 1 if mask is not None else bins, None if mask is None else float(mask),
-                       _salt(cfg.get("salt")))
-    return Converted(op, (shape,))
-
-
-@converter("Hashing")
-def convert_hashing(ctx: LayerContext) -> Converted:
-    _common_checks(ctx)
-    if ctx.input_dtypes and ctx.input_dtypes[0] != "string":
-        return _hash_numbers(ctx)
-    cfg = ctx.layer.config
-    shape = ctx.single_input()
-    if shape != (1,):
-        raise ConversionProblem("Hashing is supported on a string input of shape (1,) only")
-    mode = cfg.get("output_mode", "int")
-    if mode not in ("int", "one_hot", "multi_hot", "count"):
-        raise ConversionProblem(f"output_mode {mode!r} is not supported")
-    bins = ctx.get_int("num_bins", minimum=1)
-    mask = cfg.get("mask_value")
-    if mask is not None and not isinstance(mask, str):
-        raise ConversionProblem("mask_value must be a string for string inputs")
-    if mask is not None and bins < 2:
-        raise ConversionProblem("num_bins must be at least 2 with a mask_value")
-    salt = _salt(cfg.get("salt"))
-    length = 1 if mode == "int" else bins
-    op = TextOp("Hashing", False, False, None, None, (), 0, bins - 1 if mask is not None else bins,
-                1 if mask is not None else 0, mask, salt, "hash" if mode == "int" else f"hash_{mode}", length, None)
-    return Converted(op, ((length,),))
 
 
 MaskRule  # noqa: B018 - text layers create no Keras mask (REFUSE is the default rule)

@@ -9,7 +9,7 @@ attribute ``weight_names``, each a dataset path relative to the layer group.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import h5py
 
@@ -18,7 +18,6 @@ from ..ir import SourceInfo
 from . import h5util
 from .config import parse_model_config
 from .keras3 import major_version
-from .legacy_conv import backend_of
 from .legacy_keras import merge_sequential_config, normalize_model
 from .raw import RawModel, RawWeight
 
@@ -100,3 +99,14 @@ def read_legacy_h5(path: str, h5: Any, sha256: str) -> RawModel:
                         keras_major=major_version(version, default=2))
     raw = parse_model_config(merge_sequential_config(config), weights_for, source, what=f"{path}: model_config")
     return normalize_model(raw, version, "keras1-h5" if source.keras_major <= 1 else None, backend_of(h5))
+
+
+def backend_of(h5: Any) -> Optional[str]:
+    """The ``backend`` attribute of a legacy file (root or ``model_weights``), if any."""
+    for group in (h5, h5.get("model_weights") if hasattr(h5, "get") else None):
+        if group is None:
+            continue
+        v = group.attrs.get("backend")
+        if v is not None:
+            return v.decode("utf8") if isinstance(v, bytes) else str(v)
+    return None

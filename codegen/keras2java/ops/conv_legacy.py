@@ -1,4 +1,6 @@
-"""Keras 1 convolution, pooling and image layers, and Theano-trained kernels,
+"""Keras 1/2 upgrade hooks of the convolution families (:mod:`.conv`,
+:mod:`.conv2d`, :mod:`.conv_recurrent`), registered with :func:`legacy_upgrade`:
+Keras 1 convolution, pooling and image layers, and Theano-trained kernels,
 translated into the Keras 2 form the converters read.
 
 Each rule follows the Keras 2.2.4 source:
@@ -34,11 +36,13 @@ Each rule follows the Keras 2.2.4 source:
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Optional
 
 import numpy as np
 
-from .raw import RawLayer, RawWeight
+from ..errors import ModelFileError
+from ..reader.raw import RawLayer, RawWeight, freeze
+from .base import legacy_upgrade
+from .legacy import UpgradeContext, keras1_input_shape
 
 K1_CONV = {"Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "AtrousConvolution1D": "Conv1D",
            "AtrousConvolution2D": "Conv2D", "Deconvolution2D": "Conv2DTranspose",
@@ -137,12 +141,23 @@ def flip_theano_kernels(cls: str, weights: tuple[RawWeight, ...]) -> tuple[RawWe
     return tuple(out)
 
 
-def backend_of(h5: Any) -> Optional[str]:
-    """The ``backend`` attribute of a legacy file (root or ``model_weights``), if any."""
-    for group in (h5, h5.get("model_weights") if hasattr(h5, "get") else None):
-        if group is None:
-            continue
-        v = group.attrs.get("backend")
-        if v is not None:
-            return v.decode("utf8") if isinstance(v, bytes) else str(v)
-    return None
+@legacy_upgrade(*K1_CONV, *K1_IMAGE, *K1_POOL1D, *FLIPPED)
+def upgrade_conv(layer: RawLayer, ctx: UpgradeContext) -> RawLayer:
+    cls, cfg, weights = layer.class_name, dict(layer.config), layer.weights
+    if ctx.major <= 1 and is_keras1_conv(cls):
+        try:
+            cls_k2, cfg = keras1_conv_config(cls, cfg)
+        except LegacyConvError as exc:
+            raise ModelFileError(f"layer {layer.name!r} ({cls}): {exc}") from None
+        weights = keras1_conv_weights(cls_k2, cfg, weights)
+        if cls_k2 != cls:
+            ctx.note(layer.name, f"class {cls} -> {cls_k2}")
+        cls = cls_k2
+    if ctx.theano:
+        flipped = flip_theano_kernels(cls, weights)
+        if flipped is not weights:
+            ctx.note(layer.name, "kernel flipped (trained with Theano: convolution, not correlation)")
+        weights = flipped
+    if ctx.major <= 1:
+        keras1_input_shape(cfg)
+    return replace(layer, class_name=cls, config=freeze(cfg), weights=tuple(weights))

@@ -1,0 +1,260 @@
+"""2-D pooling and resampling on images ``(height, width, channels)``:
+MaxPooling2D, AveragePooling2D, the global 2-D poolings, ZeroPadding2D,
+Cropping2D and UpSampling2D.
+
+Like the convolutions of :mod:`.conv2d` (whose shape and config helpers they
+share), every op here accepts leading axes as a row of independent images
+(``per_frame``), and ``channels_first`` layers become the op between two
+Permute ops.  Semantics follow Keras 3.15's TensorFlow backend and tf-keras
+2.x, which agree for these layers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .base import ConversionProblem, converter, register_op
+from .context import Composite, Converted, LayerContext, Step
+from .conv2d import (_build, _check_window, _each_image, _ImageOp, _images, _out_height, _pad_before, _padding, _size,
+                     channels_first, image_shape, tuple2)
+from .shape import PermuteOp
+from .view import Call, CallView, Const, Plus, Size, Var, ViewContext, comment, dim_size
+
+f32 = np.float32
+
+
+@register_op
+@dataclass(frozen=True)
+class Pool2DOp(_ImageOp):
+    """MaxPooling2D / AveragePooling2D (the average excludes padding, as TensorFlow does)."""
+
+    mode: str                   # "max" or "avg"
+    pool_size: tuple[int, int]
+    strides: tuple[int, int]
+    padding: str
+    kind: ClassVar[str] = "pool2d"
+    runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
+    time_changing: ClassVar[bool] = True
+
+    def evaluate(self, inputs):
+        return [_each_image(inputs[0], lambda im: _pool2d(self, im))]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, o = ctx.ins[0], ctx.outs[0]
+        images, h = _images(ctx)
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        same = self.padding == "same"
+        out_h, var, value = _out_height(ctx, Call("Image2D", "poolSize", (h, ph, sh, same, node.layer_name)))
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "pool",
+                        (Const("Image2D", self.mode.upper()), Var(x.var), images, h, x.shape[-2], x.shape[-1],
+                         ph, pw, sh, sw, same, Var(o.var), out_h, o.shape[-2]),
+                        static="Image2D", steps_var=var, steps_value=value)
+
+
+@register_op
+@dataclass(frozen=True)
+class GlobalPool2DOp(_ImageOp):
+    """GlobalMaxPooling2D / GlobalAveragePooling2D."""
+
+    mode: str
+    keepdims: bool
+    kind: ClassVar[str] = "global_pool2d"
+    runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
+
+    def evaluate(self, inputs):
+        x = np.asarray(inputs[0], np.float64)
+        y = x.max((-3, -2), keepdims=self.keepdims) if self.mode == "max" else x.mean((-3, -2), keepdims=self.keepdims)
+        return [np.asarray(y, f32)]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x = ctx.ins[0]
+        lead = x.shape[:-3]
+        if lead:
+            images, pixels = dim_size(lead, x.steps), x.shape[-3] * x.shape[-2]
+        else:
+            images, pixels = 1, dim_size(x.shape[:-1], x.steps)
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "global",
+                        (Const("Image2D", self.mode.upper()), Var(x.var), images, pixels, x.shape[-1],
+                         Var(ctx.outs[0].var)), static="Image2D")
+
+
+@register_op
+@dataclass(frozen=True)
+class Resample2DOp(_ImageOp):
+    """ZeroPadding2D (``mode="pad"``), Cropping2D (``"crop"``) and UpSampling2D
+    (``"nearest"``, ``"bilinear"``).  ``a, b, c, d`` are top, bottom, left, right
+    amounts for pad and crop, and ``a, b`` the height and width factors for upsampling."""
+
+    mode: str
+    a: int
+    b: int
+    c: int = 0
+    d: int = 0
+    kind: ClassVar[str] = "resample2d"
+    runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
+    time_changing: ClassVar[bool] = True
+
+    def evaluate(self, inputs):
+        return [_each_image(inputs[0], lambda im: _resample2d(self, im))]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        x, o = ctx.ins[0], ctx.outs[0]
+        images, h = _images(ctx)
+        w, ch = x.shape[-2], x.shape[-1]
+        steps = x.steps
+        if self.mode == "pad":
+            value = Plus(steps, self.a + self.b) if steps else None
+        elif self.mode == "crop":
+            value = Call("Image2D", "cropSize", (h, self.a, self.b, node.layer_name))
+        else:
+            value = Size(steps, self.a) if steps else None
+        out_h, var, value = _out_height(ctx, value)
+        y = Var(o.var)
+        if self.mode == "pad":
+            args = (Var(x.var), images, h, w, ch, self.a, self.b, self.c, self.d, y)
+        elif self.mode == "crop":
+            args = (Var(x.var), images, h, w, ch, self.a, self.c, y, out_h, o.shape[-2])
+        else:
+            args = (Var(x.var), images, h, w, ch, self.a, self.b, y)
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), self.mode, args, static="Image2D",
+                        steps_var=var, steps_value=value)
+
+
+def _pool2d(op: Pool2DOp, x: np.ndarray) -> np.ndarray:
+    H, W, C = x.shape
+    (ph, pw), (sh, sw) = op.pool_size, op.strides
+    oh, ow = _size(H, ph, sh, op.padding), _size(W, pw, sw, op.padding)
+    pt, pl = _pad_before(H, oh, ph, sh, op.padding), _pad_before(W, ow, pw, sw, op.padding)
+    y = np.zeros((oh, ow, C), f32)
+    for r in range(oh):
+        for c in range(ow):
+            win = np.asarray(x[max(r * sh - pt, 0):min(r * sh - pt + ph, H), max(c * sw - pl, 0):min(c * sw - pl + pw, W)],
+                             np.float64)
+            y[r, c] = win.max((0, 1)) if op.mode == "max" else win.mean((0, 1))
+    return y
+
+
+def _resample2d(op: Resample2DOp, x: np.ndarray) -> np.ndarray:
+    H, W, _ = x.shape
+    if op.mode == "pad":
+        return np.pad(x, ((op.a, op.b), (op.c, op.d), (0, 0)))
+    if op.mode == "crop":
+        return x[op.a:H - op.b, op.c:W - op.d]
+    if op.mode == "nearest":
+        return np.repeat(np.repeat(x, op.a, 0), op.b, 1)
+    oh, ow = H * op.a, W * op.b
+
+    def axis(n_in, n_out):
+        src = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+        lo = np.floor(src)
+        return np.maximum(lo, 0).astype(int), np.minimum(np.ceil(src), n_in - 1).astype(int), src - lo
+
+    y0, y1, ly = axis(H, oh)
+    x0, x1, lx = axis(W, ow)
+    d = np.asarray(x, np.float64)
+    top = d[y0][:, x0] + (d[y0][:, x1] - d[y0][:, x0]) * lx[None, :, None]
+    bottom = d[y1][:, x0] + (d[y1][:, x1] - d[y1][:, x0]) * lx[None, :, None]
+    return np.asarray(top + (bottom - top) * ly[:, None, None], f32)
+
+
+# -- pooling and resampling converters --------------------------------------------------------
+
+def _pool(ctx: LayerContext, mode: str):
+    first = channels_first(ctx)
+    h, w, c = image_shape(ctx, first)
+    size = tuple2(ctx, "pool_size", 2)
+    strides = size if ctx.layer.config.get("strides") is None else tuple2(ctx, "strides", size)
+    padding = _padding(ctx)
+    _check_window(h, w, size, padding)
+    ctx.weights([])
+    out = (_size(h, size[0], strides[0], padding), _size(w, size[1], strides[1], padding), c)
+    return _build(ctx, Pool2DOp(mode, size, strides, padding), out, first)
+
+
+@converter("MaxPooling2D")
+def convert_max_pooling2d(ctx: LayerContext):
+    return _pool(ctx, "max")
+
+
+@converter("AveragePooling2D")
+def convert_average_pooling2d(ctx: LayerContext):
+    return _pool(ctx, "avg")
+
+
+def _global_pool(ctx: LayerContext, mode: str):
+    first = channels_first(ctx)
+    h, w, c = image_shape(ctx, first)
+    keepdims = ctx.get_bool("keepdims", False)
+    ctx.weights([])
+    op = GlobalPool2DOp(mode, keepdims)
+    if not first:
+        return Converted(op, ((1, 1, c) if keepdims else (c,),))
+    cf, hf, wf = ctx.input_shapes[0]
+    out = (1, 1, c) if keepdims else (c,)
+    steps = (Step(PermuteOp((1, 2, 0)), (0,), ((hf, wf, cf),)), Step(op, (1,), (out,)))
+    if not keepdims:
+        return Composite(steps, (2,))
+    # (1, 1, c) and (c, 1, 1) hold the same data
+    from .shape import ReshapeOp
+    return Composite(steps + (Step(ReshapeOp(), (2,), ((c, 1, 1),)),), (3,))
+
+
+@converter("GlobalMaxPooling2D")
+def convert_global_max_pooling2d(ctx: LayerContext):
+    return _global_pool(ctx, "max")
+
+
+@converter("GlobalAveragePooling2D")
+def convert_global_average_pooling2d(ctx: LayerContext):
+    return _global_pool(ctx, "avg")
+
+
+def _amounts(ctx: LayerContext, key: str, default: Any) -> tuple[int, int, int, int]:
+    """ZeroPadding2D / Cropping2D amounts: int, (sym_h, sym_w) or ((top, bottom), (left, right))."""
+    v = ctx.layer.config.get(key, default)
+
+    def nat(x):
+        return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+    if nat(v):
+        return v, v, v, v
+    if isinstance(v, (list, tuple)) and len(v) == 2:
+        if all(nat(x) for x in v):
+            return v[0], v[0], v[1], v[1]
+        if all(isinstance(x, (list, tuple)) and len(x) == 2 and all(nat(y) for y in x) for x in v):
+            return v[0][0], v[0][1], v[1][0], v[1][1]
+    raise ConversionProblem(f"config {key!r} is {v!r}, expected an int, two ints or two pairs")
+
+
+@converter("ZeroPadding2D")
+def convert_zero_padding2d(ctx: LayerContext):
+    first = channels_first(ctx)
+    h, w, c = image_shape(ctx, first)
+    t, b, l, r = _amounts(ctx, "padding", 1)
+    ctx.weights([])
+    return _build(ctx, Resample2DOp("pad", t, b, l, r), (None if h is None else h + t + b, w + l + r, c), first)
+
+
+@converter("Cropping2D")
+def convert_cropping2d(ctx: LayerContext):
+    first = channels_first(ctx)
+    h, w, c = image_shape(ctx, first)
+    t, b, l, r = _amounts(ctx, "cropping", 0)
+    if (h is not None and h - t - b < 1) or w - l - r < 1:
+        raise ConversionProblem(f"cropping ({t}, {b}), ({l}, {r}) leaves nothing of ({h}, {w})")
+    ctx.weights([])
+    return _build(ctx, Resample2DOp("crop", t, b, l, r), (None if h is None else h - t - b, w - l - r, c), first)
+
+
+@converter("UpSampling2D")
+def convert_up_sampling2d(ctx: LayerContext):
+    first = channels_first(ctx)
+    h, w, c = image_shape(ctx, first)
+    sh, sw = tuple2(ctx, "size", 2)
+    interp = ctx.get_str("interpolation", "nearest")
+    if interp not in ("nearest", "bilinear"):
+        raise ConversionProblem(f"interpolation={interp!r} is not supported; expected 'nearest' or 'bilinear'")
+    ctx.weights([])
+    return _build(ctx, Resample2DOp(interp, sh, sw), (None if h is None else h * sh, w * sw, c), first)
