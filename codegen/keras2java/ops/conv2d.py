@@ -114,7 +114,7 @@ class Conv2DOp(_ImageOp):
     bias: Optional[WeightTensor]
     pointwise: Optional[WeightTensor] = None
     kind: ClassVar[str] = "conv2d"
-    runtime: ClassVar[tuple[str, ...]] = ("Conv2D", "FrameConv", "Linear", "Activation", "Check")
+    runtime: ClassVar[tuple[str, ...]] = ("Conv2D", "Linear", "Activation", "Check")
     time_changing: ClassVar[bool] = True
 
     @property
