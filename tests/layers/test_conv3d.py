@@ -1,8 +1,9 @@
-"""The 3-D layers against Keras (Keras 3 .keras files, tf-keras .h5 where tf-keras has the
-class, both weight modes): Conv3D, Conv3DTranspose, MaxPooling3D, AveragePooling3D,
-AdaptiveMax/AveragePooling3D, GlobalMax/AveragePooling3D, ZeroPadding3D, Cropping3D,
-UpSampling3D and ConvLSTM3D; channels_last and channels_first, a variable depth,
-TimeDistributed over volumes; compiled and run in Java."""
+"""3-D convolutions against Keras (Keras 3 .keras files, tf-keras .h5 where tf-keras has
+the class, both weight modes): Conv3D and Conv3DTranspose, channels_last and
+channels_first, a variable depth, and 3-D layers under TimeDistributed over volumes;
+compiled and run in Java, also checking keras2java's numpy reference.  Too shallow
+volumes are refused in Java; unsupported 3-D options are refused together.  (3-D pooling
+and resampling: test_pool3d.py; ConvLSTM3D: test_conv_lstm3d.py.)"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,9 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from support.cases_conv2d import TD, L, frames, img, masked_frames, prepare, stream_model
+from support.cases_conv2d import TD, L, frames, img, prepare
 from support.battery import KerasBattery
-from support.harness import JavaBatch
 from support.keras_cases import Case
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
@@ -81,55 +81,6 @@ TRANSPOSE = [
                                                                 output_padding=1)), "tf_h5"),
 ]
 
-POOL = [
-    Case("maxpool3d/valid_2", vol((6, 5, 7, 2), L("MaxPooling3D", 2))),
-    Case("maxpool3d/same_3_s2", vol((7, 6, 5, 2), L("MaxPooling3D", 3, strides=2, padding="same"))),
-    Case("maxpool3d/valid_mixed", vol((6, 7, 5, 2), L("MaxPooling3D", (2, 3, 1), strides=(1, 2, 1)))),
-    Case("avgpool3d/same_3_s2", vol((7, 6, 5, 2), L("AveragePooling3D", 3, strides=2, padding="same"))),
-    Case("avgpool3d/same_2_odd", vol((5, 5, 3, 2), L("AveragePooling3D", 2, padding="same"))),
-    Case("avgpool3d/same_3_s1", vol((4, 5, 3, 2), L("AveragePooling3D", 3, strides=1, padding="same"))),
-    Case("avgpool3d/valid_mixed", vol((6, 7, 5, 2), L("AveragePooling3D", (3, 2, 2), strides=(2, 1, 3)))),
-    Case("maxpool3d/variable_depth", vol((None, 4, 4, 2), L("MaxPooling3D", 2)), steps=(2, 7)),
-    Case("avgpool3d/variable_depth_same", vol((None, 4, 5, 2), L("AveragePooling3D", 3, strides=2, padding="same")),
-         steps=(1, 7)),
-    Case("pool3d/channels_first", vol((2, 6, 5, 7), L("MaxPooling3D", 2, **CF),
-                                      L("AveragePooling3D", 2, padding="same", **CF))),
-    Case("pool3d/tf_h5", vol((7, 6, 5, 2), L("MaxPooling3D", 3, strides=2, padding="same"),
-                             L("AveragePooling3D", 2, padding="same")), "tf_h5"),
-    Case("globalmax3d", vol((4, 5, 3, 4), L("GlobalMaxPooling3D"))),
-    Case("globalavg3d", vol((4, 5, 3, 4), L("GlobalAveragePooling3D"))),
-    Case("globalavg3d/keepdims", vol((4, 5, 3, 4), L("GlobalAveragePooling3D", keepdims=True))),
-    Case("globalmax3d/keepdims_channels_first", vol((4, 3, 5, 2), L("GlobalMaxPooling3D", keepdims=True, **CF))),
-    Case("globalavg3d/channels_first", vol((4, 3, 5, 2), L("GlobalAveragePooling3D", **CF))),
-    Case("globalavg3d/variable_depth", vol((None, 3, 4, 4), L("GlobalAveragePooling3D")), steps=(1, 6)),
-    Case("globalmax3d/tf_h5", vol((4, 5, 3, 4), L("GlobalMaxPooling3D")), "tf_h5"),
-    Case("globalavg3d/tf_h5_keepdims", vol((4, 5, 3, 4), L("GlobalAveragePooling3D", keepdims=True)), "tf_h5"),
-    Case("adaptive_avg3d/down", vol((6, 7, 5, 2), L("AdaptiveAveragePooling3D", (3, 4, 2)))),
-    Case("adaptive_max3d/down", vol((6, 7, 10, 2), L("AdaptiveMaxPooling3D", (4, 3, 6)))),
-    Case("adaptive_avg3d/up", vol((3, 2, 4, 2), L("AdaptiveAveragePooling3D", (5, 3, 4)))),
-    Case("adaptive_max3d/int_size", vol((5, 6, 4, 3), L("AdaptiveMaxPooling3D", 2))),
-    Case("adaptive3d/channels_first", vol((2, 6, 5, 7), L("AdaptiveAveragePooling3D", (4, 2, 3), **CF),
-                                          L("AdaptiveMaxPooling3D", (2, 2, 2), **CF))),
-]
-
-RESAMPLE = [
-    Case("zeropadding3d/asym", vol((3, 4, 5, 2), L("ZeroPadding3D", ((1, 2), (0, 3), (2, 0))))),
-    Case("zeropadding3d/sym", vol((3, 4, 5, 2), L("ZeroPadding3D", (2, 1, 0)))),
-    Case("zeropadding3d/default", vol((3, 4, 5, 2), L("ZeroPadding3D"))),
-    Case("zeropadding3d/variable_depth", vol((None, 3, 4, 2), L("ZeroPadding3D", 1)), steps=(1, 5)),
-    Case("cropping3d/asym", vol((5, 6, 7, 2), L("Cropping3D", ((1, 0), (2, 1), (0, 3))))),
-    Case("cropping3d/default", vol((5, 6, 7, 2), L("Cropping3D"))),
-    Case("cropping3d/variable_depth", vol((None, 5, 6, 2), L("Cropping3D", ((1, 2), 1, (0, 2)))), steps=(4, 8)),
-    Case("upsampling3d/mixed", vol((2, 3, 4, 2), L("UpSampling3D", (2, 3, 1)))),
-    Case("upsampling3d/default", vol((2, 3, 2, 2), L("UpSampling3D"))),
-    Case("upsampling3d/variable_depth", vol((None, 2, 3, 2), L("UpSampling3D", (3, 1, 2))), steps=(1, 4)),
-    Case("resample3d/channels_first", vol((2, 4, 5, 3), L("ZeroPadding3D", (1, 2, 0), **CF),
-                                          L("Cropping3D", ((0, 1), (2, 0), 1), **CF),
-                                          L("UpSampling3D", (1, 2, 2), **CF))),
-    Case("resample3d/tf_h5", vol((3, 4, 5, 2), L("ZeroPadding3D", ((1, 2), (0, 3), (2, 0))),
-                                 L("Cropping3D", ((1, 0), (2, 1), (0, 3))), L("UpSampling3D", (2, 1, 3))), "tf_h5"),
-]
-
 TIME = [
     Case("td3d/conv_pool_fixed", frames((3, 4, 5, 5, 2), TD("Conv3D", 3, 3, activation="relu"),
                                         TD("MaxPooling3D", (1, 2, 2))), samples=8),
@@ -146,42 +97,12 @@ TIME = [
 ]
 
 
-def convlstm3d_states(shape, **kw):
-    """A ConvLSTM3D with return_state: the output and both states are model outputs."""
-    def build(k):
-        x = k.Input(shape)
-        out, h, c = k.layers.ConvLSTM3D(2, 3, return_state=True, **kw)(x)
-        return k.Model(x, [out, h, c])
-    return build
-
-
-CONVLSTM = [
-    Case("convlstm3d/valid", vol((3, 4, 5, 5, 2), L("ConvLSTM3D", 3, 3)), samples=8),
-    Case("convlstm3d/same_sequences", frames((3, 4, 4, 5, 2), L("ConvLSTM3D", 2, 3, padding="same",
-                                                                return_sequences=True)), samples=8),
-    Case("convlstm3d/strides_relu_hard_sigmoid", vol((3, 5, 5, 6, 2), L("ConvLSTM3D", 2, (3, 2, 3), strides=2,
-                                                                        activation="relu",
-                                                                        recurrent_activation="hard_sigmoid")),
-         samples=8),
-    Case("convlstm3d/dilation_nobias", vol((3, 4, 5, 5, 2), L("ConvLSTM3D", 2, 2, dilation_rate=(1, 2, 2),
-                                                              use_bias=False, padding="same")), samples=8),
-    Case("convlstm3d/go_backwards_sequences", frames((3, 4, 4, 4, 2), L("ConvLSTM3D", 2, 3, go_backwards=True,
-                                                                        return_sequences=True)), samples=8),
-    Case("convlstm3d/variable_steps", frames((None, 3, 4, 4, 2), L("ConvLSTM3D", 2, 3, padding="same",
-                                                                   return_sequences=True)), steps=(1, 4), samples=8),
-    Case("convlstm3d/return_state", convlstm3d_states((3, 4, 4, 5, 2), padding="same"), samples=8),
-    Case("convlstm3d/tf_h5", frames((3, 4, 4, 5, 2), L("ConvLSTM3D", 2, 3, padding="same", return_sequences=True)),
-         "tf_h5", samples=8),
-    Case("convlstm3d/tf_h5_backwards_state", convlstm3d_states((3, 4, 4, 5, 2), go_backwards=True), "tf_h5",
-         samples=8),
-]
-
 #: both weight modes: weights in the generated class, and in a resource file next to it
 WEIGHT_MODES = [replace(c, id=f"{c.id}/{mode}", weights=mode)
-                for c in (CONV[1], TRANSPOSE[1], POOL[0], CONVLSTM[1], TIME[0])
+                for c in (CONV[1], TRANSPOSE[1], TIME[0])
                 for mode in ("embedded", "resource")]
 
-CASES = CONV + TRANSPOSE + POOL + RESAMPLE + TIME + CONVLSTM + WEIGHT_MODES
+CASES = CONV + TRANSPOSE + TIME + WEIGHT_MODES
 
 battery = KerasBattery([(prepare, CASES, True)], seed=8100, package="k2jtest.vol", workdir="conv3d")
 prepared, batch, test_matches_keras = battery.tests()
@@ -211,38 +132,3 @@ def test_unsupported_3d_options_are_refused_together(tmp_path):
     assert "convlstm3d_cf" in text and "channels_first" in text
     assert "conv3d_varheight" in text and "only the depth may vary" in text
     assert not (tmp_path / "out").exists()
-
-
-@pytest.fixture(scope="module")
-def seq_batch(tmp_path_factory):
-    from support.cases_recurrent import harness_mode
-    from support.cases_recurrent import prepare as prepare_sequence
-    work = tmp_path_factory.mktemp("convlstm3d_seq")
-    b = JavaBatch(work)
-    for n, case in enumerate(CONVLSTM_SEQUENCE):
-        path, samples, expected = prepare_sequence(case, work, seed=8600 + n)
-        b.add(case.id, path, samples, expected, package=f"k2jtest.vseq.c{n}", class_name="M",
-              mode=harness_mode(case, samples))
-    b.run()
-    return b
-
-
-#: masked (whole padded timesteps) and streaming (one volume per Session step == Keras on
-#: every prefix) ConvLSTM3D, prepared by cases_recurrent.prepare
-CONVLSTM_SEQUENCE = [
-    Case("convlstm3d/masked_sequences", masked_frames(6, (3, 4, 4, 2), L("ConvLSTM3D", 2, 3, padding="same",
-                                                                          return_sequences=True),
-                                                       TD("Flatten"), L("LSTM", 3)),
-         data="padded", family="ConvLSTM3D", samples=8),
-    Case("convlstm3d/stream_frames", stream_model((None, 3, 4, 4, 2), TD("Conv3D", 2, 3, padding="same",
-                                                                          activation="relu"),
-                                                    L("ConvLSTM3D", 2, 3, padding="same", return_sequences=True),
-                                                    TD("GlobalAveragePooling3D"), L("Dense", 2)),
-         mode="stream", samples=3, steps=(1, 4), family="ConvLSTM3D streaming"),
-]
-
-
-@pytest.mark.parametrize("case", CONVLSTM_SEQUENCE, ids=[c.id for c in CONVLSTM_SEQUENCE])
-def test_convlstm3d_masks_and_streaming_match_keras(case, seq_batch):
-    err = seq_batch.cases[case.id].check(case.tol)
-    print(f"{case.id}: max error {err:.3g}")

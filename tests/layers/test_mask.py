@@ -1,11 +1,11 @@
 """Masking and Embedding (mask_zero) against Keras (Keras 3 .keras / .h5 and tf-keras
 .h5): padding at the end, at the start and in the middle of a sequence reaching LSTM,
-GRU, SimpleRNN and Bidirectional layers (zero_output_for_mask, go_backwards, unroll),
+GRU and SimpleRNN layers (zero_output_for_mask, go_backwards, unroll),
 through the layers that pass a mask on, and a mask value other than zero; Embedding
 with and without mask_zero before recurrent and Dense layers.  Unmasked rows also check
 keras2java's numpy reference (masked models must be refused by it).  (Masks through
 graphs, nested models, attention and merges: tests/scenarios/test_masks.py and the
-attention and merge files.)"""
+attention and merge files; masked Bidirectional layers: test_bidirectional.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -67,8 +67,6 @@ add(Case("masking/functional", fn(lambda k, x: L(k).GRU(4)(L(k).LSTM(5, return_s
                                    (None, 4)), data="padded", family="Masking"),
     Case("masking/functional/tf_h5", fn(lambda k, x: L(k).GRU(4)(L(k).LSTM(5, return_sequences=True)(L(k).Dense(6)(L(k).Masking()(x)))),
                                          (T, 4)), "tf_h5", data="padded", family="Masking"),
-    Case("masking/bidirectional_none", fn(lambda k, x: L(k).Bidirectional(L(k).SimpleRNN(4, return_sequences=True), merge_mode=None)(
-        L(k).Masking()(x)), (T, 3)), data="padded", family="Masking"),
     Case("masking/nan_value", seq(lambda k: [L(k).Masking(0.5), L(k).GRU(4, return_sequences=True)], shape=(T, 3)),
           data="padded", mask_value=0.5, family="Masking"))
 

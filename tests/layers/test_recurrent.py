@@ -1,5 +1,5 @@
-"""LSTM, GRU (reset_after True/False), SimpleRNN, keras.layers.RNN around the built-in
-cells, and Bidirectional (every merge mode, explicit backward layers) against Keras:
+"""LSTM, GRU (reset_after True/False), SimpleRNN and keras.layers.RNN around the built-in
+cells against Keras (Bidirectional: test_bidirectional.py):
 units, activations (version-dependent recurrent activations: tf-keras .h5 vs Keras 3
 files), go_backwards, return_state and initial states as model inputs, streaming
 sessions (one timestep per step == predict on each prefix) and stateful layers.  The
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from support.battery import KerasBattery
-from support.cases_recurrent import RNNS, L, T, fn, prepare, seq
+from support.cases_recurrent import L, T, fn, prepare, seq
 from support.harness import java_bin, max_error
 from support.keras_cases import Case, keras
 
@@ -95,40 +95,9 @@ for fmt in ("keras", "tf_h5"):
               fmt, data="padded", family="RNN(cell)"))
 
 
-# 2. Bidirectional
-for rnn, cls in RNNS.items():
-    for merge in ("concat", "sum", "mul", "ave"):
-        add(Case(f"bidirectional/{rnn}/{merge}/seq",
-                  seq(lambda k, cls=cls, merge=merge: [L(k).Bidirectional(cls(k)(7, return_sequences=True), merge_mode=merge),
-                                                       L(k).Dense(3)]), family="Bidirectional"))
-    add(Case(f"bidirectional/{rnn}/concat/last", seq(lambda k, cls=cls: [L(k).Bidirectional(cls(k)(6))]), family="Bidirectional"),
-        Case(f"bidirectional/{rnn}/ave/last/tf_h5", seq(lambda k, cls=cls: [L(k).Bidirectional(cls(k)(6), merge_mode="ave")], shape=(7, 5)),
-              "tf_h5", family="Bidirectional"),
-        Case(f"bidirectional/{rnn}/none", fn(lambda k, x, cls=cls: L(k).Bidirectional(cls(k)(5, return_sequences=True), merge_mode=None)(x),
-                                              (None, 4)), family="Bidirectional"),
-        Case(f"bidirectional/{rnn}/none/last/tf_h5",
-              fn(lambda k, x, cls=cls: L(k).Bidirectional(cls(k)(5), merge_mode=None)(x), (6, 4)), "tf_h5", family="Bidirectional"))
 for u in (1, 32):
-    add(Case(f"bidirectional/LSTM/units{u}", seq(lambda k, u=u: [L(k).Bidirectional(L(k).LSTM(u, return_sequences=True))]),
-              weight_scale=0.3, family="Bidirectional"),
-        Case(f"stream/units{u}", seq(lambda k, u=u: [L(k).GRU(u, return_sequences=True), L(k).LSTM(u), L(k).Dense(2)], shape=(None, 3)),
+    add(Case(f"stream/units{u}", seq(lambda k, u=u: [L(k).GRU(u, return_sequences=True), L(k).LSTM(u), L(k).Dense(2)], shape=(None, 3)),
               mode="stream", samples=3, steps=(4, 9), weight_scale=0.3, family="streaming"))
-for fmt in ("keras", "tf_h5"):
-    add(Case(f"bidirectional/backward_layer/{fmt}",
-              seq(lambda k: [L(k).Bidirectional(L(k).LSTM(5, return_sequences=True),
-                                                backward_layer=L(k).GRU(5, go_backwards=True, return_sequences=True,
-                                                                        activation="relu"), merge_mode="sum")], shape=(7, 4)),
-              fmt, weight_scale=0.3, family="Bidirectional"),
-        Case(f"bidirectional/backward_layer_concat/{fmt}",
-              seq(lambda k: [L(k).Bidirectional(L(k).SimpleRNN(3), backward_layer=L(k).LSTM(6, go_backwards=True))], shape=(7, 4)),
-              fmt, family="Bidirectional"),
-        Case(f"bidirectional/stacked/{fmt}",
-              seq(lambda k: [L(k).Bidirectional(L(k).LSTM(7, return_sequences=True)), L(k).Bidirectional(L(k).GRU(32)),
-                             L(k).Dense(3, activation="softmax")], shape=(8, 5)), fmt, weight_scale=0.3, family="Bidirectional"))
-add(Case("bidirectional/go_backwards_forward_layer",
-          seq(lambda k: [L(k).Bidirectional(L(k).GRU(4, go_backwards=True, return_sequences=True),
-                                            backward_layer=L(k).GRU(4, return_sequences=True), merge_mode="concat")]),
-          family="Bidirectional"))
 
 
 # the int[] token-id API of a GRU model (test_generated_api)
@@ -152,15 +121,8 @@ for fmt in ("keras", "h5", "tf_h5"):
               fmt, family="states"),
         Case(f"state/gru_initial_state/{fmt}", fn(lambda k, x, h: L(k).GRU(5, return_sequences=True)(x, initial_state=[h]), (6, 4), (5,)),
               fmt, family="states"),
-        Case(f"state/encoder_decoder/{fmt}", fn(enc_dec, (5, 4), (6, 3)), fmt, family="states"),
-        Case(f"state/bidirectional_return_state/{fmt}",
-              fn(lambda k, x: list(L(k).Bidirectional(L(k).LSTM(4, return_state=True))(x)), (6, 3)), fmt, family="states"))
-add(Case("state/bidirectional_initial_state",
-          fn(lambda k, x, a, b: L(k).Bidirectional(L(k).GRU(4))(x, initial_state=[a, b]), (6, 3), (4,), (4,)), family="states"),
-    Case("state/bidirectional_none_return_state",
-          fn(lambda k, x: list(L(k).Bidirectional(L(k).SimpleRNN(4, return_state=True, return_sequences=True), merge_mode=None)(x)),
-             (6, 3)), family="states"),
-    Case("state/masked_return_state", fn(lambda k, x: list(L(k).LSTM(5, return_state=True)(L(k).Masking()(x))), (T, 3)),
+        Case(f"state/encoder_decoder/{fmt}", fn(enc_dec, (5, 4), (6, 3)), fmt, family="states"))
+add(Case("state/masked_return_state", fn(lambda k, x: list(L(k).LSTM(5, return_state=True)(L(k).Masking()(x))), (T, 3)),
           data="padded", family="states"),
     Case("state/masked_initial_state/tf_h5", fn(lambda k, x, h: L(k).GRU(5, return_sequences=True)(L(k).Masking()(x), initial_state=[h]),
                                                  (T, 3), (5,)), "tf_h5", data="padded", family="states"),
@@ -190,9 +152,6 @@ add(Case("stream/lstm_gru_dense", seq(lambda k: [L(k).LSTM(7, return_sequences=T
           mode="stateful", samples=5, steps=(2, 6), family="stateful"),
     Case("stateful/gru_seq", seq(lambda k: [L(k).GRU(6, stateful=True, return_sequences=True), L(k).SimpleRNN(3, stateful=True)],
                                   shape=(None, 4), batch_size=1), mode="stateful", samples=5, steps=(2, 6), family="stateful"),
-    Case("stateful/bidirectional", seq(lambda k: [L(k).Bidirectional(L(k).GRU(4, stateful=True, return_sequences=True)),
-                                                   L(k).LSTM(3, stateful=True)], shape=(5, 4), batch_size=1),
-          mode="stateful", samples=4, family="stateful"),
     Case("stateful/tf_h5", seq(lambda k: [L(k).LSTM(6, stateful=True, return_sequences=True), L(k).GRU(4)], shape=(5, 4), batch_size=1),
           "tf_h5", mode="stateful", samples=4, family="stateful"))
 

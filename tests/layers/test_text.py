@@ -1,6 +1,7 @@
-"""TextVectorization, StringLookup and Hashing compiled to Java,
-compared with TensorFlow's own layers on a hostile corpus built here (token
-ids exactly, full text models within 1e-5), Keras 3 .keras and tf-keras .h5."""
+"""TextVectorization and StringLookup compiled to Java, compared with TensorFlow's own
+layers on a hostile corpus built here (token ids exactly, full text models within 1e-5),
+Keras 3 .keras and tf-keras .h5; the example model, mixed text and numeric inputs,
+inverted lookups, refusals, ``inspect`` and thread safety.  (Hashing: test_hashing.py.)"""
 from __future__ import annotations
 
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support.text_cases import LINE_BREAKS, corpus, run_java, utf8
+from support.text_cases import LINE_BREAKS, convert_and_run, corpus, keras_text_outputs, utf8
 from support.util import java_sources, javac, rewrite_keras_config, run_cli
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
@@ -39,13 +40,6 @@ def _sl(**kw):
     def build():
         inp = keras.Input(shape=(1,), dtype="string")
         return keras.Model(inp, keras.layers.StringLookup(vocabulary=VOCAB, **kw)(inp))
-    return build
-
-
-def _hash(**kw):
-    def build():
-        inp = keras.Input(shape=(1,), dtype="string")
-        return keras.Model(inp, keras.layers.Hashing(**kw)(inp))
     return build
 
 
@@ -106,13 +100,6 @@ K3_CASES = [
     ("sl_multi_hot_mask", _sl(output_mode="multi_hot", mask_token=""), True),
     ("sl_count_pad", _sl(output_mode="count", max_tokens=30, pad_to_max_tokens=True), True),
     ("sl_tfidf", _sl(output_mode="tf_idf", idf_weights=[0.5 + i for i in range(len(VOCAB))]), True),
-    ("hash_fast", _hash(num_bins=17), True),
-    ("hash_big", _hash(num_bins=2**31 - 1), False),
-    ("hash_salt_pair", _hash(num_bins=13, salt=[133, 137]), True),
-    ("hash_salt_int_mask", _hash(num_bins=9, salt=5, mask_value=""), True),
-    ("hash_one_hot", _hash(num_bins=12, output_mode="one_hot"), True),
-    ("hash_multi_hot_mask", _hash(num_bins=10, output_mode="multi_hot", mask_value=""), True),
-    ("hash_count_salt", _hash(num_bins=8, output_mode="count", salt=[1, 2]), True),
     ("full_lstm", _full("lstm"), False),
     ("full_bilstm_mask", _full("bilstm"), False),
     ("full_tfidf_dense", _full(None, "tf_idf"), False),
@@ -140,52 +127,16 @@ def _sequential():
                              keras.layers.GRU(4), keras.layers.Dense(2)])
 
 
-def _keras_outputs(model, texts):
-    scalar = len(model.inputs[0].shape) == 1
-    data = tf.constant([utf8(t) for t in texts] if scalar else [[utf8(t)] for t in texts])
-    return np.asarray(model(data), np.float32).reshape(len(texts), -1)
-
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    from keras2java.pipeline import ConvertOptions, convert_file
-
-    work = tmp_path_factory.mktemp("text")
-    out = work / "gen"
-    expected = {}
-    paths = {}
-    classes = []
-    for cid, build, _ in K3_CASES + H5_CASES:
-        if cid.startswith("h5_"):
-            model = build()
-            path = str(work / f"{cid}.h5")
-            model.save(path)
-            import tf_keras
-            loaded = tf_keras.models.load_model(path)
-        else:
-            model = build()
-            path = str(work / f"{cid}.keras")
-            model.save(path)
-            loaded = keras.models.load_model(path)   # what Keras itself reads back from the file
-        pkg = f"k2jtext.{cid}"
-        convert_file(path, str(out), ConvertOptions(package=pkg, class_name="Model", weights="embedded"))
-        classes.append(pkg + ".Model")
-        expected[cid] = _keras_outputs(loaded, [t for t in CORPUS if _ok(cid, t)])
-        paths[cid] = path
-    java = run_java(work, classes, [out], CORPUS)
-    return {cid: (expected[cid], java[f"k2jtext.{cid}.Model"], paths[cid]) for cid, _, _ in K3_CASES + H5_CASES}
-
-
-def _ok(cid: str, text: str) -> bool:
-    return True
+    return convert_and_run(tmp_path_factory.mktemp("text"), K3_CASES + H5_CASES, CORPUS)
 
 
 def _h5(kind, **kw):
     def build():
         import tf_keras
         inp = tf_keras.Input(shape=(1,), dtype="string")
-        cls = {"tv": tf_keras.layers.TextVectorization, "sl": tf_keras.layers.StringLookup,
-               "hash": tf_keras.layers.Hashing}[kind]
+        cls = {"tv": tf_keras.layers.TextVectorization, "sl": tf_keras.layers.StringLookup}[kind]
         return tf_keras.Model(inp, cls(**kw)(inp))
     return build
 
@@ -207,9 +158,7 @@ H5_CASES = [
     ("h5_tv_tfidf", _h5("tv", vocabulary=VOCAB, idf_weights=[1.0 + i for i in range(len(VOCAB))],
                         output_mode="tf_idf", ngrams=2), True),
     ("h5_sl_oov2", _h5("sl", vocabulary=VOCAB, num_oov_indices=2, mask_token=""), True),
-    ("h5_hash", _h5("hash", num_bins=11), True),
     ("h5_full_lstm", lambda: _h5_full(), False),
-    ("h5_hash_salt", _h5("hash", num_bins=11, salt=[3, 4]), True),
 ]
 
 
@@ -301,7 +250,7 @@ def test_example_model(tmp_path):
     java = _floats(_java_main(tmp_path, MAIN, (str(EXAMPLE), "demo.text", "Sentiment")))
     model = keras.models.load_model(EXAMPLE)
     texts = ["this movie was great", "a bad movie", "I loved it!", ""]
-    expected = _keras_outputs(model, texts).reshape(-1)
+    expected = keras_text_outputs(model, texts).reshape(-1)
     np.testing.assert_allclose(java, expected, atol=1e-5, rtol=1e-5)
     assert expected[1] > 0.5   # the demo model does think that movie was great
 
@@ -417,31 +366,6 @@ def test_inspect_shows_tokenizer_settings(tmp_path):
     assert f"vocabulary: {n} tokens from id 2" in proc.stdout
 
 
-@pytest.mark.parametrize("kw", [dict(num_bins=10), dict(num_bins=7, salt=[133, 137]), dict(num_bins=5, mask_value=0),
-                                dict(num_bins=2**20, salt=9, mask_value=-1)],
-                         ids=["fast", "salt", "mask", "salt_int_mask"])
-def test_hashing_integer_inputs(kw, tmp_path):
-    """Hashing of int64 inputs (tf.as_string, then the same hashes), fed to Java as floats."""
-    from support.harness import JavaBatch
-
-    inp = keras.Input(shape=(6,), dtype="int64")
-    model = keras.Model(inp, keras.layers.Hashing(**kw)(inp))
-    path = tmp_path / "hash.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    rnd = np.random.default_rng(5)
-    ints = np.concatenate([np.array([[0, -1, 1, 9, 10, -10], [2**24, -2**24, 123456, -99999, 7, 0]]),
-                           rnd.integers(-2**24, 2**24, size=(40, 6))]).astype(np.int64)
-    expected = np.asarray(loaded(tf.constant(ints)), np.float32)
-    batch = JavaBatch(tmp_path / "java")
-    batch.add("hash", str(path), [[row.astype(np.float32)] for row in ints], [[e] for e in expected],
-              package="k2jtext.hashnum")
-    batch.run()
-    case = batch.cases["hash"]
-    assert case.check(0.0) == 0.0
-    assert len({e.tobytes() for e in expected}) > 10
-
-
 INVERT_MAIN = """
 import k2jtext.inv1.Decoder;
 import k2jtext.inv2.RoundTrip;
@@ -495,47 +419,6 @@ def test_string_lookup_invert_as_model_output(tmp_path):
     expected += [np.asarray(loaded_rt(tf.constant([[utf8(t)]]))).reshape(-1)[0].decode("utf-8") for t in texts]
     assert lines == expected
     assert "[UNK]" in lines and "" in lines and "ΣΟΦΙΑ" in lines
-
-
-HASH_MAIN = """
-import keras2java.runtime.StringHash;
-
-public final class Main {
-    public static void main(String[] args) throws Exception {
-        java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, "US-ASCII"));
-        String line;
-        StringBuilder sb = new StringBuilder();
-        while ((line = r.readLine()) != null) {
-            byte[] b = new byte[line.length() / 2];
-            for (int i = 0; i < b.length; i++) b[i] = (byte) Integer.parseInt(line.substring(2 * i, 2 * i + 2), 16);
-            sb.append(Long.toUnsignedString(StringHash.fingerprint64(b, 0, b.length))).append(' ')
-              .append(Long.toUnsignedString(StringHash.sipHash(133L, 0x1e3779b97f4a7c15L, b, 0, b.length))).append('\\n');
-        }
-        System.out.print(sb);
-    }
-}
-"""
-
-
-def test_string_hash_matches_tensorflow_on_raw_bytes(tmp_path):
-    """FarmHash Fingerprint64 and SipHash-2-4 on every length 0..300 (all of FarmHash's length branches),
-    random bytes (not only UTF-8), against tf.strings.to_hash_bucket_fast / _strong."""
-    from support.util import REPO
-    rnd = np.random.default_rng(15)
-    data = [rnd.integers(0, 256, n, dtype=np.uint8).tobytes() for n in list(range(301)) * 3]
-    (tmp_path / "Main.java").write_text(HASH_MAIN)
-    javac(tmp_path / "classes", [tmp_path / "Main.java",
-                                 REPO / "java-runtime/src/main/java/keras2java/runtime/StringHash.java"])
-    proc = subprocess.run(["java", "-cp", str(tmp_path / "classes"), "Main"], capture_output=True, text=True,
-                          input="".join(d.hex() + "\n" for d in data))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    got = [tuple(int(x) for x in ln.split()) for ln in proc.stdout.splitlines()]
-    top = 2**63 - 1   # the largest bucket count: the hash modulo 2^63-1
-    fast = tf.strings.to_hash_bucket_fast(data, top).numpy()
-    strong = tf.strings.to_hash_bucket_strong(data, top, key=[133, 0x1e3779b97f4a7c15]).numpy()
-    assert len(got) == len(data)
-    for i, (f, s) in enumerate(got):
-        assert (f % top, s % top) == (fast[i], strong[i]), (i, len(data[i]))
 
 
 THREADS_MAIN = """

@@ -1,8 +1,9 @@
 """TimeDistributed around single layers: Dense, Dropout and Activation per timestep
 between recurrent layers (fixed and variable timesteps, rank-3 frames), and the image
-layers per frame (Conv2D, pooling, resampling, normalization, Conv2DTranspose, a nested
+layers per frame (Conv2D, depthwise and separable convolutions, normalization, a nested
 Sequential CNN) under an LSTM, against Keras (Keras 3 .keras / .h5 and tf-keras .h5).
-(Sub-networks with their own time axis: test_time_distributed_models.py.)"""
+(Sub-networks with their own time axis: test_time_distributed_models.py; pooling and
+resampling per frame: test_pool2d.py; Conv2DTranspose per frame: test_conv_transpose.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -46,22 +47,12 @@ TIME = [
          "tf_h5", steps=(1, 5)),
     Case("td/conv2d_fixed", frames((4, 7, 6, 2), TD("Conv2D", 3, 3, activation="relu"))),
     Case("td/conv2d_variable", frames((None, 7, 6, 2), TD("Conv2D", 3, 3, strides=2, padding="same")), steps=(1, 6)),
-    Case("td/maxpool_fixed", frames((3, 6, 6, 2), TD("MaxPooling2D", 2))),
-    Case("td/pool_variable", frames((None, 6, 6, 2), TD("MaxPooling2D", 2), TD("AveragePooling2D", 2, padding="same")),
-         steps=(1, 6)),
-    Case("td/global_pool", frames((None, 5, 4, 3), TD("GlobalMaxPooling2D")), steps=(1, 6)),
-    Case("td/global_avg_keepdims", frames((3, 5, 4, 3), TD("GlobalAveragePooling2D", keepdims=True))),
-    Case("td/resample", frames((None, 4, 5, 2), TD("ZeroPadding2D", 1), TD("Cropping2D", ((0, 1), (1, 1))),
-                               TD("UpSampling2D", 2), TD("UpSampling2D", 2, interpolation="bilinear")),
-         steps=(1, 5)),
     Case("td/depthwise_separable", frames((None, 6, 6, 3), TD("DepthwiseConv2D", 3, depth_multiplier=2),
                                           TD("SeparableConv2D", 4, 2, padding="same")), steps=(1, 5)),
     Case("td/cnn_lstm", cnn_lstm, steps=(1, 6)),
     Case("td/cnn_lstm/tf_h5", cnn_lstm, "tf_h5", steps=(1, 6)),
     Case("td/tf_h5_fixed", frames((4, 7, 6, 2), TD("Conv2D", 3, 3, activation="relu"), TD("MaxPooling2D", 2)),
          "tf_h5"),
-    Case("td/tf_h5_resample", frames((None, 4, 5, 2), TD("ZeroPadding2D", 1), TD("UpSampling2D", 2),
-                                     TD("DepthwiseConv2D", 2), TD("GlobalAveragePooling2D")), "tf_h5", steps=(1, 5)),
 ]
 
 

@@ -1,6 +1,7 @@
-"""Text models (tests/layers/test_text.py): a hostile corpus made here, the Java driver that
-feeds texts (as UTF-16 code units, so unpaired surrogates reach Java) to many
-generated classes in one JVM, and the decoding of its exact float bits."""
+"""Text models (tests/layers/test_text.py, tests/layers/test_hashing.py): a hostile corpus
+made here, the Java driver that feeds texts (as UTF-16 code units, so unpaired surrogates
+reach Java) to many generated classes in one JVM, the decoding of its exact float bits,
+and the comparison of string models with TensorFlow on the corpus."""
 from __future__ import annotations
 
 import random
@@ -144,3 +145,42 @@ def run_java(workdir: Path, classes: list[str], source_roots: list[Path], texts:
             bits = np.array([int(x) for x in line.split()[1:]], np.int64).astype(np.int32)
             result[current].append(bits.view(np.float32))
     return result
+
+
+def keras_text_outputs(model, texts):
+    """A string model's outputs on ``texts`` (one row per text), as TensorFlow computes them."""
+    import tensorflow as tf
+
+    scalar = len(model.inputs[0].shape) == 1
+    data = tf.constant([utf8(t) for t in texts] if scalar else [[utf8(t)] for t in texts])
+    return np.asarray(model(data), np.float32).reshape(len(texts), -1)
+
+
+def convert_and_run(work: Path, cases, texts: list[str]) -> dict:
+    """Save each (id, build, exact) row (ids starting with ``h5_`` as tf-keras .h5, others as
+    Keras 3 .keras), convert it to ``k2jtext.<id>.Model``, run every class on every text in
+    one JVM.  Returns id -> (Keras outputs, Java outputs, saved path)."""
+    import keras
+
+    from keras2java.pipeline import ConvertOptions, convert_file
+
+    out = work / "gen"
+    expected, paths, classes = {}, {}, []
+    for cid, build, _ in cases:
+        model = build()
+        if cid.startswith("h5_"):
+            import tf_keras
+            path = str(work / f"{cid}.h5")
+            model.save(path)
+            loaded = tf_keras.models.load_model(path)
+        else:
+            path = str(work / f"{cid}.keras")
+            model.save(path)
+            loaded = keras.models.load_model(path)   # what Keras itself reads back from the file
+        pkg = f"k2jtext.{cid}"
+        convert_file(path, str(out), ConvertOptions(package=pkg, class_name="Model", weights="embedded"))
+        classes.append(pkg + ".Model")
+        expected[cid] = keras_text_outputs(loaded, texts)
+        paths[cid] = path
+    java = run_java(work, classes, [out], texts)
+    return {cid: (expected[cid], java[f"k2jtext.{cid}.Model"], paths[cid]) for cid, _, _ in cases}
