@@ -37,6 +37,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "Dense": ("Activation", "Check", "Linear"),
     "Embedding": ("Check",),
     "Erf": (),
+    "FrameConv": (),
     "GruCell": ("Activation", "Check", "Linear", "RnnCell", "Weights"),
     "FrameConv": (),
     "Image2D": (),
