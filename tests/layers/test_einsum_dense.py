@@ -1,0 +1,45 @@
+"""EinsumDense (Keras 3 and tf-keras): equations that contract one group of axes,
+lowered to permutes around a Dense, with bias_axes on kernel axes (folded into the
+Dense), on input axes, chained and permuted, and activations.  Each row is built with
+Keras at test time, saved, converted, compiled and compared with ``model.predict``
+within 1e-5; the same rows check keras2java's numpy reference."""
+from __future__ import annotations
+
+import pytest
+
+from support.battery import KerasBattery
+from support.keras_cases import Case, prepare
+
+pytestmark = pytest.mark.keras
+
+
+def einsum(shape, equation, output_shape, **kw):
+    def build(k):
+        return k.Sequential([k.Input(shape), k.layers.EinsumDense(equation, output_shape=output_shape, **kw)])
+    return build
+
+
+ROWS = [
+    ("dense", (5,), "ab,bc->ac", 4, {"bias_axes": "c"}),
+    ("dense_tanh", (5,), "ab,bc->ac", 3, {"bias_axes": "c", "activation": "tanh"}),
+    ("no_bias", (5,), "ab,bc->ac", 3, {}),
+    ("seq", (4, 5), "abc,cd->abd", (4, 3), {"bias_axes": "d"}),
+    ("seq_bias_time", (4, 5), "abc,cd->abd", (4, 3), {"bias_axes": "bd", "activation": "relu"}),
+    ("seq_bias_time_only", (4, 5), "abc,cd->abd", (4, 3), {"bias_axes": "b"}),
+    ("heads", (4, 6), "abc,cde->abde", (4, 2, 3), {"bias_axes": "de"}),
+    ("heads_bias_e", (4, 6), "abc,cde->abde", (4, 2, 3), {"bias_axes": "e"}),
+    ("heads_bias_d", (4, 6), "abc,cde->abde", (4, 2, 3), {"bias_axes": "d", "activation": "sigmoid"}),
+    ("merge_heads", (4, 2, 3), "abcd,cde->abe", (4, 5), {"bias_axes": "e"}),
+    ("rank4", (3, 4, 5), "abcd,de->abce", (3, 4, 2), {"bias_axes": "ce"}),
+    ("permuted_out", (4, 5), "abc,cd->adb", (3, 4), {"bias_axes": "db"}),
+    ("permuted_in", (5, 4), "acb,cd->abd", (4, 3), {"bias_axes": "d"}),
+    ("kernel_permuted", (4, 6), "abc,dce->abed", (4, 3, 2), {"bias_axes": "ed"}),
+    ("ellipsis", (4, 5), "...b,bc->...c", 3, {"bias_axes": "c"}),
+]
+
+CASES = [Case(f"{name}/{fmt}", einsum(shape, eq, out, **kw), fmt)
+         for name, shape, eq, out, kw in ROWS for fmt in ("keras", "tf_h5")]
+
+battery = KerasBattery([(prepare, CASES, True)], seed=8800, package="k2jtest.einsum_dense", workdir="einsum_dense")
+prepared, batch, test_matches_keras = battery.tests()
+test_reference_matches_keras = battery.test_reference_matches_keras()
