@@ -16,13 +16,25 @@ from support.keras_cases import Case, prepare
 pytestmark = pytest.mark.keras
 
 
+#: the Python class behind keras.layers.GroupQueryAttention: .h5 configs record it as the class
+#: name (.keras configs the exported "GroupQueryAttention"), so the h5 rows convert it under that name
+H5_CLASS = "GroupedQueryAttention"
+
+
+def gqa_layer(k, **kw):
+    layer = k.layers.GroupQueryAttention(**kw)
+    if type(layer).__name__ != H5_CLASS:
+        raise TypeError(f"keras.layers.GroupQueryAttention is {type(layer).__name__}, not {H5_CLASS}")
+    return layer
+
+
 def gqa(q_shape, v_shape, k_shape=None, causal=False, scores=False, **kw):
     """GroupQueryAttention on an LSTM query sequence (self- or cross-attention)."""
     def build(k):
         q_in, v_in = k.Input(q_shape), k.Input(v_shape)
         q = k.layers.LSTM(q_shape[-1], return_sequences=True)(q_in)
         args = [q, v_in] + ([k.layers.Dense(k_shape[-1])(v_in)] if k_shape else [])
-        out = k.layers.GroupQueryAttention(**kw)(*args, use_causal_mask=causal, return_attention_scores=scores)
+        out = gqa_layer(k, **kw)(*args, use_causal_mask=causal, return_attention_scores=scores)
         outs = list(out) if scores else [out]
         return k.Model([q_in, v_in], [k.layers.GlobalAveragePooling1D()(outs[0])] + outs[1:])
     return build
@@ -40,7 +52,7 @@ def masked(k_mask=False, causal=False, scores=False, steps=(5, 6), **kw):
             k_in = k.Input((tv, 2), name="key")
             args.append(k.layers.Dense(3)(k.layers.Masking(0.0)(k_in)))
             ins.append(k_in)
-        layer = k.layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2, **kw)
+        layer = gqa_layer(k, head_dim=3, num_query_heads=4, num_key_value_heads=2, **kw)
         out = layer(*args, use_causal_mask=causal, return_attention_scores=scores)
         outs = list(out) if scores else [out]
         outs.append(k.layers.LSTM(3)(outs[0]))
