@@ -39,7 +39,28 @@ ROWS = [
 
 CASES = [Case(f"{name}/{fmt}", einsum(shape, eq, out, **kw), fmt)
          for name, shape, eq, out, kw in ROWS for fmt in ("keras", "tf_h5")]
+CASES += [Case(f"variable_steps/{fmt}", einsum((None, 5), "abc,cd->abd", (None, 3), bias_axes="d", activation="relu"),
+               fmt, steps=(1, 7)) for fmt in ("keras", "tf_h5")]
 
 battery = KerasBattery([(prepare, CASES, True)], seed=8800, package="k2jtest.einsum_dense", workdir="einsum_dense")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
+
+
+@pytest.mark.parametrize("equation,shape,output_shape,why", [
+    ("abc,bcd->abcd", (4, 5), (4, 5, 3), "batched over the kernel"),
+    ("abc,cd->ad", (4, 5), 3, "summed without the kernel"),
+    ("ab,c->abc", (4,), (4, 3), "contracts no axis"),
+    ("abc,dc->adb", (None, 5), (3, None), "variable axis"),
+])
+def test_equations_that_are_not_one_matrix_product_are_refused(tmp_path, equation, shape, output_shape, why):
+    """Einsums keras2java cannot lower to a Dense are refused by layer name, nothing written."""
+    from keras2java import UnsupportedModelError, convert
+    from support.keras_cases import keras
+
+    k = keras()
+    k.Sequential([k.Input(shape), k.layers.EinsumDense(equation, output_shape, name="ed")]).save(tmp_path / "m.keras")
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(tmp_path / "m.keras"), str(tmp_path / "out"), package="p", class_name="M")
+    assert "'ed'" in str(err.value) and why in str(err.value)
+    assert not (tmp_path / "out").exists()

@@ -84,3 +84,19 @@ battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED)], seed=
                        package="k2jtest.grouped_query_attention", workdir="grouped_query_attention")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
+
+
+@pytest.mark.parametrize("options,why", [({"use_gate": True}, "use_gate"), ({"sliding_window": 2}, "sliding_window")])
+def test_gated_and_sliding_window_attention_are_refused(tmp_path, options, why):
+    """Options the MultiHeadAttention kernel has no counterpart for are refused by layer name, nothing written."""
+    from keras2java import UnsupportedModelError, convert
+    from support.keras_cases import keras
+
+    k = keras()
+    q = k.Input((5, 4))
+    layer = k.layers.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1, name="gqa", **options)
+    k.Model(q, layer(q, q)).save(tmp_path / "m.keras")
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(tmp_path / "m.keras"), str(tmp_path / "out"), package="p", class_name="M")
+    assert "'gqa'" in str(err.value) and why in str(err.value)
+    assert not (tmp_path / "out").exists()

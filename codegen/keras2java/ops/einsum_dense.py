@@ -104,6 +104,14 @@ def convert_einsum_dense(ctx: LayerContext):
     fold = not bias_axes or all(c in free_k for c in bias_axes)
     kc, kf = prod(dims[c] for c in contracted), prod(dims[c] for c in free_k)
     kernel = np.transpose(w[0].array, [ker.index(c) for c in contracted + free_k]).reshape(kc, kf)
+    needs_steps = list(inp[1:]) != free_in + contracted or len(contracted) != 1 or len(free_k) != 1 \
+        or list(out[1:]) != canon
+    if needs_steps and None in shape:
+        raise ConversionProblem(f"EinsumDense {equation!r} on an input with a variable axis "
+                                f"({format_shape(shape)}) is supported only as a plain Dense on the last axis")
+    if not out_shape:
+        raise ConversionProblem(f"EinsumDense {equation!r} produces one number per sample; not supported")
+
     dense_bias = None
     full_bias = None
     if bias_axes:
@@ -114,17 +122,11 @@ def convert_einsum_dense(ctx: LayerContext):
             kb = kb.reshape([dims[c] for c in order])
             dense_bias = WeightTensor("bias", w[1].source,
                                       np.transpose(kb, [order.index(c) for c in free_k]).reshape(-1))
+        elif None in out_shape:
+            raise ConversionProblem(f"EinsumDense bias_axes {bias_axes!r} span a variable axis")
         else:
             full_bias = WeightTensor("bias (broadcast to the output)", w[1].source,
                                      np.array(np.broadcast_to(b, out_shape)))
-    needs_steps = [c for c in inp[1:]] != free_in + contracted or len(contracted) != 1 or len(free_k) != 1 \
-        or list(out[1:]) != canon
-    if needs_steps and None in shape:
-        raise ConversionProblem(f"EinsumDense {equation!r} on an input with a variable axis "
-                                f"({format_shape(shape)}) is supported only as a plain Dense on the last axis")
-    if not out_shape:
-        raise ConversionProblem(f"EinsumDense {equation!r} produces one number per sample; not supported")
-
     steps: list[Step] = []
     cur = 0
 
@@ -133,12 +135,12 @@ def convert_einsum_dense(ctx: LayerContext):
         steps.append(Step(op, (cur,), (tuple(shp),)))
         cur = len(steps)         # value index: input 0, then each step's output
 
-    if [c for c in inp[1:]] != free_in + contracted:
+    if list(inp[1:]) != free_in + contracted:
         add(PermuteOp(tuple(inp[1:].index(c) for c in free_in + contracted)), [dims[c] for c in free_in + contracted])
     if len(contracted) != 1:
         add(ReshapeOp(), [dims[c] for c in free_in] + [kc])
-    dense = DenseOp(units=kf, activation=act if fold else Activation("linear"), kernel=WeightTensor("kernel", w[0].source, kernel),
-                    bias=dense_bias)
+    dense = DenseOp(units=kf, activation=act if fold else Activation("linear"),
+                    kernel=WeightTensor("kernel", w[0].source, kernel), bias=dense_bias)
     add(dense, [dims[c] for c in free_in] + [kf])
     if len(free_k) != 1:
         add(ReshapeOp(), [dims[c] for c in canon])
