@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 
 from support.battery import KerasBattery
+from support.cases_masked_layers import forms
+from support.cases_masked_layers import prepare as prepare_masked
 from support.keras_cases import Case, prepare
 
 pytestmark = pytest.mark.keras
@@ -39,10 +41,22 @@ ROWS = [
 
 CASES = [Case(f"{name}/{fmt}", einsum(shape, eq, out, **kw), fmt)
          for name, shape, eq, out, kw in ROWS for fmt in ("keras", "tf_h5")]
+CASES.append(Case("heads_bias_d/h5", einsum((4, 6), "abc,cde->abde", (4, 2, 3), bias_axes="d"), "h5"))
 CASES += [Case(f"variable_steps/{fmt}", einsum((None, 5), "abc,cd->abd", (None, 3), bias_axes="d", activation="relu"),
                fmt, steps=(1, 7)) for fmt in ("keras", "tf_h5")]
 
-battery = KerasBattery([(prepare, CASES, True)], seed=8800, package="k2jtest.einsum_dense", workdir="einsum_dense")
+
+
+def masked_into_lstm(k):
+    """EinsumDense drops the Keras mask (no supports_masking): the LSTM after it sees none."""
+    x = k.Input((6, 4))
+    y = k.layers.EinsumDense("abc,cd->abd", (6, 3), bias_axes="d")(k.layers.Masking(0.0)(x))
+    return k.Model(x, k.layers.LSTM(3)(y))
+
+
+MASKED = forms("masked_input_dropped", masked_into_lstm)
+
+battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED)], seed=8800, package="k2jtest.einsum_dense", workdir="einsum_dense")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 

@@ -43,7 +43,7 @@ def _expand(equation: str, rank: int) -> tuple[str, str, str]:
     return inp, ker, out
 
 
-@converter("EinsumDense", mask=MaskRule.PASS)
+@converter("EinsumDense", mask=MaskRule.DROP)   # no supports_masking in either Keras version
 def convert_einsum_dense(ctx: LayerContext):
     shape = ctx.single_input()                 # without the batch axis
     equation = ctx.get_str("equation")
