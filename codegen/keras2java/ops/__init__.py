@@ -6,7 +6,8 @@ registry in :mod:`keras2java.ops.base` is the one place that knows them.
 from __future__ import annotations
 
 from . import (activation_layers, activation_ops, adaptive_pooling, attention, bidirectional,  # noqa: F401
-               categorical, conv, conv2d, conv3d, conv_lstm3d, conv_recurrent, conv_transpose, core, hashing,
+               categorical, conv, conv2d, conv3d, conv_lstm3d, conv_recurrent, conv_transpose, core, einsum_dense,
+               grouped_query_attention, hashing,
                image_preprocessing, keras_ops, keras_ops_shape, mask, merge, norm, pool2d, pool3d, preprocessing,
                primitive, recurrent, shape, text, wrappers)  # (registration)
 from . import conv_legacy, recurrent_legacy  # noqa: F401  (Keras 1/2 upgrade hooks)
@@ -14,9 +15,10 @@ from .base import (ConfigDtype, ConversionProblem, LayerSpec, MaskRule, Op, conv
                    layer_specs, op_classes, register_op)
 from .context import Composite, Converted, LayerContext, Step
 
-FAMILIES = (core, recurrent, bidirectional, mask, merge, attention, conv, conv2d, pool2d, conv_transpose, conv_recurrent,
-            conv3d, pool3d, conv_lstm3d, norm, shape, wrappers, text, hashing, preprocessing, categorical,
-            image_preprocessing, activation_layers, activation_ops, adaptive_pooling, keras_ops, keras_ops_shape)
+FAMILIES = (core, einsum_dense, recurrent, bidirectional, mask, merge, attention, grouped_query_attention, conv,
+            conv2d, pool2d, conv_transpose, conv_recurrent, conv3d, pool3d, conv_lstm3d, norm, shape, wrappers, text,
+            hashing, preprocessing, categorical, image_preprocessing, activation_layers, activation_ops,
+            adaptive_pooling, keras_ops, keras_ops_shape)
 #: Ops with no Keras class of their own, composed by plugins (:mod:`keras2java.plugins`).
 PRIMITIVES = primitive
 

@@ -244,15 +244,17 @@ _MHA_PARTS = {"query_dense": "query", "key_dense": "key", "value_dense": "value"
               "query": "query", "key": "key", "value": "value", "attention_output": "output"}
 
 
-def _mha_weights(ctx: LayerContext) -> dict:
-    """The stored weights by (part, "kernel"/"bias"), found by their path segments."""
+def _mha_weights(ctx: LayerContext, names: Optional[dict] = None) -> dict:
+    """The stored weights by (part, "kernel"/"bias"), found by their path segments
+    (``names``: sub-layer name -> part, MultiHeadAttention's by default)."""
+    names = _MHA_PARTS if names is None else names
     found: dict = {}
     for w in ctx.layer.weights:
         segs = w.name.replace(":0", "").split("/")
-        if len(segs) >= 3 and segs[-2] == "vars" and segs[-3] in _MHA_PARTS:        # Keras 3: part/vars/i
-            key = (_MHA_PARTS[segs[-3]], {"0": "kernel", "1": "bias"}.get(segs[-1], "?"))
-        elif len(segs) >= 2 and segs[-2] in _MHA_PARTS:                              # tf-keras: part/kernel
-            key = (_MHA_PARTS[segs[-2]], segs[-1])
+        if len(segs) >= 3 and segs[-2] == "vars" and segs[-3] in names:        # Keras 3: part/vars/i
+            key = (names[segs[-3]], {"0": "kernel", "1": "bias"}.get(segs[-1], "?"))
+        elif len(segs) >= 2 and segs[-2] in names:                              # tf-keras: part/kernel
+            key = (names[segs[-2]], segs[-1])
         else:
             raise ConversionProblem(f"unexpected weight {w.name!r}")
         if key in found:

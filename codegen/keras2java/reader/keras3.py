@@ -26,6 +26,9 @@ MAX_WEIGHTS_BYTES = 8 << 30
 CHILD_ORDER = ("cell", "forward_layer", "backward_layer", "layer")
 #: Variables Keras saves by name rather than number (lookup layers' TF-IDF weights).
 NAMED_VARS = ("idf_weights",)
+#: Classes whose config ``class_name`` (the exported name) is not the Python class name
+#: that Keras' saving names the weight group after (``to_snake_case(type(layer).__name__)``).
+GROUP_CLASS_NAMES = {"GroupQueryAttention": "GroupedQueryAttention"}
 #: Layer assets (vocabulary files) read from the archive, in total at most this many bytes.
 MAX_ASSETS_BYTES = 1 << 30
 
@@ -241,7 +244,7 @@ class _Keras3Weights:
                 cls = ld.get("class_name") if isinstance(ld, dict) else None
                 if not isinstance(cls, str):
                     continue
-                gname = to_snake_case(cls)
+                gname = to_snake_case(GROUP_CLASS_NAMES.get(cls, cls))
                 if gname in used:
                     used[gname] += 1
                     gname = f"{gname}_{used[gname]}"
