@@ -76,14 +76,15 @@ def models(tmp_path_factory):
                             keras.layers.Dense(3, activation="softmax")], name="sensor_gru")
     gru.save_weights(d / "sensor_gru.weights.h5")
     (d / "sensor_gru.json").write_text(gru.to_json())
-    volume = keras.Sequential([keras.Input((4, 4, 4, 1)), keras.layers.Conv3D(2, 2), keras.layers.Flatten(),
-                               keras.layers.Dense(2)])
-    volume.save(d / "volume.keras")
+    # a Lambda holds Python code keras2java never runs: refused unless a plugin claims it
+    lam = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda t: t * 2.0, name="doubler"),
+                            keras.layers.Dense(2)])
+    lam.save(d / "doubler.keras")
     har = keras.models.load_model(EXAMPLE)
     expected = {"har": har.predict(_pattern(7, 11), verbose=0)[0], "gru": gru.predict(_pattern(6, 4), verbose=0)[0]}
     files = {"har_lstm.keras": EXAMPLE, "sensor_gru.weights.h5": d / "sensor_gru.weights.h5",
              "sensor_gru.json": d / "sensor_gru.json"}
-    return files, expected, d / "volume.keras"
+    return files, expected, d / "doubler.keras"
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +192,8 @@ BAD = {
                    "src/main/keras/harLstm.keras and src/main/keras/har_lstm.keras both map to class models.HarLstm"),
     "bad-package": ({"har_lstm.keras": EXAMPLE}, "<packageName>com.1bad</packageName>", "packageName = 'com.1bad'",
                     "src/main/keras/har_lstm.keras: invalid --package 'com.1bad'"),
-    "unsupported-layer": ({}, "", "", "src/main/keras/volume.keras: cannot convert model: 1 problem(s): "
-                                      "layer 'conv3d' (Conv3D): layer class 'Conv3D' is not supported"),
+    "unsupported-layer": ({}, "", "", "src/main/keras/doubler.keras: cannot convert model: 1 problem(s): "
+                                      "layer 'doubler' (Lambda): Lambda layers hold Python code"),
     "no-keras2java": ({"har_lstm.keras": EXAMPLE}, "<command><c>/nonexistent/keras2java</c></command>",
                       "command = ['/nonexistent/keras2java']",
                       "src/main/keras/har_lstm.keras: cannot run keras2java (/nonexistent/keras2java)"),
@@ -201,7 +202,7 @@ BAD = {
 
 def _bad_projects(root: Path, models, build_file: str, make) -> None:
     for name, (files, maven_xml, gradle_dsl, _) in BAD.items():
-        files = files or {"volume.keras": models[2]}
+        files = files or {"doubler.keras": models[2]}
         write_project(root / name, build_file, make(name, maven_xml, gradle_dsl), files)
 
 
