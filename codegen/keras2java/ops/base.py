@@ -85,6 +85,10 @@ class Op:
     #: an image op: on a row of frames it runs frame by frame (``TimeDistributed`` over
     #: frames is the op itself, and it streams one frame per step)
     per_frame: ClassVar[bool] = False
+    #: which axes of its inputs and outputs may have a variable size (known at run time only):
+    #: ``"first"`` (the timestep axis only) or ``"any"`` (its view reads every axis's run-time
+    #: extent, :meth:`keras2java.ops.view.TensorInfo.size`); see :meth:`variable_axes_problem`
+    variable_axes: ClassVar[str] = "first"
 
     # -- weights and description -----------------------------------------------------
     def weights(self) -> tuple[WeightTensor, ...]:
@@ -141,6 +145,16 @@ class Op:
         """The number of timesteps reaching the op must be a multiple of this (1: any);
         a length that is not is rejected at run time, in Keras as in the generated code."""
         return 1
+
+    def variable_axes_problem(self, shapes: tuple) -> Optional[str]:
+        """Why the op cannot take these input and output shapes' variable axes, or None."""
+        if self.variable_axes == "any":
+            return None
+        bad = [s for s in shapes if any(d is None for d in s[1:])]
+        if bad:
+            return (f"shape {format_shape(bad[0])}: this layer takes a variable size only on the first axis "
+                    "(timesteps)")
+        return None
 
     def reference_problem(self) -> Optional[str]:
         """Why the numpy reference cannot evaluate this op, or None."""
