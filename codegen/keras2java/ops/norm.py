@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from ..ir import Shape, WeightTensor
-from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, f64, fixed_from, register_op
 from .context import Converted, LayerContext, axis_index
 from .view import CallView, Const, Ints, New, Var, ViewContext, comment, dim_size
 
@@ -33,6 +33,9 @@ class ScaleShiftOp(Op):
     kind: ClassVar[str] = "batch_norm"
     runtime: ClassVar[tuple[str, ...]] = ("ScaleShift", "Check")
 
+    def variable_axes_problem(self, shapes):
+        return fixed_from(shapes, self.axis, f"axis {self.axis + 1} and after it")
+
     def stream_outputs(self, rank):
         return (0,) if self.axis > 0 and rank >= 2 else None
 
@@ -45,8 +48,8 @@ class ScaleShiftOp(Op):
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
         k = self.axis
-        outer = dim_size(x.shape[:k], x.steps) if k > 0 else 1
-        inner = prod(x.shape[k + 1:])   # the converter keeps the variable axis out of it
+        outer = x.size(0, k)
+        inner = prod(x.shape[k + 1:])   # variable axes only before axis k (variable_axes_problem)
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
                         (Var(x.var), outer, inner, Var(ctx.outs[0].var)), cls="ScaleShift",
                         init=New("ScaleShift", (Var("data"), ctx.offset(self.scale), ctx.offset(self.shift),
