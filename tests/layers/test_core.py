@@ -77,7 +77,19 @@ ACT_BASE += [
 ]
 ACT_LAYERS = ACT_BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in ACT_BASE if not c.weights_only][-3:]
 
-battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS)], seed=1000, package="k2jtest.core", workdir="core")
+# per-pixel layers on images of any size (None, None, C)
+ANY_SIZE = [
+    Case("dense/variable_hw", pre.seq((None, None, 3), pre.L("Dense", 4, activation="tanh"), pre.L("ReLU", 0.5),
+                                      pre.L("LeakyReLU", 0.2), pre.L("Activation", "softmax"), head=False),
+         steps=(1, 7), samples=4, input_scale=2.0),
+    Case("dense/variable_hw/tf_h5", pre.seq((None, None, 3), pre.L("Dense", 4), pre.L("ReLU", max_value=0.5),
+                                            pre.L("LeakyReLU"), pre.L("Activation", "swish"), pre.L("Dropout", 0.5),
+                                            head=False),
+         "tf_h5", steps=(1, 7), samples=4, input_scale=2.0),
+]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS), (prepare, ANY_SIZE)], seed=1000,
+                       package="k2jtest.core", workdir="core")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
