@@ -132,3 +132,44 @@ def test_unsupported_image_options_are_refused_together(tmp_path):
     assert "up_bicubic" in text and "bicubic" in text
     assert "convlstm_cf" in text and "channels_first" in text
     assert not (tmp_path / "out").exists()
+
+
+PROBE = """
+public class ShapedProbe {
+    public static void main(String[] args) throws Exception {
+        Class<?> c = Class.forName(args[0]);
+        Object m = c.getConstructor().newInstance();
+        float[] y = (float[]) c.getMethod("predict", float[][][].class).invoke(m, (Object) new float[5][7][3]);
+        int[] s = (int[]) c.getMethod("outputShape", int.class).invoke(m, 0);
+        System.out.println(y.length + " " + java.util.Arrays.toString(s));
+        y = (float[]) c.getMethod("predict", float[].class, int[].class).invoke(m, new float[72], new int[] {4, 6, 3});
+        s = (int[]) c.getMethod("outputShape", int.class).invoke(m, 0);
+        System.out.println(y.length + " " + java.util.Arrays.toString(s));
+        try {
+            c.getMethod("predict", float[].class).invoke(m, (Object) new float[105]);
+            System.out.println("no exception");
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            System.out.println(e.getCause());
+        }
+    }
+}
+"""
+
+
+def test_the_shaped_image_api(batch, tmp_path):
+    """An image of any size: predict(float[][][]) and predict(float[], int[]) take its shape,
+    outputShape(0) tells the output's; a flat input without its shape is refused by name."""
+    import os
+    import subprocess
+
+    from support.harness import java_bin
+
+    case = batch.cases["conv2d/variable_hw_valid"]
+    (tmp_path / "ShapedProbe.java").write_text(PROBE)
+    classes = batch.workdir / "classes"
+    subprocess.run([java_bin("javac"), "--release", "8", "-cp", str(classes), "-d", str(tmp_path),
+                    str(tmp_path / "ShapedProbe.java")], check=True)
+    out = subprocess.run([java_bin("java"), "-cp", os.pathsep.join(map(str, (tmp_path, classes, batch.src))), "ShapedProbe",
+                          case.class_fqn], check=True, capture_output=True, text=True).stdout.splitlines()
+    assert out[0] == "60 [3, 5, 4]" and out[1] == "32 [2, 4, 4]"
+    assert "IllegalArgumentException" in out[2] and "has shape [?, ?, 3] with several variable axes" in out[2]

@@ -36,7 +36,8 @@ class PortView:
     rank2: bool             # (timesteps, features): gets the float[][] overload
     token_ids: bool = False  # token ids for Embedding: gets an int[] overload
     exact_length: int = 0    # fixed-length input rendered with a variable time axis (streaming)
-    #: several variable axes: ``(extent variable, axis)`` of each, read from the shape passed with the input
+    #: an input with several variable axes: ``(extent variable, axis)`` of each, read from the shape passed
+    #: with it; an output with a variable axis other than the first: those of its variable axes
     shaped: tuple[tuple[str, int], ...] = ()
     ident: str = ""          # Java identifier from the Keras name (predictNamed parameter / Outputs field)
     what: str = ""           # how error messages name it, e.g. "input 0 (frames)"
@@ -114,6 +115,8 @@ class ModelView:
     runtime_used: frozenset = frozenset()
     #: some input has several variable axes: its shape is passed with it (``predictAll(inputs, shapes)``)
     shaped: bool = False
+    #: some output has a variable axis other than the first: ``outputShape(i)`` tells its shape
+    shaped_outputs: bool = False
 
 
 #: Runtime classes every model class uses, whatever its layers and parts: the input checks
@@ -170,7 +173,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         buffer_arrays=tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays),
         steps_arrays=tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array),
         # the weights class (embedded) or the loader (resource) names Weights in any case
-        runtime_used=frozenset(used | ops_runtime(declared) | {"Weights"}), shaped=shaped)
+        runtime_used=frozenset(used | ops_runtime(declared) | {"Weights"}), shaped=shaped,
+        shaped_outputs=any(p.shaped for p in outputs))
 
 
 def _inputs(model: Model, declared: Model, layout: WeightLayout):
@@ -271,9 +275,12 @@ def _outputs(model: Model, declared: Model, infos: dict, tokenizers: list) -> li
             strings = f"V{i}"
             tokenizers.append(producer.op.decoder(strings))
         shape = declared.tensor(port.tensor).shape
+        variable = info.variable_axes()
         outputs.append(PortView(
             index=i, var=info.var, name=port.keras_name, shape=shape, length=info.length(), per_step=0,
             steps_var=info.steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
+            # a shape its length does not tell: its variable axes' sizes are kept for outputShape(i)
+            shaped=tuple((info.extents[a], a) for a in variable) if variable and variable != (0,) else (),
             ident=java_identifier(port.keras_name, idents, "output"), strings=strings))
     return outputs
 
