@@ -95,3 +95,18 @@ test_reference_matches_keras = battery.test_reference_matches_keras()
 
 
 
+
+def test_images_of_any_size_get_the_shaped_api_and_no_session(tmp_path):
+    """Per-pixel layers on (None, None, 3) would stream row by row, but a row has a variable
+    size: no Session; the shape comes with the input, and the per-sample batch path."""
+    from keras2java import convert
+    from support.keras_cases import keras
+
+    k = keras()
+    x = k.Input((None, None, 3))
+    k.Model(x, k.layers.Dense(2)(x)).save(tmp_path / "m.keras")
+    convert(str(tmp_path / "m.keras"), str(tmp_path / "out"), package="p", class_name="M")
+    text = (tmp_path / "out" / "p" / "M.java").read_text()
+    assert "newSession" not in text
+    assert "public float[][] predictAll(float[][] inputs, int[][] shapes)" in text
+    assert "public float[] predict(float[][][] input)" in text and "public int[] outputShape(int i)" in text
