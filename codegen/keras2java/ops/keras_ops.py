@@ -19,7 +19,7 @@ import numpy as np
 from ..ir import Shape, WeightTensor, format_shape
 from .base import ConversionProblem, converter
 from .context import Converted, LayerContext
-from .tensor_layout import check_axes
+from .tensor_layout import broadcast_shapes, check_axes
 from .tensor_ops import BroadcastOp, MatMulOp, ReduceOp, UnaryOp, WhereOp
 
 f32 = np.float32
@@ -113,26 +113,6 @@ def _number_value(v: Any, what: str) -> np.ndarray:
     if arr.dtype == object or arr.size > 1 << 16:
         raise ConversionProblem(f"{what} is not a small numeric constant")
     return arr
-
-
-def broadcast_shapes(shapes: list, what: str = "operands") -> Shape:
-    rank = max(len(s) for s in shapes)
-    out = []
-    for i in range(rank):
-        dims = [s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0]
-        fixed = {d for d in dims if d is not None and d != 1}
-        if None in dims:
-            if fixed:
-                raise ConversionProblem(f"{what} {', '.join(format_shape(s) for s in shapes)} broadcast a variable "
-                                        "number of timesteps against a fixed one")
-            if i != 0:
-                raise ConversionProblem("a variable axis away from the first axis is not supported")
-            out.append(None)
-        elif len(fixed) > 1:
-            raise ConversionProblem(f"{what} {', '.join(format_shape(s) for s in shapes)} do not broadcast")
-        else:
-            out.append(fixed.pop() if fixed else 1)
-    return tuple(out)
 
 
 def _axis(axis: Any, rank: int, what: str = "axis", new: bool = False) -> int:

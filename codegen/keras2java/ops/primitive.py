@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..ir import Shape, format_shape
 from .base import ConversionProblem
 from .context import Converted
-from .tensor_layout import AXES, elementwise_layout
+from .tensor_layout import AXES, broadcast_shapes, elementwise_layout
 from .tensor_ops import (BroadcastOp, MatMulOp, PrimitiveOp, ReduceOp, ReverseTimeOp, SoftmaxOp,
                          primitive_ops)
 
@@ -72,29 +72,7 @@ def reduce(mode: str, shape: Shape, axis: int, keepdims: bool = False) -> Conver
 
 def broadcast_shape(a: Shape, b: Shape) -> Shape:
     """numpy's broadcast of two shapes without batch; refuses what the Java cannot run."""
-    a, b = _ranked(a, "the first operand"), _ranked(b, "the second operand")
-    rank = max(len(a), len(b))
-    pa = (1,) * (rank - len(a)) + a
-    pb = (1,) * (rank - len(b)) + b
-    out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
-        if x is None or y is None:
-            other = y if x is None else x
-            if other not in (None, 1):
-                raise ConversionProblem(f"cannot broadcast {format_shape(a)} with {format_shape(b)}: a variable "
-                                        f"number of timesteps against {other}")
-            if i != 0:
-                raise ConversionProblem(f"cannot broadcast {format_shape(a)} with {format_shape(b)}: the variable "
-                                        "timestep axis would not be the first axis of the result")
-            out.append(None)
-        elif x == y or y == 1:
-            out.append(x)
-        elif x == 1:
-            out.append(y)
-        else:
-            raise ConversionProblem(f"cannot broadcast {format_shape(a)} with {format_shape(b)} "
-                                    f"(sizes {x} and {y} at axis {i})")
-    return tuple(out)
+    return broadcast_shapes([_ranked(a, "the first operand"), _ranked(b, "the second operand")])
 
 
 def broadcast_layout(a: Shape, b: Shape) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:

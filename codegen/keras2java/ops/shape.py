@@ -11,7 +11,8 @@ import numpy as np
 
 from ..ir import Shape, format_shape, shape_text
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
-from .context import Converted, LayerContext, channels_last, pair, require_rank, sequence_input
+from .context import Converted, LayerContext
+from .shape_rules import channels_last, pair, require_rank, sequence_input
 from .view import Call, CallView, Ints, Plus, Size, StepsView, Var, ViewContext, comment
 
 

@@ -23,6 +23,33 @@ f32 = np.float32
 AXES = 5
 
 
+def broadcast_shapes(shapes: Sequence[Shape]) -> Shape:
+    """NumPy's broadcast of shapes without batch (right-aligned); refuses what the Java
+    cannot run: a variable number of timesteps against a fixed size, or a variable axis
+    that would not be the first axis of the result."""
+    shapes = [tuple(s) for s in shapes]
+    rank = max(len(s) for s in shapes)
+    listed = ", ".join(format_shape(s) for s in shapes[:-1]) + " with " + format_shape(shapes[-1])
+    out: list = []
+    for i in range(rank):
+        dims = [s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0]
+        fixed = sorted({d for d in dims if d is not None and d != 1})
+        if None in dims:
+            if fixed:
+                raise ConversionProblem(f"cannot broadcast {listed}: a variable number of timesteps against "
+                                        f"{fixed[0]}")
+            if i != 0:
+                raise ConversionProblem(f"cannot broadcast {listed}: the variable timestep axis would not be the "
+                                        "first axis of the result")
+            out.append(None)
+        elif len(fixed) > 1:
+            sizes = ", ".join(map(str, fixed[:-1])) + f" and {fixed[-1]}"
+            raise ConversionProblem(f"cannot broadcast {listed} (sizes {sizes} at axis {i})")
+        else:
+            out.append(fixed[0] if fixed else 1)
+    return tuple(out)
+
+
 def contiguous_strides(shape: Shape) -> tuple[int, ...]:
     """Row-major strides of ``shape`` (a variable axis counts as size 1: it is axis 0)."""
     out, acc = [], 1
@@ -106,5 +133,5 @@ def outer_n_inner(x, axis: int) -> tuple:
     return outer, n, inner
 
 
-__all__ = ["AXES", "broadcast_strides", "check_axes", "contiguous_strides", "elementwise_layout", "java_dims",
+__all__ = ["AXES", "broadcast_shapes", "broadcast_strides", "check_axes", "contiguous_strides", "elementwise_layout", "java_dims",
            "java_shape", "java_strides", "n0", "outer_n_inner", "r32"]
