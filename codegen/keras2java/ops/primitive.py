@@ -87,8 +87,7 @@ def broadcast(mode: str, a: Shape, b: Shape) -> Converted:
     if mode not in BROADCAST_MODES:
         raise ConversionProblem(f"broadcast {mode!r} is not one of {', '.join(BROADCAST_MODES)}")
     out = broadcast_shape(a, b)
-    dims = broadcast_layout(a, b)[0]
-    if len(dims) > AXES:
+    if len(elementwise_layout(out, [a, b])[0]) > AXES:
         raise ConversionProblem(f"{mode} of {format_shape(a)} and {format_shape(b)}: more than {AXES} axes that "
                                 "cannot be merged")
     return Converted(BroadcastOp(mode.upper(), out), (out,))

@@ -50,8 +50,6 @@ _NP_BINARY = {
 }
 _NP_REDUCE = {"SUM": np.sum, "MEAN": np.mean, "MAX": np.max, "MIN": np.min, "ANY": np.any, "ALL": np.all,
               "PROD": np.prod}
-#: what ``TensorOps.reduceInDouble`` computes
-DOUBLE_REDUCTIONS = ("SUM", "MEAN", "MAX")
 
 
 class PrimitiveOp(Op):
@@ -368,5 +366,5 @@ def primitive_ops() -> tuple[type, ...]:
     return (ReverseTimeOp, SoftmaxOp, ReduceOp, BroadcastOp, MatMulOp)
 
 
-__all__ = ["BroadcastOp", "DOUBLE_REDUCTIONS", "MatMulOp", "PrimitiveOp", "ReduceOp", "ReverseTimeOp", "SoftmaxOp",
+__all__ = ["BroadcastOp", "MatMulOp", "PrimitiveOp", "ReduceOp", "ReverseTimeOp", "SoftmaxOp",
            "StackOp", "StridedOp", "TimeSliceOp", "UnaryOp", "WhereOp", "primitive_ops"]
