@@ -7,7 +7,7 @@ the views' references and the model-level features' needs) over
 keeps every runtime class instead (a shared jar of many models).
 
 :data:`REFERENCES` is checked against the Java sources by
-``tests/test_generated_package.py``: a new runtime class, or a new reference
+``tests/tooling/test_generated_package.py``: a new runtime class, or a new reference
 between runtime classes, must be entered here.
 """
 from __future__ import annotations
