@@ -109,6 +109,10 @@ IMAGE_ANY_SIZE = [
          weights="resource"),
     Case("batchnorm/variable_hw/tf_h5", img((None, None, 3), L("BatchNormalization")), "tf_h5", steps=(1, 8),
          samples=4),
+    Case("layernorm/variable_hw", img((None, None, 3), L("LayerNormalization"), L("UnitNormalization")),
+         steps=(1, 8), samples=4),
+    Case("layernorm/variable_hw/tf_h5", img((None, None, 3), L("LayerNormalization", center=False)), "tf_h5",
+         steps=(1, 8), samples=4),
 ]
 
 battery = KerasBattery([(prepare, NORM, True), (prepare_image, IMAGE_NORM), (prepare_model, AXES),

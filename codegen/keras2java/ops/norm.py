@@ -13,7 +13,7 @@ from ..ir import Shape, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, fixed_from, register_op
 from .context import Converted, LayerContext
 from .shape_rules import axis_index
-from .view import CallView, Const, Ints, New, Var, ViewContext, comment, dim_size
+from .view import CallView, Const, Ints, New, Var, ViewContext, comment
 
 f32 = np.float32
 
@@ -71,6 +71,9 @@ class NormalizeOp(Op):
     kind: ClassVar[str] = "normalize"
     runtime: ClassVar[tuple[str, ...]] = ("Normalize", "Check")
 
+    def variable_axes_problem(self, shapes):
+        return fixed_from(shapes, -self.axes, "the normalized axes")
+
     def stream_outputs(self, rank):
         return (0,) if self.axes < rank else None
 
@@ -80,7 +83,7 @@ class NormalizeOp(Op):
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
         lead = len(x.shape) - self.axes
-        rows = dim_size(x.shape[:lead], x.steps) if lead > 0 else 1
+        rows = x.size(0, lead)   # variable axes only before the normalized ones (variable_axes_problem)
         init = New("Normalize", (Var("data"), Const("Normalize", self.mode.upper()), prod(x.shape[lead:]),
                                  float(self.epsilon), ctx.offset(self.gamma), ctx.offset(self.beta)))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", (Var(x.var), rows, Var(ctx.outs[0].var)),
