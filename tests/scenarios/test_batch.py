@@ -59,8 +59,27 @@ CASES = (
     (Case("batch/embedding_mask_zero", seq(lambda k: [L(k).Embedding(30, 8, mask_zero=True), L(k).GRU(14),
                                                       L(k).Dense(2)], shape=(9,)),
           data="tokens_padded", samples=12, weight_scale=0.3), True),
-    # Conv1D has no batched form: the model runs its batches one sample at a time.
-    (Case("batch/fallback_conv", seq(lambda k: [L(k).Conv1D(8, 3, padding="causal"), L(k).LSTM(12)], shape=(None, 5)),
+    # convolutions and poolings: a batch is more images or sequences, their windows rows of one product
+    (Case("batch/conv1d_pools", seq(lambda k: [L(k).Conv1D(8, 3, padding="causal", activation="relu"),
+                                               L(k).MaxPooling1D(2, padding="same"),
+                                               L(k).SeparableConv1D(6, 2, dilation_rate=2),
+                                               L(k).AveragePooling1D(2), L(k).LSTM(12, return_sequences=True),
+                                               L(k).GlobalAveragePooling1D()], shape=(None, 5)),
+          samples=9, steps=(8, 13), weight_scale=0.3), True),
+    (Case("batch/cnn_lstm", seq(lambda k: [L(k).TimeDistributed(L(k).Conv2D(6, 3, padding="same", activation="relu")),
+                                           L(k).TimeDistributed(L(k).MaxPooling2D(2)),
+                                           L(k).TimeDistributed(L(k).DepthwiseConv2D(3, depth_multiplier=2)),
+                                           L(k).TimeDistributed(L(k).GlobalAveragePooling2D()),
+                                           L(k).LSTM(10), L(k).Dense(3, activation="softmax")], shape=(3, 10, 9, 2)),
+          samples=7, weight_scale=0.3), True),
+    (Case("batch/crnn", seq(lambda k: [L(k).Conv2D(5, 3, padding="same", activation="relu"),
+                                       L(k).BatchNormalization(epsilon=0.5), L(k).MaxPooling2D((1, 2)),
+                                       L(k).ZeroPadding2D(1), L(k).SeparableConv2D(4, 3, strides=2),
+                                       L(k).Reshape((5, 8)), L(k).LayerNormalization(),
+                                       L(k).Bidirectional(L(k).GRU(7)), L(k).Dense(2)], shape=(10, 8, 1)),
+          samples=8, weight_scale=0.3), True),
+    # Conv1DTranspose has no batched form: the model runs its batches one sample at a time.
+    (Case("batch/fallback_conv_transpose", seq(lambda k: [L(k).Conv1DTranspose(4, 3), L(k).LSTM(12)], shape=(None, 5)),
           samples=8, steps=(3, 6), weight_scale=0.3), False),
 )
 
