@@ -54,6 +54,65 @@ class PortableKernels extends Kernels {
         return Math.max(16, kc - kc % 4);
     }
 
+    /** At most this many columns go through {@link #matmulT} (wider rows vectorize well as they are). */
+    static final int NARROW = 64;
+
+    /** Rows per pass of {@link #matmulT}: their transposed inputs stay in L2. */
+    private static final int T_ROWS = 256;
+
+    /** Per-thread transposed inputs of {@link #matmulT} ({@code in} arrays of {@link #T_ROWS}). */
+    private static final ThreadLocal<float[][]> T_IN = new ThreadLocal<float[][]>();
+
+    @Override
+    boolean transposes(int rows, int in, int out) {
+        return out <= NARROW && rows >= 32;
+    }
+
+    /**
+     * {@link #T_ROWS} rows at a time: their inputs transposed into per-thread arrays (one per input),
+     * then two columns per pass over them ({@link #pair} with the roles of the matrix and the inputs
+     * swapped: the column's weights are the scalars, the rows the vector), a last odd column alone
+     * ({@link #single}), each written to its place in the rows of {@code y}.
+     */
+    @Override
+    final void matmulT(float[] x, int xOff, int rows, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+        float[][] t = T_IN.get();
+        if (t == null || t.length < in) {
+            t = new float[in][T_ROWS];
+            T_IN.set(t);
+        }
+        final float[][] acc = acc(T_ROWS);
+        final float[] ya = acc[0];
+        final float[] yb = acc[1];
+        for (int r0 = 0; r0 < rows; r0 += T_ROWS) {
+            final int n = Math.min(T_ROWS, rows - r0);
+            for (int p = 0; p < n; p++) {
+                final int xb = xOff + (r0 + p) * in;
+                for (int k = 0; k < in; k++) {
+                    t[k][p] = x[xb + k];
+                }
+            }
+            final int yb0 = yOff + r0 * out;
+            int j = 0;
+            for (; j + 1 < out; j += 2) {
+                java.util.Arrays.fill(ya, 0, n, bias[j]);
+                java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
+                pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
+                for (int p = 0; p < n; p++) {
+                    y[yb0 + p * out + j] = ya[p];
+                    y[yb0 + p * out + j + 1] = yb[p];
+                }
+            }
+            if (j < out) {
+                java.util.Arrays.fill(ya, 0, n, bias[j]);
+                single(wT, j * in, 0, in, t, acc, 0, n);
+                for (int p = 0; p < n; p++) {
+                    y[yb0 + p * out + j] = ya[p];
+                }
+            }
+        }
+    }
+
     /** Row arrays: {@code w[k]} is input k's row of {@code out} weights. */
     @Override
     float[][] pack(float[] data, int off, int ld, int n, int out) {
