@@ -25,7 +25,7 @@ package keras2java.runtime;
  * column blocks made the large benchmark model's batch 1 about 1.3x slower).
  */
 class PortableKernels extends Kernels {
-    /** Per-thread accumulators: two rows of a matrix product (no allocation per call in steady state). */
+    /** Per-thread accumulators: up to four rows of a matrix product (no allocation per call in steady state). */
     private static final ThreadLocal<float[][]> ACC = new ThreadLocal<float[][]>();
 
     @Override
@@ -36,7 +36,7 @@ class PortableKernels extends Kernels {
     static float[][] acc(int out) {
         float[][] a = ACC.get();
         if (a == null || a[0].length < out) {
-            a = new float[2][out];
+            a = new float[4][out];
             ACC.set(a);
         }
         return a;
@@ -161,7 +161,9 @@ class PortableKernels extends Kernels {
             System.arraycopy(y0, 0, y, yOff, out);
             return;
         }
-        final int cb = Math.min(out, BLOCK_COLUMNS);
+        // with quad rows: one column block (quad's loops start at column 0, the only shape C2 vectorizes)
+        final boolean quads = quads() && rows >= 4;
+        final int cb = quads ? out : Math.min(out, BLOCK_COLUMNS);
         final int kc = inputBlock(cb);
         for (int j0 = 0; j0 < out; j0 += cb) {
             final int j1 = Math.min(out, j0 + cb);
@@ -169,6 +171,18 @@ class PortableKernels extends Kernels {
             for (int k0 = 0; k0 < in; k0 += kc) {
                 final int k1 = Math.min(in, k0 + kc);
                 int r = 0;
+                if (quads) {
+                    for (; r + 3 < rows; r += 4) {
+                        final int ya = yOff + r * ldy;
+                        for (int q = 0; q < 4; q++) {
+                            System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
+                        }
+                        quad(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
+                        for (int q = 0; q < 4; q++) {
+                            System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
+                        }
+                    }
+                }
                 for (; r + 1 < rows; r += 2) {
                     final int ya = yOff + r * ldy + j0;
                     System.arraycopy(y, ya, y0, j0, len);
@@ -214,6 +228,21 @@ class PortableKernels extends Kernels {
                 y[j] += a0 * v0[j];
             }
         }
+    }
+
+    /** Whether {@link #quad} has a loop shape of its own (the portable kernels have none). */
+    boolean quads() {
+        return false;
+    }
+
+    /**
+     * {@link #single} for four rows (inputs at {@code xa}, {@code ldx} apart, accumulators
+     * {@code acc[0..3]}) over columns {@code [0, n)}, each row's products added in input order
+     * (the bits of {@link #single}); used when {@link #quads} says so, on whole rows (HotSpot 25
+     * vectorizes its loop only when it starts at a constant column).
+     */
+    void quad(float[] x, int xa, int ldx, int k0, int k1, float[][] w, float[][] acc, int n) {
+        throw new UnsupportedOperationException("quad");
     }
 
     /**
