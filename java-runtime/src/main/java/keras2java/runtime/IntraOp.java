@@ -21,8 +21,8 @@ final class IntraOp {
      * {@code -Dkeras2java.intraOpMinWeights}.  Handing a share to another thread and waiting for it
      * costs tens of microseconds (a thread wake-up), while a one-row product runs at about 0.1-0.2 ns
      * per weight from L2 or L3: at 256 KiB (the medium benchmark model's 128 x 512 recurrent matrix,
-     * about 4 µs) every timestep paid ten times its product (13.3 ms against 1.4 ms per sequence).
-     * From 2 MiB on a product costs 100 µs or more, and halves no longer fit one core's L2 together,
+     * about 4 us) every timestep paid ten times its product (13.3 ms against 1.4 ms per sequence).
+     * From 2 MiB on a product costs 100 us or more, and halves no longer fit one core's L2 together,
      * so the split can gain (the large model's 512 x 2048 matrix, 4 MiB).
      */
     static final int MIN_WEIGHTS = minWeights();
