@@ -163,8 +163,9 @@ class PortableKernels extends Kernels {
             System.arraycopy(y0, 0, y, yOff, out);
             return;
         }
-        // with quad rows: one column block (quad's loops start at column 0, the only shape C2 vectorizes)
-        final boolean quads = quads() && rows >= 4;
+        // with quad rows: one column block (quad's loops start at column 0, the only shape C2 vectorizes),
+        // up to 2048 columns (four accumulator rows of 8 KiB)
+        final boolean quads = quads() && rows >= 4 && out <= 4 * BLOCK_COLUMNS;
         final int cb = quads ? out : Math.min(out, BLOCK_COLUMNS);
         final int kc = inputBlock(cb);
         for (int j0 = 0; j0 < out; j0 += cb) {
