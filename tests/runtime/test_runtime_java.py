@@ -2,6 +2,7 @@
 Java), and each activation kernel against Keras' own activation functions."""
 from __future__ import annotations
 
+import re
 import struct
 import subprocess
 
@@ -28,6 +29,17 @@ def test_runtime_self_test(classes):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " 0 failed" in proc.stdout
+
+
+def test_tensor_ops_self_test(tmp_path):
+    """TensorOps, the kernels of the one tensor-op IR (keras.ops nodes and plugin primitives), alone and lint-clean."""
+    rt = RUNTIME / "test" / "java" / "keras2java" / "runtime"
+    javac(tmp_path, java_sources(RUNTIME / "main") + [rt / "TensorOpsSelfTest.java", rt / "SelfTests.java"],
+          "-Xlint:all", "-Werror")
+    proc = subprocess.run(["java", "-cp", str(tmp_path), "keras2java.runtime.TensorOpsSelfTest"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"\b12 passed, 0 failed", proc.stdout) and "not measurable" not in proc.stdout
 
 
 def test_runtime_compiles_with_release_8_and_lint(tmp_path):

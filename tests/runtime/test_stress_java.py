@@ -262,4 +262,4 @@ def test_generated_calls_allocate_nothing(stress):
         body = text[start:text.index("return new float[][] {", start)]
         assert " new " not in body, f"{cid}: {[ln for ln in body.splitlines() if ' new ' in ln]}"
     merge = (b.src / "k2jtest/stress/c3/M.java").read_text()
-    assert "Merge.concatenate(L" in merge and "Reshape.permute(" in merge and "n.L" in merge
+    assert "Merge.concatenate(L" in merge and "Permute.apply(" in merge and "n.L" in merge

@@ -618,20 +618,6 @@ def test_graph_checks_its_values():
     assert comp.output_shapes(((None, 4),)) == ((4,),)
 
 
-# -- the Java kernels on their own ----------------------------------------------------------------
-
-
-def test_tensors_runtime_self_test(tmp_path):
-    rt = REPO / "java-runtime" / "src"
-    tests = rt / "test" / "java" / "keras2java" / "runtime"
-    javac(tmp_path, java_sources(rt / "main") + [tests / "TensorsSelfTest.java", tests / "SelfTests.java"],
-          "-Xlint:all", "-Werror")
-    proc = subprocess.run(["java", "-cp", str(tmp_path), "keras2java.runtime.TensorsSelfTest"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert re.search(r"\b10 passed, 0 failed", proc.stdout) and "not measurable" not in proc.stdout
-
-
 def test_example_plugins_import_without_tensorflow():
     code = ("import sys; sys.path.insert(0, %r)\n"
             "from keras2java.plugin_loader import load_plugins\n"

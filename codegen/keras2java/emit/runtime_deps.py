@@ -7,7 +7,7 @@ the views' references and the model-level features' needs) over
 keeps every runtime class instead (a shared jar of many models).
 
 :data:`REFERENCES` is checked against the Java sources by
-``tests/test_generated_package.py``: a new runtime class, or a new reference
+``tests/tooling/test_generated_package.py``: a new runtime class, or a new reference
 between runtime classes, must be entered here.
 """
 from __future__ import annotations
@@ -25,7 +25,6 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "AdaptivePool": (),
     "Attention": ("Activation", "Weights"),
     "Bidirectional": ("Recurrent",),
-    "Broadcast": (),
     "Categorical": ("Check",),
     "Check": (),
     "Conv1D": ("Activation", "Check", "Linear"),
@@ -53,6 +52,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "Normalize": ("Weights",),
     "NormalizeAxes": ("Weights",),
     "Parallel": (),
+    "Permute": (),
     "Pointwise": ("Check",),
     "Pool1D": (),
     "PortableKernels": ("Activation", "IntraOp", "Kernels"),
@@ -64,8 +64,8 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "SimpleRnnCell": ("Activation", "Check", "Linear", "RnnCell"),
     "StringHash": (),
     "TensorOps": ("Erf",),
-    "Tensors": (),
     "TextVectorizer": ("StringHash",),
+    "TimeResample": (),
     "Vocabulary": (),
     "Weights": ("Check",),
 }

@@ -9,7 +9,7 @@ from . import (activation_layers, activation_ops, adaptive_pooling, attention, b
                categorical, conv, conv2d, conv3d, conv_lstm3d, conv_recurrent, conv_transpose, core, einsum_dense,
                grouped_query_attention, hashing,
                image_preprocessing, keras_ops, keras_ops_shape, mask, merge, norm, pool2d, pool3d, preprocessing,
-               primitive, recurrent, shape, text, wrappers)  # (registration)
+               primitive, recurrent, shape, tensor_ops, text, wrappers)  # (registration)
 from . import conv_legacy, recurrent_legacy  # noqa: F401  (Keras 1/2 upgrade hooks)
 from .base import (ConfigDtype, ConversionProblem, LayerSpec, MaskRule, Op, converter, is_registered, layer_spec,
                    layer_specs, op_classes, register_op)
@@ -19,7 +19,7 @@ FAMILIES = (core, einsum_dense, recurrent, bidirectional, mask, merge, attention
             conv2d, pool2d, conv_transpose, conv_recurrent, conv3d, pool3d, conv_lstm3d, norm, shape, wrappers, text,
             hashing, preprocessing, categorical, image_preprocessing, activation_layers, activation_ops,
             adaptive_pooling, keras_ops, keras_ops_shape)
-#: Ops with no Keras class of their own, composed by plugins (:mod:`keras2java.plugins`).
+#: The plugin front-end of the tensor-op IR (:mod:`keras2java.plugins` composes its ops).
 PRIMITIVES = primitive
 
 #: Keras classes the graph builder handles itself rather than through a converter.

@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 from ..ir import Activation
 from .base import ConversionProblem, converter
-from .context import Converted, LayerContext, axis_index
+from .context import Converted, LayerContext
+from .shape_rules import axis_index
 from .core import ActivationOp
 
 

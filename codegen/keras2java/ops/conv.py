@@ -17,7 +17,8 @@ import numpy as np
 from ..activations import evaluate as activate
 from ..ir import Activation, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
-from .context import Converted, LayerContext, channels_last, int1, out_steps, sequence_input
+from .context import Converted, LayerContext
+from .shape_rules import channels_last, int1, out_steps, sequence_input
 from .view import BATCH, Act, Call, CallView, Const, New, Times, Var, ViewContext, batched_images, comment
 
 f32 = np.float32

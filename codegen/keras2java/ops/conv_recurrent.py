@@ -205,7 +205,7 @@ def _convert(ctx: LayerContext, rank: int) -> Converted:
     shape, frame = lstm_frames(ctx, "rows, cols" if rank == 2 else "steps")
     if rank == 1:
         ih, iw, cin = frame[0], 1, frame[1]
-        from .context import int1
+        from .shape_rules import int1
         k = (int1(ctx, "kernel_size", None), 1)
         strides = (int1(ctx, "strides", 1), 1)
         dilation = (int1(ctx, "dilation_rate", 1), 1)

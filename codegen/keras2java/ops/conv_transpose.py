@@ -12,7 +12,8 @@ import numpy as np
 
 from ..ir import Activation, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
-from .context import Converted, LayerContext, int1, sequence_input
+from .context import Converted, LayerContext
+from .shape_rules import int1, sequence_input
 from .conv import conv_output
 from .conv2d import BLOCK_PIXELS, _build, _each_image, _frames_stream, _padding, channels_first, image_shape, tuple2
 from .view import Act, Call, CallView, Const, New, Var, ViewContext, comment, dim_size

@@ -10,7 +10,8 @@ from ..activations import evaluate as activate
 from ..ir import Activation, WeightTensor
 from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, MaskRule, Op, converter, f64, legacy_upgrade, register_op
-from .context import Converted, LayerContext, last_dim
+from .context import Converted, LayerContext
+from .shape_rules import last_dim
 from .legacy import UpgradeContext, describe_keras1, keras1_input_shape, rename
 from .view import Act, CallView, New, Var, ViewContext, batched_call, comment
 

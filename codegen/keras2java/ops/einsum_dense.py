@@ -14,8 +14,8 @@ from ..ir import Activation, WeightTensor, format_shape
 from .base import ConversionProblem, MaskRule, converter
 from .context import Composite, LayerContext, Step
 from .core import ActivationOp, DenseOp
-from .keras_ops import BinaryOp
 from .shape import PermuteOp, ReshapeOp
+from .tensor_ops import BroadcastOp
 
 _EQUATION = re.compile(r"^([a-zA-Z.]+),([a-zA-Z]+)->([a-zA-Z.]+)$")
 
@@ -147,7 +147,7 @@ def convert_einsum_dense(ctx: LayerContext):
     if list(out[1:]) != canon:
         add(PermuteOp(tuple(canon.index(c) for c in out[1:])), out_shape)
     if full_bias is not None:
-        add(BinaryOp("ADD", out_shape, b_const=full_bias), out_shape)
+        add(BroadcastOp("ADD", out_shape, b_const=full_bias), out_shape)
         if act.kind != "linear":
             add(ActivationOp(act), out_shape)
     return Composite(tuple(steps), (cur,))

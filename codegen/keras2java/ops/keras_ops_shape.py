@@ -2,96 +2,22 @@
 slicing (``x[...]``, ``GetItem``), ``Transpose``, ``ExpandDims``, ``Squeeze``,
 ``Reshape``, ``Concatenate`` and ``Stack``.  ``Cast`` and ``ConvertToTensor`` pass values on.  Like the computing ones of
 :mod:`.keras_ops` (whose argument readers they share), they are registered as
-``ops.<Class>`` and read their arguments from the call's saved ``args``.
+``ops.<Class>``, read their arguments from the call's saved ``args`` and become
+ops of the one tensor-op IR (:mod:`.tensor_ops`) or layer ops (Reshape, Concatenate).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
-from typing import Any, ClassVar, Mapping, Optional, Tuple
-
-import numpy as np
+from typing import Mapping
 
 from ..ir import format_shape
-from .base import ConversionProblem, Op, converter, register_op
+from .base import ConversionProblem, converter
 from .context import Converted, LayerContext
-from .keras_ops import (INT_DTYPES, NONE, UnaryOp, _Args, _axes, _axis, _contiguous_strides, _is_tensor,
-                        _java_shape, _java_strides, _n0, _option)
+from .keras_ops import INT_DTYPES, NONE, _Args, _axis, _is_tensor, _option
 from .merge import ConcatenateOp
 from .shape import ReshapeOp
-from .view import Call, CallView, Var, ViewContext, comment
-
-f32 = np.float32
-
-
-@register_op
-@dataclass(frozen=True)
-class StridedOp(Op):
-    """A strided copy of the input: slicing (``GetItem``) and ``Transpose``.  ``strides``
-    are the input's strides per output axis (0 for a new axis), ``offset`` the fixed
-    start; on a variable first axis ``index0`` (an int index, output without that axis)
-    or ``slice0`` ((start, stop, step), None as :data:`NONE`) select the timesteps."""
-
-    strides: Tuple[int, ...]
-    offset: int
-    index0: Optional[int] = None
-    slice0: Optional[Tuple[int, int, int]] = None
-    #: numpy: the key over the sample (tuple of ints / slices / None) or the transpose axes
-    key: Any = None
-    perm: Optional[Tuple[int, ...]] = None
-    kind: ClassVar[str] = "slice"
-    runtime: ClassVar[tuple[str, ...]] = ("TensorOps", "Check")
-
-    def evaluate(self, inputs):
-        x = np.asarray(inputs[0])
-        if self.perm is not None:
-            return [np.ascontiguousarray(np.transpose(x, self.perm))]
-        key = tuple(slice(*k) if isinstance(k, tuple) else k for k in self.key)
-        return [np.ascontiguousarray(x[key])]
-
-    def view(self, node, ctx: ViewContext) -> CallView:
-        x, y = ctx.ins[0], ctx.outs[0]
-        stride0 = prod(d for d in x.shape[1:]) if x.shape else 1
-        if self.index0 is not None:
-            start = Call("TensorOps", "index", (self.index0, Var(x.steps)))
-        elif self.slice0 is not None:
-            start = Call("TensorOps", "sliceStart", (Var(x.steps), self.slice0[0], self.slice0[2]))
-        else:
-            start, stride0 = 0, 0
-        steps_var, steps_value = "", None
-        if self.time_changing:
-            steps_var = y.steps
-            steps_value = Call("TensorOps", "sliceLength", (Var(x.steps),) + tuple(self.slice0))
-        out_strides = _contiguous_strides(tuple(y.shape))
-        return CallView(ctx.field, comment(node), ctx.out_bufs(), "copy",
-                        (Var(x.var), self.offset, _java_strides(self.strides), start, stride0, Var(y.var),
-                         _java_strides(out_strides), _java_shape(y.shape), _n0(y)), static="TensorOps",
-                        steps_var=steps_var, steps_value=steps_value)
-
-
-@register_op
-@dataclass(frozen=True)
-class TimeSliceOp(StridedOp):
-    """A slice of the variable timestep axis other than ``:``: its output has its own length."""
-
-    time_changing: ClassVar[bool] = True
-
-
-@register_op
-@dataclass(frozen=True)
-class StackOp(Op):
-    """``stack(xs, axis)``: the inputs become entries of a new axis ``axis``."""
-
-    axis: int
-    kind: ClassVar[str] = "stack"
-    runtime: ClassVar[tuple[str, ...]] = ConcatenateOp.runtime
-
-    def evaluate(self, inputs):
-        return [np.stack(inputs, axis=self.axis)]
-
-    def view(self, node, ctx: ViewContext) -> CallView:
-        # Contiguous blocks as a concatenation along ``axis`` of the inputs' trailing parts.
-        return ConcatenateOp(self.axis).view(node, ctx)
+from .tensor_layout import check_axes, contiguous_strides
+from .tensor_ops import StackOp, StridedOp, TimeSliceOp, UnaryOp
 
 
 def _slice_bounds(entry: Mapping) -> tuple:
@@ -145,7 +71,7 @@ def _get_item(ctx: LayerContext) -> Converted:
     if expanded[first] != ("slice", (None, None, None)) or any(k[0] == "new" for k in expanded[:first]):
         raise ConversionProblem("the key must keep the batch axis whole (start it with ':' or '...')")
     rest = expanded[first + 1:]
-    in_strides = _contiguous_strides(shape)
+    in_strides = contiguous_strides(shape)
     axis = 0
     strides, out, np_key = [], [], []
     offset = 0
@@ -192,7 +118,7 @@ def _get_item(ctx: LayerContext) -> Converted:
     if not out_shape:
         out_shape, strides = (1,), [0]
     cls = TimeSliceOp if slice0 is not None else StridedOp
-    return Converted(cls(tuple(strides), offset, index0, slice0, tuple(np_key)), (_axes(out_shape),))
+    return Converted(cls(tuple(strides), offset, index0, slice0, tuple(np_key)), (check_axes(out_shape),))
 
 
 def _transpose(ctx: LayerContext) -> Converted:
@@ -207,8 +133,8 @@ def _transpose(ctx: LayerContext) -> Converted:
     out = tuple(shape[p] for p in perm)
     if any(d is None for d in out[1:]):
         raise ConversionProblem("the variable timestep axis must stay the first axis")
-    own = _contiguous_strides(shape)
-    return Converted(StridedOp(tuple(own[p] for p in perm), 0, perm=perm), (_axes(out),))
+    own = contiguous_strides(shape)
+    return Converted(StridedOp(tuple(own[p] for p in perm), 0, perm=perm), (check_axes(out),))
 
 
 def _expand_dims(ctx: LayerContext) -> Converted:

@@ -14,7 +14,8 @@ import numpy as np
 from ..ir import WeightTensor, format_shape
 from ..reader.raw import RawLayer, freeze
 from .base import ConfigDtype, ConversionProblem, MaskRule, Op, converter, legacy_upgrade, register_op
-from .context import Converted, LayerContext, require_rank
+from .context import Converted, LayerContext
+from .shape_rules import require_rank
 from .legacy import UpgradeContext, describe_keras1, keras1_input_shape
 from .view import CallView, New, Var, ViewContext, batched_call, comment
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..ir import Shape, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
-from .context import Converted, LayerContext, axis_index
+from .context import Converted, LayerContext
+from .shape_rules import axis_index
 from .view import CallView, Const, Ints, New, Var, ViewContext, batched_call, comment, dim_size
 
 f32 = np.float32

@@ -20,7 +20,8 @@ from ..activations import evaluate as activate
 from ..ir import Activation, Shape, WeightTensor, format_shape
 from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
-from .context import Converted, LayerContext, last_dim, require_rank
+from .context import Converted, LayerContext
+from .shape_rules import last_dim, require_rank
 from .view import (BATCH, Act, CellView, Out, RecurrentBatchView, RecurrentView, StateCopy, Times, Var, ViewContext,
                    comment)
 

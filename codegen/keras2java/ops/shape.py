@@ -11,7 +11,8 @@ import numpy as np
 
 from ..ir import Shape, format_shape, shape_text
 from .base import ConversionProblem, MaskRule, Op, converter, register_op
-from .context import Converted, LayerContext, channels_last, pair, require_rank, sequence_input
+from .context import Converted, LayerContext
+from .shape_rules import channels_last, pair, require_rank, sequence_input
 from .view import Call, CallView, Ints, Plus, Size, StepsView, Var, ViewContext, comment
 
 
@@ -69,15 +70,15 @@ class PermuteOp(Op):
 
     dims: Tuple[int, ...]
     kind: ClassVar[str] = "permute"
-    runtime: ClassVar[tuple[str, ...]] = ("Reshape", "Check")
+    runtime: ClassVar[tuple[str, ...]] = ("Permute", "Check")
 
     def evaluate(self, inputs):
         return [np.transpose(inputs[0], self.dims)]
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
-        return CallView(ctx.field, comment(node), ctx.out_bufs(), "permute",
-                        (Var(x.var), Ints(tuple(x.shape)), Ints(self.dims), Var(ctx.outs[0].var)), static="Reshape")
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "apply",
+                        (Var(x.var), Ints(tuple(x.shape)), Ints(self.dims), Var(ctx.outs[0].var)), static="Permute")
 
 
 @register_op
@@ -92,7 +93,7 @@ class TimeResampleOp(Op):
     before: int = 0             # pad or crop at the start
     after: int = 0              # pad or crop at the end
     kind: ClassVar[str] = "resample"
-    runtime: ClassVar[tuple[str, ...]] = ("Reshape", "Check")
+    runtime: ClassVar[tuple[str, ...]] = ("TimeResample", "Check")
     time_changing: ClassVar[bool] = True
 
     def evaluate(self, inputs):
@@ -103,7 +104,7 @@ class TimeResampleOp(Op):
         width, out = x.shape[-1], Var(o.var)
         if self.mode == "repeat":
             return CallView(ctx.field, comment(node), ctx.out_bufs(), "repeat", (Var(x.var), width, self.size, out),
-                            static="Reshape")
+                            static="TimeResample")
         steps = x.step_count()
         if self.mode == "upsample":
             value, method = (Size(x.steps, self.size) if x.steps else None), "upsample"
@@ -112,13 +113,13 @@ class TimeResampleOp(Op):
             value, method = (Plus(x.steps, self.before + self.after) if x.steps else None), "pad"
             args = (Var(x.var), steps, width, self.before, self.after, out)
         else:
-            value, method = Call("Reshape", "cropSteps", (steps, self.before, self.after, node.layer_name)), "crop"
+            value, method = Call("TimeResample", "cropSteps", (steps, self.before, self.after, node.layer_name)), "crop"
             args = None
         variable = o.shape[0] is None
         n_out = Var(o.steps) if variable else o.shape[0]
         if args is None:
             args = (Var(x.var), width, self.before, n_out, out)
-        return CallView(ctx.field, comment(node), ctx.out_bufs(), method, args, static="Reshape",
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), method, args, static="TimeResample",
                         steps_var=o.steps if variable else "", steps_value=value if variable else None)
 
 

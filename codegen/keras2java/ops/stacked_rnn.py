@@ -27,8 +27,8 @@ from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, layer_spec
 from .context import Composite, Converted, LayerContext, Step
 from .keras_ops import NONE
-from .keras_ops_shape import StridedOp, TimeSliceOp
 from .merge import ConcatenateOp, MergeOp
+from .tensor_ops import StridedOp, TimeSliceOp
 
 CELL_LAYERS = {"LSTMCell": ("LSTM", 2), "GRUCell": ("GRU", 1), "SimpleRNNCell": ("SimpleRNN", 1)}
 RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "zero_output_for_mask", "time_major")

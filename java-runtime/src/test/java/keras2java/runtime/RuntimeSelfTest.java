@@ -25,8 +25,6 @@ public final class RuntimeSelfTest {
         test("softmax rows sum to one", RuntimeSelfTest::softmaxRows);
         test("relu parameters", RuntimeSelfTest::reluParams);
         test("NaN propagates", RuntimeSelfTest::nanPropagates);
-        test("TensorOps kernels match index arithmetic", RuntimeSelfTest::tensorOps);
-        test("TensorOps calls allocate nothing", RuntimeSelfTest::tensorOpsNoAllocation);
         finish();
     }
 
@@ -149,7 +147,7 @@ public final class RuntimeSelfTest {
             float[] x = rand(r, n);
             for (int[] perm : perms[c]) {
                 float[] y = new float[n];
-                Reshape.permute(x, shape, perm, y);
+                Permute.apply(x, shape, perm, y);
                 // y[i_0, .., i_{r-1}] = x[j] with j_{perm[a]} = i_a
                 int[] idx = new int[shape.length];
                 for (int i = 0; i < n; i++) {
@@ -191,83 +189,6 @@ public final class RuntimeSelfTest {
             float y = Activation.of(k).apply(Float.NaN);
             check(Float.isNaN(y), "kind " + k + " gives NaN for NaN");
         }
-    }
-
-    /** The offset of the {@code i}-th index (row-major over the five axes {@code dims}) under {@code str}. */
-    private static int at(int i, int[] dims, int[] str) {
-        int p = 0;
-        for (int axis = 4; axis >= 0; axis--) {
-            p += i % dims[axis] * str[axis];
-            i /= dims[axis];
-        }
-        return p;
-    }
-
-    /** (T, 4, 2) tensors with T = 3 variable, laid out in TensorOps' five axes as the generator passes them. */
-    private static void tensorOps() {
-        Random r = new Random(7);
-        int[] shape = {1, 1, -1, 4, 2}, dims = {1, 1, 3, 4, 2}, full = {0, 0, 8, 2, 1}, col = {0, 0, 0, 1, 0};
-        float[] a = rand(r, 24), b = rand(r, 4), c = new float[24], y = new float[24];
-        for (int i = 0; i < 24; i++) {
-            c[i] = a[i] > 0 ? 1 : 0;
-        }
-        TensorOps.binary(TensorOps.SUBTRACT, a, full, b, col, y, full, shape, 3);   // (T, 4, 2) - (4, 1)
-        for (int i = 0; i < 24; i++) {
-            check(y[i] == a[i] - b[at(i, dims, col)], "binary at " + i);
-        }
-        TensorOps.where(c, full, b, col, a, full, y, full, shape, 3);
-        for (int i = 0; i < 24; i++) {
-            check(y[i] == (a[i] > 0 ? b[i / 2 % 4] : a[i]), "where at " + i);
-        }
-        // timesteps 1.. of a (n0 = 2), the last two axes swapped: (T - 1, 2, 4)
-        TensorOps.copy(a, 0, new int[] {0, 0, 8, 1, 2}, 1, 8, y, new int[] {0, 0, 8, 4, 1},
-                new int[] {1, 1, -1, 2, 4}, 2);
-        for (int i = 0; i < 16; i++) {
-            check(y[i] == a[8 + i / 8 * 8 + i % 4 * 2 + i / 4 % 2], "copy at " + i);
-        }
-        TensorOps.reduce(TensorOps.MAX, a, full, shape, 3, y, new int[] {0, 0, 2, 0, 1}, 6);   // over the 4
-        for (int t = 0; t < 3; t++) {
-            for (int f = 0; f < 2; f++) {
-                float m = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < 4; k++) {
-                    m = Math.max(m, a[t * 8 + k * 2 + f]);
-                }
-                check(y[t * 2 + f] == m, "max at " + t + ", " + f);
-            }
-        }
-        TensorOps.reduce(TensorOps.MEAN, a, full, shape, 3, y, new int[] {0, 0, 0, 2, 1}, 8);  // over T
-        for (int j = 0; j < 8; j++) {
-            check(y[j] == (a[j] + a[8 + j] + a[16 + j]) / 3f, "mean at " + j);
-        }
-        // (T, 2, 4) . (4, 3): the one b over every timestep
-        float[] w = rand(r, 12);
-        TensorOps.matmul(a, new int[] {0, 0, 0, 0, 8}, w, new int[5], y, new int[] {0, 0, 0, 0, 6},
-                new int[] {1, 1, 1, 1, -1}, 3, 2, 4, 3);
-        for (int t = 0; t < 3; t++) {
-            for (int i = 0; i < 2; i++) {
-                for (int j = 0; j < 3; j++) {
-                    float s = 0f;
-                    for (int k = 0; k < 4; k++) {
-                        s += a[t * 8 + i * 4 + k] * w[k * 3 + j];
-                    }
-                    check(y[t * 6 + i * 3 + j] == s, "matmul at " + t + ", " + i + ", " + j);
-                }
-            }
-        }
-    }
-
-    private static void tensorOpsNoAllocation() throws Exception {
-        Random r = new Random(8);
-        final int[] shape = {1, 1, -1, 4, 2}, full = {0, 0, 8, 2, 1}, col = {0, 0, 0, 1, 0}, out = {0, 0, 2, 0, 1};
-        final float[] a = rand(r, 40), b = rand(r, 4), y = new float[40];
-        SelfTests.allocatesNothing(() -> {
-            for (int i = 0; i < 250; i++) {
-                TensorOps.binary(TensorOps.ADD, a, full, b, col, y, full, shape, 5);
-                TensorOps.where(a, full, a, full, b, col, y, full, shape, 5);
-                TensorOps.copy(a, 0, full, 0, 0, y, full, shape, 5);
-                TensorOps.reduce(TensorOps.MEAN, a, full, shape, 5, y, out, 10);
-            }
-        });
     }
 
     private static float[] rand(Random r, int n) {
