@@ -11,10 +11,11 @@ Both are built with Keras (random weights), converted with keras2java, compiled 
 ``javac --release 8`` (the optional kernels' source root with ``--release 17``) and timed in
 one JVM thread at batch 1 in each of run.py's settings (jvms.SETTINGS: each JDK with no flag,
 the portable kernels, the vector kernels; median of rounds of ``predict`` calls after a
-warm-up); the same Keras models are
+warm-up), and at batch ``BATCH`` through the batch path (``predictAllBatch(samples, 1)``: every
+layer on the whole batch at once); the same Keras models are
 exported with tf2onnx and timed with ONNX Runtime (Python API over the native engine: one
-intra-op and one inter-op thread, sequential execution, batch 1).  The Java outputs are checked
-against Keras.  Results go to benchmarks/results/cnn_rnn.md and cnn_rnn.json.
+intra-op and one inter-op thread, sequential execution, batch 1 and batch ``BATCH``).  The Java
+outputs (both paths) are checked against Keras.  Results go to benchmarks/results/cnn_rnn.md and cnn_rnn.json.
 
 Benchmark-only tools (tf2onnx, onnx, onnxruntime) live in benchmarks/.venv, as for run.py.
 """
@@ -76,6 +77,9 @@ def crnn(k):
 
 MODELS = {"cnn_lstm": cnn_lstm, "crnn": crnn}
 
+#: samples per batch of the batch-path figures (16: a batch of cnn_lstm is 12 MiB of input)
+BATCH = 16
+
 TIMER = r"""
 import java.io.*;
 import java.nio.*;
@@ -86,16 +90,27 @@ public final class CnnRnnTimer {
     public static void main(String[] a) throws Exception {
         byte[] raw = Files.readAllBytes(Paths.get(a[1]));
         FloatBuffer fb = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        float[] x = new float[fb.remaining()];
-        fb.get(x);
+        int batch = Integer.parseInt(a[6]);
+        float[][][] samples = new float[batch][1][fb.remaining() / batch];
+        for (float[][] s : samples) {
+            fb.get(s[0]);
+        }
+        float[] x = samples[0][0];
         int rounds = Integer.parseInt(a[2]);
         int calls = Integer.parseInt(a[3]);
         Object model = Class.forName(a[0]).getConstructor().newInstance();
         java.lang.reflect.Method predict = model.getClass().getMethod("predict", float[].class);
-        float[] y = (float[]) predict.invoke(model, (Object) x);
+        java.lang.reflect.Method predictAllBatch = model.getClass().getMethod("predictAllBatch", float[][][].class,
+                int.class);
+        float[][][] ys = (float[][][]) predictAllBatch.invoke(null, samples, 1);
         try (DataOutputStream out = new DataOutputStream(new FileOutputStream(a[4]))) {
-            ByteBuffer bb = ByteBuffer.allocate(4 * y.length).order(ByteOrder.LITTLE_ENDIAN);
+            float[] y = (float[]) predict.invoke(model, (Object) x);
+            ByteBuffer bb = ByteBuffer.allocate(4 * y.length * (1 + batch)).order(ByteOrder.LITTLE_ENDIAN);
             bb.asFloatBuffer().put(y);
+            for (int i = 0; i < batch; i++) {
+                bb.position(4 * y.length * (1 + i));
+                bb.asFloatBuffer().put(ys[i][0]);
+            }
             out.write(bb.array());
         }
         for (int i = 0; i < calls * 3; i++) predict.invoke(model, (Object) x);
@@ -106,8 +121,17 @@ public final class CnnRnnTimer {
             us[r] = (System.nanoTime() - t0) / 1e3 / calls;
         }
         Arrays.sort(us);
+        for (int i = 0; i < 2; i++) predictAllBatch.invoke(null, samples, 1);
+        double[] bus = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            predictAllBatch.invoke(null, samples, 1);
+            bus[r] = (System.nanoTime() - t0) / 1e3 / batch;
+        }
+        Arrays.sort(bus);
         System.out.println(Class.forName(a[5]).getMethod("active").invoke(null));
         System.out.println(us[rounds / 2]);
+        System.out.println(bus[rounds / 2]);
     }
 }
 """
@@ -122,13 +146,16 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cnn_rnn.json").write_text(json.dumps(results, indent=2))
     keys = [s.key for s in jvms.SETTINGS]
-    lines = ["| model | params | " + " | ".join(f"{s.label} (µs)" for s in jvms.SETTINGS)
+    lines = ["| model | batch | params | " + " | ".join(f"{s.label} (µs)" for s in jvms.SETTINGS)
              + " | ONNX Runtime 1 thread (µs) | " + " | ".join(f"{k} / ORT" for k in keys)
-             + " | max error vs Keras |", "|---|---|" + "---|" * (2 * len(keys) + 2)]
+             + " | max error vs Keras |", "|---|---|---|" + "---|" * (2 * len(keys) + 2)]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['params']:,} | " + " | ".join(f"{r[k + '_us']:.0f}" for k in keys)
-                     + f" | {r['ort_us']:.0f} | " + " | ".join(f"{r[k + '_us'] / r['ort_us']:.2f}" for k in keys)
-                     + f" | {max(r[k + '_max_error'] for k in keys):.1e} |")
+        for batch, sfx in ((1, ""), (r["batch"], "_batch")):
+            lines.append(f"| {name} | {batch} | {r['params']:,} | "
+                         + " | ".join(f"{r[k + sfx + '_us']:.0f}" for k in keys)
+                         + f" | {r['ort' + sfx + '_us']:.0f} | "
+                         + " | ".join(f"{r[k + sfx + '_us'] / r['ort' + sfx + '_us']:.2f}" for k in keys)
+                         + f" | {max(r[k + '_max_error'] for k in keys):.1e} |")
     (RESULTS / "cnn_rnn.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -163,9 +190,11 @@ def run(quick: bool) -> dict:
         t0 = time.perf_counter()
         keras2java.convert(str(path), str(src), package=f"bench.{name}", class_name="M")
         gen_s = time.perf_counter() - t0
-        x = rng.uniform(-1, 1, (1,) + tuple(m.inputs[0].shape[1:])).astype("f4")
-        (work / f"{name}.in").write_bytes(x.astype("<f4").tobytes())
-        ref = np.asarray(m(x, training=False))[0]
+        xb = rng.uniform(-1, 1, (BATCH,) + tuple(m.inputs[0].shape[1:])).astype("f4")
+        x = xb[:1]
+        (work / f"{name}.in").write_bytes(xb.astype("<f4").tobytes())
+        ref_b = np.asarray(m(xb, training=False))
+        ref = ref_b[0]
         spec = (tf.TensorSpec((None,) + tuple(m.inputs[0].shape[1:]), tf.float32, name="x"),)
 
         @tf.autograph.experimental.do_not_convert
@@ -190,10 +219,18 @@ def run(quick: bool) -> dict:
             for _ in range(calls):
                 sess.run(None, feed)
             times.append((time.perf_counter() - t0) / calls * 1e6)
-        results[name] = {"ort_us": float(np.median(times)), "generate_s": gen_s,
+        feed_b = {sess.get_inputs()[0].name: xb}
+        sess.run(None, feed_b)
+        times_b = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            sess.run(None, feed_b)
+            times_b.append((time.perf_counter() - t0) / BATCH * 1e6)
+        results[name] = {"ort_us": float(np.median(times)), "ort_batch_us": float(np.median(times_b)),
+                         "batch": BATCH, "generate_s": gen_s,
                          "ort_max_error": float(np.abs(ort_out - ref).max()),
                          "params": int(m.count_params())}
-        models[name] = ref
+        models[name] = np.concatenate([ref.ravel(), ref_b.ravel()])
     (src / "CnnRnnTimer.java").write_text(TIMER)
     classes.mkdir(parents=True, exist_ok=True)
     subprocess.run(["javac", "--release", "8", "-nowarn", "-d", str(classes), *map(str, src.rglob("*.java"))],
@@ -208,10 +245,12 @@ def run(quick: bool) -> dict:
             cp = f"{classes}{os.pathsep}{src}"
             proc = subprocess.run([st.java, "-XX:ActiveProcessorCount=1", *st.jvm_options(), "-cp", cp,
                                    "CnnRnnTimer", f"bench.{name}.M", str(work / f"{name}.in"), str(rounds), str(calls),
-                                   str(out), f"{runtime_package()}.Kernels"], capture_output=True, text=True, check=True)
-            kernels, us = proc.stdout.strip().splitlines()[-2:]
+                                   str(out), f"{runtime_package()}.Kernels", str(BATCH)],
+                                  capture_output=True, text=True, check=True)
+            kernels, us, batch_us = proc.stdout.strip().splitlines()[-3:]
             y = np.frombuffer(out.read_bytes(), "<f4")
             results[name][f"{st.key}_us"] = float(us)
+            results[name][f"{st.key}_batch_us"] = float(batch_us)
             results[name][f"{st.key}_kernels"] = kernels
             results[name][f"{st.key}_max_error"] = float(np.abs(y - ref.ravel()).max())
     shutil.rmtree(work, ignore_errors=True)

@@ -46,7 +46,8 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
         "",
         "b1: batch 1. b64: the batch path (`predictAllBatch(samples, 1)`) against ORT's batch of 64, both on one "
         "thread. With several JMH forks, the range over Java's forks is in brackets. cnn_lstm and crnn: "
-        "benchmarks/cnn_rnn.py's timer beside ONNX Runtime's Python API (b1).",
+        "benchmarks/cnn_rnn.py's timer beside ONNX Runtime's Python API; in their b64 columns, the batch path "
+        "on a batch of cnn_rnn.BATCH (16) against ORT's batch of 16.",
         "",
         "| model | " + " | ".join(f"{labels[k]} b1" for k in keys) + " | "
         + " | ".join(f"{labels[k]} b64" for k in keys) + " | best Java b64 |",
@@ -59,8 +60,12 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
         lines.append(f"| {name} | " + " | ".join(_ratio(j, f"{k}.{B1}", f"ort.{B1}") for k in keys) + " | "
                      + " | ".join(_ratio(j, f"{k}.{B64}", f"ort.{B64_ORT}") for k in keys) + f" | {best} |")
     for name, r in cnn.items():
-        lines.append(f"| {name} | " + " | ".join(f"{r[k + '_us'] / r['ort_us']:.2f}" if k + "_us" in r else "—"
-                                                 for k in keys) + " | —" * (len(keys) + 1) + " |")
+        ratios = {sfx: [r[k + sfx + "_us"] / r["ort" + sfx + "_us"] if k + sfx + "_us" in r else None for k in keys]
+                  for sfx in ("", "_batch")}
+        best = min((v for v in ratios["_batch"] if v is not None), default=None)
+        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" if v is not None else "—"
+                                                 for v in ratios[""] + ratios["_batch"])
+                     + (f" | {best:.2f} |" if best is not None else " | — |"))
     lines += ["", "## Time per sequence (µs) and GFLOP/s", "",
               "| model | batch | " + " | ".join(labels[k] for k in keys) + " | ORT | best Java GFLOP/s | ORT GFLOP/s |",
               "|---|---|" + "---|" * (len(keys) + 3)]
@@ -76,8 +81,11 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
             lines.append(f"| {name} | 64, all cores | — | — | — | {j['vector.batch64AllCores']:.1f} "
                          f"| {j['ort.batch64AllCores']:.1f} | — | — |")
     for name, r in cnn.items():
-        lines.append(f"| {name} | 1 | " + " | ".join(f"{r[k + '_us']:.0f}" if k + "_us" in r else "—" for k in keys)
-                     + f" | {r['ort_us']:.0f} | — | — |")
+        for batch, sfx in ((1, ""), (r.get("batch"), "_batch")):
+            if "ort" + sfx + "_us" in r:
+                lines.append(f"| {name} | {batch} | " + " | ".join(f"{r[k + sfx + '_us']:.0f}" if k + sfx + "_us" in r
+                                                                 else "—" for k in keys)
+                             + f" | {r['ort' + sfx + '_us']:.0f} | — | — |")
     lines += ["", "## Settings", "", "| setting | JVM | flags | kernels it ran | load before | load after | minutes |",
               "|---|---|---|---|---|---|---|"]
     for k, v in meta["runs"].items():

@@ -236,11 +236,12 @@ def test_auto_picks_fma_kernels_without_flags(vector_classes, tmp_path):
 
 
 def test_intra_op_threads_give_the_bits_of_one_thread(vector_classes, tmp_path):
-    """-Dkeras2java.intraOpThreads=N splits one-row products of 256 KiB of weights or more by columns
-    over N threads (the probe's 300-input matrices): every probe value has the bits of one thread."""
+    """-Dkeras2java.intraOpThreads=N splits one-row products of 2 MiB of weights or more by columns
+    over N threads; with the threshold lowered to 256 KiB (-Dkeras2java.intraOpMinWeights) the probe's
+    300-input matrices are split: every probe value has the bits of one thread."""
     for kernels in ("portable", "fma"):
         _, one = _kernels_probe(vector_classes, tmp_path / f"{kernels}1.bin", f"-Dkeras2java.kernels={kernels}")
         for n in (2, 3):
             _, got = _kernels_probe(vector_classes, tmp_path / f"{kernels}{n}.bin", f"-Dkeras2java.kernels={kernels}",
-                                    f"-Dkeras2java.intraOpThreads={n}")
+                                    f"-Dkeras2java.intraOpThreads={n}", "-Dkeras2java.intraOpMinWeights=65536")
             assert got == one, (kernels, n)

@@ -30,6 +30,16 @@ def L(k):
     return k.layers
 
 
+CNN_LSTM = seq(lambda k: [L(k).TimeDistributed(L(k).Conv2D(6, 3, padding="same", activation="relu")),
+                          L(k).TimeDistributed(L(k).MaxPooling2D(2)),
+                          L(k).TimeDistributed(L(k).DepthwiseConv2D(3, depth_multiplier=2)),
+                          L(k).TimeDistributed(L(k).GlobalAveragePooling2D()),
+                          L(k).LSTM(10), L(k).Dense(3, activation="softmax")], shape=(3, 10, 9, 2))
+
+#: emit.parts.batch_grow for the capped case: output floats per input float such that a batch of its
+#: samples (3 x 10 x 9 x 2 input floats) holds 3 at most (Parallel.BATCH_FLOATS / (grow * 540) = 3)
+CAPPED_GROW = (4 * 1024 * 1024) // (3 * 540)
+
 # (case, the model has a batched form: every layer has one)
 CASES = (
     (Case("batch/lstm_dense_fixed", seq(lambda k: [L(k).LSTM(24), L(k).Dense(3, activation="softmax")], shape=(7, 11)),
@@ -59,8 +69,24 @@ CASES = (
     (Case("batch/embedding_mask_zero", seq(lambda k: [L(k).Embedding(30, 8, mask_zero=True), L(k).GRU(14),
                                                       L(k).Dense(2)], shape=(9,)),
           data="tokens_padded", samples=12, weight_scale=0.3), True),
-    # Conv1D has no batched form: the model runs its batches one sample at a time.
-    (Case("batch/fallback_conv", seq(lambda k: [L(k).Conv1D(8, 3, padding="causal"), L(k).LSTM(12)], shape=(None, 5)),
+    # convolutions and poolings: a batch is more images or sequences, their windows rows of one product
+    (Case("batch/conv1d_pools", seq(lambda k: [L(k).Conv1D(8, 3, padding="causal", activation="relu"),
+                                               L(k).MaxPooling1D(2, padding="same"),
+                                               L(k).SeparableConv1D(6, 2, dilation_rate=2),
+                                               L(k).AveragePooling1D(2), L(k).LSTM(12, return_sequences=True),
+                                               L(k).GlobalAveragePooling1D()], shape=(None, 5)),
+          samples=9, steps=(8, 13), weight_scale=0.3), True),
+    (Case("batch/cnn_lstm", CNN_LSTM, samples=7, weight_scale=0.3), True),
+    # the same with batches capped at 3 samples (CAPPED_FLOATS: a model with large activations per sample)
+    (Case("batch/cnn_lstm_capped", CNN_LSTM, samples=7, weight_scale=0.3), True),
+    (Case("batch/crnn", seq(lambda k: [L(k).Conv2D(5, 3, padding="same", activation="relu"),
+                                       L(k).BatchNormalization(epsilon=0.5), L(k).MaxPooling2D((1, 2)),
+                                       L(k).ZeroPadding2D(1), L(k).SeparableConv2D(4, 3, strides=2),
+                                       L(k).Reshape((5, 8)), L(k).LayerNormalization(),
+                                       L(k).Bidirectional(L(k).GRU(7)), L(k).Dense(2)], shape=(10, 8, 1)),
+          samples=8, weight_scale=0.3), True),
+    # Conv1DTranspose has no batched form: the model runs its batches one sample at a time.
+    (Case("batch/fallback_conv_transpose", seq(lambda k: [L(k).Conv1DTranspose(4, 3), L(k).LSTM(12)], shape=(None, 5)),
           samples=8, steps=(3, 6), weight_scale=0.3), False),
 )
 
@@ -70,14 +96,21 @@ WAYS = (("one", "", False), ("b1", "batch:1", False), ("b3", "batch:3", False), 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
+    from keras2java.emit import parts
     work = tmp_path_factory.mktemp("batch")
     b = JavaBatch(work, kernels="vector")
     for n, (case, _) in enumerate(CASES):
         path, samples, expected = prepare(case, work, seed=16100 + n)
         for w, (suffix, mode, rev) in enumerate(WAYS):
             order = slice(None, None, -1) if rev else slice(None)
-            b.add(f"{case.id}#{suffix}", path, samples[order], expected[order], package=f"k2jtest.batch.c{n}w{w}",
-                  class_name="M", mode=mode)
+            grow = parts.batch_grow
+            if case.id.endswith("_capped"):
+                parts.batch_grow = lambda batched, inputs: CAPPED_GROW
+            try:
+                b.add(f"{case.id}#{suffix}", path, samples[order], expected[order],
+                      package=f"k2jtest.batch.c{n}w{w}", class_name="M", mode=mode)
+            finally:
+                parts.batch_grow = grow
     b.run()
     return b
 
@@ -110,6 +143,33 @@ def test_batch_path_is_generated_where_every_layer_has_one(batch, case, batched)
     src = Path(batch.src, "k2jtest", "batch", f"c{n}w0", "M.java").read_text()
     assert ("private void runBatch(" in src) == batched
     assert ("Parallel.runBatched(" in src) == batched
+
+
+def test_batches_are_capped_by_the_size_of_a_sample_s_activations(batch):
+    capped = Path(batch.src, "k2jtest", "batch", f"c{IDS.index('batch/cnn_lstm_capped')}w0", "M.java").read_text()
+    plain = Path(batch.src, "k2jtest", "batch", f"c{IDS.index('batch/cnn_lstm')}w0", "M.java").read_text()
+    # the plain case: its first convolution's 10 x 9 x 6 floats per frame over 10 x 9 x 2 input floats
+    assert f"::runBatch, {CAPPED_GROW});" in capped and "::runBatch, 3);" in plain
+
+
+def test_batch_grow_counts_the_largest_output_per_input_float():
+    from types import SimpleNamespace
+
+    from keras2java.emit.parts import BATCH_FLOATS, MAX_BATCH, batch_grow
+    from keras2java.ops.view import BATCH, Out, Size, Times
+
+    class View:
+        def __init__(self, *lengths):
+            self.outs = tuple(Out("b", Times(BATCH, n)) for n in lengths)
+
+    fixed = [SimpleNamespace(per_step=0, length=Size(None, 100))]
+    variable = [SimpleNamespace(per_step=10, length=Size(None, 0))]
+    assert batch_grow([View(Size(None, 1000))], fixed) is None    # 64 samples stay under the cap
+    assert batch_grow([View(Size(None, 10), Size(None, BATCH_FLOATS // 5))], fixed) == -(-BATCH_FLOATS // 5 // 100)
+    assert batch_grow([View(Size("s0", 35), Size(None, 10 ** 9))], variable) == 4   # per timestep, rounded up
+    java = (Path(__file__).parents[2] / "java-runtime/src/main/java/keras2java/runtime/Parallel.java").read_text()
+    assert f"MAX_BATCH = {MAX_BATCH};" in java and "BATCH_FLOATS = 4 * 1024 * 1024;" in java
+    assert BATCH_FLOATS == 4 * 1024 * 1024
 
 
 @pytest.mark.parametrize("kernels", ["vector", "portable"])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..ir import Shape
+from ..ops.view import Size, Times
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class BatchPart:
 
     ops: tuple[Any, ...]
     single: bool
+    #: floats of the largest layer output per input float (:func:`batch_grow`), from which the
+    #: runtime caps a batch (``Parallel.runBatched``); None: no cap
+    grow: Optional[int] = None
 
     def runtime(self) -> tuple[str, ...]:
         return ("Parallel",)
@@ -110,10 +114,38 @@ def session_part(stream: bool, inputs, outputs, frame_shape: Shape) -> Optional[
     return SessionPart(inputs[0].per_step, frame_shape, len(inputs) == 1 and len(outputs) == 1) if stream else None
 
 
+#: the runtime's ``Parallel.MAX_BATCH``: samples per batched call at most
+MAX_BATCH = 64
+
+#: the runtime's ``Parallel.BATCH_FLOATS``: floats of one layer's output over a whole batch at most
+BATCH_FLOATS = 4 * 1024 * 1024
+
+
+def batch_grow(batched, inputs) -> Optional[int]:
+    """Floats of the largest output of the batch views per float of a sample's inputs (rounded
+    up), for the runtime to cap each batch at ``BATCH_FLOATS`` floats of that output (a batch runs
+    layer by layer, so a large batch of large activations, a CNN's feature maps, streams each
+    layer's output through memory instead of cache and runs slower per sample than one sample at
+    a time).  With variable timesteps the outputs counted are those per timestep, as if every
+    tensor had the input's timesteps.  None when no batch can be capped (fixed sizes below the cap
+    at :data:`MAX_BATCH` samples)."""
+    variable = any(p.per_step for p in inputs)
+    per_input = sum(p.per_step or p.length.factor for p in inputs)
+    largest = 0
+    for v in batched:
+        for o in getattr(v, "outs", ()):
+            n = o.length.value if isinstance(o.length, Times) else o.length
+            if isinstance(n, Size) and (n.var is not None) == variable:
+                largest = max(largest, n.factor)
+    if not largest or not per_input or (not variable and largest * MAX_BATCH <= BATCH_FLOATS):
+        return None
+    return -(-largest // per_input)
+
+
 def batch_part(ops, batch_ops, tokenizers, inputs, outputs) -> BatchPart:
     # The batch path takes float inputs only (text models tokenize one sample at a time).
     batched = tuple(batch_ops) if ops and not tokenizers and all(v is not None for v in batch_ops) else ()
-    return BatchPart(batched, len(inputs) == 1 and len(outputs) == 1)
+    return BatchPart(batched, len(inputs) == 1 and len(outputs) == 1, batch_grow(batched, inputs) if batched else None)
 
 
 def part_runtime(*parts) -> set[str]:

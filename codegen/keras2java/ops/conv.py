@@ -9,7 +9,7 @@ output length when it is only known at run time.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Optional
 
 import numpy as np
@@ -19,7 +19,7 @@ from ..ir import Activation, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
 from .context import Converted, LayerContext
 from .shape_rules import channels_last, int1, out_steps, sequence_input
-from .view import Act, Call, CallView, Const, New, Var, ViewContext, comment
+from .view import BATCH, Act, Call, CallView, Const, New, Times, Var, ViewContext, batched_images, comment
 
 f32 = np.float32
 CONV_PADDINGS = ("valid", "same", "causal")
@@ -80,6 +80,11 @@ class Conv1DOp(Op):
                         (Var(x.var), steps, Var(ctx.outs[0].var), n_out, Var("ws"), 0), cls="Conv1D", init=init,
                         steps_var=var, steps_value=value, workspace=(n_out,))
 
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        # forwardBatch(x, nb, steps, ...): every sequence's windows are rows of one matrix product
+        v = batched_images(self.view(node, ctx), None, method="forwardBatch")
+        return replace(v, args=(v.args[0], Var(BATCH)) + v.args[1:], workspace=(Times(BATCH, v.workspace[0]),))
+
 
 @register_op
 @dataclass(frozen=True)
@@ -107,6 +112,10 @@ class Pool1DOp(Op):
                         (Const("Pool1D", self.mode.upper()), Var(x.var), steps, x.shape[-1], self.pool_size,
                          self.strides, same, Var(ctx.outs[0].var), n_out),
                         static="Pool1D", steps_var=var, steps_value=value)
+
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        v = batched_images(self.view(node, ctx), None, method="poolBatch")   # poolBatch(mode, x, nb, steps, ...)
+        return replace(v, args=v.args[:2] + (Var(BATCH),) + v.args[2:])
 
 
 @register_op
@@ -139,6 +148,13 @@ class GlobalPool1DOp(Op):
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "global",
                         (Const("Pool1D", self.mode.upper()), Var(x.var), x.step_count(), x.shape[-1], mask,
                          Var(ctx.outs[0].var)), static="Pool1D")
+
+    def batch_view(self, node, ctx: ViewContext) -> Optional[CallView]:
+        if self.masked:
+            return None
+        v = batched_images(self.view(node, ctx), None, method="globalBatch")
+        # globalBatch(mode, x, nb, steps, channels, y): no mask argument
+        return replace(v, args=v.args[:2] + (Var(BATCH),) + v.args[2:4] + v.args[5:])
 
 
 # -- numpy reference -----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from .base import ConversionProblem, Op, converter, f64, register_op
 from .context import Composite, Converted, LayerContext, Step
 from .conv import conv_output
 from .shape import PermuteOp
-from .view import Act, Call, CallView, Const, New, Var, ViewContext, comment, dim_size
+from .view import Act, Call, CallView, Const, New, Var, ViewContext, batched_images, comment, dim_size
 
 f32 = np.float32
 #: output pixels gathered per im2col block (the block is whole output rows)
@@ -175,6 +175,10 @@ class Conv2DOp(_ImageOp):
         args = (Var(x.var), images, h) + (() if isinstance(w, int) else (w,)) + (Var(o.var), out_h, Var("ws"))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", args, cls="Conv2D", init=init,
                         steps_var=var, steps_value=value, workspace_size=ws, dims=dims)
+
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        # a batch is more images (the workspace holds one block of output rows, whatever the count)
+        return batched_images(self.view(node, ctx), images_arg=1)
 
 
 # -- numpy reference -----------------------------------------------------------------------

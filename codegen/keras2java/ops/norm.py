@@ -13,7 +13,7 @@ from ..ir import Shape, WeightTensor
 from .base import ConversionProblem, MaskRule, Op, converter, f64, fixed_from, register_op
 from .context import Converted, LayerContext
 from .shape_rules import axis_index
-from .view import CallView, Const, Ints, New, Var, ViewContext, comment
+from .view import CallView, Const, Ints, New, Var, ViewContext, batched_call, comment
 
 f32 = np.float32
 
@@ -56,6 +56,9 @@ class ScaleShiftOp(Op):
                         init=New("ScaleShift", (Var("data"), ctx.offset(self.scale), ctx.offset(self.shift),
                                                 x.shape[k])))
 
+    def batch_view(self, node, ctx: ViewContext) -> Optional[CallView]:
+        return batched_call(self.view(node, ctx), rows_arg=1)   # a batch is more outer rows
+
 
 @register_op
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class NormalizeOp(Op):
                                  float(self.epsilon), ctx.offset(self.gamma), ctx.offset(self.beta)))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", (Var(x.var), rows, Var(ctx.outs[0].var)),
                         cls="Normalize", init=init)
+
+    def batch_view(self, node, ctx: ViewContext) -> Optional[CallView]:
+        return batched_call(self.view(node, ctx), rows_arg=1)   # rows normalized one by one
 
 
 # -- numpy reference -----------------------------------------------------------------------

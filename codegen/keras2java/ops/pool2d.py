@@ -20,7 +20,7 @@ from .context import Composite, Converted, LayerContext, Step
 from .conv2d import (_build, _check_window, _each_image, _ImageOp, _images, _out_height, _out_width, _pad_before,
                      _padding, _size, channels_first, image_shape, tuple2)
 from .shape import PermuteOp
-from .view import Call, CallView, Const, Plus, Size, Var, ViewContext, comment
+from .view import Call, CallView, Const, Plus, Size, Var, ViewContext, batched_images, comment
 
 f32 = np.float32
 
@@ -54,6 +54,9 @@ class Pool2DOp(_ImageOp):
                          ph, pw, sh, sw, same, Var(o.var), out_h, out_w),
                         static="Image2D", steps_var=var, steps_value=value, dims=dims)
 
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        return batched_images(self.view(node, ctx), images_arg=2)   # a batch is more images
+
 
 @register_op
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class GlobalPool2DOp(_ImageOp):
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "global",
                         (Const("Image2D", self.mode.upper()), Var(x.var), images, pixels, x.shape[-1],
                          Var(ctx.outs[0].var)), static="Image2D")
+
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        return batched_images(self.view(node, ctx), images_arg=2)   # a batch is more images
 
 
 @register_op
@@ -124,6 +130,9 @@ class Resample2DOp(_ImageOp):
         if self.mode == "crop":
             return Call("Image2D", "cropSize", (n, before, after, layer))
         return Size(n.name, before)
+
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        return batched_images(self.view(node, ctx), images_arg=1)   # a batch is more images
 
 
 def _pool2d(op: Pool2DOp, x: np.ndarray) -> np.ndarray:

@@ -326,8 +326,19 @@ def batched_call(view: CallView, rows_arg: int) -> Optional[CallView]:
     call that declares an output length or uses a workspace sized for one sample."""
     if view.steps_var or view.dims or view.workspace is not None or view.workspace_size is not None:
         return None
-    args = tuple(Times(BATCH, a) if i == rows_arg else a for i, a in enumerate(view.args))
-    return replace(view, outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in view.outs), args=args)
+    return batched_images(view, rows_arg)
+
+
+def batched_images(view: CallView, images_arg: Optional[int], method: str = "",
+                   workspace: Optional[tuple] = None) -> CallView:
+    """A :class:`CallView` of an op on a row of independent images or sequences (its
+    ``args[images_arg]`` counts them, if any; a declared output length is per image and the
+    workspace does not depend on the count) as the same call on a batch: ``nb`` times the
+    images, output buffers ``nb`` times as long.  ``method`` and ``workspace`` replace the
+    call's method and workspace arguments (a runtime batch method sizing its own)."""
+    args = tuple(Times(BATCH, a) if i == images_arg else a for i, a in enumerate(view.args))
+    return replace(view, outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in view.outs), args=args,
+                   method=method or view.method, workspace=view.workspace if workspace is None else workspace)
 
 
 # -- what an op's view method is given ------------------------------------------------------

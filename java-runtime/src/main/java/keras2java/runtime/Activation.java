@@ -244,10 +244,16 @@ public final class Activation {
                 if (alpha == 0f && threshold == 0f) {
                     // relu(x) without a slope or threshold, branch-free in a loop of its own (apply
                     // is too large to inline, and a call and a mispredicted sign test per value
-                    // dominated convolutions).  The same values as relu(x): NaN -> 0, -0 -> +0.
+                    // dominated convolutions), then NaN -> 0 in a second pass whose test is never
+                    // taken in practice: HotSpot vectorizes the first loop only without the NaN
+                    // select (3-5x faster).  The same values as relu(x): NaN -> 0, -0 -> +0.
                     for (int i = off; i < end; i++) {
-                        final float y = Math.min(Math.max(a[i], 0f), maxValue);
-                        a[i] = y == y ? y : 0f;
+                        a[i] = Math.min(Math.max(a[i], 0f), maxValue);
+                    }
+                    for (int i = off; i < end; i++) {
+                        if (a[i] != a[i]) {
+                            a[i] = 0f;
+                        }
                     }
                     return;
                 }

@@ -100,36 +100,51 @@ public final class Conv1D {
      * @param ws workspace of at least {@code workspaceSize(outSteps)} floats from {@code wsOff}
      */
     public void forward(float[] x, int steps, float[] y, int outSteps, float[] ws, int wsOff) {
+        forwardBatch(x, 1, steps, y, outSteps, ws, wsOff);
+    }
+
+    /**
+     * {@link #forward} on {@code nb} sequences of {@code steps} rows one after the other in
+     * {@code x}, their outputs one after the other in {@code y}: the windows of all sequences
+     * are the rows of one matrix product (each row computed as alone, so a sequence gets the
+     * bits of {@link #forward}).
+     *
+     * @param ws workspace of at least {@code workspaceSize(nb * outSteps)} floats from {@code wsOff}
+     */
+    public void forwardBatch(float[] x, int nb, int steps, float[] y, int outSteps, float[] ws, int wsOff) {
+        final int rows = nb * outSteps;
         final int span = dilation * (k - 1) + 1;
         final int pad = padBefore(steps, outSteps, span, strides, padding);
         final int fG = filters / groups;
         final int cols = k * (in / groups);
-        // Workspace: the pointwise step's input (outSteps x filters, SeparableConv1D), the input
-        // windows of one group (outSteps x cols, im2col), one group's output (outSteps x fG, groups > 1).
+        // Workspace: the pointwise step's input (rows x filters, SeparableConv1D), the input
+        // windows of one group (rows x cols, im2col), one group's output (rows x fG, groups > 1).
         final int mid = wsOff;
-        final int win = mid + (pointwise != null ? outSteps * filters : 0);
-        final int part = win + (direct ? 0 : outSteps * cols);
+        final int win = mid + (pointwise != null ? rows * filters : 0);
+        final int part = win + (direct ? 0 : rows * cols);
         final float[] conv = pointwise != null ? ws : y;
         final int convOff = pointwise != null ? mid : 0;
         final float[] src = direct ? x : ws;
         final int srcOff = direct ? 0 : win;
         for (int g = 0; g < groups; g++) {
             if (!direct) {
-                im2col(x, steps, g, pad, outSteps, ws, win);
+                for (int b = 0; b < nb; b++) {
+                    im2col(x, b * steps * in, steps, g, pad, outSteps, ws, win + b * outSteps * cols);
+                }
             }
             if (groups == 1) {
-                kernel[0].forward(src, srcOff, outSteps, conv, convOff);
+                kernel[0].forward(src, srcOff, rows, conv, convOff);
             } else {
-                kernel[g].forward(src, srcOff, outSteps, ws, part);
-                for (int t = 0; t < outSteps; t++) {
+                kernel[g].forward(src, srcOff, rows, ws, part);
+                for (int t = 0; t < rows; t++) {
                     System.arraycopy(ws, part + t * fG, conv, convOff + t * filters + g * fG, fG);
                 }
             }
         }
         if (pointwise != null) {
-            pointwise.forward(ws, mid, outSteps, y, 0);
+            pointwise.forward(ws, mid, rows, y, 0);
         }
-        activation.applyRows(y, 0, outSteps, out);
+        activation.applyRows(y, 0, rows, out);
     }
 
     /**
@@ -137,7 +152,7 @@ public final class Conv1D {
      * g's input channels at each tap of output step t, zeros where a tap falls
      * in the padding.
      */
-    private void im2col(float[] x, int steps, int g, int pad, int outSteps, float[] rows, int off) {
+    private void im2col(float[] x, int xOff, int steps, int g, int pad, int outSteps, float[] rows, int off) {
         final int inG = in / groups;
         final int cols = k * inG;
         for (int t = 0; t < outSteps; t++) {
@@ -147,7 +162,7 @@ public final class Conv1D {
                 if (s < 0 || s >= steps) {
                     java.util.Arrays.fill(rows, d, d + inG, 0f);
                 } else {
-                    System.arraycopy(x, s * in + g * inG, rows, d, inG);
+                    System.arraycopy(x, xOff + s * in + g * inG, rows, d, inG);
                 }
             }
         }

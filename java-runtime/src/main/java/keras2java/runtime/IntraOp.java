@@ -16,8 +16,16 @@ import java.util.concurrent.ThreadFactory;
  * never wait, so callers only queue.
  */
 final class IntraOp {
-    /** Weights of a product at least (256 KiB) before it is split. */
-    static final int MIN_WEIGHTS = 64 * 1024;
+    /**
+     * Weights of a product at least before it is split: 512 Ki (2 MiB of floats), or
+     * {@code -Dkeras2java.intraOpMinWeights}.  Handing a share to another thread and waiting for it
+     * costs tens of microseconds (a thread wake-up), while a one-row product runs at about 0.1-0.2 ns
+     * per weight from L2 or L3: at 256 KiB (the medium benchmark model's 128 x 512 recurrent matrix,
+     * about 4 us) every timestep paid ten times its product (13.3 ms against 1.4 ms per sequence).
+     * From 2 MiB on a product costs 100 us or more, and halves no longer fit one core's L2 together,
+     * so the split can gain (the large model's 512 x 2048 matrix, 4 MiB).
+     */
+    static final int MIN_WEIGHTS = minWeights();
 
     /** Threads per split product (1: off). */
     static final int THREADS = threads();
@@ -32,6 +40,14 @@ final class IntraOp {
             }) : null;
 
     private IntraOp() {
+    }
+
+    private static int minWeights() {
+        try {
+            return Math.max(1, Integer.getInteger("keras2java.intraOpMinWeights", 512 * 1024));
+        } catch (SecurityException e) {
+            return 512 * 1024;
+        }
     }
 
     private static int threads() {

@@ -90,6 +90,25 @@ public abstract class Kernels {
     abstract void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out,
                           float[] y, int yOff, int ldy);
 
+    /**
+     * Whether {@link #matmulT} should compute a product of {@code rows} rows with an {@code (in, out)}
+     * matrix (many rows, few columns: a convolution's pixels); false (the default) for kernels without it.
+     */
+    boolean transposes(int rows, int in, int out) {
+        return false;
+    }
+
+    /**
+     * {@link #matmul} computed a column at a time over many rows (the rows' inputs transposed, so the
+     * inner loops run along the rows rather than along a few columns), for the kernels whose
+     * {@link #transposes} says so: {@code wT} is the matrix transposed ({@code out} rows of {@code in}),
+     * {@code bias} its {@code out} values.  Every output starts at the bias and adds the products one
+     * input at a time in input order, as {@link #matmul} does: the same bits.
+     */
+    void matmulT(float[] x, int xOff, int rows, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+        throw new UnsupportedOperationException("matmulT");
+    }
+
     /** {@link Activation#tanh} in place over {@code a[off .. off+len)}. */
     abstract void tanh(float[] a, int off, int len);
 

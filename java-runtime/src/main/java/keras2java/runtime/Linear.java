@@ -13,6 +13,12 @@ public final class Linear {
     private final float[][] w;
     /** {@link Kernels#packBias} of the bias (zeros without one). */
     private final float[] bias;
+    /**
+     * The matrix transposed ({@code out} rows of {@code in}) and the plain bias, for
+     * {@link Kernels#matmulT} (narrow matrices, when the active kernels have it), else null.
+     */
+    private final float[] wT;
+    private final float[] plainBias;
 
     /**
      * The {@code (in, out)} row-major matrix at {@code data[off..]} and the
@@ -36,10 +42,29 @@ public final class Linear {
         this.out = out;
         this.w = Kernels.ACTIVE.pack(data, off, ld, in, out);
         this.bias = Kernels.ACTIVE.packBias(data, biasOff, out);
+        if (Kernels.ACTIVE.transposes(Integer.MAX_VALUE, in, out)) {
+            this.wT = new float[in * out];
+            for (int k = 0; k < in; k++) {
+                for (int j = 0; j < out; j++) {
+                    wT[j * in + k] = data[off + k * ld + j];
+                }
+            }
+            this.plainBias = new float[out];
+            if (biasOff >= 0) {
+                System.arraycopy(data, biasOff, plainBias, 0, out);
+            }
+        } else {
+            this.wT = null;
+            this.plainBias = null;
+        }
     }
 
     /** {@code y[r, :] = bias + x[r, :] . W} for {@code n} rows of {@code in} values at {@code x[xOff..]}. */
     public void forward(float[] x, int xOff, int n, float[] y, int yOff) {
+        if (wT != null && Kernels.ACTIVE.transposes(n, in, out)) {
+            Kernels.ACTIVE.matmulT(x, xOff, n, in, wT, plainBias, out, y, yOff);
+            return;
+        }
         Kernels.ACTIVE.matmul(x, xOff, n, in, w, bias, out, y, yOff);
     }
 

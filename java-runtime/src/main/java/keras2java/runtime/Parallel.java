@@ -102,6 +102,23 @@ public final class Parallel {
      * depend on the batch it ran in, nor on the number of threads.
      */
     public static float[][][] runBatched(final float[][][] samples, int threads, final BatchFactory factory) {
+        return runBatched(samples, threads, factory, 0);
+    }
+
+    /**
+     * Floats of one layer's output over a batch at most (16 MiB): a batch runs layer by layer, so
+     * larger batches of large activations (a CNN's feature maps) stream each layer's output through
+     * memory instead of cache and run slower per sample than one sample at a time.
+     */
+    public static final int BATCH_FLOATS = 4 * 1024 * 1024;
+
+    /**
+     * {@link #runBatched(float[][][], int, BatchFactory)} for a model whose largest layer output has
+     * {@code grow} floats per float of a sample's inputs: each batch holds at most
+     * {@code BATCH_FLOATS / (grow * input floats)} samples (at least one).
+     */
+    public static float[][][] runBatched(final float[][][] samples, int threads, final BatchFactory factory,
+                                         final int grow) {
         if (samples == null) {
             throw new IllegalArgumentException("samples is null");
         }
@@ -110,7 +127,7 @@ public final class Parallel {
         split(samples.length, threads, new Chunk() {
             @Override
             public void run(int from, int to) {
-                batches(samples, order, from, to, factory.create(), out);
+                batches(samples, order, from, to, factory.create(), out, grow);
             }
         });
         return out;
@@ -118,12 +135,17 @@ public final class Parallel {
 
     /** The batch path on the calling thread, with one model instance's worker. */
     public static float[][][] batch(float[][][] samples, BatchWorker worker) {
+        return batch(samples, worker, 0);
+    }
+
+    /** {@link #batch(float[][][], BatchWorker)} capped as {@link #runBatched(float[][][], int, BatchFactory, int)} caps. */
+    public static float[][][] batch(float[][][] samples, BatchWorker worker, int grow) {
         if (samples == null) {
             throw new IllegalArgumentException("samples is null");
         }
         final int[] order = byLengths(samples);
         final float[][][] out = new float[samples.length][][];
-        batches(samples, order, 0, samples.length, worker, out);
+        batches(samples, order, 0, samples.length, worker, out, grow);
         return out;
     }
 
@@ -142,16 +164,31 @@ public final class Parallel {
 
     /** Runs {@code order[from..to)} in batches of samples whose inputs have equal lengths. */
     private static void batches(float[][][] samples, int[] order, int from, int to, BatchWorker worker,
-                                float[][][] out) {
+                                float[][][] out, int grow) {
         int i = from;
         while (i < to) {
+            final int most = most(samples[order[i]], grow);
             int j = i + 1;
-            while (j < to && j - i < MAX_BATCH && sameShape(samples[order[i]], samples[order[j]])) {
+            while (j < to && j - i < most && sameShape(samples[order[i]], samples[order[j]])) {
                 j++;
             }
             worker.predictBatch(samples, order, i, j - i, out);
             i = j;
         }
+    }
+
+    /** Samples per batch at most for a batch starting with {@code sample} (0 {@code grow}: no cap). */
+    static int most(float[][] sample, int grow) {
+        long floats = 0;
+        if (grow > 0 && sample != null) {
+            for (float[] x : sample) {
+                floats += x == null ? 0 : x.length;
+            }
+        }
+        if (floats == 0) {
+            return MAX_BATCH;
+        }
+        return (int) Math.max(1, Math.min(MAX_BATCH, BATCH_FLOATS / (floats * grow)));
     }
 
     /** Sample indices sorted (stably) by the lengths of their inputs; malformed samples first. */

@@ -59,6 +59,32 @@ public final class KernelsProbe {
                 }
             }
         }
+        // Many rows of a narrow matrix (a convolution's pixels): Linear.forward takes the kernels' transposed
+        // path (matmulT) where they have one; each row must have the bits of that row alone (matmul, one row).
+        for (int in : new int[] {1, 3, 5, 27, 64, 144}) {
+            for (int outN : new int[] {1, 2, 5, 16, 17, 32, 63, 64, 65}) {
+                int rows = in % 2 == 0 ? 300 : 40;   // 300: more than one pass of matmulT's rows
+                float[] data = random(rnd, 2 + in * outN + outN);
+                Linear lin = new Linear(data, 2, in, outN, outN % 3 == 0 ? -1 : 2 + in * outN);
+                float[] x = random(rnd, 3 + rows * in);
+                if (outN == 17) {
+                    x[3 + in] = Float.NaN;
+                }
+                float[] y = new float[1 + rows * outN];
+                lin.forward(x, 3, rows, y, 1);
+                write(out, y);
+                for (int r = 0; r < rows; r += 7) {
+                    float[] one = new float[outN];
+                    lin.forward(x, 3 + r * in, 1, one, 0);
+                    for (int j = 0; j < outN; j++) {
+                        if (Float.floatToRawIntBits(one[j]) != Float.floatToRawIntBits(y[1 + r * outN + j])) {
+                            throw new IllegalStateException("forward of " + rows + " rows (" + in + " x " + outN
+                                    + "), row " + r + " differs from the row alone at column " + j);
+                        }
+                    }
+                }
+            }
+        }
         // Whole recurrent layers: fused LSTM gates, GRU (both reset modes) and SimpleRNN steps over packed weights.
         for (int units : new int[] {1, 3, 15, 16, 17, 33, 64, 70, 100}) {
             int in = 1 + units % 7;

@@ -91,7 +91,7 @@ public final class RuntimeSelfTest {
 
     private static void matmul() {
         Random r = new Random(1);
-        for (int rows : new int[] {1, 3, 8}) {
+        for (int rows : new int[] {1, 3, 8, 40, 300}) {   // 40, 300: the transposed path of narrow matrices
             for (int in : new int[] {1, 3, 4, 7, 17}) {
                 for (int out : new int[] {1, 5, 16, 33}) {
                     for (int ld : new int[] {out, out + 3}) {
