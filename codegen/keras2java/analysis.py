@@ -19,7 +19,7 @@ def timed_tensors(model: Model) -> Optional[set[str]]:
     if len(model.inputs) != 1:
         return None
     first = model.tensor(model.inputs[0].tensor).shape
-    if not first:
+    if not first or None in first[1:]:   # a frame must have a fixed size
         return None
     timed = {model.inputs[0].tensor}
     for node in model.nodes:

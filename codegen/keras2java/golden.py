@@ -39,7 +39,8 @@ class Golden:
 def make_inputs(model: Model, samples: int, seed: int = 0) -> list[list[np.ndarray]]:
     """Random samples: uniform in [-1, 1), token ids for Embedding inputs,
     ``DEFAULT_STEPS`` (or fewer, varying) timesteps on variable time axes; multiples
-    of ``m`` timesteps (at least as many, varying) when the model needs them."""
+    of ``m`` timesteps (at least as many, varying) when the model needs them; as many as
+    ``DEFAULT_STEPS`` (or fewer, varying) on any other variable axis (images of any size)."""
     rng = np.random.default_rng(seed)
     m = steps_multiple(model)
     out = []
@@ -49,6 +50,7 @@ def make_inputs(model: Model, samples: int, seed: int = 0) -> list[list[np.ndarr
             shape = list(model.tensor(port.tensor).shape)
             if shape and shape[0] is None:
                 shape[0] = DEFAULT_STEPS - (s % 3) if m == 1 else m * (-(-DEFAULT_STEPS // m) + s % 3)
+            shape = [DEFAULT_STEPS - ((s + a) % 3) if d is None else d for a, d in enumerate(shape)]
             vocab = token_range(model, port.tensor)
             if vocab is not None:
                 sample.append(rng.integers(0, vocab, shape).astype(np.float32))
@@ -169,6 +171,9 @@ class GoldenView:
     holders: tuple
     tolerance: str
     junit: str                         # "5", "4" or "none"
+    #: per sample, each input's shape, when some input has several variable axes (passed with
+    #: the inputs: ``predictAll(inputs, shapes)``), else empty
+    input_shapes: tuple = ()
 
 
 def golden_view(model: Model, golden: Golden, package: str, class_name: str, runtime_package: str,
@@ -192,7 +197,9 @@ def golden_view(model: Model, golden: Golden, package: str, class_name: str, run
         output_lengths=tuple(tuple(int(np.size(y)) for y in s) for s in golden.outputs),
         output_names=tuple(p.keras_name for p in model.outputs),
         count=int(data.size), sha256=hashlib.sha256(data.tobytes()).hexdigest(),
-        holders=holders, tolerance=format_tolerance(tolerance), junit=junit)
+        holders=holders, tolerance=format_tolerance(tolerance), junit=junit,
+        input_shapes=tuple(tuple(tuple(int(d) for d in np.shape(x)) for x in s) for s in golden.inputs)
+        if any(list(model.tensor(p.tensor).shape).count(None) > 1 for p in model.inputs) else ())
 
 
 def format_tolerance(tolerance: float) -> str:

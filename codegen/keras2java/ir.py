@@ -7,7 +7,8 @@ one module per family).  Everything here is a frozen dataclass; weights are
 read-only float32 numpy arrays.
 
 Shapes never include the batch dimension.  ``None`` marks a dimension whose
-size is only known at prediction time (the number of timesteps).
+size is only known at prediction time (the number of timesteps, or any other
+axis of the ops that declare so: :attr:`keras2java.ops.Op.variable_axes`).
 """
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ def format_shape(shape: Shape) -> str:
 
 
 def shape_text(shape: Shape) -> str:
-    """``[timesteps, 11]``: a shape for people (docs, messages, ``inspect``)."""
-    return "[" + ", ".join("timesteps" if d is None else str(d) for d in shape) + "]"
+    """``[timesteps, 11]``: a shape for people (docs, messages, ``inspect``); with variable
+    axes other than the first, each variable axis is ``?`` (``[?, ?, 3]``)."""
+    name = "timesteps" if all(d is not None for d in shape[1:]) else "?"
+    return "[" + ", ".join(name if d is None else str(d) for d in shape) + "]"
 
 
 @dataclass(frozen=True, eq=False)

@@ -49,9 +49,8 @@ def predict(model: Model, inputs: list[np.ndarray]) -> list[np.ndarray]:
         for t, v in zip(node.outputs, outs):
             shape = model.tensor(t).shape
             v = np.asarray(v, f32)
-            if None not in shape:
-                v = v.reshape(shape)
-            elif len(shape) > 1:
-                v = v.reshape((-1,) + tuple(shape[1:]))
+            if list(shape).count(None) <= 1 and len(shape) > 1 or None not in shape:
+                # an alias's data in its own shape: the one variable axis (if any) takes the rest
+                v = v.reshape(tuple(-1 if d is None else d for d in shape))
             values[t] = v
     return [values[p.tensor] for p in model.outputs]

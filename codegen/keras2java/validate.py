@@ -36,14 +36,15 @@ def validate(model: Model) -> tuple[str, ...]:
             layer, cls = producer.get(spec.name, (inputs.get(spec.name, "?"), "input"))
             problems.add(layer, cls, f"tensor shape {format_shape(spec.shape)} holds more than {MAX_ELEMENTS:,} floats "
                                      "(the limit of a Java array)")
-        for axis, d in enumerate(spec.shape):
-            if d is None and axis != 0:
-                problems.add(None, None, f"tensor shape {format_shape(spec.shape)}: only the first axis "
-                                         "(timesteps) may have a variable size")
+        for d in spec.shape:
             if d is not None and d <= 0:
                 problems.add(None, None, f"tensor shape {format_shape(spec.shape)} has a non-positive dimension")
         if len(spec.shape) == 0 and spec.dtype != "string":
             problems.add(None, None, "scalar tensors are not supported")
+    for node in model.nodes:   # each op says which axes it takes variable (Op.variable_axes)
+        why = node.op.variable_axes_problem(tuple(model.tensor(t).shape for t in node.inputs + node.outputs))
+        if why:
+            problems.add(node.layer_name, node.class_name, why)
     input_tensors = {p.tensor for p in model.inputs}
     for node in model.nodes:
         if getattr(node.op, "takes_strings", False) and not set(node.inputs) <= input_tensors:

@@ -43,12 +43,21 @@ public final class K2jRunner {
     private static void run(String className, String inPath, String outPath) throws Exception {
         Object model = Class.forName(className).getConstructor().newInstance();
         Method predictAll = model.getClass().getMethod("predictAll", float[][].class);
+        Method shaped = null;
+        try {
+            shaped = model.getClass().getMethod("predictAll", float[][].class, int[][].class);
+        } catch (NoSuchMethodException e) {
+            // inputs with at most one variable axis: their lengths say their shapes
+        }
         float[][][] samples = readSamples(inPath);
+        int[][][] shapes = shaped != null ? readShapes(inPath + ".shapes") : null;
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(outPath)))) {
             writeInt(out, samples.length);
-            for (float[][] inputs : samples) {
+            for (int s = 0; s < samples.length; s++) {
+                float[][] inputs = samples[s];
                 try {
-                    writeSample(out, (float[][]) predictAll.invoke(model, (Object) inputs));
+                    writeSample(out, (float[][]) (shaped != null ? shaped.invoke(model, inputs, shapes[s])
+                            : predictAll.invoke(model, (Object) inputs)));
                 } catch (java.lang.reflect.InvocationTargetException e) {
                     writeError(out, e.getCause());
                 }
@@ -141,6 +150,23 @@ public final class K2jRunner {
             }
         }
         return out;
+    }
+
+    /** The shapes file beside an inputs file: per sample, each input's shape. */
+    static int[][][] readShapes(String path) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(path)))) {
+            int[][][] shapes = new int[readInt(in)][][];
+            for (int s = 0; s < shapes.length; s++) {
+                shapes[s] = new int[readInt(in)][];
+                for (int i = 0; i < shapes[s].length; i++) {
+                    shapes[s][i] = new int[readInt(in)];
+                    for (int k = 0; k < shapes[s][i].length; k++) {
+                        shapes[s][i][k] = readInt(in);
+                    }
+                }
+            }
+            return shapes;
+        }
     }
 
     /** Every sample of an inputs file: its input arrays. */

@@ -27,7 +27,18 @@ PRELU = [
 CASES = PRELU + [replace(c, id=c.id + "/resource", weights="resource") for c in PRELU]
 
 
-battery = KerasBattery([(prepare, CASES)], seed=7300, package="k2jtest.act", workdir="activation_layers")
+# images of any size (None, None, C): alpha shared along the height and width
+ANY_SIZE = [
+    Case("prelu/variable_hw_shared_hw", seq((None, None, 3), L("PReLU", shared_axes=[1, 2]), head=False),
+         steps=(1, 7), samples=4),
+    Case("prelu/variable_hw_shared_all/resource", seq((None, None, 3), L("PReLU", shared_axes=[1, 2, 3]), head=False),
+         steps=(1, 7), samples=4, weights="resource"),
+    Case("prelu/variable_hw_shared_hw/tf_h5", seq((None, None, 3), L("PReLU", shared_axes=[1, 2]), head=False),
+         "tf_h5", steps=(1, 7), samples=4),
+]
+
+battery = KerasBattery([(prepare, CASES), (prepare, ANY_SIZE)], seed=7300, package="k2jtest.act",
+                       workdir="activation_layers")
 prepared, batch, test_matches_keras = battery.tests()
 
 

@@ -65,6 +65,26 @@ MASKED = (
 )
 
 
-battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED)], seed=3100, package="k2jtest.attention", workdir="attention")
+# attention scores over variable numbers of query and value timesteps: (Tq, Tv), (heads, Tq, Tv)
+VARIABLE_SCORES = [
+    Case("attention/variable_steps_scores", attention("Attention", scores=True, q_steps=None, v_steps=None),
+         "keras", steps=(1, 8), samples=4),
+    Case("attention/variable_value_steps_scores", attention("AdditiveAttention", scores=True, v_steps=None),
+         "keras", steps=(1, 8), samples=4),
+    Case("attention/variable_steps_scores/resource", attention("Attention", scores=True, q_steps=None, v_steps=None,
+                                                               use_scale=True), "keras", steps=(1, 8), samples=4,
+         weights="resource"),
+    Case("attention/tf_h5_variable_steps_scores", attention("AdditiveAttention", scores=True, q_steps=None,
+                                                            v_steps=None), "tf_h5", steps=(1, 8), samples=4),
+    Case("mha/variable_steps_scores", mha((None, 4), (None, 5), scores=True, lstm=False, num_heads=2, key_dim=3),
+         "keras", steps=(1, 8), samples=4),
+    Case("mha/variable_value_steps_causal_scores", mha((4, 4), (None, 4), causal=True, scores=True, num_heads=2,
+                                                       key_dim=2), "keras", steps=(4, 8), samples=4),
+    Case("mha/tf_h5_variable_steps_scores", mha((None, 4), (None, 5), scores=True, lstm=False, num_heads=2,
+                                                key_dim=3), "tf_h5", steps=(1, 8), samples=4),
+]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED), (prepare, VARIABLE_SCORES, True)],
+                       seed=3100, package="k2jtest.attention", workdir="attention")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

@@ -1,6 +1,8 @@
 """2-D convolutions against Keras (Keras 3 .keras and tf-keras .h5): Conv2D (every
 padding, stride, dilation, group and activation option, channels_first, variable
-height), DepthwiseConv2D and SeparableConv2D.  Java refuses too small images;
+height, images of any size (None, None, C) and a fully convolutional classifier),
+DepthwiseConv2D and SeparableConv2D.  Java refuses too small images and a wrong
+channel count;
 unsupported image options are refused together, naming each layer.  (2-D pooling and
 resampling: test_pool2d.py; transposed convolutions: test_conv_transpose.py.)"""
 from __future__ import annotations
@@ -9,7 +11,7 @@ import numpy as np
 import pytest
 
 from support.battery import KerasBattery
-from support.cases_conv2d import L, img, prepare
+from support.cases_conv2d import L, fully_convolutional, img, prepare
 from support.keras_cases import Case
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
@@ -64,7 +66,34 @@ DEPTHWISE = [
 
 
 
-battery = KerasBattery([(prepare, CONV + DEPTHWISE)], seed=7000, package="k2jtest.img", workdir="conv2d")
+# images of any size: (None, None, C), each sample its own height and width
+VARIABLE_HW = [
+    Case("conv2d/variable_hw_valid", img((None, None, 3), L("Conv2D", 4, 3)), steps=(3, 11), samples=4),
+    Case("conv2d/variable_hw_same_s2", img((None, None, 2), L("Conv2D", 5, (3, 2), strides=2, padding="same",
+                                                              activation="relu")), steps=(1, 11), samples=4),
+    Case("conv2d/variable_hw_valid_s32", img((None, None, 2), L("Conv2D", 3, 3, strides=(3, 2))), steps=(3, 12),
+         samples=4),
+    Case("conv2d/variable_hw_dilation", img((None, None, 2), L("Conv2D", 4, (2, 3), dilation_rate=(2, 3))),
+         steps=(7, 12), samples=4),
+    Case("conv2d/variable_hw_groups_same", img((None, None, 4), L("Conv2D", 6, 3, groups=2, padding="same")),
+         steps=(1, 9), samples=4),
+    Case("conv2d/variable_hw_1x1", img((None, None, 4), L("Conv2D", 5, 1, use_bias=False)), steps=(1, 9), samples=4),
+    Case("depthwise2d/variable_hw", img((None, None, 3), L("DepthwiseConv2D", 3, depth_multiplier=2,
+                                                           padding="same")), steps=(1, 9), samples=4),
+    Case("separable2d/variable_hw", img((None, None, 3), L("SeparableConv2D", 4, 3, strides=2)), steps=(3, 11),
+         samples=4),
+    Case("conv2d/fully_convolutional", fully_convolutional, steps=(6, 20), samples=4),
+    Case("conv2d/fully_convolutional/resource", fully_convolutional, steps=(6, 20), samples=4, weights="resource"),
+    Case("conv2d/fully_convolutional/tf_h5", fully_convolutional, "tf_h5", steps=(6, 20), samples=4),
+    Case("conv2d/variable_hw_same_s2/tf_h5", img((None, None, 2), L("Conv2D", 5, 3, strides=2, padding="same")),
+         "tf_h5", steps=(1, 11), samples=4),
+    Case("separable2d/variable_hw/tf_h5", img((None, None, 3), L("SeparableConv2D", 4, 3, depth_multiplier=2)),
+         "tf_h5", steps=(3, 11), samples=4),
+]
+
+
+battery = KerasBattery([(prepare, CONV + DEPTHWISE + VARIABLE_HW)], seed=7000, package="k2jtest.img",
+                       workdir="conv2d")
 prepared, batch, test_matches_keras = battery.tests()
 
 
@@ -72,6 +101,17 @@ def test_too_small_image_is_refused_in_java(batch):
     """A valid convolution along a variable height needs at least the kernel's span; Java says so."""
     result = batch.run_one("conv2d/variable_height_valid", [np.zeros((2, 6, 2), "f4")])
     assert "IllegalArgumentException" in result and "needs at least 3 rows, got 2" in result
+
+
+def test_images_of_any_size_are_checked_in_java(batch):
+    """An image of any size must still have the model's channels, and a valid convolution
+    needs the kernel's span along the width too: Java names the expected shape."""
+    result = batch.run_one("conv2d/fully_convolutional", [np.zeros((7, 9, 2), "f4")])
+    assert "IllegalArgumentException" in result and "expected shape [?, ?, 3], got the shape [7, 9, 2]" in result
+    result = batch.run_one("conv2d/variable_hw_valid", [np.zeros((5, 2, 3), "f4")])
+    assert "IllegalArgumentException" in result and "width needs at least 3 rows, got 2" in result
+    ok = batch.run_one("conv2d/fully_convolutional", [np.ones((31, 6, 3), "f4")])
+    assert not isinstance(ok, str) and ok[0].shape == (4,) and abs(float(ok[0].sum()) - 1) < 1e-5
 
 
 def test_unsupported_image_options_are_refused_together(tmp_path):
@@ -92,3 +132,44 @@ def test_unsupported_image_options_are_refused_together(tmp_path):
     assert "up_bicubic" in text and "bicubic" in text
     assert "convlstm_cf" in text and "channels_first" in text
     assert not (tmp_path / "out").exists()
+
+
+PROBE = """
+public class ShapedProbe {
+    public static void main(String[] args) throws Exception {
+        Class<?> c = Class.forName(args[0]);
+        Object m = c.getConstructor().newInstance();
+        float[] y = (float[]) c.getMethod("predict", float[][][].class).invoke(m, (Object) new float[5][7][3]);
+        int[] s = (int[]) c.getMethod("outputShape", int.class).invoke(m, 0);
+        System.out.println(y.length + " " + java.util.Arrays.toString(s));
+        y = (float[]) c.getMethod("predict", float[].class, int[].class).invoke(m, new float[72], new int[] {4, 6, 3});
+        s = (int[]) c.getMethod("outputShape", int.class).invoke(m, 0);
+        System.out.println(y.length + " " + java.util.Arrays.toString(s));
+        try {
+            c.getMethod("predict", float[].class).invoke(m, (Object) new float[105]);
+            System.out.println("no exception");
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            System.out.println(e.getCause());
+        }
+    }
+}
+"""
+
+
+def test_the_shaped_image_api(batch, tmp_path):
+    """An image of any size: predict(float[][][]) and predict(float[], int[]) take its shape,
+    outputShape(0) tells the output's; a flat input without its shape is refused by name."""
+    import os
+    import subprocess
+
+    from support.harness import java_bin
+
+    case = batch.cases["conv2d/variable_hw_valid"]
+    (tmp_path / "ShapedProbe.java").write_text(PROBE)
+    classes = batch.workdir / "classes"
+    subprocess.run([java_bin("javac"), "--release", "8", "-cp", str(classes), "-d", str(tmp_path),
+                    str(tmp_path / "ShapedProbe.java")], check=True)
+    out = subprocess.run([java_bin("java"), "-cp", os.pathsep.join(map(str, (tmp_path, classes, batch.src))), "ShapedProbe",
+                          case.class_fqn], check=True, capture_output=True, text=True).stdout.splitlines()
+    assert out[0] == "60 [3, 5, 4]" and out[1] == "32 [2, 4, 4]"
+    assert "IllegalArgumentException" in out[2] and "has shape [?, ?, 3] with several variable axes" in out[2]

@@ -77,9 +77,36 @@ ACT_BASE += [
 ]
 ACT_LAYERS = ACT_BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in ACT_BASE if not c.weights_only][-3:]
 
-battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS)], seed=1000, package="k2jtest.core", workdir="core")
+# per-pixel layers on images of any size (None, None, C)
+ANY_SIZE = [
+    Case("dense/variable_hw", pre.seq((None, None, 3), pre.L("Dense", 4, activation="tanh"), pre.L("ReLU", 0.5),
+                                      pre.L("LeakyReLU", 0.2), pre.L("Activation", "softmax"), head=False),
+         steps=(1, 7), samples=4, input_scale=2.0),
+    Case("dense/variable_hw/tf_h5", pre.seq((None, None, 3), pre.L("Dense", 4), pre.L("ReLU", max_value=0.5),
+                                            pre.L("LeakyReLU"), pre.L("Activation", "swish"), pre.L("Dropout", 0.5),
+                                            head=False),
+         "tf_h5", steps=(1, 7), samples=4, input_scale=2.0),
+]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS), (prepare, ANY_SIZE)], seed=1000,
+                       package="k2jtest.core", workdir="core")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
 
 
+
+def test_images_of_any_size_get_the_shaped_api_and_no_session(tmp_path):
+    """Per-pixel layers on (None, None, 3) would stream row by row, but a row has a variable
+    size: no Session; the shape comes with the input, and the per-sample batch path."""
+    from keras2java import convert
+    from support.keras_cases import keras
+
+    k = keras()
+    x = k.Input((None, None, 3))
+    k.Model(x, k.layers.Dense(2)(x)).save(tmp_path / "m.keras")
+    convert(str(tmp_path / "m.keras"), str(tmp_path / "out"), package="p", class_name="M")
+    text = (tmp_path / "out" / "p" / "M.java").read_text()
+    assert "newSession" not in text
+    assert "public float[][] predictAll(float[][] inputs, int[][] shapes)" in text
+    assert "public float[] predict(float[][][] input)" in text and "public int[] outputShape(int i)" in text

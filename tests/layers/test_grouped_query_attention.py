@@ -80,7 +80,16 @@ MASKED = (
     + forms("masked_dropout", masked(dropout=0.25), formats=("keras",))
 )
 
-battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED)], seed=8900,
+# the scores (heads, Tq, Tv) over variable numbers of query and value timesteps
+VARIABLE_SCORES = [
+    Case("variable_steps_scores", gqa((None, 4), (None, 4), scores=True, head_dim=3, num_query_heads=4,
+                                      num_key_value_heads=2), "keras", steps=(1, 8), samples=4),
+    Case("variable_steps_causal_scores/resource", gqa((None, 4), (None, 4), causal=True, scores=True, head_dim=2,
+                                                      num_query_heads=2, num_key_value_heads=1),
+         "keras", steps=(1, 8), samples=4, weights="resource"),
+]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED), (prepare, VARIABLE_SCORES, True)], seed=8900,
                        package="k2jtest.grouped_query_attention", workdir="grouped_query_attention")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

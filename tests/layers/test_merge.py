@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from support.battery import KerasBattery
+from support.cases_conv2d import image_merges
+from support.cases_conv2d import prepare as prepare_image
 from support.cases_graph import concat_axis, dot, merge
 from support.cases_masked_layers import broadcasting_merges, concatenate_time, dot_variable, forms
 from support.cases_masked_layers import prepare as prepare_masked
@@ -68,7 +71,15 @@ RANKS_BASE = [
 ]
 RANKS = RANKS_BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in RANKS_BASE[:4]]
 
-battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED), (prepare, RANKS)], seed=3200, package="k2jtest.merge", workdir="merge")
+# images of any size: Concatenate along the channels, Add and Multiply of (None, None, C) tensors
+ANY_SIZE = [
+    Case("merge/variable_hw_images", image_merges, steps=(1, 8), samples=4),
+    Case("merge/variable_hw_images/resource", image_merges, steps=(1, 8), samples=4, weights="resource"),
+    Case("merge/variable_hw_images/tf_h5", image_merges, "tf_h5", steps=(1, 8), samples=4),
+]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED), (prepare, RANKS),
+                        (prepare_image, ANY_SIZE)], seed=3200, package="k2jtest.merge", workdir="merge")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
@@ -86,3 +97,13 @@ def test_keras3_variable_steps_against_a_lower_rank_is_refused(tmp_path):
         convert(str(tmp_path / "m.keras"), str(tmp_path / "out"), package="p", class_name="M")
     assert "add_var" in str(err.value) and "variable number of timesteps" in str(err.value)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.java
+@pytest.mark.slow
+def test_images_of_different_sizes_are_refused_in_java(batch):
+    """Merged images of any size must agree on each variable axis at run time: Java names the
+    layer, the axis and both sizes."""
+    result = batch.run_one("merge/variable_hw_images", [np.zeros((4, 5, 1), "f4"), np.zeros((4, 6, 3), "f4")])
+    assert "IllegalArgumentException" in result and "concatenate" in result
+    assert "same size along axis 2 (counting the batch axis), got 5 and 6" in result

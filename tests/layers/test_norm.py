@@ -102,7 +102,21 @@ UNIT = [
 AXES_BASE = RMS + GROUP + LAYER + UNIT
 AXES = AXES_BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in AXES_BASE if not c.weights_only]
 
-battery = KerasBattery([(prepare, NORM, True), (prepare_image, IMAGE_NORM), (prepare_model, AXES)], seed=5400, package="k2jtest.norm", workdir="norm")
+# BatchNormalization on images of any size (None, None, C)
+IMAGE_ANY_SIZE = [
+    Case("batchnorm/variable_hw", img((None, None, 3), L("BatchNormalization")), steps=(1, 8), samples=4),
+    Case("batchnorm/variable_hw/resource", img((None, None, 3), L("BatchNormalization")), steps=(1, 8), samples=4,
+         weights="resource"),
+    Case("batchnorm/variable_hw/tf_h5", img((None, None, 3), L("BatchNormalization")), "tf_h5", steps=(1, 8),
+         samples=4),
+    Case("layernorm/variable_hw", img((None, None, 3), L("LayerNormalization"), L("UnitNormalization")),
+         steps=(1, 8), samples=4),
+    Case("layernorm/variable_hw/tf_h5", img((None, None, 3), L("LayerNormalization", center=False)), "tf_h5",
+         steps=(1, 8), samples=4),
+]
+
+battery = KerasBattery([(prepare, NORM, True), (prepare_image, IMAGE_NORM), (prepare_model, AXES),
+                        (prepare_image, IMAGE_ANY_SIZE)], seed=5400, package="k2jtest.norm", workdir="norm")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 

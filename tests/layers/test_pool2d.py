@@ -1,8 +1,8 @@
 """2-D pooling and resampling layers against Keras (Keras 3 .keras and tf-keras .h5):
 MaxPooling2D and AveragePooling2D (valid / same padding, strides), GlobalMaxPooling2D
 and GlobalAveragePooling2D (keepdims), ZeroPadding2D, Cropping2D and UpSampling2D
-(nearest, bilinear), channels_last and channels_first, fixed and variable heights, and
-the same layers per frame under TimeDistributed."""
+(nearest, bilinear), channels_last and channels_first, fixed and variable heights,
+images of any size (None, None, C), and the same layers per frame under TimeDistributed."""
 from __future__ import annotations
 
 import pytest
@@ -74,5 +74,31 @@ TIME = [
 ]
 
 
-battery = KerasBattery([(prepare, POOL + RESAMPLE + TIME)], seed=7100, package="k2jtest.pool2d", workdir="pool2d")
+# images of any size: (None, None, C), each sample its own height and width
+VARIABLE_HW = [
+    Case("maxpool2d/variable_hw", img((None, None, 3), L("MaxPooling2D", 2)), steps=(2, 11), samples=4),
+    Case("avgpool2d/variable_hw_same_s2", img((None, None, 2), L("AveragePooling2D", 3, strides=2, padding="same")),
+         steps=(1, 11), samples=4),
+    Case("maxpool2d/variable_hw_valid_23_s12", img((None, None, 2), L("MaxPooling2D", (2, 3), strides=(1, 2))),
+         steps=(3, 11), samples=4),
+    Case("globalmax2d/variable_hw", img((None, None, 4), L("GlobalMaxPooling2D")), steps=(1, 9), samples=4),
+    Case("globalavg2d/variable_hw_keepdims", img((None, None, 4), L("GlobalAveragePooling2D", keepdims=True)),
+         steps=(1, 9), samples=4),
+    Case("resample2d/variable_hw", img((None, None, 2), L("ZeroPadding2D", ((1, 2), (0, 3))),
+                                       L("Cropping2D", ((1, 0), (2, 1))), L("UpSampling2D", (2, 3))),
+         steps=(1, 8), samples=4),
+    Case("upsampling2d/variable_hw_bilinear", img((None, None, 2), L("UpSampling2D", (3, 2),
+                                                                     interpolation="bilinear")),
+         steps=(1, 7), samples=4),
+    Case("pool2d/variable_hw/tf_h5", img((None, None, 3), L("MaxPooling2D", 3, strides=2, padding="same"),
+                                         L("AveragePooling2D", 2), L("GlobalAveragePooling2D")), "tf_h5",
+         steps=(4, 12), samples=4),
+    Case("resample2d/variable_hw/tf_h5", img((None, None, 2), L("ZeroPadding2D", 1), L("Cropping2D", ((0, 1), 2)),
+                                             L("UpSampling2D", 2, interpolation="bilinear")), "tf_h5",
+         steps=(3, 8), samples=4),
+]
+
+
+battery = KerasBattery([(prepare, POOL + RESAMPLE + TIME + VARIABLE_HW)], seed=7100, package="k2jtest.pool2d",
+                       workdir="pool2d")
 prepared, batch, test_matches_keras = battery.tests()

@@ -60,7 +60,18 @@ BASE = NORMALIZATION + RESCALING + IDENTITY
 CASES = BASE + [replace(c, id=c.id + "/resource", weights="resource") for c in BASE]
 
 
-battery = KerasBattery([(prepare, CASES)], seed=7000, package="k2jtest.pre", workdir="preprocessing")
+# images of any size (None, None, 3): scalars and per-channel parameters repeat over every pixel
+ANY_SIZE = [
+    Case("rescaling_normalization/variable_hw", seq((None, None, 3), L("Rescaling", 1.0 / 127.5, offset=-1.0),
+                                                    L("Rescaling", [0.5, 2.0, 1.0]),
+                                                    L("Normalization", mean=[0.1, 0.2, 0.3], variance=[1.0, 2.0, 3.0]),
+                                                    head=False), steps=(1, 7), samples=4, input_scale=100.0),
+    Case("rescaling/variable_hw/tf_h5", seq((None, None, 3), L("Rescaling", [0.5, 2.0, -1.5], offset=0.5),
+                                            head=False), "tf_h5", steps=(1, 7), samples=4),
+]
+
+battery = KerasBattery([(prepare, CASES), (prepare, ANY_SIZE)], seed=7000, package="k2jtest.pre",
+                       workdir="preprocessing")
 prepared, batch, test_matches_keras = battery.tests()
 
 

@@ -208,3 +208,24 @@ def test_labels_must_match_the_output(tmp_path):
     proc = run_cli("convert", str(EXAMPLE), "--out", str(tmp_path / "o"), "--labels", str(tmp_path / "labels.txt"))
     assert proc.returncode == 2 and "2 labels, but the output has shape [3]" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
+def test_verify_images_of_any_size(tmp_path):
+    """A fully convolutional model on (None, None, 3): the golden samples vary in height and
+    width, and the golden check passes each input's shape with it."""
+    from keras2java import golden, pipeline
+    from support.keras_cases import keras
+    k = keras()
+    x = k.Input((None, None, 3))
+    h = k.layers.MaxPooling2D()(k.layers.Conv2D(4, 3, activation="relu")(x))
+    model = k.Model(x, k.layers.Dense(2)(k.layers.GlobalAveragePooling2D()(h)))
+    path = tmp_path / "fcn.keras"
+    model.save(path)
+    shapes = {s[0].shape for s in golden.make_inputs(pipeline.load(str(path)), 5)}
+    assert len(shapes) == 3 and all(s[2] == 3 for s in shapes), shapes
+    proc = run_cli("verify", str(path), "--samples", "5")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "5 samples match Keras 3." in proc.stdout

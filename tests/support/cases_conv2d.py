@@ -66,6 +66,29 @@ def crnn_variable(k):
     return k.Model(x, k.layers.Dense(3)(h))
 
 
+def fully_convolutional(k):
+    """Images of any size (None, None, 3): Conv2D -> MaxPooling2D -> Conv2D -> BatchNormalization
+    -> GlobalAveragePooling2D -> Dense, a classifier for every height and width."""
+    x = k.Input((None, None, 3))
+    h = k.layers.Conv2D(6, 3, activation="relu")(x)
+    h = k.layers.MaxPooling2D(2)(h)
+    h = k.layers.Conv2D(8, 3, strides=2, padding="same")(h)
+    h = k.layers.BatchNormalization()(h)
+    h = k.layers.GlobalAveragePooling2D()(h)
+    return k.Model(x, k.layers.Dense(4, activation="softmax")(h))
+
+
+def image_merges(k):
+    """Two images of the same variable size (None, None, 1) and (None, None, 3): Concatenate
+    along the channels, two 1x1 convolutions, Add and Multiply of them, Dense per pixel."""
+    a, b = k.Input((None, None, 1)), k.Input((None, None, 3))
+    c = k.layers.Concatenate()([a, b])
+    p, q = k.layers.Conv2D(5, 1)(c), k.layers.Conv2D(5, 3, padding="same")(c)
+    s = k.layers.Add()([p, q])
+    m = k.layers.Multiply()([s, q])
+    return k.Model([a, b], k.layers.Dense(2)(k.layers.Concatenate()([m, b])))
+
+
 def frames(shape, *layers, rnn=True):
     """Input (frames, h, w, c) -> TimeDistributed layers -> TimeDistributed(Flatten) -> LSTM -> Dense."""
     def build(k):
@@ -170,7 +193,7 @@ def prepare(case: Case, directory, seed: int):
         # and TimeDistributed then returns wrong values (checked with Keras 3.15: a model
         # predicting 1 frame and then 3 differs from model(x) by 1.5).  Calling the
         # model itself is Keras' own forward pass without that retracing.
-        outs = [model(s[0][None], training=False) for s in samples]
+        outs = [model([a[None] for a in s] if len(s) > 1 else s[0][None], training=False) for s in samples]
         return path, samples, [[np.asarray(o)[0] for o in (out if isinstance(out, (list, tuple)) else [out])]
                                for out in outs]
     return path, samples, keras_outputs(model, samples)

@@ -61,6 +61,19 @@ def write_inputs(path: Path, samples: Sequence[Sequence[np.ndarray]]) -> None:
                 fh.write(flat.tobytes())
 
 
+def write_shapes(path: Path, samples: Sequence[Sequence[np.ndarray]]) -> None:
+    """Beside an inputs file: each input's shape (int32 LE: nSamples, per sample nInputs, per
+    input its rank and sizes), which the runner passes to ``predictAll(float[][], int[][])``
+    where the model has it (inputs with several variable axes)."""
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<i", len(samples)))
+        for sample in samples:
+            fh.write(struct.pack("<i", len(sample)))
+            for arr in sample:
+                shape = np.shape(arr)
+                fh.write(struct.pack(f"<{1 + len(shape)}i", len(shape), *shape))
+
+
 def read_outputs(path: Path) -> list:
     """Per sample: a list of float32 arrays, or an error string."""
     data = path.read_bytes()
@@ -233,6 +246,7 @@ class JavaBatch:
         for i, c in enumerate(live):
             inp = self.workdir / f"in{i}.bin"
             write_inputs(inp, c.samples)
+            write_shapes(Path(f"{inp}.shapes"), c.samples)
             jobs.append((c, inp, self.workdir / f"out{i}.bin"))
         self._jobs = jobs
         proc = self._run_jobs(jobs, self.kernels, "jobs.txt")
@@ -282,6 +296,7 @@ class JavaBatch:
         tag = case_id.replace("/", "_")
         inp, out = self.workdir / f"{tag}_one_in.bin", self.workdir / f"{tag}_one_out.bin"
         write_inputs(inp, [sample])
+        write_shapes(Path(f"{inp}.shapes"), [sample])
         jobs = self.workdir / f"{tag}_one_jobs.txt"
         jobs.write_text(f"{case.class_fqn} {inp} {out}\n")
         subprocess.run([java_bin("java"), "-cp", f"{self.workdir / 'classes'}{os.pathsep}{self.src}", "K2jRunner",

@@ -29,15 +29,23 @@ def randomize(model, seed: int, scale: float = 0.5) -> None:
 
 def random_samples(model, n: int, seed: int, steps=(1, 12), scale: float = 1.0) -> list:
     """``n`` samples; each a list with one array per model input (no batch axis).
-    A variable timestep axis gets a random length in ``steps``."""
+    A variable timestep axis gets a random length in ``steps``, and so does every other
+    variable axis (the same length for each input with that variable axis; in models with
+    inputs of several variable axes, images of any size, the first axis too)."""
     rng = np.random.default_rng(seed)
     samples = []
+    shared = any(list(inp.shape[1:]).count(None) > 1 for inp in model.inputs)
     for _ in range(n):
         sample = []
+        sizes: dict = {}
         for inp in model.inputs:
             shape = list(inp.shape[1:])
             if shape and shape[0] is None:
-                shape[0] = int(rng.integers(steps[0], steps[1] + 1))
+                shape[0] = (sizes.setdefault(0, int(rng.integers(steps[0], steps[1] + 1))) if shared
+                            else int(rng.integers(steps[0], steps[1] + 1)))
+            for a in range(1, len(shape)):
+                if shape[a] is None:
+                    shape[a] = sizes.setdefault(a, int(rng.integers(steps[0], steps[1] + 1)))
             sample.append(rng.uniform(-scale, scale, shape).astype(np.float32))
         samples.append(sample)
     return samples

@@ -82,9 +82,9 @@ class JavaSyntax:
         if isinstance(v, Var):
             return v.name
         if isinstance(v, Size):
-            if v.var is None:
+            if not v.names:
                 return str(v.factor)
-            return v.var if v.factor == 1 else f"{v.var} * {v.factor}"
+            return " * ".join(v.names + ((str(v.factor),) if v.factor != 1 else ()))
         if isinstance(v, Plus):
             return v.var if v.n == 0 else f"{v.var} + {v.n}" if v.n > 0 else f"{v.var} - {-v.n}"
         if isinstance(v, Times):
@@ -114,7 +114,7 @@ class JavaSyntax:
     def times(self, v: Times) -> str:
         """``nb * 15``, ``nb * steps0 * 15``, ``nb`` (times 1); parentheses only around a sum."""
         value = v.value
-        if isinstance(value, Size) and value.var is None:
+        if isinstance(value, Size) and not value.names:
             value = value.factor
         if isinstance(value, int) and not isinstance(value, bool):
             return v.var if value == 1 else f"{v.var} * {value}"
@@ -134,7 +134,7 @@ class JavaSyntax:
 
 
 def shape_init(shape) -> str:
-    """``{-1, 11}``: an ``int[]`` initializer, -1 for the variable time axis."""
+    """``{-1, 11}``: an ``int[]`` initializer, -1 for a variable axis."""
     return "{" + ", ".join("-1" if d is None else str(d) for d in shape) + "}"
 
 

@@ -36,6 +36,9 @@ class PortView:
     rank2: bool             # (timesteps, features): gets the float[][] overload
     token_ids: bool = False  # token ids for Embedding: gets an int[] overload
     exact_length: int = 0    # fixed-length input rendered with a variable time axis (streaming)
+    #: an input with several variable axes: ``(extent variable, axis)`` of each, read from the shape passed
+    #: with it; an output with a variable axis other than the first: those of its variable axes
+    shaped: tuple[tuple[str, int], ...] = ()
     ident: str = ""          # Java identifier from the Keras name (predictNamed parameter / Outputs field)
     what: str = ""           # how error messages name it, e.g. "input 0 (frames)"
     text: str = ""           # a string input: the Net field of its tokenizer (the float tensor is its output)
@@ -110,6 +113,10 @@ class ModelView:
     #: every runtime class the model class and its weights class name (before the closure over
     #: ``runtime_deps.REFERENCES``): the ops' ``runtime`` traits, the views' references, the parts'
     runtime_used: frozenset = frozenset()
+    #: some input has several variable axes: its shape is passed with it (``predictAll(inputs, shapes)``)
+    shaped: bool = False
+    #: some output has a variable axis other than the first: ``outputShape(i)`` tells its shape
+    shaped_outputs: bool = False
 
 
 #: Runtime classes every model class uses, whatever its layers and parts: the input checks
@@ -141,7 +148,9 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     graph = _graph(model, infos, text_nodes, layout)
     outputs = _outputs(model, declared, graph.infos, tokenizers)
     calls = [v for v in _nested(graph.ops) if isinstance(v, CallView)]
-    batch = batch_part(graph.ops, graph.batch_ops, tokenizers, inputs, outputs)
+    shaped = any(p.shaped for p in inputs)
+    # inputs with several variable axes come with their shapes: one sample at a time
+    batch = batch_part(graph.ops, () if shaped else graph.batch_ops, tokenizers, inputs, outputs)
     parts = dict(predict=predict_part(inputs, outputs), labels=labels_part(labels, inputs, outputs),
                  text=text_part(inputs), named=named_part(inputs, outputs),
                  session=session_part(stream, inputs, outputs, model.tensor(model.inputs[0].tensor).shape[1:]))
@@ -164,7 +173,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
         buffer_arrays=tuple(ArrayField(name, len(bufs)) for v in calls for name, bufs in v.arrays),
         steps_arrays=tuple(ArrayField(v.steps_array, len(v.same_steps)) for v in calls if v.steps_array),
         # the weights class (embedded) or the loader (resource) names Weights in any case
-        runtime_used=frozenset(used | ops_runtime(declared) | {"Weights"}))
+        runtime_used=frozenset(used | ops_runtime(declared) | {"Weights"}), shaped=shaped,
+        shaped_outputs=any(p.shaped for p in outputs))
 
 
 def _inputs(model: Model, declared: Model, layout: WeightLayout):
@@ -185,9 +195,10 @@ def _inputs(model: Model, declared: Model, layout: WeightLayout):
             tokenizers.append(node.op.view(node, ViewContext(text, (), (), layout.offset)))
         shape = declared.tensor(tensor).shape
         vshape = model.tensor(tensor).shape
-        steps = f"steps{i}" if vshape and vshape[0] is None else None
-        infos[tensor] = TensorInfo(f"in{i}", steps, vshape)
-        inputs.append(PortView(text=text, **_port_args(model, declared, port, i, tensor, shape, steps, idents)))
+        extents = tuple((f"steps{i}" if a == 0 else f"steps{i}_{a}") if d is None else None
+                        for a, d in enumerate(vshape))
+        infos[tensor] = TensorInfo(f"in{i}", extents[0] if vshape else None, vshape, extents)
+        inputs.append(PortView(text=text, **_port_args(model, declared, port, i, tensor, shape, infos[tensor], idents)))
     return inputs, infos, tokenizers, text_nodes
 
 
@@ -204,9 +215,9 @@ def _graph(model: Model, infos: dict, text_nodes: set, layout: WeightLayout) -> 
         if node.op.alias:
             aliased = []
             for t_in, t_out in zip(node.inputs, node.outputs):   # same data, maybe another shape
-                shape = model.tensor(t_out).shape
-                steps = f"s{k}" if node.op.time_changing and shape and shape[0] is None else infos[t_in].steps
-                infos[t_out] = TensorInfo(infos[t_in].var, steps, shape)
+                extents = _extents(k, node.op, model.tensor(t_out).shape, (infos[t_in],))
+                infos[t_out] = TensorInfo(infos[t_in].var, extents[0] if extents else None,
+                                          model.tensor(t_out).shape, extents)
                 aliased.append(infos[t_out])
             if node.op.time_changing:   # its own timestep count: the view declares it
                 ctx = ViewContext(f"L{k}", ins, tuple(aliased), layout.offset)
@@ -218,13 +229,8 @@ def _graph(model: Model, infos: dict, text_nodes: set, layout: WeightLayout) -> 
             spec = model.tensor(t)
             var = f"b{t[1:]}"
             buffers.append(var)
-            steps = None
-            if spec.shape and spec.shape[0] is None:
-                if node.op.time_changing:
-                    steps = f"s{k}"   # declared by the op's own call
-                else:
-                    steps = next((i.steps for i in ins if i.steps is not None), None)
-            infos[t] = TensorInfo(var, steps, spec.shape)
+            extents = _extents(k, node.op, spec.shape, ins)
+            infos[t] = TensorInfo(var, extents[0] if extents else None, spec.shape, extents)
             outs.append(infos[t])
         ctx = ViewContext(f"L{k}", ins, tuple(outs), layout.offset)
         op_view = node.op.view(node, ctx)
@@ -236,6 +242,25 @@ def _graph(model: Model, infos: dict, text_nodes: set, layout: WeightLayout) -> 
         buffers.extend(getattr(op_view, "buffers", ()))
         states.extend(StateView(var, field, "reset") for var, field in getattr(op_view, "states", ()))
     return _Graph(tuple(ops), tuple(batch_ops), tuple(buffers), tuple(states), infos)
+
+
+def _extents(k: int, op: Op, shape: Shape, ins: tuple[TensorInfo, ...]) -> tuple[Optional[str], ...]:
+    """The run-time extent of each variable axis of node ``k``'s output: declared by the op's
+    own call (``s<k>``, ``s<k>_<axis>``) when it changes its axes' sizes, else the extent of
+    the same axis of an input (the first input's timesteps for the first axis)."""
+    out: list[Optional[str]] = []
+    for a, d in enumerate(shape):
+        name = None
+        if d is None:
+            own = f"s{k}" if a == 0 else f"s{k}_{a}"
+            if op.time_changing:
+                name = own
+            elif a == 0:
+                name = next((i.steps for i in ins if i.steps is not None), None)
+            else:
+                name = next((i.extents[a] for i in ins if len(i.shape) == len(shape) and i.shape[a] is None), own)
+        out.append(name)
+    return tuple(out)
 
 
 def _outputs(model: Model, declared: Model, infos: dict, tokenizers: list) -> list[PortView]:
@@ -250,9 +275,12 @@ def _outputs(model: Model, declared: Model, infos: dict, tokenizers: list) -> li
             strings = f"V{i}"
             tokenizers.append(producer.op.decoder(strings))
         shape = declared.tensor(port.tensor).shape
+        variable = info.variable_axes()
         outputs.append(PortView(
             index=i, var=info.var, name=port.keras_name, shape=shape, length=info.length(), per_step=0,
             steps_var=info.steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
+            # a shape its length does not tell: its variable axes' sizes are kept for outputShape(i)
+            shaped=tuple((info.extents[a], a) for a in variable) if variable and variable != (0,) else (),
             ident=java_identifier(port.keras_name, idents, "output"), strings=strings))
     return outputs
 
@@ -291,12 +319,17 @@ def text_consumer(model: Model, tensor: str):
     return users[0]
 
 
-def _port_args(model: Model, declared: Model, port, i: int, tensor: str, shape, steps, in_idents: set) -> dict:
+def _port_args(model: Model, declared: Model, port, i: int, tensor: str, shape, info: TensorInfo,
+               in_idents: set) -> dict:
+    variable = info.variable_axes()
+    # one variable axis: its size follows from the input's length; several: from the shape passed
+    steps = info.extents[variable[0]] if len(variable) == 1 else None
     return dict(
         index=i, var=f"in{i}", name=port.keras_name, shape=shape,
-        length=Size(None, prod(shape)) if steps is None else Size(None, 0),
-        per_step=prod(shape[1:]) if steps is not None else 0,  # type: ignore[arg-type]
+        length=info.length() if steps is None else Size(None, 0),
+        per_step=prod(d for d in info.shape if d is not None) if steps is not None else 0,  # type: ignore[misc]
         steps_var=steps or "", features=shape[-1] or 0, rank2=len(shape) == 2,
+        shaped=tuple((info.extents[a], a) for a in variable) if len(variable) > 1 else (),
         token_ids=len(shape) == 1 and analysis.token_input(model, tensor) and model.tensor(port.tensor).dtype != "string",
-        exact_length=prod(shape) if steps is not None and shape[0] is not None else 0,  # type: ignore[arg-type]
+        exact_length=prod(shape) if steps is not None and None not in shape else 0,  # type: ignore[arg-type]
         ident=java_identifier(port.keras_name, in_idents, "input"), what=f"input {i} ({sanitize(port.keras_name)})")

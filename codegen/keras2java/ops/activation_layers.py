@@ -25,7 +25,8 @@ def convert_prelu(ctx: LayerContext) -> Converted:
             raise ConversionProblem(f"shared_axes {list(shared)} is out of range for inputs of rank {len(shape) + 1}")\
                 from None
     if any(d is None for d in pshape):
-        raise ConversionProblem("alpha cannot vary along the variable timestep axis; share it (shared_axes=[1])")
+        raise ConversionProblem("alpha cannot vary along a variable axis; share it along each variable axis "
+                                "(shared_axes=[1] for timesteps, [1, 2] for images of any size)")
     (alpha,) = ctx.weights([("alpha", tuple(pshape))])   # type: ignore[arg-type]
     dims, (sa, _) = _layout(shape, [tuple(pshape), tuple(pshape)])   # type: ignore[arg-type]
     note = f"alpha {format_shape(alpha.shape)}" + (f", shared along axes {list(shared)}" if shared else "")

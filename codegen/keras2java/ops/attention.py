@@ -9,7 +9,7 @@ from typing import ClassVar, Optional, Tuple
 import numpy as np
 
 from ..ir import WeightTensor, format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, f64, fixed_from, register_op
 from .context import Converted, LayerContext
 from .view import CallView, Const, New, Var, ViewContext, comment
 
@@ -33,15 +33,30 @@ def _attention_call(op, node, ctx: ViewContext, init: New, key_mask: bool) -> Ca
     k = ctx.ins[2] if n > 2 else v
     masks = tuple(Var(m.var) if m is not None else None for m in _masks(op, ctx.ins))
     scores = Var(ctx.outs[1].var) if op.return_scores else None
+    dims: tuple = ()
+    if op.return_scores:   # the scores' (Tq, Tv) axes: their run-time extents are the query's and value's
+        o = ctx.outs[1]
+        known = {i.steps for i in ctx.ins}
+        dims = tuple((o.extents[a], n) for a, n in ((len(o.shape) - 2, q.step_count()), (len(o.shape) - 1, v.step_count()))
+                     if o.shape[a] is None and o.extents[a] not in known)
     return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
                     (Var(q.var), q.step_count(), Var(v.var), v.step_count(), Var(k.var), *masks[:3 if key_mask else 2],
                      Var(ctx.outs[0].var), scores, Var("ws"), 0),
-                    cls=init.cls, init=init, workspace=(q.step_count(), v.step_count()))
+                    cls=init.cls, init=init, workspace=(q.step_count(), v.step_count()), dims=dims)
+
+
+class _AttendOp(Op):
+    """Attention over the time axis: the inputs vary on their first axis (timesteps) only;
+    the attention scores (``(..., Tq, Tv)``) on both their query and value axes."""
+
+    def variable_axes_problem(self, shapes):
+        return fixed_from(shapes[:len(shapes) - (2 if self.return_scores else 1)], 1,  # type: ignore[attr-defined]
+                          "the first axis (timesteps)", only=True)
 
 
 @register_op
 @dataclass(frozen=True)
-class AttentionOp(Op):
+class AttentionOp(_AttendOp):
     """Keras Attention (``score_mode`` "dot" or "concat") and AdditiveAttention
     ("additive") on inputs (query, value[, key]) of shapes (Tq, d), (Tv, dv),
     (Tv, d).  Scores are ``softmax`` over Tv after ``use_causal_mask`` and the
@@ -72,7 +87,7 @@ class AttentionOp(Op):
 
 @register_op
 @dataclass(frozen=True)
-class MultiHeadAttentionOp(Op):
+class MultiHeadAttentionOp(_AttendOp):
     """Keras MultiHeadAttention over (query, value[, key]) sequences, attention
     over the time axis: per head, ``softmax(q k^T / sqrt(key_dim))`` (causal:
     key step j <= query step i) applied to v, then the output projection.
@@ -210,9 +225,6 @@ def _attention_inputs(ctx: LayerContext):
     other = ctx.call.other_kwargs if ctx.call is not None else {}
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
-    if scores and v[0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported "
-                                "(the scores (Tq, Tv) would have a variable axis other than the first)")
     outs = ((q[0], v[1]),) + (((q[0], v[0]),) if scores else ())
     return int(q[1]), causal, scores, outs
 
@@ -288,9 +300,6 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
         raise ConversionProblem("value and key must have the same number of timesteps")
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
-    if scores and shapes[1][0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of value timesteps is not supported "
-                                "(the scores (heads, Tq, Tv) would have a variable axis other than the first)")
     q, v = ctx.input_shapes[0], ctx.input_shapes[1]
     k = ctx.input_shapes[2] if len(ctx.input_shapes) == 3 else v
     heads = ctx.get_int("num_heads", minimum=1)
@@ -346,7 +355,4 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
                               tensor("output", "bias"), masked=ctx.input_masks,
                               fully_masked=_fully_masked(ctx, scores))
     outs = ((q[0], d_out),) + (((heads, q[0], v[0]),) if scores else ())
-    if scores and q[0] is None:
-        raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported "
-                                "(the scores (heads, Tq, Tv) would have a variable axis other than the first)")
     return Converted(op, outs)

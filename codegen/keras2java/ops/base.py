@@ -85,6 +85,12 @@ class Op:
     #: an image op: on a row of frames it runs frame by frame (``TimeDistributed`` over
     #: frames is the op itself, and it streams one frame per step)
     per_frame: ClassVar[bool] = False
+    #: which axes of its inputs and outputs may have a variable size (known at run time only):
+    #: ``"first"`` (the timestep axis only), ``"rows"`` (any axis but the last: the op works on
+    #: rows of the last axis) or ``"any"``; the view reads every axis's run-time extent
+    #: (:meth:`keras2java.ops.view.TensorInfo.size`).  Ops whose rule depends on their options
+    #: override :meth:`variable_axes_problem`
+    variable_axes: ClassVar[str] = "first"
 
     # -- weights and description -----------------------------------------------------
     def weights(self) -> tuple[WeightTensor, ...]:
@@ -142,6 +148,14 @@ class Op:
         a length that is not is rejected at run time, in Keras as in the generated code."""
         return 1
 
+    def variable_axes_problem(self, shapes: tuple) -> Optional[str]:
+        """Why the op cannot take these input and output shapes' variable axes, or None."""
+        if self.variable_axes == "any":
+            return None
+        if self.variable_axes == "rows":
+            return fixed_from(shapes, -1, "the last axis")
+        return fixed_from(shapes, 1, "the first axis (timesteps)", only=True)
+
     def reference_problem(self) -> Optional[str]:
         """Why the numpy reference cannot evaluate this op, or None."""
         return None
@@ -163,6 +177,18 @@ class Op:
         None (the default): the op has no batched form, and a model holding it runs its
         batches one sample at a time."""
         return None
+
+
+def fixed_from(shapes: tuple, axis: int, where: str, only: bool = False) -> Optional[str]:
+    """Why shapes with a variable size on ``axis`` or after it (a negative ``axis`` counts from
+    the end) do not fit an op, or None.  ``where`` names the axes that may (``only``) or may
+    not vary."""
+    for s in shapes:
+        start = axis if axis >= 0 else max(len(s) + axis, 0)
+        if any(d is None for d in s[start:]):
+            return (f"shape {format_shape(s)}: this layer takes a variable size only on {where}" if only
+                    else f"shape {format_shape(s)}: this layer needs a fixed size on {where}")
+    return None
 
 
 # -- the registry ------------------------------------------------------------------------

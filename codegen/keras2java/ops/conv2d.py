@@ -6,8 +6,9 @@ families share (:mod:`.pool2d`: poolings, padding, cropping, upsampling;
 Every op here also accepts leading axes before ``(height, width, channels)``
 and treats them as a row of independent images (the ``per_frame`` trait), so
 ``TimeDistributed`` over ``(frames, height, width, channels)`` is the op on
-the whole tensor.  Without leading axes the height may be variable (a
-spectrogram's time axis).  ``channels_first`` layers become the op between
+the whole tensor.  Without leading axes the height and the width may be
+variable (a spectrogram's time axis, images of any size; their run-time
+extents come with the call).  ``channels_first`` layers become the op between
 two Permute ops.  Semantics follow Keras 3.15's TensorFlow backend and
 tf-keras 2.x, which agree for these layers.
 """
@@ -28,6 +29,8 @@ from .view import Act, Call, CallView, Const, New, Var, ViewContext, batched_ima
 f32 = np.float32
 #: output pixels gathered per im2col block (the block is whole output rows)
 BLOCK_PIXELS = 256
+#: output rows per im2col block when the width is only known at run time
+VARIABLE_WIDTH_BLOCK = 4
 
 
 # -- shapes --------------------------------------------------------------------------------
@@ -49,6 +52,16 @@ def _out_height(ctx: ViewContext, value: Any):
     if len(o.shape) > 3:   # frames: the same number as the input's
         return o.shape[-3], o.steps, Var(x.steps)  # type: ignore[arg-type]
     return Var(o.steps), o.steps, value  # type: ignore[arg-type]
+
+
+def _out_width(ctx: ViewContext, value: Any):
+    """(output width value, the run-time extents to declare): a variable width is declared
+    as ``value`` (its size rule applied to the input's width)."""
+    o = ctx.outs[0]
+    if o.shape[-2] is not None:
+        return o.shape[-2], ()
+    name = o.extents[-2]
+    return Var(name), ((name, value),)  # type: ignore[arg-type]
 
 
 def _size(n: Optional[int], window: int, strides: int, padding: str) -> Optional[int]:
@@ -77,13 +90,29 @@ def _each_image(x: np.ndarray, fn, rank: int = 2) -> np.ndarray:
     return y.reshape(lead + y.shape[1:])
 
 
+def _image_axes_problem(shapes) -> Optional[str]:
+    """Images: a variable height and width on single images; on a row of frames only a
+    variable number of frames; the channels always fixed."""
+    for s in shapes:
+        if s and s[-1] is None:
+            return f"shape {format_shape(s)} has a variable channel count"
+        if len(s) > 3 and any(d is None for d in s[1:]):
+            return f"shape {format_shape(s)}: on a row of frames only the number of frames may vary"
+    return None
+
+
 # -- ops -----------------------------------------------------------------------------------
 
 
 class _ImageOp(Op):
-    """The 2-D image ops: per frame on a row of frames, streaming one frame per step."""
+    """The 2-D image ops: per frame on a row of frames, streaming one frame per step.  On a
+    single image (no leading axes) the height and width may both be variable."""
 
     per_frame: ClassVar[bool] = True
+    variable_axes: ClassVar[str] = "image"
+
+    def variable_axes_problem(self, shapes):
+        return _image_axes_problem(shapes)
 
     def stream_outputs(self, rank):
         return _frames_stream(rank, 3)
@@ -130,19 +159,22 @@ class Conv2DOp(_ImageOp):
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.strides, self.dilation
         pad = Const("Conv2D", self.padding.upper())
         out_h, var, value = _out_height(ctx, Call("Conv2D", "outSize", (h, kh, sh, dh, pad, node.layer_name)))
-        out_w = o.shape[-2]
+        w = x.dim(-2)
+        out_w, dims = _out_width(ctx, Call("Conv2D", "outSize", (w, kw, sw, dw, pad, node.layer_name + " width")))
         fixed_h = o.shape[-3]
-        block = max(1, -(-BLOCK_PIXELS // out_w))
+        # a variable width: blocks of a few rows, and the width comes with each call
+        block = max(1, -(-BLOCK_PIXELS // out_w)) if isinstance(out_w, int) else VARIABLE_WIDTH_BLOCK
         if fixed_h is not None:
             block = min(block, fixed_h)
         init = New("Conv2D", (Var("data"), ctx.offset(self.kernel), ctx.offset(self.bias), ctx.offset(self.pointwise),
-                              kh, kw, self.in_channels, x.shape[-2], self.filters, self.out_channels, sh, sw, dh, dw,
+                              kh, kw, self.in_channels, w if isinstance(w, int) else dw * (kw - 1) + 1,
+                              self.filters, self.out_channels, sh, sw, dh, dw,
                               pad, self.groups, block, Act(self.activation)))
         ws = Call("Conv2D", "workspaceSize", (block, out_w, kh, kw, self.in_channels, self.filters, self.groups,
                                               self.pointwise is not None))
-        return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
-                        (Var(x.var), images, h, Var(o.var), out_h, Var("ws")), cls="Conv2D", init=init,
-                        steps_var=var, steps_value=value, workspace_size=ws)
+        args = (Var(x.var), images, h) + (() if isinstance(w, int) else (w,)) + (Var(o.var), out_h, Var("ws"))
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", args, cls="Conv2D", init=init,
+                        steps_var=var, steps_value=value, workspace_size=ws, dims=dims)
 
     def batch_view(self, node, ctx: ViewContext) -> CallView:
         # a batch is more images (the workspace holds one block of output rows, whatever the count)
@@ -192,9 +224,10 @@ def channels_first(ctx: LayerContext) -> bool:
     return fmt == "channels_first"
 
 
-def image_shape(ctx: LayerContext, first: bool) -> tuple[Optional[int], int, int]:
+def image_shape(ctx: LayerContext, first: bool, variable_width: bool = False) -> tuple[Optional[int], Any, int]:
     """(height, width, channels) of the single rank-3 input; the height may be variable
-    (channels_last only), the width and channels must be known."""
+    (channels_last only), and the width where the layer's op takes it (``variable_width``);
+    the channels must be known."""
     shape = ctx.single_input()
     if len(shape) != 3:
         raise ConversionProblem(f"input has shape {format_shape(shape)}, expected (height, width, channels) "
@@ -205,10 +238,10 @@ def image_shape(ctx: LayerContext, first: bool) -> tuple[Optional[int], int, int
         c, h, w = shape
     else:
         h, w, c = shape
-    if w is None or c is None:
-        raise ConversionProblem(f"input shape {format_shape(shape)} has a variable width or channel count; "
-                                f"only the height may vary")
-    return h, int(w), int(c)
+    if c is None or (w is None and not variable_width):
+        raise ConversionProblem(f"input shape {format_shape(shape)} has a variable "
+                                + ("channel count" if c is None else "width; this layer takes a variable height only"))
+    return h, w, int(c)
 
 
 def _build(ctx: LayerContext, op: Op, out: Shape, first: bool):
@@ -230,8 +263,8 @@ def _padding(ctx: LayerContext) -> str:
     return padding
 
 
-def _check_window(h: Optional[int], w: int, span: tuple[int, int], padding: str) -> None:
-    if padding == "valid" and ((h is not None and h < span[0]) or w < span[1]):
+def _check_window(h: Optional[int], w: Optional[int], span: tuple[int, int], padding: str) -> None:
+    if padding == "valid" and ((h is not None and h < span[0]) or (w is not None and w < span[1])):
         raise ConversionProblem(f"input ({h}, {w}) is smaller than the window {span}")
 
 
@@ -239,7 +272,7 @@ def _check_window(h: Optional[int], w: int, span: tuple[int, int], padding: str)
 
 def _conv_common(ctx: LayerContext):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     k = tuple2(ctx, "kernel_size", None)
     strides = tuple2(ctx, "strides", 1)
     dilation = tuple2(ctx, "dilation_rate", 1)

@@ -23,6 +23,7 @@ class IdentityOp(Op):
 
     kind: ClassVar[str] = "identity"
     alias: ClassVar[bool] = True
+    variable_axes: ClassVar[str] = "any"
     time_distributable: ClassVar[bool] = True
 
     def stream_outputs(self, rank):
@@ -38,6 +39,7 @@ class ActivationOp(Op):
     activation: Activation
     kind: ClassVar[str] = "activation"
     runtime: ClassVar[tuple[str, ...]] = ("Activation", "Check")
+    variable_axes: ClassVar[str] = "rows"
     time_distributable: ClassVar[bool] = True
 
     def stream_outputs(self, rank):
@@ -67,6 +69,7 @@ class DenseOp(Op):
     bias: Optional[WeightTensor]    # (units,)
     kind: ClassVar[str] = "dense"
     runtime: ClassVar[tuple[str, ...]] = ("Dense", "Activation", "Check")
+    variable_axes: ClassVar[str] = "rows"
     time_distributable: ClassVar[bool] = True
 
     def stream_outputs(self, rank):

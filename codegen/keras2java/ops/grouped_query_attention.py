@@ -34,9 +34,6 @@ def convert_grouped_query_attention(ctx: LayerContext) -> Converted:
     other = ctx.call.other_kwargs if ctx.call is not None else {}
     causal = other.get("use_causal_mask", False) is True
     scores = other.get("return_attention_scores", False) is True
-    if scores and (v[0] is None or q[0] is None):
-        raise ConversionProblem("GroupedQueryAttention: return_attention_scores with a variable number of timesteps "
-                                "is not supported (the scores (heads, Tq, Tv) would have a variable inner axis)")
     if other.get("attention_mask") is not None:
         raise ConversionProblem("GroupedQueryAttention: an explicit attention_mask tensor is not supported "
                                 "(Keras masks and use_causal_mask are)")

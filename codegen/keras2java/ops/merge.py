@@ -9,10 +9,10 @@ import numpy as np
 
 from ..ir import format_shape
 from ..reader.raw import RawLayer, freeze
-from .base import ConversionProblem, MaskRule, Op, converter, legacy_upgrade, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, fixed_from, legacy_upgrade, register_op
 from .context import Converted, LayerContext
 from .legacy import UpgradeContext
-from .view import Buffers, Call, CallView, Const, Ints, Var, ViewContext, comment, dim_size, same_steps
+from .view import Buffers, Call, CallView, Const, Ints, Var, ViewContext, comment, same_extents, same_steps
 
 f32 = np.float32
 
@@ -33,6 +33,11 @@ class ConcatenateOp(Op):
     def merged_mask(self, present, keras_major):
         return merged_mask_op(present, keras_major)
 
+    def variable_axes_problem(self, shapes):
+        if self.masked:
+            return fixed_from(shapes, 1, "the first axis (timesteps)", only=True)
+        return fixed_from(shapes, self.axis, f"the concatenation axis {self.axis + 1} and after it")
+
     def evaluate(self, inputs):
         return [np.concatenate(inputs[:len(self.masked) or len(inputs)], axis=self.axis)]
 
@@ -40,12 +45,11 @@ class ConcatenateOp(Op):
         if self.masked:
             ctx = replace(ctx, ins=ctx.ins[:len(self.masked)])
         k = self.axis
-        steps = next((i.steps for i in ctx.ins if i.steps is not None), None)
-        outer = dim_size(ctx.outs[0].shape[:k], steps) if k > 0 else 1
-        parts = tuple(int(np.prod(i.shape[k:])) for i in ctx.ins)  # never the variable axis (k > 0 or fixed)
+        outer = ctx.outs[0].size(0, k)
+        parts = tuple(int(np.prod(i.shape[k:])) for i in ctx.ins)  # fixed (variable_axes_problem)
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "concatenate",
                         (Buffers(tuple(i.var for i in ctx.ins)), Ints(parts), outer, Var(ctx.outs[0].var)),
-                        static="Merge", same_steps=same_steps(ctx.ins))
+                        static="Merge", same_steps=same_steps(ctx.ins), same_extents=same_extents(ctx.ins, k))
 
 
 @register_op
@@ -88,6 +92,11 @@ class MergeOp(Op):
 
     def merged_mask(self, present, keras_major):
         return merged_mask_op(present, keras_major)
+
+    def variable_axes_problem(self, shapes):   # plain elementwise: any axis (the extents agree at run time)
+        if self.masked or self.shapes:
+            return fixed_from(shapes, 1, "the first axis (timesteps)", only=True)
+        return None
 
     def evaluate(self, inputs):
         n = len(self.masked) or len(inputs)
@@ -135,7 +144,7 @@ class MergeOp(Op):
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "elementwise",
                         (Const("Merge", self.mode.upper()), Buffers(tuple(i.var for i in data)),
                          ctx.outs[0].length(), Var(ctx.outs[0].var)),
-                        static="Merge", same_steps=same_steps(ctx.ins))
+                        static="Merge", same_steps=same_steps(ctx.ins), same_extents=same_extents(data))
 
 
 def _strides(shape: tuple, out: tuple) -> tuple:
@@ -277,6 +286,10 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     if k == 0 and any(s[0] is None for s in shapes):
         return _concatenate_time(ctx)
     _check_time(ctx)
+    for i in range(1, rank):
+        if i != k and any(s[i] is None for s in shapes) and any(s[i] is not None for s in shapes):
+            raise ConversionProblem(f"inputs mix a fixed and a variable size on axis {i + 1}: "
+                                    + ", ".join(format_shape(s) for s in shapes))
     for s in shapes[1:]:
         for i in range(rank):
             if i != k and s[i] != shapes[0][i] and None not in (s[i], shapes[0][i]):

@@ -10,10 +10,10 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from ..ir import Shape, WeightTensor
-from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, f64, fixed_from, register_op
 from .context import Converted, LayerContext
 from .shape_rules import axis_index
-from .view import CallView, Const, Ints, New, Var, ViewContext, batched_call, comment, dim_size
+from .view import CallView, Const, Ints, New, Var, ViewContext, batched_call, comment
 
 f32 = np.float32
 
@@ -34,6 +34,9 @@ class ScaleShiftOp(Op):
     kind: ClassVar[str] = "batch_norm"
     runtime: ClassVar[tuple[str, ...]] = ("ScaleShift", "Check")
 
+    def variable_axes_problem(self, shapes):
+        return fixed_from(shapes, self.axis, f"axis {self.axis + 1} and after it")
+
     def stream_outputs(self, rank):
         return (0,) if self.axis > 0 and rank >= 2 else None
 
@@ -46,8 +49,8 @@ class ScaleShiftOp(Op):
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
         k = self.axis
-        outer = dim_size(x.shape[:k], x.steps) if k > 0 else 1
-        inner = prod(x.shape[k + 1:])   # the converter keeps the variable axis out of it
+        outer = x.size(0, k)
+        inner = prod(x.shape[k + 1:])   # variable axes only before axis k (variable_axes_problem)
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
                         (Var(x.var), outer, inner, Var(ctx.outs[0].var)), cls="ScaleShift",
                         init=New("ScaleShift", (Var("data"), ctx.offset(self.scale), ctx.offset(self.shift),
@@ -71,6 +74,9 @@ class NormalizeOp(Op):
     kind: ClassVar[str] = "normalize"
     runtime: ClassVar[tuple[str, ...]] = ("Normalize", "Check")
 
+    def variable_axes_problem(self, shapes):
+        return fixed_from(shapes, -self.axes, "the normalized axes")
+
     def stream_outputs(self, rank):
         return (0,) if self.axes < rank else None
 
@@ -80,7 +86,7 @@ class NormalizeOp(Op):
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
         lead = len(x.shape) - self.axes
-        rows = dim_size(x.shape[:lead], x.steps) if lead > 0 else 1
+        rows = x.size(0, lead)   # variable axes only before the normalized ones (variable_axes_problem)
         init = New("Normalize", (Var("data"), Const("Normalize", self.mode.upper()), prod(x.shape[lead:]),
                                  float(self.epsilon), ctx.offset(self.gamma), ctx.offset(self.beta)))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward", (Var(x.var), rows, Var(ctx.outs[0].var)),

@@ -17,10 +17,10 @@ import numpy as np
 
 from .base import ConversionProblem, converter, register_op
 from .context import Composite, Converted, LayerContext, Step
-from .conv2d import (_build, _check_window, _each_image, _ImageOp, _images, _out_height, _pad_before, _padding, _size,
-                     channels_first, image_shape, tuple2)
+from .conv2d import (_build, _check_window, _each_image, _ImageOp, _images, _out_height, _out_width, _pad_before,
+                     _padding, _size, channels_first, image_shape, tuple2)
 from .shape import PermuteOp
-from .view import Call, CallView, Const, Plus, Size, Var, ViewContext, batched_images, comment, dim_size
+from .view import Call, CallView, Const, Plus, Size, Var, ViewContext, batched_images, comment
 
 f32 = np.float32
 
@@ -47,10 +47,12 @@ class Pool2DOp(_ImageOp):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         same = self.padding == "same"
         out_h, var, value = _out_height(ctx, Call("Image2D", "poolSize", (h, ph, sh, same, node.layer_name)))
+        w = x.dim(-2)
+        out_w, dims = _out_width(ctx, Call("Image2D", "poolSize", (w, pw, sw, same, node.layer_name + " width")))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "pool",
-                        (Const("Image2D", self.mode.upper()), Var(x.var), images, h, x.shape[-2], x.shape[-1],
-                         ph, pw, sh, sw, same, Var(o.var), out_h, o.shape[-2]),
-                        static="Image2D", steps_var=var, steps_value=value)
+                        (Const("Image2D", self.mode.upper()), Var(x.var), images, h, w, x.shape[-1],
+                         ph, pw, sh, sw, same, Var(o.var), out_h, out_w),
+                        static="Image2D", steps_var=var, steps_value=value, dims=dims)
 
     def batch_view(self, node, ctx: ViewContext) -> CallView:
         return batched_images(self.view(node, ctx), images_arg=2)   # a batch is more images
@@ -73,11 +75,7 @@ class GlobalPool2DOp(_ImageOp):
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
-        lead = x.shape[:-3]
-        if lead:
-            images, pixels = dim_size(lead, x.steps), x.shape[-3] * x.shape[-2]
-        else:
-            images, pixels = 1, dim_size(x.shape[:-1], x.steps)
+        images, pixels = x.size(0, -3), x.size(-3, -1)
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "global",
                         (Const("Image2D", self.mode.upper()), Var(x.var), images, pixels, x.shape[-1],
                          Var(ctx.outs[0].var)), static="Image2D")
@@ -108,24 +106,30 @@ class Resample2DOp(_ImageOp):
     def view(self, node, ctx: ViewContext) -> CallView:
         x, o = ctx.ins[0], ctx.outs[0]
         images, h = _images(ctx)
-        w, ch = x.shape[-2], x.shape[-1]
-        steps = x.steps
-        if self.mode == "pad":
-            value = Plus(steps, self.a + self.b) if steps else None
-        elif self.mode == "crop":
-            value = Call("Image2D", "cropSize", (h, self.a, self.b, node.layer_name))
-        else:
-            value = Size(steps, self.a) if steps else None
-        out_h, var, value = _out_height(ctx, value)
+        w, ch = x.dim(-2), x.shape[-1]
+        out_h, var, value = _out_height(ctx, self._out_size(x.dim(-3), self.a, self.b, node.layer_name))
+        out_w, dims = _out_width(ctx, self._out_size(w, self.c, self.d, node.layer_name + " width")
+                                 if self.mode in ("pad", "crop") else self._out_size(w, self.b, 0, ""))
         y = Var(o.var)
         if self.mode == "pad":
             args = (Var(x.var), images, h, w, ch, self.a, self.b, self.c, self.d, y)
         elif self.mode == "crop":
-            args = (Var(x.var), images, h, w, ch, self.a, self.c, y, out_h, o.shape[-2])
+            args = (Var(x.var), images, h, w, ch, self.a, self.c, y, out_h, out_w)
         else:
             args = (Var(x.var), images, h, w, ch, self.a, self.b, y)
         return CallView(ctx.field, comment(node), ctx.out_bufs(), self.mode, args, static="Image2D",
-                        steps_var=var, steps_value=value)
+                        steps_var=var, steps_value=value, dims=dims)
+
+    def _out_size(self, n: Any, before: int, after: int, layer: str) -> Any:
+        """The output size along an axis of input size ``n`` (a run-time extent, or fixed:
+        then unused): padded, cropped, or upsampled by ``before``."""
+        if isinstance(n, int):
+            return None
+        if self.mode == "pad":
+            return Plus(n.name, before + after)
+        if self.mode == "crop":
+            return Call("Image2D", "cropSize", (n, before, after, layer))
+        return Size(n.name, before)
 
     def batch_view(self, node, ctx: ViewContext) -> CallView:
         return batched_images(self.view(node, ctx), images_arg=1)   # a batch is more images
@@ -172,7 +176,7 @@ def _resample2d(op: Resample2DOp, x: np.ndarray) -> np.ndarray:
 
 def _pool(ctx: LayerContext, mode: str):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     size = tuple2(ctx, "pool_size", 2)
     strides = size if ctx.layer.config.get("strides") is None else tuple2(ctx, "strides", size)
     padding = _padding(ctx)
@@ -194,7 +198,7 @@ def convert_average_pooling2d(ctx: LayerContext):
 
 def _global_pool(ctx: LayerContext, mode: str):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     keepdims = ctx.get_bool("keepdims", False)
     ctx.weights([])
     op = GlobalPool2DOp(mode, keepdims)
@@ -240,30 +244,36 @@ def _amounts(ctx: LayerContext, key: str, default: Any) -> tuple[int, int, int, 
 @converter("ZeroPadding2D")
 def convert_zero_padding2d(ctx: LayerContext):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     t, b, l, r = _amounts(ctx, "padding", 1)
     ctx.weights([])
-    return _build(ctx, Resample2DOp("pad", t, b, l, r), (None if h is None else h + t + b, w + l + r, c), first)
+    return _build(ctx, Resample2DOp("pad", t, b, l, r), (_plus(h, t + b), _plus(w, l + r), c), first)
 
 
 @converter("Cropping2D")
 def convert_cropping2d(ctx: LayerContext):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     t, b, l, r = _amounts(ctx, "cropping", 0)
-    if (h is not None and h - t - b < 1) or w - l - r < 1:
+    if (h is not None and h - t - b < 1) or (w is not None and w - l - r < 1):
         raise ConversionProblem(f"cropping ({t}, {b}), ({l}, {r}) leaves nothing of ({h}, {w})")
     ctx.weights([])
-    return _build(ctx, Resample2DOp("crop", t, b, l, r), (None if h is None else h - t - b, w - l - r, c), first)
+    return _build(ctx, Resample2DOp("crop", t, b, l, r), (_plus(h, -t - b), _plus(w, -l - r), c), first)
 
 
 @converter("UpSampling2D")
 def convert_up_sampling2d(ctx: LayerContext):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     sh, sw = tuple2(ctx, "size", 2)
     interp = ctx.get_str("interpolation", "nearest")
     if interp not in ("nearest", "bilinear"):
         raise ConversionProblem(f"interpolation={interp!r} is not supported; expected 'nearest' or 'bilinear'")
     ctx.weights([])
-    return _build(ctx, Resample2DOp(interp, sh, sw), (None if h is None else h * sh, w * sw, c), first)
+    return _build(ctx, Resample2DOp(interp, sh, sw), (None if h is None else h * sh, None if w is None else w * sw, c),
+                  first)
+
+
+def _plus(n: Any, k: int) -> Any:
+    """A size plus ``k``, None (variable) staying None."""
+    return None if n is None else n + k

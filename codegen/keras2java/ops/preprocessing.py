@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Mapping, Optional
 import numpy as np
 
 from ..ir import Shape, WeightTensor, format_shape
-from .base import ConversionProblem, MaskRule, Op, converter, register_op
+from .base import ConversionProblem, MaskRule, Op, converter, fixed_from, register_op
 from .context import Converted, LayerContext
 from .core import IdentityOp
 from .view import CallView, Const, Ints, New, Var, ViewContext, comment
@@ -62,6 +62,10 @@ class PointwiseOp(Op):
     note: str = ""
     kind: ClassVar[str] = "elementwise"
     runtime: ClassVar[tuple[str, ...]] = ("Pointwise", "Check")
+
+    def variable_axes_problem(self, shapes):   # the parameters repeat along the leading axes
+        return fixed_from(shapes, -len(self.dims) if self.dims else len(shapes[0]),
+                          "the axes the parameters vary along")
 
     def stream_outputs(self, rank):
         return (0,) if rank >= 2 and len(self.dims) < rank else None

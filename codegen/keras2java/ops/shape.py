@@ -38,23 +38,30 @@ class StepsReshapeOp(Op):
 
     ratio_in: int
     ratio_out: int
+    #: the output's variable axis (the target's -1)
+    axis: int = 0
     kind: ClassVar[str] = "reshape"
     alias: ClassVar[bool] = True
     time_changing: ClassVar[bool] = True
     runtime: ClassVar[tuple[str, ...]] = ("Reshape",)
+
+    def variable_axes_problem(self, shapes):   # one variable axis in, one out (any axis)
+        bad = [s for s in shapes if list(s).count(None) > 1]
+        return f"shape {format_shape(bad[0])}: Reshape takes one variable axis" if bad else None
 
     def evaluate(self, inputs):
         return [inputs[0]]   # shapes are applied by the caller
 
     def view(self, node, ctx: ViewContext) -> StepsView:
         x, o = ctx.ins[0], ctx.outs[0]
+        n = x.dim(x.variable_axes()[0]).name
         if self.ratio_out == 1:
-            value = Size(x.steps, self.ratio_in)
+            value = Size(n, self.ratio_in)
         else:
-            value = Call("Reshape", "reshapeSteps", (Var(x.steps), self.ratio_in, self.ratio_out,
+            value = Call("Reshape", "reshapeSteps", (Var(n), self.ratio_in, self.ratio_out,
                                                      f"layer {node.layer_name} ({node.class_name})",
                                                      shape_text(x.shape), shape_text(o.shape)))
-        return StepsView(ctx.field, comment(node), o.steps, value)
+        return StepsView(ctx.field, comment(node), o.extents[self.axis], value)  # type: ignore[arg-type]
 
     def batch_view(self, node, ctx: ViewContext) -> StepsView:
         return self.view(node, ctx)   # the count is per sample; the buffers hold nb samples
@@ -172,7 +179,7 @@ def convert_reshape(ctx: LayerContext):
     if not isinstance(target, (list, tuple)) or not target or not all(
             isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in target):
         raise ConversionProblem(f"target_shape {target!r} is not a list of positive sizes (one may be -1)")
-    if shape and shape[0] is None and None not in shape[1:]:
+    if list(shape).count(None) == 1:
         return _reshape_steps(ctx, shape, tuple(target))
     _fixed(ctx, shape)
     total = int(np.prod(shape))
@@ -185,27 +192,27 @@ def convert_reshape(ctx: LayerContext):
 
 
 def _reshape_steps(ctx: LayerContext, shape: Shape, target: Tuple[int, ...]) -> Converted:
-    """Reshape of a variable number of timesteps: Keras gives the variable size to the
-    target's -1; keras2java needs it on the first axis (its variable timestep axis)."""
-    if target[0] != -1 or -1 in target[1:]:
+    """Reshape of an input with one variable axis: Keras gives the variable size to the
+    target's -1, on whichever axis it is (``(T, 4)`` -> ``Reshape((2, -1))`` -> ``(2, 2T)``)."""
+    if list(target).count(-1) != 1:
         raise ConversionProblem(
-            f"input shape {format_shape(shape)} has a variable number of timesteps; Reshape to "
-            f"{tuple(target)} would put the variable size " + ("on another axis than the first"
-                                                             if -1 in target else "on no axis (no -1)")
-            + "; only a target_shape (-1, ...) is supported (or set a fixed shape on the Input)")
+            f"input shape {format_shape(shape)} has a variable size; Reshape to {tuple(target)} would put it "
+            + ("on several axes" if -1 in target else "on no axis (no -1)")
+            + "; a target_shape with one -1 is supported (or set a fixed shape on the Input)")
     if len(target) < 2:
         raise ConversionProblem(
-            f"input shape {format_shape(shape)} has a variable number of timesteps; Reshape to {tuple(target)} "
+            f"input shape {format_shape(shape)} has a variable size; Reshape to {tuple(target)} "
             "gives a flat vector of variable length, which keras2java does not support "
             "(reshape to (-1, features) instead)")
-    per_in = int(np.prod(shape[1:], dtype=np.int64))
-    per_out = int(np.prod(target[1:], dtype=np.int64))
-    out = (None,) + tuple(target[1:])
+    axis = list(target).index(-1)
+    per_in = int(np.prod([d for d in shape if d is not None], dtype=np.int64))
+    per_out = int(np.prod([d for d in target if d != -1], dtype=np.int64))
+    out = tuple(None if d == -1 else d for d in target)
     ctx.weights([])
-    if per_in == per_out:
+    if per_in == per_out and axis == 0 and shape[0] is None:
         return Converted(ReshapeOp(), (out,))
     g = gcd(per_in, per_out)
-    return Converted(StepsReshapeOp(per_in // g, per_out // g), (out,))
+    return Converted(StepsReshapeOp(per_in // g, per_out // g, axis), (out,))
 
 
 @converter("Permute", mask=MaskRule.DROP)

@@ -38,10 +38,17 @@ class Const:
 
 @dataclass(frozen=True)
 class Size:
-    """A length: ``var * factor`` (``var`` a timestep count), or ``factor`` when ``var`` is None."""
+    """A length: ``var * factor`` (``var`` a timestep count), or ``factor`` when ``var`` is None;
+    ``more`` names further run-time extents multiplied in (a tensor with several variable axes)."""
 
     var: Optional[str]
     factor: int = 1
+    more: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The run-time extents multiplied, in order."""
+        return ((self.var,) if self.var is not None else ()) + self.more
 
 
 @dataclass(frozen=True)
@@ -134,22 +141,52 @@ class Act:
 @dataclass(frozen=True)
 class TensorInfo:
     """How a tensor lives in Java: its buffer variable and its shape; ``steps``
-    names the variable holding the number of timesteps when it is variable."""
+    names the variable holding the number of timesteps when it is variable, and
+    ``extents`` the variable holding each variable axis's size (None for a fixed
+    axis; when not given, only a variable first axis has one: ``steps``)."""
 
     var: str
     steps: Optional[str]
     shape: Shape
+    extents: tuple[Optional[str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.extents:
+            object.__setattr__(self, "extents", tuple(
+                self.steps if (a == 0 and d is None) else None for a, d in enumerate(self.shape)))
+
+    def size(self, start: int = 0, stop: Optional[int] = None) -> Size:
+        """The number of floats spanned by axes ``start .. stop`` (a slice of the axes)."""
+        axes = range(len(self.shape))[start:stop]
+        names = tuple(self.extents[a] for a in axes if self.shape[a] is None)
+        if any(n is None for n in names):  # validation keeps every variable axis tied to an extent
+            raise RuntimeError("internal error: a variable axis without a run-time extent")
+        factor = prod(self.shape[a] for a in axes if self.shape[a] is not None)  # type: ignore[misc]
+        return Size(names[0] if names else None, factor, tuple(names[1:]))  # type: ignore[arg-type]
+
+    def dim(self, axis: int) -> Any:
+        """The size of one axis: its run-time extent's variable, or the fixed size."""
+        d = self.shape[axis]
+        if d is not None:
+            return d
+        name = self.extents[axis]
+        if name is None:
+            raise RuntimeError("internal error: a variable axis without a run-time extent")
+        return Var(name)
 
     def length(self) -> Size:
-        return dim_size(self.shape, self.steps)
+        return self.size()
 
     def rows(self) -> Size:
         """Rows when the last axis is the row length."""
-        return dim_size(self.shape[:-1], self.steps)
+        return self.size(0, -1)
 
     def step_count(self) -> Any:
         """The number of timesteps: its variable, or the fixed size."""
         return Var(self.steps) if self.shape[0] is None else self.shape[0]
+
+    def variable_axes(self) -> tuple[int, ...]:
+        return tuple(a for a, d in enumerate(self.shape) if d is None)
 
 
 def dim_size(shape: Shape, steps: Optional[str]) -> Size:
@@ -189,6 +226,11 @@ class CallView:
     init: Any = None             # its value (a :class:`New` or an :class:`Act`)
     steps_var: str = ""          # output timesteps variable declared before the call
     steps_value: Any = None      # its value
+    #: further run-time extents (of the outputs' variable axes other than ``steps_var``) declared
+    #: before the call: ``(variable, value)`` pairs
+    dims: tuple[tuple[str, Any], ...] = ()
+    #: run-time extents of the inputs that must agree: ``(variable, variable, axis)``
+    same_extents: tuple[tuple[str, str, int], ...] = ()
     same_steps: tuple[str, ...] = ()   # timestep variables that must agree at run time
     copy_from: str = ""          # copy this buffer into outs[0] first (in-place kernels)
     #: arguments of the call's workspace-size method (``n.field.workspaceSize(...)``, or for a
@@ -218,6 +260,7 @@ class StepsView:
     steps_var: str
     steps_value: Any
     template: str = "ops/steps.j2"
+    dims: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,7 +324,7 @@ def batched_call(view: CallView, rows_arg: int) -> Optional[CallView]:
     each computed on its own) as the same call on a batch: ``nb`` times the rows and
     output buffers ``nb`` times as long (the samples one after the other).  None for a
     call that declares an output length or uses a workspace sized for one sample."""
-    if view.steps_var or view.workspace is not None or view.workspace_size is not None:
+    if view.steps_var or view.dims or view.workspace is not None or view.workspace_size is not None:
         return None
     return batched_images(view, rows_arg)
 
@@ -361,3 +404,18 @@ def same_steps(ins: tuple[TensorInfo, ...]) -> tuple[str, ...]:
     """The distinct timestep variables of the inputs, when more than one (they must agree)."""
     distinct = tuple(dict.fromkeys(i.steps for i in ins if i.steps is not None))
     return distinct if len(distinct) > 1 else ()
+
+
+def same_extents(ins: tuple[TensorInfo, ...], skip: Optional[int] = None) -> tuple[tuple[str, str, int], ...]:
+    """The run-time extents of the inputs' variable axes other than the first (and ``skip``)
+    that must agree with the first input's at run time: ``(first, other, axis)``, each pair once."""
+    out = []
+    for a in range(1, len(ins[0].shape)):
+        if a == skip or ins[0].shape[a] is not None:
+            continue
+        for i in ins[1:]:
+            if len(i.shape) == len(ins[0].shape) and i.shape[a] is None and i.extents[a] != ins[0].extents[a]:
+                pair = (ins[0].extents[a], i.extents[a], a)
+                if pair not in out:
+                    out.append(pair)
+    return tuple(out)  # type: ignore[arg-type]

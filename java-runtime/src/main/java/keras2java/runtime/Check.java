@@ -62,6 +62,62 @@ public final class Check {
         return out;
     }
 
+    /**
+     * Flattens a {@code [height][width][channels]} array whose rows all have the same width,
+     * checking every pixel.
+     */
+    public static float[] flatten(float[][][] x, int channels, String name) {
+        if (x == null || x.length == 0 || x[0] == null || x[0].length == 0) {
+            throw new IllegalArgumentException(name + " is null or empty; expected [height][width][" + channels + "]");
+        }
+        final int w = x[0].length;
+        final float[] out = new float[x.length * w * channels];
+        for (int r = 0; r < x.length; r++) {
+            if (x[r] == null || x[r].length != w) {
+                throw new IllegalArgumentException(name + ": row " + r + " has "
+                        + (x[r] == null ? "null" : x[r].length + " pixels") + ", expected " + w + " (as row 0)");
+            }
+            for (int c = 0; c < w; c++) {
+                if (x[r][c] == null || x[r][c].length != channels) {
+                    throw new IllegalArgumentException(name + ": pixel (" + r + ", " + c + ") has "
+                            + (x[r][c] == null ? "null" : x[r][c].length + " floats") + ", expected " + channels
+                            + " channels");
+                }
+                System.arraycopy(x[r][c], 0, out, (r * w + c) * channels, channels);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Checks the shape passed with input {@code i}, which has several variable axes:
+     * {@code shapes[i]} must have the rank of {@code expected}, its fixed sizes, and a size
+     * of at least 1 on each variable axis ({@code -1} in {@code expected}).
+     */
+    public static void shape(int[][] shapes, int i, int[] expected, String name, String shape) {
+        if (shapes == null || i >= shapes.length || shapes[i] == null) {
+            throw new IllegalArgumentException(name + " has shape " + shape + " with several variable axes: "
+                    + "pass its shape with it (predict(float[], int[]) or predictAll(float[][], int[][]))");
+        }
+        final int[] s = shapes[i];
+        boolean ok = s.length == expected.length;
+        for (int k = 0; ok && k < s.length; k++) {
+            ok = s[k] >= 1 && (expected[k] < 0 || s[k] == expected[k]);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(name + ": expected shape " + shape + ", got the shape "
+                    + java.util.Arrays.toString(s));
+        }
+    }
+
+    /** Inputs merged by one layer must have the same size along a variable axis. */
+    public static void sameExtent(int a, int b, int axis, String layer) {
+        if (a != b) {
+            throw new IllegalArgumentException(layer + ": merged inputs must have the same size along axis "
+                    + (axis + 1) + " (counting the batch axis), got " + a + " and " + b);
+        }
+    }
+
     /** Inputs merged by one layer must have the same number of timesteps. */
     public static void sameSteps(int[] steps, String layer) {
         for (int s : steps) {

@@ -112,9 +112,22 @@ public final class Conv2D implements FrameConv {
         forward(x, 0, images, h, y, 0, outH, ws, 0);
     }
 
+    /**
+     * {@link #forward(float[], int, int, float[], int, float[])} on images of {@code w} columns
+     * (the width the layer was built with is unused: images of any width).
+     */
+    public void forward(float[] x, int images, int h, int w, float[] y, int outH, float[] ws) {
+        forwardSized(x, 0, images, h, w, outSize(w, kw, sw, dw, padding, "Conv2D width"), y, 0, outH, ws, 0);
+    }
+
     /** {@link #forward(float[], int, int, float[], int, float[])} at offsets of the arrays. */
     @Override
     public void forward(float[] x, int xOff, int images, int h, float[] y, int yOff, int outH, float[] ws, int wsOff) {
+        forwardSized(x, xOff, images, h, w, outW, y, yOff, outH, ws, wsOff);
+    }
+
+    private void forwardSized(float[] x, int xOff, int images, int h, int w, int outW, float[] y, int yOff, int outH,
+                              float[] ws, int wsOff) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padBefore(h, outH, spanH, sh, padding);
@@ -141,7 +154,7 @@ public final class Conv2D implements FrameConv {
                         src = x;
                         srcOff = xb + r0 * outW * in;
                     } else {
-                        im2col(x, xb, h, r0, rows, g, padT, padL, ws, wsOff);
+                        im2col(x, xb, h, w, outW, r0, rows, g, padT, padL, ws, wsOff);
                         src = ws;
                         srcOff = wsOff;
                     }
@@ -181,8 +194,8 @@ public final class Conv2D implements FrameConv {
     }
 
     /** The patches of output rows {@code r0 .. r0+rows) for group {@code g}, one row of {@code kh*kw*inG} per pixel. */
-    private void im2col(float[] x, int xb, int h, int r0, int rows, int g, int padT, int padL, float[] col,
-                        int colOff) {
+    private void im2col(float[] x, int xb, int h, int w, int outW, int r0, int rows, int g, int padT, int padL,
+                        float[] col, int colOff) {
         int p = colOff;
         final int c0 = g * inG;
         final boolean run = dw == 1 && groups == 1;
