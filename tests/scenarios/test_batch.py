@@ -149,7 +149,7 @@ def test_batches_are_capped_by_the_size_of_a_sample_s_activations(batch):
     capped = Path(batch.src, "k2jtest", "batch", f"c{IDS.index('batch/cnn_lstm_capped')}w0", "M.java").read_text()
     plain = Path(batch.src, "k2jtest", "batch", f"c{IDS.index('batch/cnn_lstm')}w0", "M.java").read_text()
     # the plain case: its first convolution's 10 x 9 x 6 floats per frame over 10 x 9 x 2 input floats
-    assert f"::runBatch, {CAPPED_GROW});" in capped and "::runBatch, 3);" in plain
+    assert f"(samples, threads, WORKERS, {CAPPED_GROW});" in capped and "(samples, threads, WORKERS, 3);" in plain
 
 
 def test_batch_grow_counts_the_largest_output_per_input_float():
