@@ -82,7 +82,7 @@ def norms(gen, shape):
     def rms():
         axes = [-1]
         if len(shape) >= 2 and shape[0] is not None and rng.random() < 0.3:
-            axes = _pick(rng, [[-2, -1], [1]])
+            axes = [-2, -1]   # trailing axes: the scale broadcasts over them (any other axis fails in Keras)
         return {"class": "RMSNormalization", "config": {"axis": axes if len(axes) > 1 else axes[0],
                                                          "epsilon": float(_pick(rng, [1e-6, 1e-3]))}}
     c.append(("RMSNormalization", rms))
@@ -175,8 +175,8 @@ def volume(gen, shape):
         cfg = {"filters": int(rng.integers(1, 4)), "kernel_size": int(rng.integers(1, 3)), "strides": strides,
                "padding": _pick(rng, ["valid", "same"]), "use_bias": bool(rng.random() < 0.8),
                "activation": _act(rng)}
-        if strides == 1 and rng.random() < 0.15:
-            cfg["dilation_rate"] = 2
+        if cls == "Conv3D" and strides == 1 and rng.random() < 0.15:
+            cfg["dilation_rate"] = 2   # (Keras' Conv3DTranspose cannot run dilated)
         if cls == "Conv3D" and shape[-1] % 2 == 0 and rng.random() < 0.2:
             cfg["groups"] = 2
             cfg["filters"] = 2

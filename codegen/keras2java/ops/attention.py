@@ -100,6 +100,10 @@ class MultiHeadAttentionOp(Op):
     output_bias: Optional[WeightTensor] = None
     masked: Tuple[bool, ...] = ()
     fully_masked: str = "subtract"
+    #: Keras 3 GroupedQueryAttention ``use_gate``: the heads' outputs times ``sigmoid(query @ gate_kernel +
+    #: gate_bias)`` (``(d_in, heads*value_dim)``) before the output projection
+    gate_kernel: Optional[WeightTensor] = None
+    gate_bias: Optional[WeightTensor] = None
     kind: ClassVar[str] = "multi_head_attention"
     runtime: ClassVar[tuple[str, ...]] = ("MultiHeadAttention", "Check")
 
@@ -114,7 +118,8 @@ class MultiHeadAttentionOp(Op):
             Const("MultiHeadAttention", self.fully_masked.upper()),
             ctx.ins[0].shape[-1], k.shape[-1], ctx.ins[1].shape[-1], ctx.outs[0].shape[-1],
             off(self.query_kernel), off(self.query_bias), off(self.key_kernel), off(self.key_bias),
-            off(self.value_kernel), off(self.value_bias), off(self.output_kernel), off(self.output_bias)))
+            off(self.value_kernel), off(self.value_bias), off(self.output_kernel), off(self.output_bias))
+            + ((off(self.gate_kernel), off(self.gate_bias)) if self.gate_kernel is not None else ()))
         return _attention_call(self, node, ctx, init, key_mask=True)
 
 
@@ -185,6 +190,8 @@ def _multi_head_attention(op, ins: list[np.ndarray]) -> list[np.ndarray]:
     if op.fully_masked == "zero":
         w = np.where(full[None, :, None], 0.0, w)
     att = np.einsum("hij,jhc->ihc", w, pv).reshape(len(q), h * dv)
+    if op.gate_kernel is not None:
+        att = att * (1.0 / (1.0 + np.exp(-proj(q, op.gate_kernel, op.gate_bias))))
     out = att @ f64(op.output_kernel) + (f64(op.output_bias) if op.output_bias is not None else 0)
     return [np.asarray(out, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
 
