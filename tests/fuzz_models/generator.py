@@ -111,7 +111,7 @@ class _Gen:
             shape = [int(rng.integers(1, 9))]
         elif kind == "image":
             shape = [T if rng.random() < 0.3 else int(rng.integers(3, 9)), int(rng.integers(3, 8)),
-                     int(rng.integers(1, 4))]
+                     int(_pick(rng, [1, 2, 3, 3]))]   # RGB often (some colour augmentations need it)
         elif kind == "volume":   # (D, H, W, C) for the 3-D family (fixed H and W; D may vary)
             shape = [T if rng.random() < 0.3 else int(rng.integers(2, 6)), int(rng.integers(2, 6)),
                      int(rng.integers(2, 6)), int(rng.integers(1, 3))]

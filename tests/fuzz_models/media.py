@@ -43,6 +43,9 @@ IDENTITY_IMAGE = {
     "SpatialDropout2D": lambda r: {"rate": 0.2},
 }
 
+#: Those Keras builds only on 3 channels.
+RGB_ONLY = {"RandomColorDegeneration"}
+
 #: EinsumDense equations by input rank: (equation, output shape from (shape, n), bias_axes choices,
 #: whether a variable first axis is allowed (only a plain Dense on the last axis is converted)).
 EINSUM = {
@@ -113,11 +116,10 @@ def adaptive(gen, shape, dims: int):
     if shape[0] is None:
         return []
 
-    def make():
-        cls = f"Adaptive{_pick(rng, ['Average', 'Max'])}Pooling{dims}D"
+    def make(cls):
         size = [int(rng.integers(1, d + 2)) for d in shape[:dims]]
         return {"class": cls, "config": {"output_size": size[0] if dims == 1 or rng.random() < 0.3 else size}}
-    return [(f"AdaptiveAveragePooling{dims}D", make)]
+    return [(cls, lambda cls=cls: make(cls)) for cls in (f"AdaptiveAveragePooling{dims}D", f"AdaptiveMaxPooling{dims}D")]
 
 
 def image(gen, shape):
@@ -150,8 +152,10 @@ def image(gen, shape):
                                                   "width": W if same else int(rng.integers(1, W + 1))}}
 
     def identity():   # alone, or an augmentation pipeline as models hold them: a nested Sequential
-        names = sorted(IDENTITY_IMAGE)
-        chosen = [names[int(i)] for i in rng.permutation(len(names))[:int(rng.integers(1, 9))]]
+        names = sorted(n for n in IDENTITY_IMAGE if C == 3 or n not in RGB_ONLY)
+        chosen = [names[int(i)] for i in rng.permutation(len(names))[:int(rng.integers(1, 13))]]
+        if C == 3 and rng.random() < 0.4:   # RGB images are fewer: their own layers come first more often
+            chosen = sorted(RGB_ONLY) + [n for n in chosen if n not in RGB_ONLY]
         layers = [{"class": cls, "config": IDENTITY_IMAGE[cls](rng)} for cls in chosen]
         if len(layers) == 1:
             return layers[0]
@@ -226,7 +230,7 @@ def gqa_node(rng, call: dict) -> dict:
     """A GroupQueryAttention node (Keras 3 only; tf-keras files of it are skipped)."""
     kv = int(rng.integers(1, 3))
     cfg = {"head_dim": int(rng.integers(1, 4)), "num_query_heads": kv * int(rng.integers(1, 3)),
-           "num_key_value_heads": kv, "use_bias": bool(rng.random() < 0.8)}
+           "num_key_value_heads": kv, "use_bias": bool(rng.random() < 0.8), "use_gate": bool(rng.random() < 0.3)}
     if cfg["num_query_heads"] > 1 and cfg["use_bias"] and cfg["head_dim"] == 1:
         cfg["head_dim"] = 2   # the TensorFlow backend's channels-first bias add (see MultiHeadAttention)
     return {"class": "GroupQueryAttention", "config": cfg, "call": call}
