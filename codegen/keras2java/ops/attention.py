@@ -248,7 +248,8 @@ def convert_additive_attention(ctx: LayerContext) -> Converted:
 
 #: Keras 3 sub-layer names (``query_dense``...) and tf-keras ones (``query``...) of MultiHeadAttention.
 _MHA_PARTS = {"query_dense": "query", "key_dense": "key", "value_dense": "value", "output_dense": "output",
-              "query": "query", "key": "key", "value": "value", "attention_output": "output"}
+              "_gate_dense": "gate", "query": "query", "key": "key", "value": "value", "attention_output": "output",
+              "gate": "gate"}
 
 
 def _mha_weights(ctx: LayerContext, names: Optional[dict] = None) -> dict:
@@ -308,7 +309,7 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     axes = ctx.layer.config.get("attention_axes")
     if axes not in (None, [1], (1,), 1, [-2], (-2,), -2):
         raise ConversionProblem(f"attention_axes {axes!r} is not supported; only attention over the time axis")
-    ctx.reject_true("use_gate", why="(gated attention) is not supported")
+    use_gate = ctx.get_bool("use_gate", False)   # Keras 3: output_dense(attention * sigmoid(gate_dense(query)))
     if ctx.layer.config.get("sliding_window") is not None:
         raise ConversionProblem("sliding_window is not supported")
     if ctx.keras_major >= 3 and use_bias and heads > 1:
@@ -329,9 +330,13 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     parts = _mha_weights(ctx)
     want = {("query", "kernel"): (q[-1], heads, key_dim), ("key", "kernel"): (k[-1], heads, key_dim),
             ("value", "kernel"): (v[-1], heads, value_dim), ("output", "kernel"): (heads, value_dim, d_out)}
+    if use_gate:
+        want[("gate", "kernel")] = (q[-1], heads, value_dim)
     if use_bias:
         want.update({("query", "bias"): (heads, key_dim), ("key", "bias"): (heads, key_dim),
                      ("value", "bias"): (heads, value_dim), ("output", "bias"): (d_out,)})
+        if use_gate:
+            want[("gate", "bias")] = (heads, value_dim)
     problems = [f"missing weight {p} {kind} {shape}" for (p, kind), shape in want.items() if (p, kind) not in parts]
     problems += [f"weight {p} {kind} has shape {parts[(p, kind)].shape}, expected {shape}"
                  for (p, kind), shape in want.items() if (p, kind) in parts and parts[(p, kind)].shape != shape]
@@ -351,7 +356,8 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
                               tensor("value", "kernel", v[-1]), tensor("output", "kernel", heads * value_dim),
                               tensor("query", "bias"), tensor("key", "bias"), tensor("value", "bias"),
                               tensor("output", "bias"), masked=ctx.input_masks,
-                              fully_masked=_fully_masked(ctx, scores))
+                              fully_masked=_fully_masked(ctx, scores), gate_kernel=tensor("gate", "kernel", q[-1]),
+                              gate_bias=tensor("gate", "bias"))
     outs = ((q[0], d_out),) + (((heads, q[0], v[0]),) if scores else ())
     if scores and q[0] is None:
         raise ConversionProblem("return_attention_scores with a variable number of query timesteps is not supported "
