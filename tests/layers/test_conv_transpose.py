@@ -35,6 +35,9 @@ TRANSPOSE = [
         "Conv2DTranspose", 3, 3, strides=(2, 3), padding="same", output_padding=(1, 2))), steps=(1, 8), samples=4),
     Case("conv2d_transpose/variable_hw_no_bias", img((None, None, 2), L("Conv2DTranspose", 2, (3, 2), use_bias=False)),
          steps=(1, 8), samples=4),
+    Case("conv2d_transpose/variable_hw_encoder_decoder", img(
+        (None, None, 3), L("Conv2D", 4, 3, strides=2, padding="same", activation="relu"),
+        L("Conv2DTranspose", 3, 3, strides=2, padding="same"), L("Conv2D", 2, 1)), steps=(2, 10), samples=4),
     Case("conv2d_transpose/variable_hw/tf_h5", img((None, None, 3), L("Conv2DTranspose", 4, 3, strides=2,
                                                                       padding="same")), "tf_h5", steps=(1, 9),
          samples=4),
