@@ -16,7 +16,7 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
             weights: Optional[str] = None, architecture: Optional[str] = None, with_test: bool = False,
             junit: str = "5", test_out: Optional[str] = None, vector_out: Optional[str] = None,
             plugins: Optional[Sequence[str]] = None, weights_storage: str = "float32",
-            runtime: str = "used"):
+            runtime: str = "used", self_test: Optional[str] = None, self_test_sample: Optional[str] = None):
     """Convert a model file (or an in-memory ``keras.Model``) into Java sources under ``out_dir``.
 
     ``weights`` is ``"embedded"``, ``"resource"`` or ``None``/``"auto"`` (embedded for
@@ -32,17 +32,24 @@ def convert(model_or_path: Any, out_dir: str, package: str = "models", class_nam
     subclasses on bad input.
     ``runtime`` is ``"used"`` (default: the package holds only the runtime classes the model
     needs) or ``"full"`` (all of them, for a shared jar of many models; ``--runtime``).
+    ``self_test`` (``"method"`` or ``"load"``, ``--self-test``) gives the class one recorded sample and
+    ``selfTest()`` (``"load"``: also run when the class loads); ``self_test_sample`` is an ``.npz`` with
+    ``input_<i>`` and the Keras outputs ``output_<i>`` (``--self-test-sample``; implies ``"method"``),
+    else the outputs come from Keras if usable, else from keras2java's numpy reference.
     """
     import os
     import tempfile
 
     from .pipeline import ConvertOptions, TestOptions, convert_file
     from .plugin_loader import load_plugins
+    from .selftest import SelfTestOptions
 
     load_plugins(plugins or ())
     options = ConvertOptions(package=package, class_name=class_name, weights=weights or "auto",
                              architecture=architecture, test=TestOptions(junit, 5, test_out) if with_test else None,
-                             vector_out=vector_out, weights_storage=weights_storage, runtime=runtime)
+                             vector_out=vector_out, weights_storage=weights_storage, runtime=runtime,
+                             self_test=SelfTestOptions(self_test or "method", self_test_sample)
+                             if self_test is not None or self_test_sample is not None else None)
     if isinstance(model_or_path, (str, os.PathLike)):
         return convert_file(os.fspath(model_or_path), out_dir, options)
     if hasattr(model_or_path, "save") and hasattr(model_or_path, "get_config"):

@@ -70,7 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--test-samples", type=int, default=5, metavar="N", help="golden samples to record (default: 5)")
     c.add_argument("--test-out", metavar="DIR", help="directory for the test sources (default: the --out directory)")
     c.add_argument("--reference", choices=("auto", "keras", "numpy"), default="auto",
-                   help="who computes the golden outputs: auto (default: Keras if usable, else numpy), keras, numpy")
+                   help="who computes the golden (and self-test) outputs: auto (default: Keras if usable, else "
+                        "numpy), keras, numpy")
+    c.add_argument("--self-test", nargs="?", const="method", choices=("method", "load"), metavar="method|load",
+                   help="the generated class carries one recorded sample and gets selfTest(), which runs it and "
+                        "throws IllegalStateException naming the output, the index, both values and the tolerance "
+                        "(1e-5, or the --weights-storage one) if they differ; 'load' (not the default 'method') also "
+                        "runs it when the class loads. The sample is --self-test-sample, else one random input with "
+                        "outputs from --reference (Keras if usable, else the numpy reference)")
+    c.add_argument("--self-test-sample", metavar="NPZ",
+                   help="the self-test's sample: an .npz with the arrays input_0, input_1, ... and the Keras outputs "
+                        "output_0, output_1, ... in model order (each with or without a leading batch axis of 1), "
+                        "e.g. np.savez(f, input_0=x, output_0=model.predict(x)); implies --self-test")
     c.add_argument("--build", choices=("none", "maven"), default="none",
                    help="maven: lay OUT out as a Maven project (pom.xml, src/main/java, src/main/resources, "
                         "src/test/java) so that `mvn package` builds a jar (default: none, OUT is a source root)")
@@ -130,10 +141,14 @@ def _convert(args: argparse.Namespace) -> int:
     if args.build == "maven":
         from .emit import MavenOptions
         maven = MavenOptions(args.group_id, args.artifact_id or args.class_name.lower(), args.artifact_version)
+    self_test = None
+    if args.self_test is not None or args.self_test_sample is not None:
+        from .selftest import SelfTestOptions
+        self_test = SelfTestOptions(args.self_test or "method", args.self_test_sample, args.reference)
     options = ConvertOptions(package=args.package, class_name=args.class_name, weights=args.weights,
                              architecture=args.architecture, labels=args.labels, test=test, maven=maven,
                              vector_out=args.vector_out, weights_storage=args.weights_storage,
-                             runtime=args.runtime)
+                             runtime=args.runtime, self_test=self_test)
     result = convert_file(args.model, args.out, options, progress=progress)
     for w in result.warnings:
         sys.stderr.write(f"keras2java: warning: {w}\n")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence
 
 from . import emit
@@ -12,6 +12,7 @@ from .emit.weights import STORAGES, storage_tolerance
 from .errors import OptionError
 from .ir import Model
 from .reader import read_model
+from .selftest import SelfTestOptions
 from .validate import validate
 
 #: Models above this many parameters report progress (reading and writing take seconds).
@@ -52,6 +53,8 @@ class ConvertOptions:
     weights_storage: str = "float32"
     #: which runtime classes the package holds: "used" (the closure the model needs) or "full"
     runtime: str = "used"
+    #: ``--self-test``: the class carries one recorded sample and ``selfTest()``
+    self_test: Optional[SelfTestOptions] = None
 
     def check(self, out_dir: str) -> None:
         """Every option problem that needs no model, before anything is read."""
@@ -65,6 +68,8 @@ class ConvertOptions:
             raise OptionError(f"invalid --runtime {self.runtime!r}: choose {' or '.join(emit.RUNTIME_CHOICES)}")
         if self.test is not None:
             self.test.check()
+        if self.self_test is not None:
+            self.self_test.check()
         if self.maven is not None:
             emit.check_maven(self.maven)
             if self.test is not None and self.test.out_dir is not None:
@@ -126,6 +131,12 @@ def plan_outputs(model: Model, path: str, out_dir: str, options: ConvertOptions)
                                    test.junit, storage_tolerance(options.weights_storage))
         test_files = emit.render_golden(gview, eopts, test.junit)
         reference_name = rec.reference
+    if options.self_test is not None:
+        from . import golden, selftest
+        from .emit.parts import self_test_part
+        sample = selftest.record(model, path, options.self_test)
+        tolerance = golden.format_tolerance(storage_tolerance(options.weights_storage))
+        eopts = replace(eopts, self_test=self_test_part(sample, tolerance, options.self_test.mode == "load"))
     files = emit.render(model, eopts)
     roots = []
     if options.maven is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import media
 from .spec import SPEC_VERSION, apply_layer, build_layer
 
 ACTIVATIONS = ["linear", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -27,7 +28,7 @@ L_RANGE = list(range(6, 15))      # candidate lengths of a variable timestep axi
 MASK_PASS = {"Dense", "TimeDistributed", "Activation", "Softmax", "ReLU", "LeakyReLU", "ELU", "PReLU", "Dropout",
              "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "SpatialDropout1D",
              "BatchNormalization", "LayerNormalization", "Normalization", "Rescaling", "Identity", "Masking",
-             "Sequential"}
+             "Sequential", "GroupNormalization", "RMSNormalization"}
 MASK_CONSUME = {"LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "GlobalAveragePooling1D"}
 
 #: Every layer class the generator can emit (checked against the README table by the tests).
@@ -43,6 +44,15 @@ GENERATED = sorted({
     "Cropping1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "Conv1DTranspose",
     "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "ZeroPadding2D",
     "Cropping2D", "UpSampling2D", "ConvLSTM2D", "ConvLSTM1D",
+    # the 3-D family (volume inputs, or frames of images), ConvLSTM3D on sequences of volumes
+    "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+    "ZeroPadding3D", "Cropping3D", "UpSampling3D", "ConvLSTM3D", "SpatialDropout3D",
+    # image preprocessing on fixed-size images
+    "Resizing", "CenterCrop", "RandomCrop", "AutoContrast", *media.IDENTITY_IMAGE,
+    # the newer layers
+    "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D", "AdaptiveMaxPooling2D",
+    "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "GroupNormalization", "RMSNormalization", "EinsumDense",
+    "GroupQueryAttention",
 })
 
 #: README layers the generator does not emit, and why (the tests require a reason for each).
@@ -58,25 +68,9 @@ EXCLUDED = {
     "TextVectorization": "string inputs: the float runner cannot feed them; covered by tests/layers/test_text.py",
     "StringLookup": "string inputs: the float runner cannot feed them; covered by tests/layers/test_text.py",
     "Hashing": "string or int64 inputs; covered by tests/layers/test_text.py and tests/layers/test_preprocessing.py",
-    **{name: "3-D volume layer: the generator builds no volume inputs yet; covered by tests/layers/test_conv3d.py"
-       for name in ("Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "AdaptiveMaxPooling3D",
-                    "AdaptiveAveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "ZeroPadding3D",
-                    "Cropping3D", "UpSampling3D", "ConvLSTM3D")},
-    **{name: "image preprocessing layer (identity or a resize at inference); the generator builds no image "
-             "inputs for it yet; covered by tests/layers/test_image_preprocessing.py"
-       for name in ("AugMix", "AutoContrast", "CenterCrop", "CutMix", "MixUp", "RandAugment", "RandomBrightness",
-                    "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomCrop",
-                    "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale",
-                    "RandomHeight", "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
-                    "RandomRotation", "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation",
-                    "RandomWidth", "RandomZoom", "Resizing", "Solarization", "SpatialDropout2D", "SpatialDropout3D")},
-    **{name: "adaptive pooling: not in the generator's pool yet; covered by tests/layers/test_adaptive_pooling.py"
-       for name in ("AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D",
-                    "AdaptiveMaxPooling2D")},
-    **{name: "normalization over any axes: not in the generator's pool yet; covered by tests/layers/test_norm.py"
-       for name in ("GroupNormalization", "RMSNormalization")},
-    "EinsumDense": "equation-driven layer: not in the generator's pool yet; covered by tests/layers/test_einsum_dense.py",
-    "GroupQueryAttention": "not in the generator's pool yet; covered by tests/layers/test_grouped_query_attention.py",
+    **{name: "tf-keras only (Keras 3 has no such class; the generator grows its graphs with Keras 3) and its "
+             "output height or width is variable; covered by tests/layers/test_image_preprocessing.py"
+       for name in ("RandomHeight", "RandomWidth")},
 }
 
 
@@ -102,7 +96,8 @@ class _Gen:
     # -- tensors ---------------------------------------------------------------------------
     def add_input(self):
         rng = self.rng
-        kind = _pick(rng, ["seq"] * 6 + ["padded"] * 2 + ["tokens"] * 3 + ["vec"] * 2 + ["image"] * 2 + ["video"])
+        kind = _pick(rng, ["seq"] * 6 + ["padded"] * 2 + ["tokens"] * 3 + ["vec"] * 2 + ["image"] * 3 + ["video"]
+                     + ["volume"] * 2 + ["volumes"])
         var = rng.random() < 0.6
         T = None if var else int(rng.integers(3, 9))
         data, vocab = "float", 0
@@ -116,7 +111,13 @@ class _Gen:
             shape = [int(rng.integers(1, 9))]
         elif kind == "image":
             shape = [T if rng.random() < 0.3 else int(rng.integers(3, 9)), int(rng.integers(3, 8)),
-                     int(rng.integers(1, 4))]
+                     int(_pick(rng, [1, 2, 3, 3]))]   # RGB often (some colour augmentations need it)
+        elif kind == "volume":   # (D, H, W, C) for the 3-D family (fixed H and W; D may vary)
+            shape = [T if rng.random() < 0.3 else int(rng.integers(2, 6)), int(rng.integers(2, 6)),
+                     int(rng.integers(2, 6)), int(rng.integers(1, 3))]
+        elif kind == "volumes":   # a sequence of volumes for ConvLSTM3D
+            shape = [T if rng.random() < 0.5 else int(rng.integers(2, 5)), int(rng.integers(2, 4)),
+                     int(rng.integers(2, 5)), int(rng.integers(2, 5)), int(rng.integers(1, 3))]
         else:   # a sequence of frames for ConvLSTM / TimeDistributed
             shape = [T, int(rng.integers(3, 7)), int(rng.integers(1, 4))]
             if rng.random() < 0.4:
@@ -150,7 +151,7 @@ class _Gen:
         for kt in outs:
             shape = tuple(None if d is None else int(d) for d in kt.shape[1:])
             if any(d is not None and d < 1 for d in shape) or None in shape[1:]:
-                return False   # only the first axis may vary (as in keras2java's IR)
+                return False   # the runner feeds one variable axis (the first); images of any size are covered by the layer tests
             if len(shape) > 1 and shape[0] is not None and shape[0] > 64:
                 return False
             if int(np.prod([d for d in shape if d is not None] or [1])) > 4096:
@@ -184,8 +185,8 @@ class _Gen:
                 continue
             shape = (1, t) + tuple(first["shape"][1:])
             try:
-                if node["class"] in ("Sequential",) or node["class"] in ("Attention", "AdditiveAttention",
-                                                                         "MultiHeadAttention"):
+                if node["class"] in ("Sequential", "Attention", "AdditiveAttention", "MultiHeadAttention",
+                                     "GroupQueryAttention"):
                     out_t = t if node["class"] != "Sequential" else self._seq_len(layer, shape)
                 else:
                     out_shape = layer.compute_output_shape(shape)
@@ -240,7 +241,7 @@ class _Gen:
                                                        "output_dim": int(rng.integers(1, 6)),
                                                        "mask_zero": bool(rng.random() < 0.6)}}
         rank = len(shape)
-        pools = {1: self._rank1, 2: self._rank2, 3: self._rank3, 4: self._rank4}
+        pools = {1: self._rank1, 2: self._rank2, 3: self._rank3, 4: self._rank4, 5: self._rank5}
         makers = pools[rank](shape, t)
         if t["masked"] and rng.random() < 0.85:
             keep = [m for m in makers if m[0] in MASK_PASS | MASK_CONSUME]
@@ -294,7 +295,7 @@ class _Gen:
                 shape[0] is None or rng.random() < 0.5) else None}}),
             ("Identity", lambda: {"class": "Identity", "config": {}}),
         ]
-        return c
+        return c + media.norms(self, shape)
 
     def _layernorm(self, shape):
         rng = self.rng
@@ -317,7 +318,7 @@ class _Gen:
                 d = _pick(rng, divs)
                 return {"class": "Reshape", "config": {"target_shape": [f // d, d] if rng.random() < 0.7 else [-1, d]}}
             c.append(("Reshape", reshape))
-        return c
+        return c + media.einsum(self, shape)
 
     def _recurrent(self, shape, t):
         rng = self.rng
@@ -430,7 +431,7 @@ class _Gen:
                     return {"class": "Reshape", "config": {"target_shape": [-1, d // 2, 2]}}
                 return {"class": "Reshape", "config": {"target_shape": [-1, d]}}
             c.append(("Reshape", reshape_var))
-        return c
+        return c + media.einsum(self, shape) + media.adaptive(self, shape, 1)
 
     def _attention(self, shape):
         """Self-attention on one tensor (pairs are drawn by ``binary``)."""
@@ -446,7 +447,9 @@ class _Gen:
         if rng.random() < 0.3:
             call["use_causal_mask"] = True
         node = {"class": cls, "config": {}, "call": call}
-        if cls == "MultiHeadAttention":
+        if cls == "MultiHeadAttention" and rng.random() < 0.4:
+            node = media.gqa_node(rng, call)
+        elif cls == "MultiHeadAttention":
             node["config"] = {"num_heads": int(rng.integers(1, 3)), "key_dim": int(rng.integers(1, 4)),
                               "use_bias": bool(rng.random() < 0.8)}
             if rng.random() < 0.3:
@@ -471,7 +474,9 @@ class _Gen:
         rng = self.rng
         H, W, C = shape
         c = [x for x in self._common(shape, t) if x[0] in ("Dense", "Activation", "BatchNormalization",
-                                                            "LayerNormalization", "Dropout", "Rescaling")]
+                                                            "LayerNormalization", "Dropout", "Rescaling",
+                                                            "GroupNormalization", "RMSNormalization")]
+        c += media.image(self, shape) + media.adaptive(self, shape, 2) + media.einsum(self, shape)
 
         def conv2d():
             cls = _pick(rng, ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"])
@@ -518,7 +523,9 @@ class _Gen:
 
     def _rank4(self, shape, t):
         rng = self.rng
-        c = [x for x in self._common(shape, t) if x[0] in ("Dense", "Activation", "LayerNormalization")]
+        c = [x for x in self._common(shape, t) if x[0] in ("Dense", "Activation", "LayerNormalization",
+                                                            "GroupNormalization", "RMSNormalization")]
+        c += media.volume(self, shape)
         c += [
             ("ConvLSTM2D", lambda: {"class": "ConvLSTM2D", "config": {
                 "filters": int(rng.integers(1, 3)), "kernel_size": int(rng.integers(1, 3)),
@@ -532,6 +539,9 @@ class _Gen:
                 {"class": "GlobalAveragePooling2D", "config": {}}])}),
         ]
         return c
+
+    def _rank5(self, shape, t):
+        return media.rank5(self, shape, t)
 
     def binary(self):
         """A merge, Dot or attention over two compatible tensors, or None."""
@@ -571,7 +581,7 @@ class _Gen:
                 continue
             node = opts[int(rng.integers(len(opts)))]
             order = [a, b] if rng.random() < 0.5 else [b, a]
-            if node["class"] in ("Attention", "AdditiveAttention", "MultiHeadAttention"):
+            if node["class"] in ("Attention", "AdditiveAttention", "MultiHeadAttention", "GroupQueryAttention"):
                 # query keeps its own time axis; Keras allows a value of another length
                 ta, tb = self.tensors[order[0]], self.tensors[order[1]]
                 if ta["lens"] is None and tb["lens"] is not None:

@@ -67,7 +67,7 @@ def apply_layer(layer, node: dict, args: list):
     call = dict(node.get("call", {}))
     if cls in LIST_INPUT:
         result = layer(list(args), **call)
-    elif cls == "MultiHeadAttention":
+    elif cls in ("MultiHeadAttention", "GroupQueryAttention"):
         result = layer(*args, **call)
     elif node.get("initial_state"):      # recurrent layer: args[1:] are its initial states
         result = layer(args[0], initial_state=list(args[1:]), **call)

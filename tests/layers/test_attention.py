@@ -36,6 +36,12 @@ CASES = [
          "keras"),
     Case("mha/variable_steps_no_bias", mha((None, 4), (None, 4), lstm=False, num_heads=2, key_dim=3, use_bias=False),
          "keras", steps=(1, 8)),
+    # Keras 3 use_gate: the heads' outputs times sigmoid(query @ gate kernel + bias), before the output projection
+    Case("mha/gate_cross_value_dim", mha((4, 6), (5, 3), num_heads=2, key_dim=3, value_dim=4, use_gate=True), "keras"),
+    Case("mha/gate_key_causal_scores_h5", mha((5, 4), (5, 3), (5, 2), causal=True, scores=True, num_heads=3, key_dim=2,
+                                              use_gate=True), "h5"),
+    Case("mha/gate_variable_steps_no_bias", mha((None, 4), (None, 4), lstm=False, num_heads=2, key_dim=3,
+                                                use_bias=False, use_gate=True), "keras", steps=(1, 8)),
 ]
 
 MASKED = (
@@ -58,6 +64,7 @@ MASKED = (
     + forms("mha_both_scores", masked_attention("MultiHeadAttention", scores=True))
     + forms("mha_variable", masked_attention("MultiHeadAttention", steps=(None, None)), steps=(1, 8))
     + forms("mha_dropout", masked_attention("MultiHeadAttention", dropout=0.25), formats=("keras",))
+    + forms("mha_gate", masked_attention("MultiHeadAttention", use_gate=True), formats=("keras", "h5"))
     + forms("mha_robust_masking", masked_attention("MultiHeadAttention", softmax_robust_masking=True),
              formats=("tf_h5",))
     + forms("mha_clears_masks", mha_clears_masks(True), data="tokens_padded")

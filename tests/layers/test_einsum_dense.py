@@ -42,6 +42,8 @@ ROWS = [
 CASES = [Case(f"{name}/{fmt}", einsum(shape, eq, out, **kw), fmt)
          for name, shape, eq, out, kw in ROWS for fmt in ("keras", "tf_h5")]
 CASES.append(Case("heads_bias_d/h5", einsum((4, 6), "abc,cde->abde", (4, 2, 3), bias_axes="d"), "h5"))
+# tf-keras adds a (2, 1) bias by broadcasting also where the last axis has 2 values (Keras 3 does not: refused below)
+CASES.append(Case("heads_bias_d_square/tf_h5", einsum((6, 6), "abc,cde->abde", (6, 2, 2), bias_axes="d"), "tf_h5"))
 CASES += [Case(f"variable_steps/{fmt}", einsum((None, 5), "abc,cd->abd", (None, 3), bias_axes="d", activation="relu"),
                fmt, steps=(1, 7)) for fmt in ("keras", "tf_h5")]
 
@@ -77,4 +79,35 @@ def test_equations_that_are_not_one_matrix_product_are_refused(tmp_path, equatio
     with pytest.raises(UnsupportedModelError) as err:
         convert(str(tmp_path / "m.keras"), str(tmp_path / "out"), package="p", class_name="M")
     assert "'ed'" in str(err.value) and why in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fmt", ["keras", "h5"])
+def test_keras3_tensorflow_bias_add_quirk_is_refused(tmp_path, fmt):
+    """Keras 3's TensorFlow ``ops.add`` turns ``x + bias`` into ``tf.nn.bias_add`` when the bias
+    squeezes to one axis whose size x's last axis also has: a ``(2, 1)`` bias (``bias_axes="d"``
+    of ``abc,cde->abde`` with d = e = 2) is then added along e, not d.  The first half shows Keras
+    still does so: when it stops, lift the refusal in ops/einsum_dense.py."""
+    import numpy as np
+
+    from keras2java import UnsupportedModelError, convert
+    from support.keras_cases import keras
+
+    k = keras()
+    model = k.Sequential([k.Input((6, 6)), k.layers.EinsumDense("abc,cde->abde", (6, 2, 2), bias_axes="d",
+                                                                name="ed")])
+    rng = np.random.default_rng(4)
+    kernel, bias = (rng.normal(size=w.shape).astype("float32") for w in model.get_weights())
+    model.set_weights([kernel, bias])
+    x = rng.normal(size=(1, 6, 6)).astype("float32")
+    plain = np.einsum("abc,cde->abde", x, kernel)
+    got = np.asarray(model(x))
+    assert np.abs(got - (plain + bias.reshape(2))).max() < 1e-5, \
+        "Keras 3 no longer adds the (2, 1) bias along the last axis: lift the refusal in ops/einsum_dense.py"
+    assert np.abs(got - (plain + bias)).max() > 1e-3
+    path = tmp_path / f"m.{fmt}"
+    model.save(path)
+    with pytest.raises(UnsupportedModelError) as err:
+        convert(str(path), str(tmp_path / "out"), package="p", class_name="M")
+    assert "'ed'" in str(err.value) and "adds the (2, 1) bias along output axis 3 of (6, 2, 2)" in str(err.value)
     assert not (tmp_path / "out").exists()

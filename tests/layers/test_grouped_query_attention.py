@@ -1,6 +1,6 @@
 """Keras 3 GroupQueryAttention (GroupedQueryAttention) against Keras: query and
 key/value head counts (grouped, one key/value head, as many as query heads), with and
-without bias, an optional key input, causal masks, attention scores as an output,
+without bias, an optional key input, causal masks, attention scores as an output, the sigmoid gate (`use_gate`),
 dropout (an identity at inference) and Keras masks on the query, the value and the
 key (samples with a query or a value masked entirely).  The unmasked rows also check
 keras2java's numpy reference."""
@@ -71,6 +71,13 @@ CASES = [
     Case("scores", gqa((5, 4), (6, 4), scores=True, head_dim=3, num_query_heads=4, num_key_value_heads=2), "keras"),
     Case("dropout", gqa((5, 4), (6, 4), head_dim=3, num_query_heads=4, num_key_value_heads=2, dropout=0.3), "keras"),
     Case("h5", gqa((6, 4), (6, 4), causal=True, head_dim=3, num_query_heads=4, num_key_value_heads=2), "h5"),
+    # use_gate: the heads' outputs times sigmoid(query @ gate kernel + bias), before the output projection
+    Case("gate", gqa((6, 4), (6, 4), head_dim=3, num_query_heads=4, num_key_value_heads=2, use_gate=True), "keras"),
+    Case("gate_cross_key_causal_scores", gqa((5, 4), (7, 4), (7, 3), causal=True, scores=True, head_dim=2,
+                                             num_query_heads=2, num_key_value_heads=1, use_gate=True), "keras"),
+    Case("gate_no_bias", gqa((4, 6), (5, 6), head_dim=2, num_query_heads=6, num_key_value_heads=3, use_bias=False,
+                             use_gate=True), "keras"),
+    Case("gate_h5", gqa((6, 4), (6, 4), head_dim=3, num_query_heads=4, num_key_value_heads=2, use_gate=True), "h5"),
 ]
 
 MASKED = (
@@ -78,6 +85,7 @@ MASKED = (
     + forms("masked_key_causal", masked(k_mask=True, causal=True, steps=(6, 6)), formats=("keras",))
     + forms("masked_scores", masked(scores=True), formats=("keras",))
     + forms("masked_dropout", masked(dropout=0.25), formats=("keras",))
+    + forms("masked_gate", masked(use_gate=True), formats=("keras", "h5"))
 )
 
 # the scores (heads, Tq, Tv) over variable numbers of query and value timesteps
@@ -95,8 +103,8 @@ prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 
 
-@pytest.mark.parametrize("options,why", [({"use_gate": True}, "use_gate"), ({"sliding_window": 2}, "sliding_window")])
-def test_gated_and_sliding_window_attention_are_refused(tmp_path, options, why):
+@pytest.mark.parametrize("options,why", [({"sliding_window": 2}, "sliding_window")])
+def test_sliding_window_attention_is_refused(tmp_path, options, why):
     """Options the MultiHeadAttention kernel has no counterpart for are refused by layer name, nothing written."""
     from keras2java import UnsupportedModelError, convert
     from support.keras_cases import keras

@@ -1,6 +1,7 @@
 """The merge layers against Keras: Add, Subtract, Multiply, Average, Maximum, Minimum,
 Concatenate (along features and along time) and Dot (vectors, matrices, normalize), in
-Keras 3 .keras and tf-keras .h5; with Keras masks, inputs whose size-1 axes broadcast,
+Keras 3 .keras and tf-keras .h5; with Keras masks (also masked sequences concatenated
+along the timestep axis, fixed and variable lengths), inputs whose size-1 axes broadcast,
 Dot on variable-length inputs and Concatenate along a variable timestep axis.  The
 unmasked rows also check keras2java's numpy reference."""
 from __future__ import annotations
@@ -15,6 +16,7 @@ from support.cases_conv2d import image_merges
 from support.cases_conv2d import prepare as prepare_image
 from support.cases_graph import concat_axis, dot, merge
 from support.cases_masked_layers import broadcasting_merges, concatenate_time, dot_variable, forms
+from support.cases_masked_layers import masked_concatenate_time
 from support.cases_masked_layers import prepare as prepare_masked
 from support.keras_cases import Case, prepare
 
@@ -39,6 +41,13 @@ MASKED = (
     + forms("concatenate_time", concatenate_time, steps=(1, 8))
     + forms("merge_broadcast", broadcasting_merges(5))
     + forms("merge_broadcast_variable", broadcasting_merges(None), formats=("tf_h5",), steps=(1, 8))
+    # masked sequences along the timestep axis (tf-keras cannot build one with an unmasked input)
+    + forms("concatenate_time_masked", masked_concatenate_time(5), data="tokens_padded")
+    + forms("concatenate_time_masked_variable", masked_concatenate_time(None), data="tokens_padded", steps=(1, 8))
+    + forms("concatenate_time_masked_unmasked_input", masked_concatenate_time(5, True), formats=("keras",),
+            data="tokens_padded")
+    + forms("concatenate_time_masked_unmasked_input_variable", masked_concatenate_time(None, True),
+            formats=("keras",), data="tokens_padded", steps=(1, 8))
 )
 
 

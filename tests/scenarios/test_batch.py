@@ -90,7 +90,7 @@ CASES = (
     (Case("batch/multi_head_attention", fn(lambda k, x: L(k).Dense(3)(L(k).GlobalAveragePooling1D()(
         L(k).MultiHeadAttention(2, 4, value_dim=3)(x, x, use_causal_mask=True))), (None, 6)),
           samples=9, steps=(3, 6), weight_scale=0.3), True),
-    (Case("batch/multi_head_attention_scores", fn(lambda k, x: list(L(k).MultiHeadAttention(3, 2)(
+    (Case("batch/multi_head_attention_gate_scores", fn(lambda k, x: list(L(k).MultiHeadAttention(3, 2, use_gate=True)(
         x, L(k).Dense(5)(x), return_attention_scores=True)), (7, 5)), samples=8, weight_scale=0.3), True),
     (Case("batch/attention_masked", fn(lambda k, x: L(k).Dense(2)(L(k).LSTM(5)(L(k).Attention(use_scale=True)(
         [L(k).LSTM(8, return_sequences=True)(L(k).Masking()(x))] * 2, use_causal_mask=True))), (9, 6)),

@@ -24,7 +24,7 @@ from fuzz_models.spec import describe
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 REGRESSIONS = Path(__file__).resolve().parents[1] / "fuzz_models" / "regressions"
-CI_SEED = 18_000
+CI_SEED = 26_000
 CI_MODELS = 36
 
 

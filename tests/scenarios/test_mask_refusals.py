@@ -1,13 +1,12 @@
 """Masks Keras applies must never be silently ignored.  Masks reaching attention
 layers and layers that drop them are converted now (tests/layers/test_attention.py,
-tests/scenarios/test_masks.py), masked merges too (tests/layers/test_merge.py,
-tests/layers/test_keras_ops.py).  What is still refused, with the layer named:
+tests/scenarios/test_masks.py), masked merges too, also masked sequences concatenated
+along the timestep axis (tests/layers/test_merge.py, tests/layers/test_keras_ops.py).
+What is still refused, with the layer named:
 
 - a mask reaching Softmax: Keras broadcasts the (batch, timesteps) mask against
   the last axes of the input (the features), which only builds when the two
   sizes agree and then masks features by timestep; keras2java does not copy that;
-- masked sequences concatenated along the timestep axis (the output mask is the
-  concatenation of the masks; not implemented);
 - Keras 3 merges broadcasting an axis of size 1 against a variable number of
   timesteps: Keras 3 itself returns outputs of the wrong length or transposed
   operands there, depending on the lengths traced first;
@@ -36,12 +35,6 @@ pytestmark = pytest.mark.keras
 def _softmax(k):
     x = k.Input((4, 4))
     return k.Model(x, k.layers.Softmax()(k.layers.Masking()(x))), "Softmax", "receives a Keras mask"
-
-
-def _concatenate_time(k):
-    a, b = k.Input((5, 3)), k.Input((4, 3))
-    out = k.layers.Concatenate(axis=1)([k.layers.Masking()(a), k.layers.Masking()(b)])
-    return k.Model([a, b], out), "Concatenate", "concatenating masked sequences along the timestep axis"
 
 
 def test_nested_model_called_with_mask_is_refused(tmp_path):
@@ -119,7 +112,7 @@ def test_keras3_broadcast_over_variable_steps_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["keras", "tf_h5"])
-@pytest.mark.parametrize("build", [_softmax, _concatenate_time], ids=["softmax", "concatenate_time"])
+@pytest.mark.parametrize("build", [_softmax], ids=["softmax"])
 def test_masks_keras_applies_are_refused(tmp_path, fmt, build):
     if fmt == "keras":
         import keras as k

@@ -20,7 +20,8 @@ Keras 3 MultiHeadAttention clearing its inputs' masks for the layers that run af
 it, in Keras 3 ``.keras`` and ``.h5`` (tf-keras keeps them).
 
 Merges of same-rank inputs whose axes of size 1 broadcast, as Keras computes
-them; Dot on variable-length inputs; Concatenate along a variable timestep axis."""
+them; Dot on variable-length inputs; Concatenate along a variable timestep axis,
+and of masked sequences along the timestep axis."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -121,6 +122,25 @@ def concatenate_time(k):
     ab = L.Concatenate(axis=1)([a, b])
     cab = L.Concatenate(axis=-2)([c, L.Dense(3)(a), b])
     return k.Model([a, b, c], [ab, cab, L.LSTM(2)(cab), L.GlobalAveragePooling1D()(ab)])
+
+
+def masked_concatenate_time(steps, unmasked: bool = False):
+    """Masked sequences concatenated along the timestep axis (Masking, Embedding(mask_zero=True),
+    a fixed-length one; with ``unmasked`` an input without a mask too, whose steps Keras 3
+    keeps): the output's mask is the inputs' masks in turn, which the recurrent layers and
+    the pooling after it read.  Dense after Masking gives masked steps values."""
+    def build(k):
+        L = k.layers
+        a, b, t = k.Input((steps, 3), name="a"), k.Input((4, 3), name="b"), k.Input((steps,), name="t")
+        parts = [L.Dense(3)(L.Masking(0.0)(a)), L.Masking(0.0)(b), L.Embedding(20, 3, mask_zero=True)(t)]
+        ins = [a, b, t]
+        if unmasked:
+            u = k.Input((3, 3), name="u")
+            parts.insert(1, L.Dense(3)(u))
+            ins.append(u)
+        c = L.Concatenate(axis=1)(parts)
+        return k.Model(ins, [c, L.LSTM(3)(c), L.GRU(2, return_sequences=True)(c), L.GlobalAveragePooling1D()(c)])
+    return build
 
 
 def mha_clears_masks(explicit: bool):

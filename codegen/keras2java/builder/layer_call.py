@@ -76,7 +76,7 @@ def apply(b, layer: RawLayer, inputs: tuple[str, ...], call=None,
     node_inputs, out_mask, present = masks_before_node(b, layer, op, rule, cm, inputs)
     outs = tuple(b.new_tensor(s, getattr(op, "output_dtype", "float32")) for s in converted.output_shapes)
     b.nodes.append(Node(layer.name, layer.class_name, op, node_inputs, outs))
-    masks_after_node(b, layer, op, rule, cm, outs, out_mask, present)
+    masks_after_node(b, layer, op, rule, cm, inputs, outs, out_mask, present)
     return outs
 
 

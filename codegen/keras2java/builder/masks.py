@@ -92,16 +92,20 @@ def masks_before_node(b, layer: RawLayer, op, rule: MaskRule, cm: CallMasks, inp
     return node_inputs, out_mask, present
 
 
-def masks_after_node(b, layer: RawLayer, op, rule: MaskRule, cm: CallMasks, outs: tuple[str, ...],
-                     out_mask: Optional[str], present: tuple) -> None:
+def masks_after_node(b, layer: RawLayer, op, rule: MaskRule, cm: CallMasks, inputs: tuple[str, ...],
+                     outs: tuple[str, ...], out_mask: Optional[str], present: tuple) -> None:
     """After the op's node: which outputs carry a mask (adding the node of a merged mask)."""
     if present and rule is MaskRule.ATTEND:   # the query's mask (Keras: compute_mask -> mask[0])
         out_mask = cm.in_masks[0]
     elif present:
         merged = op.merged_mask(tuple(m is not None for m in cm.in_masks), b.major)
         if merged is not None:
-            out_mask = b.new_tensor(b.shape_of(present[0]))
-            b.nodes.append(Node(layer.name, f"{layer.class_name} mask", merged, present, (out_mask,)))
+            sources, shape = present, b.shape_of(present[0])
+            if merged.mask_of_each_input:   # an input without a mask stands for its all-true mask
+                sources = tuple(m if m is not None else t for t, m in zip(inputs, cm.in_masks))
+                shape = b.shape_of(outs[0])[:1]
+            out_mask = b.new_tensor(shape)
+            b.nodes.append(Node(layer.name, f"{layer.class_name} mask", merged, sources, (out_mask,)))
     if rule is MaskRule.CONSUME and cm.mask is not None and (cm.consumes or cm.explicit):
         # the mask passes on where the op says (Keras' compute_mask), also when Keras 3 did
         # not give it to the call (a call with initial_state records no mask= and

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import jinja2
 
@@ -68,6 +68,7 @@ class EmitOptions:
     weights_storage: str = "float32"   # --weights-storage: float32, float16, bfloat16 or int8
     runtime: str = "used"      # --runtime: "used" (the closure the model needs) or "full" (every class)
     vector: bool = False       # the Vector API kernels go with the package (--vector-out, --build maven)
+    self_test: Optional[Any] = None   # parts.SelfTestPart: selfTest() over a recorded sample (--self-test)
 
 
 def resolve_weights_mode(model: Model, requested: Optional[str]) -> str:
@@ -103,7 +104,7 @@ def render(model: Model, opts: EmitOptions) -> list[GeneratedFile]:
     layout, weights = wlayout.layout(model, opts.weights_storage)
     rt_pkg = runtime_package()
     view = build_view(model, opts.package, opts.class_name, rt_pkg, __version__, opts.weights, layout,
-                      public_runtime_classes(), opts.labels, qualified_runtime(opts.class_name))
+                      public_runtime_classes(), opts.labels, qualified_runtime(opts.class_name), opts.self_test)
     pkg_dir = opts.package.replace(".", "/")
     files = [GeneratedFile(f"{pkg_dir}/{opts.class_name}.java",
                            env.get_template("model.java.j2").render(m=view).encode("utf-8"))]

@@ -9,15 +9,21 @@ present), and names the runtime classes it needs (:meth:`runtime`):
 - :class:`TextPart`: ``predictAll(Object[])`` for models with string inputs;
 - :class:`NamedPart`: ``predictNamed`` and ``Outputs`` (several inputs or outputs);
 - :class:`SessionPart`: streaming ``Session``s (one timestep per step);
-- :class:`BatchPart`: ``predictAllBatch`` / ``predictBatch``, batched when every op has a batch view.
+- :class:`BatchPart`: ``predictAllBatch`` / ``predictBatch``, batched when every op has a batch view;
+- :class:`SelfTestPart`: ``selfTest()`` over one recorded sample (``--self-test``), run when the
+  class loads in ``load`` mode.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
-from ..ir import Shape
+import numpy as np
+
+from ..ir import Shape, WeightTensor
 from ..ops.view import Size, Times
+from . import weights as wlayout
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,32 @@ class BatchPart:
 
     def runtime(self) -> tuple[str, ...]:
         return ("Parallel",)
+
+
+@dataclass(frozen=True)
+class SelfTestPart:
+    """One recorded sample (inputs then outputs, Base64 float32 in ``holders``) and its check."""
+
+    holders: tuple[Any, ...]          # weights.Holder, named SelfTestData<n>
+    count: int
+    sha256: str
+    input_lengths: tuple[int, ...]
+    output_lengths: tuple[int, ...]
+    tolerance: str                    # a Java double literal
+    reference: str                    # who produced the outputs (raw: the template escapes it)
+    on_load: bool                     # also run from a static initializer
+
+    def runtime(self) -> tuple[str, ...]:
+        return ("Weights",)
+
+
+def self_test_part(sample, tolerance: str, on_load: bool) -> SelfTestPart:
+    """``sample``: a :class:`keras2java.selftest.Sample`."""
+    data = np.concatenate([np.ravel(a) for a in sample.inputs + sample.outputs] or [np.zeros(0)]).astype("<f4")
+    holders = wlayout.chunk_holders(wlayout.base64_chunks([WeightTensor("self_test", "self_test", data)]))
+    return SelfTestPart(tuple(replace(h, name=f"SelfTestData{i}") for i, h in enumerate(holders)), int(data.size),
+                        hashlib.sha256(data.tobytes()).hexdigest(), tuple(int(np.size(a)) for a in sample.inputs),
+                        tuple(int(np.size(a)) for a in sample.outputs), tolerance, sample.reference, on_load)
 
 
 def predict_part(inputs, outputs) -> Optional[PredictPart]:

@@ -3,7 +3,7 @@
 Each node's own view comes from its op (:meth:`keras2java.ops.Op.view`); this
 module lays out the inputs, the buffers, the recurrent states and the outputs
 (each by a function of its own), and composes the optional parts around them
-(:mod:`keras2java.emit.parts`: predict, labels, text, named, session, batch),
+(:mod:`keras2java.emit.parts`: predict, labels, text, named, session, batch, self-test),
 present only when used.  Templates compute nothing.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ..ir import Model, Shape, shape_text
 from ..ops.base import Op
 from ..ops.view import CallView, Offset, Size, Sum, TensorInfo, Var, ViewContext
 from .naming import java_identifier, sanitize
-from .parts import (BatchPart, LabelsPart, NamedPart, PredictPart, SessionPart, TextPart, batch_part, labels_part,
-                    named_part, part_runtime, predict_part, session_part, text_part)
+from .parts import (BatchPart, LabelsPart, NamedPart, PredictPart, SelfTestPart, SessionPart, TextPart, batch_part,
+                    labels_part, named_part, part_runtime, predict_part, session_part, text_part)
 from .scan import hoist, nested_values, offsets_used, runtime_classes_used
 from .weights import WeightLayout
 
@@ -103,6 +103,7 @@ class ModelView:
     text: Optional[TextPart] = None
     named: Optional[NamedPart] = None
     session: Optional[SessionPart] = None
+    self_test: Optional[SelfTestPart] = None
     states: tuple[StateView, ...] = ()
     state_size: Sum = Sum(())      # the floats of all states (Session.saveState)
     stateful: bool = False         # some layer keeps its states across predict calls
@@ -137,7 +138,8 @@ class _Graph:
 
 def build_view(model: Model, package: str, class_name: str, runtime_package: str, version: str,
                weights_mode: str, layout: WeightLayout, public_runtime: tuple[str, ...],
-               labels: tuple[str, ...] = (), qualified: frozenset = frozenset()) -> ModelView:
+               labels: tuple[str, ...] = (), qualified: frozenset = frozenset(),
+               self_test: Optional[SelfTestPart] = None) -> ModelView:
     # A streamable model with a fixed number of timesteps is rendered with a
     # variable time axis (sessions feed one step); predict still checks it.
     declared = model
@@ -153,7 +155,8 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     batch = batch_part(graph.ops, () if shaped else graph.batch_ops, tokenizers, inputs, outputs)
     parts = dict(predict=predict_part(inputs, outputs), labels=labels_part(labels, inputs, outputs),
                  text=text_part(inputs), named=named_part(inputs, outputs),
-                 session=session_part(stream, inputs, outputs, model.tensor(model.inputs[0].tensor).shape[1:]))
+                 session=session_part(stream, inputs, outputs, model.tensor(model.inputs[0].tensor).shape[1:]),
+                 self_test=self_test)
     used = set(MODEL_RUNTIME) | runtime_classes_used(graph.ops + tuple(tokenizers) + batch.ops)
     used |= part_runtime(batch, *parts.values())
     if weights_mode == "resource":

@@ -126,6 +126,10 @@ class MultiHeadAttentionOp(_AttendOp):
     output_bias: Optional[WeightTensor] = None
     masked: Tuple[bool, ...] = ()
     fully_masked: str = "subtract"
+    #: Keras 3 GroupedQueryAttention ``use_gate``: the heads' outputs times ``sigmoid(query @ gate_kernel +
+    #: gate_bias)`` (``(d_in, heads*value_dim)``) before the output projection
+    gate_kernel: Optional[WeightTensor] = None
+    gate_bias: Optional[WeightTensor] = None
     kind: ClassVar[str] = "multi_head_attention"
     runtime: ClassVar[tuple[str, ...]] = ("MultiHeadAttention", "Check")
 
@@ -140,7 +144,8 @@ class MultiHeadAttentionOp(_AttendOp):
             Const("MultiHeadAttention", self.fully_masked.upper()),
             ctx.ins[0].shape[-1], k.shape[-1], ctx.ins[1].shape[-1], ctx.outs[0].shape[-1],
             off(self.query_kernel), off(self.query_bias), off(self.key_kernel), off(self.key_bias),
-            off(self.value_kernel), off(self.value_bias), off(self.output_kernel), off(self.output_bias)))
+            off(self.value_kernel), off(self.value_bias), off(self.output_kernel), off(self.output_bias))
+            + ((off(self.gate_kernel), off(self.gate_bias)) if self.gate_kernel is not None else ()))
         return _attention_call(self, node, ctx, init, key_mask=True)
 
 
@@ -211,6 +216,8 @@ def _multi_head_attention(op, ins: list[np.ndarray]) -> list[np.ndarray]:
     if op.fully_masked == "zero":
         w = np.where(full[None, :, None], 0.0, w)
     att = np.einsum("hij,jhc->ihc", w, pv).reshape(len(q), h * dv)
+    if op.gate_kernel is not None:
+        att = att * (1.0 / (1.0 + np.exp(-proj(q, op.gate_kernel, op.gate_bias))))
     out = att @ f64(op.output_kernel) + (f64(op.output_bias) if op.output_bias is not None else 0)
     return [np.asarray(out, f32)] + ([np.asarray(w, f32)] if op.return_scores else [])
 
@@ -264,7 +271,8 @@ def convert_additive_attention(ctx: LayerContext) -> Converted:
 
 #: Keras 3 sub-layer names (``query_dense``...) and tf-keras ones (``query``...) of MultiHeadAttention.
 _MHA_PARTS = {"query_dense": "query", "key_dense": "key", "value_dense": "value", "output_dense": "output",
-              "query": "query", "key": "key", "value": "value", "attention_output": "output"}
+              "_gate_dense": "gate", "query": "query", "key": "key", "value": "value", "attention_output": "output",
+              "gate": "gate"}
 
 
 def _mha_weights(ctx: LayerContext, names: Optional[dict] = None) -> dict:
@@ -321,7 +329,7 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     axes = ctx.layer.config.get("attention_axes")
     if axes not in (None, [1], (1,), 1, [-2], (-2,), -2):
         raise ConversionProblem(f"attention_axes {axes!r} is not supported; only attention over the time axis")
-    ctx.reject_true("use_gate", why="(gated attention) is not supported")
+    use_gate = ctx.get_bool("use_gate", False)   # Keras 3: output_dense(attention * sigmoid(gate_dense(query)))
     if ctx.layer.config.get("sliding_window") is not None:
         raise ConversionProblem("sliding_window is not supported")
     if ctx.keras_major >= 3 and use_bias and heads > 1:
@@ -342,9 +350,13 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
     parts = _mha_weights(ctx)
     want = {("query", "kernel"): (q[-1], heads, key_dim), ("key", "kernel"): (k[-1], heads, key_dim),
             ("value", "kernel"): (v[-1], heads, value_dim), ("output", "kernel"): (heads, value_dim, d_out)}
+    if use_gate:
+        want[("gate", "kernel")] = (q[-1], heads, value_dim)
     if use_bias:
         want.update({("query", "bias"): (heads, key_dim), ("key", "bias"): (heads, key_dim),
                      ("value", "bias"): (heads, value_dim), ("output", "bias"): (d_out,)})
+        if use_gate:
+            want[("gate", "bias")] = (heads, value_dim)
     problems = [f"missing weight {p} {kind} {shape}" for (p, kind), shape in want.items() if (p, kind) not in parts]
     problems += [f"weight {p} {kind} has shape {parts[(p, kind)].shape}, expected {shape}"
                  for (p, kind), shape in want.items() if (p, kind) in parts and parts[(p, kind)].shape != shape]
@@ -364,6 +376,7 @@ def convert_multi_head_attention(ctx: LayerContext) -> Converted:
                               tensor("value", "kernel", v[-1]), tensor("output", "kernel", heads * value_dim),
                               tensor("query", "bias"), tensor("key", "bias"), tensor("value", "bias"),
                               tensor("output", "bias"), masked=ctx.input_masks,
-                              fully_masked=_fully_masked(ctx, scores))
+                              fully_masked=_fully_masked(ctx, scores), gate_kernel=tensor("gate", "kernel", q[-1]),
+                              gate_bias=tensor("gate", "bias"))
     outs = ((q[0], d_out),) + (((heads, q[0], v[0]),) if scores else ())
     return Converted(op, outs)

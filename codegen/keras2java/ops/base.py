@@ -82,6 +82,9 @@ class Op:
     time_distributable: ClassVar[bool] = False
     #: takes the mask it creates (:meth:`mask_op`) as its last input (Masking)
     uses_own_mask: ClassVar[bool] = False
+    #: a merged-mask op (:meth:`merged_mask`) reading one input per data input: its mask, or
+    #: the data input itself where it has none (for its extents); else only the masks present
+    mask_of_each_input: ClassVar[bool] = False
     #: an image op: on a row of frames it runs frame by frame (``TimeDistributed`` over
     #: frames is the op itself, and it streams one frame per step)
     per_frame: ClassVar[bool] = False

@@ -15,7 +15,8 @@ from .base import ConversionProblem, MaskRule, Op, converter, f64, register_op
 from .context import Converted, LayerContext
 from .shape_rules import int1, sequence_input
 from .conv import conv_output
-from .conv2d import BLOCK_PIXELS, _build, _each_image, _frames_stream, _padding, channels_first, image_shape, tuple2
+from .conv2d import (BLOCK_PIXELS, VARIABLE_WIDTH_BLOCK, _build, _each_image, _frames_stream, _image_axes_problem,
+                     _out_width, _padding, channels_first, image_shape, tuple2)
 from .view import Act, Call, CallView, Const, New, Var, ViewContext, comment, dim_size
 
 f32 = np.float32
@@ -52,6 +53,10 @@ class ConvTransposeOp(Op):
     def stream_outputs(self, rank):
         return _frames_stream(rank, self.rank + 1)
 
+    def variable_axes_problem(self, shapes):
+        """Conv2DTranspose: images of any size (as Conv2D); Conv1DTranspose: variable steps."""
+        return _image_axes_problem(shapes) if self.rank == 2 else super().variable_axes_problem(shapes)
+
     def _image(self, x: np.ndarray) -> np.ndarray:
         return x[:, None, :] if self.rank == 1 else x
 
@@ -79,18 +84,22 @@ class ConvTransposeOp(Op):
             out_h, var, value = o.shape[-frame], o.steps, Var(x.steps)
         else:
             out_h, var = Var(o.steps), o.steps
-        w = 1 if self.rank == 1 else x.shape[-2]
-        out_w = 1 if self.rank == 1 else o.shape[-2]
-        block = max(1, -(-BLOCK_PIXELS // w))
+        w = 1 if self.rank == 1 else x.dim(-2)
+        op_w = -1 if self.output_padding is None else self.output_padding[1]
+        out_w, dims = (1, ()) if self.rank == 1 else \
+            _out_width(ctx, Call("ConvTranspose", "outSize", (w, kw, sw, dw, pad, op_w)))
+        fixed_w = isinstance(w, int)   # else the width comes with each call, in blocks of a few rows
+        block = max(1, -(-BLOCK_PIXELS // w)) if fixed_w else VARIABLE_WIDTH_BLOCK
         if x.shape[-frame] is not None:
             block = min(block, x.shape[-frame])
         init = New("ConvTranspose", (Var("data"), ctx.offset(self.kernel), ctx.offset(self.bias), kh, kw,
-                                     self.in_channels, w, out_w, self.filters, sh, sw, dh, dw, pad, block,
-                                     Act(self.activation)))
+                                     self.in_channels, w if fixed_w else 0, out_w if fixed_w else 0, self.filters,
+                                     sh, sw, dh, dw, pad, block, Act(self.activation)))
         ws = Call("ConvTranspose", "workspaceSize", (block, w, kh, kw, self.filters))
+        widths = ((), ()) if fixed_w else ((w,), (out_w,))
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "forward",
-                        (Var(x.var), images, h, Var(o.var), out_h, Var("ws")), cls="ConvTranspose", init=init,
-                        steps_var=var, steps_value=value, workspace_size=ws)
+                        (Var(x.var), images, h, *widths[0], Var(o.var), out_h, *widths[1], Var("ws")),
+                        cls="ConvTranspose", init=init, steps_var=var, steps_value=value, workspace_size=ws, dims=dims)
 
 
 def _transpose_size(n: Optional[int], k: int, s: int, d: int, padding: str, out_pad: Optional[int]) -> Optional[int]:
@@ -151,7 +160,7 @@ def _transpose_kernel(w: WeightTensor) -> WeightTensor:
 @converter("Conv2DTranspose")
 def convert_conv2d_transpose(ctx: LayerContext):
     first = channels_first(ctx)
-    h, w, c = image_shape(ctx, first)
+    h, w, c = image_shape(ctx, first, variable_width=True)
     k = tuple2(ctx, "kernel_size", None)
     strides = tuple2(ctx, "strides", 1)
     dilation = tuple2(ctx, "dilation_rate", 1)

@@ -112,6 +112,8 @@ def convert_einsum_dense(ctx: LayerContext):
     if not out_shape:
         raise ConversionProblem(f"EinsumDense {equation!r} produces one number per sample; not supported")
 
+    if bias_axes and ctx.keras_major >= 3:
+        _refuse_tf_bias_add(out_shape, specs[1][1])
     dense_bias = None
     full_bias = None
     if bias_axes:
@@ -152,3 +154,28 @@ def convert_einsum_dense(ctx: LayerContext):
             add(ActivationOp(act), out_shape)
     return Composite(tuple(steps), (cur,))
 
+
+
+def _refuse_tf_bias_add(out_shape, bias_shape) -> None:
+    """Keras 3's TensorFlow ``ops.add(x, bias)`` (``backend/tensorflow/numpy.py`` add) becomes
+    ``tf.nn.bias_add`` when the bias squeezes to one axis of size k and x's axis 1 or last axis
+    has size k: it adds the bias along x's last axis when that has size k (NHWC), else along
+    axis 1 (NCHW), whichever of the bias's axes holds k.  Where that is not the axis numpy
+    broadcasting aligns it with, Keras computes something other than the layer (its other
+    backends do not); keras2java does not copy that, as for MultiHeadAttention."""
+    big = [i for i, d in enumerate(bias_shape) if d > 1]
+    if len(big) != 1 or not out_shape:
+        return
+    k = bias_shape[big[0]]
+    if k not in (out_shape[0], out_shape[-1]):
+        return
+    keras_axis = len(out_shape) - 1 if out_shape[-1] == k else 0
+    layer_axis = len(out_shape) - len(bias_shape) + big[0]
+    if keras_axis != layer_axis:
+        raise ConversionProblem(
+            f"EinsumDense: Keras 3's TensorFlow backend adds the {tuple(bias_shape)} bias along output axis "
+            f"{keras_axis + 1} of {format_shape(out_shape)}, not along axis {layer_axis + 1} where it belongs: "
+            f"keras.ops.add takes it for a {'channels-last' if keras_axis else 'channels-first'} bias_add because "
+            f"that axis also has size {k} (backend/tensorflow/numpy.py add), so Keras computes something other "
+            "than the layer (its other backends do not); keras2java does not copy that (choose bias_axes or sizes "
+            "that avoid the coincidence)")

@@ -4,7 +4,10 @@ num_key_value_heads`` times (``ops.repeat(key, num_repeats, axis=2)``) before
 attending, so repeating the key and value projections' kernels and biases along
 the head axis gives a MultiHeadAttention with ``num_query_heads`` heads of size
 ``head_dim``, scale ``1/sqrt(head_dim)`` and the same output projection
-(``keras/src/layers/attention/grouped_query_attention.py``)."""
+(``keras/src/layers/attention/grouped_query_attention.py``).  ``use_gate`` adds the
+``gate`` projection (an EinsumDense ``bqm,muh->bquh`` like the query's, with a sigmoid):
+the heads' outputs are multiplied by it before the output projection, which the kernel's
+optional gate does."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +20,8 @@ from .context import Converted, LayerContext
 
 #: the sub-layers' names in .keras files (attributes) and in .h5 files (layer names)
 _GQA_PARTS = {"_query_dense": "query", "_key_dense": "key", "_value_dense": "value", "_output_dense": "output",
-              "query": "query", "key": "key", "value": "value", "attention_output": "output"}
+              "_gate_dense": "gate", "query": "query", "key": "key", "value": "value", "attention_output": "output",
+              "gate": "gate"}
 
 
 @converter("GroupedQueryAttention", "GroupQueryAttention", mask=MaskRule.ATTEND, reads_masks=True,
@@ -44,7 +48,7 @@ def convert_grouped_query_attention(ctx: LayerContext) -> Converted:
         raise ConversionProblem(f"GroupedQueryAttention: num_query_heads {hq} is not a multiple of "
                                 f"num_key_value_heads {hkv}")
     use_bias = ctx.get_bool("use_bias", True)
-    ctx.reject_true("use_gate", why="(the sigmoid-gated GroupedQueryAttention output) is not supported")
+    use_gate = ctx.get_bool("use_gate", False)
     if ctx.layer.config.get("sliding_window") is not None:
         raise ConversionProblem("GroupedQueryAttention: sliding_window is not supported")
     if q[-1] != v[-1]:
@@ -62,9 +66,13 @@ def convert_grouped_query_attention(ctx: LayerContext) -> Converted:
     parts = _mha_weights(ctx, _GQA_PARTS)
     want = {("query", "kernel"): (q[-1], hq, hd), ("key", "kernel"): (k[-1], hkv, hd),
             ("value", "kernel"): (v[-1], hkv, hd), ("output", "kernel"): (hq, hd, d)}
+    if use_gate:
+        want[("gate", "kernel")] = (q[-1], hq, hd)
     if use_bias:
         want.update({("query", "bias"): (hq, hd), ("key", "bias"): (hkv, hd), ("value", "bias"): (hkv, hd),
                      ("output", "bias"): (d,)})
+        if use_gate:
+            want[("gate", "bias")] = (hq, hd)
     problems = [f"GroupedQueryAttention: missing weight {p} {kind} {s}" for (p, kind), s in want.items()
                 if (p, kind) not in parts]
     problems += [f"GroupedQueryAttention: weight {p} {kind} has shape {parts[(p, kind)].shape}, expected {s}"
@@ -91,5 +99,6 @@ def convert_grouped_query_attention(ctx: LayerContext) -> Converted:
                               tensor("query", "kernel"), tensor("key", "kernel"), tensor("value", "kernel"),
                               tensor("output", "kernel"), tensor("query", "bias"), tensor("key", "bias"),
                               tensor("value", "bias"), tensor("output", "bias"), masked=ctx.input_masks,
-                              fully_masked=_fully_masked(ctx, scores))
+                              fully_masked=_fully_masked(ctx, scores), gate_kernel=tensor("gate", "kernel"),
+                              gate_bias=tensor("gate", "bias"))
     return Converted(op, ((q[0], d),) + (((hq, q[0], v[0]),) if scores else ()))

@@ -31,7 +31,7 @@ class ConcatenateOp(Op):
     runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
 
     def merged_mask(self, present, keras_major):
-        return merged_mask_op(present, keras_major)
+        return MaskConcatOp(present) if self.axis == 0 else merged_mask_op(present, keras_major)
 
     def variable_axes_problem(self, shapes):
         if self.masked:
@@ -58,14 +58,20 @@ class TimeConcatenateOp(Op):
     """Keras Concatenate along the timestep axis when an input has a variable number of
     timesteps: the output's steps are the sum of the inputs'."""
 
+    #: inputs of a merge of masked sequences: which carry a mask (the masks follow the data)
+    masked: Tuple[bool, ...] = ()
     kind: ClassVar[str] = "concatenate"
     runtime: ClassVar[tuple[str, ...]] = ("Merge", "Check")
     time_changing: ClassVar[bool] = True
 
+    def merged_mask(self, present, keras_major):
+        return MaskConcatOp(present)
+
     def evaluate(self, inputs):
-        return [np.concatenate(inputs, axis=0)]
+        return [np.concatenate(inputs[:len(self.masked) or len(inputs)], axis=0)]
 
     def view(self, node, ctx: ViewContext) -> CallView:
+        ctx = replace(ctx, ins=ctx.ins[:len(self.masked) or len(ctx.ins)])
         y = ctx.outs[0]
         width = int(np.prod(y.shape[1:]))
         counts = tuple(i.step_count() for i in ctx.ins)
@@ -203,6 +209,34 @@ class MaskMergeOp(Op):
                         static="MaskedMerge", same_steps=same_steps(ctx.ins))
 
 
+@register_op
+@dataclass(frozen=True)
+class MaskConcatOp(Op):
+    """The Keras mask of a Concatenate of masked sequences along the timestep axis (both
+    Keras versions' ``Concatenate.compute_mask``): the inputs' masks one after the other,
+    all true for an input without one.  Its inputs: each data input's mask where ``present``,
+    else the data input itself (for its number of timesteps)."""
+
+    present: Tuple[bool, ...]
+    kind: ClassVar[str] = "merge_mask"
+    runtime: ClassVar[tuple[str, ...]] = ("Merge", "MaskedMerge", "Check")
+    time_changing: ClassVar[bool] = True
+    mask_of_each_input: ClassVar[bool] = True
+
+    def evaluate(self, inputs):
+        return [np.concatenate([np.asarray(np.asarray(x) != 0, f32) if m else np.ones(len(x), f32)
+                                for x, m in zip(inputs, self.present)])]
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        y = ctx.outs[0]
+        counts = tuple(i.step_count() for i in ctx.ins)
+        masks = Buffers(tuple(i.var if m else "null" for i, m in zip(ctx.ins, self.present)))
+        variable = y.shape[0] is None
+        return CallView(ctx.field, comment(node), ctx.out_bufs(), "concatenate", (masks, Var(y.var), *counts),
+                        static="MaskedMerge", steps_var=y.steps if variable else "",
+                        steps_value=Call("Merge", "sumSteps", counts) if variable else None)
+
+
 def merged_mask_op(present: tuple, keras_major: int) -> Optional[Op]:
     """How Keras merges the masks of merge-layer inputs.  Keras 3 (``base_merge.compute_mask``
     and ``Concatenate.compute_mask``): the OR of the masks, none if an input has none (an
@@ -300,8 +334,6 @@ def convert_concatenate(ctx: LayerContext) -> Converted:
     if any(s[0] is None for s in shapes):
         out[0] = None
     masked = _masked_inputs(ctx)
-    if masked and k == 0:
-        raise ConversionProblem("concatenating masked sequences along the timestep axis is not supported")
     return Converted(ConcatenateOp(axis=k, masked=masked), (tuple(out),))
 
 
@@ -311,9 +343,7 @@ def _concatenate_time(ctx: LayerContext) -> Converted:
     if any(s[1:] != shapes[0][1:] for s in shapes):
         raise ConversionProblem("input shapes " + ", ".join(format_shape(t) for t in shapes)
                                 + " differ outside the timestep axis")
-    if ctx.input_masks:
-        raise ConversionProblem("concatenating masked sequences along the timestep axis is not supported")
-    return Converted(TimeConcatenateOp(), ((None,) + tuple(shapes[0][1:]),))
+    return Converted(TimeConcatenateOp(_masked_inputs(ctx)), ((None,) + tuple(shapes[0][1:]),))
 
 
 def _elementwise(mode: str):

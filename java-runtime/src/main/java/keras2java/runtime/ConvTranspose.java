@@ -68,6 +68,14 @@ public final class ConvTranspose {
 
     /** {@code y} = the layer applied to {@code images} images of {@code h} rows; outputs have {@code outH} rows. */
     public void forward(float[] x, int images, int h, float[] y, int outH, float[] ws) {
+        forward(x, images, h, w, y, outH, outW, ws);
+    }
+
+    /**
+     * The same on images of a width known at run time only: {@code w} input and {@code outW}
+     * output columns (the workspace holds {@code workspaceSize(block, w, ...)} floats).
+     */
+    public void forward(float[] x, int images, int h, int w, float[] y, int outH, int outW, float[] ws) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padding == SAME ? Math.max((h - 1) * sh + spanH - outH, 0) / 2 : 0;

@@ -1,5 +1,7 @@
 package keras2java.runtime;
 
+import java.util.Arrays;
+
 /**
  * Merge layers on masked sequences {@code (steps, width)}: the merged Keras mask
  * and, for Keras 3's Maximum, Minimum and Multiply, the values they change at
@@ -22,6 +24,23 @@ public final class MaskedMerge {
                 v = and ? v && on : v || on;
             }
             y[t] = v ? 1f : 0f;
+        }
+    }
+
+    /**
+     * The mask of a concatenation along the timestep axis: each input's mask in turn
+     * ({@code steps[i]} values), all true (1) for an input without one (a null mask).
+     */
+    public static void concatenate(float[][] masks, float[] y, int... steps) {
+        int pos = 0;
+        for (int i = 0; i < masks.length; i++) {
+            final int n = steps[i];
+            if (masks[i] == null) {
+                Arrays.fill(y, pos, pos + n, 1f);
+            } else {
+                System.arraycopy(masks[i], 0, y, pos, n);
+            }
+            pos += n;
         }
     }
 

@@ -14,6 +14,8 @@ package keras2java.runtime;
  * softmax), {@link #UNIFORM} (Keras 3's fused path and tf-keras'
  * {@code softmax_robust_masking}: equal weights) or {@link #ZERO} (Keras 3 with
  * attention scores returned or dropout: {@code Softmax} zeroes masked weights).
+ * An optional gate (Keras 3 GroupedQueryAttention {@code use_gate}) multiplies the heads' outputs
+ * by {@code sigmoid(q Wg + bg)} before the output projection.
  * Immutable.
  */
 public final class MultiHeadAttention {
@@ -31,6 +33,7 @@ public final class MultiHeadAttention {
     private final Linear key;
     private final Linear value;
     private final Linear output;
+    private final Linear gate;
 
     /**
      * Offsets into {@code data} of the flattened kernels (query/key {@code (in, heads*keyDim)},
@@ -41,6 +44,18 @@ public final class MultiHeadAttention {
                               int qIn, int kIn, int vIn, int out,
                               int qKernel, int qBias, int kKernel, int kBias, int vKernel, int vBias,
                               int oKernel, int oBias) {
+        this(data, heads, keyDim, valueDim, causal, fullyMasked, qIn, kIn, vIn, out, qKernel, qBias, kKernel, kBias,
+                vKernel, vBias, oKernel, oBias, -1, -1);
+    }
+
+    /**
+     * As above, with a gate: {@code gKernel (qIn, heads*valueDim)} and {@code gBias} (-1: none);
+     * {@code gKernel} -1 for no gate.
+     */
+    public MultiHeadAttention(float[] data, int heads, int keyDim, int valueDim, boolean causal, int fullyMasked,
+                              int qIn, int kIn, int vIn, int out,
+                              int qKernel, int qBias, int kKernel, int kBias, int vKernel, int vBias,
+                              int oKernel, int oBias, int gKernel, int gBias) {
         this.heads = heads;
         this.keyDim = keyDim;
         this.valueDim = valueDim;
@@ -51,11 +66,12 @@ public final class MultiHeadAttention {
         this.key = new Linear(data, kKernel, kIn, heads * keyDim, kBias);
         this.value = new Linear(data, vKernel, vIn, heads * valueDim, vBias);
         this.output = new Linear(data, oKernel, heads * valueDim, out, oBias);
+        this.gate = gKernel < 0 ? null : new Linear(data, gKernel, qIn, heads * valueDim, gBias);
     }
 
     /** Floats of workspace {@link #forward} needs for {@code tq} query and {@code tv} value steps. */
     public int workspaceSize(int tq, int tv) {
-        return (tq + tv) * heads * (keyDim + valueDim) + tv;
+        return (tq + tv) * heads * (keyDim + valueDim) + tv + (gate == null ? 0 : tq * heads * valueDim);
     }
 
     /**
@@ -94,6 +110,14 @@ public final class MultiHeadAttention {
         for (int b = 0; b < nb; b++) {
             attend(ws, pq + b * tq * hk, tq, pk + b * tv * hk, pv + b * tv * hv, tv, att + b * tq * hv, s,
                    qMask, b * tq, vMask, kMask, b * tv, scores, b * heads * tq * tv);
+        }
+        if (gate != null) {
+            // Keras: output_dense(multiply(attention output, sigmoid(gate_dense(query))))
+            final int g = s + tv;
+            gate.forward(q, 0, nb * tq, ws, g);
+            for (int x = 0; x < nb * tq * hv; x++) {
+                ws[att + x] *= (float) (1.0 / (1.0 + Math.exp(-(double) ws[g + x])));
+            }
         }
         output.forward(ws, att, nb * tq, out, 0);
     }
