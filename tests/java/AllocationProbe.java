@@ -9,11 +9,16 @@ import java.lang.reflect.Method;
  * {@code stepAll(float[])} where the class has them) 1,000 times on zero inputs
  * ({@code timesteps} for a variable time axis) and prints one line per path:
  * {@code <path> <bytes allocated per call> <bytes of the outputs per call>}.
+ * The batch paths ({@code predictAllBatch} on one thread, and {@code predictBatch} where the class
+ * has it) run {@value #BATCH} such samples per call; their outputs include the arrays that hold the
+ * samples' outputs, and their lines add the bytes of the call's bookkeeping allowed on top
+ * ({@link #bookkeeping}: the arrays of the samples' order and the per-sample wrappers).
  * Allocation is measured as the runtime self-tests do (SelfTests.allocatesNothing):
  * com.sun.management.ThreadMXBean.getThreadAllocatedBytes of this thread.
  */
 public final class AllocationProbe {
     private static final int CALLS = 1000;
+    private static final int BATCH = 4;
 
     private AllocationProbe() {
     }
@@ -52,6 +57,34 @@ public final class AllocationProbe {
             final float[][] out = (float[][]) stepAll.invoke(session, (Object) frame);
             report("stepAll", perCall(stepAll, session, new Object[] {frame}) - base, outputBytes(out));
         }
+        final float[][][] samples = new float[BATCH][][];
+        java.util.Arrays.fill(samples, inputs);
+        final Method all = cls.getMethod("predictAllBatch", float[][][].class, int.class);
+        final float[][][] outs = (float[][][]) all.invoke(null, samples, 1);
+        long bytes = arrayBytes(BATCH, 4);
+        for (float[][] o : outs) {
+            bytes += outputBytes(o);
+        }
+        System.out.println("predictAllBatch " + (perCall(all, null, new Object[] {samples, 1}) - base) + " " + bytes
+                + " " + bookkeeping());
+        if (hasMethod(cls, "predictBatch", float[][].class)) {
+            final Method batch = cls.getMethod("predictBatch", float[][].class);
+            final float[][] xs = new float[BATCH][];
+            java.util.Arrays.fill(xs, inputs[0]);
+            final float[][] ys = (float[][]) batch.invoke(model, (Object) xs);
+            System.out.println("predictBatch " + (perCall(batch, model, new Object[] {xs}) - base) + " "
+                    + outputBytes(ys) + " " + bookkeeping());
+        }
+    }
+
+    /**
+     * Bytes a batch call may allocate besides its outputs: per sample, its place in the order
+     * (an {@code int} and a boxed index) and a {@code float[][]} wrapper with its result array (the
+     * one-input {@code predictBatch}); per call, a few small objects (the order's comparator, the
+     * thread's chunk).  Nothing that grows with the model's activations.
+     */
+    private static long bookkeeping() {
+        return 6 * arrayBytes(BATCH, 4) + 2 * BATCH * arrayBytes(1, 4) + 256;
     }
 
     private static Object echo(Object x) {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support.cases_recurrent import prepare, seq
+from support.cases_recurrent import fn, prepare, seq
 from support.harness import JavaBatch, max_error
 from support.keras_cases import Case
 
@@ -85,6 +85,18 @@ CASES = (
                                        L(k).Reshape((5, 8)), L(k).LayerNormalization(),
                                        L(k).Bidirectional(L(k).GRU(7)), L(k).Dense(2)], shape=(10, 8, 1)),
           samples=8, weight_scale=0.3), True),
+    # attention: each sample attends over its own timesteps (MultiHeadAttention's projections one
+    # product over the batch's rows)
+    (Case("batch/multi_head_attention", fn(lambda k, x: L(k).Dense(3)(L(k).GlobalAveragePooling1D()(
+        L(k).MultiHeadAttention(2, 4, value_dim=3)(x, x, use_causal_mask=True))), (None, 6)),
+          samples=9, steps=(3, 6), weight_scale=0.3), True),
+    (Case("batch/multi_head_attention_gate_scores", fn(lambda k, x: list(L(k).MultiHeadAttention(3, 2, use_gate=True)(
+        x, L(k).Dense(5)(x), return_attention_scores=True)), (7, 5)), samples=8, weight_scale=0.3), True),
+    (Case("batch/attention_masked", fn(lambda k, x: L(k).Dense(2)(L(k).LSTM(5)(L(k).Attention(use_scale=True)(
+        [L(k).LSTM(8, return_sequences=True)(L(k).Masking()(x))] * 2, use_causal_mask=True))), (9, 6)),
+          data="padded", samples=10, weight_scale=0.3), True),
+    (Case("batch/additive_attention", fn(lambda k, x: L(k).Flatten()(L(k).AdditiveAttention()(
+        [x, L(k).Dense(4)(x), L(k).Dense(4)(x)])), (6, 4)), samples=8, weight_scale=0.3), True),
     # Conv1DTranspose has no batched form: the model runs its batches one sample at a time.
     (Case("batch/fallback_conv_transpose", seq(lambda k: [L(k).Conv1DTranspose(4, 3), L(k).LSTM(12)], shape=(None, 5)),
           samples=8, steps=(3, 6), weight_scale=0.3), False),
@@ -149,7 +161,7 @@ def test_batches_are_capped_by_the_size_of_a_sample_s_activations(batch):
     capped = Path(batch.src, "k2jtest", "batch", f"c{IDS.index('batch/cnn_lstm_capped')}w0", "M.java").read_text()
     plain = Path(batch.src, "k2jtest", "batch", f"c{IDS.index('batch/cnn_lstm')}w0", "M.java").read_text()
     # the plain case: its first convolution's 10 x 9 x 6 floats per frame over 10 x 9 x 2 input floats
-    assert f"::runBatch, {CAPPED_GROW});" in capped and "::runBatch, 3);" in plain
+    assert f"(samples, threads, WORKERS, {CAPPED_GROW});" in capped and "(samples, threads, WORKERS, 3);" in plain
 
 
 def test_batch_grow_counts_the_largest_output_per_input_float():

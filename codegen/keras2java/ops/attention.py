@@ -3,7 +3,7 @@ MultiHeadAttention, attending over the time axis."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Optional, Tuple
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy as np
 from ..ir import WeightTensor, format_shape
 from .base import ConversionProblem, MaskRule, Op, converter, f64, fixed_from, register_op
 from .context import Converted, LayerContext
-from .view import CallView, Const, New, Var, ViewContext, comment
+from .view import BATCH, CallView, Const, New, Times, Var, ViewContext, batched_images, comment
 
 f32 = np.float32
 
@@ -52,6 +52,17 @@ class _AttendOp(Op):
     def variable_axes_problem(self, shapes):
         return fixed_from(shapes[:len(shapes) - (2 if self.return_scores else 1)], 1,  # type: ignore[attr-defined]
                           "the first axis (timesteps)", only=True)
+
+    def batch_view(self, node, ctx: ViewContext) -> Optional[CallView]:
+        # forwardBatch(q, nb, tq, ...): each sample's tensors and masks one after the other (the
+        # projections of MultiHeadAttention one product over all the samples' rows); None where the
+        # scores have run-time extents of their own
+        v = self.view(node, ctx)  # type: ignore[attr-defined]
+        if v.dims:
+            return None
+        tq, tv = v.workspace
+        v = batched_images(v, None, method="forwardBatch", workspace=(Times(BATCH, tq), Times(BATCH, tv)))
+        return replace(v, args=(v.args[0], Var(BATCH)) + v.args[1:])
 
 
 @register_op

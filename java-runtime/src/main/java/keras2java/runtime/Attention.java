@@ -54,11 +54,31 @@ public final class Attention {
      */
     public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] qMask, float[] vMask,
                         float[] out, float[] weights, float[] ws, int wsOff) {
+        attend(q, 0, tq, v, 0, tv, k, 0, qMask, 0, vMask, 0, out, 0, weights, 0, ws, wsOff);
+    }
+
+    /**
+     * {@link #forward} on {@code nb} samples, each one's tensors (and masks) one after the other:
+     * sample b's query at {@code b * tq * d}, its output at {@code b * tq * dv} and so on.
+     *
+     * @param ws workspace of at least {@code workspaceSize(tq, tv)} floats from {@code wsOff}
+     */
+    public void forwardBatch(float[] q, int nb, int tq, float[] v, int tv, float[] k, float[] qMask, float[] vMask,
+                             float[] out, float[] weights, float[] ws, int wsOff) {
+        for (int b = 0; b < nb; b++) {
+            attend(q, b * tq * d, tq, v, b * tv * dv, tv, k, b * tv * d, qMask, b * tq, vMask, b * tv,
+                   out, b * tq * dv, weights, b * tq * tv, ws, wsOff);
+        }
+    }
+
+    private void attend(float[] q, int qOff, int tq, float[] v, int vOff, int tv, float[] k, int kOff,
+                        float[] qMask, int qmOff, float[] vMask, int vmOff, float[] out, int outOff,
+                        float[] weights, int wOff, float[] ws, int wsOff) {
         for (int i = 0; i < tq; i++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < tv; j++) {
-                float score = score(q, i, k, j);
-                if ((causal && j > i) || (vMask != null && vMask[j] == 0f)) {
+                float score = score(q, qOff + i * d, k, kOff + j * d);
+                if ((causal && j > i) || (vMask != null && vMask[vmOff + j] == 0f)) {
                     score -= 1.0e9f;
                 }
                 ws[wsOff + j] = score;
@@ -72,16 +92,16 @@ public final class Attention {
                 ws[wsOff + j] = (float) (Math.exp((double) ws[wsOff + j] - max) / sum);
             }
             if (weights != null) {
-                System.arraycopy(ws, wsOff, weights, i * tv, tv);
+                System.arraycopy(ws, wsOff, weights, wOff + i * tv, tv);
             }
-            final int ob = i * dv;
+            final int ob = outOff + i * dv;
             java.util.Arrays.fill(out, ob, ob + dv, 0f);
-            if (qMask != null && qMask[i] == 0f) {
+            if (qMask != null && qMask[qmOff + i] == 0f) {
                 continue;
             }
             for (int j = 0; j < tv; j++) {
                 final float w = ws[wsOff + j];
-                final int vb = j * dv;
+                final int vb = vOff + j * dv;
                 for (int c = 0; c < dv; c++) {
                     out[ob + c] += w * v[vb + c];
                 }
@@ -89,9 +109,8 @@ public final class Attention {
         }
     }
 
-    private float score(float[] q, int i, float[] k, int j) {
-        final int qb = i * d;
-        final int kb = j * d;
+    /** The score of the query row at {@code qb} against the key row at {@code kb}. */
+    private float score(float[] q, int qb, float[] k, int kb) {
         if (mode == DOT) {
             float dot = 0f;
             for (int c = 0; c < d; c++) {

@@ -84,27 +84,62 @@ public final class MultiHeadAttention {
      */
     public void forward(float[] q, int tq, float[] v, int tv, float[] k, float[] qMask, float[] vMask,
                         float[] kMask, float[] out, float[] scores, float[] ws, int wsOff) {
+        forwardBatch(q, 1, tq, v, tv, k, qMask, vMask, kMask, out, scores, ws, wsOff);
+    }
+
+    /**
+     * {@link #forward} on {@code nb} samples, each one's tensors (and masks) one after the other:
+     * the projections are one product over all the samples' rows, the attention runs per sample.
+     *
+     * @param ws workspace of at least {@code workspaceSize(nb * tq, nb * tv)} floats from {@code wsOff}
+     */
+    public void forwardBatch(float[] q, int nb, int tq, float[] v, int tv, float[] k, float[] qMask, float[] vMask,
+                             float[] kMask, float[] out, float[] scores, float[] ws, int wsOff) {
         final int hk = heads * keyDim;
         final int hv = heads * valueDim;
         // The projections, the heads' outputs and one row of scores, in the workspace.
         final int pq = wsOff;
-        final int pk = pq + tq * hk;
-        final int pv = pk + tv * hk;
-        final int att = pv + tv * hv;
-        final int s = att + tq * hv;
-        query.forward(q, 0, tq, ws, pq);
-        key.forward(k, 0, tv, ws, pk);
-        value.forward(v, 0, tv, ws, pv);
-        java.util.Arrays.fill(ws, att, att + tq * hv, 0f);
+        final int pk = pq + nb * tq * hk;
+        final int pv = pk + nb * tv * hk;
+        final int att = pv + nb * tv * hv;
+        final int s = att + nb * tq * hv;
+        query.forward(q, 0, nb * tq, ws, pq);
+        key.forward(k, 0, nb * tv, ws, pk);
+        value.forward(v, 0, nb * tv, ws, pv);
+        java.util.Arrays.fill(ws, att, att + nb * tq * hv, 0f);
+        for (int b = 0; b < nb; b++) {
+            attend(ws, pq + b * tq * hk, tq, pk + b * tv * hk, pv + b * tv * hv, tv, att + b * tq * hv, s,
+                   qMask, b * tq, vMask, kMask, b * tv, scores, b * heads * tq * tv);
+        }
+        if (gate != null) {
+            // Keras: output_dense(multiply(attention output, sigmoid(gate_dense(query))))
+            final int g = s + tv;
+            gate.forward(q, 0, nb * tq, ws, g);
+            for (int x = 0; x < nb * tq * hv; x++) {
+                ws[att + x] *= (float) (1.0 / (1.0 + Math.exp(-(double) ws[g + x])));
+            }
+        }
+        output.forward(ws, att, nb * tq, out, 0);
+    }
+
+    /**
+     * One sample's heads: projected queries at {@code pq}, keys at {@code pk} and values at
+     * {@code pv} in {@code ws}, their weighted sums added at {@code att} (zeroed), a row of
+     * scores at {@code s}.
+     */
+    private void attend(float[] ws, int pq, int tq, int pk, int pv, int tv, int att, int s,
+                        float[] qMask, int qmOff, float[] vMask, float[] kMask, int mOff, float[] scores, int sOff) {
+        final int hk = heads * keyDim;
+        final int hv = heads * valueDim;
         for (int h = 0; h < heads; h++) {
             for (int i = 0; i < tq; i++) {
                 final int qb = pq + i * hk + h * keyDim;
-                final boolean rowKept = qMask == null || qMask[i] != 0f;
+                final boolean rowKept = qMask == null || qMask[qmOff + i] != 0f;
                 final int last = causal ? Math.min(i, tv - 1) : tv - 1;
                 float max = Float.NEGATIVE_INFINITY;
                 boolean any = false;
                 for (int j = 0; j <= last; j++) {
-                    if (rowKept && kept(vMask, kMask, j)) {
+                    if (rowKept && kept(vMask, kMask, mOff + j)) {
                         final float dot = dot(ws, qb, pk + j * hk + h * keyDim);
                         ws[s + j] = dot;
                         max = Math.max(max, dot);
@@ -114,7 +149,7 @@ public final class MultiHeadAttention {
                 double sum = 0.0;
                 if (any) {
                     for (int j = 0; j <= last; j++) {
-                        if (rowKept && kept(vMask, kMask, j)) {
+                        if (rowKept && kept(vMask, kMask, mOff + j)) {
                             sum += Math.exp((double) ws[s + j] - max);
                         }
                     }
@@ -133,7 +168,7 @@ public final class MultiHeadAttention {
                 for (int j = 0; j < tv; j++) {
                     final float w;
                     if (any) {
-                        w = j <= last && rowKept && kept(vMask, kMask, j)
+                        w = j <= last && rowKept && kept(vMask, kMask, mOff + j)
                                 ? (float) (Math.exp((double) ws[s + j] - max) / sum) : 0f;
                     } else if (fullyMasked == SUBTRACT) {
                         w = (float) (Math.exp((double) ws[s + j] - max) / sum);
@@ -141,7 +176,7 @@ public final class MultiHeadAttention {
                         w = fullyMasked == UNIFORM ? 1f / tv : 0f;
                     }
                     if (scores != null) {
-                        scores[(h * tq + i) * tv + j] = w;
+                        scores[sOff + (h * tq + i) * tv + j] = w;
                     }
                     if (w != 0f) {
                         final int vb = pv + j * hv + h * valueDim;
@@ -152,15 +187,6 @@ public final class MultiHeadAttention {
                 }
             }
         }
-        if (gate != null) {
-            // Keras: output_dense(multiply(attention output, sigmoid(gate_dense(query))))
-            final int g = s + tv;
-            gate.forward(q, 0, tq, ws, g);
-            for (int x = 0; x < tq * hv; x++) {
-                ws[att + x] *= (float) (1.0 / (1.0 + Math.exp(-(double) ws[g + x])));
-            }
-        }
-        output.forward(ws, att, tq, out, 0);
     }
 
     private static boolean kept(float[] vMask, float[] kMask, int j) {

@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs many predictions on several threads, each thread with its own model
- * instance (instances share the immutable weights, so they are cheap).  The
+ * instance (instances share the immutable weights, so they are cheap; a {@link Pool}
+ * keeps them between calls with the work buffers they grew).  The
  * calling thread works too; the other chunks run on a shared pool of daemon
  * threads, so a call starts no threads.
  */
@@ -43,11 +44,6 @@ public final class Parallel {
         float[][] predictAll(float[][] inputs);
     }
 
-    /** Creates a new model instance for a thread. */
-    public interface Factory {
-        Worker create();
-    }
-
     /**
      * One model instance's batch path: predicts samples {@code order[from .. from+count)}
      * together (their inputs have equal lengths), writing {@code out[order[i]]}.
@@ -56,9 +52,48 @@ public final class Parallel {
         void predictBatch(float[][][] samples, int[] order, int from, int count, float[][][] out);
     }
 
-    /** Creates a new model instance's batch path for a thread. */
-    public interface BatchFactory {
-        BatchWorker create();
+    /** Creates a new model instance (its {@link Worker} or {@link BatchWorker}) for a thread. */
+    public interface Factory<T> {
+        T create();
+    }
+
+    /**
+     * The idle model instances of one class between calls, so that a call reuses the work buffers an
+     * earlier call grew instead of allocating them again.  A thread takes an instance for its share
+     * of a call ({@link #take}: an idle one, else a new one) and gives it back after; an instance is
+     * used by one thread at a time.  At most one idle instance per processor is kept, each through a
+     * {@link java.lang.ref.SoftReference} (the garbage collector may reclaim them when memory runs low).
+     */
+    public static final class Pool<T> {
+        private final Factory<T> factory;
+        private final java.util.ArrayDeque<java.lang.ref.SoftReference<T>> idle =
+                new java.util.ArrayDeque<java.lang.ref.SoftReference<T>>();
+
+        public Pool(Factory<T> factory) {
+            this.factory = factory;
+        }
+
+        /** An idle instance (the most recently given back), else a new one. */
+        public T take() {
+            synchronized (idle) {
+                while (!idle.isEmpty()) {
+                    final T w = idle.pollFirst().get();
+                    if (w != null) {
+                        return w;
+                    }
+                }
+            }
+            return factory.create();
+        }
+
+        /** Gives {@code w} back for a later call (dropped when one instance per processor is idle). */
+        public void give(T w) {
+            synchronized (idle) {
+                if (idle.size() < Runtime.getRuntime().availableProcessors()) {
+                    idle.addFirst(new java.lang.ref.SoftReference<T>(w));
+                }
+            }
+        }
     }
 
     /**
@@ -77,7 +112,7 @@ public final class Parallel {
      * i) with up to {@code threads} threads; {@code result[i]} holds sample i's
      * outputs.  {@code threads <= 0} means one thread per available processor.
      */
-    public static float[][][] run(final float[][][] samples, int threads, final Factory factory) {
+    public static float[][][] run(final float[][][] samples, int threads, final Pool<Worker> pool) {
         if (samples == null) {
             throw new IllegalArgumentException("samples is null");
         }
@@ -85,10 +120,11 @@ public final class Parallel {
         split(samples.length, threads, new Chunk() {
             @Override
             public void run(int from, int to) {
-                Worker w = factory.create();
+                final Worker w = pool.take();
                 for (int i = from; i < to; i++) {
                     out[i] = w.predictAll(samples[i]);
                 }
+                pool.give(w);
             }
         });
         return out;
@@ -101,8 +137,8 @@ public final class Parallel {
      * instance predicts its range batch by batch.  Each sample's result does not
      * depend on the batch it ran in, nor on the number of threads.
      */
-    public static float[][][] runBatched(final float[][][] samples, int threads, final BatchFactory factory) {
-        return runBatched(samples, threads, factory, 0);
+    public static float[][][] runBatched(final float[][][] samples, int threads, final Pool<BatchWorker> pool) {
+        return runBatched(samples, threads, pool, 0);
     }
 
     /**
@@ -113,11 +149,11 @@ public final class Parallel {
     public static final int BATCH_FLOATS = 4 * 1024 * 1024;
 
     /**
-     * {@link #runBatched(float[][][], int, BatchFactory)} for a model whose largest layer output has
+     * {@link #runBatched(float[][][], int, Pool)} for a model whose largest layer output has
      * {@code grow} floats per float of a sample's inputs: each batch holds at most
      * {@code BATCH_FLOATS / (grow * input floats)} samples (at least one).
      */
-    public static float[][][] runBatched(final float[][][] samples, int threads, final BatchFactory factory,
+    public static float[][][] runBatched(final float[][][] samples, int threads, final Pool<BatchWorker> pool,
                                          final int grow) {
         if (samples == null) {
             throw new IllegalArgumentException("samples is null");
@@ -127,7 +163,9 @@ public final class Parallel {
         split(samples.length, threads, new Chunk() {
             @Override
             public void run(int from, int to) {
-                batches(samples, order, from, to, factory.create(), out, grow);
+                final BatchWorker w = pool.take();
+                batches(samples, order, from, to, w, out, grow);
+                pool.give(w);
             }
         });
         return out;
@@ -138,7 +176,7 @@ public final class Parallel {
         return batch(samples, worker, 0);
     }
 
-    /** {@link #batch(float[][][], BatchWorker)} capped as {@link #runBatched(float[][][], int, BatchFactory, int)} caps. */
+    /** {@link #batch(float[][][], BatchWorker)} capped as {@link #runBatched(float[][][], int, Pool, int)} caps. */
     public static float[][][] batch(float[][][] samples, BatchWorker worker, int grow) {
         if (samples == null) {
             throw new IllegalArgumentException("samples is null");
@@ -150,12 +188,14 @@ public final class Parallel {
     }
 
     /**
-     * Input {@code k} of samples {@code order[from .. from+count)}, one after the other
-     * (their lengths are equal: the batch path checks each sample first).
+     * Input {@code k} of samples {@code order[from .. from+count)}, one after the other (their
+     * lengths are equal: the batch path checks each sample first), in {@code stacked[k]} (grown
+     * when too short; kept for the next batch).
      */
-    public static float[] stack(float[][][] samples, int[] order, int from, int count, int k) {
+    public static float[] stack(float[][][] samples, int[] order, int from, int count, int k, float[][] stacked) {
         final int len = samples[order[from]][k].length;
-        final float[] x = new float[count * len];
+        final float[] x = stacked[k] != null && stacked[k].length >= count * len ? stacked[k] : new float[count * len];
+        stacked[k] = x;
         for (int i = 0; i < count; i++) {
             System.arraycopy(samples[order[from + i]][k], 0, x, i * len, len);
         }
