@@ -2,8 +2,8 @@
 key/value head counts (grouped, one key/value head, as many as query heads), with and
 without bias, an optional key input, causal masks, attention scores as an output, the sigmoid gate (`use_gate`),
 dropout (an identity at inference) and Keras masks on the query, the value and the
-key (samples with a query or a value masked entirely).  The unmasked rows also check
-keras2java's numpy reference."""
+key (samples with a query or a value masked entirely), which, unlike MultiHeadAttention's, stay
+on the tensors after the layer runs.  The unmasked rows also check keras2java's numpy reference."""
 from __future__ import annotations
 
 import pytest
@@ -60,6 +60,19 @@ def masked(k_mask=False, causal=False, scores=False, steps=(5, 6), **kw):
     return build
 
 
+def keeps_masks(k):
+    """Keras 3's GroupedQueryAttention.call, unlike MultiHeadAttention's, leaves the Keras masks of
+    its query, value and key tensors alone, so the layers that run after it (a second attention
+    with the same query, an LSTM) still see them, up to a MultiHeadAttention that clears them."""
+    L = k.layers
+    q_in = k.Input((6, 3), name="query")
+    q = L.Dense(4)(L.Masking(0.0)(q_in))
+    first = gqa_layer(k, head_dim=2, num_query_heads=2, num_key_value_heads=1)(q, q)   # deepest: runs first
+    second = gqa_layer(k, head_dim=2, num_query_heads=4, num_key_value_heads=2)(q, first)
+    mha = L.MultiHeadAttention(1, 2)(q, L.Dense(4)(second))       # after the GQAs: sees q's mask, clears it
+    return k.Model(q_in, [second, L.LSTM(3)(q), mha])
+
+
 CASES = [
     Case("self_grouped", gqa((6, 4), (6, 4), head_dim=3, num_query_heads=4, num_key_value_heads=2), "keras"),
     Case("self_one_kv_head", gqa((6, 4), (6, 4), head_dim=2, num_query_heads=3, num_key_value_heads=1), "keras"),
@@ -86,6 +99,7 @@ MASKED = (
     + forms("masked_scores", masked(scores=True), formats=("keras",))
     + forms("masked_dropout", masked(dropout=0.25), formats=("keras",))
     + forms("masked_gate", masked(use_gate=True), formats=("keras", "h5"))
+    + forms("keeps_input_masks", keeps_masks, formats=("keras", "h5"))
 )
 
 # the scores (heads, Tq, Tv) over variable numbers of query and value timesteps

@@ -25,7 +25,7 @@ _GQA_PARTS = {"_query_dense": "query", "_key_dense": "key", "_value_dense": "val
 
 
 @converter("GroupedQueryAttention", "GroupQueryAttention", mask=MaskRule.ATTEND, reads_masks=True,
-           tensor_kwargs=("value", "key"), keras3_clears_masks=True)
+           tensor_kwargs=("value", "key"))
 def convert_grouped_query_attention(ctx: LayerContext) -> Converted:
     shapes = ctx.input_shapes
     if len(shapes) not in (2, 3) or any(len(x) != 2 for x in shapes):
