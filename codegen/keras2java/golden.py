@@ -199,7 +199,12 @@ def golden_view(model: Model, golden: Golden, package: str, class_name: str, run
         count=int(data.size), sha256=hashlib.sha256(data.tobytes()).hexdigest(),
         holders=holders, tolerance=format_tolerance(tolerance), junit=junit,
         input_shapes=tuple(tuple(tuple(int(d) for d in np.shape(x)) for x in s) for s in golden.inputs)
-        if any(list(model.tensor(p.tensor).shape).count(None) > 1 for p in model.inputs) else ())
+        if inputs_need_shapes(model) else ())
+
+
+def inputs_need_shapes(model: Model) -> bool:
+    """Inputs with several variable axes: ``predictAll`` takes their shapes with them."""
+    return any(list(model.tensor(p.tensor).shape).count(None) > 1 for p in model.inputs)
 
 
 def format_tolerance(tolerance: float) -> str:

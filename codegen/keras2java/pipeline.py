@@ -136,7 +136,8 @@ def plan_outputs(model: Model, path: str, out_dir: str, options: ConvertOptions)
         from .emit.parts import self_test_part
         sample = selftest.record(model, path, options.self_test)
         tolerance = golden.format_tolerance(storage_tolerance(options.weights_storage))
-        eopts = replace(eopts, self_test=self_test_part(sample, tolerance, options.self_test.mode == "load"))
+        eopts = replace(eopts, self_test=self_test_part(sample, tolerance, options.self_test.mode == "load",
+                                                        golden.inputs_need_shapes(model)))
     files = emit.render(model, eopts)
     roots = []
     if options.maven is not None:

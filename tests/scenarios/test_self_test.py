@@ -2,7 +2,8 @@
 ``selfTest()`` checks it (``load``: also when the class loads), with no test framework.
 
 The model is built with Keras at test time (two inputs, one with a variable number of
-timesteps, two outputs) and its outputs recorded by Keras into the ``.npz`` sample file;
+timesteps, two outputs; and an image model of any height and width, whose sample carries its
+shape) and its outputs recorded by Keras into the ``.npz`` sample file;
 the self-test passes on the faithful sample and throws ``IllegalStateException`` naming
 the output, the index, both values and the tolerance when a recorded output is corrupted.
 """
@@ -138,3 +139,29 @@ def test_absent_without_the_option(tmp_path, recorded):
     out = _convert(tmp_path, recorded[0])
     text = (out / "demo" / "Sig.java").read_text("utf-8")
     assert "selfTest" not in text and "SELF_TEST" not in text
+
+
+@pytest.mark.parametrize("sample", ["keras", "npz"])
+def test_images_of_any_size_carry_their_shape(tmp_path, sample):
+    """An input with several variable axes: the sample's shape goes with it to predictAll."""
+    from support.keras_cases import keras
+
+    k = keras()
+    k.utils.set_random_seed(5)
+    image = k.Input((None, None, 2), name="image")
+    x = k.layers.Conv2D(3, 3, activation="relu", name="conv")(image)
+    x = k.layers.MaxPooling2D(name="pool")(x)
+    model = k.Model(image, k.layers.Dense(2, name="head")(k.layers.GlobalAveragePooling2D()(x)))
+    path = tmp_path / "sig.keras"
+    model.save(path)
+    options = ["--self-test", "--reference", "keras"]
+    if sample == "npz":
+        x0 = np.random.default_rng(1).uniform(-1, 1, (1, 9, 6, 2)).astype(np.float32)
+        np.savez(tmp_path / "image.npz", input_0=x0, output_0=np.asarray(model(x0, training=False)))
+        options = ["--self-test", "--self-test-sample", str(tmp_path / "image.npz")]
+    out = _convert(tmp_path, path, *options)
+    text = (out / "demo" / "Sig.java").read_text("utf-8")
+    assert "predictAll(inputs, SELF_TEST_INPUT_SHAPES)" in text
+    if sample == "npz":
+        assert "{9, 6, 2}" in text.replace("new int[] ", "")
+    assert _run(tmp_path, out, "method") == "PASSED"

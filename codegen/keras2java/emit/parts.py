@@ -110,18 +110,21 @@ class SelfTestPart:
     tolerance: str                    # a Java double literal
     reference: str                    # who produced the outputs (raw: the template escapes it)
     on_load: bool                     # also run from a static initializer
+    input_shapes: tuple[tuple[int, ...], ...] = ()   # each input's shape, when predictAll needs them
 
     def runtime(self) -> tuple[str, ...]:
         return ("Weights",)
 
 
-def self_test_part(sample, tolerance: str, on_load: bool) -> SelfTestPart:
-    """``sample``: a :class:`keras2java.selftest.Sample`."""
+def self_test_part(sample, tolerance: str, on_load: bool, with_shapes: bool = False) -> SelfTestPart:
+    """``sample``: a :class:`keras2java.selftest.Sample`; ``with_shapes``: the inputs have several
+    variable axes, so ``predictAll`` takes their shapes."""
     data = np.concatenate([np.ravel(a) for a in sample.inputs + sample.outputs] or [np.zeros(0)]).astype("<f4")
     holders = wlayout.chunk_holders(wlayout.base64_chunks([WeightTensor("self_test", "self_test", data)]))
     return SelfTestPart(tuple(replace(h, name=f"SelfTestData{i}") for i, h in enumerate(holders)), int(data.size),
                         hashlib.sha256(data.tobytes()).hexdigest(), tuple(int(np.size(a)) for a in sample.inputs),
-                        tuple(int(np.size(a)) for a in sample.outputs), tolerance, sample.reference, on_load)
+                        tuple(int(np.size(a)) for a in sample.outputs), tolerance, sample.reference, on_load,
+                        tuple(tuple(int(d) for d in np.shape(a)) for a in sample.inputs) if with_shapes else ())
 
 
 def predict_part(inputs, outputs) -> Optional[PredictPart]:
