@@ -24,6 +24,7 @@ from .base import ConversionProblem, Op, converter, f64, register_op
 from .context import Composite, Converted, LayerContext, Step
 from .conv import conv_output
 from .shape import PermuteOp
+from .shape_rules import int_pair
 from .view import Act, Call, CallView, Const, New, Var, ViewContext, batched_images, comment, dim_size
 
 f32 = np.float32
@@ -206,15 +207,7 @@ def _conv2d(op: Conv2DOp, x: np.ndarray) -> np.ndarray:
 
 def tuple2(ctx: LayerContext, key: str, default: Any) -> tuple[int, int]:
     """A 2-D size option: an int (both axes) or two ints."""
-    v = ctx.layer.config.get(key, default)
-    if v is None:
-        v = default
-    if isinstance(v, int) and not isinstance(v, bool):
-        v = (v, v)
-    if (not isinstance(v, (list, tuple)) or len(v) != 2
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in v)):
-        raise ConversionProblem(f"config {key!r} is {v!r}, expected a positive integer or two of them")
-    return int(v[0]), int(v[1])
+    return int_pair(ctx, key, default, 1)
 
 
 def channels_first(ctx: LayerContext) -> bool:

@@ -42,15 +42,23 @@ def int1(ctx: LayerContext, key: str, default: Any) -> int:
     return v
 
 
-def pair(ctx: LayerContext, key: str, default: Any) -> tuple[int, int]:
-    """ZeroPadding1D / Cropping1D amounts: an int or a (before, after) pair."""
+def int_pair(ctx: LayerContext, key: str, default: Any, minimum: int) -> tuple[int, int]:
+    """An option given as one int (both values) or two ints, each at least ``minimum``."""
     v = ctx.layer.config.get(key, default)
+    if v is None:
+        v = default
     if isinstance(v, int) and not isinstance(v, bool):
         v = (v, v)
     if (not isinstance(v, (list, tuple)) or len(v) != 2
-            or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v)):
-        raise ConversionProblem(f"config {key!r} is {v!r}, expected a non-negative integer or a pair of them")
+            or not all(isinstance(x, int) and not isinstance(x, bool) and x >= minimum for x in v)):
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ConversionProblem(f"config {key!r} is {v!r}, expected {what} or two of them")
     return int(v[0]), int(v[1])
+
+
+def pair(ctx: LayerContext, key: str, default: Any) -> tuple[int, int]:
+    """ZeroPadding1D / Cropping1D amounts: an int or a (before, after) pair."""
+    return int_pair(ctx, key, default, 0)
 
 
 def channels_last(ctx: LayerContext) -> None:
