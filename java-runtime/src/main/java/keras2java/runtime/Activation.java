@@ -176,7 +176,20 @@ public final class Activation {
     static float tanh(float x) {
         // Math.max/min, not comparisons: the same value for every input (NaN and -0 included), and
         // branch-free, so HotSpot vectorizes loops over it (PortableKernels.lstmGates).
-        final float c = Math.max(-9f, Math.min(9f, x));
+        return tanhOf(Math.max(-9f, Math.min(9f, x)));
+    }
+
+    /**
+     * {@link #tanh} with the clamp as comparisons: the same value for every input (NaN compares
+     * false and stays NaN), for loops too short for HotSpot to vectorize, where a comparison is
+     * cheaper than Java's max and min.
+     */
+    static float tanhShort(float x) {
+        return tanhOf(x > 9f ? 9f : (x < -9f ? -9f : x));
+    }
+
+    /** The rational interpolant at {@code c}, already clamped to [-9, 9]. */
+    private static float tanhOf(float c) {
         final float x2 = c * c;
         float p = x2 * TANH_P0 + TANH_P1;
         p = p * x2 + TANH_P2;

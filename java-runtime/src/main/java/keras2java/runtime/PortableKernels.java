@@ -308,9 +308,21 @@ class PortableKernels extends Kernels {
         }
     }
 
+    /**
+     * Arrays shorter than this get the comparison clamp ({@link Activation#tanhShort}): HotSpot's
+     * vector loops start at about this length, and below it the loop stays scalar.
+     */
+    static final int SHORT = 32;
+
     @Override
     void tanh(float[] a, int off, int len) {
         final int end = off + len;
+        if (len < SHORT) {
+            for (int i = off; i < end; i++) {
+                a[i] = Activation.tanhShort(a[i]);
+            }
+            return;
+        }
         for (int i = off; i < end; i++) {
             a[i] = Activation.tanh(a[i]);
         }
@@ -319,6 +331,12 @@ class PortableKernels extends Kernels {
     @Override
     void sigmoid(float[] a, int off, int len) {
         final int end = off + len;
+        if (len < SHORT) {
+            for (int i = off; i < end; i++) {
+                a[i] = 0.5f * Activation.tanhShort(0.5f * a[i]) + 0.5f;
+            }
+            return;
+        }
         for (int i = off; i < end; i++) {
             a[i] = Activation.sigmoid(a[i]);
         }

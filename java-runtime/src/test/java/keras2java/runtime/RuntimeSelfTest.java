@@ -25,6 +25,7 @@ public final class RuntimeSelfTest {
         test("softmax rows sum to one", RuntimeSelfTest::softmaxRows);
         test("relu parameters", RuntimeSelfTest::reluParams);
         test("NaN propagates", RuntimeSelfTest::nanPropagates);
+        test("tanh's two clamps give the same bits", RuntimeSelfTest::tanhClamps);
         finish();
     }
 
@@ -197,5 +198,20 @@ public final class RuntimeSelfTest {
             v[i] = r.nextFloat() * 2 - 1;
         }
         return v;
+    }
+
+    /** Activation.tanhShort (comparisons, for scalar loops) is Activation.tanh (max/min) bit for bit. */
+    private static void tanhClamps() {
+        final float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
+            Float.MIN_VALUE, -Float.MIN_VALUE, 8.999999f, 9f, Math.nextUp(9f), -9f, Math.nextDown(-9f),
+            Float.MAX_VALUE, -Float.MAX_VALUE};
+        final Random rnd = new Random(7);
+        for (int i = 0; i < 200000; i++) {
+            final float x = i < special.length ? special[i] : (float) (rnd.nextGaussian() * (i % 3 == 0 ? 20 : 3));
+            final int a = Float.floatToRawIntBits(Activation.tanh(x));
+            final int b = Float.floatToRawIntBits(Activation.tanhShort(x));
+            check(a == b || (Float.isNaN(Activation.tanh(x)) && Float.isNaN(Activation.tanhShort(x))),
+                    "tanh(" + x + "): " + Activation.tanh(x) + " vs " + Activation.tanhShort(x));
+        }
     }
 }

