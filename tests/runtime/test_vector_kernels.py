@@ -5,13 +5,19 @@ column panels, partial panels left to the portable code, short rows) are
 converted, compiled with the vector kernels and run with them, then run again
 with the portable kernels: both must match Keras (``harness.TOLERANCE``).  The
 vector kernels use fused multiply-add, so the two differ in the low bits
-(the batch contract).  (The kernels themselves are compared over many shapes
-and vector widths in test_runtime_java.py.)
+(the batch contract).  Image rows cover the vector kernels' convolution, which multiplies
+each kernel row's input pixels in place (no patch matrix) and gathers only the
+border columns: every padding, stride, height dilation, a window wider than the
+image, frames and images of any size; width dilation keeps the patch matrix.
+(The kernels themselves are compared over many shapes and vector widths in
+test_runtime_java.py.)
 """
 from __future__ import annotations
 
 import pytest
 
+from support import cases_conv2d
+from support.cases_conv2d import TD, img
 from support.cases_recurrent import harness_mode, prepare, seq
 from support.harness import JavaBatch
 from support.keras_cases import Case
@@ -49,6 +55,34 @@ CASES = (
 )
 
 
+
+def C(name, *args, **kw):
+    return cases_conv2d.L(name, *args, **kw)
+
+
+IMAGE_CASES = (
+    Case("vec/conv2d_3ch_same_relu_pool", img((17, 19, 3), C("Conv2D", 16, 3, padding="same", activation="relu"),
+                                              C("MaxPooling2D", 2), C("Conv2D", 20, 3, padding="same"), head=False)),
+    Case("vec/conv2d_valid_s2", img((15, 14, 5), C("Conv2D", 20, (3, 4), strides=2), head=False)),
+    Case("vec/conv2d_same_s13", img((9, 16, 4), C("Conv2D", 8, (2, 5), strides=(1, 3), padding="same"),
+                                    head=False)),
+    Case("vec/conv2d_same_s2_even", img((10, 12, 3), C("Conv2D", 17, 4, strides=2, padding="same", use_bias=False),
+                                        head=False)),
+    Case("vec/conv2d_dilated_rows", img((12, 11, 6), C("Conv2D", 40, 3, dilation_rate=(2, 1), padding="same"),
+                                        head=False)),
+    Case("vec/conv2d_dilated_columns", img((12, 11, 6), C("Conv2D", 7, 3, dilation_rate=(1, 2)), head=False)),
+    Case("vec/conv2d_1x1_s2", img((9, 9, 17), C("Conv2D", 33, 1, strides=2), head=False)),
+    Case("vec/conv2d_window_wider_than_image", img((6, 2, 3), C("Conv2D", 5, 5, padding="same"), head=False)),
+    Case("vec/conv2d_tf_h5", img((11, 13, 3), C("Conv2D", 24, 3, strides=(2, 1), padding="same",
+                                               activation="relu"), head=False), "tf_h5"),
+    Case("vec/conv2d_frames", img((3, 12, 10, 3), TD("Conv2D", 16, 3, padding="same", activation="relu"),
+                                  TD("MaxPooling2D", 2), TD("Conv2D", 32, 3), TD("GlobalAveragePooling2D"),
+                                  C("LSTM", 12))),
+    Case("vec/conv2d_any_size", img((None, None, 3), C("Conv2D", 12, 3, padding="same"), C("MaxPooling2D", 2),
+                                    C("Conv2D", 17, 3)), steps=(6, 13), samples=4),
+)
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     work = tmp_path_factory.mktemp("vector")
@@ -56,6 +90,9 @@ def batch(tmp_path_factory):
     for n, case in enumerate(CASES):
         path, samples, expected = prepare(case, work, seed=6100 + n)
         b.add(case.id, path, samples, expected, package=f"k2jtest.vec.c{n}", class_name="M", mode=harness_mode(case, samples))
+    for n, case in enumerate(IMAGE_CASES):
+        path, samples, expected = cases_conv2d.prepare(case, work, seed=6200 + n)
+        b.add(case.id, path, samples, expected, package=f"k2jtest.vec.i{n}", class_name="M")
     b.run()
     return b
 
@@ -65,12 +102,12 @@ def portable(batch):
     return batch.rerun("portable")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", CASES + IMAGE_CASES, ids=[c.id for c in CASES + IMAGE_CASES])
 def test_vector_kernels_match_keras(batch, case):
     batch.cases[case.id].check()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", CASES + IMAGE_CASES, ids=[c.id for c in CASES + IMAGE_CASES])
 def test_portable_kernels_match_keras_too(batch, portable, case):
     c = batch.cases[case.id]
     vec = c.outputs
@@ -87,7 +124,7 @@ def fma(batch):
     return batch.rerun("fma")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", CASES + IMAGE_CASES, ids=[c.id for c in CASES + IMAGE_CASES])
 def test_fma_kernels_match_keras_too(batch, fma, case):
     """The Math.fma kernels (picked with no flag on JDK 17+ where the vector source root is compiled in)."""
     c = batch.cases[case.id]

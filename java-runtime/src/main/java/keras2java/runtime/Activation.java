@@ -255,19 +255,10 @@ public final class Activation {
                 return;
             case RELU:
                 if (alpha == 0f && threshold == 0f) {
-                    // relu(x) without a slope or threshold, branch-free in a loop of its own (apply
-                    // is too large to inline, and a call and a mispredicted sign test per value
-                    // dominated convolutions), then NaN -> 0 in a second pass whose test is never
-                    // taken in practice: HotSpot vectorizes the first loop only without the NaN
-                    // select (3-5x faster).  The same values as relu(x): NaN -> 0, -0 -> +0.
-                    for (int i = off; i < end; i++) {
-                        a[i] = Math.min(Math.max(a[i], 0f), maxValue);
-                    }
-                    for (int i = off; i < end; i++) {
-                        if (a[i] != a[i]) {
-                            a[i] = 0f;
-                        }
-                    }
+                    // relu(x) without a slope or threshold: the kernels' loop (apply is too large
+                    // to inline, and a call and a mispredicted sign test per value dominated
+                    // convolutions)
+                    Kernels.ACTIVE.relu(a, off, len, maxValue);
                     return;
                 }
                 for (int i = off; i < end; i++) {

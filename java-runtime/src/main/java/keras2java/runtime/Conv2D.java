@@ -36,6 +36,14 @@ public final class Conv2D implements FrameConv {
     private final Activation activation;
     /** 1x1 kernel, stride 1, one group: the input rows are already the patch matrix. */
     private final boolean direct;
+    /**
+     * One {@code (kw * in, filters)} matrix per kernel row, when the layer multiplies input rows
+     * in place instead of gathering patches ({@link #forwardRows}); else null (and {@link #group}
+     * holds the matrices).
+     */
+    private final Linear[] kernelRows;
+    /** The bias ({@code out} values, zeros without one) that {@link #forwardRows} starts from. */
+    private final float[] rowBias;
 
     /**
      * @param kernelOff    offset of the kernel: {@code groups} matrices of {@code (kh*kw*in/groups, filters/groups)}
@@ -65,13 +73,31 @@ public final class Conv2D implements FrameConv {
         this.outW = outSize(w, kw, sw, dw, padding, "Conv2D width");
         final int k = kh * kw * inG;
         Check.slice(data, kernelOff, groups * k * fG, "Conv2D kernel");
-        this.group = new Linear[groups];
-        final boolean biasHere = pointwiseOff < 0;
-        for (int g = 0; g < groups; g++) {
-            group[g] = new Linear(data, kernelOff + g * k * fG, k, fG, biasHere && biasOff >= 0 ? biasOff + g * fG : -1);
+        this.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1;
+        final boolean rows = !direct && groups == 1 && pointwiseOff < 0 && dw == 1
+                && Kernels.ACTIVE.multipliesInPlace(kw * in, filters);
+        if (rows) {
+            this.group = null;
+            this.kernelRows = new Linear[kh];
+            for (int i = 0; i < kh; i++) {
+                kernelRows[i] = new Linear(data, kernelOff + i * kw * in * filters, filters, kw * in, filters, -1);
+            }
+            this.rowBias = new float[filters];
+            if (biasOff >= 0) {
+                Check.slice(data, biasOff, filters, "Conv2D bias");
+                System.arraycopy(data, biasOff, rowBias, 0, filters);
+            }
+        } else {
+            this.kernelRows = null;
+            this.rowBias = null;
+            this.group = new Linear[groups];
+            final boolean biasHere = pointwiseOff < 0;
+            for (int g = 0; g < groups; g++) {
+                group[g] = new Linear(data, kernelOff + g * k * fG, k, fG,
+                        biasHere && biasOff >= 0 ? biasOff + g * fG : -1);
+            }
         }
         this.pointwise = pointwiseOff >= 0 ? new Linear(data, pointwiseOff, filters, out, biasOff) : null;
-        this.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1;
     }
 
     /** The output size along one axis of {@code n}; rejects inputs smaller than a valid kernel. */
@@ -144,6 +170,10 @@ public final class Conv2D implements FrameConv {
                 activation.applyRows(y, yb, outH * outW, out);
                 continue;
             }
+            if (kernelRows != null) {
+                forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff);
+                continue;
+            }
             for (int r0 = 0; r0 < outH; r0 += block) {
                 final int rows = Math.min(block, outH - r0);
                 final int n = rows * outW;
@@ -178,6 +208,62 @@ public final class Conv2D implements FrameConv {
                 }
                 // the block's activation while its rows are still in cache
                 activation.applyRows(y, yb + r0 * outW * out, n, out);
+            }
+        }
+    }
+
+    /**
+     * One image without a patch matrix.  The {@code kw} pixels under a kernel row are adjacent in
+     * {@code x}, so for the output columns whose window lies inside the image, the input rows
+     * under kernel row {@code i} form a plain matrix with rows {@code sw * in} apart (overlapping
+     * when {@code sw < kw}); each output row starts at the bias and adds the product of each
+     * kernel row's matrix in kernel order.  The few columns whose window crosses the border get
+     * their patch row gathered, zeros for the padding.  The sums are those of the patch product
+     * (im2col), in the same order.
+     */
+    private void forwardRows(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH, int padT,
+                             int padL, float[] ws, int wsOff) {
+        // output columns [lo, hi) have their whole window inside the image
+        final int lo = Math.min(outW, (padL + sw - 1) / sw);
+        final int hi = Math.max(lo, Math.min(outW, w - kw + padL < 0 ? 0 : (w - kw + padL) / sw + 1));
+        for (int oy = 0; oy < outH; oy++) {
+            final int yr = yb + oy * outW * out;
+            // the bias in every pixel: one copy, then copies of what is filled (doubling)
+            System.arraycopy(rowBias, 0, y, yr, out);
+            for (int done = 1; done < outW; done += Math.min(done, outW - done)) {
+                System.arraycopy(y, yr, y, yr + done * out, Math.min(done, outW - done) * out);
+            }
+            for (int i = 0; i < kh; i++) {
+                final int iy = oy * sh - padT + i * dh;
+                if (iy < 0 || iy >= h) {
+                    continue;
+                }
+                final int rowBase = xb + iy * w * in;
+                if (lo < hi) {
+                    kernelRows[i].addRows(x, rowBase + (lo * sw - padL) * in, sw * in, hi - lo, y, yr + lo * out,
+                            out);
+                }
+                for (int ox = 0; ox < lo; ox++) {
+                    edge(x, rowBase, w, ox * sw - padL, ws, wsOff);
+                    kernelRows[i].addTo(ws, wsOff, y, yr + ox * out);
+                }
+                for (int ox = hi; ox < outW; ox++) {
+                    edge(x, rowBase, w, ox * sw - padL, ws, wsOff);
+                    kernelRows[i].addTo(ws, wsOff, y, yr + ox * out);
+                }
+            }
+            activation.applyRows(y, yr, outW, out);
+        }
+    }
+
+    /** The {@code kw} pixels of an input row from column {@code ix0} on into {@code ws}, zeros outside the image. */
+    private void edge(float[] x, int rowBase, int w, int ix0, float[] ws, int wsOff) {
+        for (int j = 0; j < kw; j++) {
+            final int ix = ix0 + j;
+            if (ix < 0 || ix >= w) {
+                java.util.Arrays.fill(ws, wsOff + j * in, wsOff + (j + 1) * in, 0f);
+            } else {
+                System.arraycopy(x, rowBase + ix * in, ws, wsOff + j * in, in);
             }
         }
     }

@@ -37,25 +37,38 @@ public final class Image2D {
                             boolean same, float[] y, int outH, int outW) {
         final int padT = same ? Math.max((outH - 1) * sh + ph - h, 0) / 2 : 0;
         final int padL = same ? Math.max((outW - 1) * sw + pw - w, 0) / 2 : 0;
+        final float[] row = mode == MAX ? rowBuffer(w * c) : null;
         for (int img = 0; img < images; img++) {
             final int xb = img * h * w * c;
             int yo = img * outH * outW * c;
             for (int oy = 0; oy < outH; oy++) {
                 final int y0 = Math.max(oy * sh - padT, 0);
                 final int y1 = Math.min(oy * sh - padT + ph, h);
+                if (mode == MAX) {
+                    // the maximum over the window's rows first, in long loops over whole image rows
+                    // that HotSpot vectorizes; max is commutative and associative (NaN and -0
+                    // included), so any order gives the same bits
+                    System.arraycopy(x, xb + y0 * w * c, row, 0, w * c);
+                    for (int iy = y0 + 1; iy < y1; iy++) {
+                        final int b = xb + iy * w * c;
+                        for (int i = 0; i < w * c; i++) {
+                            row[i] = Math.max(row[i], x[b + i]);
+                        }
+                    }
+                }
                 for (int ox = 0; ox < outW; ox++) {
                     final int x0 = Math.max(ox * sw - padL, 0);
                     final int x1 = Math.min(ox * sw - padL + pw, w);
                     if (mode == MAX) {
-                        // the window's first pixel, then a branch-free max with the others (a
-                        // NaN anywhere gives NaN, as before; the window is never empty)
-                        System.arraycopy(x, xb + (y0 * w + x0) * c, y, yo, c);
-                        for (int iy = y0; iy < y1; iy++) {
-                            for (int ix = iy == y0 ? x0 + 1 : x0; ix < x1; ix++) {
-                                final int b = xb + (iy * w + ix) * c;
-                                for (int ch = 0; ch < c; ch++) {
-                                    y[yo + ch] = Math.max(y[yo + ch], x[b + ch]);
-                                }
+                        // the window's columns of the row maxima, the first then a max with the others
+                        final int r0 = x0 * c;
+                        for (int ch = 0; ch < c; ch++) {
+                            y[yo + ch] = row[r0 + ch];
+                        }
+                        for (int ix = x0 + 1; ix < x1; ix++) {
+                            final int b = ix * c;
+                            for (int ch = 0; ch < c; ch++) {
+                                y[yo + ch] = Math.max(y[yo + ch], row[b + ch]);
                             }
                         }
                     } else {
@@ -77,6 +90,18 @@ public final class Image2D {
                 }
             }
         }
+    }
+
+    /** Per-thread row of {@link #pool} (a plain ThreadLocal: withInitial is Android API 26). */
+    private static final ThreadLocal<float[]> ROW = new ThreadLocal<float[]>();
+
+    private static float[] rowBuffer(int n) {
+        float[] r = ROW.get();
+        if (r == null || r.length < n) {
+            r = new float[n];
+            ROW.set(r);
+        }
+        return r;
     }
 
     /** Max or mean over the {@code pixels} positions of each image. */

@@ -91,6 +91,15 @@ public abstract class Kernels {
                           float[] y, int yOff, int ldy);
 
     /**
+     * Whether a convolution should multiply its input rows in place, one {@code (kw * in, filters)}
+     * kernel row at a time through {@link #gemmAcc} ({@code kIn = kw * in}), rather than gather
+     * patches (im2col) for one product; false by default.
+     */
+    boolean multipliesInPlace(int kIn, int filters) {
+        return false;
+    }
+
+    /**
      * Whether {@link #matmulT} should compute a product of {@code rows} rows with an {@code (in, out)}
      * matrix (many rows, few columns: a convolution's pixels); false (the default) for kernels without it.
      */
@@ -107,6 +116,24 @@ public abstract class Kernels {
      */
     void matmulT(float[] x, int xOff, int rows, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
         throw new UnsupportedOperationException("matmulT");
+    }
+
+    /**
+     * {@code min(relu(x), maxValue)} in place over {@code a[off .. off+len)}, with relu's values for
+     * every input: NaN gives 0 and -0 gives +0.  Branch-free in a loop of its own, then NaN to 0 in
+     * a second pass whose test is never taken in practice: HotSpot vectorizes the first loop only
+     * without the NaN select (3-5x faster than one loop over {@code relu(x)}).
+     */
+    void relu(float[] a, int off, int len, float maxValue) {
+        final int end = off + len;
+        for (int i = off; i < end; i++) {
+            a[i] = Math.min(Math.max(a[i], 0f), maxValue);
+        }
+        for (int i = off; i < end; i++) {
+            if (a[i] != a[i]) {
+                a[i] = 0f;
+            }
+        }
     }
 
     /** {@link Activation#tanh} in place over {@code a[off .. off+len)}. */

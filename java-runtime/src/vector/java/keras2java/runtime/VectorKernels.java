@@ -593,6 +593,32 @@ public final class VectorKernels extends Kernels {
         p.mul(c).div(q).fma(post, off).intoArray(dst, d);
     }
 
+    /**
+     * Always: the patch gather cost more than the product for few channels (measured: 3-channel
+     * 3x3 convolution, cnn_lstm), and the kernel rows' products run at the GEMM's speed.
+     */
+    @Override
+    boolean multipliesInPlace(int kIn, int filters) {
+        return true;
+    }
+
+    /** {@link Kernels#relu} by compare and blend: {@code x > 0 ? min(x, maxValue) : 0} (NaN and -0 compare false). */
+    @Override
+    void relu(float[] a, int off, int len, float maxValue) {
+        final FloatVector zero = FloatVector.zero(S);
+        final boolean capped = maxValue != Float.POSITIVE_INFINITY;
+        final int vb = off + S.loopBound(len);
+        int i = off;
+        for (; i < vb; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, i);
+            if (capped) {
+                v = v.blend(maxValue, v.compare(VectorOperators.GT, maxValue));
+            }
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(a, i);
+        }
+        super.relu(a, i, off + len - i, maxValue);
+    }
+
     @Override
     void tanh(float[] a, int off, int len) {
         map(a, off, len, 1f, 1f, -0f);
