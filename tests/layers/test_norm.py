@@ -40,6 +40,9 @@ NORM = [
 IMAGE_NORM = [
     Case("batchnorm4d/last", img((5, 6, 3), L("Conv2D", 4, 3), L("BatchNormalization"))),
     Case("batchnorm4d/axis1", img((3, 5, 6), L("BatchNormalization", axis=1))),
+    # channels last, more channels than one pass of the tiled factors (256), a total not a multiple of it
+    Case("batchnorm4d/wide_channels", img((3, 5, 300), L("BatchNormalization"), head=False)),
+    Case("batchnorm4d/many_pixels", img((13, 11, 24), L("BatchNormalization"), head=False)),
     Case("batchnorm4d/variable_height", img((None, 4, 3), L("BatchNormalization")), steps=(1, 6)),
     Case("batchnorm4d/tf_h5", img((5, 6, 3), L("BatchNormalization"), L("BatchNormalization", axis=1)), "tf_h5"),
     Case("layernorm4d/last", img((5, 6, 3), L("LayerNormalization"))),

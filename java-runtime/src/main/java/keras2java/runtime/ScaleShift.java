@@ -10,6 +10,16 @@ public final class ScaleShift {
     private final float[] scale;
     private final float[] shift;
     private final int channels;
+    /**
+     * {@link #scale} and {@link #shift} repeated over {@link #PERIOD} floats or more (whole
+     * copies), for the channels-last case: long loops that HotSpot vectorizes instead of a loop
+     * of one value per channel.
+     */
+    private final float[] tiledScale;
+    private final float[] tiledShift;
+
+    /** Floats per pass of the channels-last loop, at least. */
+    private static final int PERIOD = 256;
 
     public ScaleShift(float[] data, int scaleOff, int shiftOff, int channels) {
         Check.slice(data, scaleOff, channels, "BatchNormalization scale");
@@ -17,10 +27,29 @@ public final class ScaleShift {
         this.scale = Weights.copy(data, scaleOff, channels, "BatchNormalization scale");
         this.shift = Weights.copy(data, shiftOff, channels, "BatchNormalization shift");
         this.channels = channels;
+        final int copies = Math.max(1, (PERIOD + channels - 1) / Math.max(1, channels));
+        this.tiledScale = new float[copies * channels];
+        this.tiledShift = new float[copies * channels];
+        for (int k = 0; k < copies; k++) {
+            System.arraycopy(scale, 0, tiledScale, k * channels, channels);
+            System.arraycopy(shift, 0, tiledShift, k * channels, channels);
+        }
     }
 
     /** The shape is viewed as {@code (outer, channels, inner)}; {@code c} indexes the channels. */
     public void forward(float[] x, int outer, int inner, float[] y) {
+        if (inner == 1) {
+            // channels last: passes over whole periods of the tiled factors (the same x * a + b)
+            final int total = outer * channels;
+            final int period = tiledScale.length;
+            for (int base = 0; base < total; base += period) {
+                final int len = Math.min(period, total - base);
+                for (int i = 0; i < len; i++) {
+                    y[base + i] = x[base + i] * tiledScale[i] + tiledShift[i];
+                }
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++) {
             for (int c = 0; c < channels; c++) {
                 final float a = scale[c];
