@@ -174,6 +174,10 @@ public final class Conv2D implements FrameConv {
                 forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff);
                 continue;
             }
+            if (groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
+                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL);
+                continue;
+            }
             for (int r0 = 0; r0 < outH; r0 += block) {
                 final int rows = Math.min(block, outH - r0);
                 final int n = rows * outW;
@@ -253,6 +257,61 @@ public final class Conv2D implements FrameConv {
                 }
             }
             activation.applyRows(y, yr, outW, out);
+        }
+    }
+
+    /**
+     * One image through kernels that multiply transposed rows ({@link Kernels#matmulT}): the
+     * patches are gathered straight into the transposed layout, {@code t[k][p]} for patch value
+     * k of pixel p, a chunk of pixels at a time (no patch matrix to transpose again), zeros for
+     * the padding.  The same sums as the patch product (measured: cnn_lstm 7-10% faster on JDK 17;
+     * applying relu as the outputs are written was no faster).
+     */
+    private void forwardTransposed(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH,
+                                   int padT, int padL) {
+        final int k = kh * kw * in;
+        final float[][] t = Kernels.ACTIVE.transposedRows(k);
+        final int chunk = Kernels.ACTIVE.transposedRowsMax();
+        final int total = outH * outW;
+        for (int p0 = 0; p0 < total; p0 += chunk) {
+            final int n = Math.min(chunk, total - p0);
+            for (int q0 = 0; q0 < n; ) {
+                // the pixels of one output row in this chunk: columns [a, b) of row oy
+                final int oy = (p0 + q0) / outW;
+                final int a = (p0 + q0) % outW;
+                final int b = Math.min(outW, a + n - q0);
+                for (int i = 0; i < kh; i++) {
+                    final int iy = oy * sh - padT + i * dh;
+                    final boolean inside = iy >= 0 && iy < h;
+                    for (int j = 0; j < kw; j++) {
+                        // columns [lo, hi) read input column ox * sw + shift inside the image
+                        final int shift = j * dw - padL;
+                        int lo = a;
+                        int hi = a;
+                        if (inside) {
+                            lo = Math.min(b, Math.max(a, shift >= 0 ? 0 : (sw - 1 - shift) / sw));
+                            hi = Math.max(lo, Math.min(b, w - 1 - shift < 0 ? 0 : (w - 1 - shift) / sw + 1));
+                        }
+                        final int src = xb + (iy * w + lo * sw + shift) * in;
+                        for (int c = 0; c < in; c++) {
+                            final float[] tk = t[(i * kw + j) * in + c];
+                            int q = q0;
+                            for (int ox = a; ox < lo; ox++) {
+                                tk[q++] = 0f;
+                            }
+                            for (int ox = lo, s = src + c; ox < hi; ox++, s += sw * in) {
+                                tk[q++] = x[s];
+                            }
+                            for (int ox = hi; ox < b; ox++) {
+                                tk[q++] = 0f;
+                            }
+                        }
+                    }
+                }
+                q0 += b - a;
+            }
+            group[0].forwardTransposed(t, n, y, yb + p0 * out);
+            activation.applyRows(y, yb + p0 * out, n, out);
         }
     }
 

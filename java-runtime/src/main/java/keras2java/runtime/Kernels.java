@@ -136,6 +136,24 @@ public abstract class Kernels {
         }
     }
 
+    /**
+     * The per-thread arrays of {@link #matmulT}'s transposed rows: {@code in} arrays of at least
+     * {@link #transposedRowsMax} values; only for kernels with {@link #matmulT}.
+     */
+    float[][] transposedRows(int in) {
+        throw new UnsupportedOperationException("transposedRows");
+    }
+
+    /** Rows per {@link #matmulTransposed} at most. */
+    int transposedRowsMax() {
+        throw new UnsupportedOperationException("transposedRowsMax");
+    }
+
+    /** {@link #matmulT} of {@code n} rows already transposed ({@code t[k][p]} is input k of row p): the same sums. */
+    void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+        throw new UnsupportedOperationException("matmulTransposed");
+    }
+
     /** {@link Activation#tanh} in place over {@code a[off .. off+len)}. */
     abstract void tanh(float[] a, int off, int len);
 

@@ -68,6 +68,19 @@ public final class Linear {
         Kernels.ACTIVE.matmul(x, xOff, n, in, w, bias, out, y, yOff);
     }
 
+    /** Whether {@link #forwardTransposed} serves a product of {@code n} rows (the active kernels transpose). */
+    public boolean transposes(int n) {
+        return wT != null && Kernels.ACTIVE.transposes(n, in, out);
+    }
+
+    /**
+     * {@link #forward} of {@code n} rows given transposed, as {@link Kernels#matmulTransposed}
+     * ({@code t} from {@link Kernels#transposedRows}); only where {@link #transposes}.
+     */
+    void forwardTransposed(float[][] t, int n, float[] y, int yOff) {
+        Kernels.ACTIVE.matmulTransposed(t, n, in, wT, plainBias, out, y, yOff);
+    }
+
     /**
      * {@code y[yOff + r*ldy ..][0, out) += x[xOff + r*ldx ..][0, in) . W} for {@code rows} rows
      * (the bias is not added): a batch of recurrent steps as one matrix product.

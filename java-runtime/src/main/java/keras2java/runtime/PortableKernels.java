@@ -77,14 +77,7 @@ class PortableKernels extends Kernels {
      */
     @Override
     final void matmulT(float[] x, int xOff, int rows, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
-        float[][] t = T_IN.get();
-        if (t == null || t.length < in) {
-            t = new float[in][T_ROWS];
-            T_IN.set(t);
-        }
-        final float[][] acc = acc(T_ROWS);
-        final float[] ya = acc[0];
-        final float[] yb = acc[1];
+        final float[][] t = transposedRows(in);
         for (int r0 = 0; r0 < rows; r0 += T_ROWS) {
             final int n = Math.min(T_ROWS, rows - r0);
             final int xb = xOff + r0 * in;
@@ -94,23 +87,45 @@ class PortableKernels extends Kernels {
                     tk[p] = x[i];
                 }
             }
-            final int yb0 = yOff + r0 * out;
-            int j = 0;
-            for (; j + 1 < out; j += 2) {
-                java.util.Arrays.fill(ya, 0, n, bias[j]);
-                java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
-                pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
-                for (int p = 0; p < n; p++) {
-                    y[yb0 + p * out + j] = ya[p];
-                    y[yb0 + p * out + j + 1] = yb[p];
-                }
+            matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out);
+        }
+    }
+
+    @Override
+    final float[][] transposedRows(int in) {
+        float[][] t = T_IN.get();
+        if (t == null || t.length < in) {
+            t = new float[in][T_ROWS];
+            T_IN.set(t);
+        }
+        return t;
+    }
+
+    @Override
+    final int transposedRowsMax() {
+        return T_ROWS;
+    }
+
+    @Override
+    final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+        final float[][] acc = acc(T_ROWS);
+        final float[] ya = acc[0];
+        final float[] yb = acc[1];
+        int j = 0;
+        for (; j + 1 < out; j += 2) {
+            java.util.Arrays.fill(ya, 0, n, bias[j]);
+            java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
+            pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
+            for (int p = 0; p < n; p++) {
+                y[yOff + p * out + j] = ya[p];
+                y[yOff + p * out + j + 1] = yb[p];
             }
-            if (j < out) {
-                java.util.Arrays.fill(ya, 0, n, bias[j]);
-                single(wT, j * in, 0, in, t, acc, 0, n);
-                for (int p = 0; p < n; p++) {
-                    y[yb0 + p * out + j] = ya[p];
-                }
+        }
+        if (j < out) {
+            java.util.Arrays.fill(ya, 0, n, bias[j]);
+            single(wT, j * in, 0, in, t, acc, 0, n);
+            for (int p = 0; p < n; p++) {
+                y[yOff + p * out + j] = ya[p];
             }
         }
     }
