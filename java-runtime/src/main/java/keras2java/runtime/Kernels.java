@@ -126,8 +126,15 @@ public abstract class Kernels {
      */
     void relu(float[] a, int off, int len, float maxValue) {
         final int end = off + len;
-        for (int i = off; i < end; i++) {
-            a[i] = Math.min(Math.max(a[i], 0f), maxValue);
+        if (maxValue == Float.POSITIVE_INFINITY) {
+            // no cap: one max (Java's max and min each cost several instructions per vector)
+            for (int i = off; i < end; i++) {
+                a[i] = Math.max(a[i], 0f);
+            }
+        } else {
+            for (int i = off; i < end; i++) {
+                a[i] = Math.min(Math.max(a[i], 0f), maxValue);
+            }
         }
         for (int i = off; i < end; i++) {
             if (a[i] != a[i]) {
