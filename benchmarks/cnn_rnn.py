@@ -11,7 +11,7 @@ Both are built with Keras (random weights), converted with keras2java, compiled 
 ``javac --release 8`` (the optional kernels' source root with ``--release 17``) and timed in
 one JVM thread at batch 1 in each of run.py's settings (jvms.SETTINGS: each JDK with no flag,
 the portable kernels, the vector kernels; median of rounds of ``predict`` calls after a
-warm-up), and at batch ``BATCH`` through the batch path (``predictAllBatch(samples, 1)``: every
+warm-up of at least 3 s, as long as the JIT needs for the vector kernels), and at batch ``BATCH`` through the batch path (``predictAllBatch(samples, 1)``: every
 layer on the whole batch at once); the same Keras models are
 exported with tf2onnx and timed with ONNX Runtime (Python API over the native engine: one
 intra-op and one inter-op thread, sequential execution, batch 1 and batch ``BATCH``).  The Java
@@ -87,6 +87,8 @@ import java.nio.file.*;
 import java.util.Arrays;
 
 public final class CnnRnnTimer {
+    static final double WARMUP_S = 3.0;
+
     public static void main(String[] a) throws Exception {
         byte[] raw = Files.readAllBytes(Paths.get(a[1]));
         FloatBuffer fb = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -113,7 +115,10 @@ public final class CnnRnnTimer {
             }
             out.write(bb.array());
         }
-        for (int i = 0; i < calls * 3; i++) predict.invoke(model, (Object) x);
+        // warm-up: calls * 3 calls and at least WARMUP_S seconds (the JIT compiles the kernels in the
+        // background; with a few calls alone the batch-1 figures timed the first compiled tiers)
+        long w0 = System.nanoTime();
+        for (int i = 0; i < calls * 3 || System.nanoTime() - w0 < WARMUP_S * 1e9; i++) predict.invoke(model, (Object) x);
         double[] us = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
@@ -121,7 +126,8 @@ public final class CnnRnnTimer {
             us[r] = (System.nanoTime() - t0) / 1e3 / calls;
         }
         Arrays.sort(us);
-        for (int i = 0; i < 2; i++) predictAllBatch.invoke(null, samples, 1);
+        w0 = System.nanoTime();
+        for (int i = 0; i < 2 || System.nanoTime() - w0 < WARMUP_S * 1e9; i++) predictAllBatch.invoke(null, samples, 1);
         double[] bus = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
