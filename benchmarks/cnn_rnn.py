@@ -11,8 +11,9 @@ Both are built with Keras (random weights), converted with keras2java, compiled 
 ``javac --release 8`` (the optional kernels' source root with ``--release 17``) and timed in
 one JVM thread at batch 1 in each of run.py's settings (jvms.SETTINGS: each JDK with no flag,
 the portable kernels, the vector kernels; median of rounds of ``predict`` calls after a
-warm-up of at least 3 s, as long as the JIT needs for the vector kernels), and at batch ``BATCH`` through the batch path (``predictAllBatch(samples, 1)``: every
-layer on the whole batch at once); the same Keras models are
+warm-up of at least 3 s, as long as the JIT needs for the vector kernels), and at batch
+``BATCH`` through the batch path (``predictAllBatch(samples, 1)``: every layer on the whole
+batch at once, after the same warm-up); the same Keras models are
 exported with tf2onnx and timed with ONNX Runtime (Python API over the native engine: one
 intra-op and one inter-op thread, sequential execution, batch 1 and batch ``BATCH``).  The Java
 outputs (both paths) are checked against Keras.  Results go to benchmarks/results/cnn_rnn.md and cnn_rnn.json.
