@@ -71,6 +71,8 @@ IMAGE_CASES = (
     Case("vec/conv2d_dilated_rows", img((12, 11, 6), C("Conv2D", 40, 3, dilation_rate=(2, 1), padding="same"),
                                         head=False)),
     Case("vec/conv2d_dilated_columns", img((12, 11, 6), C("Conv2D", 7, 3, dilation_rate=(1, 2)), head=False)),
+    Case("vec/conv2d_relu6", img((8, 9, 4), C("Conv2D", 20, 3, padding="same", activation="relu6"), head=False),
+         input_scale=4.0),
     Case("vec/conv2d_1x1_s2", img((9, 9, 17), C("Conv2D", 33, 1, strides=2), head=False)),
     Case("vec/conv2d_window_wider_than_image", img((6, 2, 3), C("Conv2D", 5, 5, padding="same"), head=False)),
     Case("vec/conv2d_tf_h5", img((11, 13, 3), C("Conv2D", 24, 3, strides=(2, 1), padding="same",

@@ -75,7 +75,7 @@ public final class Conv2D implements FrameConv {
         Check.slice(data, kernelOff, groups * k * fG, "Conv2D kernel");
         this.direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && groups == 1;
         final boolean rows = !direct && groups == 1 && pointwiseOff < 0 && dw == 1
-                && Kernels.ACTIVE.multipliesInPlace(kw * in, filters);
+                && Kernels.ACTIVE.multipliesInPlace();
         if (rows) {
             this.group = null;
             this.kernelRows = new Linear[kh];

@@ -92,10 +92,10 @@ public abstract class Kernels {
 
     /**
      * Whether a convolution should multiply its input rows in place, one {@code (kw * in, filters)}
-     * kernel row at a time through {@link #gemmAcc} ({@code kIn = kw * in}), rather than gather
-     * patches (im2col) for one product; false by default.
+     * kernel row at a time through {@link #gemmAcc}, rather than gather patches (im2col) for one
+     * product; false by default.
      */
-    boolean multipliesInPlace(int kIn, int filters) {
+    boolean multipliesInPlace() {
         return false;
     }
 

@@ -69,7 +69,7 @@ public final class Linear {
     }
 
     /** Whether {@link #forwardTransposed} serves a product of {@code n} rows (the active kernels transpose). */
-    public boolean transposes(int n) {
+    boolean transposes(int n) {
         return wT != null && Kernels.ACTIVE.transposes(n, in, out);
     }
 

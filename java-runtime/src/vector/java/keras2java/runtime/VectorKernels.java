@@ -598,7 +598,7 @@ public final class VectorKernels extends Kernels {
      * 3x3 convolution, cnn_lstm), and the kernel rows' products run at the GEMM's speed.
      */
     @Override
-    boolean multipliesInPlace(int kIn, int filters) {
+    boolean multipliesInPlace() {
         return true;
     }
 
