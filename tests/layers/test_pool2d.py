@@ -16,6 +16,8 @@ pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 POOL = [
     Case("maxpool2d/valid_2", img((8, 9, 3), L("MaxPooling2D", 2))),
     Case("maxpool2d/same_3_s2", img((9, 8, 3), L("MaxPooling2D", 3, strides=2, padding="same"))),
+    Case("maxpool2d/same_3_s1", img((6, 7, 3), L("MaxPooling2D", 3, strides=1, padding="same"))),
+    Case("maxpool2d/same_window_wider_than_image", img((5, 3, 2), L("MaxPooling2D", (2, 4), padding="same"))),
     Case("maxpool2d/valid_23_s12", img((9, 8, 2), L("MaxPooling2D", (2, 3), strides=(1, 2)))),
     Case("avgpool2d/same_3_s2", img((9, 8, 3), L("AveragePooling2D", 3, strides=2, padding="same"))),
     Case("avgpool2d/same_2_even", img((8, 6, 2), L("AveragePooling2D", 2, padding="same"))),

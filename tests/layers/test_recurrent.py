@@ -31,11 +31,12 @@ def add(*cases: Case) -> None:
     CASES.extend(cases)
 
 
-# 1. GRU and SimpleRNN
+# 1. GRU, SimpleRNN and LSTM by size
 for u in (1, 7, 32):
     add(Case(f"gru/units{u}", seq(lambda k, u=u: [L(k).GRU(u), L(k).Dense(3)]), family="GRU"),
         Case(f"gru/reset_before/units{u}", seq(lambda k, u=u: [L(k).GRU(u, reset_after=False, return_sequences=True)]), family="GRU"),
-        Case(f"simple_rnn/units{u}", seq(lambda k, u=u: [L(k).SimpleRNN(u), L(k).Dense(3)]), family="SimpleRNN"))
+        Case(f"simple_rnn/units{u}", seq(lambda k, u=u: [L(k).SimpleRNN(u), L(k).Dense(3)]), family="SimpleRNN"),
+        Case(f"lstm/units{u}", seq(lambda k, u=u: [L(k).LSTM(u), L(k).Dense(3)]), family="LSTM"))
 for fmt in ("keras", "h5", "tf_h5"):
     add(Case(f"gru/stacked/{fmt}", seq(lambda k: [L(k).GRU(7, return_sequences=True), L(k).GRU(6, return_sequences=True, reset_after=False),
                                                    L(k).GRU(5)], shape=(8, 5)), fmt, family="GRU"),

@@ -273,6 +273,23 @@ public final class Conv2D implements FrameConv {
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
         final int chunk = Kernels.ACTIVE.transposedRowsMax();
         final int total = outH * outW;
+        // the image one channel after another (plane c holds channel c's h * w values), so that
+        // each patch row copies runs of an image row instead of gathering values in pixels apart
+        final int hw = h * w;
+        final float[] plane;
+        final int planeOff;
+        if (in == 1) {
+            plane = x;
+            planeOff = xb;
+        } else {
+            plane = planeBuffer(hw * in);
+            planeOff = 0;
+            for (int c = 0; c < in; c++) {
+                for (int p = 0, s = xb + c, d = c * hw; p < hw; p++, s += in, d++) {
+                    plane[d] = x[s];
+                }
+            }
+        }
         for (int p0 = 0; p0 < total; p0 += chunk) {
             final int n = Math.min(chunk, total - p0);
             for (int q0 = 0; q0 < n; ) {
@@ -292,18 +309,24 @@ public final class Conv2D implements FrameConv {
                             lo = Math.min(b, Math.max(a, shift >= 0 ? 0 : (sw - 1 - shift) / sw));
                             hi = Math.max(lo, Math.min(b, w - 1 - shift < 0 ? 0 : (w - 1 - shift) / sw + 1));
                         }
-                        final int src = xb + (iy * w + lo * sw + shift) * in;
+                        final int src = planeOff + iy * w + lo * sw + shift;
+                        final int qLo = q0 + lo - a;
+                        final int qHi = q0 + hi - a;
+                        final int qEnd = q0 + b - a;
                         for (int c = 0; c < in; c++) {
                             final float[] tk = t[(i * kw + j) * in + c];
-                            int q = q0;
-                            for (int ox = a; ox < lo; ox++) {
-                                tk[q++] = 0f;
+                            for (int q = q0; q < qLo; q++) {
+                                tk[q] = 0f;
                             }
-                            for (int ox = lo, s = src + c; ox < hi; ox++, s += sw * in) {
-                                tk[q++] = x[s];
+                            if (sw == 1 && qHi > qLo) {
+                                System.arraycopy(plane, src + c * hw, tk, qLo, qHi - qLo);
+                            } else {
+                                for (int q = qLo, s = src + c * hw; q < qHi; q++, s += sw) {
+                                    tk[q] = plane[s];
+                                }
                             }
-                            for (int ox = hi; ox < b; ox++) {
-                                tk[q++] = 0f;
+                            for (int q = qHi; q < qEnd; q++) {
+                                tk[q] = 0f;
                             }
                         }
                     }
@@ -313,6 +336,18 @@ public final class Conv2D implements FrameConv {
             group[0].forwardTransposed(t, n, y, yb + p0 * out);
             activation.applyRows(y, yb + p0 * out, n, out);
         }
+    }
+
+    /** Per-thread channel planes of {@link #forwardTransposed} (a plain ThreadLocal: withInitial is Android API 26). */
+    private static final ThreadLocal<float[]> PLANE = new ThreadLocal<float[]>();
+
+    private static float[] planeBuffer(int n) {
+        float[] b = PLANE.get();
+        if (b == null || b.length < n) {
+            b = new float[n];
+            PLANE.set(b);
+        }
+        return b;
     }
 
     /** The {@code kw} pixels of an input row from column {@code ix0} on into {@code ws}, zeros outside the image. */

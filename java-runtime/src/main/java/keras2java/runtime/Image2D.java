@@ -37,7 +37,15 @@ public final class Image2D {
                             boolean same, float[] y, int outH, int outW) {
         final int padT = same ? Math.max((outH - 1) * sh + ph - h, 0) / 2 : 0;
         final int padL = same ? Math.max((outW - 1) * sw + pw - w, 0) / 2 : 0;
-        final float[] row = mode == MAX ? rowBuffer(w * c) : null;
+        // MAX: the row maxima, the window maxima (of whole windows), and a row to compare with,
+        // each its own array: HotSpot vectorizes a loop only when its array accesses share one
+        // offset, so each loop compares two arrays from index 0 (the copies are cheap)
+        final float[][] rows = mode == MAX ? rowBuffers(w * c) : null;
+        final float[] row = mode == MAX ? rows[0] : null;
+        final float[] next = mode == MAX ? rows[1] : null;
+        final float[] win = mode == MAX ? (pw > 1 ? rows[2] : row) : null;
+        // window maxima exist for the columns whose window lies inside the image: [0, full) values
+        final int full = w >= pw ? (w - pw + 1) * c : 0;
         for (int img = 0; img < images; img++) {
             final int xb = img * h * w * c;
             int yo = img * outH * outW * c;
@@ -45,22 +53,33 @@ public final class Image2D {
                 final int y0 = Math.max(oy * sh - padT, 0);
                 final int y1 = Math.min(oy * sh - padT + ph, h);
                 if (mode == MAX) {
-                    // the maximum over the window's rows first, in long loops over whole image rows
-                    // that HotSpot vectorizes; max is commutative and associative (NaN and -0
+                    // the maximum over the window's rows, then over the window's columns, in long
+                    // loops over whole image rows; max is commutative and associative (NaN and -0
                     // included), so any order gives the same bits
                     System.arraycopy(x, xb + y0 * w * c, row, 0, w * c);
                     for (int iy = y0 + 1; iy < y1; iy++) {
-                        final int b = xb + iy * w * c;
+                        System.arraycopy(x, xb + iy * w * c, next, 0, w * c);
                         for (int i = 0; i < w * c; i++) {
-                            row[i] = Math.max(row[i], x[b + i]);
+                            row[i] = Math.max(row[i], next[i]);
+                        }
+                    }
+                    if (pw > 1 && full > 0) {
+                        System.arraycopy(row, 0, win, 0, full);
+                        for (int j = 1; j < pw; j++) {
+                            System.arraycopy(row, j * c, next, 0, full);
+                            for (int i = 0; i < full; i++) {
+                                win[i] = Math.max(win[i], next[i]);
+                            }
                         }
                     }
                 }
                 for (int ox = 0; ox < outW; ox++) {
                     final int x0 = Math.max(ox * sw - padL, 0);
                     final int x1 = Math.min(ox * sw - padL + pw, w);
-                    if (mode == MAX) {
-                        // the window's columns of the row maxima, the first then a max with the others
+                    if (mode == MAX && x1 - x0 == pw) {
+                        System.arraycopy(win, x0 * c, y, yo, c);
+                    } else if (mode == MAX) {
+                        // a window cut by the border: the first of its columns, then a max with the others
                         final int r0 = x0 * c;
                         for (int ch = 0; ch < c; ch++) {
                             y[yo + ch] = row[r0 + ch];
@@ -92,14 +111,14 @@ public final class Image2D {
         }
     }
 
-    /** Per-thread row of {@link #pool} (a plain ThreadLocal: withInitial is Android API 26). */
-    private static final ThreadLocal<float[]> ROW = new ThreadLocal<float[]>();
+    /** Per-thread rows of {@link #pool}: three of at least {@code n} values (a plain ThreadLocal: withInitial is Android API 26). */
+    private static final ThreadLocal<float[][]> ROWS = new ThreadLocal<float[][]>();
 
-    private static float[] rowBuffer(int n) {
-        float[] r = ROW.get();
-        if (r == null || r.length < n) {
-            r = new float[n];
-            ROW.set(r);
+    private static float[][] rowBuffers(int n) {
+        float[][] r = ROWS.get();
+        if (r == null || r[0].length < n) {
+            r = new float[3][n];
+            ROWS.set(r);
         }
         return r;
     }
