@@ -25,6 +25,24 @@ def _keras_outputs(path, samples):
     return [[y] for y in model.predict(np.stack(samples), verbose=0)]
 
 
+def _relu_model(work):
+    """Conv2D and Dense with ReLU (plain and capped) on images with a NaN pixel: TensorFlow's ReLU
+    keeps NaN, so NaN reaches only the outputs whose window holds that pixel."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((16, 16, 2)),
+                              keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+                              keras.layers.ReLU(max_value=6.0),
+                              keras.layers.Dense(3, activation="relu")])
+    path = work / "relu_nan.keras"
+    model.save(path)
+    rng = np.random.default_rng(5)
+    inputs = [rng.standard_normal((16, 16, 2)).astype(np.float32) for _ in range(2)]
+    inputs[0][7, 9, 1] = np.nan
+    return path, inputs
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     work = tmp_path_factory.mktemp("robust")
@@ -35,6 +53,9 @@ def batch(tmp_path_factory):
     nan_inputs[2][6, 10] = -np.inf
     b.add("nan_inputs", str(EXAMPLE), [[x] for x in nan_inputs], _keras_outputs(EXAMPLE, nan_inputs),
           package="k2jtest.robust.nan", class_name="M")
+    relu, relu_inputs = _relu_model(work)
+    b.add("relu_nan", str(relu), [[x] for x in relu_inputs], _keras_outputs(relu, relu_inputs),
+          package="k2jtest.robust.relu", class_name="M")
     for name in ("weights_nan", "weights_float16", "weights_float64_exact"):
         path = CORPUS / f"{name}.keras"
         b.add(name, str(path), [[x] for x in INPUTS], _keras_outputs(path, INPUTS),
@@ -48,7 +69,7 @@ def batch(tmp_path_factory):
     return b
 
 
-@pytest.mark.parametrize("case", ["nan_inputs", "weights_nan", "weights_float16", "weights_float64_exact", "resource"])
+@pytest.mark.parametrize("case", ["nan_inputs", "relu_nan", "weights_nan", "weights_float16", "weights_float64_exact", "resource"])
 def test_matches_keras(batch, case):
     batch.cases[case].check()
 
@@ -57,6 +78,36 @@ def test_nan_really_propagates(batch):
     out = batch.cases["nan_inputs"].outputs
     assert np.isnan(out[0][0]).all()        # the NaN input gives NaN, as in Keras
     assert np.isfinite(out[3][0]).all()
+
+
+def test_relu_keeps_nan(batch):
+    out = batch.cases["relu_nan"].outputs[0][0].reshape(16, 16, 3)
+    assert np.isnan(out[6:9, 8:11]).all()     # the 3x3 window around the NaN pixel, as in Keras
+    assert np.isfinite(out[:5]).all()
+
+
+@pytest.fixture(scope="module")
+def relu_vector(tmp_path_factory):
+    """The ReLU case compiled with the vector kernels too (then rerun with the others)."""
+    work = tmp_path_factory.mktemp("relu_vector")
+    b = JavaBatch(work, kernels="vector")
+    relu, relu_inputs = _relu_model(work)
+    b.add("relu_nan", str(relu), [[x] for x in relu_inputs], _keras_outputs(relu, relu_inputs),
+          package="k2jtest.robust.reluv", class_name="M")
+    b.run()
+    return b
+
+
+@pytest.mark.parametrize("kernels", ["vector", "portable", "fma"])
+def test_relu_keeps_nan_with_every_kernel_tier(relu_vector, kernels):
+    c = relu_vector.cases["relu_nan"]
+    vector = c.outputs
+    if kernels != "vector":
+        c.outputs = relu_vector.rerun(kernels)["relu_nan"]
+    try:
+        c.check()
+    finally:
+        c.outputs = vector
 
 
 def _probe(batch, cls, mode, extra_cp=None):

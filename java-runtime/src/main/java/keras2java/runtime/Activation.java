@@ -148,6 +148,9 @@ public final class Activation {
     }
 
     private float relu(float x) {
+        if (x != x) {
+            return x; // NaN stays NaN, as in TensorFlow
+        }
         float y;
         if (threshold != 0f) {
             y = x > threshold ? x : 0f;

@@ -59,7 +59,7 @@ public final class TensorOps {
             case SQUARE: return v * v;
             case TANH: return (float) Math.tanh(v);
             case SIGMOID: return (float) (1.0 / (1.0 + Math.exp(-(double) v)));
-            case RELU: return v > 0f ? v : 0f;
+            case RELU: return v > 0f || v != v ? v : 0f; // NaN stays NaN, as in TensorFlow
             case RECIPROCAL: return 1f / v;
             case SIN: return (float) Math.sin(v);
             case COS: return (float) Math.cos(v);

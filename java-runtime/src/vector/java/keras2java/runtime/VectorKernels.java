@@ -602,7 +602,10 @@ public final class VectorKernels extends Kernels {
         return true;
     }
 
-    /** {@link Kernels#relu} by compare and blend: {@code x > 0 ? min(x, maxValue) : 0} (NaN and -0 compare false). */
+    /**
+     * {@link Kernels#relu} by compare and blend: 0 where {@code x <= 0} (-0 included), the cap where
+     * {@code x > maxValue}, else x (NaN compares false and stays NaN): the values of {@link Kernels#relu}.
+     */
     @Override
     void relu(float[] a, int off, int len, float maxValue) {
         final FloatVector zero = FloatVector.zero(S);
@@ -614,7 +617,7 @@ public final class VectorKernels extends Kernels {
             if (capped) {
                 v = v.blend(maxValue, v.compare(VectorOperators.GT, maxValue));
             }
-            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(a, i);
+            v.blend(zero, v.compare(VectorOperators.LE, 0f)).intoArray(a, i);
         }
         super.relu(a, i, off + len - i, maxValue);
     }
