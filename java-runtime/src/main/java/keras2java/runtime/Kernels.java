@@ -75,9 +75,21 @@ public abstract class Kernels {
      * The LSTM cell update with sigmoid gates and tanh: gates i, f, c, o at
      * {@code p[z..]} ({@code u} each, which it may overwrite), state h at
      * {@code st[hOff..]} and c after it, both updated:
-     * {@code c = f c + i g}, {@code h = o tanh(c)}.
+     * {@code c = f c + i g}, {@code h = o tanh(c)}.  Gates i, f and o hold half their
+     * pre-activation (the cell halves their weights, an exact scaling), so that every gate
+     * is one tanh: {@code sigmoid(x) = 0.5 tanh(x / 2) + 0.5}, as {@link Activation#sigmoid}.
      */
     abstract void lstmGates(float[] p, int z, float[] st, int hOff, int u);
+
+    /**
+     * {@link #lstmGates} of {@code rows} rows: row r's gates at {@code p[z + r*ldp..]}, its
+     * state at {@code st[s + r*ldst..]}; each row gets the bits {@link #lstmGates} gives it.
+     */
+    void lstmGatesRows(float[] p, int z, int ldp, int rows, float[] st, int s, int ldst, int u) {
+        for (int r = 0; r < rows; r++) {
+            lstmGates(p, z + r * ldp, st, s + r * ldst, u);
+        }
+    }
 
     /**
      * {@code y[yOff + r*ldy + j] += x[xOff + r*ldx .. +in) . w[:, j]} for {@code rows} rows

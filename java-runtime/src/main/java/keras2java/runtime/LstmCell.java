@@ -24,9 +24,41 @@ public final class LstmCell extends RnnCell {
         }
         this.activation = activation;
         this.recurrentActivation = recurrentActivation;
-        this.kernel = new Linear(data, kernelOff, in, 4 * units, biasOff);
-        this.recurrent = new Linear(data, recurrentOff, units, 4 * units, -1);
         this.standard = activation.kind() == Activation.TANH && recurrentActivation.kind() == Activation.SIGMOID;
+        if (standard) {
+            // Kernels.lstmGates takes gates i, f and o as half their pre-activation
+            final float[] k = halfSigmoidGates(data, kernelOff, in, biasOff, units);
+            this.kernel = new Linear(k, 0, in, 4 * units, biasOff >= 0 ? in * 4 * units : -1);
+            this.recurrent = new Linear(halfSigmoidGates(data, recurrentOff, units, -1, units), 0, units,
+                    4 * units, -1);
+        } else {
+            this.kernel = new Linear(data, kernelOff, in, 4 * units, biasOff);
+            this.recurrent = new Linear(data, recurrentOff, units, 4 * units, -1);
+        }
+    }
+
+    /**
+     * A copy of the {@code (rows, 4u)} matrix at {@code data[off..]}, then the bias at
+     * {@code data[biasOff..]} if any, with the columns of gates i, f and o halved.  Halving is
+     * exact, so the products and their sums are exactly half (the gates get the bits of
+     * {@code 0.5f * x}).
+     */
+    private static float[] halfSigmoidGates(float[] data, int off, int rows, int biasOff, int u) {
+        final int g = 4 * u;
+        final float[] m = new float[rows * g + (biasOff >= 0 ? g : 0)];
+        System.arraycopy(data, off, m, 0, rows * g);
+        if (biasOff >= 0) {
+            System.arraycopy(data, biasOff, m, rows * g, g);
+        }
+        for (int r = 0; r < m.length; r += g) {
+            for (int j = r; j < r + 2 * u; j++) {
+                m[j] *= 0.5f;
+            }
+            for (int j = r + 3 * u; j < r + g; j++) {
+                m[j] *= 0.5f;
+            }
+        }
+        return m;
     }
 
     public int inputSize() {
@@ -58,6 +90,10 @@ public final class LstmCell extends RnnCell {
     public void stepBatch(float[] p, int pOff, int ldp, int rows, float[] st, int sOff, int ldst,
                           float[] tmp, int tmpOff) {
         recurrent.addRows(st, sOff, ldst, rows, p, pOff, ldp);
+        if (standard) {
+            Kernels.ACTIVE.lstmGatesRows(p, pOff, ldp, rows, st, sOff, ldst, units);
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             gates(p, pOff + r * ldp, st, sOff + r * ldst, tmp, tmpOff + r * units);
         }

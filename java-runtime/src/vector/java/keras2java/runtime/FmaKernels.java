@@ -274,6 +274,15 @@ final class FmaKernels extends PortableKernels {
         }
     }
 
+    /** {@code a = 0.5 a + 0.5} in one rounding, as {@link #sigmoid}. */
+    @Override
+    void sigmoidOfHalfTanh(float[] a, int off, int len) {
+        final int end = off + len;
+        for (int i = off; i < end; i++) {
+            a[i] = Math.fma(0.5f, a[i], 0.5f);
+        }
+    }
+
     /** The logistic function as {@code 0.5 + 0.5 tanh(x / 2)}, as {@link Activation#sigmoid}. */
     @Override
     void sigmoid(float[] a, int off, int len) {

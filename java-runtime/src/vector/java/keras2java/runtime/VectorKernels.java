@@ -680,10 +680,10 @@ public final class VectorKernels extends Kernels {
      * to {@code s[h1]}, using {@code s[tmp]} as room for tanh(c).
      */
     private static void lstm(float[] g, int gi, int gs, float[] s, int tmp, int c0, float[] s1, int h1, int c1) {
-        act(g, gi, g, gi, 0.5f, 0.5f, 0.5f);                      // i
-        act(g, gi + gs, g, gi + gs, 0.5f, 0.5f, 0.5f);            // f
+        act(g, gi, g, gi, 1f, 0.5f, 0.5f);                        // i (given as x / 2)
+        act(g, gi + gs, g, gi + gs, 1f, 0.5f, 0.5f);              // f (given as x / 2)
         act(g, gi + 2 * gs, g, gi + 2 * gs, 1f, 1f, -0f);         // g (candidate)
-        act(g, gi + 3 * gs, g, gi + 3 * gs, 0.5f, 0.5f, 0.5f);    // o
+        act(g, gi + 3 * gs, g, gi + 3 * gs, 1f, 0.5f, 0.5f);      // o (given as x / 2)
         final FloatVector c = FloatVector.fromArray(S, g, gi + gs).mul(FloatVector.fromArray(S, s, c0))
                 .add(FloatVector.fromArray(S, g, gi).mul(FloatVector.fromArray(S, g, gi + 2 * gs)));
         c.intoArray(s1, c1);
