@@ -326,11 +326,34 @@ class PortableKernels extends Kernels {
             }
         }
         final float[][] g = gateRows(u, rows);
+        final float[] cs = g[4]; // every row's c, then tanh(c)
+        if (u < SHORT) {
+            // loops too short to vectorize: straight from p and st, no copies
+            for (int r = 0; r < rows; r++) {
+                final int zr = z + r * ldp;
+                final int cOff = s + r * ldst + u;
+                sigmoidOfHalfTanh(p, zr, 2 * u);
+                sigmoidOfHalfTanh(p, zr + 3 * u, u);
+                for (int j = 0; j < u; j++) {
+                    final float c = p[zr + u + j] * st[cOff + j] + p[zr + j] * p[zr + 2 * u + j];
+                    st[cOff + j] = c;
+                    cs[r * u + j] = c;
+                }
+            }
+            tanh(cs, 0, rows * u);
+            for (int r = 0; r < rows; r++) {
+                final int oz = z + r * ldp + 3 * u;
+                final int hOff = s + r * ldst;
+                for (int j = 0; j < u; j++) {
+                    st[hOff + j] = p[oz + j] * cs[r * u + j];
+                }
+            }
+            return;
+        }
         final float[] i = g[0];
         final float[] f = g[1];
         final float[] c = g[2];
         final float[] t = g[3]; // gate g, then gate o
-        final float[] cs = g[4]; // every row's c, then tanh(c)
         for (int r = 0; r < rows; r++) {
             final int zr = z + r * ldp;
             final int cOff = s + r * ldst + u;
