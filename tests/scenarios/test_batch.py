@@ -44,6 +44,9 @@ CAPPED_GROW = (4 * 1024 * 1024) // (3 * 540)
 CASES = (
     (Case("batch/lstm_dense_fixed", seq(lambda k: [L(k).LSTM(24), L(k).Dense(3, activation="softmax")], shape=(7, 11)),
           samples=13, weight_scale=0.3), True),
+    (Case("batch/lstm_wide", seq(lambda k: [L(k).LSTM(64, return_sequences=True), L(k).LSTM(32), L(k).Dense(3)],
+                                 shape=(8, 10)),
+          samples=11, weight_scale=0.3), True),
     (Case("batch/lstm_variable_lengths", seq(lambda k: [L(k).LSTM(20, return_sequences=True), L(k).Dense(4)],
                                              shape=(None, 6)),
           samples=14, steps=(1, 5), weight_scale=0.3), True),
