@@ -317,14 +317,7 @@ class PortableKernels extends Kernels {
      */
     @Override
     void lstmGatesRows(float[] p, int z, int ldp, int rows, float[] st, int s, int ldst, int u) {
-        final int g4 = 4 * u;
-        if (ldp == g4) {
-            tanh(p, z, rows * g4);
-        } else {
-            for (int r = 0; r < rows; r++) {
-                tanh(p, z + r * ldp, g4);
-            }
-        }
+        tanhRows(p, z, ldp, rows, 4 * u);
         final float[][] g = gateRows(u, rows);
         final float[] cs = g[4]; // every row's c, then tanh(c)
         if (u < SHORT) {

@@ -693,14 +693,7 @@ public final class VectorKernels extends Kernels {
             super.lstmGatesRows(p, z, ldp, rows, st, s, ldst, u);
             return;
         }
-        final int g4 = 4 * u;
-        if (ldp == g4) {
-            tanhVectors(p, z, rows * g4);
-        } else {
-            for (int r = 0; r < rows; r++) {
-                tanhVectors(p, z + r * ldp, g4);
-            }
-        }
+        tanhRows(p, z, ldp, rows, 4 * u);
         float[] cs = CS.get();
         if (cs.length < rows * u) {
             cs = new float[rows * u];
@@ -720,7 +713,7 @@ public final class VectorKernels extends Kernels {
                 c.intoArray(cs, cr + j);
             }
         }
-        tanhVectors(cs, 0, rows * u);
+        tanh(cs, 0, rows * u);
         for (int r = 0; r < rows; r++) {
             final int oz = z + r * ldp + 3 * u;
             final int hOff = s + r * ldst;
@@ -734,13 +727,6 @@ public final class VectorKernels extends Kernels {
 
     /** Per-thread c values of {@link #lstmGatesRows}. */
     private static final ThreadLocal<float[]> CS = ThreadLocal.withInitial(() -> new float[0]);
-
-    /** tanh in place over {@code a[off .. off+n)}, {@code n} a multiple of {@link #L}: {@link #act} (1, 1, -0). */
-    private static void tanhVectors(float[] a, int off, int n) {
-        for (int i = off; i < off + n; i += L) {
-            act(a, i, a, i, 1f, 1f, -0f);
-        }
-    }
 
     /**
      * One vector of the LSTM update: gates at {@code g[gi + k * gs]} (i, f, c, o),
