@@ -290,10 +290,6 @@ public final class Conv2D implements FrameConv {
                 }
             }
         }
-        if (sh == 1 && sw == 1 && outW == w && outH == h && w <= chunk) {
-            forwardTransposedSame(plane, planeOff, h, w, t, chunk / w, y, yb, padT, padL);
-            return;
-        }
         for (int p0 = 0; p0 < total; p0 += chunk) {
             final int n = Math.min(chunk, total - p0);
             for (int q0 = 0; q0 < n; ) {
@@ -339,61 +335,6 @@ public final class Conv2D implements FrameConv {
             }
             group[0].forwardTransposed(t, n, y, yb + p0 * out);
             activation.applyRows(y, yb + p0 * out, n, out);
-        }
-    }
-
-    /**
-     * {@link #forwardTransposed} of stride 1 and {@code same} padding (the output has the image's
-     * size), {@code rows} whole output rows per chunk.  Output pixel {@code q} of the chunk and
-     * the image value under kernel tap (i, j) are then a fixed distance apart for every pixel
-     * whose window row lies inside the image, so each patch row is one copy of a run of the
-     * channel plane, followed by zeros where the window crosses the left or right border (the
-     * copy put the neighbouring row's values there) and for rows outside the image.
-     */
-    private void forwardTransposedSame(float[] plane, int planeOff, int h, int w, float[][] t, int rows, float[] y,
-                                       int yb, int padT, int padL) {
-        final int hw = h * w;
-        for (int oy0 = 0; oy0 < h; oy0 += rows) {
-            final int r = Math.min(rows, h - oy0);
-            final int n = r * w;
-            for (int i = 0; i < kh; i++) {
-                // chunk rows [rLo, rHi) read image rows inside the image
-                final int iy0 = oy0 - padT + i * dh;
-                final int rLo = Math.min(r, Math.max(0, -iy0));
-                final int rHi = Math.max(rLo, Math.min(r, h - iy0));
-                for (int j = 0; j < kw; j++) {
-                    final int shift = j * dw - padL;
-                    // columns [lo, hi) read image column ox + shift inside the image
-                    final int lo = Math.min(w, Math.max(0, -shift));
-                    final int hi = Math.max(lo, Math.min(w, w - shift));
-                    for (int c = 0; c < in; c++) {
-                        final float[] tk = t[(i * kw + j) * in + c];
-                        java.util.Arrays.fill(tk, 0, rLo * w, 0f);
-                        java.util.Arrays.fill(tk, rHi * w, n, 0f);
-                        if (rLo == rHi) {
-                            continue;
-                        }
-                        // one copy for all inside rows, clipped to the array (what the clip leaves
-                        // out lies in border columns, zeroed below)
-                        int d0 = rLo * w;
-                        int d1 = rHi * w;
-                        final int src = planeOff + c * hw + (iy0 + rLo) * w + shift - d0;
-                        d0 = Math.max(d0, -src);
-                        d1 = Math.min(d1, plane.length - src);
-                        System.arraycopy(plane, src + d0, tk, d0, d1 - d0);
-                        for (int q = rLo * w; q < rHi * w; q += w) {
-                            for (int ox = 0; ox < lo; ox++) {
-                                tk[q + ox] = 0f;
-                            }
-                            for (int ox = hi; ox < w; ox++) {
-                                tk[q + ox] = 0f;
-                            }
-                        }
-                    }
-                }
-            }
-            group[0].forwardTransposed(t, n, y, yb + oy0 * w * out);
-            activation.applyRows(y, yb + oy0 * w * out, n, out);
         }
     }
 

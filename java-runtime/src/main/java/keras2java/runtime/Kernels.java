@@ -81,17 +81,6 @@ public abstract class Kernels {
      */
     abstract void lstmGates(float[] p, int z, float[] st, int hOff, int u);
 
-    /** {@link #tanh} over {@code len} values of each of {@code rows} rows {@code ld} apart: one call when they are adjacent. */
-    final void tanhRows(float[] a, int off, int ld, int rows, int len) {
-        if (ld == len) {
-            tanh(a, off, rows * len);
-            return;
-        }
-        for (int r = 0; r < rows; r++) {
-            tanh(a, off + r * ld, len);
-        }
-    }
-
     /**
      * {@link #lstmGates} of {@code rows} rows: row r's gates at {@code p[z + r*ldp..]}, its
      * state at {@code st[s + r*ldst..]}; each row gets the bits {@link #lstmGates} gives it.

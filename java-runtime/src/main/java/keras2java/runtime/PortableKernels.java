@@ -317,7 +317,13 @@ class PortableKernels extends Kernels {
      */
     @Override
     void lstmGatesRows(float[] p, int z, int ldp, int rows, float[] st, int s, int ldst, int u) {
-        tanhRows(p, z, ldp, rows, 4 * u);
+        if (ldp == 4 * u) {
+            tanh(p, z, rows * 4 * u);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                tanh(p, z + r * ldp, 4 * u);
+            }
+        }
         final float[][] g = gateRows(u, rows);
         final float[] cs = g[4]; // every row's c, then tanh(c)
         if (u < SHORT) {

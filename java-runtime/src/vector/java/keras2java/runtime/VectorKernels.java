@@ -654,10 +654,6 @@ public final class VectorKernels extends Kernels {
      */
     @Override
     void lstmGates(float[] p, int z, float[] st, int hOff, int u) {
-        if (u % L == 0) {
-            lstmGatesRows(p, z, 4 * u, 1, st, hOff, 0, u);
-            return;
-        }
         final int cOff = hOff + u;
         final int jv = S.loopBound(u);
         int j = 0;
@@ -677,56 +673,6 @@ public final class VectorKernels extends Kernels {
             System.arraycopy(t, 6 * L, st, cOff + j, len);
         }
     }
-
-    /**
-     * Rows whose gates fill whole vectors ({@code u % L == 0}): one loop of tanh over every
-     * gate of every row (i, f and o hold x / 2), then per row the sigmoids
-     * {@code 0.5 t + 0.5} and {@code c = f c + i g}, one loop of tanh over every row's c, then
-     * {@code h = o tanh(c)}.  The operations of {@link #lstm} in the same order (its fused
-     * {@code 0.5 t + 0.5} is the same single rounding), so the same bits; in loops whose
-     * index HotSpot can range-check once (measured: per-vector calls spent about as long in
-     * bounds checks as in the gates' arithmetic).  Other widths go row by row.
-     */
-    @Override
-    void lstmGatesRows(float[] p, int z, int ldp, int rows, float[] st, int s, int ldst, int u) {
-        if (u % L != 0) {
-            super.lstmGatesRows(p, z, ldp, rows, st, s, ldst, u);
-            return;
-        }
-        tanhRows(p, z, ldp, rows, 4 * u);
-        float[] cs = CS.get();
-        if (cs.length < rows * u) {
-            cs = new float[rows * u];
-            CS.set(cs);
-        }
-        final FloatVector half = FloatVector.broadcast(S, 0.5f);
-        for (int r = 0; r < rows; r++) {
-            final int zr = z + r * ldp;
-            final int cOff = s + r * ldst + u;
-            final int cr = r * u;
-            for (int j = 0; j < u; j += L) {
-                final FloatVector i = FloatVector.fromArray(S, p, zr + j).fma(half, half);
-                final FloatVector f = FloatVector.fromArray(S, p, zr + u + j).fma(half, half);
-                final FloatVector c = f.mul(FloatVector.fromArray(S, st, cOff + j))
-                        .add(i.mul(FloatVector.fromArray(S, p, zr + 2 * u + j)));
-                c.intoArray(st, cOff + j);
-                c.intoArray(cs, cr + j);
-            }
-        }
-        tanh(cs, 0, rows * u);
-        for (int r = 0; r < rows; r++) {
-            final int oz = z + r * ldp + 3 * u;
-            final int hOff = s + r * ldst;
-            final int cr = r * u;
-            for (int j = 0; j < u; j += L) {
-                FloatVector.fromArray(S, p, oz + j).fma(half, half).mul(FloatVector.fromArray(S, cs, cr + j))
-                        .intoArray(st, hOff + j);
-            }
-        }
-    }
-
-    /** Per-thread c values of {@link #lstmGatesRows}. */
-    private static final ThreadLocal<float[]> CS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * One vector of the LSTM update: gates at {@code g[gi + k * gs]} (i, f, c, o),
