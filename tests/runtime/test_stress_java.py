@@ -192,11 +192,15 @@ def test_merged_sequences_must_agree_in_length(stress):
     assert isinstance(result, str) and "same number of timesteps" in result and "[5, 4]" in result, result
 
 
-def test_eight_threads_mixed_models_and_sessions_identical_to_one(stress):
+@pytest.mark.parametrize("jvm", [(), ("-Dkeras2java.intraOpThreads=2", "-Dkeras2java.intraOpMinWeights=64")],
+                         ids=["plain", "intra_op"])
+def test_eight_threads_mixed_models_and_sessions_identical_to_one(stress, jvm):
+    """Eight threads on shared models give each result the bits of one thread; with intra-op
+    threads on every product of 64 weights or more, the eight callers contend for the helpers."""
     jobs = _jobs(stress, "threads.txt", [("masked_lstm_gru", "all"), ("stream_gru_lstm", "stream:4"),
                                          ("merge_variable", "all"), ("merge_fixed", "all"),
                                          ("stream_gru_lstm", "all")])
-    lines = _driver(stress, "threads", jobs, 8, 2)
+    lines = _driver(stress, "threads", jobs, 8, 2, jvm=jvm)
     assert len(lines) == 1 and lines[0].startswith("OK threads: 8 threads x 2 rounds x 5 models"), lines
 
 

@@ -135,6 +135,16 @@ def portable(batch):
     return batch.rerun("portable")
 
 
+@pytest.fixture(scope="module")
+def fma(batch):
+    return batch.rerun("fma")
+
+
+@pytest.fixture(scope="module")
+def intra_op(batch):
+    return batch.rerun("fma+intra-op")
+
+
 def _outputs(batch, portable, case_id: str, kernels: str) -> list:
     outs = batch.cases[case_id].outputs if kernels == "vector" else portable[case_id]
     return outs[::-1] if case_id.endswith("#rev") else outs
@@ -203,3 +213,16 @@ def test_batch_equals_one_sample_and_is_deterministic(batch, portable, case, bat
         for s, (x, y) in enumerate(zip(b1, got)):
             for o, (a, b) in enumerate(zip(x, y)):
                 assert a.tobytes() == b.tobytes(), f"sample {s} output {o}: {other} gives other bits than one thread"
+
+
+@pytest.mark.parametrize("case,batched", CASES, ids=IDS)
+def test_intra_op_threads_give_the_bits_of_one_thread(fma, intra_op, case, batched):
+    """-Dkeras2java.intraOpThreads=3 with the threshold at 64 weights: every one-row product of 96
+    columns or more is split over three threads (the b3 way's three callers contend for the
+    helpers); every output has the bits of the FMA kernels on one thread."""
+    for suffix, _, _ in WAYS:
+        cid = f"{case.id}#{suffix}"
+        for s, (x, y) in enumerate(zip(fma[cid], intra_op[cid])):
+            assert not isinstance(y, str), f"{suffix} sample {s}: {y}"
+            for o, (a, b) in enumerate(zip(x, y)):
+                assert a.tobytes() == b.tobytes(), f"{suffix} sample {s} output {o}: other bits with intra-op threads"

@@ -1,45 +1,54 @@
 package keras2java.runtime;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Opt-in intra-op threads for one row of a large matrix product (the batch-1 recurrent step of
  * a large model): with {@code -Dkeras2java.intraOpThreads=N} (N >= 2), a product of one row with
  * at least {@link #MIN_WEIGHTS} weights is split by columns over the calling thread and N-1
  * daemon threads.  Each output's sum is unchanged (same inputs, same order), so the bits are
- * those of one thread.  Off by default: the threads are shared by every caller in the JVM.
- * A pool of its own, not {@link Parallel}'s: a predict task running on that fixed pool and
- * waiting for products queued behind it on the same pool could wait for ever; these tasks
- * never wait, so callers only queue.
+ * those of one thread.  Off by default: the threads are shared by every caller in the JVM, and
+ * one caller at a time uses them (another caller meanwhile computes its product alone).
+ *
+ * <p>A recurrent step hands out a product every 50-300 microseconds, so the helpers wait by
+ * spinning for {@link #SPIN_NANOS} after each share before they park: a parked thread's wake-up
+ * costs tens of microseconds per step, which ate the gain (measured on the large benchmark model,
+ * JDK 17, 2 threads: an executor's tasks 37.4 -> 32.6 ms per sequence).
  */
 final class IntraOp {
     /**
      * Weights of a product at least before it is split: 512 Ki (2 MiB of floats), or
      * {@code -Dkeras2java.intraOpMinWeights}.  Handing a share to another thread and waiting for it
-     * costs tens of microseconds (a thread wake-up), while a one-row product runs at about 0.1-0.2 ns
-     * per weight from L2 or L3: at 256 KiB (the medium benchmark model's 128 x 512 recurrent matrix,
-     * about 4 us) every timestep paid ten times its product (13.3 ms against 1.4 ms per sequence).
-     * From 2 MiB on a product costs 100 us or more, and halves no longer fit one core's L2 together,
-     * so the split can gain (the large model's 512 x 2048 matrix, 4 MiB).
+     * costs microseconds, while a one-row product runs at about 0.1-0.2 ns per weight from L2 or L3:
+     * at 256 KiB (the medium benchmark model's 128 x 512 recurrent matrix, about 4 us) the hand-off
+     * is a large part of the product.  From 2 MiB on a product costs 100 us or more, and halves no
+     * longer fit one core's L2 together, so the split can gain (the large model's 512 x 2048
+     * matrix, 4 MiB).
      */
     static final int MIN_WEIGHTS = minWeights();
 
     /** Threads per split product (1: off). */
     static final int THREADS = threads();
 
-    private static final ExecutorService POOL = THREADS > 1 ? Executors.newFixedThreadPool(THREADS - 1,
-            new ThreadFactory() {
-                public Thread newThread(Runnable r) {
-                    final Thread t = new Thread(r, "keras2java-intra-op");
-                    t.setDaemon(true);
-                    return t;
-                }
-            }) : null;
+    /** How long a helper spins for its next share before it parks. */
+    static final long SPIN_NANOS = 2000000L;
+
+    private static final Helper[] HELPERS = helpers();
+
+    /** Set while one caller uses the helpers. */
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
 
     private IntraOp() {
+    }
+
+    private static Helper[] helpers() {
+        final Helper[] h = new Helper[Math.max(0, THREADS - 1)];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = new Helper();
+            h[i].start();
+        }
+        return h;
     }
 
     private static int minWeights() {
@@ -65,31 +74,121 @@ final class IntraOp {
 
     /**
      * {@code y[yOff ..][0, out) += x[xOff ..][0, in) . w} by {@code k.single} over column ranges
-     * (multiples of 16 columns), one per thread, each thread in its own accumulator.
+     * (multiples of 16 columns), one per thread, each thread in its own accumulator.  When another
+     * caller holds the helpers, the calling thread computes every column (the same sums).
      */
     static void single(final PortableKernels k, final float[] x, final int xOff, final int in, final float[][] w,
                        final int out, final float[] y, final int yOff) {
-        final int share = ((out + THREADS - 1) / THREADS + 15) & ~15;
-        @SuppressWarnings("unchecked")
-        final Future<?>[] done = new Future<?>[THREADS - 1];
-        for (int t = 1; t < THREADS; t++) {
-            final int j0 = Math.min(out, t * share);
-            final int j1 = t == THREADS - 1 ? out : Math.min(out, j0 + share);
-            done[t - 1] = POOL.submit(new Runnable() {
-                public void run() {
-                    range(k, x, xOff, in, w, y, yOff, j0, j1);
-                }
-            });
+        if (!BUSY.compareAndSet(false, true)) {
+            range(k, x, xOff, in, w, y, yOff, 0, out);
+            return;
         }
-        range(k, x, xOff, in, w, y, yOff, 0, Math.min(out, share));
-        for (Future<?> f : done) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted in an intra-op product", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("intra-op product failed", e.getCause());
+        try {
+            final int share = ((out + THREADS - 1) / THREADS + 15) & ~15;
+            for (int t = 1; t < THREADS; t++) {
+                final int j0 = Math.min(out, t * share);
+                final int j1 = t == THREADS - 1 ? out : Math.min(out, j0 + share);
+                HELPERS[t - 1].post(k, x, xOff, in, w, y, yOff, j0, j1);
+            }
+            range(k, x, xOff, in, w, y, yOff, 0, Math.min(out, share));
+            Throwable failed = null;
+            for (Helper h : HELPERS) {
+                final Throwable e = h.await();
+                if (failed == null) {
+                    failed = e;
+                }
+            }
+            if (failed != null) {
+                throw new IllegalStateException("intra-op product failed", failed);
+            }
+        } finally {
+            BUSY.set(false);
+        }
+    }
+
+    /**
+     * A helper thread: {@link #post} hands it one column range (a volatile sequence number
+     * publishes the fields), it computes the range and publishes {@link #done}; between shares it
+     * spins, then parks.
+     */
+    private static final class Helper extends Thread {
+        private volatile int posted;
+        private volatile int done;
+        private volatile boolean parked;
+        private PortableKernels k;
+        private float[] x;
+        private int xOff;
+        private int in;
+        private float[][] w;
+        private float[] y;
+        private int yOff;
+        private int j0;
+        private int j1;
+        private Throwable failure;
+
+        Helper() {
+            super("keras2java-intra-op");
+            setDaemon(true);
+        }
+
+        /** Called by the one caller holding {@link #BUSY}. */
+        void post(PortableKernels k, float[] x, int xOff, int in, float[][] w, float[] y, int yOff, int j0, int j1) {
+            this.k = k;
+            this.x = x;
+            this.xOff = xOff;
+            this.in = in;
+            this.w = w;
+            this.y = y;
+            this.yOff = yOff;
+            this.j0 = j0;
+            this.j1 = j1;
+            this.failure = null;
+            posted = posted + 1;
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        /** Waits for the last posted range; its failure, or null. */
+        Throwable await() {
+            final int target = posted;
+            int spins = 0;
+            while (done != target) {
+                if (++spins > 1 << 16) {
+                    Thread.yield();
+                }
+            }
+            final Throwable e = failure;
+            k = null;
+            x = null;
+            w = null;
+            y = null;
+            return e;
+        }
+
+        @Override
+        public void run() {
+            int seen = 0;
+            for (;;) {
+                long since = System.nanoTime();
+                int spins = 0;
+                while (posted == seen) {
+                    if ((++spins & 255) == 0 && System.nanoTime() - since > SPIN_NANOS) {
+                        parked = true;
+                        if (posted == seen) {
+                            LockSupport.park(this);
+                        }
+                        parked = false;
+                        since = System.nanoTime();
+                    }
+                }
+                seen = posted;
+                try {
+                    range(k, x, xOff, in, w, y, yOff, j0, j1);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                done = seen;
             }
         }
     }
