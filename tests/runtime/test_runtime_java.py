@@ -239,9 +239,11 @@ def test_intra_op_threads_give_the_bits_of_one_thread(vector_classes, tmp_path):
     """-Dkeras2java.intraOpThreads=N splits one-row products of 2 MiB of weights or more by columns
     over N threads; with the threshold lowered to 256 KiB (-Dkeras2java.intraOpMinWeights) the probe's
     300-input matrices are split: every probe value has the bits of one thread."""
-    for kernels in ("portable", "fma"):
-        _, one = _kernels_probe(vector_classes, tmp_path / f"{kernels}1.bin", f"-Dkeras2java.kernels={kernels}")
+    for kernels in ("portable", "fma", "vector"):
+        flags = (f"-Dkeras2java.kernels={kernels}",) + (("--add-modules", "jdk.incubator.vector")
+                                                         if kernels == "vector" else ())
+        _, one = _kernels_probe(vector_classes, tmp_path / f"{kernels}1.bin", *flags)
         for n in (2, 3):
-            _, got = _kernels_probe(vector_classes, tmp_path / f"{kernels}{n}.bin", f"-Dkeras2java.kernels={kernels}",
+            _, got = _kernels_probe(vector_classes, tmp_path / f"{kernels}{n}.bin", *flags,
                                     f"-Dkeras2java.intraOpThreads={n}", "-Dkeras2java.intraOpMinWeights=65536")
             assert got == one, (kernels, n)

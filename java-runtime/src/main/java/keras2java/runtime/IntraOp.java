@@ -73,24 +73,25 @@ final class IntraOp {
     }
 
     /**
-     * {@code y[yOff ..][0, out) += x[xOff ..][0, in) . w} by {@code k.single} over column ranges
-     * (multiples of 16 columns), one per thread, each thread in its own accumulator.  When another
+     * {@code y[yOff ..][0, out) += x[xOff ..][0, in) . w} by {@link Kernels#rowColumns} over column
+     * ranges (multiples of the kernels' {@link Kernels#rowShareColumns}), one per thread.  When another
      * caller holds the helpers, the calling thread computes every column (the same sums).
      */
-    static void single(final PortableKernels k, final float[] x, final int xOff, final int in, final float[][] w,
+    static void single(final Kernels k, final float[] x, final int xOff, final int in, final float[][] w,
                        final int out, final float[] y, final int yOff) {
         if (!BUSY.compareAndSet(false, true)) {
-            range(k, x, xOff, in, w, y, yOff, 0, out);
+            k.rowColumns(x, xOff, in, w, out, y, yOff, 0, out);
             return;
         }
         try {
-            final int share = ((out + THREADS - 1) / THREADS + 15) & ~15;
+            final int g = k.rowShareColumns();
+            final int share = ((out + THREADS - 1) / THREADS + g - 1) / g * g;
             for (int t = 1; t < THREADS; t++) {
                 final int j0 = Math.min(out, t * share);
                 final int j1 = t == THREADS - 1 ? out : Math.min(out, j0 + share);
-                HELPERS[t - 1].post(k, x, xOff, in, w, y, yOff, j0, j1);
+                HELPERS[t - 1].post(k, x, xOff, in, w, out, y, yOff, j0, j1);
             }
-            range(k, x, xOff, in, w, y, yOff, 0, Math.min(out, share));
+            k.rowColumns(x, xOff, in, w, out, y, yOff, 0, Math.min(out, share));
             Throwable failed = null;
             for (Helper h : HELPERS) {
                 final Throwable e = h.await();
@@ -115,11 +116,12 @@ final class IntraOp {
         private volatile int posted;
         private volatile int done;
         private volatile boolean parked;
-        private PortableKernels k;
+        private Kernels k;
         private float[] x;
         private int xOff;
         private int in;
         private float[][] w;
+        private int out;
         private float[] y;
         private int yOff;
         private int j0;
@@ -132,12 +134,13 @@ final class IntraOp {
         }
 
         /** Called by the one caller holding {@link #BUSY}. */
-        void post(PortableKernels k, float[] x, int xOff, int in, float[][] w, float[] y, int yOff, int j0, int j1) {
+        void post(Kernels k, float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff, int j0, int j1) {
             this.k = k;
             this.x = x;
             this.xOff = xOff;
             this.in = in;
             this.w = w;
+            this.out = out;
             this.y = y;
             this.yOff = yOff;
             this.j0 = j0;
@@ -184,23 +187,14 @@ final class IntraOp {
                 }
                 seen = posted;
                 try {
-                    range(k, x, xOff, in, w, y, yOff, j0, j1);
+                    if (j0 < j1) {
+                        k.rowColumns(x, xOff, in, w, out, y, yOff, j0, j1);
+                    }
                 } catch (Throwable e) {
                     failure = e;
                 }
                 done = seen;
             }
         }
-    }
-
-    private static void range(PortableKernels k, float[] x, int xOff, int in, float[][] w, float[] y, int yOff,
-                              int j0, int j1) {
-        if (j0 >= j1) {
-            return;
-        }
-        final float[][] acc = PortableKernels.acc(j1);
-        System.arraycopy(y, yOff + j0, acc[0], j0, j1 - j0);
-        k.single(x, xOff, 0, in, w, acc, j0, j1);
-        System.arraycopy(acc[0], j0, y, yOff + j0, j1 - j0);
     }
 }

@@ -103,6 +103,17 @@ public abstract class Kernels {
                           float[] y, int yOff, int ldy);
 
     /**
+     * Columns {@code [j0, j1)} of {@link #gemmAcc} for one row: {@code y[yOff + j] += x[xOff ..
+     * +in) . w[:, j]}, each column's sum as {@link #gemmAcc} adds it.  {@code j0} and {@code j1}
+     * are multiples of {@link #rowShareColumns} ({@code j1} may be {@code out}); the share of one
+     * intra-op thread ({@link IntraOp}).
+     */
+    abstract void rowColumns(float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff, int j0, int j1);
+
+    /** The column granule of {@link #rowColumns}. */
+    abstract int rowShareColumns();
+
+    /**
      * Whether a convolution should multiply its input rows in place, one {@code (kw * in, filters)}
      * kernel row at a time through {@link #gemmAcc}, rather than gather patches (im2col) for one
      * product; false by default.

@@ -191,11 +191,11 @@ class PortableKernels extends Kernels {
         if (rows == 1) {
             if (IntraOp.splits(in, out)) {
                 IntraOp.single(this, x, xOff, in, w, out, y, yOff);
-                return;
+            } else {
+                System.arraycopy(y, yOff, y0, 0, out);
+                single(x, xOff, 0, in, w, acc, 0, out);
+                System.arraycopy(y0, 0, y, yOff, out);
             }
-            System.arraycopy(y, yOff, y0, 0, out);
-            single(x, xOff, 0, in, w, acc, 0, out);
-            System.arraycopy(y0, 0, y, yOff, out);
             return;
         }
         // with quad rows: one column block (quad's loops start at column 0, the only shape C2 vectorizes),
@@ -266,6 +266,20 @@ class PortableKernels extends Kernels {
                 y[j] += a0 * v0[j];
             }
         }
+    }
+
+    /** Through this thread's accumulator, as {@link #gemmAcc}'s single row. */
+    @Override
+    final void rowColumns(float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff, int j0, int j1) {
+        final float[][] acc = acc(j1);
+        System.arraycopy(y, yOff + j0, acc[0], j0, j1 - j0);
+        single(x, xOff, 0, in, w, acc, j0, j1);
+        System.arraycopy(acc[0], j0, y, yOff + j0, j1 - j0);
+    }
+
+    @Override
+    final int rowShareColumns() {
+        return 16;
     }
 
     /** Whether {@link #quad} has a loop shape of its own (the portable kernels have none). */

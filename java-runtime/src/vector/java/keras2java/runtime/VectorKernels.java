@@ -253,6 +253,14 @@ public final class VectorKernels extends Kernels {
     @Override
     void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
                  int ldy) {
+        if (rows == 1) {
+            if (IntraOp.splits(in, out)) {
+                IntraOp.single(this, x, xOff, in, w, out, y, yOff);
+            } else {
+                rowColumns(x, xOff, in, w, out, y, yOff, 0, out);
+            }
+            return;
+        }
         final int wide = (out + L - 1) / L / 4;
         final int r4 = rows - (rows & 3);
         final float[] t = TAIL.get();
@@ -260,17 +268,6 @@ public final class VectorKernels extends Kernels {
         int c = 0;
         for (; c < wide; c++, j += P) {
             final float[] panel = w[c];
-            if (rows == 1) {
-                if (c + 1 < wide && j + 2 * P <= out) {
-                    // two whole panels at once: eight independent FMA chains keep both FMA units busy
-                    row8(x, xOff, in, panel, w[c + 1], y, yOff + j);
-                    c++;
-                    j += P;
-                } else {
-                    row4(x, xOff, in, panel, y, yOff + j, out - j - 3 * L, t);
-                }
-                continue;
-            }
             int done = 0;
             if (j + P <= out) {
                 // a panel of four whole vectors: blocks of 4 rows x 4 vectors (16 accumulators)
@@ -300,6 +297,40 @@ public final class VectorKernels extends Kernels {
                 nacc1(x, xOff + r * ldx, in, panel, y, yOff + r * ldy + j, len0, t);
             }
         }
+    }
+
+    /**
+     * One row (batch 1, memory-bound), the wide panels from column {@code j0} on (a multiple of a
+     * panel) up to {@code j1} (a multiple of a panel, or {@code out}: then the single vectors
+     * after them too): two panels per pass where whole, else one.
+     */
+    @Override
+    void rowColumns(float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff, int j0, int j1) {
+        final int wide = (out + L - 1) / L / 4;
+        final int end = j1 == out ? wide : j1 / P;
+        final float[] t = TAIL.get();
+        int j = j0;
+        int c = j0 / P;
+        for (; c < end; c++, j += P) {
+            if (c + 1 < end && j + 2 * P <= out) {
+                // two whole panels at once: eight independent FMA chains keep both FMA units busy
+                row8(x, xOff, in, w[c], w[c + 1], y, yOff + j);
+                c++;
+                j += P;
+            } else {
+                row4(x, xOff, in, w[c], y, yOff + j, out - j - 3 * L, t);
+            }
+        }
+        if (j1 == out) {
+            for (; j < out; c++, j += L) {
+                nacc1(x, xOff, in, w[c], y, yOff + j, out - j, t);
+            }
+        }
+    }
+
+    @Override
+    int rowShareColumns() {
+        return P;
     }
 
     /**
