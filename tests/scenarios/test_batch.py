@@ -82,6 +82,11 @@ CASES = (
     (Case("batch/cnn_lstm", CNN_LSTM, samples=7, weight_scale=0.3), True),
     # the same with batches capped at 3 samples (CAPPED_FLOATS: a model with large activations per sample)
     (Case("batch/cnn_lstm_capped", CNN_LSTM, samples=7, weight_scale=0.3), True),
+    # an image of two chunks of pixels (the transposed path's 256): intra-op threads split its chunks
+    (Case("batch/conv2d_two_chunks", seq(lambda k: [L(k).Conv2D(8, 3, padding="same", activation="relu"),
+                                                    L(k).MaxPooling2D(2), L(k).Conv2D(6, 3, activation="relu"),
+                                                    L(k).GlobalAveragePooling2D(), L(k).Dense(3)], shape=(24, 20, 3)),
+          samples=5, weight_scale=0.3), True),
     (Case("batch/crnn", seq(lambda k: [L(k).Conv2D(5, 3, padding="same", activation="relu"),
                                        L(k).BatchNormalization(epsilon=0.5), L(k).MaxPooling2D((1, 2)),
                                        L(k).ZeroPadding2D(1), L(k).SeparableConv2D(4, 3, strides=2),

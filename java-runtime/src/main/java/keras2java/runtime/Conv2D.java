@@ -152,12 +152,39 @@ public final class Conv2D implements FrameConv {
         forwardSized(x, xOff, images, h, w, outW, y, yOff, outH, ws, wsOff);
     }
 
-    private void forwardSized(float[] x, int xOff, int images, int h, int w, int outW, float[] y, int yOff, int outH,
-                              float[] ws, int wsOff) {
+    private void forwardSized(final float[] x, final int xOff, final int images, final int h, final int w,
+                              final int outW, final float[] y, final int yOff, final int outH, float[] ws, int wsOff) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padBefore(h, outH, spanH, sh, padding);
         final int padL = padBefore(w, outW, spanW, sw, padding);
+        if (IntraOp.THREADS > 1 && !(direct && pointwise == null) && kernelRows == null
+                && groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
+            // intra-op threads: the images' chunks of pixels split over them, each chunk computed
+            // as on one thread (the transposed path's scratch is per thread)
+            final int chunks = (outH * outW + Kernels.ACTIVE.transposedRowsMax() - 1)
+                    / Kernels.ACTIVE.transposedRowsMax();
+            final long units = (long) images * chunks;
+            if (units > 1) {
+                final boolean split = IntraOp.run(new IntraOp.Job() {
+                    public void run(int part, int parts) {
+                        long u = units * part / parts;
+                        final long end = units * (part + 1) / parts;
+                        while (u < end) {
+                            final int img = (int) (u / chunks);
+                            final int c0 = (int) (u % chunks);
+                            final int c1 = (int) Math.min(chunks, c0 + end - u);
+                            forwardTransposed(x, xOff + img * h * w * in, h, w, outW,
+                                    y, yOff + img * outH * outW * out, outH, padT, padL, c0, c1);
+                            u += c1 - c0;
+                        }
+                    }
+                });
+                if (split) {
+                    return;
+                }
+            }
+        }
         final int k = kh * kw * inG;
         final int colArea = wsOff + block * outW * k;
         final int groupArea = groups > 1 ? block * outW * fG : 0;
@@ -175,7 +202,7 @@ public final class Conv2D implements FrameConv {
                 continue;
             }
             if (groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
-                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL);
+                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, 0, Integer.MAX_VALUE);
                 continue;
             }
             for (int r0 = 0; r0 < outH; r0 += block) {
@@ -265,10 +292,11 @@ public final class Conv2D implements FrameConv {
      * patches are gathered straight into the transposed layout, {@code t[k][p]} for patch value
      * k of pixel p, a chunk of pixels at a time (no patch matrix to transpose again), zeros for
      * the padding.  The same sums as the patch product (measured: cnn_lstm 7-10% faster on JDK 17;
-     * applying relu as the outputs are written was no faster).
+     * applying relu as the outputs are written was no faster).  Chunks {@code [chunk0, chunk1)} of
+     * {@link Kernels#transposedRowsMax} pixels only (an intra-op thread's share).
      */
     private void forwardTransposed(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH,
-                                   int padT, int padL) {
+                                   int padT, int padL, int chunk0, int chunk1) {
         final int k = kh * kw * in;
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
         final int chunk = Kernels.ACTIVE.transposedRowsMax();
@@ -290,7 +318,8 @@ public final class Conv2D implements FrameConv {
                 }
             }
         }
-        for (int p0 = 0; p0 < total; p0 += chunk) {
+        final int pEnd = (int) Math.min(total, (long) chunk1 * chunk);
+        for (int p0 = chunk0 * chunk; p0 < pEnd; p0 += chunk) {
             final int n = Math.min(chunk, total - p0);
             for (int q0 = 0; q0 < n; ) {
                 // the pixels of one output row in this chunk: columns [a, b) of row oy

@@ -72,6 +72,51 @@ final class IntraOp {
         return THREADS > 1 && (long) in * out >= MIN_WEIGHTS && out >= 32 * THREADS;
     }
 
+    /** Work split in parts: {@link #run} calls {@code run(t, parts)} once for each t, each on its own thread. */
+    interface Job {
+        void run(int part, int parts);
+    }
+
+    /**
+     * Runs {@code job}'s {@link #THREADS} parts, part 0 on the calling thread, and returns true; or
+     * returns false at once, running nothing, when intra-op threads are off or another caller
+     * holds the helpers (the caller then does the work itself).  The first failure of a part is
+     * rethrown once every part has ended.
+     */
+    static boolean run(Job job) {
+        if (THREADS < 2 || !BUSY.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            for (int t = 1; t < THREADS; t++) {
+                HELPERS[t - 1].post(job, t);
+            }
+            Throwable failed = null;
+            try {
+                job.run(0, THREADS);
+            } catch (RuntimeException e) {
+                failed = e;
+            } catch (Error e) {
+                failed = e;
+            }
+            for (Helper h : HELPERS) {
+                final Throwable e = h.await();
+                if (failed == null) {
+                    failed = e;
+                }
+            }
+            if (failed instanceof RuntimeException) {
+                throw (RuntimeException) failed;
+            }
+            if (failed instanceof Error) {
+                throw (Error) failed;
+            }
+            return true;
+        } finally {
+            BUSY.set(false);
+        }
+    }
+
     /**
      * {@code y[yOff ..][0, out) += x[xOff ..][0, in) . w} by {@link Kernels#rowColumns} over column
      * ranges (multiples of the kernels' {@link Kernels#rowShareColumns}), one per thread.  When another
@@ -79,53 +124,33 @@ final class IntraOp {
      */
     static void single(final Kernels k, final float[] x, final int xOff, final int in, final float[][] w,
                        final int out, final float[] y, final int yOff) {
-        if (!BUSY.compareAndSet(false, true)) {
-            k.rowColumns(x, xOff, in, w, out, y, yOff, 0, out);
-            return;
-        }
-        try {
-            final int g = k.rowShareColumns();
-            final int share = ((out + THREADS - 1) / THREADS + g - 1) / g * g;
-            for (int t = 1; t < THREADS; t++) {
-                final int j0 = Math.min(out, t * share);
-                final int j1 = t == THREADS - 1 ? out : Math.min(out, j0 + share);
-                HELPERS[t - 1].post(k, x, xOff, in, w, out, y, yOff, j0, j1);
-            }
-            k.rowColumns(x, xOff, in, w, out, y, yOff, 0, Math.min(out, share));
-            Throwable failed = null;
-            for (Helper h : HELPERS) {
-                final Throwable e = h.await();
-                if (failed == null) {
-                    failed = e;
+        final int g = k.rowShareColumns();
+        final int share = ((out + THREADS - 1) / THREADS + g - 1) / g * g;
+        final boolean split = run(new Job() {
+            public void run(int part, int parts) {
+                final int j0 = Math.min(out, part * share);
+                final int j1 = part == parts - 1 ? out : Math.min(out, j0 + share);
+                if (j0 < j1) {
+                    k.rowColumns(x, xOff, in, w, out, y, yOff, j0, j1);
                 }
             }
-            if (failed != null) {
-                throw new IllegalStateException("intra-op product failed", failed);
-            }
-        } finally {
-            BUSY.set(false);
+        });
+        if (!split) {
+            k.rowColumns(x, xOff, in, w, out, y, yOff, 0, out);
         }
     }
 
     /**
-     * A helper thread: {@link #post} hands it one column range (a volatile sequence number
-     * publishes the fields), it computes the range and publishes {@link #done}; between shares it
+     * A helper thread: {@link #post} hands it one part of a job (a volatile sequence number
+     * publishes the fields), it runs the part and publishes {@link #done}; between parts it
      * spins, then parks.
      */
     private static final class Helper extends Thread {
         private volatile int posted;
         private volatile int done;
         private volatile boolean parked;
-        private Kernels k;
-        private float[] x;
-        private int xOff;
-        private int in;
-        private float[][] w;
-        private int out;
-        private float[] y;
-        private int yOff;
-        private int j0;
-        private int j1;
+        private Job job;
+        private int part;
         private Throwable failure;
 
         Helper() {
@@ -134,17 +159,9 @@ final class IntraOp {
         }
 
         /** Called by the one caller holding {@link #BUSY}. */
-        void post(Kernels k, float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff, int j0, int j1) {
-            this.k = k;
-            this.x = x;
-            this.xOff = xOff;
-            this.in = in;
-            this.w = w;
-            this.out = out;
-            this.y = y;
-            this.yOff = yOff;
-            this.j0 = j0;
-            this.j1 = j1;
+        void post(Job job, int part) {
+            this.job = job;
+            this.part = part;
             this.failure = null;
             posted = posted + 1;
             if (parked) {
@@ -152,7 +169,7 @@ final class IntraOp {
             }
         }
 
-        /** Waits for the last posted range; its failure, or null. */
+        /** Waits for the last posted part; its failure, or null. */
         Throwable await() {
             final int target = posted;
             int spins = 0;
@@ -161,12 +178,8 @@ final class IntraOp {
                     Thread.yield();
                 }
             }
-            final Throwable e = failure;
-            k = null;
-            x = null;
-            w = null;
-            y = null;
-            return e;
+            job = null;
+            return failure;
         }
 
         @Override
@@ -187,9 +200,7 @@ final class IntraOp {
                 }
                 seen = posted;
                 try {
-                    if (j0 < j1) {
-                        k.rowColumns(x, xOff, in, w, out, y, yOff, j0, j1);
-                    }
+                    job.run(part, THREADS);
                 } catch (Throwable e) {
                     failure = e;
                 }
