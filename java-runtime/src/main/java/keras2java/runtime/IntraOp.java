@@ -4,12 +4,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Opt-in intra-op threads for one row of a large matrix product (the batch-1 recurrent step of
- * a large model): with {@code -Dkeras2java.intraOpThreads=N} (N >= 2), a product of one row with
- * at least {@link #MIN_WEIGHTS} weights is split by columns over the calling thread and N-1
- * daemon threads.  Each output's sum is unchanged (same inputs, same order), so the bits are
- * those of one thread.  Off by default: the threads are shared by every caller in the JVM, and
- * one caller at a time uses them (another caller meanwhile computes its product alone).
+ * Opt-in intra-op threads for the latency of one prediction: with
+ * {@code -Dkeras2java.intraOpThreads=N} (N >= 2), a product of one row with at least
+ * {@link #MIN_WEIGHTS} weights (the batch-1 recurrent step of a large model) is split by columns
+ * over the calling thread and N-1 daemon threads ({@link #single}), and {@link Conv2D} splits its
+ * chunks of pixels ({@link #run} of a {@link Job}).  Each output's sum is unchanged (same inputs,
+ * same order), so the bits are those of one thread.  Off by default: the threads are shared by
+ * every caller in the JVM, and one caller at a time uses them (another caller meanwhile computes
+ * its work alone).
  *
  * <p>A recurrent step hands out a product every 50-300 microseconds, so the helpers wait by
  * spinning for {@link #SPIN_NANOS} after each share before they park: a parked thread's wake-up
