@@ -158,6 +158,31 @@ public final class Conv2D implements FrameConv {
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padBefore(h, outH, spanH, sh, padding);
         final int padL = padBefore(w, outW, spanW, sw, padding);
+        if (IntraOp.THREADS > 1 && kernelRows != null && images * outH > 1
+                && (long) IntraOp.THREADS * kw * in <= (long) block * outW * kh * kw * in) {
+            // intra-op threads: the images' output rows split over them, each thread's border
+            // patches in its own slice of the workspace
+            final float[] wsAll = ws;
+            final int wsBase = wsOff;
+            final long units = (long) images * outH;
+            final boolean split = IntraOp.run(new IntraOp.Job() {
+                public void run(int part, int parts) {
+                    long u = units * part / parts;
+                    final long end = units * (part + 1) / parts;
+                    while (u < end) {
+                        final int img = (int) (u / outH);
+                        final int r0 = (int) (u % outH);
+                        final int r1 = (int) Math.min(outH, r0 + end - u);
+                        forwardRows(x, xOff + img * h * w * in, h, w, outW, y, yOff + img * outH * outW * out, outH,
+                                padT, padL, wsAll, wsBase + part * kw * in, r0, r1);
+                        u += r1 - r0;
+                    }
+                }
+            });
+            if (split) {
+                return;
+            }
+        }
         if (IntraOp.THREADS > 1 && !(direct && pointwise == null) && kernelRows == null
                 && groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
             // intra-op threads: the images' chunks of pixels split over them, each chunk computed
@@ -198,7 +223,7 @@ public final class Conv2D implements FrameConv {
                 continue;
             }
             if (kernelRows != null) {
-                forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff);
+                forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff, 0, outH);
                 continue;
             }
             if (groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
@@ -250,14 +275,14 @@ public final class Conv2D implements FrameConv {
      * when {@code sw < kw}); each output row starts at the bias and adds the product of each
      * kernel row's matrix in kernel order.  The few columns whose window crosses the border get
      * their patch row gathered, zeros for the padding.  The sums are those of the patch product
-     * (im2col), in the same order.
+     * (im2col), in the same order.  Output rows {@code [oy0, oy1)} only (an intra-op thread's share).
      */
     private void forwardRows(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH, int padT,
-                             int padL, float[] ws, int wsOff) {
+                             int padL, float[] ws, int wsOff, int oy0, int oy1) {
         // output columns [lo, hi) have their whole window inside the image
         final int lo = Math.min(outW, (padL + sw - 1) / sw);
         final int hi = Math.max(lo, Math.min(outW, w - kw + padL < 0 ? 0 : (w - kw + padL) / sw + 1));
-        for (int oy = 0; oy < outH; oy++) {
+        for (int oy = oy0; oy < oy1; oy++) {
             final int yr = yb + oy * outW * out;
             // the bias in every pixel: one copy, then copies of what is filled (doubling)
             System.arraycopy(rowBias, 0, y, yr, out);

@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@code -Dkeras2java.intraOpThreads=N} (N >= 2), a product of one row with at least
  * {@link #MIN_WEIGHTS} weights (the batch-1 recurrent step of a large model) is split by columns
  * over the calling thread and N-1 daemon threads ({@link #single}), and {@link Conv2D} splits its
- * chunks of pixels ({@link #run} of a {@link Job}).  Each output's sum is unchanged (same inputs,
+ * pixels: chunks, or output rows ({@link #run} of a {@link Job}).  Each output's sum is unchanged (same inputs,
  * same order), so the bits are those of one thread.  Off by default: the threads are shared by
  * every caller in the JVM, and one caller at a time uses them (another caller meanwhile computes
  * its work alone).
