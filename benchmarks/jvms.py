@@ -74,7 +74,8 @@ class Setting:
         n = java_major(self.java)
         return {"default17": f"default, JDK {n}", "default": f"default, JDK {n}",
                 "portable": f"portable (Java 8, Android), JDK {n}", "vector": f"vector, JDK {n}",
-                "intraop": f"default + 2 intra-op threads, JDK {n}"}[self.key]
+                "intraop": f"default + 2 intra-op threads, JDK {n}",
+                "vectorintraop": f"vector + 2 intra-op threads, JDK {n}"}[self.key]
 
     def jvm_options(self) -> list[str]:
         """Flags plus the property for an explicit choice (what a user would pass)."""
@@ -87,8 +88,10 @@ SETTINGS = (
     Setting("portable", "17", (), "portable"),
     Setting("default", "newest", (), "default"),
     Setting("vector", "newest", ("--add-modules", "jdk.incubator.vector"), "vector"),
-    # Batch 1 only: the opt-in intra-op threads (two threads per large product; wall time).
+    # Batch 1 only: the opt-in intra-op threads (two threads share large products and convolutions; wall time).
     Setting("intraop", "newest", ("-Dkeras2java.intraOpThreads=2",), "default"),
+    Setting("vectorintraop", "newest", ("--add-modules", "jdk.incubator.vector", "-Dkeras2java.intraOpThreads=2"),
+            "vector"),
 )
 
 

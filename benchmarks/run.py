@@ -192,7 +192,7 @@ def run_jmh(onnx_dir: Path, quick: bool) -> tuple[dict, dict]:
     for st in jvms.SETTINGS:
         active = subprocess.run([st.java, *st.jvm_options(), "-cp", str(jar), "bench.ActiveKernels"],
                                 capture_output=True, text=True, check=True).stdout.strip()
-        benches = "batch1" if st.key == "intraop" else \
+        benches = "batch1" if st.key in ("intraop", "vectorintraop") else \
             "batch1|batch64OneThread_batched" + ("|batch64AllCores" if st.key == "vector" else "")
         before, t0 = jvms.load(), time.time()
         rows = _jmh(jar, st.java, st.flags, f"bench.JavaBench.({benches})$", [*models, "-p", f"kernels={st.kernels}"],
