@@ -7,8 +7,9 @@ import java.util.concurrent.locks.LockSupport;
  * Opt-in intra-op threads for the latency of one prediction: with
  * {@code -Dkeras2java.intraOpThreads=N} (N >= 2), a product of one row with at least
  * {@link #MIN_WEIGHTS} weights (the batch-1 recurrent step of a large model) is split by columns
- * over the calling thread and N-1 daemon threads ({@link #single}), and {@link Conv2D} splits its
- * pixels: chunks, or output rows ({@link #run} of a {@link Job}).  Each output's sum is unchanged (same inputs,
+ * over the calling thread and N-1 daemon threads ({@link #single}), {@link Linear} splits the rows
+ * of products of as many multiply-adds ({@link #splitsRows}), and {@link Conv2D} its pixels:
+ * chunks, or output rows ({@link #run} of a {@link Job}).  Each output's sum is unchanged (same inputs,
  * same order), so the bits are those of one thread.  Off by default: the threads are shared by
  * every caller in the JVM, and one caller at a time uses them (another caller meanwhile computes
  * its work alone).
@@ -72,6 +73,16 @@ final class IntraOp {
     /** Whether {@link #single} splits a product of {@code in x out}. */
     static boolean splits(int in, int out) {
         return THREADS > 1 && (long) in * out >= MIN_WEIGHTS && out >= 32 * THREADS;
+    }
+
+    /** Whether a product of {@code rows} rows (two or more) of {@code in x out} is shared out by rows. */
+    static boolean splitsRows(int rows, int in, int out) {
+        return THREADS > 1 && rows >= 2 * THREADS && (long) rows * in * out >= MIN_WEIGHTS;
+    }
+
+    /** The first row of part {@code part} of {@code parts} (blocks of 4 rows, the kernels' widest). */
+    static int rowShare(int rows, int part, int parts) {
+        return part >= parts ? rows : Math.min(rows, ((rows + parts - 1) / parts + 3) / 4 * 4 * part);
     }
 
     /** Work split in parts: {@link #run} calls {@code run(t, parts)} once for each t, each on its own thread. */

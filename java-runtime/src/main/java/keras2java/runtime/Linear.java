@@ -59,8 +59,27 @@ public final class Linear {
         }
     }
 
-    /** {@code y[r, :] = bias + x[r, :] . W} for {@code n} rows of {@code in} values at {@code x[xOff..]}. */
-    public void forward(float[] x, int xOff, int n, float[] y, int yOff) {
+    /**
+     * {@code y[r, :] = bias + x[r, :] . W} for {@code n} rows of {@code in} values at {@code x[xOff..]};
+     * with intra-op threads, a large product's rows are shared out (each row's bits do not depend on
+     * the rows computed with it).
+     */
+    public void forward(final float[] x, final int xOff, final int n, final float[] y, final int yOff) {
+        if (IntraOp.splitsRows(n, in, out) && IntraOp.run(new IntraOp.Job() {
+            public void run(int part, int parts) {
+                final int r0 = IntraOp.rowShare(n, part, parts);
+                final int r1 = IntraOp.rowShare(n, part + 1, parts);
+                if (r0 < r1) {
+                    forwardAlone(x, xOff + r0 * in, r1 - r0, y, yOff + r0 * out);
+                }
+            }
+        })) {
+            return;
+        }
+        forwardAlone(x, xOff, n, y, yOff);
+    }
+
+    private void forwardAlone(float[] x, int xOff, int n, float[] y, int yOff) {
         if (wT != null && Kernels.ACTIVE.transposes(n, in, out)) {
             Kernels.ACTIVE.matmulT(x, xOff, n, in, wT, plainBias, out, y, yOff);
             return;
@@ -83,9 +102,22 @@ public final class Linear {
 
     /**
      * {@code y[yOff + r*ldy ..][0, out) += x[xOff + r*ldx ..][0, in) . W} for {@code rows} rows
-     * (the bias is not added): a batch of recurrent steps as one matrix product.
+     * (the bias is not added): a batch of recurrent steps as one matrix product (rows shared out
+     * as in {@link #forward}).
      */
-    public void addRows(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy) {
+    public void addRows(final float[] x, final int xOff, final int ldx, final int rows, final float[] y,
+                        final int yOff, final int ldy) {
+        if (IntraOp.splitsRows(rows, in, out) && IntraOp.run(new IntraOp.Job() {
+            public void run(int part, int parts) {
+                final int r0 = IntraOp.rowShare(rows, part, parts);
+                final int r1 = IntraOp.rowShare(rows, part + 1, parts);
+                if (r0 < r1) {
+                    Kernels.ACTIVE.gemmAcc(x, xOff + r0 * ldx, ldx, r1 - r0, in, w, out, y, yOff + r0 * ldy, ldy);
+                }
+            }
+        })) {
+            return;
+        }
         Kernels.ACTIVE.gemmAcc(x, xOff, ldx, rows, in, w, out, y, yOff, ldy);
     }
 
