@@ -131,6 +131,20 @@ class PortableKernels extends Kernels {
                     y[o + 3] = yd[p];
                 }
             }
+        } else if (triples()) {
+            // three columns per pass (JDK 17-24's widest vector loop with Math.fma)
+            final float[] yc = acc[2];
+            for (; j + 2 < out; j += 3) {
+                java.util.Arrays.fill(ya, 0, n, bias[j]);
+                java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
+                java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
+                triple(wT, j * in, in, 0, in, t, acc, n);
+                for (int p = 0, o = yOff + j; p < n; p++, o += out) {
+                    y[o] = ya[p];
+                    y[o + 1] = yb[p];
+                    y[o + 2] = yc[p];
+                }
+            }
         }
         for (; j + 1 < out; j += 2) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
@@ -179,7 +193,7 @@ class PortableKernels extends Kernels {
      * A single row: its whole rows at once ({@link #single}).  Two rows or more: block by
      * block of at most {@link #BLOCK_COLUMNS} columns and {@link #inputBlock} inputs, inputs in
      * order within each column block, pairs of rows sharing each pass over the block's weights
-     * ({@link #pair}), a last odd row alone.  Splitting the inputs keeps each output's sum in
+     * ({@link #pair}; threes where {@link #triples}, fours where {@link #quads}), a last odd row alone.  Splitting the inputs keeps each output's sum in
      * input order, so the bits do not depend on the blocks.
      */
     @Override
@@ -198,10 +212,12 @@ class PortableKernels extends Kernels {
             }
             return;
         }
-        // with quad rows: one column block (quad's loops start at column 0, the only shape C2 vectorizes),
-        // up to 2048 columns (four accumulator rows of 8 KiB)
+        // with quad or triple rows: one column block (their loops start at column 0: the only shape
+        // JDK 25 vectorizes for quad, 10% faster than a variable start for triple on JDK 17), up to
+        // 2048 columns (four accumulator rows of 8 KiB)
         final boolean quads = quads() && rows >= 4 && out <= 4 * BLOCK_COLUMNS;
-        final int cb = quads ? out : Math.min(out, BLOCK_COLUMNS);
+        final boolean triples = !quads && triples() && rows >= 3 && out <= 4 * BLOCK_COLUMNS;
+        final int cb = quads || triples ? out : Math.min(out, BLOCK_COLUMNS);
         final int kc = inputBlock(cb);
         for (int j0 = 0; j0 < out; j0 += cb) {
             final int j1 = Math.min(out, j0 + cb);
@@ -217,6 +233,18 @@ class PortableKernels extends Kernels {
                         }
                         quad(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
                         for (int q = 0; q < 4; q++) {
+                            System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
+                        }
+                    }
+                }
+                if (triples) {
+                    for (; r + 2 < rows; r += 3) {
+                        final int ya = yOff + r * ldy;
+                        for (int q = 0; q < 3; q++) {
+                            System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
+                        }
+                        triple(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
+                        for (int q = 0; q < 3; q++) {
                             System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
                         }
                     }
@@ -285,6 +313,21 @@ class PortableKernels extends Kernels {
     /** Whether {@link #quad} has a loop shape of its own (the portable kernels have none). */
     boolean quads() {
         return false;
+    }
+
+    /** Whether {@link #triple} has a loop shape of its own (the portable kernels have none). */
+    boolean triples() {
+        return false;
+    }
+
+    /**
+     * {@link #single} for three rows (inputs at {@code xa}, {@code ldx} apart, accumulators
+     * {@code acc[0..2]}) over columns {@code [0, n)}, two inputs per pass, each row's products
+     * added in input order (the bits of {@link #single}); used when {@link #triples} says so, on
+     * whole rows.
+     */
+    void triple(float[] x, int xa, int ldx, int k0, int k1, float[][] w, float[][] acc, int n) {
+        throw new UnsupportedOperationException("triple");
     }
 
     /**
