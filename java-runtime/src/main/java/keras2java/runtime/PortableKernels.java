@@ -8,12 +8,12 @@ package keras2java.runtime;
  * only while the loop body stays small (JDK 17 gives up on loops of more than
  * about 14 operations; JDK 25 allows more).  So a matrix is held as one array
  * per input row, the products accumulate in per-thread arrays indexed like the
- * rows, and every inner loop below is one of two shapes that both JDKs
+ * rows, and every inner loop below is one of three shapes that both JDKs
  * vectorize: a single row adding four inputs per pass
  * ({@code y[j] = (((y[j] + a0 w0[j]) + a1 w1[j]) + a2 w2[j]) + a3 w3[j]}),
- * and two rows adding two inputs per pass (four multiply-adds per weight load
- * pair).  {@code FmaKernels} (Java 9+ source) overrides the two loops with
- * {@code Math.fma}.
+ * and two or three rows adding two inputs per pass (four or six multiply-adds
+ * per weight load pair).  {@code FmaKernels} (Java 9+ source) overrides the
+ * loops with {@code Math.fma}.
  *
  * <p>Every output adds the products one input at a time, in input order, in
  * every path, so a row's result never depends on the rows computed with it or
