@@ -152,63 +152,14 @@ public final class Conv2D implements FrameConv {
         forwardSized(x, xOff, images, h, w, outW, y, yOff, outH, ws, wsOff);
     }
 
-    private void forwardSized(final float[] x, final int xOff, final int images, final int h, final int w,
-                              final int outW, final float[] y, final int yOff, final int outH, float[] ws, int wsOff) {
+    private void forwardSized(float[] x, int xOff, int images, int h, int w, int outW, float[] y, int yOff, int outH,
+                              float[] ws, int wsOff) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padBefore(h, outH, spanH, sh, padding);
         final int padL = padBefore(w, outW, spanW, sw, padding);
-        if (IntraOp.THREADS > 1 && kernelRows != null && images * outH > 1
-                && (long) IntraOp.THREADS * kw * in <= (long) block * outW * kh * kw * in) {
-            // intra-op threads: the images' output rows split over them, each thread's border
-            // patches in its own slice of the workspace
-            final float[] wsAll = ws;
-            final int wsBase = wsOff;
-            final long units = (long) images * outH;
-            final boolean split = IntraOp.run(new IntraOp.Job() {
-                public void run(int part, int parts) {
-                    long u = units * part / parts;
-                    final long end = units * (part + 1) / parts;
-                    while (u < end) {
-                        final int img = (int) (u / outH);
-                        final int r0 = (int) (u % outH);
-                        final int r1 = (int) Math.min(outH, r0 + end - u);
-                        forwardRows(x, xOff + img * h * w * in, h, w, outW, y, yOff + img * outH * outW * out, outH,
-                                padT, padL, wsAll, wsBase + part * kw * in, r0, r1);
-                        u += r1 - r0;
-                    }
-                }
-            });
-            if (split) {
-                return;
-            }
-        }
-        if (IntraOp.THREADS > 1 && !(direct && pointwise == null) && kernelRows == null
-                && groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
-            // intra-op threads: the images' chunks of pixels split over them, each chunk computed
-            // as on one thread (the transposed path's scratch is per thread)
-            final int chunks = (outH * outW + Kernels.ACTIVE.transposedRowsMax() - 1)
-                    / Kernels.ACTIVE.transposedRowsMax();
-            final long units = (long) images * chunks;
-            if (units > 1) {
-                final boolean split = IntraOp.run(new IntraOp.Job() {
-                    public void run(int part, int parts) {
-                        long u = units * part / parts;
-                        final long end = units * (part + 1) / parts;
-                        while (u < end) {
-                            final int img = (int) (u / chunks);
-                            final int c0 = (int) (u % chunks);
-                            final int c1 = (int) Math.min(chunks, c0 + end - u);
-                            forwardTransposed(x, xOff + img * h * w * in, h, w, outW,
-                                    y, yOff + img * outH * outW * out, outH, padT, padL, c0, c1);
-                            u += c1 - c0;
-                        }
-                    }
-                });
-                if (split) {
-                    return;
-                }
-            }
+        if (IntraOp.THREADS > 1 && forwardShared(x, xOff, images, h, w, outW, y, yOff, outH, padT, padL, ws, wsOff)) {
+            return;
         }
         final int k = kh * kw * inG;
         final int colArea = wsOff + block * outW * k;
@@ -266,6 +217,46 @@ public final class Conv2D implements FrameConv {
                 activation.applyRows(y, yb + r0 * outW * out, n, out);
             }
         }
+    }
+
+    /**
+     * With intra-op threads: the output rows (row path: {@link #forwardRows}, each thread's
+     * border patches in its own slice of the workspace) or the chunks of pixels (transposed path:
+     * {@link #forwardTransposed}, whose scratch is per thread) of every image shared out, each
+     * computed as on one thread.  False, having computed nothing, where the layer takes another
+     * path, there is one unit of work, or another caller holds the helpers.
+     */
+    private boolean forwardShared(final float[] x, final int xOff, final int images, final int h, final int w,
+                                  final int outW, final float[] y, final int yOff, final int outH, final int padT,
+                                  final int padL, final float[] ws, final int wsOff) {
+        final boolean rows = kernelRows != null
+                && (long) IntraOp.THREADS * kw * in <= (long) block * outW * kh * kw * in;
+        final boolean chunks = kernelRows == null && !direct && groups == 1 && pointwise == null
+                && group[0].transposes(outH * outW);
+        if (!rows && !chunks) {
+            return false;
+        }
+        final int per = rows ? outH
+                : (outH * outW + Kernels.ACTIVE.transposedRowsMax() - 1) / Kernels.ACTIVE.transposedRowsMax();
+        final long units = (long) images * per;
+        return units > 1 && IntraOp.run(new IntraOp.Job() {
+            public void run(int part, int parts) {
+                final long end = units * (part + 1) / parts;
+                for (long u = units * part / parts; u < end; ) {
+                    final int img = (int) (u / per);
+                    final int a = (int) (u % per);
+                    final int b = (int) Math.min(per, a + end - u);
+                    final int xb = xOff + img * h * w * in;
+                    final int yb = yOff + img * outH * outW * out;
+                    if (rows) {
+                        forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff + part * kw * in, a, b);
+                    } else {
+                        forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, a, b);
+                    }
+                    u += b - a;
+                }
+            }
+        });
     }
 
     /**
