@@ -97,10 +97,23 @@ public abstract class Kernels {
      * ({@code [B x U] . [U x gU]} added to the gate pre-activations).  Each row's result
      * is the same whatever the number of rows and the row's position (the products are
      * added to the row one input at a time in every code path), so a batch gives every
-     * sample the same bits as a batch of one.  The x and y ranges must not overlap.
+     * sample the same bits as a batch of one.  The x and y ranges must not overlap.  One row goes
+     * through {@link #rowColumns}, over all columns or in intra-op shares; more through {@link #gemmRows}.
      */
-    abstract void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out,
-                          float[] y, int yOff, int ldy);
+    final void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
+                       int yOff, int ldy) {
+        if (rows != 1) {
+            gemmRows(x, xOff, ldx, rows, in, w, out, y, yOff, ldy);
+        } else if (IntraOp.splits(in, out)) {
+            IntraOp.single(this, x, xOff, in, w, out, y, yOff);
+        } else {
+            rowColumns(x, xOff, in, w, out, y, yOff, 0, out);
+        }
+    }
+
+    /** {@link #gemmAcc} of two rows or more (any count: the tier's batched loops). */
+    abstract void gemmRows(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
+                           int yOff, int ldy);
 
     /**
      * Columns {@code [j0, j1)} of {@link #gemmAcc} for one row: {@code y[yOff + j] += x[xOff ..

@@ -190,7 +190,7 @@ class PortableKernels extends Kernels {
     }
 
     /**
-     * A single row: its whole rows at once ({@link #single}).  Two rows or more: block by
+     * Two rows or more (one row: {@link #rowColumns}, its whole rows at once): block by
      * block of at most {@link #BLOCK_COLUMNS} columns and {@link #inputBlock} inputs, inputs in
      * order within each column block, pairs of rows sharing each pass over the block's weights
      * ({@link #pair}; threes ({@link #triple}) in one block of whole rows up to 2048 columns, fours
@@ -198,21 +198,11 @@ class PortableKernels extends Kernels {
      * input order, so the bits do not depend on the blocks.
      */
     @Override
-    final void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
-                       int yOff, int ldy) {
+    final void gemmRows(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y,
+                        int yOff, int ldy) {
         final float[][] acc = acc(out);
         final float[] y0 = acc[0];
         final float[] y1 = acc[1];
-        if (rows == 1) {
-            if (IntraOp.splits(in, out)) {
-                IntraOp.single(this, x, xOff, in, w, out, y, yOff);
-            } else {
-                System.arraycopy(y, yOff, y0, 0, out);
-                single(x, xOff, 0, in, w, acc, 0, out);
-                System.arraycopy(y0, 0, y, yOff, out);
-            }
-            return;
-        }
         // with quad or triple rows: one column block (their loops start at column 0: the only shape
         // JDK 25 vectorizes for quad, 10% faster than a variable start for triple on JDK 17), up to
         // 2048 columns (four accumulator rows of 8 KiB)

@@ -246,21 +246,13 @@ public final class VectorKernels extends Kernels {
     /**
      * Every lane of every row is {@code y = fma(w_k, x_k, y)} over the inputs k in order,
      * whichever block computes it, so a row's bits never depend on the other rows.
-     * One row (batch 1, memory-bound): a whole wide panel per pass, four accumulators,
-     * the panel read once as one sequential stream.  Several rows: blocks of 4 rows x 2
+     * One row ({@link #rowColumns}; batch 1, memory-bound): a whole wide panel per pass, four
+     * accumulators, the panel read once as one sequential stream.  Several rows: blocks of 4 rows x 2
      * vectors of accumulators in registers, each panel read once per block of rows.
      */
     @Override
-    void gemmAcc(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
-                 int ldy) {
-        if (rows == 1) {
-            if (IntraOp.splits(in, out)) {
-                IntraOp.single(this, x, xOff, in, w, out, y, yOff);
-            } else {
-                rowColumns(x, xOff, in, w, out, y, yOff, 0, out);
-            }
-            return;
-        }
+    void gemmRows(float[] x, int xOff, int ldx, int rows, int in, float[][] w, int out, float[] y, int yOff,
+                  int ldy) {
         final int wide = (out + L - 1) / L / 4;
         final int r4 = rows - (rows & 3);
         final float[] t = TAIL.get();
