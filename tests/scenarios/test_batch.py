@@ -146,6 +146,11 @@ def fma(batch):
 
 
 @pytest.fixture(scope="module")
+def projection_chunks(batch):
+    return batch.rerun("fma+projection-chunks")
+
+
+@pytest.fixture(scope="module")
 def intra_op(batch):
     return {"fma": batch.rerun("fma+intra-op"), "vector": batch.rerun("vector+intra-op")}
 
@@ -238,3 +243,17 @@ def test_intra_op_threads_give_the_bits_of_one_thread(batch, fma, intra_op, case
             assert not isinstance(y, str), f"{suffix} sample {s}: {y}"
             for o, (a, b) in enumerate(zip(x, y)):
                 assert a.tobytes() == b.tobytes(), f"{suffix} sample {s} output {o}: other bits with intra-op threads"
+
+
+@pytest.mark.parametrize("case,batched", CASES, ids=IDS)
+def test_projection_in_chunks_gives_the_bits_of_one_projection(batch, fma, projection_chunks, case, batched):
+    """-Dkeras2java.projectionChunkFloats=2500: the batch path projects a recurrent layer's inputs a
+    few timesteps at a time (1 to 8 here, a shorter last chunk, backwards for go_backwards) instead
+    of 512 KiB at once; every output has the bits of one projection."""
+    for suffix, _, _ in WAYS:
+        cid = f"{case.id}#{suffix}"
+        assert len(fma[cid]) == len(projection_chunks[cid]) == len(batch.cases[cid].samples)
+        for s, (x, y) in enumerate(zip(fma[cid], projection_chunks[cid])):
+            assert not isinstance(y, str), f"{suffix} sample {s}: {y}"
+            for o, (a, b) in enumerate(zip(x, y)):
+                assert a.tobytes() == b.tobytes(), f"{suffix} sample {s} output {o}: other bits in chunks"

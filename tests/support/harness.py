@@ -185,6 +185,8 @@ KERNEL_OPTIONS = {
     "vector": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector"],
     # intra-op threads on every one-row product of 64 weights or more (96 columns or more: 32 per thread)
     "fma+intra-op": ["-Dkeras2java.kernels=fma", "-Dkeras2java.intraOpThreads=3", "-Dkeras2java.intraOpMinWeights=64"],
+    # the batch path's input projection a few timesteps at a time (Recurrent.CHUNK_FLOATS)
+    "fma+projection-chunks": ["-Dkeras2java.kernels=fma", "-Dkeras2java.projectionChunkFloats=2500"],
     "vector+intra-op": ["--add-modules", "jdk.incubator.vector", "-Dkeras2java.kernels=vector",
                         "-Dkeras2java.intraOpThreads=3", "-Dkeras2java.intraOpMinWeights=64"],
 }
