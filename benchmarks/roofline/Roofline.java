@@ -183,6 +183,32 @@ public final class Roofline {
         };
     }
 
+    /**
+     * The runtime's LSTM step (the active tier) at batch 1: the recurrent product of {@code units}
+     * inputs and the gates.  Its flops count the product only ({@code 2 u 4u}); divide them by the
+     * GFLOP/s for the nanoseconds of one step.
+     */
+    static Case lstmStep(String name, final int units) {
+        final int g = 4 * units;
+        final float[] data = vector(2 * units * g + g, 7);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (data[i] - 0.5f) * 0.2f;
+        }
+        final keras2java.runtime.LstmCell cell = new keras2java.runtime.LstmCell(data, 0, units * g, 2 * units * g,
+                units, units, keras2java.runtime.Activation.of(keras2java.runtime.Activation.TANH),
+                keras2java.runtime.Activation.of(keras2java.runtime.Activation.SIGMOID));
+        final float[] p = vector(g, 8);
+        final float[] proj = p.clone();
+        final float[] st = new float[cell.stateSize()];
+        final float[] tmp = new float[cell.scratchSize()];
+        return new Case(name, 2.0 * units * g) {
+            protected void run() {
+                System.arraycopy(proj, 0, p, 0, g);    // the step's projected input (the gates overwrite it)
+                cell.step(p, 0, st, 0, tmp, 0);
+            }
+        };
+    }
+
     static List<Case> runtime() {
         List<Case> c = new ArrayList<Case>();
         c.add(linear("runtime matvec, roofline shape", MV_IN, MV_OUT, 1));
@@ -192,6 +218,9 @@ public final class Roofline {
         c.add(linear("runtime medium projection (100 x 128 x 512)", 128, 512, 100));
         c.add(linear("runtime large recurrent step b1 (512 x 2048, L3)", 512, 2048, 1));
         c.add(linear("runtime large recurrent step b64", 512, 2048, 64));
+        // the small model (15 units) is latency-bound: loops of 60 and 15 values, below C2's vector loops
+        c.add(lstmStep("runtime small LSTM step b1 (15 units: product 15 x 60 and gates; 1800 flops)", 15));
+        c.add(lstmStep("runtime medium LSTM step b1 (128 units: product 128 x 512 and gates)", 128));
         return c;
     }
 
