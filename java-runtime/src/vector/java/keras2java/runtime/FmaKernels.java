@@ -321,12 +321,25 @@ final class FmaKernels extends PortableKernels {
         }
     }
 
-    /** {@code a = 0.5 a + 0.5} in one rounding, as {@link #sigmoid}. */
+    /** {@code 0.5 t + 0.5} in one rounding, as {@link #sigmoid}. */
     @Override
-    void sigmoidOfHalfTanh(float[] a, int off, int len) {
-        final int end = off + len;
-        for (int i = off; i < end; i++) {
-            a[i] = Math.fma(0.5f, a[i], 0.5f);
+    float sigmoidOfHalf(float t) {
+        return Math.fma(0.5f, t, 0.5f);
+    }
+
+    /** As {@link PortableKernels#cellUpdate}, each sigmoid in one rounding. */
+    @Override
+    void cellUpdate(float[] i, float[] f, float[] g, float[] c, int n) {
+        for (int j = 0; j < n; j++) {
+            c[j] = Math.fma(0.5f, f[j], 0.5f) * c[j] + Math.fma(0.5f, i[j], 0.5f) * g[j];
+        }
+    }
+
+    /** As {@link PortableKernels#hidden}, the sigmoid in one rounding. */
+    @Override
+    void hidden(float[] o, float[] tc, float[] h, int n) {
+        for (int j = 0; j < n; j++) {
+            h[j] = Math.fma(0.5f, o[j], 0.5f) * tc[j];
         }
     }
 
