@@ -114,7 +114,7 @@ public final class Recurrent {
      * Floats of projected rows {@link #forwardBatch} keeps at once: 512 KiB, which stay in L2
      * between their projection and their step.  Projecting every timestep of a batch first wrote
      * them all (13 MB for the medium benchmark model at batch 64) and read each step's rows back
-     * from memory; in chunks the batch path is 7-10% faster (medium and large, batch 64, JDK 17,
+     * from memory; in chunks the batch path is 5-12% faster (medium and large, batch 64, JDK 17,
      * 25 and the vector kernels).  {@code -Dkeras2java.projectionChunkFloats} sets it (tests use
      * small values to check that chunks do not change the bits).
      */
