@@ -410,7 +410,8 @@ class PortableKernels extends Kernels {
      * The same operations per value as one fused loop (Java has no contraction), so the same
      * bits.  Taking the sigmoids in the c and h loops saves two passes per row (measured, one
      * LSTM step at batch 1 alone, load 0.5-1.0: 15 units 222-236 -> 217-225 ns on JDK 17 with
-     * {@code Math.fma}; 128 units and the other tiers unchanged within the noise).  HotSpot vectorizes a loop only when all its array accesses share one offset
+     * {@code Math.fma}; 128 units and the other tiers unchanged within the noise).  HotSpot
+     * vectorizes a loop only when all its array accesses share one offset
      * (measured on JDK 17 and 25: {@code a[i] = f(a[i], b[o + i])} stays scalar), so each
      * operand of the c and h loops gets its own array at offset 0 (the copies cost less than
      * scalar loops); and each call of a vectorized tanh costs about 100 ns more than its
