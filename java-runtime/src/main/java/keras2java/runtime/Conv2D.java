@@ -177,7 +177,7 @@ public final class Conv2D implements FrameConv {
                 forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff, 0, outH);
                 continue;
             }
-            if (groups == 1 && pointwise == null && group[0].transposes(outH * outW)) {
+            if (transposed(outH * outW)) {
                 forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, 0, Integer.MAX_VALUE);
                 continue;
             }
@@ -219,6 +219,11 @@ public final class Conv2D implements FrameConv {
         }
     }
 
+    /** Whether an image of {@code pixels} output pixels goes through {@link #forwardTransposed} (without a row path). */
+    private boolean transposed(int pixels) {
+        return groups == 1 && pointwise == null && group[0].transposes(pixels);
+    }
+
     /**
      * With intra-op threads: the output rows (row path: {@link #forwardRows}, each thread's
      * border patches in its own slice of the workspace) or the chunks of pixels (transposed path:
@@ -231,8 +236,7 @@ public final class Conv2D implements FrameConv {
                                   final int padL, final float[] ws, final int wsOff) {
         final boolean rows = kernelRows != null
                 && (long) IntraOp.THREADS * kw * in <= (long) block * outW * kh * kw * in;
-        final boolean chunks = kernelRows == null && !direct && groups == 1 && pointwise == null
-                && group[0].transposes(outH * outW);
+        final boolean chunks = kernelRows == null && !direct && transposed(outH * outW);
         if (!rows && !chunks) {
             return false;
         }

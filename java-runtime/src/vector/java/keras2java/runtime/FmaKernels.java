@@ -177,10 +177,10 @@ final class FmaKernels extends PortableKernels {
 
     /**
      * Three rows, two inputs per pass (fourteen operations, the largest loop body JDK 17's C2 still
-     * vectorizes; JDK 25 takes {@link #quad} where there are four rows): six multiply-adds per two weight loads and three accumulator loads and
-     * stores, against four per two and two for {@link #pair}.  Measured on JDK 17, a convolution's
-     * transposed product (144 x 48 over 256 pixels, load 1.1): 47-50 -> 52-57 GFLOP/s; the
-     * roofline's GEMM shape 49.7 -> 55.7.  The same
+     * vectorizes; JDK 25 takes {@link #quad} where there are four rows): six multiply-adds per two
+     * weight loads and three accumulator loads and stores, against four per two and two for
+     * {@link #pair}.  Measured on JDK 17, a convolution's transposed product (144 x 48 over 256
+     * pixels, load 1.1): 47-50 -> 52-57 GFLOP/s; the roofline's GEMM shape 49.7 -> 55.7.  The same
      * {@code fma} chain per row as {@link #pair}: the same bits.
      */
     @Override
