@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API's ceiling (JDK 17+, --add-modules jdk.incubator.vector): FMA throughput with
  * 16 accumulators in registers (no memory), a matvec over panels of four vectors (weights in
- * L2, accumulators in registers over all inputs) and a 4 rows x 4 vectors GEMM microkernel.
+ * L2, accumulators in registers over all inputs) and GEMM microkernels of 4 and 6 rows x 4 vectors.
  */
 public final class RooflineVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -96,6 +96,58 @@ public final class RooflineVector {
         s30.intoArray(y3, j); s31.intoArray(y3, j + L); s32.intoArray(y3, j + 2 * L); s33.intoArray(y3, j + 3 * L);
     }
 
+    /** Six rows at a time over each panel: 24 accumulators (the runtime's widest block); rows past a multiple of 6 left out. */
+    static void gemm6(float[] x, float[][] p, int in, float[][] y) {
+        for (int r = 0; r + 5 < y.length; r += 6) {
+            for (int c = 0; c < p.length; c++) {
+                micro6(x, r * in, in, p[c], c * 4 * L, y, r);
+            }
+        }
+    }
+
+    private static void micro6(float[] x, int x0, int in, float[] pc, int j, float[][] y, int r) {
+        final float[] y0 = y[r + 0];
+        final float[] y1 = y[r + 1];
+        final float[] y2 = y[r + 2];
+        final float[] y3 = y[r + 3];
+        final float[] y4 = y[r + 4];
+        final float[] y5 = y[r + 5];
+        FloatVector s00 = FloatVector.fromArray(S, y0, j), s01 = FloatVector.fromArray(S, y0, j + L);
+        FloatVector s02 = FloatVector.fromArray(S, y0, j + 2 * L), s03 = FloatVector.fromArray(S, y0, j + 3 * L);
+        FloatVector s10 = FloatVector.fromArray(S, y1, j), s11 = FloatVector.fromArray(S, y1, j + L);
+        FloatVector s12 = FloatVector.fromArray(S, y1, j + 2 * L), s13 = FloatVector.fromArray(S, y1, j + 3 * L);
+        FloatVector s20 = FloatVector.fromArray(S, y2, j), s21 = FloatVector.fromArray(S, y2, j + L);
+        FloatVector s22 = FloatVector.fromArray(S, y2, j + 2 * L), s23 = FloatVector.fromArray(S, y2, j + 3 * L);
+        FloatVector s30 = FloatVector.fromArray(S, y3, j), s31 = FloatVector.fromArray(S, y3, j + L);
+        FloatVector s32 = FloatVector.fromArray(S, y3, j + 2 * L), s33 = FloatVector.fromArray(S, y3, j + 3 * L);
+        FloatVector s40 = FloatVector.fromArray(S, y4, j), s41 = FloatVector.fromArray(S, y4, j + L);
+        FloatVector s42 = FloatVector.fromArray(S, y4, j + 2 * L), s43 = FloatVector.fromArray(S, y4, j + 3 * L);
+        FloatVector s50 = FloatVector.fromArray(S, y5, j), s51 = FloatVector.fromArray(S, y5, j + L);
+        FloatVector s52 = FloatVector.fromArray(S, y5, j + 2 * L), s53 = FloatVector.fromArray(S, y5, j + 3 * L);
+        for (int k = 0, o = 0; k < in; k++, o += 4 * L) {
+            final FloatVector w0 = FloatVector.fromArray(S, pc, o), w1 = FloatVector.fromArray(S, pc, o + L);
+            final FloatVector w2 = FloatVector.fromArray(S, pc, o + 2 * L), w3 = FloatVector.fromArray(S, pc, o + 3 * L);
+            FloatVector a = FloatVector.broadcast(S, x[x0 + k]);
+            s00 = w0.fma(a, s00); s01 = w1.fma(a, s01); s02 = w2.fma(a, s02); s03 = w3.fma(a, s03);
+            a = FloatVector.broadcast(S, x[x0 + in + k]);
+            s10 = w0.fma(a, s10); s11 = w1.fma(a, s11); s12 = w2.fma(a, s12); s13 = w3.fma(a, s13);
+            a = FloatVector.broadcast(S, x[x0 + 2 * in + k]);
+            s20 = w0.fma(a, s20); s21 = w1.fma(a, s21); s22 = w2.fma(a, s22); s23 = w3.fma(a, s23);
+            a = FloatVector.broadcast(S, x[x0 + 3 * in + k]);
+            s30 = w0.fma(a, s30); s31 = w1.fma(a, s31); s32 = w2.fma(a, s32); s33 = w3.fma(a, s33);
+            a = FloatVector.broadcast(S, x[x0 + 4 * in + k]);
+            s40 = w0.fma(a, s40); s41 = w1.fma(a, s41); s42 = w2.fma(a, s42); s43 = w3.fma(a, s43);
+            a = FloatVector.broadcast(S, x[x0 + 5 * in + k]);
+            s50 = w0.fma(a, s50); s51 = w1.fma(a, s51); s52 = w2.fma(a, s52); s53 = w3.fma(a, s53);
+        }
+        s00.intoArray(y0, j); s01.intoArray(y0, j + L); s02.intoArray(y0, j + 2 * L); s03.intoArray(y0, j + 3 * L);
+        s10.intoArray(y1, j); s11.intoArray(y1, j + L); s12.intoArray(y1, j + 2 * L); s13.intoArray(y1, j + 3 * L);
+        s20.intoArray(y2, j); s21.intoArray(y2, j + L); s22.intoArray(y2, j + 2 * L); s23.intoArray(y2, j + 3 * L);
+        s30.intoArray(y3, j); s31.intoArray(y3, j + L); s32.intoArray(y3, j + 2 * L); s33.intoArray(y3, j + 3 * L);
+        s40.intoArray(y4, j); s41.intoArray(y4, j + L); s42.intoArray(y4, j + 2 * L); s43.intoArray(y4, j + 3 * L);
+        s50.intoArray(y5, j); s51.intoArray(y5, j + L); s52.intoArray(y5, j + 2 * L); s53.intoArray(y5, j + 3 * L);
+    }
+
     public static List<Roofline.Case> cases() {
         final float[] a = Roofline.vector(L, 1);
         final long iters = 100_000;
@@ -119,6 +171,12 @@ public final class RooflineVector {
                 2.0 * Roofline.MM_IN * Roofline.MM_OUT * Roofline.MM_ROWS) {
             protected void run() {
                 gemm(x, pm, Roofline.MM_IN, ym);
+            }
+        });
+        c.add(new Roofline.Case("shape gemm 6 rows x 4 vectors (vector)",
+                2.0 * Roofline.MM_IN * Roofline.MM_OUT * (Roofline.MM_ROWS - Roofline.MM_ROWS % 6)) {
+            protected void run() {
+                gemm6(x, pm, Roofline.MM_IN, ym);
             }
         });
         return c;

@@ -26,7 +26,7 @@ public final class KernelsProbe {
         DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(new FileOutputStream(args[0])));
         Random rnd = new Random(7);
         int[] sizes = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 60, 63, 64, 65, 100, 127, 128, 129, 192, 200, 257, 600};
-        int[] rowCounts = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+        int[] rowCounts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};   // the vector kernels block 6 and 4 rows
         int cases = 0;
         for (int in : new int[] {1, 2, 3, 4, 5, 7, 11, 16, 33, 64, 300}) {   // 300: several column blocks
             for (int outN : sizes) {
