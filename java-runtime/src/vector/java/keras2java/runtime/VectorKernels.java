@@ -91,30 +91,41 @@ public final class VectorKernels extends Kernels {
         final float[] t = out % L != 0 ? TAIL.get() : null;
         int j = 0;
         int c = 0;
-        // Wide panels: blocks of 4 rows x 4 vectors (or, for a ragged last panel, 2 vectors) of
+        // Wide panels: blocks of 6 or 4 rows x 4 vectors (or, for a ragged last panel, 4 x 2) of
         // accumulators in registers over all inputs; a panel (in x P floats) is read from memory
         // once and reused from cache by every block of rows.
         for (; c < wide; c++, j += P) {
             final float[] panel = w[c];
-            int done = 0;
+            // rows [first, fours) go through block4 in fours, rows [fours, rows) through block1
+            int first = 0;
+            int fours = r4;
             if (j + P <= out) {
-                // four whole vectors: blocks of 4 rows x 4 vectors, started from the bias
-                for (int r = 0; r < r4; r += 4) {
+                // four whole vectors: blocks of 6 rows x 4 vectors, then of 4 x 4, started from the bias
+                int r = 0;
+                for (; r + 5 < rows; r += 6) {
+                    final int yr = yOff + r * out + j;
+                    for (int q = 0; q < 6; q++) {
+                        System.arraycopy(bias, j, y, yr + q * out, P);
+                    }
+                    acc64(x, xOff + r * in, in, in, panel, y, yr, out);
+                }
+                for (; r + 3 < rows; r += 4) {
                     final int yr = yOff + r * out + j;
                     for (int q = 0; q < 4; q++) {
                         System.arraycopy(bias, j, y, yr + q * out, P);
                     }
                     acc44(x, xOff + r * in, in, in, panel, y, yr, out);
                 }
-                done = r4;
+                first = r;
+                fours = r;
             }
             for (int h = 0; h < 2; h++) {
                 final int jh = j + 2 * h * L;
                 final int len1 = out - jh - L;       // valid lanes of the second vector
-                for (int r = done; r < r4; r += 4) {
+                for (int r = first; r < fours; r += 4) {
                     block4(x, xOff + r * in, in, panel, 2 * h * L, bias, jh, y, yOff + r * out + jh, out, len1, t);
                 }
-                for (int r = r4; r < rows; r++) {
+                for (int r = fours; r < rows; r++) {
                     block1(x, xOff + r * in, in, panel, 2 * h * L, bias, jh, y, yOff + r * out + jh, len1, t);
                 }
             }
