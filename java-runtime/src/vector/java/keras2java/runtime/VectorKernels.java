@@ -539,8 +539,10 @@ public final class VectorKernels extends Kernels {
      * vectors), each weight vector used six times per load; every lane is the FMA chain of
      * {@link #acc4}, so the bits do not depend on the block.  Measured against {@link #acc44}
      * alone (load 0.7-1.1): the runtime's batch-64 recurrent step 127-138 -> 141-147 GFLOP/s
-     * (medium) and 109-115 -> 127-131 (large); the large model at batch 64 5-12% faster on
-     * JDK 25 and 17, the medium one unchanged.
+     * (medium) and 109-115 -> 127-131 (large).  Used by the step products ({@link #gemmRows}) and
+     * the input projections ({@link #matmul}): batch 64, the medium model 437-456 -> 419-435 us
+     * per sequence, the large one 6.8-7.0 -> 6.0-6.4 ms (JDK 25; JDK 17 with the kernels forced:
+     * large 7.6-7.8 -> 6.9 with the step products alone in sixes).
      */
     private static void acc64(float[] x, int x0, int ldx, int in, float[] w, float[] y, int y0, int ldy) {
         final int ya = y0;
