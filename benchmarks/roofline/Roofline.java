@@ -233,6 +233,7 @@ public final class Roofline {
         final String tier = args.length > 0 ? args[0] : "portable";
         final double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 0.25;
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 9;
+        final String only = args.length > 3 ? args[3] : null;   // only the cases whose name holds it
         List<Case> cases = new ArrayList<Case>();
         if (tier.equals("portable")) {
             cases.addAll(portable());
@@ -242,6 +243,13 @@ public final class Roofline {
             cases.addAll(optional("RooflineVector"));
         }
         cases.addAll(runtime());
+        if (only != null) {
+            for (java.util.Iterator<Case> it = cases.iterator(); it.hasNext(); ) {
+                if (!it.next().name.contains(only)) {
+                    it.remove();
+                }
+            }
+        }
         final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         final double[][] gf = new double[cases.size()][rounds];
         final int[] reps = new int[cases.size()];

@@ -1,6 +1,7 @@
 """The roofline of each kernel tier on this machine.
 
     python benchmarks/roofline/roofline.py [--seconds 0.25] [--rounds 9]
+    python benchmarks/roofline/roofline.py --starts 40 --case "large recurrent step b64" [--tier newest:fma]
 
 Compiles the runtime (java-runtime/src/main, --release 8; the optional kernels' root,
 --release 17) and Roofline*.java, then runs Roofline on JDK 17 (portable and FMA tiers)
@@ -10,6 +11,10 @@ shapes found for a matrix-vector product (256 x 1024, 1 MiB of weights, in L2) a
 shapes and at the benchmark models' shapes, as the median of alternating rounds of the
 thread's CPU time.  Prints a table and writes benchmarks/results/roofline.md with the date
 and the load average.  About 2 minutes.
+
+``--starts N --case TEXT`` instead starts N fresh JVMs of one tier (``--tier``, default
+newest:fma) on the cases whose name holds TEXT, and prints each start's GFLOP/s and their spread
+(writes nothing): some effects are fixed for the life of a JVM, so rounds in one JVM do not show them.
 """
 from __future__ import annotations
 
@@ -42,7 +47,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", default="0.25", help="CPU seconds per case per round")
     ap.add_argument("--rounds", default="9")
+    ap.add_argument("--starts", type=int, default=0, help="start this many JVMs on --case (prints, writes nothing)")
+    ap.add_argument("--case", default=None, help="with --starts: the cases whose name holds this text")
+    ap.add_argument("--tier", default="newest:fma", help="with --starts: JDK (17 or newest) and tier, e.g. 17:fma")
     args = ap.parse_args()
+    if args.starts:
+        starts(args)
+        return
     meta = jvms.machine()
     rows = []
     with tempfile.TemporaryDirectory(prefix="k2j-roofline-") as tmp:
@@ -72,6 +83,37 @@ def main() -> None:
     (HERE.parent / "results").mkdir(exist_ok=True)
     (HERE.parent / "results" / "roofline.md").write_text(result)
     print(result)
+
+
+def starts(args) -> None:
+    """Each of ``args.starts`` fresh JVMs times the matching cases; one line per start, then min, median, max."""
+    if not args.case:
+        sys.exit("roofline.py: --starts needs --case (part of a case's name, e.g. 'large recurrent step b64')")
+    jdk, _, tier = args.tier.partition(":")
+    if jdk not in ("17", "newest") or tier not in ("portable", "fma", "vector"):
+        sys.exit(f"roofline.py: --tier {args.tier!r}: expected 17 or newest, a colon, and portable, fma or vector")
+    java = jvms.jdk17() if jdk == "17" else jvms.newest()
+    flags = ["--add-modules", "jdk.incubator.vector"] if tier == "vector" else []
+    print(f"JDK {jvms.java_major(java)} {tier}, {args.starts} starts, load {jvms.load()}", flush=True)
+    per_case: dict = {}
+    with tempfile.TemporaryDirectory(prefix="k2j-roofline-") as tmp:
+        compile_all(Path(tmp))
+        for n in range(args.starts):
+            out = subprocess.run([java, *flags, f"-Dkeras2java.kernels={tier}", "-cp", tmp, "Roofline", tier,
+                                  args.seconds, args.rounds, args.case], capture_output=True, text=True,
+                                 check=True).stdout
+            lines = out.strip().splitlines()[1:]
+            if not lines:
+                sys.exit(f"roofline.py: no case's name holds {args.case!r}")
+            cells = []
+            for line in lines:
+                name, med, _lo, _hi = line.split("\t")
+                per_case.setdefault(name, []).append(float(med))
+                cells.append(med)
+            print(f"start {n + 1}: " + " ".join(cells), flush=True)
+    for name, values in per_case.items():
+        v = sorted(values)
+        print(f"{name}: min {v[0]:.1f}, median {v[len(v) // 2]:.1f}, max {v[-1]:.1f} GFLOP/s; load {jvms.load()}")
 
 
 if __name__ == "__main__":
