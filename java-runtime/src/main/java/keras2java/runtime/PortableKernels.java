@@ -33,10 +33,27 @@ class PortableKernels extends Kernels {
         return "portable Java";
     }
 
+    /**
+     * This thread's four accumulator rows of at least {@code out} floats.  They are allocated one
+     * after the other, so each row starts {@code 16 + 4 * length} bytes after the one before (the
+     * array header, then the floats); each row is made long enough that this distance is 1 KiB
+     * modulo 4 KiB.  With rows of exactly {@code out} floats, a row of 2048 lay 16 bytes (modulo
+     * 4 KiB) from the next, so a vector load of one row could falsely wait on the store just made to
+     * the other (4K aliasing), and rows of 512 lay 32 bytes from the row after next.  Which
+     * placements were slow depended on where the heap put the rows, so it changed with JVM starts
+     * and full GCs.  Measured (the runtime's Linear on 64 rows, JDK 25 {@code Math.fma}, fresh JVMs
+     * and full GCs, load 0.7-0.8): 512 x 2048, rows of exactly {@code out} floats 2-3x slower in 29
+     * of 286 timings (median 61-64 GFLOP/s), these rows in none (median 67); 256 x 512, median 75
+     * -> 88.  The medium benchmark model at batch 64 on JDK 17: 957-975 -> 820-830 us per sequence.
+     */
     static float[][] acc(int out) {
         float[][] a = ACC.get();
         if (a == null || a[0].length < out) {
-            a = new float[4][out];
+            final int len = out + (((1024 - 16 - 4 * out) % 4096 + 4096) % 4096) / 4;
+            a = new float[4][];
+            for (int q = 0; q < 4; q++) {
+                a[q] = new float[len];
+            }
             ACC.set(a);
         }
         return a;
