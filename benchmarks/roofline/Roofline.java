@@ -45,6 +45,23 @@ public final class Roofline {
         return w;
     }
 
+    /**
+     * {@code rows} output rows of at least {@code n} floats, as the runtime allocates its
+     * accumulator rows: each long enough that it starts 1 KiB (modulo 4 KiB) after the one before
+     * (the array header is 16 bytes).  Rows of exactly 512 floats lie 2064 bytes apart, so rows
+     * two apart sit 32 bytes apart modulo 4 KiB and a load of one can falsely wait on a store to
+     * the other (4K aliasing); the shapes below then measure the heap's placement, not the loop.
+     * The loops read the first {@code n} floats only.
+     */
+    public static float[][] outRows(int rows, int n) {
+        final int len = n + (((1024 - 16 - 4 * n) % 4096 + 4096) % 4096) / 4;
+        final float[][] y = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            y[r] = new float[len];
+        }
+        return y;
+    }
+
     public static float[] vector(int n, long seed) {
         Random r = new Random(seed);
         float[] x = new float[n];
@@ -77,7 +94,7 @@ public final class Roofline {
     /** Rows of {@code Y += X . W} in pairs, two inputs per pass (the best GEMM shape found for JDK 17). */
     static void gemm22(float[] x, float[][] w, float[][] y) {
         final int in = w.length;
-        final int n = y[0].length;
+        final int n = w[0].length;
         for (int r = 0; r + 1 < y.length; r += 2) {
             final float[] ya = y[r];
             final float[] yb = y[r + 1];
@@ -103,7 +120,7 @@ public final class Roofline {
     /** Rows in threes, two inputs per pass (the widest body JDK 17's C2 vectorizes); a last row left out. */
     static void gemm32(float[] x, float[][] w, float[][] y) {
         final int in = w.length;
-        final int n = y[0].length;
+        final int n = w[0].length;
         for (int r = 0; r + 2 < y.length; r += 3) {
             final float[] ya = y[r];
             final float[] yb = y[r + 1];
@@ -143,7 +160,7 @@ public final class Roofline {
         final float[] x = vector(MM_ROWS * MM_IN, 2);
         final float[] y = new float[MV_OUT];
         final float[][] wm = rows(MM_IN, MM_OUT, 3);
-        final float[][] ym = new float[MM_ROWS][MM_OUT];
+        final float[][] ym = outRows(MM_ROWS, MM_OUT);
         List<Case> c = new ArrayList<Case>();
         c.add(new Case("shape matvec x4 (Java 8)", 2.0 * MV_IN * MV_OUT) {
             protected void run() {

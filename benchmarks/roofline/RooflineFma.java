@@ -36,7 +36,7 @@ public final class RooflineFma {
     /** Rows in pairs, {@code step} (2 or 4) inputs per pass. */
     static void gemm(float[] x, float[][] w, float[][] y, int step) {
         final int in = w.length;
-        final int n = y[0].length;
+        final int n = w[0].length;
         for (int r = 0; r + 1 < y.length; r += 2) {
             final float[] ya = y[r], yb = y[r + 1];
             final int xa = r * in, xb = xa + in;
@@ -65,10 +65,34 @@ public final class RooflineFma {
         }
     }
 
+    /** Rows in fours, four inputs per pass (the widest shape JDK 25's C2 vectorizes; JDK 17 leaves it scalar). */
+    static void gemm4(float[] x, float[][] w, float[][] y) {
+        final int in = w.length;
+        final int n = w[0].length;
+        for (int r = 0; r + 3 < y.length; r += 4) {
+            final float[] ya = y[r], yb = y[r + 1], yc = y[r + 2], yd = y[r + 3];
+            final int xa = r * in, xb = xa + in, xc = xb + in, xd = xc + in;
+            for (int k = 0; k + 3 < in; k += 4) {
+                final float a0 = x[xa + k], a1 = x[xa + k + 1], a2 = x[xa + k + 2], a3 = x[xa + k + 3];
+                final float b0 = x[xb + k], b1 = x[xb + k + 1], b2 = x[xb + k + 2], b3 = x[xb + k + 3];
+                final float c0 = x[xc + k], c1 = x[xc + k + 1], c2 = x[xc + k + 2], c3 = x[xc + k + 3];
+                final float d0 = x[xd + k], d1 = x[xd + k + 1], d2 = x[xd + k + 2], d3 = x[xd + k + 3];
+                final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2], v3 = w[k + 3];
+                for (int j = 0; j < n; j++) {
+                    final float w0 = v0[j], w1 = v1[j], w2 = v2[j], w3 = v3[j];
+                    ya[j] = Math.fma(a3, w3, Math.fma(a2, w2, Math.fma(a1, w1, Math.fma(a0, w0, ya[j]))));
+                    yb[j] = Math.fma(b3, w3, Math.fma(b2, w2, Math.fma(b1, w1, Math.fma(b0, w0, yb[j]))));
+                    yc[j] = Math.fma(c3, w3, Math.fma(c2, w2, Math.fma(c1, w1, Math.fma(c0, w0, yc[j]))));
+                    yd[j] = Math.fma(d3, w3, Math.fma(d2, w2, Math.fma(d1, w1, Math.fma(d0, w0, yd[j]))));
+                }
+            }
+        }
+    }
+
     /** Rows in threes, two inputs per pass (the widest shape JDK 17's C2 vectorizes); a last row left out. */
     static void gemm3(float[] x, float[][] w, float[][] y) {
         final int in = w.length;
-        final int n = y[0].length;
+        final int n = w[0].length;
         for (int r = 0; r + 2 < y.length; r += 3) {
             final float[] ya = y[r], yb = y[r + 1], yc = y[r + 2];
             final int xa = r * in, xb = xa + in, xc = xb + in;
@@ -91,7 +115,7 @@ public final class RooflineFma {
         final float[] x = Roofline.vector(Roofline.MM_ROWS * Roofline.MM_IN, 2);
         final float[] y = new float[Roofline.MV_OUT];
         final float[][] wm = Roofline.rows(Roofline.MM_IN, Roofline.MM_OUT, 3);
-        final float[][] ym = new float[Roofline.MM_ROWS][Roofline.MM_OUT];
+        final float[][] ym = Roofline.outRows(Roofline.MM_ROWS, Roofline.MM_OUT);
         final double mv = 2.0 * Roofline.MV_IN * Roofline.MV_OUT;
         final double mm = 2.0 * Roofline.MM_IN * Roofline.MM_OUT * Roofline.MM_ROWS;
         List<Roofline.Case> c = new ArrayList<>();
@@ -119,6 +143,11 @@ public final class RooflineFma {
         c.add(new Roofline.Case("shape gemm 3 rows x 2 inputs (fma)", 2.0 * Roofline.MM_IN * Roofline.MM_OUT * rows3) {
             protected void run() {
                 gemm3(x, wm, ym);
+            }
+        });
+        c.add(new Roofline.Case("shape gemm 4 rows x 4 inputs (fma)", mm) {
+            protected void run() {
+                gemm4(x, wm, ym);
             }
         });
         return c;

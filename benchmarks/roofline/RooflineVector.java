@@ -155,7 +155,7 @@ public final class RooflineVector {
         final float[] x = Roofline.vector(Roofline.MM_ROWS * Roofline.MM_IN, 2);
         final float[] y = new float[Roofline.MV_OUT];
         final float[][] pm = panels(Roofline.rows(Roofline.MM_IN, Roofline.MM_OUT, 3));
-        final float[][] ym = new float[Roofline.MM_ROWS][Roofline.MM_OUT];
+        final float[][] ym = Roofline.outRows(Roofline.MM_ROWS, Roofline.MM_OUT);
         List<Roofline.Case> c = new ArrayList<>();
         c.add(new Roofline.Case("FMA peak, registers only (" + L + " floats)", 2.0 * 16 * L * iters) {
             protected void run() {

@@ -74,7 +74,8 @@ def main() -> None:
             f"{meta['date']}; {meta['cpu']}, {meta['cores']} cores; commit {meta['commit']}; "
             f"`python benchmarks/roofline/roofline.py`. GFLOP/s on one thread (median of alternating rounds of "
             "the thread's CPU time; min-max in brackets). Shapes: matvec 256 x 1024 (1 MiB of weights, L2), "
-            "GEMM 64 rows x 256 x 512 (512 KiB). `runtime` rows: the runtime's Linear with that tier.", "",
+            "GEMM 64 rows x 256 x 512 (512 KiB); the shapes' output rows start 1 KiB (mod 4 KiB) apart, as the "
+            "runtime's accumulator rows do (no 4K aliasing). `runtime` rows: the runtime's Linear with that tier.", "",
             "| JDK | tier | kernels | case | GFLOP/s | load average before |", "|---|---|---|---|---|---|"]
     for jdk, tier, kernels, name, med, lo, hi, before in rows:
         text.append(f"| {jdk} | {tier} | {kernels} | {name} | {med} ({lo}-{hi}) | {before} |")
