@@ -226,6 +226,32 @@ public final class Roofline {
         };
     }
 
+    /**
+     * The runtime's Conv2D (3 x 3, same padding, relu, as the generated code builds it) on one
+     * {@code h x w x in} image: the cnn_lstm benchmark model's layers.  Its flops count the product
+     * only ({@code 2 h w 9 in filters}); the time includes the patch gather, the output's layout
+     * and the relu.
+     */
+    static Case conv(String name, final int h, final int w, final int in, final int filters) {
+        final int k = 9 * in;
+        final float[] data = vector(k * filters + filters, 9);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (data[i] - 0.5f) * 0.2f;
+        }
+        final int block = Math.max(1, (256 + w - 1) / w);
+        final keras2java.runtime.Conv2D conv = new keras2java.runtime.Conv2D(data, 0, k * filters, -1, 3, 3, in, w,
+                filters, filters, 1, 1, 1, 1, keras2java.runtime.Conv2D.SAME, 1, block,
+                keras2java.runtime.Activation.of(keras2java.runtime.Activation.RELU));
+        final float[] x = vector(h * w * in, 10);
+        final float[] y = new float[h * w * filters];
+        final float[] ws = new float[keras2java.runtime.Conv2D.workspaceSize(block, w, 3, 3, in, filters, 1, false)];
+        return new Case(name, 2.0 * h * w * k * filters) {
+            protected void run() {
+                conv.forward(x, 1, h, y, h, ws);
+            }
+        };
+    }
+
     static List<Case> runtime() {
         List<Case> c = new ArrayList<Case>();
         c.add(linear("runtime matvec, roofline shape", MV_IN, MV_OUT, 1));
@@ -238,6 +264,9 @@ public final class Roofline {
         // the small model (15 units) is latency-bound: loops of 60 and 15 values, below C2's vector loops
         c.add(lstmStep("runtime small LSTM step b1 (15 units: product 15 x 60 and gates; 1800 flops)", 15));
         c.add(lstmStep("runtime medium LSTM step b1 (128 units: product 128 x 512 and gates)", 128));
+        c.add(conv("runtime cnn_lstm Conv2D 1 (64 x 64 x 3 -> 16)", 64, 64, 3, 16));
+        c.add(conv("runtime cnn_lstm Conv2D 2 (32 x 32 x 16 -> 32)", 32, 32, 16, 32));
+        c.add(conv("runtime cnn_lstm Conv2D 3 (16 x 16 x 32 -> 64)", 16, 16, 32, 64));
         return c;
     }
 
