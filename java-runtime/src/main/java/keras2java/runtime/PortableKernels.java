@@ -141,7 +141,11 @@ class PortableKernels extends Kernels {
                 java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
                 java.util.Arrays.fill(yd, 0, n, bias[j + 3]);
                 quad(wT, j * in, in, 0, in, t, acc, n);
-                for (int p = 0, o = yOff + j; p < n; p++, o += out) {
+                // each output's index computed from p, the loop's one induction variable (not a
+                // second one stepped by out): measured, cnn_lstm on JDK 25 3-4% faster in 5 of 6
+                // alternating pairs (8.2-9.2 against 8.6-9.4 ms, load 0.8-1.0); JDK 17 unchanged
+                for (int p = 0; p < n; p++) {
+                    final int o = yOff + j + p * out;
                     y[o] = ya[p];
                     y[o + 1] = yb[p];
                     y[o + 2] = yc[p];
@@ -156,7 +160,8 @@ class PortableKernels extends Kernels {
                 java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
                 java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
                 triple(wT, j * in, in, 0, in, t, acc, n);
-                for (int p = 0, o = yOff + j; p < n; p++, o += out) {
+                for (int p = 0; p < n; p++) {
+                    final int o = yOff + j + p * out;
                     y[o] = ya[p];
                     y[o + 1] = yb[p];
                     y[o + 2] = yc[p];
