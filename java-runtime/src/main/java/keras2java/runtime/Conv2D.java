@@ -333,8 +333,11 @@ public final class Conv2D implements FrameConv {
             plane = planeBuffer(hw * in);
             planeOff = 0;
             for (int c = 0; c < in; c++) {
-                for (int p = 0, s = xb + c, d = c * hw; p < hw; p++, s += in, d++) {
-                    plane[d] = x[s];
+                final int s0 = xb + c;
+                final int d0 = c * hw;
+                // indices from p alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25)
+                for (int p = 0; p < hw; p++) {
+                    plane[d0 + p] = x[s0 + p * in];
                 }
             }
         }
@@ -370,8 +373,9 @@ public final class Conv2D implements FrameConv {
                             if (sw == 1 && qHi > qLo) {
                                 System.arraycopy(plane, src + c * hw, tk, qLo, qHi - qLo);
                             } else {
-                                for (int q = qLo, s = src + c * hw; q < qHi; q++, s += sw) {
-                                    tk[q] = plane[s];
+                                final int s0 = src + c * hw - qLo * sw;
+                                for (int q = qLo; q < qHi; q++) {
+                                    tk[q] = plane[s0 + q * sw];
                                 }
                             }
                             for (int q = qHi; q < qEnd; q++) {

@@ -102,8 +102,8 @@ class PortableKernels extends Kernels {
             final int xb = xOff + r0 * in;
             for (int k = 0; k < in; k++) {
                 final float[] tk = t[k];
-                for (int p = 0, i = xb + k; p < n; p++, i += in) {
-                    tk[p] = x[i];
+                for (int p = 0; p < n; p++) {
+                    tk[p] = x[xb + k + p * in];
                 }
             }
             matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out);
