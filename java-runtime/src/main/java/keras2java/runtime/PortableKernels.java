@@ -19,7 +19,7 @@ package keras2java.runtime;
  * every path, so a row's result never depends on the rows computed with it or
  * on the blocks a pass covers: a batch gives each sample the bits of a batch of
  * one.  A batch (two rows or more) goes over the weights in blocks of at most
- * 512 columns and 256 KiB, each block staying in L2 while all rows pass over
+ * 512 columns and 512 KiB, each block staying in L2 while all rows pass over
  * it; a single row (batch 1, the recurrent step of one sequence) streams its
  * whole rows, the loops as long as the matrix is wide (cutting them into short
  * column blocks made the large benchmark model's batch 1 about 1.3x slower).
@@ -59,8 +59,15 @@ class PortableKernels extends Kernels {
         return a;
     }
 
-    /** Weights per block at most (256 KiB): a block stays in L2 while every row passes over it. */
-    private static final int BLOCK_FLOATS = 64 * 1024;
+    /**
+     * Weights per block at most (512 KiB): a block stays in L2 while every row passes over it, and
+     * each pass of four (or three) rows adds that many inputs before it stores its accumulator rows
+     * again.  Against 256 KiB (measured, alternating, load 1.1-1.5): the large benchmark model's
+     * recurrent step at batch 64 (512 x 2048, 64 inputs per block instead of 32) 56.8 -> 64.2
+     * GFLOP/s on JDK 25 and 55.0 -> 60.0 on JDK 17, the model 11.7 -> 10.3-11.0 ms per sequence on
+     * JDK 25 and 12.9-13.1 -> 12.1-12.9 on JDK 17; 1 MiB gained no more (64.1 and 61.4).
+     */
+    private static final int BLOCK_FLOATS = 128 * 1024;
 
     /** Columns per block: long inner loops (C2's vector loops pay a fixed cost per pass). */
     private static final int BLOCK_COLUMNS = 512;
