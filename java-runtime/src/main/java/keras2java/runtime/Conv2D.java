@@ -349,51 +349,63 @@ public final class Conv2D implements FrameConv {
             final int n = Math.min(chunk, total - p0);
             if (runs) {
                 gatherRuns(plane, planeOff, h, w, outH, padT, padL, t, p0, n);
-            }
-            for (int q0 = 0; !runs && q0 < n; ) {
-                // the pixels of one output row in this chunk: columns [a, b) of row oy
-                final int oy = (p0 + q0) / outW;
-                final int a = (p0 + q0) % outW;
-                final int b = Math.min(outW, a + n - q0);
-                for (int i = 0; i < kh; i++) {
-                    final int iy = oy * sh - padT + i * dh;
-                    final boolean inside = iy >= 0 && iy < h;
-                    for (int j = 0; j < kw; j++) {
-                        // columns [lo, hi) read input column ox * sw + shift inside the image
-                        final int shift = j * dw - padL;
-                        int lo = a;
-                        int hi = a;
-                        if (inside) {
-                            lo = Math.min(b, Math.max(a, shift >= 0 ? 0 : (sw - 1 - shift) / sw));
-                            hi = Math.max(lo, Math.min(b, w - 1 - shift < 0 ? 0 : (w - 1 - shift) / sw + 1));
-                        }
-                        final int src = planeOff + iy * w + lo * sw + shift;
-                        final int qLo = q0 + lo - a;
-                        final int qHi = q0 + hi - a;
-                        final int qEnd = q0 + b - a;
-                        for (int c = 0; c < in; c++) {
-                            final float[] tk = t[(i * kw + j) * in + c];
-                            for (int q = q0; q < qLo; q++) {
-                                tk[q] = 0f;
-                            }
-                            if (sw == 1 && qHi > qLo) {
-                                System.arraycopy(plane, src + c * hw, tk, qLo, qHi - qLo);
-                            } else {
-                                final int s0 = src + c * hw - qLo * sw;
-                                for (int q = qLo; q < qHi; q++) {
-                                    tk[q] = plane[s0 + q * sw];
-                                }
-                            }
-                            for (int q = qHi; q < qEnd; q++) {
-                                tk[q] = 0f;
-                            }
-                        }
-                    }
-                }
-                q0 += b - a;
+            } else {
+                gatherRows(plane, planeOff, h, w, outW, padT, padL, t, p0, n);
             }
             group[0].forwardTransposed(t, n, y, yb + p0 * out);
             activation.applyRows(y, yb + p0 * out, n, out);
+        }
+    }
+
+    /**
+     * The transposed patch rows of output pixels {@code [p0, p0 + n)}, one output row's pixels at a
+     * time: for each kernel position and channel, the columns whose window lies inside the image
+     * copied from the plane (a run where the stride is 1), zeros for the rest.
+     */
+    private void gatherRows(float[] plane, int planeOff, int h, int w, int outW, int padT, int padL, float[][] t,
+                            int p0, int n) {
+        final int hw = h * w;
+        for (int q0 = 0; q0 < n; ) {
+            // the pixels of one output row in this chunk: columns [a, b) of row oy
+            final int oy = (p0 + q0) / outW;
+            final int a = (p0 + q0) % outW;
+            final int b = Math.min(outW, a + n - q0);
+            for (int i = 0; i < kh; i++) {
+                final int iy = oy * sh - padT + i * dh;
+                final boolean inside = iy >= 0 && iy < h;
+                for (int j = 0; j < kw; j++) {
+                    // columns [lo, hi) read input column ox * sw + shift inside the image
+                    final int shift = j * dw - padL;
+                    int lo = a;
+                    int hi = a;
+                    if (inside) {
+                        lo = Math.min(b, Math.max(a, shift >= 0 ? 0 : (sw - 1 - shift) / sw));
+                        hi = Math.max(lo, Math.min(b, w - 1 - shift < 0 ? 0 : (w - 1 - shift) / sw + 1));
+                    }
+                    final int src = planeOff + iy * w + lo * sw + shift;
+                    final int qLo = q0 + lo - a;
+                    final int qHi = q0 + hi - a;
+                    final int qEnd = q0 + b - a;
+                    for (int c = 0; c < in; c++) {
+                        final float[] tk = t[(i * kw + j) * in + c];
+                        for (int q = q0; q < qLo; q++) {
+                            tk[q] = 0f;
+                        }
+                        if (sw == 1 && qHi > qLo) {
+                            System.arraycopy(plane, src + c * hw, tk, qLo, qHi - qLo);
+                        } else {
+                            final int s0 = src + c * hw - qLo * sw;
+                            for (int q = qLo; q < qHi; q++) {
+                                tk[q] = plane[s0 + q * sw];
+                            }
+                        }
+                        for (int q = qHi; q < qEnd; q++) {
+                            tk[q] = 0f;
+                        }
+                    }
+                }
+            }
+            q0 += b - a;
         }
     }
 
