@@ -49,12 +49,18 @@ class PortableKernels extends Kernels {
     static float[][] acc(int out) {
         float[][] a = ACC.get();
         if (a == null || a[0].length < out) {
-            final int len = out + (((1024 - 16 - 4 * out) % 4096 + 4096) % 4096) / 4;
-            a = new float[4][];
-            for (int q = 0; q < 4; q++) {
-                a[q] = new float[len];
-            }
+            a = rows(4, out);
             ACC.set(a);
+        }
+        return a;
+    }
+
+    /** {@code count} rows of at least {@code len} floats, allocated 1 KiB apart modulo 4 KiB (see {@link #acc}). */
+    private static float[][] rows(int count, int len) {
+        final int padded = len + (((1024 - 16 - 4 * len) % 4096 + 4096) % 4096) / 4;
+        final float[][] a = new float[count][];
+        for (int q = 0; q < count; q++) {
+            a[q] = new float[padded];
         }
         return a;
     }
@@ -87,6 +93,15 @@ class PortableKernels extends Kernels {
     /** Per-thread transposed inputs of {@link #matmulT} ({@code in} arrays of {@link #T_ROWS}). */
     private static final ThreadLocal<float[][]> T_IN = new ThreadLocal<float[][]>();
 
+    /**
+     * Inputs per block of {@link #matmulTransposed} without {@link #quads}: the block's transposed
+     * rows (16 KiB of a full pass of {@link #T_ROWS}) stay in L1 while every column passes over them.
+     */
+    private static final int T_BLOCK = 16;
+
+    /** Per-thread accumulator rows of {@link #matmulTransposed}: one per column, {@link #T_ROWS} floats each. */
+    private static final ThreadLocal<float[][]> T_ACC = new ThreadLocal<float[][]>();
+
     @Override
     boolean transposes(int rows, int in, int out) {
         return out <= NARROW && rows >= 32;
@@ -94,9 +109,10 @@ class PortableKernels extends Kernels {
 
     /**
      * {@link #T_ROWS} rows at a time: their inputs transposed into per-thread arrays (one per input),
-     * then two columns per pass over them ({@link #pair} with the roles of the matrix and the inputs
-     * swapped: the column's weights are the scalars, the rows the vector), a last odd column alone
-     * ({@link #single}), each written to its place in the rows of {@code y}.  Measured (paired, in
+     * then a few columns per pass over them ({@link #matmulTransposed}: {@link #triple},
+     * {@link #quad} or {@link #pair} with the roles of the matrix and the inputs swapped: the
+     * column's weights are the scalars, the rows the vector), each written to its place in the rows
+     * of {@code y}.  Measured (paired, in
      * one JVM, under load): 1.1-2x matmul for 16-64 columns, both tiers, JDK 17 and 25.  Where
      * {@link #quads} (JDK 25), four columns per pass first ({@link #quad}, the same sums): the
      * cnn_lstm benchmark 9.6 -> 8.8 ms (two A/B pairs, load 0.6).
@@ -132,47 +148,98 @@ class PortableKernels extends Kernels {
         return T_ROWS;
     }
 
+    /**
+     * Where {@link #quads} (JDK 25), four columns per pass over all the transposed rows
+     * ({@link #matmulTransposedQuads}).  Else three columns per pass (JDK 17's widest vector loop,
+     * {@link #triple}) over {@link #T_BLOCK} rows at a time, every column's accumulator row kept
+     * until the last block: the block's rows are read from L1 by each pass instead of the whole
+     * matrix from L2 (a 3 x 3 convolution over 32 channels has 288 rows of 1 KiB).  Each output
+     * still adds its inputs in order, so the bits do not change.  Measured (the roofline's three
+     * cnn_lstm Conv2D layers, JDK 17 {@code Math.fma}, 3 fresh JVMs each, alternating, load
+     * 1.3-1.7): 29.9-30.6 / 40.9-42.6 / 45.2-47.5 -> 32.6-34.3 / 43.4-47.5 / 49.9-53.2 GFLOP/s; the
+     * portable tier 0-8% faster.  With {@link #quad} the blocks made JDK 25 0-8% slower (four inputs
+     * per pass already load each row a quarter as often).
+     */
     @Override
     final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+        if (quads()) {
+            matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff);
+            return;
+        }
+        float[][] acc = T_ACC.get();
+        if (acc == null || acc.length < out) {
+            acc = rows(Math.max(out, NARROW), T_ROWS);
+            T_ACC.set(acc);
+        }
+        for (int j = 0; j < out; j++) {
+            java.util.Arrays.fill(acc[j], 0, n, bias[j]);
+        }
+        final float[][] cols = new float[3][];
+        for (int k0 = 0; k0 < in; k0 += T_BLOCK) {
+            final int k1 = Math.min(in, k0 + T_BLOCK);
+            int j = 0;
+            for (; j + 2 < out; j += 3) {
+                cols[0] = acc[j];
+                cols[1] = acc[j + 1];
+                cols[2] = acc[j + 2];
+                triple(wT, j * in, in, k0, k1, t, cols, n);
+            }
+            for (; j + 1 < out; j += 2) {
+                cols[0] = acc[j];
+                cols[1] = acc[j + 1];
+                pair(wT, j * in, (j + 1) * in, k0, k1, t, cols, 0, n);
+            }
+            if (j < out) {
+                cols[0] = acc[j];
+                single(wT, j * in, k0, k1, t, cols, 0, n);
+            }
+        }
+        int j = 0;
+        for (; j + 3 < out; j += 4) {
+            final float[] ya = acc[j];
+            final float[] yb = acc[j + 1];
+            final float[] yc = acc[j + 2];
+            final float[] yd = acc[j + 3];
+            for (int p = 0; p < n; p++) {
+                final int o = yOff + j + p * out;
+                y[o] = ya[p];
+                y[o + 1] = yb[p];
+                y[o + 2] = yc[p];
+                y[o + 3] = yd[p];
+            }
+        }
+        for (; j < out; j++) {
+            final float[] ya = acc[j];
+            for (int p = 0; p < n; p++) {
+                y[yOff + j + p * out] = ya[p];
+            }
+        }
+    }
+
+    /** {@link #matmulTransposed} four columns per pass over all the transposed rows ({@link #quad}). */
+    private void matmulTransposedQuads(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y,
+                                       int yOff) {
         final float[][] acc = acc(T_ROWS);
         final float[] ya = acc[0];
         final float[] yb = acc[1];
+        final float[] yc = acc[2];
+        final float[] yd = acc[3];
         int j = 0;
-        if (quads()) {
-            // four columns per pass over the transposed rows (JDK 25's loop shape)
-            final float[] yc = acc[2];
-            final float[] yd = acc[3];
-            for (; j + 3 < out; j += 4) {
-                java.util.Arrays.fill(ya, 0, n, bias[j]);
-                java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
-                java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
-                java.util.Arrays.fill(yd, 0, n, bias[j + 3]);
-                quad(wT, j * in, in, 0, in, t, acc, n);
-                // each output's index computed from p, the loop's one induction variable (not a
-                // second one stepped by out): measured, cnn_lstm on JDK 25 3-4% faster in 5 of 6
-                // alternating pairs (8.2-9.2 against 8.6-9.4 ms, load 0.8-1.0); JDK 17 unchanged
-                for (int p = 0; p < n; p++) {
-                    final int o = yOff + j + p * out;
-                    y[o] = ya[p];
-                    y[o + 1] = yb[p];
-                    y[o + 2] = yc[p];
-                    y[o + 3] = yd[p];
-                }
-            }
-        } else {
-            // three columns per pass (JDK 17's widest vector loop)
-            final float[] yc = acc[2];
-            for (; j + 2 < out; j += 3) {
-                java.util.Arrays.fill(ya, 0, n, bias[j]);
-                java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
-                java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
-                triple(wT, j * in, in, 0, in, t, acc, n);
-                for (int p = 0; p < n; p++) {
-                    final int o = yOff + j + p * out;
-                    y[o] = ya[p];
-                    y[o + 1] = yb[p];
-                    y[o + 2] = yc[p];
-                }
+        for (; j + 3 < out; j += 4) {
+            java.util.Arrays.fill(ya, 0, n, bias[j]);
+            java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
+            java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
+            java.util.Arrays.fill(yd, 0, n, bias[j + 3]);
+            quad(wT, j * in, in, 0, in, t, acc, n);
+            // each output's index computed from p, the loop's one induction variable (not a
+            // second one stepped by out): measured, cnn_lstm on JDK 25 3-4% faster in 5 of 6
+            // alternating pairs (8.2-9.2 against 8.6-9.4 ms, load 0.8-1.0); JDK 17 unchanged
+            for (int p = 0; p < n; p++) {
+                final int o = yOff + j + p * out;
+                y[o] = ya[p];
+                y[o + 1] = yb[p];
+                y[o + 2] = yc[p];
+                y[o + 3] = yd[p];
             }
         }
         for (; j + 1 < out; j += 2) {
