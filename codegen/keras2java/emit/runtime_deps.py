@@ -37,6 +37,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "Embedding": ("Check",),
     "Erf": (),
     "FrameConv": (),
+    "Frames": ("IntraOp",),
     "GruCell": ("Activation", "Check", "Linear", "RnnCell", "Weights"),
     "FrameConv": (),
     "Image2D": (),

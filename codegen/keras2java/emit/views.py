@@ -20,6 +20,7 @@ from .naming import java_identifier, sanitize
 from .parts import (BatchPart, LabelsPart, NamedPart, PredictPart, SelfTestPart, SessionPart, TextPart, batch_part,
                     labels_part, named_part, part_runtime, predict_part, session_part, text_part)
 from .scan import hoist, nested_values, offsets_used, runtime_classes_used
+from .rewrite import rewrite
 from .weights import WeightLayout
 
 
@@ -146,6 +147,7 @@ def build_view(model: Model, package: str, class_name: str, runtime_package: str
     stream = bool(analysis.streamable(model))
     if stream:
         model = analysis.relax_time(model)
+    model = rewrite(model)
     inputs, infos, tokenizers, text_nodes = _inputs(model, declared, layout)
     graph = _graph(model, infos, text_nodes, layout)
     outputs = _outputs(model, declared, graph.infos, tokenizers)

@@ -27,7 +27,7 @@ from .norm import NormalizeOp, ScaleShiftOp
 from .recurrent import _inner_layer
 from .shape import PermuteOp
 from .time_distributed_models import thaw, convert_per_step_model, convert_time_distributed_model
-from .view import Label, TensorInfo, ViewContext, comment
+from .view import BATCH, Call, Label, Out, Size, TensorInfo, Times, ViewContext, comment
 
 
 def _per_frame(op: Op, frames_fixed: bool) -> Optional[Op]:
@@ -164,6 +164,8 @@ class PerStepModelOp(Op):
         states: list[tuple[str, str]] = []
         reset: list[tuple[str, str]] = []
         views = []
+        outs = []
+        frames = x.step_count()
         for j, inner in enumerate(sub.nodes):
             ins = tuple(infos[t] for t in inner.inputs)
             if inner.op.alias:
@@ -192,6 +194,89 @@ class PerStepModelOp(Op):
             out_size=prod(sub.tensor(t_out).shape), ops=tuple(views), reset=tuple(reset),  # type: ignore[arg-type]
             buffers=tuple(buffers), states=tuple(states))
 
+
+
+@dataclass(frozen=True)
+class FramesView:
+    """A chain of per-frame ops run a few frames at a time (``templates/ops/frames.j2``):
+    ``Frames.perPass`` frames per pass (one, or all of them when intra-op threads share out
+    each op's work), copied from ``x`` into ``frame_in``, the chain's views on them, then
+    ``frame_out`` copied into ``out``."""
+
+    field: str
+    comment: Label
+    x: str
+    out: str
+    out_length: Any
+    frames: Any             # frames in all (a variable or a size)
+    index: str              # the loop variable
+    count: str              # frames in this pass
+    per_pass: str           # frames per pass
+    per_pass_value: Call    # Frames.perPass(frames)
+    frame_in: str
+    in_size: int            # floats per input frame
+    frame_out: str
+    out_size: int           # floats per output frame
+    ops: tuple              # the chain's views, on ``count`` frames
+    #: the chain's outputs over all the frames of a sample (of ``nb`` samples on a batch), as
+    #: large as they are when a pass takes every frame: what caps a batch (``parts.batch_grow``)
+    outs: tuple = ()
+    buffers: tuple[str, ...] = ()
+    template: str = "ops/frames.j2"
+
+
+@register_op
+@dataclass(frozen=True)
+class FrameLoopOp(PerStepModelOp):
+    """A chain of per-frame ops run frame by frame (``emit.rewrite.frame_loops``): ``sub``
+    holds the chain's nodes on a variable number of frames (a pass).  The same values as the
+    ops one after the other over all frames; like them it streams one frame per step and runs
+    on a batch (its samples' frames one after the other are more frames)."""
+
+    kind: ClassVar[str] = "frame_loop"
+    runtime: ClassVar[tuple[str, ...]] = ("Check", "Frames")
+
+    def stream_outputs(self, rank):
+        return (0,) if rank == len(self.sub.tensor(self.sub.inputs[0].tensor).shape) else None
+
+    def view(self, node, ctx: ViewContext) -> FramesView:
+        sub = self.sub
+        k = ctx.field[1:]
+        x, y = ctx.ins[0], ctx.outs[0]
+        count = f"c{k}"
+        t_in = sub.inputs[0].tensor
+        frame_in = f"b{k}_x"
+        infos = {t_in: TensorInfo(frame_in, count, sub.tensor(t_in).shape)}
+        buffers = [frame_in]
+        views = []
+        outs = []
+        frames = x.step_count()
+        for j, inner in enumerate(sub.nodes):
+            t = inner.outputs[0]
+            var = f"b{k}_{t[1:]}"
+            buffers.append(var)
+            # a frame count the op's view declares, or its input's
+            steps = f"{count}_{j}" if inner.op.time_changing else infos[inner.inputs[0]].steps
+            infos[t] = TensorInfo(var, steps, sub.tensor(t).shape)
+            floats = prod(sub.tensor(t).shape[1:])   # type: ignore[arg-type]
+            outs.append(Out(var, Size(None, floats * frames) if isinstance(frames, int) else Size(x.steps, floats)))
+            ictx = ViewContext(f"L{k}_{j}", (infos[inner.inputs[0]],), (infos[t],), ctx.offsets)
+            views.append(inner.op.view(inner, ictx))
+        t_out = sub.outputs[0].tensor
+        return FramesView(
+            field=ctx.field, comment=comment(node), x=x.var, out=y.var, out_length=y.length(),
+            frames=x.step_count(), index=f"i{k}", count=count, per_pass=f"g{k}",
+            per_pass_value=Call("Frames", "perPass", (x.step_count(),)), frame_in=frame_in,
+            in_size=prod(sub.tensor(t_in).shape[1:]), frame_out=infos[t_out].var,   # type: ignore[arg-type]
+            out_size=prod(sub.tensor(t_out).shape[1:]), ops=tuple(views), outs=tuple(outs),  # type: ignore[arg-type]
+            buffers=tuple(buffers))
+
+    def batch_view(self, node, ctx: ViewContext) -> FramesView:
+        v = self.view(node, ctx)
+        frames = Times(BATCH, v.frames)
+        return replace(v, frames=frames, per_pass_value=Call("Frames", "perPass", (frames,)),
+                       out_length=Times(BATCH, v.out_length),
+                       outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.outs))
 
 
 def _per_step(ctx: LayerContext, result: "Composite | Model") -> "Composite | Converted":

@@ -178,7 +178,7 @@ public final class Conv2D implements FrameConv {
                 continue;
             }
             if (transposed(outH * outW)) {
-                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, 0, Integer.MAX_VALUE);
+                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, 0, Integer.MAX_VALUE, false);
                 continue;
             }
             for (int r0 = 0; r0 < outH; r0 += block) {
@@ -243,6 +243,15 @@ public final class Conv2D implements FrameConv {
         final int per = rows ? outH
                 : (outH * outW + Kernels.ACTIVE.transposedRowsMax() - 1) / Kernels.ACTIVE.transposedRowsMax();
         final long units = (long) images * per;
+        if (chunks && units < IntraOp.THREADS && out >= 8 * IntraOp.THREADS) {
+            // fewer chunks than threads (one small image, as a frame-by-frame loop gives each layer):
+            // every chunk's columns shared out instead
+            for (int img = 0; img < images; img++) {
+                forwardTransposed(x, xOff + img * h * w * in, h, w, outW, y, yOff + img * outH * outW * out, outH,
+                        padT, padL, 0, Integer.MAX_VALUE, true);
+            }
+            return true;
+        }
         return units > 1 && IntraOp.run(new IntraOp.Job() {
             public void run(int part, int parts) {
                 final long end = units * (part + 1) / parts;
@@ -255,7 +264,7 @@ public final class Conv2D implements FrameConv {
                     if (rows) {
                         forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff + part * kw * in, a, b);
                     } else {
-                        forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, a, b);
+                        forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, a, b, false);
                     }
                     u += b - a;
                 }
@@ -313,10 +322,11 @@ public final class Conv2D implements FrameConv {
      * k of pixel p, a chunk of pixels at a time (no patch matrix to transpose again), zeros for
      * the padding.  The same sums as the patch product (measured: cnn_lstm 7-10% faster on JDK 17;
      * applying relu as the outputs are written was no faster).  Chunks {@code [chunk0, chunk1)} of
-     * {@link Kernels#transposedRowsMax} pixels only (an intra-op thread's share).
+     * {@link Kernels#transposedRowsMax} pixels only (an intra-op thread's share); with
+     * {@code shareColumns}, each chunk's product split by columns over the intra-op threads.
      */
     private void forwardTransposed(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH,
-                                   int padT, int padL, int chunk0, int chunk1) {
+                                   int padT, int padL, int chunk0, int chunk1, boolean shareColumns) {
         final int k = kh * kw * in;
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
         final int chunk = Kernels.ACTIVE.transposedRowsMax();
@@ -352,9 +362,27 @@ public final class Conv2D implements FrameConv {
             } else {
                 gatherRows(plane, planeOff, h, w, outW, padT, padL, t, p0, n);
             }
-            group[0].forwardTransposed(t, n, y, yb + p0 * out);
+            if (!shareColumns || !productShared(t, n, y, yb + p0 * out)) {
+                group[0].forwardTransposed(t, n, y, yb + p0 * out, 0, out);
+            }
             activation.applyRows(y, yb + p0 * out, n, out);
         }
+    }
+
+    /**
+     * The transposed product of one chunk ({@code n} pixels, their patches in {@code t}) with its
+     * columns shared out over the intra-op threads, each thread's share in whole groups of four;
+     * false, having computed nothing, where another caller holds the helpers.
+     */
+    private boolean productShared(final float[][] t, final int n, final float[] y, final int yOff) {
+        final Linear product = group[0];
+        return IntraOp.run(new IntraOp.Job() {
+            public void run(int part, int parts) {
+                final int quads = (out + 3) / 4;
+                product.forwardTransposed(t, n, y, yOff, Math.min(out, 4 * (quads * part / parts)),
+                        Math.min(out, 4 * (quads * (part + 1) / parts)));
+            }
+        });
     }
 
     /**

@@ -186,8 +186,12 @@ public abstract class Kernels {
         throw new UnsupportedOperationException("transposedRowsMax");
     }
 
-    /** {@link #matmulT} of {@code n} rows already transposed ({@code t[k][p]} is input k of row p): the same sums. */
-    void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+    /**
+     * {@link #matmulT} of {@code n} rows already transposed ({@code t[k][p]} is input k of row p),
+     * columns {@code [j0, j1)} only (an intra-op thread's share): the same sums.
+     */
+    void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
+                          int j0, int j1) {
         throw new UnsupportedOperationException("matmulTransposed");
     }
 

@@ -129,7 +129,7 @@ class PortableKernels extends Kernels {
                     tk[p] = x[xb + k + p * in];
                 }
             }
-            matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out);
+            matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out, 0, out);
         }
     }
 
@@ -161,9 +161,10 @@ class PortableKernels extends Kernels {
      * per pass already load each row a quarter as often).
      */
     @Override
-    final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
+    final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
+                                int j0, int j1) {
         if (quads()) {
-            matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff);
+            matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff, j0, j1);
             return;
         }
         float[][] acc = T_ACC.get();
@@ -171,31 +172,31 @@ class PortableKernels extends Kernels {
             acc = rows(Math.max(out, NARROW), T_ROWS);
             T_ACC.set(acc);
         }
-        for (int j = 0; j < out; j++) {
+        for (int j = j0; j < j1; j++) {
             java.util.Arrays.fill(acc[j], 0, n, bias[j]);
         }
         final float[][] cols = new float[3][];
         for (int k0 = 0; k0 < in; k0 += T_BLOCK) {
             final int k1 = Math.min(in, k0 + T_BLOCK);
-            int j = 0;
-            for (; j + 2 < out; j += 3) {
+            int j = j0;
+            for (; j + 2 < j1; j += 3) {
                 cols[0] = acc[j];
                 cols[1] = acc[j + 1];
                 cols[2] = acc[j + 2];
                 triple(wT, j * in, in, k0, k1, t, cols, n);
             }
-            for (; j + 1 < out; j += 2) {
+            for (; j + 1 < j1; j += 2) {
                 cols[0] = acc[j];
                 cols[1] = acc[j + 1];
                 pair(wT, j * in, (j + 1) * in, k0, k1, t, cols, 0, n);
             }
-            if (j < out) {
+            if (j < j1) {
                 cols[0] = acc[j];
                 single(wT, j * in, k0, k1, t, cols, 0, n);
             }
         }
-        int j = 0;
-        for (; j + 3 < out; j += 4) {
+        int j = j0;
+        for (; j + 3 < j1; j += 4) {
             final float[] ya = acc[j];
             final float[] yb = acc[j + 1];
             final float[] yc = acc[j + 2];
@@ -208,7 +209,7 @@ class PortableKernels extends Kernels {
                 y[o + 3] = yd[p];
             }
         }
-        for (; j < out; j++) {
+        for (; j < j1; j++) {
             final float[] ya = acc[j];
             for (int p = 0; p < n; p++) {
                 y[yOff + j + p * out] = ya[p];
@@ -218,14 +219,14 @@ class PortableKernels extends Kernels {
 
     /** {@link #matmulTransposed} four columns per pass over all the transposed rows ({@link #quad}). */
     private void matmulTransposedQuads(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y,
-                                       int yOff) {
+                                       int yOff, int j0, int j1) {
         final float[][] acc = acc(T_ROWS);
         final float[] ya = acc[0];
         final float[] yb = acc[1];
         final float[] yc = acc[2];
         final float[] yd = acc[3];
-        int j = 0;
-        for (; j + 3 < out; j += 4) {
+        int j = j0;
+        for (; j + 3 < j1; j += 4) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
             java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
@@ -242,7 +243,7 @@ class PortableKernels extends Kernels {
                 y[o + 3] = yd[p];
             }
         }
-        for (; j + 1 < out; j += 2) {
+        for (; j + 1 < j1; j += 2) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
             pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
@@ -251,7 +252,7 @@ class PortableKernels extends Kernels {
                 y[yOff + p * out + j + 1] = yb[p];
             }
         }
-        if (j < out) {
+        if (j < j1) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             single(wT, j * in, 0, in, t, acc, 0, n);
             for (int p = 0; p < n; p++) {

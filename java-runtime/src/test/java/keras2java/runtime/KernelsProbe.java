@@ -85,6 +85,29 @@ public final class KernelsProbe {
                 }
             }
         }
+        // Convolutions over images of one chunk of pixels or a few (with intra-op threads: chunks shared out, or,
+        // with fewer chunks than threads, each chunk's columns): 3 x 3 same (a patch row is a run), valid, strides 2.
+        for (int filters : new int[] {7, 24, 40}) {
+            for (int images : new int[] {1, 2}) {
+                for (int shape = 0; shape < 3; shape++) {
+                    int h = shape == 0 ? 9 : 12;
+                    int w = shape == 0 ? 10 : 23;
+                    int stride = shape == 2 ? 2 : 1;
+                    int padding = shape == 1 ? Conv2D.VALID : Conv2D.SAME;
+                    int in = 5;
+                    float[] data = random(rnd, 9 * in * filters + filters);
+                    Conv2D conv = new Conv2D(data, 0, 9 * in * filters, -1, 3, 3, in, w, filters, filters, stride,
+                            stride, 1, 1, padding, 1, 4, Activation.of(Activation.RELU));
+                    int outH = Conv2D.outSize(h, 3, stride, 1, padding, "probe");
+                    int outW = Conv2D.outSize(w, 3, stride, 1, padding, "probe");
+                    float[] x = random(rnd, images * h * w * in);
+                    float[] y = new float[images * outH * outW * filters];
+                    conv.forward(x, images, h, y, outH,
+                            new float[Conv2D.workspaceSize(4, outW, 3, 3, in, filters, 1, false)]);
+                    write(out, y);
+                }
+            }
+        }
         // Whole recurrent layers: fused LSTM gates, GRU (both reset modes) and SimpleRNN steps over packed weights.
         for (int units : new int[] {1, 3, 15, 16, 17, 33, 64, 70, 100}) {
             int in = 1 + units % 7;

@@ -1,0 +1,120 @@
+"""Frame-by-frame loops (``emit.rewrite.frame_loops``): a chain of per-frame ops on a row
+of frames (TimeDistributed Conv2D, pooling, ...) runs frame by frame in the generated code.
+
+Which nodes form a chain (on the IR of Keras-saved models): two or more per-frame ops, each
+link the only use of its tensor and not a model output, on frames of a fixed shape; single
+images and lone ops stay as they are.  Then the generated code against Keras: chains with
+fixed and variable numbers of frames, chains cut by a tensor used twice and by a model
+output, and streaming sessions (one frame per step, every prefix against Keras).  The batch
+path and intra-op threads run the cnn_lstm cases of tests/scenarios/test_batch.py."""
+from __future__ import annotations
+
+import pytest
+
+from support.battery import KerasBattery
+from support.cases_conv2d import TD, L, frames, prepare, stream_model
+from support.cases_recurrent import prepare as prepare_sequence
+from support.keras_cases import Case, keras
+
+pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
+
+
+def branch(k):
+    """A Conv2D's frames used twice (pooled, and averaged): no chain through them."""
+    x = k.Input((4, 10, 9, 2))
+    c = k.layers.TimeDistributed(k.layers.Conv2D(5, 3, padding="same", activation="relu"))(x)
+    p = k.layers.TimeDistributed(k.layers.MaxPooling2D(2))(c)
+    p = k.layers.TimeDistributed(k.layers.Conv2D(4, 2, activation="tanh"))(p)
+    p = k.layers.TimeDistributed(k.layers.GlobalMaxPooling2D())(p)
+    g = k.layers.TimeDistributed(k.layers.GlobalAveragePooling2D())(c)
+    h = k.layers.LSTM(4)(k.layers.Concatenate()([p, g]))
+    return k.Model(x, k.layers.Dense(3)(h))
+
+
+def tapped(k):
+    """A chain's middle tensor is also a model output: the chain stops there."""
+    x = k.Input((3, 9, 8, 3))
+    c = k.layers.TimeDistributed(k.layers.Conv2D(4, 3, activation="relu"))(x)
+    p = k.layers.TimeDistributed(k.layers.AveragePooling2D(2))(c)
+    q = k.layers.TimeDistributed(k.layers.Conv2D(3, 2, padding="same"))(p)
+    g = k.layers.TimeDistributed(k.layers.GlobalAveragePooling2D())(q)
+    return k.Model(x, [p, k.layers.Dense(2)(k.layers.GRU(3)(g))])
+
+
+CASES = [
+    Case("frames/chain", frames((5, 12, 10, 3), TD("Conv2D", 6, 3, activation="relu"), TD("MaxPooling2D", 2),
+                                TD("Conv2D", 8, 3, padding="same", activation="relu"),
+                                TD("GlobalAveragePooling2D"))),
+    Case("frames/variable", frames((None, 9, 8, 2), TD("Conv2D", 4, 3, padding="same"), TD("AveragePooling2D", 2),
+                                   TD("DepthwiseConv2D", 2, strides=2), TD("GlobalMaxPooling2D")), steps=(1, 6)),
+    Case("frames/strided_separable_h5", frames((4, 11, 11, 2), TD("SeparableConv2D", 4, 3, strides=2),
+                                               TD("ZeroPadding2D", 1), TD("Conv2D", 3, 2, dilation_rate=2)), "tf_h5"),
+    Case("frames/branch", branch),
+    Case("frames/tapped", tapped),
+]
+
+STREAMING = [
+    Case("frames/stream", stream_model((None, 8, 8, 2), TD("Conv2D", 4, 3, padding="same", activation="relu"),
+                                       TD("MaxPooling2D", 2), TD("Conv2D", 3, 2), TD("GlobalAveragePooling2D"),
+                                       L("LSTM", 3)),
+         mode="stream", samples=4, steps=(1, 6), family="frame loops streaming"),
+]
+
+battery = KerasBattery([(prepare, CASES), (prepare_sequence, STREAMING)], seed=7700, package="k2jtest.frames",
+                       workdir="frame_loops")
+prepared, batch, test_matches_keras = battery.tests()
+
+
+def _rewritten(tmp_path, build):
+    """The IR of the Keras model ``build`` makes, after the frame-loop rewrite."""
+    from keras2java.builder import build_model
+    from keras2java.emit.rewrite import frame_loops
+    from keras2java.reader import read_model
+    path = tmp_path / "m.keras"
+    build(keras()).save(path)
+    model = build_model(read_model(str(path)))
+    return model, frame_loops(model)
+
+
+def _kinds(model):
+    return [n.op.kind if n.op.kind != "frame_loop" else [i.op.kind for i in n.op.sub.nodes] for n in model.nodes]
+
+
+def test_a_chain_of_per_frame_ops_becomes_one_loop(tmp_path):
+    before, after = _rewritten(tmp_path, frames((5, 12, 10, 3), TD("Conv2D", 6, 3), TD("MaxPooling2D", 2),
+                                                TD("Conv2D", 8, 3), TD("GlobalAveragePooling2D")))
+    assert _kinds(after)[0] == [n.op.kind for n in before.nodes[:4]]
+    assert _kinds(after)[1:] == _kinds(before)[4:]
+    loop = after.nodes[0]
+    assert loop.inputs == before.nodes[0].inputs and loop.outputs == before.nodes[3].outputs
+    # the chain's sub-model runs a variable number of frames per pass, each of the frame's shape
+    for spec in loop.op.sub.tensors:
+        assert spec.shape[0] is None and spec.shape[1:] == before.tensor(spec.name).shape[1:]
+
+
+def test_a_tensor_used_twice_or_returned_cuts_the_chain(tmp_path):
+    before, after = _rewritten(tmp_path, branch)
+    kinds = _kinds(after)
+    # the first Conv2D feeds two ops: alone; its pooled branch (3 ops) is one loop; the average is alone
+    assert kinds.count("conv2d") == 1 and [k for k in kinds if isinstance(k, list)] == [["pool2d", "conv2d",
+                                                                                           "global_pool2d"]]
+    before, after = _rewritten(tmp_path, tapped)
+    loops = [n for n in after.nodes if n.op.kind == "frame_loop"]
+    assert [[i.op.kind for i in n.op.sub.nodes] for n in loops] == [["conv2d", "pool2d"], ["conv2d", "global_pool2d"]]
+    assert loops[0].outputs[0] == before.outputs[0].tensor
+
+
+def test_single_images_and_lone_per_frame_ops_stay_as_they_are(tmp_path):
+    for build in (lambda k: k.Sequential([k.Input((9, 8, 2)), k.layers.Conv2D(3, 3), k.layers.MaxPooling2D(2)]),
+                  frames((4, 9, 8, 2), TD("Conv2D", 3, 3))):
+        before, after = _rewritten(tmp_path, build)
+        assert after is before
+
+
+def test_the_generated_code_runs_the_chains_frame_by_frame(batch):
+    """The Keras cases above went through the loops (so their matches cover them)."""
+    from pathlib import Path
+    ids = [c.id for c in battery.cases]
+    for case in CASES + STREAMING:
+        source = Path(batch.src, "k2jtest", "frames", f"c{ids.index(case.id)}", "M.java").read_text()
+        assert "Frames.perPass(" in source, case.id
