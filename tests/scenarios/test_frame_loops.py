@@ -118,3 +118,14 @@ def test_the_generated_code_runs_the_chains_frame_by_frame(batch):
     for case in CASES + STREAMING:
         source = Path(batch.src, "k2jtest", "frames", f"c{ids.index(case.id)}", "M.java").read_text()
         assert "Frames.perPass(" in source, case.id
+
+
+def test_the_loop_evaluates_as_its_ops_one_after_the_other(tmp_path):
+    import numpy as np
+    before, after = _rewritten(tmp_path, frames((3, 9, 8, 2), TD("Conv2D", 4, 3, activation="relu"),
+                                                TD("MaxPooling2D", 2), TD("GlobalAveragePooling2D")))
+    x = np.random.default_rng(3).standard_normal((3, 9, 8, 2)).astype(np.float32)
+    value = x
+    for node in before.nodes[:3]:
+        value = node.op.evaluate([value])[0]
+    np.testing.assert_array_equal(after.nodes[0].op.evaluate([x])[0], value)

@@ -239,6 +239,12 @@ class FrameLoopOp(PerStepModelOp):
     def stream_outputs(self, rank):
         return (0,) if rank == len(self.sub.tensor(self.sub.inputs[0].tensor).shape) else None
 
+    def evaluate(self, inputs):
+        value = inputs[0]   # each op of the chain takes the row of frames
+        for node in self.sub.nodes:
+            value = node.op.evaluate([value])[0]
+        return [value]
+
     def view(self, node, ctx: ViewContext) -> FramesView:
         sub = self.sub
         k = ctx.field[1:]
