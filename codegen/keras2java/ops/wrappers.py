@@ -164,8 +164,6 @@ class PerStepModelOp(Op):
         states: list[tuple[str, str]] = []
         reset: list[tuple[str, str]] = []
         views = []
-        outs = []
-        frames = x.step_count()
         for j, inner in enumerate(sub.nodes):
             ins = tuple(infos[t] for t in inner.inputs)
             if inner.op.alias:
@@ -193,7 +191,6 @@ class PerStepModelOp(Op):
             in_size=prod(sub.tensor(t_in).shape), frame_out=infos[t_out].var,   # type: ignore[arg-type]
             out_size=prod(sub.tensor(t_out).shape), ops=tuple(views), reset=tuple(reset),  # type: ignore[arg-type]
             buffers=tuple(buffers), states=tuple(states))
-
 
 
 @dataclass(frozen=True)
