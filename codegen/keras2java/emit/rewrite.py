@@ -31,8 +31,9 @@ def _on_frames(op: Op, shape) -> bool:
 
 
 def frame_loops(model: Model) -> Model:
-    """Each chain of two or more per-frame ops, every link the only use of its tensor, as
-    one :class:`FrameLoopOp` node running the chain (a sub-model on one frame) per frame."""
+    """Each chain of two or more per-frame ops, every link the only use of its tensor and
+    not a model output, as one :class:`FrameLoopOp` node that runs the chain (a sub-model)
+    a pass of frames at a time."""
     uses = Counter(t for node in model.nodes for t in node.inputs)
     uses.update(p.tensor for p in model.outputs)
     chains: list[list[Node]] = []
