@@ -111,13 +111,12 @@ def test_single_images_and_lone_per_frame_ops_stay_as_they_are(tmp_path):
         assert after is before
 
 
-def test_the_generated_code_runs_the_chains_frame_by_frame(batch):
-    """The Keras cases above went through the loops (so their matches cover them)."""
+@pytest.mark.parametrize("case", CASES + STREAMING, ids=[c.id for c in CASES + STREAMING])
+def test_the_generated_code_runs_the_chains_frame_by_frame(case, batch):
+    """Each Keras case above went through a loop (so its match covers them)."""
     from pathlib import Path
-    ids = [c.id for c in battery.cases]
-    for case in CASES + STREAMING:
-        source = Path(batch.src, "k2jtest", "frames", f"c{ids.index(case.id)}", "M.java").read_text()
-        assert "Frames.perPass(" in source, case.id
+    n = [c.id for c in battery.cases].index(case.id)
+    assert "Frames.perPass(" in Path(batch.src, "k2jtest", "frames", f"c{n}", "M.java").read_text()
 
 
 def test_the_loop_evaluates_as_its_ops_one_after_the_other(tmp_path):
