@@ -378,9 +378,8 @@ public final class Conv2D implements FrameConv {
         final Linear product = group[0];
         return IntraOp.run(new IntraOp.Job() {
             public void run(int part, int parts) {
-                final int quads = (out + 3) / 4;
-                product.forwardTransposed(t, n, y, yOff, Math.min(out, 4 * (quads * part / parts)),
-                        Math.min(out, 4 * (quads * (part + 1) / parts)));
+                product.forwardTransposed(t, n, y, yOff, IntraOp.rowShare(out, part, parts),
+                        IntraOp.rowShare(out, part + 1, parts));
             }
         });
     }

@@ -102,6 +102,14 @@ class PortableKernels extends Kernels {
     /** Per-thread accumulator rows of {@link #matmulTransposed}: one per column, {@link #T_ROWS} floats each. */
     private static final ThreadLocal<float[][]> T_ACC = new ThreadLocal<float[][]>();
 
+    /** Per-thread views of three of {@link #T_ACC}'s rows (the accumulators {@link #triple} takes). */
+    private static final ThreadLocal<float[][]> T_COLS = new ThreadLocal<float[][]>() {
+        @Override
+        protected float[][] initialValue() {
+            return new float[3][];
+        }
+    };
+
     @Override
     boolean transposes(int rows, int in, int out) {
         return out <= NARROW && rows >= 32;
@@ -175,7 +183,7 @@ class PortableKernels extends Kernels {
         for (int j = j0; j < j1; j++) {
             java.util.Arrays.fill(acc[j], 0, n, bias[j]);
         }
-        final float[][] cols = new float[3][];
+        final float[][] cols = T_COLS.get();
         for (int k0 = 0; k0 < in; k0 += T_BLOCK) {
             final int k1 = Math.min(in, k0 + T_BLOCK);
             int j = j0;
