@@ -19,7 +19,9 @@ what limits it.  This driver (about 2 minutes on a 2-core box):
    (16 independent accumulator chains, no memory traffic) on one and two threads, the
    attainable compute peak of this box.
 
-Usage: ``python benchmarks/profile_batch.py [--models medium,large] [--seconds 4]``.
+Usage: ``python benchmarks/profile_batch.py [--models medium,large] [--seconds 4] [--kernels vector,portable]
+[--java PATH]``; e.g. ``--kernels auto --java /usr/lib/jvm/java-17-openjdk-amd64/bin/java`` profiles
+what JDK 17 runs by default (its ``Math.fma`` kernels).
 Numbers on a shared machine are measured under load: compare ratios within one run.
 """
 from __future__ import annotations
@@ -320,12 +322,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="medium,large")
     ap.add_argument("--seconds", type=float, default=4.0, help="timed (profiled) seconds per model run")
+    ap.add_argument("--kernels", default="vector,portable",
+                    help="kernel tiers to profile (keras2java.kernels values: auto, portable, fma, vector)")
+    ap.add_argument("--java", help="the JVM to run (default: the newest JDK 25+, as benchmarks/run.py picks)")
     args = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     names = args.models.split(",")
     with tempfile.TemporaryDirectory(prefix="k2j-profile-") as tmp:
         work = Path(tmp)
         java, classes = build(work, names)
+        java = args.java or java
         print(f"JVM: {java}; batch {BATCH}, one thread; execution samples every 1 ms (JFR) after a 2 s warm-up")
         for name in names:
             t, f, u, c = bench.MODELS[name]
@@ -334,8 +340,8 @@ def main() -> None:
             if ort_us:
                 print(f"\n== {name}: ONNX Runtime, batch {BATCH}, 1 thread: {ort_us:.1f} µs/sequence, "
                       f"{fl / ort_us / 1e3:.1f} GFLOP/s")
-            runs = [("vector", BATCH), ("portable", BATCH)]
-            if name == "large":
+            runs = [(k, BATCH) for k in args.kernels.split(",")]
+            if name == "large" and "portable" in runs[-1]:
                 runs.append(("portable", 1))  # the missed portable batch-1 target
             for kernels, batch in runs:
                 jfr = work / f"{name}-{kernels}-{batch}.jfr"
@@ -366,9 +372,11 @@ def main() -> None:
             shapes += [("step", BATCH, u, 4 * u, "acc"), ("step, gate rows of 100 steps (cold)", BATCH, u, 4 * u, "acc100"),
                        ("projection 1", BATCH * t, f, 4 * u, "fwd"), ("projection 2", BATCH * t, u, 4 * u, "fwd")]
         for label, rows, k, out, mode in shapes:
-            for kernels in ("vector", "portable"):
+            for kernels in args.kernels.split(","):
                 r = run_java(java, classes, kernels, ["gemm", "1", str(rows), str(k), str(out), mode])
                 print(f"   {label} [{rows}x{k}]x[{k}x{out}] {kernels}: {r.replace('RESULT gemm ', '')}")
+        if "vector" not in args.kernels.split(","):
+            return
         print("== peak: Vector API FMA loop, 16 independent accumulators")
         for threads in ("1", "2"):
             print(f"   {run_java(java, classes, 'vector', ['peak', '2', threads]).replace('RESULT peak ', '')}")

@@ -17,10 +17,10 @@ of the .md and .json named by the date, with the date, JDKs, flags and the load
 average before and after each part.  --quick: fewer JMH iterations (one fork).
 
 Benchmark-only tools (tf2onnx, onnx, onnxruntime, matplotlib) are installed
-into benchmarks/.venv (which also sees the system's TensorFlow) unless the
-running Python already has tf2onnx, onnx and onnxruntime (then the chart is
-drawn only if matplotlib is there too); JMH and ONNX Runtime Java come from
-Maven Central.
+into benchmarks/.venv (which also sees the packages of the Python that runs this script, such as
+the project's .venv with TensorFlow) unless the running Python already has tf2onnx, onnx and
+onnxruntime (then the chart is drawn only if matplotlib is there too); JMH and ONNX Runtime
+Java come from Maven Central.
 """
 from __future__ import annotations
 
@@ -59,6 +59,14 @@ def ensure_venv() -> None:
     py = VENV / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(VENV)], check=True)
+        if sys.prefix != sys.base_prefix:
+            # Run from a virtual environment (such as the project's .venv, where scripts/setup.sh
+            # --test puts TensorFlow): the new one sees the base Python's packages only, so a
+            # .pth file adds this environment's site-packages behind its own.
+            lib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+            parent = [p for p in sys.path if p.startswith(sys.prefix) and p.endswith("site-packages")]
+            Path(lib, "k2j-parent-env.pth").write_text("".join(p + "\n" for p in parent))
         pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         # tf2onnx pins an old protobuf; its code works with the installed one, so skip its pins.
         subprocess.run(pip + ["--no-deps", "tf2onnx==1.17.0", "onnx", "onnxruntime"], check=True)
