@@ -37,19 +37,14 @@ import jvms  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-VENV = HERE / ".venv"
 RESULTS = HERE / "results"
 
 
 def ensure_venv() -> None:
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    py = VENV / "bin" / "python"
-    if not py.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
-                        "tf2onnx==1.17.0", "onnx", "onnxruntime"], check=True)
-    os.execv(str(py), [str(py), *sys.argv])
+    """As run.py: re-run inside benchmarks/.venv (made with the benchmark-only packages if missing)."""
+    import run
+
+    run.ensure_venv()
 
 
 def cnn_lstm(k):

@@ -39,8 +39,17 @@ public final class KernelsProbe {
                 lin.forward(x, 5, rows, y, 2);
                 write(out, y);
                 float[] acc = random(rnd, 1 + outN);
+                float[] again = acc.clone();
                 lin.addTo(x, 5, acc, 1);
                 write(out, acc);
+                // a second call (the vector kernels go over their panels the other way round): the same bits
+                lin.addTo(x, 5, again, 1);
+                for (int j = 0; j <= outN; j++) {
+                    if (Float.floatToRawIntBits(again[j]) != Float.floatToRawIntBits(acc[j])) {
+                        throw new IllegalStateException("addTo (" + in + " x " + outN
+                                + ") called twice differs at column " + (j - 1));
+                    }
+                }
                 // rows of a batch (outputs ldy apart) against each row alone: the same bits
                 final int ldy = outN + 3;
                 float[] yb = random(rnd, 1 + rows * ldy);

@@ -314,28 +314,69 @@ public final class VectorKernels extends Kernels {
      * One row (batch 1, memory-bound), the wide panels from column {@code j0} on (a multiple of a
      * panel) up to {@code j1} (a multiple of a panel, or {@code out}: then the single vectors
      * after them too): two panels per pass where whole, else one.
+     *
+     * <p>Every other call on a thread goes over the panels from the last to the first.  A
+     * recurrent step calls this with the same matrix each timestep; where the matrix is larger
+     * than the core's L2 (the large LSTM's 512 x 2048, 4 MiB), a pass in one direction leaves
+     * its last panels in L2 and a pass in the same direction evicts them before it reaches
+     * them, so every step read the whole matrix from L3.  Turning round, the next step starts
+     * on the panels still in L2.  Each output is still its own FMA chain over the inputs in
+     * order: the same bits in either direction.  Measured, the roofline's large recurrent step
+     * at batch 1 (4 fresh JVMs per variant, alternating, load 0.9-1.0): 50.8-53.5 -> 66.6-67.4
+     * GFLOP/s.
      */
     @Override
     void rowColumns(float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff, int j0, int j1) {
         final int wide = (out + L - 1) / L / 4;
         final int end = j1 == out ? wide : j1 / P;
         final float[] t = TAIL.get();
-        int j = j0;
-        int c = j0 / P;
-        for (; c < end; c++, j += P) {
+        final int first = j0 / P;
+        final int[] calls = CALLS.get();
+        if ((++calls[0] & 1) == 0) {
+            forwardPanels(x, xOff, in, w, out, y, yOff, first, end, t);
+        } else {
+            backwardPanels(x, xOff, in, w, out, y, yOff, first, end, t);
+        }
+        if (j1 == out) {
+            for (int c = end, j = end * P; j < out; c++, j += L) {
+                nacc1(x, xOff, in, w[c], y, yOff + j, out - j, t);
+            }
+        }
+    }
+
+    /** Calls of {@link #rowColumns} on this thread: its direction alternates. */
+    private static final ThreadLocal<int[]> CALLS = ThreadLocal.withInitial(() -> new int[1]);
+
+    /** Panels {@code [c0, end)} first to last, two at a time where both are whole. */
+    private static void forwardPanels(float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff,
+                                      int c0, int end, float[] t) {
+        for (int c = c0; c < end; c++) {
+            final int j = c * P;
             if (c + 1 < end && j + 2 * P <= out) {
                 // two whole panels at once: eight independent FMA chains keep both FMA units busy
                 row8(x, xOff, in, w[c], w[c + 1], y, yOff + j);
                 c++;
-                j += P;
             } else {
                 row4(x, xOff, in, w[c], y, yOff + j, out - j - 3 * L, t);
             }
         }
-        if (j1 == out) {
-            for (; j < out; c++, j += L) {
-                nacc1(x, xOff, in, w[c], y, yOff + j, out - j, t);
+    }
+
+    /** Panels {@code [c0, end)} last to first, in pairs from the end (a lone first panel last). */
+    private static void backwardPanels(float[] x, int xOff, int in, float[][] w, int out, float[] y, int yOff,
+                                       int c0, int end, float[] t) {
+        int c = end - 2;
+        for (; c >= c0; c -= 2) {
+            final int j = c * P;
+            if (j + 2 * P <= out) {
+                row8(x, xOff, in, w[c], w[c + 1], y, yOff + j);
+            } else {
+                row4(x, xOff, in, w[c + 1], y, yOff + j + P, out - j - P - 3 * L, t);
+                row4(x, xOff, in, w[c], y, yOff + j, out - j - 3 * L, t);
             }
+        }
+        if (c + 1 == c0) {
+            row4(x, xOff, in, w[c0], y, yOff + c0 * P, out - c0 * P - 3 * L, t);
         }
     }
 
