@@ -110,6 +110,54 @@ public final class RooflineFma {
         }
     }
 
+    /** Rows in fours, two inputs per pass (the widest four-row shape JDK 17's C2 vectorizes; FmaKernels.quad before JDK 25). */
+    static void gemm42(float[] x, float[][] w, float[][] y) {
+        final int in = w.length;
+        final int n = w[0].length;
+        for (int r = 0; r + 3 < y.length; r += 4) {
+            final float[] ya = y[r], yb = y[r + 1], yc = y[r + 2], yd = y[r + 3];
+            final int xa = r * in, xb = xa + in, xc = xb + in, xd = xc + in;
+            for (int k = 0; k + 1 < in; k += 2) {
+                final float a0 = x[xa + k], a1 = x[xa + k + 1], b0 = x[xb + k], b1 = x[xb + k + 1];
+                final float c0 = x[xc + k], c1 = x[xc + k + 1], d0 = x[xd + k], d1 = x[xd + k + 1];
+                final float[] v0 = w[k], v1 = w[k + 1];
+                for (int j = 0; j < n; j++) {
+                    final float w0 = v0[j], w1 = v1[j];
+                    ya[j] = Math.fma(a1, w1, Math.fma(a0, w0, ya[j]));
+                    yb[j] = Math.fma(b1, w1, Math.fma(b0, w0, yb[j]));
+                    yc[j] = Math.fma(c1, w1, Math.fma(c0, w0, yc[j]));
+                    yd[j] = Math.fma(d1, w1, Math.fma(d0, w0, yd[j]));
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows in threes, three inputs per pass: on JDK 17 fast with this case's arrays and at scalar
+     * speed with others (output rows 8 floats shorter, one input fewer) or called as the runtime
+     * calls its loops (accumulator rows as arguments): not a shape the runtime can rely on.
+     */
+    static void gemm33(float[] x, float[][] w, float[][] y) {
+        final int in = w.length;
+        final int n = w[0].length;
+        for (int r = 0; r + 2 < y.length; r += 3) {
+            final float[] ya = y[r], yb = y[r + 1], yc = y[r + 2];
+            final int xa = r * in, xb = xa + in, xc = xb + in;
+            for (int k = 0; k + 2 < in; k += 3) {
+                final float a0 = x[xa + k], a1 = x[xa + k + 1], a2 = x[xa + k + 2];
+                final float b0 = x[xb + k], b1 = x[xb + k + 1], b2 = x[xb + k + 2];
+                final float c0 = x[xc + k], c1 = x[xc + k + 1], c2 = x[xc + k + 2];
+                final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2];
+                for (int j = 0; j < n; j++) {
+                    final float w0 = v0[j], w1 = v1[j], w2 = v2[j];
+                    ya[j] = Math.fma(a2, w2, Math.fma(a1, w1, Math.fma(a0, w0, ya[j])));
+                    yb[j] = Math.fma(b2, w2, Math.fma(b1, w1, Math.fma(b0, w0, yb[j])));
+                    yc[j] = Math.fma(c2, w2, Math.fma(c1, w1, Math.fma(c0, w0, yc[j])));
+                }
+            }
+        }
+    }
+
     public static List<Roofline.Case> cases() {
         final float[][] wv = Roofline.rows(Roofline.MV_IN, Roofline.MV_OUT, 1);
         final float[] x = Roofline.vector(Roofline.MM_ROWS * Roofline.MM_IN, 2);
@@ -148,6 +196,17 @@ public final class RooflineFma {
         c.add(new Roofline.Case("shape gemm 4 rows x 4 inputs (fma)", mm) {
             protected void run() {
                 gemm4(x, wm, ym);
+            }
+        });
+        c.add(new Roofline.Case("shape gemm 4 rows x 2 inputs (fma)", mm) {
+            protected void run() {
+                gemm42(x, wm, ym);
+            }
+        });
+        c.add(new Roofline.Case("shape gemm 3 rows x 3 inputs (fma)",
+                2.0 * (Roofline.MM_IN - Roofline.MM_IN % 3) * Roofline.MM_OUT * rows3) {
+            protected void run() {
+                gemm33(x, wm, ym);
             }
         });
         return c;

@@ -157,7 +157,7 @@ class PortableKernels extends Kernels {
     }
 
     /**
-     * Where {@link #quads} (JDK 25), four columns per pass over all the transposed rows
+     * Where {@link #transposedQuads} (JDK 25), four columns per pass over all the transposed rows
      * ({@link #matmulTransposedQuads}).  Else three columns per pass (JDK 17's widest vector loop,
      * {@link #triple}) over {@link #T_BLOCK} rows at a time, every column's accumulator row kept
      * until the last block: the block's rows are read from L1 by each pass instead of the whole
@@ -171,7 +171,7 @@ class PortableKernels extends Kernels {
     @Override
     final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
                                 int j0, int j1) {
-        if (quads()) {
+        if (transposedQuads()) {
             matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff, j0, j1);
             return;
         }
@@ -408,6 +408,11 @@ class PortableKernels extends Kernels {
     /** Whether {@link #quad} has a loop shape of its own (the portable kernels have none). */
     boolean quads() {
         return false;
+    }
+
+    /** Whether {@link #matmulTransposed} takes {@link #quad} over whole transposed rows. */
+    boolean transposedQuads() {
+        return quads();
     }
 
     /**

@@ -44,10 +44,10 @@ final class FmaKernels extends PortableKernels {
     }
 
     /**
-     * Two-row loop shapes with more multiply-adds per pass ({@link #quad}, {@link #pair}'s wide
-     * form), which C2 vectorizes from JDK 25 on (measured: JDK 17 leaves them scalar, several
-     * times slower; JDK 21 not measured, so it gets the short shapes).  Both shapes chain the
-     * same {@code fma} calls in the same order: the same bits.
+     * Four inputs per pass in {@link #quad} and {@link #pair}, loops which C2 vectorizes from JDK
+     * 25 on (measured: JDK 17 leaves them scalar, several times slower; JDK 21 not measured, so it
+     * gets the short shapes).  Both widths chain the same {@code fma} calls in the same order: the
+     * same bits.
      */
     private static final boolean WIDE = javaVersion() >= 25;
 
@@ -104,18 +104,34 @@ final class FmaKernels extends PortableKernels {
         }
     }
 
+    /** {@link #quad} on every JDK: four inputs per pass from JDK 25 on, two before. */
     @Override
     boolean quads() {
+        return true;
+    }
+
+    /**
+     * The transposed product (a convolution's) takes {@link #quad} from JDK 25 on only: with two
+     * inputs per pass, JDK 17's first cnn_lstm Conv2D layer (27 inputs, 16 columns) ran 6% slower
+     * than {@link #triple} over blocks of {@link #T_BLOCK} rows (roofline, load 1.4).
+     */
+    @Override
+    boolean transposedQuads() {
         return WIDE;
     }
 
     /**
-     * Four rows, four inputs per pass each, over whole rows (JDK 25+; JDK 17 leaves this loop
-     * scalar, and JDK 25 too when the loop starts at a variable column): sixteen multiply-adds per
-     * four weight loads and four accumulator loads and stores.  Measured under load, paired runs:
-     * the medium model's batch-64 step ([64 x 128] x [128 x 512]) 57 -> 72 GFLOP/s, its input
-     * projection 56 -> 67, the large model's step ([64 x 512] x [512 x 2048]) 51 -> 52.  The same
-     * {@code fma} chain per row as {@link #pair}: the same bits.
+     * Four rows over whole rows: sixteen multiply-adds per four weight loads and four accumulator
+     * loads and stores from JDK 25 on; before it (JDK 17's C2 leaves that loop scalar), two inputs
+     * per pass, eight multiply-adds per two weight loads and four accumulator loads and stores, the
+     * widest four-row loop JDK 17 vectorizes (JDK 25 also leaves the four-input loop scalar when it
+     * starts at a variable column).  JDK 25, measured under load, paired runs: the medium model's
+     * batch-64 step ([64 x 128] x [128 x 512]) 57 -> 72 GFLOP/s, its input projection 56 -> 67, the
+     * large model's step ([64 x 512] x [512 x 2048]) 51 -> 52.  JDK 17 against {@link #triple}
+     * (roofline, 2-6 fresh JVMs each, alternating, load 1.1-1.6, medians): the runtime's GEMM 110.4 ->
+     * 116.8 GFLOP/s, the medium step b64 95.5-117.0 -> 114.6-127.5, the large step b64 108.9-122.4
+     * -> 118.8-126.9, the medium projection 112.0-112.6 -> 118.9-126.8.  The same {@code fma} chain
+     * per row as {@link #pair}: the same bits.
      */
     @Override
     void quad(float[] x, int xa, int ldx, int k0, int k1, float[][] w, float[][] acc, int n) {
@@ -127,6 +143,28 @@ final class FmaKernels extends PortableKernels {
         final int xc = xb + ldx;
         final int xd = xc + ldx;
         int k = k0;
+        if (!WIDE) {
+            for (; k + 1 < k1; k += 2) {
+                final float a0 = x[xa + k];
+                final float a1 = x[xa + k + 1];
+                final float b0 = x[xb + k];
+                final float b1 = x[xb + k + 1];
+                final float c0 = x[xc + k];
+                final float c1 = x[xc + k + 1];
+                final float d0 = x[xd + k];
+                final float d1 = x[xd + k + 1];
+                final float[] v0 = w[k];
+                final float[] v1 = w[k + 1];
+                for (int j = 0; j < n; j++) {
+                    final float w0 = v0[j];
+                    final float w1 = v1[j];
+                    ya[j] = Math.fma(a1, w1, Math.fma(a0, w0, ya[j]));
+                    yb[j] = Math.fma(b1, w1, Math.fma(b0, w0, yb[j]));
+                    yc[j] = Math.fma(c1, w1, Math.fma(c0, w0, yc[j]));
+                    yd[j] = Math.fma(d1, w1, Math.fma(d0, w0, yd[j]));
+                }
+            }
+        }
         for (; k + 3 < k1; k += 4) {
             final float a0 = x[xa + k];
             final float a1 = x[xa + k + 1];
@@ -176,8 +214,8 @@ final class FmaKernels extends PortableKernels {
     }
 
     /**
-     * Three rows, two inputs per pass (fourteen operations, the largest loop body JDK 17's C2 still
-     * vectorizes; JDK 25 takes {@link #quad} where there are four rows): six multiply-adds per two
+     * Three rows, two inputs per pass (a loop body JDK 17's C2 still vectorizes; the matrix products
+     * take {@link #quad} where there are four rows, the transposed one from JDK 25 on): six multiply-adds per two
      * weight loads and three accumulator loads and stores, against four per two and two for
      * {@link #pair}.  Measured on JDK 17, a convolution's transposed product (144 x 48 over 256
      * pixels, load 1.1): 47-50 -> 52-57 GFLOP/s; the roofline's GEMM shape 49.7 -> 55.7.  The same
