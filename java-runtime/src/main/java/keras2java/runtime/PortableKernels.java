@@ -106,7 +106,7 @@ class PortableKernels extends Kernels {
     private static final ThreadLocal<float[][]> T_COLS = new ThreadLocal<float[][]>() {
         @Override
         protected float[][] initialValue() {
-            return new float[3][];
+            return new float[4][];
         }
     };
 
@@ -158,15 +158,18 @@ class PortableKernels extends Kernels {
 
     /**
      * Where {@link #transposedQuads} (JDK 25), four columns per pass over all the transposed rows
-     * ({@link #matmulTransposedQuads}).  Else three columns per pass (JDK 17's widest vector loop,
-     * {@link #triple}) over {@link #T_BLOCK} rows at a time, every column's accumulator row kept
+     * ({@link #matmulTransposedQuads}).  Else four columns per pass where {@link #quads} (JDK 17's
+     * {@code Math.fma}), three ({@link #triple}) in the portable kernels and for the last
+     * columns, over {@link #T_BLOCK} rows at a time, every column's accumulator row kept
      * until the last block: the block's rows are read from L1 by each pass instead of the whole
      * matrix from L2 (a 3 x 3 convolution over 32 channels has 288 rows of 1 KiB).  Each output
      * still adds its inputs in order, so the bits do not change.  Measured (the roofline's three
      * cnn_lstm Conv2D layers, JDK 17 {@code Math.fma}, 3 fresh JVMs each, alternating, load
      * 1.3-1.7): 29.9-30.6 / 40.9-42.6 / 45.2-47.5 -> 32.6-34.3 / 43.4-47.5 / 49.9-53.2 GFLOP/s; the
      * portable tier 0-8% faster.  With {@link #quad} the blocks made JDK 25 0-8% slower (four inputs
-     * per pass already load each row a quarter as often).
+     * per pass already load each row a quarter as often).  Four columns per pass against three, JDK
+     * 17 {@code Math.fma} (the same layers, 4 fresh JVMs each, alternating, load 1.3-1.4): 48.1-48.5
+     * / 70.2-70.7 / 79.2-79.5 -> 50.5-51.5 / 74.6-77.4 / 83.5-85.0 GFLOP/s.
      */
     @Override
     final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
@@ -187,6 +190,15 @@ class PortableKernels extends Kernels {
         for (int k0 = 0; k0 < in; k0 += T_BLOCK) {
             final int k1 = Math.min(in, k0 + T_BLOCK);
             int j = j0;
+            if (quads()) {
+                for (; j + 3 < j1; j += 4) {
+                    cols[0] = acc[j];
+                    cols[1] = acc[j + 1];
+                    cols[2] = acc[j + 2];
+                    cols[3] = acc[j + 3];
+                    quad(wT, j * in, in, k0, k1, t, cols, n);
+                }
+            }
             for (; j + 2 < j1; j += 3) {
                 cols[0] = acc[j];
                 cols[1] = acc[j + 1];
