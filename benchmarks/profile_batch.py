@@ -340,8 +340,9 @@ def main() -> None:
             if ort_us:
                 print(f"\n== {name}: ONNX Runtime, batch {BATCH}, 1 thread: {ort_us:.1f} µs/sequence, "
                       f"{fl / ort_us / 1e3:.1f} GFLOP/s")
-            runs = [(k, BATCH) for k in args.kernels.split(",")]
-            if name == "large" and "portable" in runs[-1]:
+            tiers = args.kernels.split(",")
+            runs = [(k, BATCH) for k in tiers]
+            if name == "large" and "portable" in tiers:
                 runs.append(("portable", 1))  # the missed portable batch-1 target
             for kernels, batch in runs:
                 jfr = work / f"{name}-{kernels}-{batch}.jfr"
