@@ -13,9 +13,11 @@ import java.util.Random;
  * files value by value (the vector kernels use fused multiply-add, so the low
  * bits differ).  The probe itself checks, with whichever kernels run, that a
  * row's result does not depend on the rows computed with it (a batch gives each
- * row the bits of that row alone) and that whole recurrent layers on a batch
- * ({@code forwardBatch}, masked and not) give each sample its one-sample result
- * within 1e-6; it fails otherwise.  Prints {@link Kernels#active()}.
+ * row the bits of that row alone), that a one-row product called twice gives
+ * the same bits (the vector kernels alternate their direction), and that whole
+ * recurrent layers on a batch ({@code forwardBatch}, masked and not) give each
+ * sample its one-sample result within 1e-6; it fails otherwise.  Prints
+ * {@link Kernels#active()}.
  */
 public final class KernelsProbe {
     private KernelsProbe() {
