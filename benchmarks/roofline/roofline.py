@@ -9,8 +9,9 @@ and the newest JDK (portable, FMA, vector).  For each tier: GFLOP/s of the best 
 shapes found for a matrix-vector product (256 x 1024, 1 MiB of weights, in L2) and a GEMM
 (64 rows x 256 x 512, 512 KiB of weights), beside the runtime's own Linear at the same
 shapes and at the benchmark models' shapes, as the median of alternating rounds of the
-thread's CPU time (RooflineFma.gemm33 says which shape JDK 17 runs fast only with some arrays).  Prints a table and writes benchmarks/results/roofline.md with the date
-and the load average.  About 4 minutes.
+thread's CPU time (RooflineFma.gemm33 says which shape JDK 17 runs fast only with some
+arrays).  Prints a table and writes benchmarks/results/roofline.md with the date and the load
+average.  About 4 minutes.
 
 ``--starts N --case TEXT`` instead starts N fresh JVMs of one tier (``--tier``, default
 newest:fma) on the cases whose name holds TEXT, and prints each start's GFLOP/s and their spread
