@@ -110,7 +110,10 @@ public final class RooflineFma {
         }
     }
 
-    /** Rows in fours, two inputs per pass (the widest four-row shape JDK 17's C2 vectorizes; FmaKernels.quad before JDK 25). */
+    /**
+     * Rows in fours, two inputs per pass (the widest four-row shape JDK 17's C2 vectorizes;
+     * FmaKernels.quad before JDK 25).
+     */
     static void gemm42(float[] x, float[][] w, float[][] y) {
         final int in = w.length;
         final int n = w[0].length;

@@ -214,12 +214,12 @@ final class FmaKernels extends PortableKernels {
     }
 
     /**
-     * Three rows, two inputs per pass (a loop body JDK 17's C2 still vectorizes; the matrix products
-     * take {@link #quad} where there are four rows, the transposed one from JDK 25 on): six multiply-adds per two
-     * weight loads and three accumulator loads and stores, against four per two and two for
-     * {@link #pair}.  Measured on JDK 17, a convolution's transposed product (144 x 48 over 256
-     * pixels, load 1.1): 47-50 -> 52-57 GFLOP/s; the roofline's GEMM shape 49.7 -> 55.7.  The same
-     * {@code fma} chain per row as {@link #pair}: the same bits.
+     * Three rows, two inputs per pass (a loop body JDK 17's C2 still vectorizes; the matrix
+     * products take {@link #quad} where there are four rows, the transposed one from JDK 25 on):
+     * six multiply-adds per two weight loads and three accumulator loads and stores, against four
+     * per two and two for {@link #pair}.  Measured on JDK 17, a convolution's transposed product
+     * (144 x 48 over 256 pixels, load 1.1): 47-50 -> 52-57 GFLOP/s; the roofline's GEMM shape 49.7
+     * -> 55.7.  The same {@code fma} chain per row as {@link #pair}: the same bits.
      */
     @Override
     void triple(float[] x, int xa, int ldx, int k0, int k1, float[][] w, float[][] acc, int n) {
