@@ -331,8 +331,8 @@ public final class VectorKernels extends Kernels {
         final int end = j1 == out ? wide : j1 / P;
         final float[] t = TAIL.get();
         final int first = j0 / P;
-        final int[] calls = CALLS.get();
-        if ((++calls[0] & 1) == 0) {
+        // one panel (a small layer's whole matrix) has no direction: no per-thread lookup
+        if (end - first < 2 || (++CALLS.get()[0] & 1) == 0) {
             forwardPanels(x, xOff, in, w, out, y, yOff, first, end, t);
         } else {
             backwardPanels(x, xOff, in, w, out, y, yOff, first, end, t);
