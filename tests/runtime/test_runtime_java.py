@@ -235,6 +235,26 @@ def test_auto_picks_fma_kernels_without_flags(vector_classes, tmp_path):
     assert active == "portable Java"
 
 
+def test_convolutions_on_channel_planes_give_the_bits_of_channels_last(vector_classes, tmp_path):
+    """Conv2D with channel planes in, out or both (what a frame chain passes from one
+    convolution to the next): the probe checks the bits against channels last on every
+    convolution where the active kernels work on planes (the kernels that multiply transposed
+    rows: portable and Math.fma, JDK 17 and 25, one thread and two), and that the vector
+    kernels, which multiply channels-last rows in place, refuse them."""
+    runs = [(java, f"-Dkeras2java.kernels={k}", ()) for java in ["java"] + _other_jdks() for k in ("portable", "fma")]
+    runs += [("java", "-Dkeras2java.kernels=fma", ("-Dkeras2java.intraOpThreads=2",)),
+             ("java", "-Dkeras2java.kernels=vector", ("--add-modules", "jdk.incubator.vector"))]
+    for n, (java, kernels, extra) in enumerate(runs):
+        proc = subprocess.run([java, kernels, *extra, "-cp", str(vector_classes), "keras2java.runtime.KernelsProbe",
+                               str(tmp_path / f"{n}.bin")], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        checked = int(proc.stderr.split("convolutions checked on channel planes: ")[1].split()[0])
+        if kernels.endswith("vector"):
+            assert checked == 0, (java, kernels, extra)
+        else:
+            assert checked >= 6, (java, kernels, extra, checked)
+
+
 def test_intra_op_threads_give_the_bits_of_one_thread(vector_classes, tmp_path):
     """-Dkeras2java.intraOpThreads=N splits one-row products of 2 MiB of weights or more by columns
     over N threads; with the threshold lowered to 256 KiB (-Dkeras2java.intraOpMinWeights) the probe's

@@ -87,6 +87,14 @@ CASES = (
                                                     L(k).MaxPooling2D(2), L(k).Conv2D(6, 3, activation="relu"),
                                                     L(k).GlobalAveragePooling2D(), L(k).Dense(3)], shape=(24, 20, 3)),
           samples=5, weight_scale=0.3), True),
+    # convolutions feeding convolutions in a frame chain: channel planes between them (portable and
+    # Math.fma kernels; the vector kernels keep channels last); a 1 x 1 convolution keeps channels last
+    (Case("batch/frames_conv_links", seq(lambda k: [
+        L(k).TimeDistributed(L(k).Conv2D(8, 3, padding="same", activation="relu")),
+        L(k).TimeDistributed(L(k).Conv2D(6, (2, 3), activation="tanh")),
+        L(k).TimeDistributed(L(k).Conv2D(5, 3, strides=(2, 1), padding="same", activation="elu")),
+        L(k).TimeDistributed(L(k).Conv2D(4, 1)), L(k).TimeDistributed(L(k).GlobalMaxPooling2D()),
+        L(k).LSTM(6), L(k).Dense(3)], shape=(3, 14, 12, 3)), samples=6, weight_scale=0.3), True),
     (Case("batch/crnn", seq(lambda k: [L(k).Conv2D(5, 3, padding="same", activation="relu"),
                                        L(k).BatchNormalization(epsilon=0.5), L(k).MaxPooling2D((1, 2)),
                                        L(k).ZeroPadding2D(1), L(k).SeparableConv2D(4, 3, strides=2),

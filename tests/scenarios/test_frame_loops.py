@@ -49,6 +49,10 @@ CASES = [
                                    TD("DepthwiseConv2D", 2, strides=2), TD("GlobalMaxPooling2D")), steps=(1, 6)),
     Case("frames/strided_separable_h5", frames((4, 11, 11, 2), TD("SeparableConv2D", 4, 3, strides=2),
                                                TD("ZeroPadding2D", 1), TD("Conv2D", 3, 2, dilation_rate=2)), "tf_h5"),
+    Case("frames/conv_links", frames((3, 13, 11, 2), TD("Conv2D", 7, 3, padding="same", activation="relu"),
+                                     TD("Conv2D", 6, (3, 2), dilation_rate=(1, 2), activation="sigmoid"),
+                                     TD("Conv2D", 5, 2, activation="softmax"), TD("MaxPooling2D", 2),
+                                     TD("Conv2D", 4, 3, padding="same"), TD("Conv2D", 3, 2))),
     Case("frames/branch", branch),
     Case("frames/tapped", tapped),
 ]
@@ -117,6 +121,25 @@ def test_the_generated_code_runs_the_chains_frame_by_frame(case, batch):
     from pathlib import Path
     n = [c.id for c in battery.cases].index(case.id)
     assert "Frames.perPass(" in Path(batch.src, "k2jtest", "frames", f"c{n}", "M.java").read_text()
+
+
+def test_convolutions_next_to_each_other_link_by_channel_planes(batch):
+    """Each Conv2D feeding a Conv2D in a chain is a link the runtime may run on channel planes
+    (``Conv2D.planes``, decided once with the layers: with the default kernels here, true for
+    the first link; false for the softmax's, which needs channels last, and for the last one,
+    whose images are too small for the transposed product); a pooling layer between two
+    convolutions is not a link.  The values against Keras above."""
+    from pathlib import Path
+    ids = [c.id for c in battery.cases]
+    src = Path(batch.src, "k2jtest", "frames", f"c{ids.index('frames/conv_links')}", "M.java").read_text()
+    assert "P0_0 = Conv2D.planes(L0_0, 13, L0_1, 13);" in src
+    assert "P0_1 = Conv2D.planes(L0_1, 13, L0_2, 11);" in src
+    assert "P0_2 = Conv2D.planes(L0_4, 5, L0_5, 5);" in src and "P0_3" not in src
+    assert "n.L0_1.forward(b0_1, c0_0, 13, b0_2, 11, ws, n.P0_0, n.P0_1);" in src
+    assert "n.L0_2.forward(b0_2, c0_1, 11, b0_3, 10, ws, n.P0_1, false);" in src
+    assert "n.L0_4.forward(b0_4, c0_3, 5, b0_5, 5, ws, false, n.P0_2);" in src
+    chain = Path(batch.src, "k2jtest", "frames", f"c{ids.index('frames/chain')}", "M.java").read_text()
+    assert "Conv2D.planes(" not in chain
 
 
 def test_the_loop_evaluates_as_its_ops_one_after_the_other(tmp_path):

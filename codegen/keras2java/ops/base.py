@@ -146,6 +146,12 @@ class Op:
         such ops gets an ``int[]`` overload)."""
         return self.token_range() is not None
 
+    def channel_planes(self) -> bool:
+        """The op can write and read its frames as channel planes instead of channels last, the
+        runtime deciding per layer (``Conv2D.planes``): a link between two such ops of a
+        frame-by-frame chain may pass planes (``ops.wrappers.FrameLoopOp``)."""
+        return False
+
     def steps_multiple(self) -> int:
         """The number of timesteps reaching the op must be a multiple of this (1: any);
         a length that is not is rejected at run time, in Keras as in the generated code."""

@@ -154,6 +154,10 @@ class Conv2DOp(_ImageOp):
     def evaluate(self, inputs):
         return [_each_image(inputs[0], lambda im: _conv2d(self, im))]
 
+    def channel_planes(self) -> bool:
+        # one group, no pointwise matrix: the product the runtime can run on transposed rows
+        return self.groups == 1 and self.pointwise is None
+
     def view(self, node, ctx: ViewContext) -> CallView:
         x, o = ctx.ins[0], ctx.outs[0]
         images, h = _images(ctx)

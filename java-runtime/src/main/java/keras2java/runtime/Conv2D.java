@@ -139,26 +139,64 @@ public final class Conv2D implements FrameConv {
     }
 
     /**
+     * {@link #forward(float[], int, int, float[], int, float[])} with the input, the output or both
+     * as channel planes instead of channels last: an image's {@code in} (or {@code out}) planes of
+     * {@code h * w} values each, one after the other (the image's values in channel-major order).
+     * A frame-by-frame chain passes planes from one convolution straight to the next where
+     * {@link #planes(Conv2D, int, Conv2D, int)} says both layers work on planes: no scatter of
+     * the outputs into channels-last rows and no copy of the inputs into planes.  The same
+     * values as channels last.
+     *
+     * @throws IllegalStateException where {@link #planes(int)} is false and a flag is set
+     */
+    public void forward(float[] x, int images, int h, float[] y, int outH, float[] ws, boolean planesIn,
+                        boolean planesOut) {
+        if ((planesIn || planesOut) && !planes(h)) {
+            throw new IllegalStateException("Conv2D: channel planes only where planes(" + h + ") is true");
+        }
+        forwardSized(x, 0, images, h, w, outW, y, 0, outH, ws, 0, planesIn, planesOut);
+    }
+
+    /**
+     * Whether this layer, on images of {@code h} rows, works on channel planes (see
+     * {@link #forward(float[], int, int, float[], int, float[], boolean, boolean)}): where the
+     * active kernels multiply transposed rows ({@link Kernels#transposes}) and the activation acts
+     * on each value alone.  False for the vector kernels, which multiply channels-last rows in
+     * place.
+     */
+    public boolean planes(int h) {
+        return kernelRows == null && !direct && !activation.isLastAxis()
+                && transposed(outSize(h, kh, sh, dh, padding, "Conv2D") * outW);
+    }
+
+    /** Whether {@code from}, on images of {@code fromH} rows, and {@code to}, on {@code toH} rows, both work on planes. */
+    public static boolean planes(Conv2D from, int fromH, Conv2D to, int toH) {
+        return from.planes(fromH) && to.planes(toH);
+    }
+
+    /**
      * {@link #forward(float[], int, int, float[], int, float[])} on images of {@code w} columns
      * (the width the layer was built with is unused: images of any width).
      */
     public void forward(float[] x, int images, int h, int w, float[] y, int outH, float[] ws) {
-        forwardSized(x, 0, images, h, w, outSize(w, kw, sw, dw, padding, "Conv2D width"), y, 0, outH, ws, 0);
+        forwardSized(x, 0, images, h, w, outSize(w, kw, sw, dw, padding, "Conv2D width"), y, 0, outH, ws, 0, false,
+                false);
     }
 
     /** {@link #forward(float[], int, int, float[], int, float[])} at offsets of the arrays. */
     @Override
     public void forward(float[] x, int xOff, int images, int h, float[] y, int yOff, int outH, float[] ws, int wsOff) {
-        forwardSized(x, xOff, images, h, w, outW, y, yOff, outH, ws, wsOff);
+        forwardSized(x, xOff, images, h, w, outW, y, yOff, outH, ws, wsOff, false, false);
     }
 
     private void forwardSized(float[] x, int xOff, int images, int h, int w, int outW, float[] y, int yOff, int outH,
-                              float[] ws, int wsOff) {
+                              float[] ws, int wsOff, boolean planesIn, boolean planesOut) {
         final int spanH = dh * (kh - 1) + 1;
         final int spanW = dw * (kw - 1) + 1;
         final int padT = padBefore(h, outH, spanH, sh, padding);
         final int padL = padBefore(w, outW, spanW, sw, padding);
-        if (IntraOp.THREADS > 1 && forwardShared(x, xOff, images, h, w, outW, y, yOff, outH, padT, padL, ws, wsOff)) {
+        if (IntraOp.THREADS > 1 && forwardShared(x, xOff, images, h, w, outW, y, yOff, outH, padT, padL, ws, wsOff,
+                planesIn, planesOut)) {
             return;
         }
         final int k = kh * kw * inG;
@@ -178,7 +216,8 @@ public final class Conv2D implements FrameConv {
                 continue;
             }
             if (transposed(outH * outW)) {
-                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, 0, Integer.MAX_VALUE, false);
+                forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, 0, Integer.MAX_VALUE, false, planesIn,
+                        planesOut);
                 continue;
             }
             for (int r0 = 0; r0 < outH; r0 += block) {
@@ -233,7 +272,8 @@ public final class Conv2D implements FrameConv {
      */
     private boolean forwardShared(final float[] x, final int xOff, final int images, final int h, final int w,
                                   final int outW, final float[] y, final int yOff, final int outH, final int padT,
-                                  final int padL, final float[] ws, final int wsOff) {
+                                  final int padL, final float[] ws, final int wsOff, final boolean planesIn,
+                                  final boolean planesOut) {
         final boolean rows = kernelRows != null
                 && (long) IntraOp.THREADS * kw * in <= (long) block * outW * kh * kw * in;
         final boolean chunks = kernelRows == null && !direct && transposed(outH * outW);
@@ -248,7 +288,7 @@ public final class Conv2D implements FrameConv {
             // every chunk's columns shared out instead
             for (int img = 0; img < images; img++) {
                 forwardTransposed(x, xOff + img * h * w * in, h, w, outW, y, yOff + img * outH * outW * out, outH,
-                        padT, padL, 0, Integer.MAX_VALUE, true);
+                        padT, padL, 0, Integer.MAX_VALUE, true, planesIn, planesOut);
             }
             return true;
         }
@@ -264,7 +304,8 @@ public final class Conv2D implements FrameConv {
                     if (rows) {
                         forwardRows(x, xb, h, w, outW, y, yb, outH, padT, padL, ws, wsOff + part * kw * in, a, b);
                     } else {
-                        forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, a, b, false);
+                        forwardTransposed(x, xb, h, w, outW, y, yb, outH, padT, padL, a, b, false, planesIn,
+                                planesOut);
                     }
                     u += b - a;
                 }
@@ -323,10 +364,13 @@ public final class Conv2D implements FrameConv {
      * the padding.  The same sums as the patch product (measured: cnn_lstm 7-10% faster on JDK 17;
      * applying relu as the outputs are written was no faster).  Chunks {@code [chunk0, chunk1)} of
      * {@link Kernels#transposedRowsMax} pixels only (an intra-op thread's share); with
-     * {@code shareColumns}, each chunk's product split by columns over the intra-op threads.
+     * {@code shareColumns}, each chunk's product split by columns over the intra-op threads.  With
+     * {@code planesIn} the image is already in channel planes; with {@code planesOut} the product
+     * writes each output channel's run of the chunk into its plane (no scatter into rows).
      */
     private void forwardTransposed(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH,
-                                   int padT, int padL, int chunk0, int chunk1, boolean shareColumns) {
+                                   int padT, int padL, int chunk0, int chunk1, boolean shareColumns,
+                                   boolean planesIn, boolean planesOut) {
         final int k = kh * kw * in;
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
         final int chunk = Kernels.ACTIVE.transposedRowsMax();
@@ -336,7 +380,7 @@ public final class Conv2D implements FrameConv {
         final int hw = h * w;
         final float[] plane;
         final int planeOff;
-        if (in == 1) {
+        if (in == 1 || planesIn) {
             plane = x;
             planeOff = xb;
         } else {
@@ -362,10 +406,18 @@ public final class Conv2D implements FrameConv {
             } else {
                 gatherRows(plane, planeOff, h, w, outW, padT, padL, t, p0, n);
             }
-            if (!shareColumns || !productShared(t, n, y, yb + p0 * out)) {
-                group[0].forwardTransposed(t, n, y, yb + p0 * out, 0, out);
+            final int yOff = planesOut ? yb + p0 : yb + p0 * out;
+            final int planeStride = planesOut ? total : 0;
+            if (!shareColumns || !productShared(t, n, y, yOff, planeStride)) {
+                group[0].forwardTransposed(t, n, y, yOff, planeStride, 0, out);
             }
-            activation.applyRows(y, yb + p0 * out, n, out);
+            if (planesOut) {
+                for (int j = 0; j < out; j++) {
+                    activation.applyInPlace(y, yOff + j * total, n);
+                }
+            } else {
+                activation.applyRows(y, yOff, n, out);
+            }
         }
     }
 
@@ -374,11 +426,11 @@ public final class Conv2D implements FrameConv {
      * columns shared out over the intra-op threads, each thread's share in whole groups of four;
      * false, having computed nothing, where another caller holds the helpers.
      */
-    private boolean productShared(final float[][] t, final int n, final float[] y, final int yOff) {
+    private boolean productShared(final float[][] t, final int n, final float[] y, final int yOff, final int plane) {
         final Linear product = group[0];
         return IntraOp.run(new IntraOp.Job() {
             public void run(int part, int parts) {
-                product.forwardTransposed(t, n, y, yOff, IntraOp.rowShare(out, part, parts),
+                product.forwardTransposed(t, n, y, yOff, plane, IntraOp.rowShare(out, part, parts),
                         IntraOp.rowShare(out, part + 1, parts));
             }
         });

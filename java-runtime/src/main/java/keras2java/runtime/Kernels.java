@@ -188,10 +188,12 @@ public abstract class Kernels {
 
     /**
      * {@link #matmulT} of {@code n} rows already transposed ({@code t[k][p]} is input k of row p),
-     * columns {@code [j0, j1)} only (an intra-op thread's share): the same sums.
+     * columns {@code [j0, j1)} only (an intra-op thread's share): the same sums.  With {@code plane}
+     * 0 the outputs are rows of {@code out} from {@code yOff}; else column j's {@code n} outputs are
+     * one run from {@code yOff + j * plane} (channel planes {@code plane} floats apart).
      */
     void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
-                          int j0, int j1) {
+                          int plane, int j0, int j1) {
         throw new UnsupportedOperationException("matmulTransposed");
     }
 

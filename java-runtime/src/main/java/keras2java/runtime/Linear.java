@@ -94,11 +94,11 @@ public final class Linear {
 
     /**
      * {@link #forward} of {@code n} rows given transposed, as {@link Kernels#matmulTransposed}
-     * ({@code t} from {@link Kernels#transposedRows}), columns {@code [j0, j1)} only; only where
-     * {@link #transposes}.
+     * ({@code t} from {@link Kernels#transposedRows}), columns {@code [j0, j1)} only, written as
+     * rows ({@code plane} 0) or as runs {@code plane} floats apart; only where {@link #transposes}.
      */
-    void forwardTransposed(float[][] t, int n, float[] y, int yOff, int j0, int j1) {
-        Kernels.ACTIVE.matmulTransposed(t, n, in, wT, plainBias, out, y, yOff, j0, j1);
+    void forwardTransposed(float[][] t, int n, float[] y, int yOff, int plane, int j0, int j1) {
+        Kernels.ACTIVE.matmulTransposed(t, n, in, wT, plainBias, out, y, yOff, plane, j0, j1);
     }
 
     /**

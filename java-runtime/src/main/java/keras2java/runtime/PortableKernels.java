@@ -137,7 +137,7 @@ class PortableKernels extends Kernels {
                     tk[p] = x[xb + k + p * in];
                 }
             }
-            matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out, 0, out);
+            matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out, 0, 0, out);
         }
     }
 
@@ -173,9 +173,9 @@ class PortableKernels extends Kernels {
      */
     @Override
     final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
-                                int j0, int j1) {
+                                int plane, int j0, int j1) {
         if (transposedQuads()) {
-            matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff, j0, j1);
+            matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff, plane, j0, j1);
             return;
         }
         float[][] acc = T_ACC.get();
@@ -217,13 +217,39 @@ class PortableKernels extends Kernels {
         }
         int j = j0;
         for (; j + 3 < j1; j += 4) {
-            scatter4(acc[j], acc[j + 1], acc[j + 2], acc[j + 3], n, y, yOff + j, out);
+            store4(acc[j], acc[j + 1], acc[j + 2], acc[j + 3], n, y, yOff, j, out, plane);
         }
         for (; j < j1; j++) {
-            final float[] ya = acc[j];
-            for (int p = 0; p < n; p++) {
-                y[yOff + j + p * out] = ya[p];
-            }
+            store(acc[j], n, y, yOff, j, out, plane);
+        }
+    }
+
+    /**
+     * Column {@code j}'s accumulator row ({@code n} rows of the product) into {@code y}: with
+     * {@code plane} 0, into column j of the rows of {@code y} ({@code out} floats apart, from
+     * {@code yOff}); else as one run at {@code yOff + j * plane} (a channel plane).
+     */
+    private static void store(float[] a, int n, float[] y, int yOff, int j, int out, int plane) {
+        if (plane > 0) {
+            System.arraycopy(a, 0, y, yOff + j * plane, n);
+            return;
+        }
+        for (int p = 0; p < n; p++) {
+            y[yOff + j + p * out] = a[p];
+        }
+    }
+
+    /** {@link #store} of columns {@code j .. j+3}. */
+    private static void store4(float[] ya, float[] yb, float[] yc, float[] yd, int n, float[] y, int yOff, int j,
+                               int out, int plane) {
+        if (plane > 0) {
+            final int o = yOff + j * plane;
+            System.arraycopy(ya, 0, y, o, n);
+            System.arraycopy(yb, 0, y, o + plane, n);
+            System.arraycopy(yc, 0, y, o + 2 * plane, n);
+            System.arraycopy(yd, 0, y, o + 3 * plane, n);
+        } else {
+            scatter4(ya, yb, yc, yd, n, y, yOff + j, out);
         }
     }
 
@@ -247,7 +273,7 @@ class PortableKernels extends Kernels {
 
     /** {@link #matmulTransposed} four columns per pass over all the transposed rows ({@link #quad}). */
     private void matmulTransposedQuads(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y,
-                                       int yOff, int j0, int j1) {
+                                       int yOff, int plane, int j0, int j1) {
         final float[][] acc = acc(T_ROWS);
         final float[] ya = acc[0];
         final float[] yb = acc[1];
@@ -260,12 +286,17 @@ class PortableKernels extends Kernels {
             java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
             java.util.Arrays.fill(yd, 0, n, bias[j + 3]);
             quad(wT, j * in, in, 0, in, t, acc, n);
-            scatter4(ya, yb, yc, yd, n, y, yOff + j, out);
+            store4(ya, yb, yc, yd, n, y, yOff, j, out, plane);
         }
         for (; j + 1 < j1; j += 2) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
             pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
+            if (plane > 0) {
+                store(ya, n, y, yOff, j, out, plane);
+                store(yb, n, y, yOff, j + 1, out, plane);
+                continue;
+            }
             for (int p = 0; p < n; p++) {
                 y[yOff + p * out + j] = ya[p];
                 y[yOff + p * out + j + 1] = yb[p];
@@ -274,9 +305,7 @@ class PortableKernels extends Kernels {
         if (j < j1) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             single(wT, j * in, 0, in, t, acc, 0, n);
-            for (int p = 0; p < n; p++) {
-                y[yOff + p * out + j] = ya[p];
-            }
+            store(ya, n, y, yOff, j, out, plane);
         }
     }
 

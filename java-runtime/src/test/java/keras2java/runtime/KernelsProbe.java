@@ -96,6 +96,7 @@ public final class KernelsProbe {
                 }
             }
         }
+        int planeLayers = 0;
         // Convolutions over images of one chunk of pixels or a few (with intra-op threads: chunks shared out, or,
         // with fewer chunks than threads, each chunk's columns): 3 x 3 same (a patch row is a run), valid, strides 2.
         for (int filters : new int[] {7, 24, 40}) {
@@ -113,12 +114,16 @@ public final class KernelsProbe {
                     int outW = Conv2D.outSize(w, 3, stride, 1, padding, "probe");
                     float[] x = random(rnd, images * h * w * in);
                     float[] y = new float[images * outH * outW * filters];
-                    conv.forward(x, images, h, y, outH,
-                            new float[Conv2D.workspaceSize(4, outW, 3, 3, in, filters, 1, false)]);
+                    float[] ws = new float[Conv2D.workspaceSize(4, outW, 3, 3, in, filters, 1, false)];
+                    conv.forward(x, images, h, y, outH, ws);
                     write(out, y);
+                    if (checkPlanes(conv, x, images, h, w, in, y, outH, outW, filters, ws)) {
+                        planeLayers++;
+                    }
                 }
             }
         }
+        System.err.println("convolutions checked on channel planes: " + planeLayers);
         // Whole recurrent layers: fused LSTM gates, GRU (both reset modes) and SimpleRNN steps over packed weights.
         for (int units : new int[] {1, 3, 15, 16, 17, 33, 64, 70, 100}) {
             int in = 1 + units % 7;
@@ -204,6 +209,51 @@ public final class KernelsProbe {
             a[i] = (float) rnd.nextGaussian();
         }
         return a;
+    }
+
+    /**
+     * Where the layer works on channel planes (the kernels that multiply transposed rows), the
+     * same bits with planes in, out and both (true); elsewhere the planes are refused (false).
+     */
+    private static boolean checkPlanes(Conv2D conv, float[] x, int images, int h, int w, int in, float[] y, int outH,
+                                    int outW, int filters, float[] ws) {
+        float[] yp = new float[y.length];
+        if (!conv.planes(h)) {
+            try {
+                conv.forward(x, images, h, yp, outH, ws, false, true);
+            } catch (IllegalStateException expected) {
+                return false;
+            }
+            throw new IllegalStateException("planes accepted where planes(" + h + ") is false");
+        }
+        float[] xp = planes(x, images, h * w, in);
+        float[] want = planes(y, images, outH * outW, filters);
+        boolean[][] modes = {{true, false}, {false, true}, {true, true}};
+        for (boolean[] m : modes) {
+            java.util.Arrays.fill(yp, Float.NaN);
+            conv.forward(m[0] ? xp : x, images, h, yp, outH, ws, m[0], m[1]);
+            float[] got = m[1] ? yp : planes(yp, images, outH * outW, filters);
+            for (int i = 0; i < got.length; i++) {
+                if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                    throw new IllegalStateException("Conv2D with planes in " + m[0] + ", out " + m[1]
+                            + " differs from channels last at " + i);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Channels-last images as channel planes. */
+    private static float[] planes(float[] a, int images, int pixels, int c) {
+        float[] p = new float[a.length];
+        for (int img = 0; img < images; img++) {
+            for (int q = 0; q < pixels; q++) {
+                for (int ch = 0; ch < c; ch++) {
+                    p[(img * c + ch) * pixels + q] = a[(img * pixels + q) * c + ch];
+                }
+            }
+        }
+        return p;
     }
 
     private static void write(DataOutputStream out, float[] a) throws IOException {
