@@ -227,6 +227,52 @@ public final class Roofline {
     }
 
     /**
+     * The small benchmark model's layers through the runtime (the active tier) at batch 1, as its
+     * generated code calls them but without the wiring (input checks, buffers, the output's copy):
+     * LSTM of 15 units over 7 steps of 11 inputs (returning sequences), LSTM of 15 units, Dense of 3
+     * with softmax.  Its flops count the products only (the two input projections, 14 recurrent
+     * products and the Dense: 47,130); the time includes the gates.  The generated model's time
+     * against this one is what its wiring adds.
+     */
+    static Case smallModel(String name) {
+        final int steps = 7;
+        final int in = 11;
+        final int u = 15;
+        final int g = 4 * u;
+        final int off1 = (in + u + 1) * g;
+        final int off2 = off1 + (2 * u + 1) * g;
+        final float[] data = vector(off2 + u * 3 + 3, 11);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (data[i] - 0.5f) * 0.2f;
+        }
+        final keras2java.runtime.Activation tanh = keras2java.runtime.Activation.of(keras2java.runtime.Activation.TANH);
+        final keras2java.runtime.Activation sigmoid =
+                keras2java.runtime.Activation.of(keras2java.runtime.Activation.SIGMOID);
+        final keras2java.runtime.Recurrent l0 = new keras2java.runtime.Recurrent(new keras2java.runtime.LstmCell(
+                data, 0, in * g, (in + u) * g, in, u, tanh, sigmoid), false, true, false);
+        final keras2java.runtime.Recurrent l1 = new keras2java.runtime.Recurrent(new keras2java.runtime.LstmCell(
+                data, off1, off1 + u * g, off1 + 2 * u * g, u, u, tanh, sigmoid), false, false, false);
+        final keras2java.runtime.Dense l2 = new keras2java.runtime.Dense(data, off2, off2 + u * 3, u, 3,
+                keras2java.runtime.Activation.of(keras2java.runtime.Activation.SOFTMAX));
+        final float[] x = vector(steps * in, 12);
+        final float[] s0 = new float[l0.stateSize()];
+        final float[] s1 = new float[l1.stateSize()];
+        final float[] y0 = new float[steps * u];
+        final float[] y1 = new float[u];
+        final float[] y2 = new float[3];
+        final float[] ws = new float[Math.max(l0.workspaceSize(steps), l1.workspaceSize(steps))];
+        return new Case(name, 2.0 * (steps * (in + u) * g + steps * 2 * u * g + u * 3)) {
+            protected void run() {
+                java.util.Arrays.fill(s0, 0f);   // each prediction starts from zero states
+                java.util.Arrays.fill(s1, 0f);
+                l0.forward(x, 0, steps, null, 0, s0, 0, y0, 0, ws, 0);
+                l1.forward(y0, 0, steps, null, 0, s1, 0, y1, 0, ws, 0);
+                l2.forward(y1, 0, 1, y2, 0);
+            }
+        };
+    }
+
+    /**
      * The runtime's Conv2D (3 x 3, same padding, relu, as the generated code builds it) on one
      * {@code h x w x in} image: the cnn_lstm benchmark model's layers.  Its flops count the product
      * only ({@code 2 h w 9 in filters}); the time includes the patch gather, the output's layout
@@ -263,6 +309,7 @@ public final class Roofline {
         c.add(linear("runtime large recurrent step b64", 512, 2048, 64));
         // the small model (15 units) is latency-bound: loops of 60 and 15 values, below C2's vector loops
         c.add(lstmStep("runtime small LSTM step b1 (15 units: product 15 x 60 and gates; 1800 flops)", 15));
+        c.add(smallModel("runtime small model's layers b1 (2 LSTM of 15 units over 7 steps, Dense 3; 47130 flops)"));
         c.add(lstmStep("runtime medium LSTM step b1 (128 units: product 128 x 512 and gates)", 128));
         c.add(conv("runtime cnn_lstm Conv2D 1 (64 x 64 x 3 -> 16)", 64, 64, 3, 16));
         c.add(conv("runtime cnn_lstm Conv2D 2 (32 x 32 x 16 -> 32)", 32, 32, 16, 32));
