@@ -121,7 +121,10 @@ class _Gen:
         else:   # a sequence of frames for ConvLSTM / TimeDistributed
             shape = [T, int(rng.integers(3, 7)), int(rng.integers(1, 4))]
             if rng.random() < 0.4:
-                shape = [T, int(rng.integers(3, 6)), int(rng.integers(3, 6)), int(rng.integers(1, 3))]
+                # frames of up to 25 pixels, or some of 36-144 (where the runtime's transposed
+                # convolutions, and channel planes between them, take over)
+                side = (6, 13) if rng.random() < 0.3 else (3, 6)
+                shape = [T, int(rng.integers(*side)), int(rng.integers(*side)), int(rng.integers(1, 3))]
         name = f"x{len(self.inputs)}"
         self.inputs.append({"shape": shape, "data": data, "vocab": vocab})
         kt = self.k.Input(shape=tuple(shape), name=name)
@@ -534,6 +537,8 @@ class _Gen:
             ("TimeDistributed", lambda: {"class": "TimeDistributed", "inner": _pick(rng, [
                 {"class": "Conv2D", "config": {"filters": int(rng.integers(1, 4)), "kernel_size": 2,
                                                "activation": _act(rng)}},
+                {"class": "Conv2D", "config": {"filters": int(rng.integers(1, 9)), "kernel_size": int(rng.integers(1, 4)),
+                                               "padding": _pick(rng, ["valid", "same"]), "activation": _act(rng)}},
                 {"class": "MaxPooling2D", "config": {"pool_size": 2}},
                 {"class": "Flatten", "config": {}},
                 {"class": "GlobalAveragePooling2D", "config": {}}])}),

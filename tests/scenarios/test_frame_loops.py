@@ -41,6 +41,36 @@ def tapped(k):
     return k.Model(x, [p, k.layers.Dense(2)(k.layers.GRU(3)(g))])
 
 
+def random_links(seed):
+    """A random chain of 2-4 Conv2D layers (kernel sizes, strides or dilations, padding,
+    activations, filters), now and then a pooling layer between two of them, on frames of
+    9-16 x 9-16: links of channel planes where both convolutions take the transposed product,
+    channels last elsewhere."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(9, 17)), int(rng.integers(9, 17)), int(rng.integers(1, 5))
+    shape = (3, h, w, c)
+    layers = []
+    for i in range(int(rng.integers(2, 5))):
+        if i and rng.random() < 0.2 and min(h, w) >= 4:
+            layers.append(TD("MaxPooling2D", 2))
+            h, w = h // 2, w // 2
+        k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+        kw = {"padding": "same" if rng.random() < 0.6 else "valid",
+              "activation": str(rng.choice(["relu", "tanh", "linear", "elu", "sigmoid", "softmax"]))}
+        step = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if rng.random() < 0.2 else (1, 1)
+        rate = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if step == (1, 1) and rng.random() < 0.3 else (1, 1)
+        span = (rate[0] * (k[0] - 1) + 1, rate[1] * (k[1] - 1) + 1)
+        if kw["padding"] == "valid" and (h < span[0] + 2 or w < span[1] + 2):
+            kw["padding"] = "same"
+        if kw["padding"] == "same":
+            h, w = -(-h // step[0]), -(-w // step[1])
+        else:
+            h, w = (h - span[0]) // step[0] + 1, (w - span[1]) // step[1] + 1
+        layers.append(TD("Conv2D", int(rng.integers(1, 21)), k, strides=step, dilation_rate=rate, **kw))
+    return frames(shape, *layers)
+
+
 CASES = [
     Case("frames/chain", frames((5, 12, 10, 3), TD("Conv2D", 6, 3, activation="relu"), TD("MaxPooling2D", 2),
                                 TD("Conv2D", 8, 3, padding="same", activation="relu"),
@@ -53,6 +83,7 @@ CASES = [
                                      TD("Conv2D", 6, (3, 2), dilation_rate=(1, 2), activation="sigmoid"),
                                      TD("Conv2D", 5, 2, activation="softmax"), TD("MaxPooling2D", 2),
                                      TD("Conv2D", 4, 3, padding="same"), TD("Conv2D", 3, 2))),
+    *[Case(f"frames/random_links_{n}", random_links(7800 + n)) for n in range(8)],
     Case("frames/branch", branch),
     Case("frames/tapped", tapped),
 ]
