@@ -215,41 +215,21 @@ class PortableKernels extends Kernels {
                 single(wT, j * in, k0, k1, t, cols, 0, n);
             }
         }
-        int j = j0;
-        for (; j + 3 < j1; j += 4) {
-            store4(acc[j], acc[j + 1], acc[j + 2], acc[j + 3], n, y, yOff, j, out, plane);
-        }
-        for (; j < j1; j++) {
-            store(acc[j], n, y, yOff, j, out, plane);
-        }
-    }
-
-    /**
-     * Column {@code j}'s accumulator row ({@code n} rows of the product) into {@code y}: with
-     * {@code plane} 0, into column j of the rows of {@code y} ({@code out} floats apart, from
-     * {@code yOff}); else as one run at {@code yOff + j * plane} (a channel plane).
-     */
-    private static void store(float[] a, int n, float[] y, int yOff, int j, int out, int plane) {
         if (plane > 0) {
-            System.arraycopy(a, 0, y, yOff + j * plane, n);
+            for (int j = j0; j < j1; j++) {
+                System.arraycopy(acc[j], 0, y, yOff + j * plane, n);
+            }
             return;
         }
-        for (int p = 0; p < n; p++) {
-            y[yOff + j + p * out] = a[p];
+        int j = j0;
+        for (; j + 3 < j1; j += 4) {
+            scatter4(acc[j], acc[j + 1], acc[j + 2], acc[j + 3], n, y, yOff + j, out);
         }
-    }
-
-    /** {@link #store} of columns {@code j .. j+3}. */
-    private static void store4(float[] ya, float[] yb, float[] yc, float[] yd, int n, float[] y, int yOff, int j,
-                               int out, int plane) {
-        if (plane > 0) {
-            final int o = yOff + j * plane;
-            System.arraycopy(ya, 0, y, o, n);
-            System.arraycopy(yb, 0, y, o + plane, n);
-            System.arraycopy(yc, 0, y, o + 2 * plane, n);
-            System.arraycopy(yd, 0, y, o + 3 * plane, n);
-        } else {
-            scatter4(ya, yb, yc, yd, n, y, yOff + j, out);
+        for (; j < j1; j++) {
+            final float[] ya = acc[j];
+            for (int p = 0; p < n; p++) {
+                y[yOff + j + p * out] = ya[p];
+            }
         }
     }
 
@@ -286,15 +266,23 @@ class PortableKernels extends Kernels {
             java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
             java.util.Arrays.fill(yd, 0, n, bias[j + 3]);
             quad(wT, j * in, in, 0, in, t, acc, n);
-            store4(ya, yb, yc, yd, n, y, yOff, j, out, plane);
+            if (plane > 0) {
+                final int o = yOff + j * plane;
+                System.arraycopy(ya, 0, y, o, n);
+                System.arraycopy(yb, 0, y, o + plane, n);
+                System.arraycopy(yc, 0, y, o + 2 * plane, n);
+                System.arraycopy(yd, 0, y, o + 3 * plane, n);
+            } else {
+                scatter4(ya, yb, yc, yd, n, y, yOff + j, out);
+            }
         }
         for (; j + 1 < j1; j += 2) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
             pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
             if (plane > 0) {
-                store(ya, n, y, yOff, j, out, plane);
-                store(yb, n, y, yOff, j + 1, out, plane);
+                System.arraycopy(ya, 0, y, yOff + j * plane, n);
+                System.arraycopy(yb, 0, y, yOff + (j + 1) * plane, n);
                 continue;
             }
             for (int p = 0; p < n; p++) {
@@ -305,7 +293,13 @@ class PortableKernels extends Kernels {
         if (j < j1) {
             java.util.Arrays.fill(ya, 0, n, bias[j]);
             single(wT, j * in, 0, in, t, acc, 0, n);
-            store(ya, n, y, yOff, j, out, plane);
+            if (plane > 0) {
+                System.arraycopy(ya, 0, y, yOff + j * plane, n);
+                return;
+            }
+            for (int p = 0; p < n; p++) {
+                y[yOff + p * out + j] = ya[p];
+            }
         }
     }
 
