@@ -79,6 +79,12 @@ CASES = [
                                    TD("DepthwiseConv2D", 2, strides=2), TD("GlobalMaxPooling2D")), steps=(1, 6)),
     Case("frames/strided_separable_h5", frames((4, 11, 11, 2), TD("SeparableConv2D", 4, 3, strides=2),
                                                TD("ZeroPadding2D", 1), TD("Conv2D", 3, 2, dilation_rate=2)), "tf_h5"),
+    Case("frames/conv_bn_relu", frames((4, 12, 10, 3), TD("Conv2D", 6, 3, padding="same"),
+                                       TD("BatchNormalization", epsilon=0.1), lambda k: k.layers.Activation("relu"),
+                                       TD("Conv2D", 5, 3), lambda k: k.layers.BatchNormalization(),
+                                       lambda k: k.layers.ReLU(max_value=1.5),
+                                       TD("Dense", 4, activation="tanh"), TD("MaxPooling2D", 2),
+                                       lambda k: k.layers.Activation("softmax"), TD("GlobalAveragePooling2D"))),
     Case("frames/conv_links", frames((3, 13, 11, 2), TD("Conv2D", 7, 3, padding="same", activation="relu"),
                                      TD("Conv2D", 6, (3, 2), dilation_rate=(1, 2), activation="sigmoid"),
                                      TD("Conv2D", 5, 2, activation="softmax"), TD("MaxPooling2D", 2),
@@ -137,6 +143,21 @@ def test_a_tensor_used_twice_or_returned_cuts_the_chain(tmp_path):
     loops = [n for n in after.nodes if n.op.kind == "frame_loop"]
     assert [[i.op.kind for i in n.op.sub.nodes] for n in loops] == [["conv2d", "pool2d"], ["conv2d", "global_pool2d"]]
     assert loops[0].outputs[0] == before.outputs[0].tensor
+
+
+def test_activations_dense_and_batch_norm_between_image_ops_join_the_chain(tmp_path):
+    """Ops on each position's row of the channels (``Op.frame_rows``) run frame by frame with
+    the image ops around them; on their own, or on sequences of vectors, they stay as they are."""
+    before, after = _rewritten(tmp_path, frames((4, 12, 10, 3), TD("Conv2D", 6, 3), TD("BatchNormalization"),
+                                                lambda k: k.layers.Activation("relu"), TD("Conv2D", 5, 3),
+                                                TD("Dense", 4), TD("GlobalAveragePooling2D")))
+    assert _kinds(after)[0] == ["conv2d", "batch_norm", "activation", "conv2d", "dense", "global_pool2d"]
+    for build in (frames((4, 9, 8, 2), TD("Dense", 3), lambda k: k.layers.Activation("tanh"),
+                         TD("BatchNormalization")),
+                  lambda k: k.Sequential([k.Input((7, 5)), k.layers.Dense(4), k.layers.Activation("relu"),
+                                          k.layers.LSTM(3)])):
+        before, after = _rewritten(tmp_path, build)
+        assert after is before
 
 
 def test_single_images_and_lone_per_frame_ops_stay_as_they_are(tmp_path):

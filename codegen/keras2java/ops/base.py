@@ -146,6 +146,13 @@ class Op:
         such ops gets an ``int[]`` overload)."""
         return self.token_range() is not None
 
+    def frame_rows(self, rank: int) -> bool:
+        """The op acts on each position's row of the last axis alone (an activation, a Dense,
+        BatchNormalization over the channels), so a frame-by-frame chain of image ops
+        (``emit.rewrite.frame_loops``) may run it on its input of this rank (without the batch
+        axis) a pass of frames at a time."""
+        return False
+
     def channel_planes(self) -> bool:
         """The op can write and read its frames as channel planes instead of channels last, the
         runtime deciding per layer (``Conv2D.planes``): a link between two such ops of a

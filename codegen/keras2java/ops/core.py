@@ -48,6 +48,9 @@ class ActivationOp(Op):
     def evaluate(self, inputs):
         return [activate(self.activation, inputs[0])]
 
+    def frame_rows(self, rank):
+        return True
+
     def view(self, node, ctx: ViewContext) -> CallView:
         x, y = ctx.ins[0], ctx.outs[0]
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "applyRows",
@@ -78,6 +81,9 @@ class DenseOp(Op):
     def evaluate(self, inputs):
         y = np.asarray(inputs[0], np.float64) @ f64(self.kernel) + (f64(self.bias) if self.bias is not None else 0)
         return [activate(self.activation, y)]
+
+    def frame_rows(self, rank):
+        return True
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x, y = ctx.ins[0], ctx.outs[0]

@@ -46,6 +46,9 @@ class ScaleShiftOp(Op):
         shape[self.axis] = -1
         return [np.asarray(x * self.scale.array.reshape(shape) + self.shift.array.reshape(shape), f32)]
 
+    def frame_rows(self, rank):
+        return self.axis == rank - 1   # over the channels (each position's row)
+
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]
         k = self.axis
