@@ -43,7 +43,8 @@ def tapped(k):
 
 def random_links(seed):
     """A random chain of 2-4 Conv2D layers (kernel sizes, strides or dilations, padding,
-    activations, filters), now and then a pooling layer between two of them, on frames of
+    activations, filters), now and then a pooling layer between two of them and a
+    BatchNormalization or an Activation layer after one, on frames of
     9-16 x 9-16: links of channel planes where both convolutions take the transposed product,
     channels last elsewhere."""
     import numpy as np
@@ -68,7 +69,15 @@ def random_links(seed):
         else:
             h, w = (h - span[0]) // step[0] + 1, (w - span[1]) // step[1] + 1
         layers.append(TD("Conv2D", int(rng.integers(1, 21)), k, strides=step, dilation_rate=rate, **kw))
+        if rng.random() < 0.3:
+            layers.append(TD("BatchNormalization", epsilon=0.1))
+        if rng.random() < 0.3:
+            layers.append(_activation_layer(str(rng.choice(["relu", "tanh", "softmax"]))))
     return frames(shape, *layers)
+
+
+def _activation_layer(kind):
+    return lambda k: k.layers.Activation(kind)
 
 
 CASES = [
@@ -85,6 +94,10 @@ CASES = [
                                        lambda k: k.layers.ReLU(max_value=1.5),
                                        TD("Dense", 4, activation="tanh"), TD("MaxPooling2D", 2),
                                        lambda k: k.layers.Activation("softmax"), TD("GlobalAveragePooling2D"))),
+    Case("frames/conv_bn_links", frames((3, 11, 12, 2), TD("Conv2D", 6, 3, padding="same"),
+                                        TD("BatchNormalization", epsilon=0.1), lambda k: k.layers.Activation("relu"),
+                                        TD("Conv2D", 5, 3, activation="elu"), lambda k: k.layers.BatchNormalization(),
+                                        lambda k: k.layers.Activation("softmax"), TD("Conv2D", 4, 2))),
     Case("frames/conv_links", frames((3, 13, 11, 2), TD("Conv2D", 7, 3, padding="same", activation="relu"),
                                      TD("Conv2D", 6, (3, 2), dilation_rate=(1, 2), activation="sigmoid"),
                                      TD("Conv2D", 5, 2, activation="softmax"), TD("MaxPooling2D", 2),
@@ -176,7 +189,8 @@ def test_the_generated_code_runs_the_chains_frame_by_frame(case, batch):
 
 
 def test_convolutions_next_to_each_other_link_by_channel_planes(batch):
-    """Each Conv2D feeding a Conv2D in a chain is a link the runtime may run on channel planes
+    """Each Conv2D feeding a Conv2D in a chain, directly or through ops that pass planes on, is a
+    link the runtime may run on channel planes
     (``Conv2D.planes``, decided once with the layers: with the default kernels here, true for
     the first link; false for the softmax's, which needs channels last, and for the last one,
     whose images are too small for the transposed product); a pooling layer between two
@@ -192,6 +206,11 @@ def test_convolutions_next_to_each_other_link_by_channel_planes(batch):
     assert "n.L0_4.forward(b0_4, c0_3, 5, b0_5, 5, ws, false, n.P0_2);" in src
     chain = Path(batch.src, "k2jtest", "frames", f"c{ids.index('frames/chain')}", "M.java").read_text()
     assert "Conv2D.planes(" not in chain
+    # BatchNormalization and an activation of each value pass the planes on; a softmax does not
+    src = Path(batch.src, "k2jtest", "frames", f"c{ids.index('frames/conv_bn_links')}", "M.java").read_text()
+    assert "P0_0 = Conv2D.planes(L0_0, 11, L0_3, 11);" in src and "P0_1" not in src
+    assert "n.L0_1.forwardPixels(b0_1, c0_0, 132, b0_2, n.P0_0);" in src
+    assert "n.L0_4.forwardPixels(" not in src and "n.L0_4.forward(b0_4, c0_3 * 90, 1, b0_5);" in src
 
 
 def test_the_loop_evaluates_as_its_ops_one_after_the_other(tmp_path):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:   # pragma: no cover
 
     from ..ir import Node
     from .context import LayerContext
-    from .view import ViewContext
+    from .view import TensorInfo, ViewContext
 
 
 class MaskRule(enum.Enum):
@@ -158,6 +158,13 @@ class Op:
         runtime deciding per layer (``Conv2D.planes``): a link between two such ops of a
         frame-by-frame chain may pass planes (``ops.wrappers.FrameLoopOp``)."""
         return False
+
+    def planes_view(self, view, flag, x: "TensorInfo"):
+        """The op's view inside a channel-plane link of a frame chain (between two ops of
+        :meth:`channel_planes`), its input ``x`` and its output then channel planes where the
+        Java boolean ``flag`` says so; None (the default) for an op that cannot pass planes on.
+        An op acting on each value alone passes them as they are."""
+        return None
 
     def steps_multiple(self) -> int:
         """The number of timesteps reaching the op must be a multiple of this (1: any);

@@ -51,6 +51,10 @@ class ActivationOp(Op):
     def frame_rows(self, rank):
         return True
 
+    def planes_view(self, view, flag, x):
+        # each value alone: the same call on planes; softmax kinds need each position's channels
+        return None if self.activation.is_last_axis else view
+
     def view(self, node, ctx: ViewContext) -> CallView:
         x, y = ctx.ins[0], ctx.outs[0]
         return CallView(ctx.field, comment(node), ctx.out_bufs(), "applyRows",

@@ -3,7 +3,7 @@ shift), LayerNormalization (also RMS), UnitNormalization, RMSNormalization and
 GroupNormalization."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 from typing import Any, ClassVar, Optional
 
@@ -48,6 +48,14 @@ class ScaleShiftOp(Op):
 
     def frame_rows(self, rank):
         return self.axis == rank - 1   # over the channels (each position's row)
+
+    def planes_view(self, view, flag, x):
+        """Over the channels of frames of images: ``forwardPixels`` takes each frame's pixels as
+        rows of channels, or as one plane per channel where ``flag`` says so."""
+        if self.axis != len(x.shape) - 1:
+            return None
+        return replace(view, method="forwardPixels",
+                       args=(view.args[0], Var(x.steps), prod(x.shape[1:-1]), view.args[3], flag))
 
     def view(self, node, ctx: ViewContext) -> CallView:
         x = ctx.ins[0]

@@ -268,7 +268,7 @@ class FrameLoopOp(PerStepModelOp):
             outs.append(Out(var, Size(None, floats * frames) if isinstance(frames, int) else Size(x.steps, floats)))
             ictx = ViewContext(f"L{k}_{j}", (infos[inner.inputs[0]],), (infos[t],), ctx.offsets)
             views.append(inner.op.view(inner, ictx))
-        views, links = _plane_links(k, sub, views)
+        views, links = _plane_links(k, sub, views, [infos[inner.inputs[0]] for inner in sub.nodes])
         t_out = sub.outputs[0].tensor
         return FramesView(
             field=ctx.field, comment=comment(node), x=x.var, out=y.var, out_length=y.length(),
@@ -286,29 +286,40 @@ class FrameLoopOp(PerStepModelOp):
                        outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.outs))
 
 
-def _plane_links(k: str, sub: Model, views: list) -> tuple[list, tuple[tuple[str, Call], ...]]:
+def _plane_links(k: str, sub: Model, views: list, ins: list) -> tuple[list, tuple[tuple[str, Call], ...]]:
     """The chain's views with channel-plane links, and the links: one where an op that can
     write planes feeds one that can read them (:meth:`Op.channel_planes`: a Conv2D into a
-    Conv2D).  Whether a link carries planes is decided at run time, once, as a ``boolean`` Net
-    field (``Conv2D.planes``: both convolutions multiply transposed rows with the active
-    kernels); each of its two convolutions takes the flags as its last arguments (planes in,
-    planes out).  The outputs then skip their scatter into channels-last rows and the inputs
-    their copy into planes; the values do not change.  Measured, a VGG-like chain of 3 x 3
-    convolutions on 8 frames of 64 x 64 (alternating, load 0.8): JDK 17 7.43-7.44 -> 6.83-6.85
-    ms, JDK 25 6.25-6.46 -> 5.76-5.82.  Pooling does not pass planes on: on planes its windows
-    are strided reads of one channel (1.0-2.7 ns per output, 0.5 channels last), which cost
-    cnn_lstm's two MaxPooling2D layers what the planes saved its convolutions."""
+    Conv2D), directly or through ops that pass planes on (:meth:`Op.planes_view`: activations
+    acting on each value alone, BatchNormalization over the channels).  Whether a link
+    carries planes is decided at run time, once, as a ``boolean`` Net field (``Conv2D.planes``:
+    both convolutions multiply transposed rows with the active kernels); each of its two
+    convolutions takes the flags as its last arguments (planes in, planes out), and the ops
+    between them take it as their views say.  The outputs then skip their scatter into
+    channels-last rows and the inputs their copy into planes; the values do not change.
+    Measured, a VGG-like chain of 3 x 3 convolutions on 8 frames of 64 x 64 (alternating, load
+    0.8): JDK 17 7.43-7.44 -> 6.83-6.85 ms, JDK 25 6.25-6.46 -> 5.76-5.82.  Pooling does not pass
+    planes on: on planes its windows are strided reads of one channel (1.0-2.7 ns per output,
+    0.5 channels last), which cost cnn_lstm's two MaxPooling2D layers what the planes saved
+    its convolutions.  ``ins`` holds each node's input."""
     nodes = sub.nodes
+    views = list(views)
     flags_in: dict[int, Any] = {}
     flags_out: dict[int, Any] = {}
     links = []
-    for j in range(1, len(nodes)):
-        a, b = nodes[j - 1], nodes[j]
-        if a.op.channel_planes() and b.op.channel_planes():
-            name = f"P{k}_{len(links)}"
-            links.append((name, Call("Conv2D", "planes", (Var(f"L{k}_{j - 1}"), sub.tensor(a.inputs[0]).shape[1],
-                                                         Var(f"L{k}_{j}"), sub.tensor(b.inputs[0]).shape[1]))))
-            flags_out[j - 1] = flags_in[j] = Var(f"n.{name}")
+    start: Optional[int] = None   # the last op that can write planes, while only ops passing them follow
+    for j, node in enumerate(nodes):
+        if node.op.channel_planes():
+            if start is not None:
+                name = f"P{k}_{len(links)}"
+                flag = Var(f"n.{name}")
+                links.append((name, Call("Conv2D", "planes", (
+                    Var(f"L{k}_{start}"), ins[start].shape[1], Var(f"L{k}_{j}"), ins[j].shape[1]))))
+                flags_out[start] = flags_in[j] = flag
+                for i in range(start + 1, j):
+                    views[i] = nodes[i].op.planes_view(views[i], flag, ins[i])
+            start = j
+        elif start is not None and node.op.planes_view(views[j], False, ins[j]) is None:
+            start = None
     out = [replace(v, args=v.args + (flags_in.get(j, False), flags_out.get(j, False)))
            if j in flags_in or j in flags_out else v for j, v in enumerate(views)]
     return out, tuple(links)

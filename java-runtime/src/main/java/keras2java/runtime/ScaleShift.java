@@ -36,6 +36,19 @@ public final class ScaleShift {
         }
     }
 
+    /**
+     * Over the channels of {@code images} images of {@code pixels} pixels: channels last, or one
+     * plane per channel where {@code planes} (a frame chain's channel-plane link, see
+     * {@link Conv2D#planes(Conv2D, int, Conv2D, int)}).  The same values either way.
+     */
+    public void forwardPixels(float[] x, int images, int pixels, float[] y, boolean planes) {
+        if (planes) {
+            forward(x, images, pixels, y);
+        } else {
+            forward(x, images * pixels, 1, y);
+        }
+    }
+
     /** The shape is viewed as {@code (outer, channels, inner)}; {@code c} indexes the channels. */
     public void forward(float[] x, int outer, int inner, float[] y) {
         if (inner == 1) {
