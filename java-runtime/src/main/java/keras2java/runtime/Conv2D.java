@@ -281,7 +281,8 @@ public final class Conv2D implements FrameConv {
             return false;
         }
         final int per = rows ? outH
-                : (outH * outW + Kernels.ACTIVE.transposedRowsMax() - 1) / Kernels.ACTIVE.transposedRowsMax();
+                : (outH * outW + Kernels.ACTIVE.transposedRowsMax(kh * kw * in) - 1)
+                / Kernels.ACTIVE.transposedRowsMax(kh * kw * in);
         final long units = (long) images * per;
         if (chunks && units < IntraOp.THREADS && out >= 8 * IntraOp.THREADS) {
             // fewer chunks than threads (one small image, as a frame-by-frame loop gives each layer):
@@ -373,7 +374,7 @@ public final class Conv2D implements FrameConv {
                                    boolean planesIn, boolean planesOut) {
         final int k = kh * kw * in;
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
-        final int chunk = Kernels.ACTIVE.transposedRowsMax();
+        final int chunk = Kernels.ACTIVE.transposedRowsMax(k);
         final int total = outH * outW;
         // the image one channel after another (plane c holds channel c's h * w values), so that
         // each patch row copies runs of an image row instead of gathering values in pixels apart

@@ -175,14 +175,14 @@ public abstract class Kernels {
 
     /**
      * The per-thread arrays of {@link #matmulT}'s transposed rows: {@code in} arrays of at least
-     * {@link #transposedRowsMax} values; only for kernels with {@link #matmulT}.
+     * {@link #transposedRowsMax}{@code (in)} values; only for kernels with {@link #matmulT}.
      */
     float[][] transposedRows(int in) {
         throw new UnsupportedOperationException("transposedRows");
     }
 
-    /** Rows per {@link #matmulTransposed} at most. */
-    int transposedRowsMax() {
+    /** Rows per {@link #matmulTransposed} of {@code in} inputs at most. */
+    int transposedRowsMax(int in) {
         throw new UnsupportedOperationException("transposedRowsMax");
     }
 

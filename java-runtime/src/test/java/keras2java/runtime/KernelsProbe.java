@@ -74,7 +74,7 @@ public final class KernelsProbe {
         // path (matmulT) where they have one; each row must have the bits of that row alone (matmul, one row).
         for (int in : new int[] {1, 3, 5, 27, 64, 144}) {
             for (int outN : new int[] {1, 2, 5, 16, 17, 32, 63, 64, 65}) {
-                int rows = in % 2 == 0 ? 300 : 40;   // 300: more than one pass of matmulT's rows
+                int rows = in % 2 == 0 ? 1100 : 40;   // 1100: more than one pass of matmulT's rows
                 float[] data = random(rnd, 2 + in * outN + outN);
                 Linear lin = new Linear(data, 2, in, outN, outN % 3 == 0 ? -1 : 2 + in * outN);
                 float[] x = random(rnd, 3 + rows * in);
@@ -102,8 +102,9 @@ public final class KernelsProbe {
         for (int filters : new int[] {7, 24, 40}) {
             for (int images : new int[] {1, 2}) {
                 for (int shape = 0; shape < 3; shape++) {
-                    int h = shape == 0 ? 9 : 12;
-                    int w = shape == 0 ? 10 : 23;
+                    // 50 x 25: more than one chunk of pixels (1250 same, 1104 valid), chunks ending mid-row
+                    int h = shape == 0 ? 9 : 50;
+                    int w = shape == 0 ? 10 : 25;
                     int stride = shape == 2 ? 2 : 1;
                     int padding = shape == 1 ? Conv2D.VALID : Conv2D.SAME;
                     int in = 5;
