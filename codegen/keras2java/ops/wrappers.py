@@ -196,8 +196,8 @@ class PerStepModelOp(Op):
 @dataclass(frozen=True)
 class FramesView:
     """A chain of per-frame ops run a few frames at a time (``templates/ops/frames.j2``):
-    ``Frames.perPass`` frames per pass (one, or all of them when intra-op threads share out
-    each op's work), copied from ``x`` into ``frame_in``, the chain's views on them, then
+    ``Frames.perPass`` frames per pass (as many as keep the chain's largest feature map
+    within 1 MiB, or all of them when intra-op threads share out each op's work), copied from ``x`` into ``frame_in``, the chain's views on them, then
     ``frame_out`` copied into ``out``."""
 
     field: str
@@ -209,7 +209,7 @@ class FramesView:
     index: str              # the loop variable
     count: str              # frames in this pass
     per_pass: str           # frames per pass
-    per_pass_value: Call    # Frames.perPass(frames)
+    per_pass_value: Call    # Frames.perPass(frames, floats of the largest map of a frame)
     frame_in: str
     in_size: int            # floats per input frame
     frame_out: str
@@ -270,10 +270,11 @@ class FrameLoopOp(PerStepModelOp):
             views.append(inner.op.view(inner, ictx))
         views, links = _plane_links(k, sub, views, [infos[inner.inputs[0]] for inner in sub.nodes])
         t_out = sub.outputs[0].tensor
+        largest = max(prod(sub.tensor(t).shape[1:]) for t in [t_in, *(n.outputs[0] for n in sub.nodes)])
         return FramesView(
             field=ctx.field, comment=comment(node), x=x.var, out=y.var, out_length=y.length(),
             frames=x.step_count(), index=f"i{k}", count=count, per_pass=f"g{k}",
-            per_pass_value=Call("Frames", "perPass", (x.step_count(),)), frame_in=frame_in,
+            per_pass_value=Call("Frames", "perPass", (x.step_count(), largest)), frame_in=frame_in,
             in_size=prod(sub.tensor(t_in).shape[1:]), frame_out=infos[t_out].var,   # type: ignore[arg-type]
             out_size=prod(sub.tensor(t_out).shape[1:]), ops=tuple(views), outs=tuple(outs),  # type: ignore[arg-type]
             buffers=tuple(buffers), links=links)
@@ -281,7 +282,7 @@ class FrameLoopOp(PerStepModelOp):
     def batch_view(self, node, ctx: ViewContext) -> FramesView:
         v = self.view(node, ctx)
         frames = Times(BATCH, v.frames)
-        return replace(v, frames=frames, per_pass_value=Call("Frames", "perPass", (frames,)),
+        return replace(v, frames=frames, per_pass_value=Call("Frames", "perPass", (frames, v.per_pass_value.args[1])),
                        out_length=Times(BATCH, v.out_length),
                        outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.outs))
 

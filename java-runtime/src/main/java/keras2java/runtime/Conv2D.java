@@ -200,6 +200,17 @@ public final class Conv2D implements FrameConv {
             return;
         }
         final int k = kh * kw * inG;
+        if (images > 1 && !planesOut && kernelRows == null && !direct && transposed(outH * outW)) {
+            // small images: several in one chunk of the transposed product
+            final int per = Kernels.ACTIVE.transposedRowsMax(k) / (outH * outW);
+            if (per > 1) {
+                for (int img = 0; img < images; img += per) {
+                    forwardImages(x, xOff + img * h * w * in, Math.min(per, images - img), h, w, outW, y,
+                            yOff + img * outH * outW * out, outH, padT, padL, planesIn);
+                }
+                return;
+            }
+        }
         final int colArea = wsOff + block * outW * k;
         final int groupArea = groups > 1 ? block * outW * fG : 0;
         final int sepOff = colArea + groupArea;
@@ -376,37 +387,12 @@ public final class Conv2D implements FrameConv {
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
         final int chunk = Kernels.ACTIVE.transposedRowsMax(k);
         final int total = outH * outW;
-        // the image one channel after another (plane c holds channel c's h * w values), so that
-        // each patch row copies runs of an image row instead of gathering values in pixels apart
-        final int hw = h * w;
-        final float[] plane;
-        final int planeOff;
-        if (in == 1 || planesIn) {
-            plane = x;
-            planeOff = xb;
-        } else {
-            plane = planeBuffer(hw * in);
-            planeOff = 0;
-            for (int c = 0; c < in; c++) {
-                final int s0 = xb + c;
-                final int d0 = c * hw;
-                // indices from p alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25)
-                for (int p = 0; p < hw; p++) {
-                    plane[d0 + p] = x[s0 + p * in];
-                }
-            }
-        }
-        // stride 1 and an output as wide as the input (same padding): output pixel p reads plane
-        // value p + (a shift of the kernel position), so a chunk's patch row is one run of a plane
-        final boolean runs = sh == 1 && sw == 1 && outW == w;
+        final float[] plane = imagePlanes(x, xb, h * w, planesIn);
+        final int planeOff = plane == x ? xb : 0;
         final int pEnd = (int) Math.min(total, (long) chunk1 * chunk);
         for (int p0 = chunk0 * chunk; p0 < pEnd; p0 += chunk) {
             final int n = Math.min(chunk, total - p0);
-            if (runs) {
-                gatherRuns(plane, planeOff, h, w, outH, padT, padL, t, p0, n);
-            } else {
-                gatherRows(plane, planeOff, h, w, outW, padT, padL, t, p0, n);
-            }
+            gather(plane, planeOff, h, w, outW, outH, padT, padL, t, p0, n, 0);
             final int yOff = planesOut ? yb + p0 : yb + p0 * out;
             final int planeStride = planesOut ? total : 0;
             if (!shareColumns || !productShared(t, n, y, yOff, planeStride)) {
@@ -419,6 +405,64 @@ public final class Conv2D implements FrameConv {
             } else {
                 activation.applyRows(y, yOff, n, out);
             }
+        }
+    }
+
+    /**
+     * {@code count} images of at most half a chunk each through kernels that multiply transposed
+     * rows, as one chunk: each image's patches gathered into its own columns of the transposed rows,
+     * then one product over all of them (channels-last outputs, which lie one image after another).
+     * A 16 x 16 image alone gives the product loops of 256 pixels; four of them, 1024.  The same
+     * sums as one image at a time.  A frame chain passes a few frames at a time for this
+     * ({@link Frames#perPass}, where it is measured).
+     */
+    private void forwardImages(float[] x, int xb, int count, int h, int w, int outW, float[] y, int yb, int outH,
+                               int padT, int padL, boolean planesIn) {
+        final int k = kh * kw * in;
+        final float[][] t = Kernels.ACTIVE.transposedRows(k);
+        final int total = outH * outW;
+        for (int img = 0; img < count; img++) {
+            final int xi = xb + img * h * w * in;
+            final float[] plane = imagePlanes(x, xi, h * w, planesIn);
+            gather(plane, plane == x ? xi : 0, h, w, outW, outH, padT, padL, t, 0, total, img * total);
+        }
+        group[0].forwardTransposed(t, count * total, y, yb, 0, 0, out);
+        activation.applyRows(y, yb, count * total, out);
+    }
+
+    /**
+     * The image at {@code x[xb ..]} one channel after another (plane c holds channel c's {@code hw}
+     * values), so that each patch row copies runs of an image row instead of gathering values
+     * {@code in} apart: {@code x} itself where the image is already planes (or has one channel),
+     * else this thread's plane buffer (from index 0).
+     */
+    private float[] imagePlanes(float[] x, int xb, int hw, boolean planesIn) {
+        if (in == 1 || planesIn) {
+            return x;
+        }
+        final float[] plane = planeBuffer(hw * in);
+        for (int c = 0; c < in; c++) {
+            final int s0 = xb + c;
+            final int d0 = c * hw;
+            // indices from p alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25)
+            for (int p = 0; p < hw; p++) {
+                plane[d0 + p] = x[s0 + p * in];
+            }
+        }
+        return plane;
+    }
+
+    /**
+     * The transposed patch rows of output pixels {@code [p0, p0 + n)} into columns {@code [to, to + n)}
+     * of {@code t}: {@link #gatherRuns} for stride 1 and an output as wide as the input (same
+     * padding), where each patch row is one run of a plane, else {@link #gatherRows}.
+     */
+    private void gather(float[] plane, int planeOff, int h, int w, int outW, int outH, int padT, int padL,
+                        float[][] t, int p0, int n, int to) {
+        if (sh == 1 && sw == 1 && outW == w) {
+            gatherRuns(plane, planeOff, h, w, outH, padT, padL, t, p0, n, to);
+        } else {
+            gatherRows(plane, planeOff, h, w, outW, padT, padL, t, p0, n, to);
         }
     }
 
@@ -438,12 +482,12 @@ public final class Conv2D implements FrameConv {
     }
 
     /**
-     * The transposed patch rows of output pixels {@code [p0, p0 + n)}, one output row's pixels at a
-     * time: for each kernel position and channel, the columns whose window lies inside the image
+     * The transposed patch rows of output pixels {@code [p0, p0 + n)} (into columns from {@code to}),
+     * one output row's pixels at a time: for each kernel position and channel, the columns whose window lies inside the image
      * copied from the plane (a run where the stride is 1), zeros for the rest.
      */
     private void gatherRows(float[] plane, int planeOff, int h, int w, int outW, int padT, int padL, float[][] t,
-                            int p0, int n) {
+                            int p0, int n, int to) {
         final int hw = h * w;
         for (int q0 = 0; q0 < n; ) {
             // the pixels of one output row in this chunk: columns [a, b) of row oy
@@ -469,18 +513,18 @@ public final class Conv2D implements FrameConv {
                     for (int c = 0; c < in; c++) {
                         final float[] tk = t[(i * kw + j) * in + c];
                         for (int q = q0; q < qLo; q++) {
-                            tk[q] = 0f;
+                            tk[to + q] = 0f;
                         }
                         if (sw == 1 && qHi > qLo) {
-                            System.arraycopy(plane, src + c * hw, tk, qLo, qHi - qLo);
+                            System.arraycopy(plane, src + c * hw, tk, to + qLo, qHi - qLo);
                         } else {
                             final int s0 = src + c * hw - qLo * sw;
                             for (int q = qLo; q < qHi; q++) {
-                                tk[q] = plane[s0 + q * sw];
+                                tk[to + q] = plane[s0 + q * sw];
                             }
                         }
                         for (int q = qHi; q < qEnd; q++) {
-                            tk[q] = 0f;
+                            tk[to + q] = 0f;
                         }
                     }
                 }
@@ -490,7 +534,8 @@ public final class Conv2D implements FrameConv {
     }
 
     /**
-     * The transposed patch rows of output pixels {@code [p0, p0 + n)} for a stride-1 layer whose
+     * The transposed patch rows of output pixels {@code [p0, p0 + n)} (into columns from {@code to})
+     * for a stride-1 layer whose
      * output is as wide as its input ({@code w}): pixel p (row oy, column ox) reads input row
      * {@code oy + i dh - padT} and column {@code ox + j dw - padL}, which is plane value
      * {@code p + (i dh - padT) w + (j dw - padL)}.  So each patch row is one copy of a run of its
@@ -502,7 +547,7 @@ public final class Conv2D implements FrameConv {
      * copied 16 values at a time).
      */
     private void gatherRuns(float[] plane, int planeOff, int h, int w, int outH, int padT, int padL, float[][] t,
-                            int p0, int n) {
+                            int p0, int n, int to) {
         final int hw = h * w;
         final int oyFirst = p0 / w;
         final int oyLast = (p0 + n - 1) / w;
@@ -521,13 +566,13 @@ public final class Conv2D implements FrameConv {
                     final int a = Math.min(hi, Math.max(lo, first - base));
                     final int b = Math.max(a, Math.min(hi, first + hw - base));
                     for (int q = 0; q < a; q++) {
-                        tk[q] = 0f;
+                        tk[to + q] = 0f;
                     }
                     if (b > a) {
-                        System.arraycopy(plane, base + a, tk, a, b - a);
+                        System.arraycopy(plane, base + a, tk, to + a, b - a);
                     }
                     for (int q = b; q < n; q++) {
-                        tk[q] = 0f;
+                        tk[to + q] = 0f;
                     }
                     if (shift == 0) {
                         continue;
@@ -538,9 +583,9 @@ public final class Conv2D implements FrameConv {
                     for (int oy = oyFirst; oy <= oyLast; oy++) {
                         final int q0 = oy * w - p0;
                         final int from = Math.max(a, q0 + c0);
-                        final int to = Math.min(b, q0 + c1);
-                        for (int q = from; q < to; q++) {
-                            tk[q] = 0f;
+                        final int until = Math.min(b, q0 + c1);
+                        for (int q = from; q < until; q++) {
+                            tk[to + q] = 0f;
                         }
                     }
                 }

@@ -98,9 +98,11 @@ public final class KernelsProbe {
         }
         int planeLayers = 0;
         // Convolutions over images of one chunk of pixels or a few (with intra-op threads: chunks shared out, or,
-        // with fewer chunks than threads, each chunk's columns): 3 x 3 same (a patch row is a run), valid, strides 2.
+        // with fewer chunks than threads, each chunk's columns), and over several small images in one chunk (13
+        // images of 90 pixels: 11 in the first chunk, 2 in the next): 3 x 3 same (a patch row is a run), valid,
+        // strides 2.
         for (int filters : new int[] {7, 24, 40}) {
-            for (int images : new int[] {1, 2}) {
+            for (int images : new int[] {1, 2, 13}) {
                 for (int shape = 0; shape < 3; shape++) {
                     // 50 x 25: more than one chunk of pixels (1250 same, 1104 valid), chunks ending mid-row
                     int h = shape == 0 ? 9 : 50;
