@@ -110,7 +110,7 @@ class PortableKernels extends Kernels {
     /** Per-thread accumulator rows of {@link #matmulTransposed}: one per column, {@link #T_ROWS} floats each. */
     private static final ThreadLocal<float[][]> T_ACC = new ThreadLocal<float[][]>();
 
-    /** Per-thread views of three of {@link #T_ACC}'s rows (the accumulators {@link #triple} takes). */
+    /** Per-thread views of up to four of {@link #T_ACC}'s rows (the accumulators {@link #quad} and {@link #triple} take). */
     private static final ThreadLocal<float[][]> T_COLS = new ThreadLocal<float[][]>() {
         @Override
         protected float[][] initialValue() {
@@ -188,25 +188,31 @@ class PortableKernels extends Kernels {
     }
 
     /**
-     * Where {@link #transposedQuads} (JDK 25), four columns per pass over all the transposed rows
-     * ({@link #matmulTransposedQuads}).  Else four columns per pass where {@link #quads} (JDK 17's
-     * {@code Math.fma}), three ({@link #triple}) in the portable kernels and for the last
-     * columns, over {@link #T_BLOCK} rows at a time, every column's accumulator row kept
-     * until the last block: the block's rows are read from L1 by each pass instead of the whole
-     * matrix from L2 (a 3 x 3 convolution over 32 channels has 288 rows of 1 KiB).  Each output
-     * still adds its inputs in order, so the bits do not change.  Measured (the roofline's three
-     * cnn_lstm Conv2D layers, JDK 17 {@code Math.fma}, 3 fresh JVMs each, alternating, load
-     * 1.3-1.7): 29.9-30.6 / 40.9-42.6 / 45.2-47.5 -> 32.6-34.3 / 43.4-47.5 / 49.9-53.2 GFLOP/s; the
-     * portable tier 0-8% faster.  With {@link #quad} the blocks made JDK 25 0-8% slower (four inputs
-     * per pass already load each row a quarter as often).  Four columns per pass against three, JDK
-     * 17 {@code Math.fma} (the same layers, 4 fresh JVMs each, alternating, load 1.3-1.4): 48.1-48.5
-     * / 70.2-70.7 / 79.2-79.5 -> 50.5-51.5 / 74.6-77.4 / 83.5-85.0 GFLOP/s.
+     * Every column's accumulator row, then the outputs written out in one pass over them.  Four
+     * columns per pass where {@link #quads} ({@code Math.fma}), three ({@link #triple}) in the
+     * portable kernels and for the last columns.  Where {@link #transposedQuads} (JDK 25) each pass
+     * goes over all the transposed rows; else over {@link #T_BLOCK} rows at a time, every column's
+     * accumulator row kept until the last block: the block's rows are read from near caches by
+     * each pass instead of the whole matrix from L2 (a 3 x 3 convolution over 32 channels has 288
+     * rows).  Each output still adds its inputs in order, so the bits do not change.  Measured (the
+     * roofline's three cnn_lstm Conv2D layers, JDK 17 {@code Math.fma}, 3 fresh JVMs each,
+     * alternating, load 1.3-1.7): 29.9-30.6 / 40.9-42.6 / 45.2-47.5 -> 32.6-34.3 / 43.4-47.5 /
+     * 49.9-53.2 GFLOP/s; the portable tier 0-8% faster.  With {@link #quad} the blocks made JDK 25
+     * 0-8% slower (four inputs per pass already load each row a quarter as often).  Four columns
+     * per pass against three, JDK 17 {@code Math.fma} (the same layers, 4 fresh JVMs each,
+     * alternating, load 1.3-1.4): 48.1-48.5 / 70.2-70.7 / 79.2-79.5 -> 50.5-51.5 / 74.6-77.4 /
+     * 83.5-85.0 GFLOP/s.  Channels-last outputs go out eight columns per pass ({@link #scatter8}),
+     * each pixel's 32 bytes in one go; JDK 25 wrote each quad's four columns as it finished them,
+     * a pass over every output row per quad.  Measured against that (the three layers alone, 2
+     * runs each, load 0.6-1.2, microseconds per image): JDK 25 61.4-62.2 -> 53.0-53.9, 84.7-89.2
+     * -> 81.1-81.5, 96.4-97.0 -> 93.1-95.4; JDK 17 within 5%; sixteen columns per pass no faster.
+     * Channel planes on JDK 25 keep four columns per pass, each written as it ends ({@link #planesQuads}).
      */
     @Override
     final void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
                                 int plane, int j0, int j1) {
-        if (transposedQuads()) {
-            matmulTransposedQuads(t, n, in, wT, bias, out, y, yOff, plane, j0, j1);
+        if (plane > 0 && transposedQuads()) {
+            planesQuads(t, n, in, wT, bias, y, yOff, plane, j0, j1);
             return;
         }
         float[][] acc = T_ACC.get();
@@ -218,8 +224,9 @@ class PortableKernels extends Kernels {
             java.util.Arrays.fill(acc[j], 0, n, bias[j]);
         }
         final float[][] cols = T_COLS.get();
-        for (int k0 = 0; k0 < in; k0 += T_BLOCK) {
-            final int k1 = Math.min(in, k0 + T_BLOCK);
+        final int block = transposedQuads() ? in : T_BLOCK;
+        for (int k0 = 0; k0 < in; k0 += block) {
+            final int k1 = Math.min(in, k0 + block);
             int j = j0;
             if (quads()) {
                 for (; j + 3 < j1; j += 4) {
@@ -253,6 +260,9 @@ class PortableKernels extends Kernels {
             return;
         }
         int j = j0;
+        for (; j + 7 < j1; j += 8) {
+            scatter8(acc, j, n, y, yOff + j, out);
+        }
         for (; j + 3 < j1; j += 4) {
             scatter4(acc[j], acc[j + 1], acc[j + 2], acc[j + 3], n, y, yOff + j, out);
         }
@@ -261,6 +271,67 @@ class PortableKernels extends Kernels {
             for (int p = 0; p < n; p++) {
                 y[yOff + j + p * out] = ya[p];
             }
+        }
+    }
+
+    /**
+     * {@link #matmulTransposed} into channel planes where {@link #transposedQuads} (JDK 25): four
+     * columns per pass over all the transposed rows into four accumulator rows, each copied to its
+     * plane as the pass ends (against every column's row first: the three cnn_lstm layers with
+     * planes out 26.1-27.0 / 51.6-52.1 / 75.3-77.6 against 29.0-29.3 / 53.3-53.5 / 75.3-77.3
+     * microseconds per image, 2 runs, load 1.1).
+     */
+    private void planesQuads(float[][] t, int n, int in, float[] wT, float[] bias, float[] y, int yOff, int plane,
+                             int j0, int j1) {
+        final float[][] acc = acc(T_ROWS);
+        int j = j0;
+        for (; j + 3 < j1; j += 4) {
+            for (int q = 0; q < 4; q++) {
+                java.util.Arrays.fill(acc[q], 0, n, bias[j + q]);
+            }
+            quad(wT, j * in, in, 0, in, t, acc, n);
+            for (int q = 0; q < 4; q++) {
+                System.arraycopy(acc[q], 0, y, yOff + (j + q) * plane, n);
+            }
+        }
+        for (; j + 1 < j1; j += 2) {
+            java.util.Arrays.fill(acc[0], 0, n, bias[j]);
+            java.util.Arrays.fill(acc[1], 0, n, bias[j + 1]);
+            pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
+            System.arraycopy(acc[0], 0, y, yOff + j * plane, n);
+            System.arraycopy(acc[1], 0, y, yOff + (j + 1) * plane, n);
+        }
+        if (j < j1) {
+            java.util.Arrays.fill(acc[0], 0, n, bias[j]);
+            single(wT, j * in, 0, in, t, acc, 0, n);
+            System.arraycopy(acc[0], 0, y, yOff + j * plane, n);
+        }
+    }
+
+    /**
+     * Accumulator rows {@code j .. j + 7} ({@code n} rows of the product each) into their eight
+     * columns of the rows of {@code y} ({@code out} floats apart, from {@code yOff}), as
+     * {@link #scatter4}.
+     */
+    private static void scatter8(float[][] acc, int j, int n, float[] y, int yOff, int out) {
+        final float[] a0 = acc[j];
+        final float[] a1 = acc[j + 1];
+        final float[] a2 = acc[j + 2];
+        final float[] a3 = acc[j + 3];
+        final float[] a4 = acc[j + 4];
+        final float[] a5 = acc[j + 5];
+        final float[] a6 = acc[j + 6];
+        final float[] a7 = acc[j + 7];
+        for (int p = 0; p < n; p++) {
+            final int o = yOff + p * out;
+            y[o] = a0[p];
+            y[o + 1] = a1[p];
+            y[o + 2] = a2[p];
+            y[o + 3] = a3[p];
+            y[o + 4] = a4[p];
+            y[o + 5] = a5[p];
+            y[o + 6] = a6[p];
+            y[o + 7] = a7[p];
         }
     }
 
@@ -279,58 +350,6 @@ class PortableKernels extends Kernels {
             y[o + 1] = yb[p];
             y[o + 2] = yc[p];
             y[o + 3] = yd[p];
-        }
-    }
-
-    /** {@link #matmulTransposed} four columns per pass over all the transposed rows ({@link #quad}). */
-    private void matmulTransposedQuads(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y,
-                                       int yOff, int plane, int j0, int j1) {
-        final float[][] acc = acc(T_ROWS);
-        final float[] ya = acc[0];
-        final float[] yb = acc[1];
-        final float[] yc = acc[2];
-        final float[] yd = acc[3];
-        int j = j0;
-        for (; j + 3 < j1; j += 4) {
-            java.util.Arrays.fill(ya, 0, n, bias[j]);
-            java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
-            java.util.Arrays.fill(yc, 0, n, bias[j + 2]);
-            java.util.Arrays.fill(yd, 0, n, bias[j + 3]);
-            quad(wT, j * in, in, 0, in, t, acc, n);
-            if (plane > 0) {
-                final int o = yOff + j * plane;
-                System.arraycopy(ya, 0, y, o, n);
-                System.arraycopy(yb, 0, y, o + plane, n);
-                System.arraycopy(yc, 0, y, o + 2 * plane, n);
-                System.arraycopy(yd, 0, y, o + 3 * plane, n);
-            } else {
-                scatter4(ya, yb, yc, yd, n, y, yOff + j, out);
-            }
-        }
-        for (; j + 1 < j1; j += 2) {
-            java.util.Arrays.fill(ya, 0, n, bias[j]);
-            java.util.Arrays.fill(yb, 0, n, bias[j + 1]);
-            pair(wT, j * in, (j + 1) * in, 0, in, t, acc, 0, n);
-            if (plane > 0) {
-                System.arraycopy(ya, 0, y, yOff + j * plane, n);
-                System.arraycopy(yb, 0, y, yOff + (j + 1) * plane, n);
-                continue;
-            }
-            for (int p = 0; p < n; p++) {
-                y[yOff + p * out + j] = ya[p];
-                y[yOff + p * out + j + 1] = yb[p];
-            }
-        }
-        if (j < j1) {
-            java.util.Arrays.fill(ya, 0, n, bias[j]);
-            single(wT, j * in, 0, in, t, acc, 0, n);
-            if (plane > 0) {
-                System.arraycopy(ya, 0, y, yOff + j * plane, n);
-                return;
-            }
-            for (int p = 0; p < n; p++) {
-                y[yOff + p * out + j] = ya[p];
-            }
         }
     }
 
