@@ -279,6 +279,11 @@ public final class Roofline {
      * and the relu.
      */
     static Case conv(String name, final int h, final int w, final int in, final int filters) {
+        return conv(name, h, w, in, filters, 1);
+    }
+
+    /** {@link #conv} on {@code images} images a call (a frame chain's pass). */
+    static Case conv(String name, final int h, final int w, final int in, final int filters, final int images) {
         final int k = 9 * in;
         final float[] data = vector(k * filters + filters, 9);
         for (int i = 0; i < data.length; i++) {
@@ -288,12 +293,12 @@ public final class Roofline {
         final keras2java.runtime.Conv2D conv = new keras2java.runtime.Conv2D(data, 0, k * filters, -1, 3, 3, in, w,
                 filters, filters, 1, 1, 1, 1, keras2java.runtime.Conv2D.SAME, 1, block,
                 keras2java.runtime.Activation.of(keras2java.runtime.Activation.RELU));
-        final float[] x = vector(h * w * in, 10);
-        final float[] y = new float[h * w * filters];
+        final float[] x = vector(images * h * w * in, 10);
+        final float[] y = new float[images * h * w * filters];
         final float[] ws = new float[keras2java.runtime.Conv2D.workspaceSize(block, w, 3, 3, in, filters, 1, false)];
-        return new Case(name, 2.0 * h * w * k * filters) {
+        return new Case(name, 2.0 * images * h * w * k * filters) {
             protected void run() {
-                conv.forward(x, 1, h, y, h, ws);
+                conv.forward(x, images, h, y, h, ws);
             }
         };
     }
@@ -314,6 +319,8 @@ public final class Roofline {
         c.add(conv("runtime cnn_lstm Conv2D 1 (64 x 64 x 3 -> 16)", 64, 64, 3, 16));
         c.add(conv("runtime cnn_lstm Conv2D 2 (32 x 32 x 16 -> 32)", 32, 32, 16, 32));
         c.add(conv("runtime cnn_lstm Conv2D 3 (16 x 16 x 32 -> 64)", 16, 16, 32, 64));
+        // the model's frame chain passes 4 frames at a time (Frames.perPass): 4 such images in one chunk
+        c.add(conv("runtime cnn_lstm Conv2D 3, 4 frames a call (as the model's chain)", 16, 16, 32, 64, 4));
         return c;
     }
 
