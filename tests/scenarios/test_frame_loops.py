@@ -1,5 +1,5 @@
 """Frame-by-frame loops (``emit.rewrite.frame_loops``): a chain of per-frame ops on a row
-of frames (TimeDistributed Conv2D, pooling, ...) runs frame by frame in the generated code.
+of frames (TimeDistributed Conv2D, pooling, ...) runs a few frames at a time in the generated code.
 
 Which nodes form a chain (on the IR of Keras-saved models): two or more per-frame ops, each
 link the only use of its tensor and not a model output, on frames of a fixed shape; single
@@ -159,7 +159,7 @@ def test_a_tensor_used_twice_or_returned_cuts_the_chain(tmp_path):
 
 
 def test_activations_dense_and_batch_norm_between_image_ops_join_the_chain(tmp_path):
-    """Ops on each position's row of the channels (``Op.frame_rows``) run frame by frame with
+    """Ops on each position's row of the channels (``Op.frame_rows``) run a few frames at a time with
     the image ops around them; on their own, or on sequences of vectors, they stay as they are."""
     before, after = _rewritten(tmp_path, frames((4, 12, 10, 3), TD("Conv2D", 6, 3), TD("BatchNormalization"),
                                                 lambda k: k.layers.Activation("relu"), TD("Conv2D", 5, 3),

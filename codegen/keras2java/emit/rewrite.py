@@ -7,10 +7,11 @@ nodes for everything users see (the layer list, messages); only the wiring chang
 
 1. :func:`frame_loops`: a chain of per-frame ops on a row of frames (``TimeDistributed``
    over Conv2D, pooling, ..., and between them activations, Dense layers and
-   BatchNormalization over the channels) runs frame by frame, every op on one frame before
-   the next frame, instead of op by op over all frames.  Each frame's feature maps then stay in
-   the CPU's cache between the ops (a 64 x 64 x 16 map is 256 KiB; 16 frames of it,
-   4 MiB, went through memory), and the buffers hold one frame instead of all of them.
+   BatchNormalization over the channels) runs a few frames at a time (as many as keep the
+   chain's largest map within 1 MiB, ``Frames.perPass``), every op on those frames before the
+   next ones, instead of op by op over all frames.  The frames' feature maps then stay in the
+   CPU's cache between the ops (a 64 x 64 x 16 map is 256 KiB; 16 frames of it, 4 MiB, went
+   through memory), and the buffers hold a pass's frames instead of all of them.
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def _loop_node(model: Model, chain: list[Node]) -> Node:
     tensors = tuple(TensorSpec(t, (None,) + tuple(model.tensor(t).shape[1:]), model.tensor(t).dtype) for t in names)
     sub = Model(f"{chain[0].layer_name} frames", model.source, (ModelPort(names[0], "frame"),),
                 (ModelPort(names[-1], "frame"),), tensors, tuple(chain))
-    return Node(f"{chain[0].layer_name} to {chain[-1].layer_name}", "frame by frame", FrameLoopOp(sub),
+    return Node(f"{chain[0].layer_name} to {chain[-1].layer_name}", "a few frames at a time", FrameLoopOp(sub),
                 chain[0].inputs, chain[-1].outputs)
 
 

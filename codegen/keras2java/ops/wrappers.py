@@ -228,7 +228,7 @@ class FramesView:
 @register_op
 @dataclass(frozen=True)
 class FrameLoopOp(PerStepModelOp):
-    """A chain of per-frame ops run frame by frame (``emit.rewrite.frame_loops``): ``sub``
+    """A chain of per-frame ops run a few frames at a time (``emit.rewrite.frame_loops``): ``sub``
     holds the chain's nodes on a variable number of frames (a pass).  The same values as the
     ops one after the other over all frames; like them it streams one frame per step and runs
     on a batch (its samples' frames one after the other are more frames)."""
