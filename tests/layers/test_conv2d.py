@@ -32,11 +32,12 @@ CONV = [
     Case("conv2d/1x1_nobias", img((5, 6, 4), L("Conv2D", 5, 1, use_bias=False))),
     Case("conv2d/1x1_s2", img((5, 6, 4), L("Conv2D", 5, 1, strides=2))),
     Case("conv2d/wide_block", img((20, 70, 3), L("Conv2D", 8, 3, padding="same", activation="relu"), head=False)),
-    # stride 1, same padding, several chunks of pixels that do not start at a row: the patch rows
-    # copied as runs of each channel's plane (one channel: straight from the input)
-    Case("conv2d/same_runs_even_kernel_dilated", img((9, 61, 1), L("Conv2D", 5, (2, 4), dilation_rate=(3, 2),
-                                                                    padding="same", activation="relu"), head=False)),
-    Case("conv2d/same_runs_channels", img((7, 45, 3), L("Conv2D", 6, (3, 5), padding="same"), head=False)),
+    # stride 1, same padding, several chunks of pixels that do not start at a row (a chunk is up to
+    # 1024 pixels: Kernels.transposedRowsMax): the patch rows copied as runs of each channel's plane
+    # (one channel: straight from the input)
+    Case("conv2d/same_runs_even_kernel_dilated", img((19, 61, 1), L("Conv2D", 5, (2, 4), dilation_rate=(3, 2),
+                                                                     padding="same", activation="relu"), head=False)),
+    Case("conv2d/same_runs_channels", img((25, 45, 3), L("Conv2D", 6, (3, 5), padding="same"), head=False)),
     Case("conv2d/stack", img((12, 12, 3), L("Conv2D", 8, 3, padding="same", activation="relu"),
                              L("Conv2D", 6, 3, strides=2, activation="relu"), L("Conv2D", 4, 1))),
     Case("conv2d/variable_height", img((None, 6, 2), L("Conv2D", 3, 3, strides=(2, 1), padding="same")),
