@@ -209,7 +209,8 @@ class FramesView:
     index: str              # the loop variable
     count: str              # frames in this pass
     per_pass: str           # frames per pass
-    per_pass_value: Call    # Frames.perPass(frames, floats of the largest map of a frame)
+    per_pass_value: Call    # Frames.perPass(frames, map_floats)
+    map_floats: int         # floats of the chain's largest map (an op's input or output) per frame
     frame_in: str
     in_size: int            # floats per input frame
     frame_out: str
@@ -274,7 +275,7 @@ class FrameLoopOp(PerStepModelOp):
         return FramesView(
             field=ctx.field, comment=comment(node), x=x.var, out=y.var, out_length=y.length(),
             frames=x.step_count(), index=f"i{k}", count=count, per_pass=f"g{k}",
-            per_pass_value=Call("Frames", "perPass", (x.step_count(), largest)), frame_in=frame_in,
+            per_pass_value=_per_pass(x.step_count(), largest), map_floats=largest, frame_in=frame_in,
             in_size=prod(sub.tensor(t_in).shape[1:]), frame_out=infos[t_out].var,   # type: ignore[arg-type]
             out_size=prod(sub.tensor(t_out).shape[1:]), ops=tuple(views), outs=tuple(outs),  # type: ignore[arg-type]
             buffers=tuple(buffers), links=links)
@@ -282,9 +283,14 @@ class FrameLoopOp(PerStepModelOp):
     def batch_view(self, node, ctx: ViewContext) -> FramesView:
         v = self.view(node, ctx)
         frames = Times(BATCH, v.frames)
-        return replace(v, frames=frames, per_pass_value=Call("Frames", "perPass", (frames, v.per_pass_value.args[1])),
+        return replace(v, frames=frames, per_pass_value=_per_pass(frames, v.map_floats),
                        out_length=Times(BATCH, v.out_length),
                        outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.outs))
+
+
+def _per_pass(frames, map_floats: int) -> Call:
+    """``Frames.perPass``: the frames per pass of a chain, decided at run time."""
+    return Call("Frames", "perPass", (frames, map_floats))
 
 
 def _plane_links(k: str, sub: Model, views: list, ins: list) -> tuple[list, tuple[tuple[str, Call], ...]]:

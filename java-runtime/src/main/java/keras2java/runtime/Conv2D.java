@@ -296,7 +296,7 @@ public final class Conv2D implements FrameConv {
                 / Kernels.ACTIVE.transposedRowsMax(kh * kw * in);
         final long units = (long) images * per;
         if (chunks && units < IntraOp.THREADS && out >= 8 * IntraOp.THREADS) {
-            // fewer chunks than threads (one small image, as a frame-by-frame loop gives each layer):
+            // fewer chunks than threads (one small image, as a model on one image gives each layer):
             // every chunk's columns shared out instead
             for (int img = 0; img < images; img++) {
                 forwardTransposed(x, xOff + img * h * w * in, h, w, outW, y, yOff + img * outH * outW * out, outH,
