@@ -2,14 +2,19 @@
 MaxPooling2D and AveragePooling2D (valid / same padding, strides), GlobalMaxPooling2D
 and GlobalAveragePooling2D (keepdims), ZeroPadding2D, Cropping2D and UpSampling2D
 (nearest, bilinear), channels_last and channels_first, fixed and variable heights,
-images of any size (None, None, C), and the same layers per frame under TimeDistributed."""
+images of any size (None, None, C), and the same layers per frame under TimeDistributed.
+
+A Conv2D and the 2 x 2 max pooling that alone reads it run as one call
+(``emit.rewrite.conv_max_pool``, ``ops.pool2d.Conv2DMaxPoolOp``): which pairs merge (on the
+IR of Keras-saved models), and the merged call against Keras on even and odd sizes, valid and
+same padding, dilation, several chunks of pixels, frames sharing a chunk, and tf-keras files."""
 from __future__ import annotations
 
 import pytest
 
 from support.battery import KerasBattery
 from support.cases_conv2d import TD, L, frames, img, prepare
-from support.keras_cases import Case
+from support.keras_cases import Case, keras
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
@@ -101,6 +106,95 @@ VARIABLE_HW = [
 ]
 
 
-battery = KerasBattery([(prepare, POOL + RESAMPLE + TIME + VARIABLE_HW)], seed=7100, package="k2jtest.pool2d",
-                       workdir="pool2d")
+# a Conv2D and the 2 x 2 max pooling after it, as one call (Conv2D.forwardPooled); with the default
+# kernels the pooled grids of 32 pixels or more take its one-pass path (polyphase planes)
+CONV_POOL = [
+    Case("conv_maxpool/same_even", img((16, 12, 3), L("Conv2D", 8, 3, padding="same", activation="relu"),
+                                       L("MaxPooling2D", 2))),
+    Case("conv_maxpool/valid_odd", img((15, 17, 2), L("Conv2D", 6, 3, activation="tanh"), L("MaxPooling2D", 2))),
+    Case("conv_maxpool/dilated_pool_same", img((14, 16, 4), L("Conv2D", 5, 3, dilation_rate=2, padding="same",
+                                                                activation="elu", use_bias=False),
+                                               L("MaxPooling2D", 2, padding="same"))),
+    Case("conv_maxpool/kernel_52_two_chunks", img((72, 64, 1), L("Conv2D", 4, (5, 2), padding="same"),
+                                                  L("MaxPooling2D", 2), head=False)),
+    Case("conv_maxpool/frames_share_a_chunk", frames((3, 32, 28, 3), TD("Conv2D", 6, 3, padding="same",
+                                                                         activation="relu"),
+                                                     TD("MaxPooling2D", 2), TD("Conv2D", 8, 3, padding="same",
+                                                                                activation="relu"),
+                                                     TD("MaxPooling2D", 2))),
+    Case("conv_maxpool/tf_h5", img((16, 16, 3), L("Conv2D", 7, 3, padding="same", activation="relu"),
+                                   L("MaxPooling2D", 2)), "tf_h5"),
+    # pairs that stay two calls: a window of 3, strides 2 on the convolution, an average, a same pooling
+    # on an odd map, a softmax
+    Case("conv_maxpool/not_merged", img((30, 29, 2), L("Conv2D", 4, 3, activation="relu"), L("MaxPooling2D", 3),
+                                        L("Conv2D", 5, 3, strides=2, padding="same"), L("MaxPooling2D", 2),
+                                        L("Conv2D", 3, 1), L("AveragePooling2D", 2))),
+    Case("conv_maxpool/not_merged_odd_same", img((9, 9, 2), L("Conv2D", 4, 3, padding="same", activation="softmax"),
+                                                 L("MaxPooling2D", 2), L("Conv2D", 3, 2),
+                                                 L("MaxPooling2D", 2, padding="same"))),
+]
+MERGED = {"conv_maxpool/same_even": 1, "conv_maxpool/valid_odd": 1, "conv_maxpool/dilated_pool_same": 1,
+          "conv_maxpool/kernel_52_two_chunks": 1, "conv_maxpool/frames_share_a_chunk": 2, "conv_maxpool/tf_h5": 1,
+          "conv_maxpool/not_merged": 0, "conv_maxpool/not_merged_odd_same": 0}
+
+
+battery = KerasBattery([(prepare, POOL + RESAMPLE + TIME + VARIABLE_HW + CONV_POOL)], seed=7100,
+                       package="k2jtest.pool2d", workdir="pool2d")
 prepared, batch, test_matches_keras = battery.tests()
+
+
+@pytest.mark.parametrize("case", CONV_POOL, ids=[c.id for c in CONV_POOL])
+def test_a_conv2d_and_its_max_pooling_run_as_one_call(case, batch):
+    """The merged pairs of the Keras cases above (their values against Keras there): one
+    ``forwardPooled`` call each, and no MaxPooling2D call left for them."""
+    from pathlib import Path
+    n = [c.id for c in battery.cases].index(case.id)
+    src = Path(batch.src, "k2jtest", "pool2d", f"c{n}", "M.java").read_text()
+    assert src.count(".forwardPooled(") == 2 * MERGED[case.id]    # one sample and the batch path
+    assert ("Image2D.pool(" in src) == (MERGED[case.id] == 0 or case.id == "conv_maxpool/not_merged")
+
+
+def _rewritten(tmp_path, build):
+    """The IR of the Keras model ``build`` makes, after the rewrite that merges a Conv2D and its pooling."""
+    from keras2java.builder import build_model
+    from keras2java.emit.rewrite import conv_max_pool
+    from keras2java.reader import read_model
+    path = tmp_path / "m.keras"
+    build(keras()).save(path)
+    model = build_model(read_model(str(path)))
+    return model, conv_max_pool(model)
+
+
+def test_only_a_conv2d_read_by_its_max_pooling_alone_merges_with_it(tmp_path):
+    def branch(k):
+        x = k.Input((12, 12, 2))
+        c = k.layers.Conv2D(4, 3, padding="same")(x)
+        return k.Model(x, [k.layers.MaxPooling2D(2)(c), k.layers.GlobalAveragePooling2D()(c)])
+
+    def returned(k):
+        x = k.Input((12, 12, 2))
+        c = k.layers.Conv2D(4, 3, padding="same")(x)
+        return k.Model(x, [c, k.layers.MaxPooling2D(2)(c)])
+
+    for build in (branch, returned, img((12, 12, 2), L("Conv2D", 4, 3, strides=2), L("MaxPooling2D", 2)),
+                  img((12, 12, 2), L("Conv2D", 4, 3, groups=2), L("MaxPooling2D", 2)),
+                  img((12, 12, 2), L("SeparableConv2D", 4, 3), L("MaxPooling2D", 2)),
+                  img((12, 12, 2), L("Conv2D", 4, 3), L("MaxPooling2D", (2, 1))),
+                  img((None, 12, 2), L("Conv2D", 4, 3), L("MaxPooling2D", 2), head=False)):
+        before, after = _rewritten(tmp_path, build)
+        assert after is before
+    before, after = _rewritten(tmp_path, img((12, 11, 2), L("Conv2D", 4, 3), L("MaxPooling2D", 2)))
+    kinds = [n.op.kind for n in after.nodes]
+    assert kinds == ["conv2d_max_pool"] + [n.op.kind for n in before.nodes[2:]]
+    merged = after.nodes[0]
+    assert merged.inputs == before.nodes[0].inputs and merged.outputs == before.nodes[1].outputs
+    assert merged.op.conv is before.nodes[0].op and merged.op.map_floats() == 10 * 9 * 4
+
+
+def test_the_merged_op_evaluates_as_the_two_ops_one_after_the_other(tmp_path):
+    import numpy as np
+    before, after = _rewritten(tmp_path, frames((3, 10, 9, 2), TD("Conv2D", 4, 3, activation="relu"),
+                                                TD("MaxPooling2D", 2)))
+    x = np.random.default_rng(5).standard_normal((3, 10, 9, 2)).astype(np.float32)
+    want = before.nodes[1].op.evaluate(before.nodes[0].op.evaluate([x]))[0]
+    np.testing.assert_array_equal(after.nodes[0].op.evaluate([x])[0], want)

@@ -255,6 +255,25 @@ def test_convolutions_on_channel_planes_give_the_bits_of_channels_last(vector_cl
             assert checked >= 6, (java, kernels, extra, checked)
 
 
+def test_convolution_and_max_pooling_in_one_pass_give_the_bits_of_the_two_layers(vector_classes, tmp_path):
+    """Conv2D.forwardPooled (a Conv2D and the 2 x 2 max pooling after it, as the emitter fuses
+    them): the probe checks its bits against the two layers one after the other on every shape,
+    and counts the layers that take the one-pass path (polyphase planes): where the kernels
+    multiply transposed rows on one thread (portable and Math.fma, JDK 17 and 25), 16 of the 24
+    (the other two shapes pool to 20 and 24 pixels an image, below the transposed product's
+    threshold), none with intra-op threads or the vector kernels (the two layers one after the
+    other)."""
+    runs = [(java, f"-Dkeras2java.kernels={k}", ()) for java in ["java"] + _other_jdks() for k in ("portable", "fma")]
+    runs += [("java", "-Dkeras2java.kernels=fma", ("-Dkeras2java.intraOpThreads=2",)),
+             ("java", "-Dkeras2java.kernels=vector", ("--add-modules", "jdk.incubator.vector"))]
+    for n, (java, kernels, extra) in enumerate(runs):
+        proc = subprocess.run([java, kernels, *extra, "-cp", str(vector_classes), "keras2java.runtime.KernelsProbe",
+                               str(tmp_path / f"{n}.bin")], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        pooled = int(proc.stderr.split("convolutions pooled in one pass: ")[1].split()[0])
+        assert pooled == (0 if extra else 16), (java, kernels, extra, pooled)
+
+
 def test_intra_op_threads_give_the_bits_of_one_thread(vector_classes, tmp_path):
     """-Dkeras2java.intraOpThreads=N splits one-row products of 2 MiB of weights or more by columns
     over N threads; with the threshold lowered to 256 KiB (-Dkeras2java.intraOpMinWeights) the probe's

@@ -157,7 +157,7 @@ BATCH_FLOATS = 4 * 1024 * 1024
 
 
 def batch_grow(batched, inputs) -> Optional[int]:
-    """Floats of the largest output of the batch views per float of a sample's inputs (rounded
+    """Floats of the largest output of the batch views (or map inside a call, ``inner``) per float of a sample's inputs (rounded
     up), for the runtime to cap each batch at ``BATCH_FLOATS`` floats of that output (a batch runs
     layer by layer, so a large batch of large activations, a CNN's feature maps, streams each
     layer's output through memory instead of cache and runs slower per sample than one sample at
@@ -168,7 +168,7 @@ def batch_grow(batched, inputs) -> Optional[int]:
     per_input = sum(p.per_step or p.length.factor for p in inputs)
     largest = 0
     for v in batched:
-        for o in getattr(v, "outs", ()):
+        for o in getattr(v, "outs", ()) + getattr(v, "inner", ()):
             n = o.length.value if isinstance(o.length, Times) else o.length
             if isinstance(n, Size) and (n.var is not None) == variable:
                 largest = max(largest, n.factor)

@@ -28,7 +28,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "Categorical": ("Check",),
     "Check": (),
     "Conv1D": ("Activation", "Check", "Linear"),
-    "Conv2D": ("Activation", "Check", "FrameConv", "IntraOp", "Kernels", "Linear"),
+    "Conv2D": ("Activation", "Check", "FrameConv", "Image2D", "IntraOp", "Kernels", "Linear"),
     "Conv3D": ("Activation", "Check", "Conv2D", "FrameConv", "Linear"),
     "ConvLstm": ("Activation", "FrameConv"),
     "ConvTranspose": ("Activation", "Linear"),

@@ -166,6 +166,12 @@ class Op:
         An op acting on each value alone passes them as they are."""
         return None
 
+    def map_floats(self) -> int:
+        """Floats per frame of the largest map the op makes inside its call beyond its input
+        and output (a fused op's intermediate map), which a frame chain counts when it sizes its
+        passes (``Frames.perPass``); 0 for none."""
+        return 0
+
     def steps_multiple(self) -> int:
         """The number of timesteps reaching the op must be a multiple of this (1: any);
         a length that is not is rejected at run time, in Keras as in the generated code."""

@@ -1,6 +1,7 @@
 """2-D pooling and resampling on images ``(height, width, channels)``:
 MaxPooling2D, AveragePooling2D, the global 2-D poolings, ZeroPadding2D,
-Cropping2D and UpSampling2D.
+Cropping2D and UpSampling2D; and a Conv2D with the 2 x 2 max pooling after it
+in one call (:class:`Conv2DMaxPoolOp`, which the emitter makes of the two).
 
 Like the convolutions of :mod:`.conv2d` (whose shape and config helpers they
 share), every op here accepts leading axes as a row of independent images
@@ -10,15 +11,17 @@ Permute ops.  Semantics follow Keras 3.15's TensorFlow backend and tf-keras
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from math import prod
+from typing import Any, ClassVar, Optional
 
 import numpy as np
 
+from ..ir import Shape
 from .base import ConversionProblem, converter, register_op
 from .context import Composite, Converted, LayerContext, Step
-from .conv2d import (_build, _check_window, _each_image, _ImageOp, _images, _out_height, _out_width, _pad_before,
-                     _padding, _size, channels_first, image_shape, tuple2)
+from .conv2d import (Conv2DOp, _build, _check_window, _each_image, _ImageOp, _images, _out_height, _out_width,
+                     _pad_before, _padding, _size, channels_first, image_shape, tuple2)
 from .shape import PermuteOp
 from .view import Call, CallView, Const, Plus, Size, Var, ViewContext, batched_images, comment
 
@@ -56,6 +59,59 @@ class Pool2DOp(_ImageOp):
 
     def batch_view(self, node, ctx: ViewContext) -> CallView:
         return batched_images(self.view(node, ctx), images_arg=2)   # a batch is more images
+
+
+@register_op
+@dataclass(frozen=True)
+class Conv2DMaxPoolOp(_ImageOp):
+    """A Conv2D and the MaxPooling2D (2 x 2 window, strides 2) that alone reads its output, as
+    one call (``Conv2D.forwardPooled``), made by the emitter's rewriter ``conv_max_pool``
+    (:func:`max_pool_after`).  The runtime writes only the pooled maps where it can run the two
+    in one pass (the kernels that multiply transposed rows, on one thread), else the
+    convolution's maps to a buffer of its own, then the pooling: the values of the two ops
+    one after the other either way.  ``conv_shape`` is the convolution's output per image."""
+
+    conv: Conv2DOp
+    pool: Pool2DOp
+    conv_shape: tuple[int, int, int]
+    kind: ClassVar[str] = "conv2d_max_pool"
+    runtime: ClassVar[tuple[str, ...]] = ("Conv2D", "Linear", "Activation", "Check", "Image2D")
+    time_changing: ClassVar[bool] = True
+
+    def evaluate(self, inputs):
+        return self.pool.evaluate(self.conv.evaluate(inputs))
+
+    def map_floats(self) -> int:
+        return prod(self.conv_shape)
+
+    def view(self, node, ctx: ViewContext) -> CallView:
+        o = ctx.outs[0]
+        # the convolution's view on its own output shape (its workspace and sizes), then the pooled call
+        full = replace(o, shape=tuple(o.shape[:-3]) + self.conv_shape)
+        v = self.conv.view(node, replace(ctx, outs=(full,)))
+        x, images, h, y = v.args[:4]
+        return replace(v, method="forwardPooled", args=(x, images, h, y, Var("ws")), outs=ctx.out_bufs(),
+                       inner=v.outs)
+
+    def batch_view(self, node, ctx: ViewContext) -> CallView:
+        return batched_images(self.view(node, ctx), images_arg=1)   # a batch is more images
+
+
+def max_pool_after(conv: Conv2DOp, x: Shape, y: Shape, pool: Pool2DOp) -> Optional[Conv2DMaxPoolOp]:
+    """The convolution (input shape ``x``, output ``y``) and the pooling after it as one
+    :class:`Conv2DMaxPoolOp`, or None where ``Conv2D.forwardPooled`` does not take them: a max
+    pooling of a 2 x 2 window and strides 2 whose windows all lie inside the map (valid, or
+    same on even sizes); a convolution of strides 1, one group, no pointwise matrix, an
+    activation of each value alone, on images of a fixed size."""
+    if pool.mode != "max" or pool.pool_size != (2, 2) or pool.strides != (2, 2):
+        return None
+    if (conv.strides != (1, 1) or conv.groups != 1 or conv.pointwise is not None or conv.activation.is_last_axis
+            or any(d is None for d in tuple(x[-3:]) + tuple(y[-3:]))):
+        return None
+    oh, ow, c = y[-3:]
+    if oh < 2 or ow < 2 or (pool.padding == "same" and (oh % 2 or ow % 2)):
+        return None
+    return Conv2DMaxPoolOp(conv, pool, (oh, ow, c))
 
 
 @register_op

@@ -233,6 +233,9 @@ class CallView:
     same_extents: tuple[tuple[str, str, int], ...] = ()
     same_steps: tuple[str, ...] = ()   # timestep variables that must agree at run time
     copy_from: str = ""          # copy this buffer into outs[0] first (in-place kernels)
+    #: maps the call may make inside itself (the runtime allocates them), by the output buffer
+    #: they stand beside: not allocated here, but counted where a batch is capped (``parts.batch_grow``)
+    inner: tuple[Out, ...] = ()
     #: arguments of the call's workspace-size method (``n.field.workspaceSize(...)``, or for a
     #: static call ``<static>.<method>WorkspaceSize(...)``): ``ws`` is grown to it first; None: no workspace
     workspace: Optional[tuple] = None
@@ -338,6 +341,7 @@ def batched_images(view: CallView, images_arg: Optional[int], method: str = "",
     call's method and workspace arguments (a runtime batch method sizing its own)."""
     args = tuple(Times(BATCH, a) if i == images_arg else a for i, a in enumerate(view.args))
     return replace(view, outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in view.outs), args=args,
+                   inner=tuple(Out(o.var, Times(BATCH, o.length)) for o in view.inner),
                    method=method or view.method, workspace=view.workspace if workspace is None else workspace)
 
 

@@ -210,7 +210,7 @@ class FramesView:
     count: str              # frames in this pass
     per_pass: str           # frames per pass
     per_pass_value: Call    # Frames.perPass(frames, map_floats)
-    map_floats: int         # floats of the chain's largest map (an op's input or output) per frame
+    map_floats: int         # floats of the chain's largest map (an op's input, output or inner map) per frame
     frame_in: str
     in_size: int            # floats per input frame
     frame_out: str
@@ -222,6 +222,9 @@ class FramesView:
     #: the chain's outputs over all the frames of a sample (of ``nb`` samples on a batch), as
     #: large as they are when a pass takes every frame: what caps a batch (``parts.batch_grow``)
     outs: tuple = ()
+    #: the maps the chain's calls make inside themselves (``CallView.inner``) over all the frames
+    #: of a sample, counted with ``outs``
+    inner: tuple = ()
     buffers: tuple[str, ...] = ()
     template: str = "ops/frames.j2"
 
@@ -257,6 +260,7 @@ class FrameLoopOp(PerStepModelOp):
         buffers = [frame_in]
         views = []
         outs = []
+        inner_maps = []
         frames = x.step_count()
         for j, inner in enumerate(sub.nodes):
             t = inner.outputs[0]
@@ -267,17 +271,22 @@ class FrameLoopOp(PerStepModelOp):
             infos[t] = TensorInfo(var, steps, sub.tensor(t).shape)
             floats = prod(sub.tensor(t).shape[1:])   # type: ignore[arg-type]
             outs.append(Out(var, Size(None, floats * frames) if isinstance(frames, int) else Size(x.steps, floats)))
+            if inner.op.map_floats():
+                m = inner.op.map_floats()
+                inner_maps.append(Out(var, Size(None, m * frames) if isinstance(frames, int) else Size(x.steps, m)))
             ictx = ViewContext(f"L{k}_{j}", (infos[inner.inputs[0]],), (infos[t],), ctx.offsets)
             views.append(inner.op.view(inner, ictx))
         views, links = _plane_links(k, sub, views, [infos[inner.inputs[0]] for inner in sub.nodes])
         t_out = sub.outputs[0].tensor
-        largest = max(prod(sub.tensor(t).shape[1:]) for t in [t_in, *(n.outputs[0] for n in sub.nodes)])
+        largest = max([prod(sub.tensor(t).shape[1:]) for t in [t_in, *(n.outputs[0] for n in sub.nodes)]]  # type: ignore[misc]
+                      + [n.op.map_floats() for n in sub.nodes])
         return FramesView(
             field=ctx.field, comment=comment(node), x=x.var, out=y.var, out_length=y.length(),
             frames=x.step_count(), index=f"i{k}", count=count, per_pass=f"g{k}",
             per_pass_value=_per_pass(x.step_count(), largest), map_floats=largest, frame_in=frame_in,
             in_size=prod(sub.tensor(t_in).shape[1:]), frame_out=infos[t_out].var,   # type: ignore[arg-type]
             out_size=prod(sub.tensor(t_out).shape[1:]), ops=tuple(views), outs=tuple(outs),  # type: ignore[arg-type]
+            inner=tuple(inner_maps),
             buffers=tuple(buffers), links=links)
 
     def batch_view(self, node, ctx: ViewContext) -> FramesView:
@@ -285,7 +294,8 @@ class FrameLoopOp(PerStepModelOp):
         frames = Times(BATCH, v.frames)
         return replace(v, frames=frames, per_pass_value=_per_pass(frames, v.map_floats),
                        out_length=Times(BATCH, v.out_length),
-                       outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.outs))
+                       outs=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.outs),
+                       inner=tuple(Out(o.var, Times(BATCH, o.length)) for o in v.inner))
 
 
 def _per_pass(frames, map_floats: int) -> Call:

@@ -269,6 +269,238 @@ public final class Conv2D implements FrameConv {
         }
     }
 
+    /**
+     * Whether {@link #forwardPooled} takes the layer and its 2 x 2 max pooling in one pass on
+     * images of {@code h} rows (else it runs the one after the other): stride 1, an activation
+     * of each value alone, an output of at least 2 x 2, the active kernels multiplying transposed
+     * rows, and one thread (with intra-op threads the layer shares out its own work).
+     */
+    public boolean pooled(int h) {
+        final int outH = outSize(h, kh, sh, dh, padding, "Conv2D");
+        return sh == 1 && sw == 1 && kernelRows == null && !direct && !activation.isLastAxis() && outH >= 2
+                && outW >= 2 && IntraOp.THREADS == 1 && transposed((outH / 2) * (outW / 2));
+    }
+
+    /**
+     * The layer, then MaxPooling2D with a 2 x 2 window, strides 2 and valid padding, on
+     * {@code images} images of {@code h} rows: {@code y} gets the pooled maps,
+     * {@code (outH / 2, outW / 2, out)} each, channels last.  Each of the layer's outputs has the
+     * sums of {@link #forward} and the pooling takes their maximum, so the values are those of the
+     * two layers one after the other.  Where {@link #pooled} holds, only the pooled maps are
+     * written: the image is copied into polyphase planes (even and odd rows and columns apart,
+     * {@link #polyphase}), so the layer's outputs at the four pixels of every window come out as
+     * four products of their own (one per phase, each gathered from runs of the phase planes);
+     * the windows' maxima are then one pass over four arrays, and no full-size map is written
+     * out and read back.  Else the layer's outputs go to a buffer of this thread, then
+     * {@link Image2D#pool}.  Measured, cnn_lstm's two Conv2D + MaxPooling2D pairs on 4 frames
+     * (one JVM, load 1.0, microseconds against the two layers one after the other): JDK 17
+     * 261 -> 213 and 410 -> 394-400; JDK 25 324-334 -> 322-323.
+     */
+    public void forwardPooled(float[] x, int images, int h, float[] y, float[] ws) {
+        final int outH = outSize(h, kh, sh, dh, padding, "Conv2D");
+        final int ph = outH / 2;
+        final int pw = outW / 2;
+        if (!pooled(h)) {
+            final float[] full = fullBuffer(images * outH * outW * out);
+            forward(x, 0, images, h, full, 0, outH, ws, 0);
+            Image2D.pool(Image2D.MAX, full, images, outH, outW, out, 2, 2, 2, 2, false, y, ph, pw);
+            return;
+        }
+        final int padT = padBefore(h, outH, dh * (kh - 1) + 1, 1, padding);
+        final int padL = padBefore(w, outW, dw * (kw - 1) + 1, 1, padding);
+        final float[][] t = Kernels.ACTIVE.transposedRows(kh * kw * in);
+        final int chunk = Kernels.ACTIVE.transposedRowsMax(kh * kw * in);
+        final int total = ph * pw;
+        final int hp = (h + 1) / 2;
+        final int wp = (w + 1) / 2;
+        // small images: several in one chunk (as forwardImages)
+        final int per = Math.max(1, chunk / total);
+        final float[][] phase = phaseBuffers(out * Math.min(chunk, per * total));
+        final float[] a = phase[0];
+        final float[] b = phase[1];
+        final float[] c = phase[2];
+        final float[] d = phase[3];
+        for (int img0 = 0; img0 < images; img0 += per) {
+            final int count = Math.min(per, images - img0);
+            final float[] planes = polyphase(x, img0 * h * w * in, count, h, w, hp, wp);
+            final int cols = count * total;
+            final int yb = img0 * total * out;
+            for (int p0 = 0; p0 < cols; p0 += chunk) {
+                final int n = Math.min(chunk, cols - p0);
+                for (int q = 0; q < 4; q++) {
+                    gatherPhase(planes, count, hp, wp, ph, pw, q >> 1, q & 1, padT, padL, t, p0, n);
+                    group[0].forwardTransposed(t, n, phase[q], 0, n, 0, out);
+                    activation.applyInPlace(phase[q], 0, out * n);
+                }
+                for (int i = 0; i < out * n; i++) {
+                    a[i] = Math.max(Math.max(a[i], b[i]), Math.max(c[i], d[i]));
+                }
+                scatterPlanes(a, n, out, y, yb + p0 * out);
+            }
+        }
+    }
+
+    /** Per-thread output phases of {@link #forwardPooled}: four arrays of at least {@code n} values. */
+    private static final ThreadLocal<float[][]> PHASES = new ThreadLocal<float[][]>();
+
+    private static float[][] phaseBuffers(int n) {
+        float[][] b = PHASES.get();
+        if (b == null || b[0].length < n) {
+            b = new float[][] {new float[n], new float[n], new float[n], new float[n]};
+            PHASES.set(b);
+        }
+        return b;
+    }
+
+    /** Per-thread full-size outputs of {@link #forwardPooled} where it runs the two layers one after the other. */
+    private static final ThreadLocal<float[]> FULL = new ThreadLocal<float[]>();
+
+    private static float[] fullBuffer(int n) {
+        float[] b = FULL.get();
+        if (b == null || b.length < n) {
+            b = new float[n];
+            FULL.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * {@code count} images from {@code x[xb ..]} as polyphase planes: phase (py, px) of channel c
+     * of image i holds pixel (2a + py, 2b + px) at (a, b) of an {@code hp x wp} plane, zero where
+     * that pixel lies outside the image; the images' planes of one phase and channel one after
+     * the other (a plane of {@code count * hp} rows), plane set {@code (py * 2 + px) * in + c}.
+     */
+    private float[] polyphase(float[] x, int xb, int count, int h, int w, int hp, int wp) {
+        final int area = hp * wp;
+        final int set = count * area;
+        final float[] p = planeBuffer(4 * in * set);
+        if ((h & 1) != 0 || (w & 1) != 0) {
+            java.util.Arrays.fill(p, 0, 4 * in * set, 0f);
+        }
+        for (int img = 0; img < count; img++) {
+            final int ib = xb + img * h * w * in;
+            for (int iy = 0; iy < h; iy++) {
+                final int py = iy & 1;
+                final int rowOff = img * area + (iy >> 1) * wp;
+                for (int px = 0; px < 2; px++) {
+                    final int cols = (w - px + 1) / 2;
+                    final int s0 = ib + (iy * w + px) * in;
+                    final int d0 = (py * 2 + px) * in * set + rowOff;
+                    int c = 0;
+                    for (; c + 3 < in; c += 4) {
+                        final int da = d0 + c * set;
+                        final int db = da + set;
+                        final int dc = db + set;
+                        final int dd = dc + set;
+                        final int s = s0 + c;
+                        for (int b = 0; b < cols; b++) {
+                            final int v = s + 2 * b * in;
+                            p[da + b] = x[v];
+                            p[db + b] = x[v + 1];
+                            p[dc + b] = x[v + 2];
+                            p[dd + b] = x[v + 3];
+                        }
+                    }
+                    for (; c < in; c++) {
+                        final int d = d0 + c * set;
+                        final int s = s0 + c;
+                        for (int b = 0; b < cols; b++) {
+                            p[d + b] = x[s + 2 * b * in];
+                        }
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * The transposed patch rows of pooled pixels {@code [p0, p0 + n)} at phase (dy, dx): pixel
+     * p of image {@code p / (ph pw)}, at (a, b) of its {@code ph x pw} grid, stands for output
+     * pixel (2a + dy, 2b + dx), whose tap (i, j) reads input pixel (2a + ry, 2b + rx),
+     * {@code ry = dy + i dh - padT}: phase {@code (ry & 1, rx & 1)} at (a + (ry >> 1), b + (rx >> 1)).
+     */
+    private void gatherPhase(float[] planes, int count, int hp, int wp, int ph, int pw, int dy, int dx, int padT,
+                             int padL, float[][] t, int p0, int n) {
+        final int set = count * hp * wp;
+        for (int i = 0; i < kh; i++) {
+            final int ry = dy + i * dh - padT;
+            for (int j = 0; j < kw; j++) {
+                final int rx = dx + j * dw - padL;
+                final int first = ((ry & 1) * 2 + (rx & 1)) * in * set;
+                for (int c = 0; c < in; c++) {
+                    final float[] tk = t[(i * kw + j) * in + c];
+                    if (pw == wp && ph == hp) {
+                        runs(planes, first + c * set, count, hp, wp, ry >> 1, rx >> 1, tk, p0, n, 0);
+                    } else {
+                        shifted(planes, first + c * set, hp, wp, ph, pw, ry >> 1, rx >> 1, tk, p0, n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code tk[q] = src[first + (i hp + a + sy) wp + b + sx]} for pixel {@code p0 + q} of image
+     * i at (a, b) of its {@code ph x pw} grid, the images' {@code hp x wp} planes one after the
+     * other from {@code first}; zero where {@code (a + sy, b + sx)} lies outside the plane.  A
+     * copy per grid row.
+     */
+    private static void shifted(float[] src, int first, int hp, int wp, int ph, int pw, int sy, int sx, float[] tk,
+                                int p0, int n) {
+        for (int q0 = 0; q0 < n; ) {
+            final int row = (p0 + q0) / pw;
+            final int b0 = (p0 + q0) % pw;
+            final int b1 = Math.min(pw, b0 + n - q0);
+            final int r = row % ph + sy;
+            int lo = b1;
+            int hi = b1;
+            if (r >= 0 && r < hp) {
+                lo = Math.min(b1, Math.max(b0, -sx));
+                hi = Math.max(lo, Math.min(b1, wp - sx));
+            }
+            final int qb = q0 - b0;
+            for (int b = b0; b < lo; b++) {
+                tk[qb + b] = 0f;
+            }
+            if (hi > lo) {
+                System.arraycopy(src, first + ((row / ph) * hp + r) * wp + lo + sx, tk, qb + lo, hi - lo);
+            }
+            for (int b = hi; b < b1; b++) {
+                tk[qb + b] = 0f;
+            }
+            q0 += b1 - b0;
+        }
+    }
+
+    /**
+     * Channel planes {@code a[j * n + q]} ({@code out} planes of {@code n} values) into the
+     * channels-last rows {@code y[yOff + q * out + j]}, eight channels per pass.
+     */
+    private static void scatterPlanes(float[] a, int n, int out, float[] y, int yOff) {
+        int j = 0;
+        for (; j + 7 < out; j += 8) {
+            final int s = j * n;
+            for (int q = 0; q < n; q++) {
+                final int o = yOff + q * out + j;
+                y[o] = a[s + q];
+                y[o + 1] = a[s + n + q];
+                y[o + 2] = a[s + 2 * n + q];
+                y[o + 3] = a[s + 3 * n + q];
+                y[o + 4] = a[s + 4 * n + q];
+                y[o + 5] = a[s + 5 * n + q];
+                y[o + 6] = a[s + 6 * n + q];
+                y[o + 7] = a[s + 7 * n + q];
+            }
+        }
+        for (; j < out; j++) {
+            final int s = j * n;
+            for (int q = 0; q < n; q++) {
+                y[yOff + q * out + j] = a[s + q];
+            }
+        }
+    }
+
     /** Whether an image of {@code pixels} output pixels goes through {@link #forwardTransposed} (without a row path). */
     private boolean transposed(int pixels) {
         return groups == 1 && pointwise == null && group[0].transposes(pixels);
@@ -492,7 +724,7 @@ public final class Conv2D implements FrameConv {
     private void gather(float[] plane, int planeOff, int h, int w, int outW, int outH, int padT, int padL,
                         float[][] t, int p0, int n, int to) {
         if (sh == 1 && sw == 1 && outW == w) {
-            gatherRuns(plane, planeOff, h, w, outH, padT, padL, t, p0, n, to);
+            gatherRuns(plane, planeOff, h, w, padT, padL, t, p0, n, to);
         } else {
             gatherRows(plane, planeOff, h, w, outW, padT, padL, t, p0, n, to);
         }
@@ -578,48 +810,61 @@ public final class Conv2D implements FrameConv {
      * 11.4-11.5 -> 9.5-10.8 ms, JDK 25 9.4-9.6 -> 8.5-9.0 (its 3 x 3 layers on 16 x 16 images
      * copied 16 values at a time).
      */
-    private void gatherRuns(float[] plane, int planeOff, int h, int w, int outH, int padT, int padL, float[][] t,
-                            int p0, int n, int to) {
-        final int hw = h * w;
-        final int oyFirst = p0 / w;
-        final int oyLast = (p0 + n - 1) / w;
+    private void gatherRuns(float[] plane, int planeOff, int h, int w, int padT, int padL, float[][] t, int p0,
+                            int n, int to) {
         for (int i = 0; i < kh; i++) {
-            final int rowShift = i * dh - padT;
-            // output rows whose kernel row i lies inside the image, as chunk positions [lo, hi)
-            final int lo = (int) Math.max(0L, Math.min(n, (long) Math.max(0, -rowShift) * w - p0));
-            final int hi = (int) Math.max(lo, Math.min(n, (long) Math.min(outH, h - rowShift) * w - p0));
             for (int j = 0; j < kw; j++) {
-                final int shift = j * dw - padL;
                 for (int c = 0; c < in; c++) {
-                    final float[] tk = t[(i * kw + j) * in + c];
-                    final int first = planeOff + c * hw;
-                    final int base = first + p0 + rowShift * w + shift; // plane index of position 0
-                    // the run stays in this channel's plane (only the column shift can leave it)
-                    final int a = Math.min(hi, Math.max(lo, first - base));
-                    final int b = Math.max(a, Math.min(hi, first + hw - base));
-                    for (int q = 0; q < a; q++) {
-                        tk[to + q] = 0f;
-                    }
-                    if (b > a) {
-                        System.arraycopy(plane, base + a, tk, to + a, b - a);
-                    }
-                    for (int q = b; q < n; q++) {
-                        tk[to + q] = 0f;
-                    }
-                    if (shift == 0) {
-                        continue;
-                    }
-                    // columns [0, -shift) or [w - shift, w) read outside the image: zeros
-                    final int c0 = shift < 0 ? 0 : Math.max(0, w - shift);
-                    final int c1 = shift < 0 ? Math.min(w, -shift) : w;
-                    for (int oy = oyFirst; oy <= oyLast; oy++) {
-                        final int q0 = oy * w - p0;
-                        final int from = Math.max(a, q0 + c0);
-                        final int until = Math.min(b, q0 + c1);
-                        for (int q = from; q < until; q++) {
-                            tk[to + q] = 0f;
-                        }
-                    }
+                    runs(plane, planeOff + c * h * w, 1, h, w, i * dh - padT, j * dw - padL, t[(i * kw + j) * in + c],
+                            p0, n, to);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code tk[to + q] = src[first + (a + sy) w + b + sx]} for pixel {@code p0 + q} at (a, b) of its
+     * image's {@code h x w} grid, the images' planes one after the other from {@code first};
+     * zero where {@code (a + sy, b + sx)} lies outside the image's plane.  One copy of a run of
+     * the planes, then zeros at the rows and columns whose shift leaves an image.
+     */
+    private static void runs(float[] src, int first, int count, int h, int w, int sy, int sx, float[] tk, int p0,
+                             int n, int to) {
+        final int area = h * w;
+        final int base = first + p0 + sy * w + sx;   // planes index of position 0
+        final int a = Math.min(n, Math.max(0, first - base));
+        final int b = Math.max(a, Math.min(n, first + count * area - base));
+        for (int q = 0; q < a; q++) {
+            tk[to + q] = 0f;
+        }
+        if (b > a) {
+            System.arraycopy(src, base + a, tk, to + a, b - a);
+        }
+        for (int q = b; q < n; q++) {
+            tk[to + q] = 0f;
+        }
+        if (sy != 0) {
+            // rows [0, -sy) or [h - sy, h) of each image read another image: zeros
+            final int r0 = sy < 0 ? 0 : Math.max(0, h - sy);
+            final int r1 = sy < 0 ? Math.min(h, -sy) : h;
+            for (int img = p0 / area; img <= (p0 + n - 1) / area; img++) {
+                final int from = Math.max(a, img * area + r0 * w - p0);
+                final int until = Math.min(b, img * area + r1 * w - p0);
+                for (int q = from; q < until; q++) {
+                    tk[to + q] = 0f;
+                }
+            }
+        }
+        if (sx != 0) {
+            // columns [0, -sx) or [w - sx, w) read the row beside: zeros
+            final int c0 = sx < 0 ? 0 : Math.max(0, w - sx);
+            final int c1 = sx < 0 ? Math.min(w, -sx) : w;
+            for (int row = p0 / w; row <= (p0 + n - 1) / w; row++) {
+                final int q0 = row * w - p0;
+                final int from = Math.max(a, q0 + c0);
+                final int until = Math.min(b, q0 + c1);
+                for (int q = from; q < until; q++) {
+                    tk[to + q] = 0f;
                 }
             }
         }

@@ -127,6 +127,51 @@ public final class KernelsProbe {
             }
         }
         System.err.println("convolutions checked on channel planes: " + planeLayers);
+        // Conv2D and a 2 x 2 max pooling in one pass (forwardPooled) against the two layers one after the other,
+        // bit for bit: same padding and even sizes (runs of stacked phase planes; 13 small images share a chunk,
+        // 80 x 60 spans chunks), odd sizes and valid padding (a copy per grid row), dilation 2, one input
+        // channel.  Where the kernels multiply rows in place or threads share the layer: the two layers.
+        int pooledLayers = 0;
+        int[][] pooledShapes = {{16, 12, Conv2D.SAME, 1, 5}, {80, 60, Conv2D.SAME, 1, 3}, {9, 10, Conv2D.SAME, 1, 4},
+            {11, 14, Conv2D.VALID, 1, 5}, {30, 25, Conv2D.VALID, 2, 6}, {12, 16, Conv2D.SAME, 2, 1}};
+        for (int filters : new int[] {7, 24}) {
+            for (int images : new int[] {1, 13}) {
+                for (int[] shape : pooledShapes) {
+                    int h = shape[0];
+                    int w = shape[1];
+                    int padding = shape[2];
+                    int dil = shape[3];
+                    int in = shape[4];
+                    float[] data = random(rnd, 9 * in * filters + filters);
+                    Conv2D conv = new Conv2D(data, 0, 9 * in * filters, -1, 3, 3, in, w, filters, filters, 1, 1, dil,
+                            dil, padding, 1, 4, Activation.of(Activation.RELU));
+                    int outH = Conv2D.outSize(h, 3, 1, dil, padding, "probe");
+                    int outW = Conv2D.outSize(w, 3, 1, dil, padding, "probe");
+                    float[] x = random(rnd, images * h * w * in);
+                    float[] y = new float[images * outH * outW * filters];
+                    float[] ws = new float[Conv2D.workspaceSize(4, outW, 3, 3, in, filters, 1, false)];
+                    conv.forward(x, images, h, y, outH, ws);
+                    float[] want = new float[images * (outH / 2) * (outW / 2) * filters];
+                    Image2D.pool(Image2D.MAX, y, images, outH, outW, filters, 2, 2, 2, 2, false, want, outH / 2,
+                            outW / 2);
+                    float[] got = new float[want.length];
+                    java.util.Arrays.fill(got, Float.NaN);
+                    conv.forwardPooled(x, images, h, got, ws);
+                    for (int i = 0; i < got.length; i++) {
+                        if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                            throw new IllegalStateException("Conv2D + pooling in one pass (" + images + " x " + h
+                                    + " x " + w + " x " + in + " -> " + filters + ") differs at " + i + ": " + got[i]
+                                    + " vs " + want[i]);
+                        }
+                    }
+                    write(out, got);
+                    if (conv.pooled(h)) {
+                        pooledLayers++;
+                    }
+                }
+            }
+        }
+        System.err.println("convolutions pooled in one pass: " + pooledLayers);
         // Whole recurrent layers: fused LSTM gates, GRU (both reset modes) and SimpleRNN steps over packed weights.
         for (int units : new int[] {1, 3, 15, 16, 17, 33, 64, 70, 100}) {
             int in = 1 + units % 7;
