@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from support.battery import KerasBattery
-from support.cases_conv2d import TD, L, frames, img, prepare
-from support.keras_cases import Case, keras
+from support.cases_conv2d import TD, L, frames, img, prepare, rewritten
+from support.keras_cases import Case
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
@@ -156,13 +156,8 @@ def test_a_conv2d_and_its_max_pooling_run_as_one_call(case, batch):
 
 def _rewritten(tmp_path, build):
     """The IR of the Keras model ``build`` makes, after the rewrite that merges a Conv2D and its pooling."""
-    from keras2java.builder import build_model
     from keras2java.emit.rewrite import conv_max_pool
-    from keras2java.reader import read_model
-    path = tmp_path / "m.keras"
-    build(keras()).save(path)
-    model = build_model(read_model(str(path)))
-    return model, conv_max_pool(model)
+    return rewritten(tmp_path, build, conv_max_pool)
 
 
 def test_only_a_conv2d_read_by_its_max_pooling_alone_merges_with_it(tmp_path):

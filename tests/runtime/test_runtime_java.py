@@ -235,20 +235,33 @@ def test_auto_picks_fma_kernels_without_flags(vector_classes, tmp_path):
     assert active == "portable Java"
 
 
+def _probe_settings(classes, tmp_path):
+    """The probe (which checks its bits itself) in each setting with its own convolution paths:
+    portable and Math.fma kernels on every JDK, Math.fma with two intra-op threads, the vector
+    kernels: ``(java, kernels flag, other flags, stderr)`` each."""
+    runs = [(java, f"-Dkeras2java.kernels={k}", ()) for java in ["java"] + _other_jdks() for k in ("portable", "fma")]
+    runs += [("java", "-Dkeras2java.kernels=fma", ("-Dkeras2java.intraOpThreads=2",)),
+             ("java", "-Dkeras2java.kernels=vector", ("--add-modules", "jdk.incubator.vector"))]
+    for n, (java, kernels, extra) in enumerate(runs):
+        proc = subprocess.run([java, kernels, *extra, "-cp", str(classes), "keras2java.runtime.KernelsProbe",
+                               str(tmp_path / f"{n}.bin")], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        yield java, kernels, extra, proc.stderr
+
+
+def _probe_count(stderr: str, what: str) -> int:
+    """The count the probe printed as ``what: N``."""
+    return int(stderr.split(what + ": ")[1].split()[0])
+
+
 def test_convolutions_on_channel_planes_give_the_bits_of_channels_last(vector_classes, tmp_path):
     """Conv2D with channel planes in, out or both (what a frame chain passes from one
     convolution to the next): the probe checks the bits against channels last on every
     convolution where the active kernels work on planes (the kernels that multiply transposed
     rows: portable and Math.fma, JDK 17 and 25, one thread and two), and that the vector
     kernels, which multiply channels-last rows in place, refuse them."""
-    runs = [(java, f"-Dkeras2java.kernels={k}", ()) for java in ["java"] + _other_jdks() for k in ("portable", "fma")]
-    runs += [("java", "-Dkeras2java.kernels=fma", ("-Dkeras2java.intraOpThreads=2",)),
-             ("java", "-Dkeras2java.kernels=vector", ("--add-modules", "jdk.incubator.vector"))]
-    for n, (java, kernels, extra) in enumerate(runs):
-        proc = subprocess.run([java, kernels, *extra, "-cp", str(vector_classes), "keras2java.runtime.KernelsProbe",
-                               str(tmp_path / f"{n}.bin")], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        checked = int(proc.stderr.split("convolutions checked on channel planes: ")[1].split()[0])
+    for java, kernels, extra, stderr in _probe_settings(vector_classes, tmp_path):
+        checked = _probe_count(stderr, "convolutions checked on channel planes")
         if kernels.endswith("vector"):
             assert checked == 0, (java, kernels, extra)
         else:
@@ -263,14 +276,8 @@ def test_convolution_and_max_pooling_in_one_pass_give_the_bits_of_the_two_layers
     (the other two shapes pool to 20 and 24 pixels an image, below the transposed product's
     threshold), none with intra-op threads or the vector kernels (the two layers one after the
     other)."""
-    runs = [(java, f"-Dkeras2java.kernels={k}", ()) for java in ["java"] + _other_jdks() for k in ("portable", "fma")]
-    runs += [("java", "-Dkeras2java.kernels=fma", ("-Dkeras2java.intraOpThreads=2",)),
-             ("java", "-Dkeras2java.kernels=vector", ("--add-modules", "jdk.incubator.vector"))]
-    for n, (java, kernels, extra) in enumerate(runs):
-        proc = subprocess.run([java, kernels, *extra, "-cp", str(vector_classes), "keras2java.runtime.KernelsProbe",
-                               str(tmp_path / f"{n}.bin")], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        pooled = int(proc.stderr.split("convolutions pooled in one pass: ")[1].split()[0])
+    for java, kernels, extra, stderr in _probe_settings(vector_classes, tmp_path):
+        pooled = _probe_count(stderr, "convolutions pooled in one pass")
         assert pooled == (0 if extra else 16), (java, kernels, extra, pooled)
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from support.battery import KerasBattery
-from support.cases_conv2d import TD, L, frames, prepare, stream_model
+from support.cases_conv2d import TD, L, frames, prepare, rewritten, stream_model
 from support.cases_recurrent import prepare as prepare_sequence
-from support.keras_cases import Case, keras
+from support.keras_cases import Case
 
 pytestmark = [pytest.mark.keras, pytest.mark.java, pytest.mark.slow]
 
@@ -121,13 +121,8 @@ prepared, batch, test_matches_keras = battery.tests()
 
 def _rewritten(tmp_path, build):
     """The IR of the Keras model ``build`` makes, after the frame-loop rewrite."""
-    from keras2java.builder import build_model
     from keras2java.emit.rewrite import frame_loops
-    from keras2java.reader import read_model
-    path = tmp_path / "m.keras"
-    build(keras()).save(path)
-    model = build_model(read_model(str(path)))
-    return model, frame_loops(model)
+    return rewritten(tmp_path, build, frame_loops)
 
 
 def _kinds(model):

@@ -167,6 +167,17 @@ def stream_model(shape, *layers):
 XLA_CASES = ("channels_first", "transpose/dilated")
 
 
+def rewritten(tmp_path, build, rewriter):
+    """The IR of the Keras model ``build`` makes (saved as .keras, read back), before and
+    after one of the emitter's rewriters (``keras2java.emit.rewrite``)."""
+    from keras2java.builder import build_model
+    from keras2java.reader import read_model
+    path = tmp_path / "m.keras"
+    build(keras()).save(path)
+    model = build_model(read_model(str(path)))
+    return model, rewriter(model)
+
+
 def prepare(case: Case, directory, seed: int):
     """Build, randomize (BatchNormalization variances kept positive), save, and
     record Keras' own outputs."""
