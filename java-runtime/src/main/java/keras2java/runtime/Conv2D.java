@@ -384,30 +384,7 @@ public final class Conv2D implements FrameConv {
                 final int rowOff = img * area + (iy >> 1) * wp;
                 for (int px = 0; px < 2; px++) {
                     final int cols = (w - px + 1) / 2;
-                    final int s0 = ib + (iy * w + px) * in;
-                    final int d0 = (py * 2 + px) * in * set + rowOff;
-                    int c = 0;
-                    for (; c + 3 < in; c += 4) {
-                        final int da = d0 + c * set;
-                        final int db = da + set;
-                        final int dc = db + set;
-                        final int dd = dc + set;
-                        final int s = s0 + c;
-                        for (int b = 0; b < cols; b++) {
-                            final int v = s + 2 * b * in;
-                            p[da + b] = x[v];
-                            p[db + b] = x[v + 1];
-                            p[dc + b] = x[v + 2];
-                            p[dd + b] = x[v + 3];
-                        }
-                    }
-                    for (; c < in; c++) {
-                        final int d = d0 + c * set;
-                        final int s = s0 + c;
-                        for (int b = 0; b < cols; b++) {
-                            p[d + b] = x[s + 2 * b * in];
-                        }
-                    }
+                    toPlanes(x, ib + (iy * w + px) * in, 2 * in, cols, p, (py * 2 + px) * in * set + rowOff, set);
                 }
             }
         }
@@ -673,47 +650,55 @@ public final class Conv2D implements FrameConv {
             return x;
         }
         final float[] plane = planeBuffer(hw * in);
-        // four channels per pass over the image, then three, then one: each pass reads every cache
-        // line of the image, so fewer passes read less (measured, one JVM, JDK 17 and 25, load 1.1,
-        // microseconds per image against one channel per pass: 64 x 64 x 3 5.2-5.5 -> 2.9-3.2,
-        // 32 x 32 x 16 7.1-7.5 -> 3.9-4.5, 16 x 16 x 32 3.7-4.1 -> 2.0-2.1; eight per pass no faster).
-        // Indices from p alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25).
+        toPlanes(x, xb, in, hw, plane, 0, hw);
+        return plane;
+    }
+
+    /**
+     * The {@code in} channels of {@code count} pixels, pixel b's at {@code x[s0 + b * stride ..]},
+     * into planes {@code ps} floats apart: channel c of pixel b to {@code p[d0 + c * ps + b]}.  Four
+     * channels per pass over the pixels, then three, then one: each pass reads every cache line of
+     * the pixels, so fewer passes read less (measured, one JVM, JDK 17 and 25, load 1.1,
+     * microseconds per image against one channel per pass: 64 x 64 x 3 5.2-5.5 -> 2.9-3.2, 32 x 32
+     * x 16 7.1-7.5 -> 3.9-4.5, 16 x 16 x 32 3.7-4.1 -> 2.0-2.1; eight per pass no faster).  Indices
+     * from b alone (one induction variable; measured, cnn_lstm 0-8% faster, JDK 17 and 25).
+     */
+    private void toPlanes(float[] x, int s0, int stride, int count, float[] p, int d0, int ps) {
         int c = 0;
         for (; c + 3 < in; c += 4) {
-            final int s0 = xb + c;
-            final int d0 = c * hw;
-            final int d1 = d0 + hw;
-            final int d2 = d1 + hw;
-            final int d3 = d2 + hw;
-            for (int p = 0; p < hw; p++) {
-                final int s = s0 + p * in;
-                plane[d0 + p] = x[s];
-                plane[d1 + p] = x[s + 1];
-                plane[d2 + p] = x[s + 2];
-                plane[d3 + p] = x[s + 3];
+            final int da = d0 + c * ps;
+            final int db = da + ps;
+            final int dc = db + ps;
+            final int dd = dc + ps;
+            final int sc = s0 + c;
+            for (int b = 0; b < count; b++) {
+                final int v = sc + b * stride;
+                p[da + b] = x[v];
+                p[db + b] = x[v + 1];
+                p[dc + b] = x[v + 2];
+                p[dd + b] = x[v + 3];
             }
         }
         if (c + 2 < in) {
-            final int s0 = xb + c;
-            final int d0 = c * hw;
-            final int d1 = d0 + hw;
-            final int d2 = d1 + hw;
-            for (int p = 0; p < hw; p++) {
-                final int s = s0 + p * in;
-                plane[d0 + p] = x[s];
-                plane[d1 + p] = x[s + 1];
-                plane[d2 + p] = x[s + 2];
+            final int da = d0 + c * ps;
+            final int db = da + ps;
+            final int dc = db + ps;
+            final int sc = s0 + c;
+            for (int b = 0; b < count; b++) {
+                final int v = sc + b * stride;
+                p[da + b] = x[v];
+                p[db + b] = x[v + 1];
+                p[dc + b] = x[v + 2];
             }
             c += 3;
         }
         for (; c < in; c++) {
-            final int s0 = xb + c;
-            final int d0 = c * hw;
-            for (int p = 0; p < hw; p++) {
-                plane[d0 + p] = x[s0 + p * in];
+            final int d = d0 + c * ps;
+            final int sc = s0 + c;
+            for (int b = 0; b < count; b++) {
+                p[d + b] = x[sc + b * stride];
             }
         }
-        return plane;
     }
 
     /**
