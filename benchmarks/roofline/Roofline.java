@@ -284,6 +284,16 @@ public final class Roofline {
 
     /** {@link #conv} on {@code images} images a call (a frame chain's pass). */
     static Case conv(String name, final int h, final int w, final int in, final int filters, final int images) {
+        return conv(name, h, w, in, filters, images, false);
+    }
+
+    /**
+     * {@link #conv} on {@code images} images a call; with {@code pooled}, the layer and the 2 x 2
+     * max pooling after it in one call ({@code Conv2D.forwardPooled}, as the generated code runs
+     * a Conv2D read only by such a pooling): the same product flops, the pooling's time included.
+     */
+    static Case conv(String name, final int h, final int w, final int in, final int filters, final int images,
+                     final boolean pooled) {
         final int k = 9 * in;
         final float[] data = vector(k * filters + filters, 9);
         for (int i = 0; i < data.length; i++) {
@@ -298,7 +308,11 @@ public final class Roofline {
         final float[] ws = new float[keras2java.runtime.Conv2D.workspaceSize(block, w, 3, 3, in, filters, 1, false)];
         return new Case(name, 2.0 * images * h * w * k * filters) {
             protected void run() {
-                conv.forward(x, images, h, y, h, ws);
+                if (pooled) {
+                    conv.forwardPooled(x, images, h, y, ws);
+                } else {
+                    conv.forward(x, images, h, y, h, ws);
+                }
             }
         };
     }
@@ -321,6 +335,11 @@ public final class Roofline {
         c.add(conv("runtime cnn_lstm Conv2D 3 (16 x 16 x 32 -> 64)", 16, 16, 32, 64));
         // the model's frame chain passes 4 frames at a time (Frames.perPass): 4 such images in one chunk
         c.add(conv("runtime cnn_lstm Conv2D 3, 4 frames a call (as the model's chain)", 16, 16, 32, 64, 4));
+        // its first two Conv2D layers each feed a 2 x 2 max pooling: one call for both, 4 frames a call
+        c.add(conv("runtime cnn_lstm Conv2D 1 + MaxPooling2D, one call, 4 frames (as the model)", 64, 64, 3, 16, 4,
+                true));
+        c.add(conv("runtime cnn_lstm Conv2D 2 + MaxPooling2D, one call, 4 frames (as the model)", 32, 32, 16, 32, 4,
+                true));
         return c;
     }
 
