@@ -106,6 +106,39 @@ VARIABLE_HW = [
 ]
 
 
+def random_conv_pools(seed):
+    """A random stack of 1-3 Conv2D layers each followed by a 2 x 2 max pooling (kernel sizes
+    1-5, dilation, padding, activation, filters; the pooling valid or same), on one image or on
+    frames, of 12-40 x 12-40 with 1-5 channels: pooled grids on both sides of the one-pass
+    threshold (32 pixels), odd and even sizes."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(12, 41)), int(rng.integers(12, 41)), int(rng.integers(1, 6)))
+    h, w = shape[:2]
+    on_frames = rng.random() < 0.5
+    wrap = TD if on_frames else L
+    layers = []
+    for _ in range(int(rng.integers(1, 4))):
+        k = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+        rate = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if rng.random() < 0.3 else (1, 1)
+        span = (rate[0] * (k[0] - 1) + 1, rate[1] * (k[1] - 1) + 1)
+        padding = "same" if rng.random() < 0.6 or h < span[0] + 2 or w < span[1] + 2 else "valid"
+        if padding == "valid":
+            h, w = h - span[0] + 1, w - span[1] + 1
+        act = str(rng.choice(["relu", "tanh", "linear", "elu", "sigmoid"]))
+        layers.append(wrap("Conv2D", int(rng.integers(1, 25)), k, dilation_rate=rate, padding=padding,
+                           activation=act, use_bias=bool(rng.random() < 0.8)))
+        pool = "same" if rng.random() < 0.3 else "valid"
+        layers.append(wrap("MaxPooling2D", 2, padding=pool))
+        h, w = (-(-h // 2), -(-w // 2)) if pool == "same" else (h // 2, w // 2)
+        if min(h, w) < 6:
+            break
+    return frames((2,) + shape, *layers) if on_frames else img(shape, *layers)
+
+
+#: random stacks of Conv2D and max pooling (random_conv_pools) against Keras
+RANDOM = 12
+
 # a Conv2D and the 2 x 2 max pooling after it, as one call (Conv2D.forwardPooled); with the default
 # kernels the pooled grids of 32 pixels or more take its one-pass path (polyphase planes)
 CONV_POOL = [
@@ -129,6 +162,7 @@ CONV_POOL = [
     Case("conv_maxpool/not_merged", img((30, 29, 2), L("Conv2D", 4, 3, activation="relu"), L("MaxPooling2D", 3),
                                         L("Conv2D", 5, 3, strides=2, padding="same"), L("MaxPooling2D", 2),
                                         L("Conv2D", 3, 1), L("AveragePooling2D", 2))),
+    *[Case(f"conv_maxpool/random_{n}", random_conv_pools(7150 + n), weight_scale=0.3) for n in range(RANDOM)],
     Case("conv_maxpool/not_merged_odd_same", img((9, 9, 2), L("Conv2D", 4, 3, padding="same", activation="softmax"),
                                                  L("MaxPooling2D", 2), L("Conv2D", 3, 2),
                                                  L("MaxPooling2D", 2, padding="same"))),
@@ -143,7 +177,7 @@ battery = KerasBattery([(prepare, POOL + RESAMPLE + TIME + VARIABLE_HW + CONV_PO
 prepared, batch, test_matches_keras = battery.tests()
 
 
-@pytest.mark.parametrize("case", CONV_POOL, ids=[c.id for c in CONV_POOL])
+@pytest.mark.parametrize("case", [c for c in CONV_POOL if c.id in MERGED], ids=list(MERGED))
 def test_a_conv2d_and_its_max_pooling_run_as_one_call(case, batch):
     """The merged pairs of the Keras cases above (their values against Keras there): one
     ``forwardPooled`` call each, and no MaxPooling2D call left for them."""
