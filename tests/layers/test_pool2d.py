@@ -110,7 +110,8 @@ def random_conv_pools(seed):
     """A random stack of 1-3 Conv2D layers each followed by a 2 x 2 max pooling (kernel sizes
     1-5, dilation, padding, activation, filters; the pooling valid or same), on one image or on
     frames, of 12-40 x 12-40 with 1-5 channels: pooled grids on both sides of the one-pass
-    threshold (32 pixels), odd and even sizes."""
+    threshold (32 pixels), odd and even sizes, and on frames channel-plane links between the
+    merged calls.  Its output is the last pooled map."""
     import numpy as np
     rng = np.random.default_rng(seed)
     shape = (int(rng.integers(12, 41)), int(rng.integers(12, 41)), int(rng.integers(1, 6)))
@@ -133,7 +134,8 @@ def random_conv_pools(seed):
         h, w = (-(-h // 2), -(-w // 2)) if pool == "same" else (h // 2, w // 2)
         if min(h, w) < 6:
             break
-    return frames((2,) + shape, *layers) if on_frames else img(shape, *layers)
+    # the pooled maps themselves are the output (a Dense over thousands of features would test its sums instead)
+    return frames((2,) + shape, *layers, rnn=False, head=False) if on_frames else img(shape, *layers, head=False)
 
 
 #: random stacks of Conv2D and max pooling (random_conv_pools) against Keras
@@ -157,18 +159,25 @@ CONV_POOL = [
                                                      TD("MaxPooling2D", 2))),
     Case("conv_maxpool/tf_h5", img((16, 16, 3), L("Conv2D", 7, 3, padding="same", activation="relu"),
                                    L("MaxPooling2D", 2)), "tf_h5"),
+    # a merged call passing channel planes to the next Conv2D, through BatchNormalization and ReLU
+    Case("conv_maxpool/planes_to_a_conv", frames((2, 24, 26, 3), TD("Conv2D", 8, 3, padding="same", activation="relu"),
+                                                 TD("MaxPooling2D", 2), TD("BatchNormalization"),
+                                                 lambda k: k.layers.Activation("relu"),
+                                                 TD("Conv2D", 6, 3, padding="same", activation="tanh"),
+                                                 TD("GlobalAveragePooling2D"))),
     # pairs that stay two calls: a window of 3, strides 2 on the convolution, an average, a same pooling
     # on an odd map, a softmax
     Case("conv_maxpool/not_merged", img((30, 29, 2), L("Conv2D", 4, 3, activation="relu"), L("MaxPooling2D", 3),
                                         L("Conv2D", 5, 3, strides=2, padding="same"), L("MaxPooling2D", 2),
                                         L("Conv2D", 3, 1), L("AveragePooling2D", 2))),
-    *[Case(f"conv_maxpool/random_{n}", random_conv_pools(7150 + n), weight_scale=0.3) for n in range(RANDOM)],
+    *[Case(f"conv_maxpool/random_{n}", random_conv_pools(7150 + n)) for n in range(RANDOM)],
     Case("conv_maxpool/not_merged_odd_same", img((9, 9, 2), L("Conv2D", 4, 3, padding="same", activation="softmax"),
                                                  L("MaxPooling2D", 2), L("Conv2D", 3, 2),
                                                  L("MaxPooling2D", 2, padding="same"))),
 ]
 MERGED = {"conv_maxpool/same_even": 1, "conv_maxpool/valid_odd": 1, "conv_maxpool/dilated_pool_same": 1,
           "conv_maxpool/kernel_52_two_chunks": 1, "conv_maxpool/frames_share_a_chunk": 2, "conv_maxpool/tf_h5": 1,
+          "conv_maxpool/planes_to_a_conv": 1,
           "conv_maxpool/not_merged": 0, "conv_maxpool/not_merged_odd_same": 0}
 
 
@@ -186,6 +195,21 @@ def test_a_conv2d_and_its_max_pooling_run_as_one_call(case, batch):
     src = Path(batch.src, "k2jtest", "pool2d", f"c{n}", "M.java").read_text()
     assert src.count(".forwardPooled(") == 2 * MERGED[case.id]    # one sample and the batch path
     assert ("Image2D.pool(" in src) == (MERGED[case.id] == 0 or case.id == "conv_maxpool/not_merged")
+
+
+def test_merged_calls_link_to_the_convolutions_next_to_them_by_channel_planes(batch):
+    """In a frame chain a merged call is a channel-plane link's end like a Conv2D (decided once,
+    ``Conv2D.planes`` with ``Conv2D.pooled`` for the merged ends): to the next merged call, and
+    through BatchNormalization and an activation to a Conv2D.  The values against Keras above."""
+    from pathlib import Path
+    ids = [c.id for c in battery.cases]
+    src = Path(batch.src, "k2jtest", "pool2d", f"c{ids.index('conv_maxpool/frames_share_a_chunk')}", "M.java").read_text()
+    assert "P0_0 = Conv2D.planes(L0_0, 32, true, L0_1, 16, true);" in src and "P0_1" not in src
+    assert "n.L0_0.forwardPooled(b0_x, c0, 32, b0_2, ws, false, n.P0_0);" in src
+    assert "n.L0_1.forwardPooled(b0_2, c0_0, 16, b0_4, ws, n.P0_0, false);" in src
+    src = Path(batch.src, "k2jtest", "pool2d", f"c{ids.index('conv_maxpool/planes_to_a_conv')}", "M.java").read_text()
+    assert "P0_0 = Conv2D.planes(L0_0, 24, true, L0_3, 12, false);" in src
+    assert "n.L0_0.forwardPooled(b0_x, c0, 24, b0_2, ws, false, n.P0_0);" in src
 
 
 def _rewritten(tmp_path, build):

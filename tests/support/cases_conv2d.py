@@ -89,12 +89,15 @@ def image_merges(k):
     return k.Model([a, b], k.layers.Dense(2)(k.layers.Concatenate()([m, b])))
 
 
-def frames(shape, *layers, rnn=True):
-    """Input (frames, h, w, c) -> TimeDistributed layers -> TimeDistributed(Flatten) -> LSTM -> Dense."""
+def frames(shape, *layers, rnn=True, head=True):
+    """Input (frames, h, w, c) -> TimeDistributed layers -> TimeDistributed(Flatten) -> LSTM -> Dense
+    (without ``head``, the layers' output itself)."""
     def build(k):
         x = inp = k.Input(shape)
         for make in layers:
             x = make(k)(x)
+        if not head:
+            return k.Model(inp, x)
         if len(x.shape) > 3:
             x = k.layers.TimeDistributed(k.layers.Flatten())(x)
         if rnn:

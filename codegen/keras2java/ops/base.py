@@ -94,6 +94,9 @@ class Op:
     #: (:meth:`keras2java.ops.view.TensorInfo.size`).  Ops whose rule depends on their options
     #: override :meth:`variable_axes_problem`
     variable_axes: ClassVar[str] = "first"
+    #: with :meth:`channel_planes`: the op is a Conv2D merged with its max pooling, whose planes
+    #: the runtime allows where ``Conv2D.pooled`` holds (not ``Conv2D.planes``)
+    planes_pooled: ClassVar[bool] = False
 
     # -- weights and description -----------------------------------------------------
     def weights(self) -> tuple[WeightTensor, ...]:

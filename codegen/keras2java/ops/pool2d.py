@@ -77,9 +77,14 @@ class Conv2DMaxPoolOp(_ImageOp):
     kind: ClassVar[str] = "conv2d_max_pool"
     runtime: ClassVar[tuple[str, ...]] = ("Conv2D", "Linear", "Activation", "Check", "Image2D")
     time_changing: ClassVar[bool] = True
+    planes_pooled: ClassVar[bool] = True
 
     def evaluate(self, inputs):
         return self.pool.evaluate(self.conv.evaluate(inputs))
+
+    def channel_planes(self) -> bool:
+        # the one-pass path reads and writes channel planes (Conv2D.pooled decides, per link)
+        return True
 
     def map_floats(self) -> int:
         return prod(self.conv_shape)

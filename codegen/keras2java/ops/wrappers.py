@@ -305,19 +305,22 @@ def _per_pass(frames, map_floats: int) -> Call:
 
 def _plane_links(k: str, sub: Model, views: list, ins: list) -> tuple[list, tuple[tuple[str, Call], ...]]:
     """The chain's views with channel-plane links, and the links: one where an op that can
-    write planes feeds one that can read them (:meth:`Op.channel_planes`: a Conv2D into a
-    Conv2D), directly or through ops that pass planes on (:meth:`Op.planes_view`: activations
-    acting on each value alone, BatchNormalization over the channels).  Whether a link
-    carries planes is decided at run time, once, as a ``boolean`` Net field (``Conv2D.planes``:
-    both convolutions multiply transposed rows with the active kernels); each of its two
+    write planes feeds one that can read them (:meth:`Op.channel_planes`: a Conv2D, or a Conv2D
+    merged with its max pooling, into another), directly or through ops that pass planes on
+    (:meth:`Op.planes_view`: activations acting on each value alone, BatchNormalization over
+    the channels).  Whether a link carries planes is decided at run time, once, as a
+    ``boolean`` Net field (``Conv2D.planes``: both convolutions multiply transposed rows with
+    the active kernels, and a merged end takes its one-pass path, :attr:`Op.planes_pooled`,
+    ``Conv2D.pooled``); each of its two
     convolutions takes the flags as its last arguments (planes in, planes out), and the ops
     between them take it as their views say.  The outputs then skip their scatter into
     channels-last rows and the inputs their copy into planes; the values do not change.
     Measured, a VGG-like chain of 3 x 3 convolutions on 8 frames of 64 x 64 (alternating, load
-    0.8): JDK 17 7.43-7.44 -> 6.83-6.85 ms, JDK 25 6.25-6.46 -> 5.76-5.82.  Pooling does not pass
-    planes on: on planes its windows are strided reads of one channel (1.0-2.7 ns per output,
-    0.5 channels last), which cost cnn_lstm's two MaxPooling2D layers what the planes saved
-    its convolutions.  ``ins`` holds each node's input."""
+    0.8): JDK 17 7.43-7.44 -> 6.83-6.85 ms, JDK 25 6.25-6.46 -> 5.76-5.82.  A pooling layer does
+    not pass planes on: on planes its windows are strided reads of one channel (1.0-2.7 ns per
+    output, 0.5 channels last), which cost cnn_lstm's two MaxPooling2D layers what the planes
+    saved its convolutions; merged with the Conv2D before it (``emit.rewrite.conv_max_pool``)
+    it pools phase by phase and links.  ``ins`` holds each node's input."""
     nodes = sub.nodes
     views = list(views)
     flags_in: dict[int, Any] = {}
@@ -329,8 +332,9 @@ def _plane_links(k: str, sub: Model, views: list, ins: list) -> tuple[list, tupl
             if start is not None:
                 name = f"P{k}_{len(links)}"
                 flag = Var(f"n.{name}")
-                links.append((name, Call("Conv2D", "planes", (
-                    Var(f"L{k}_{start}"), ins[start].shape[1], Var(f"L{k}_{j}"), ins[j].shape[1]))))
+                a, pa = (Var(f"L{k}_{start}"), ins[start].shape[1]), nodes[start].op.planes_pooled
+                b, pb = (Var(f"L{k}_{j}"), ins[j].shape[1]), node.op.planes_pooled
+                links.append((name, Call("Conv2D", "planes", a + (pa,) + b + (pb,) if pa or pb else a + b)))
                 flags_out[start] = flags_in[j] = flag
                 for i in range(start + 1, j):
                     views[i] = nodes[i].op.planes_view(views[i], flag, ins[i])

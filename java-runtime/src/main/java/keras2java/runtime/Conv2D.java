@@ -175,6 +175,15 @@ public final class Conv2D implements FrameConv {
     }
 
     /**
+     * {@link #planes(Conv2D, int, Conv2D, int)} where an end may be a layer merged with its max
+     * pooling ({@code fromPooled}, {@code toPooled}: its {@link #forwardPooled} works on planes
+     * where {@link #pooled} holds).
+     */
+    public static boolean planes(Conv2D from, int fromH, boolean fromPooled, Conv2D to, int toH, boolean toPooled) {
+        return (fromPooled ? from.pooled(fromH) : from.planes(fromH)) && (toPooled ? to.pooled(toH) : to.planes(toH));
+    }
+
+    /**
      * {@link #forward(float[], int, int, float[], int, float[])} on images of {@code w} columns
      * (the width the layer was built with is unused: images of any width).
      */
@@ -297,6 +306,24 @@ public final class Conv2D implements FrameConv {
      * 261 -> 213 and 410 -> 394-400; JDK 25 324-334 -> 322-323.
      */
     public void forwardPooled(float[] x, int images, int h, float[] y, float[] ws) {
+        forwardPooled(x, images, h, y, ws, false, false);
+    }
+
+    /**
+     * {@link #forwardPooled(float[], int, int, float[], float[])} with the input, the output or
+     * both as channel planes (an image's {@code in} planes of {@code h * w} values, or its
+     * {@code out} planes of the pooled map, one after the other): a frame chain passes planes
+     * between this call and a convolution next to it where {@link #planes(Conv2D, int, boolean,
+     * Conv2D, int, boolean)} says both ends work on planes, so the pooled map skips its scatter
+     * into channels-last rows and the next layer its copy into planes.  The same values.
+     *
+     * @throws IllegalStateException where {@link #pooled} is false and a flag is set
+     */
+    public void forwardPooled(float[] x, int images, int h, float[] y, float[] ws, boolean planesIn,
+                              boolean planesOut) {
+        if ((planesIn || planesOut) && !pooled(h)) {
+            throw new IllegalStateException("Conv2D: channel planes in one pass only where pooled(" + h + ") is true");
+        }
         final int outH = outSize(h, kh, sh, dh, padding, "Conv2D");
         final int ph = outH / 2;
         final int pw = outW / 2;
@@ -322,7 +349,7 @@ public final class Conv2D implements FrameConv {
         final float[] d = phase[3];
         for (int img0 = 0; img0 < images; img0 += per) {
             final int count = Math.min(per, images - img0);
-            final float[] planes = polyphase(x, img0 * h * w * in, count, h, w, hp, wp);
+            final float[] planes = polyphase(x, img0 * h * w * in, count, h, w, hp, wp, planesIn);
             final int cols = count * total;
             final int yb = img0 * total * out;
             for (int p0 = 0; p0 < cols; p0 += chunk) {
@@ -335,7 +362,20 @@ public final class Conv2D implements FrameConv {
                 for (int i = 0; i < out * n; i++) {
                     a[i] = Math.max(Math.max(a[i], b[i]), Math.max(c[i], d[i]));
                 }
-                scatterPlanes(a, n, out, y, yb + p0 * out);
+                if (planesOut) {
+                    // each image's run of the chunk into its planes
+                    for (int c0 = p0; c0 < p0 + n; ) {
+                        final int img = c0 / total;
+                        final int c1 = Math.min(p0 + n, (img + 1) * total);
+                        final int dst = yb + img * out * total + (c0 - img * total);
+                        for (int j = 0; j < out; j++) {
+                            System.arraycopy(a, j * n + c0 - p0, y, dst + j * total, c1 - c0);
+                        }
+                        c0 = c1;
+                    }
+                } else {
+                    scatterPlanes(a, n, out, y, yb + p0 * out);
+                }
             }
         }
     }
@@ -365,12 +405,13 @@ public final class Conv2D implements FrameConv {
     }
 
     /**
-     * {@code count} images from {@code x[xb ..]} as polyphase planes: phase (py, px) of channel c
+     * {@code count} images from {@code x[xb ..]} (channels last, or channel planes with
+     * {@code planesIn}) as polyphase planes: phase (py, px) of channel c
      * of image i holds pixel (2a + py, 2b + px) at (a, b) of an {@code hp x wp} plane, zero where
      * that pixel lies outside the image; the images' planes of one phase and channel one after
      * the other (a plane of {@code count * hp} rows), plane set {@code (py * 2 + px) * in + c}.
      */
-    private float[] polyphase(float[] x, int xb, int count, int h, int w, int hp, int wp) {
+    private float[] polyphase(float[] x, int xb, int count, int h, int w, int hp, int wp, boolean planesIn) {
         final int area = hp * wp;
         final int set = count * area;
         final float[] p = planeBuffer(4 * in * set);
@@ -384,7 +425,18 @@ public final class Conv2D implements FrameConv {
                 final int rowOff = img * area + (iy >> 1) * wp;
                 for (int px = 0; px < 2; px++) {
                     final int cols = (w - px + 1) / 2;
-                    toPlanes(x, ib + (iy * w + px) * in, 2 * in, cols, p, (py * 2 + px) * in * set + rowOff, set);
+                    final int d0 = (py * 2 + px) * in * set + rowOff;
+                    if (!planesIn) {
+                        toPlanes(x, ib + (iy * w + px) * in, 2 * in, cols, p, d0, set);
+                        continue;
+                    }
+                    for (int c = 0; c < in; c++) {
+                        final int s0 = ib + (c * h + iy) * w + px;
+                        final int d = d0 + c * set;
+                        for (int b = 0; b < cols; b++) {
+                            p[d + b] = x[s0 + 2 * b];
+                        }
+                    }
                 }
             }
         }

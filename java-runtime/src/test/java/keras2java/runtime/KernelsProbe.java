@@ -167,6 +167,16 @@ public final class KernelsProbe {
                     write(out, got);
                     if (conv.pooled(h)) {
                         pooledLayers++;
+                        checkPooledPlanes(conv, x, images, h, w, in, want, (outH / 2) * (outW / 2), filters, ws);
+                    } else {
+                        try {
+                            conv.forwardPooled(x, images, h, got, ws, false, true);
+                            throw new IllegalStateException("planes accepted where pooled(" + h + ") is false");
+                        } catch (IllegalStateException expected) {
+                            if (expected.getMessage().startsWith("planes accepted")) {
+                                throw expected;
+                            }
+                        }
                     }
                 }
             }
@@ -289,6 +299,29 @@ public final class KernelsProbe {
             }
         }
         return true;
+    }
+
+    /**
+     * {@link Conv2D#forwardPooled} with channel planes in, out and both: the bits of the
+     * channels-last call ({@code want}, pooled maps of {@code pooled} pixels).
+     */
+    private static void checkPooledPlanes(Conv2D conv, float[] x, int images, int h, int w, int in, float[] want,
+                                          int pooled, int filters, float[] ws) {
+        float[] xp = planes(x, images, h * w, in);
+        float[] wantPlanes = planes(want, images, pooled, filters);
+        float[] yp = new float[want.length];
+        boolean[][] modes = {{true, false}, {false, true}, {true, true}};
+        for (boolean[] m : modes) {
+            java.util.Arrays.fill(yp, Float.NaN);
+            conv.forwardPooled(m[0] ? xp : x, images, h, yp, ws, m[0], m[1]);
+            float[] ref = m[1] ? wantPlanes : want;
+            for (int i = 0; i < yp.length; i++) {
+                if (Float.floatToRawIntBits(yp[i]) != Float.floatToRawIntBits(ref[i])) {
+                    throw new IllegalStateException("Conv2D + pooling in one pass with planes in " + m[0] + ", out "
+                            + m[1] + " differs from channels last at " + i);
+                }
+            }
+        }
     }
 
     /** Channels-last images as channel planes. */
