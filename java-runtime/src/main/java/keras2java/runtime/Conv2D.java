@@ -328,7 +328,7 @@ public final class Conv2D implements FrameConv {
         final int ph = outH / 2;
         final int pw = outW / 2;
         if (!pooled(h)) {
-            final float[] full = fullBuffer(images * outH * outW * out);
+            final float[] full = threadBuffer(FULL, images * outH * outW * out);
             forward(x, 0, images, h, full, 0, outH, ws, 0);
             Image2D.pool(Image2D.MAX, full, images, outH, outW, out, 2, 2, 2, 2, false, y, ph, pw);
             return;
@@ -395,14 +395,6 @@ public final class Conv2D implements FrameConv {
     /** Per-thread full-size outputs of {@link #forwardPooled} where it runs the two layers one after the other. */
     private static final ThreadLocal<float[]> FULL = new ThreadLocal<float[]>();
 
-    private static float[] fullBuffer(int n) {
-        float[] b = FULL.get();
-        if (b == null || b.length < n) {
-            b = new float[n];
-            FULL.set(b);
-        }
-        return b;
-    }
 
     /**
      * {@code count} images from {@code x[xb ..]} (channels last, or channel planes with
@@ -911,10 +903,15 @@ public final class Conv2D implements FrameConv {
     private static final ThreadLocal<float[]> PLANE = new ThreadLocal<float[]>();
 
     private static float[] planeBuffer(int n) {
-        float[] b = PLANE.get();
+        return threadBuffer(PLANE, n);
+    }
+
+    /** This thread's array of {@code local}, grown to at least {@code n} values. */
+    private static float[] threadBuffer(ThreadLocal<float[]> local, int n) {
+        float[] b = local.get();
         if (b == null || b.length < n) {
             b = new float[n];
-            PLANE.set(b);
+            local.set(b);
         }
         return b;
     }
