@@ -294,7 +294,7 @@ def _is_trailing(shape: Shape, axes: tuple[int, ...]) -> bool:
     return list(axes) == list(range(len(shape) - len(axes), len(shape)))
 
 
-@converter("RMSNormalization", mask=MaskRule.PASS)
+@converter("RMSNormalization", mask=MaskRule.DROP)
 def convert_rms_normalization(ctx: LayerContext) -> Converted:
     """Keras 3 ``RMSNormalization``: ``x * rsqrt(mean(x^2 over axis) + epsilon) * scale``;
     ``scale`` (shaped like the axes) multiplies with numpy broadcasting, i.e. along the
