@@ -98,7 +98,16 @@ VARIABLE_HW = [
 ]
 
 
-battery = KerasBattery([(prepare, CONV + DEPTHWISE + VARIABLE_HW)], seed=7000, package="k2jtest.img",
+# 3 x 3 x 128 = 1152 inputs per output, then a Dense over 1080 features: products in slices of 256
+# inputs (Linear.LONG), the convolution's on the transposed path.  Weights of a trained layer's size
+# (Glorot's limit for 1152 inputs is 0.07): with +-0.5, outputs near 1 are sums of terms near 6 and
+# Keras itself is 9e-6 from the float64 result.
+LONG_SUMS = [
+    Case("conv2d/long_sums", img((10, 9, 128), L("Conv2D", 12, 3, padding="same", activation="relu")),
+         weight_scale=0.1),
+]
+
+battery = KerasBattery([(prepare, CONV + DEPTHWISE + VARIABLE_HW + LONG_SUMS)], seed=7000, package="k2jtest.img",
                        workdir="conv2d")
 prepared, batch, test_matches_keras = battery.tests()
 

@@ -88,7 +88,18 @@ ANY_SIZE = [
          "tf_h5", steps=(1, 7), samples=4, input_scale=2.0),
 ]
 
-battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS), (prepare, ANY_SIZE)], seed=1000,
+# A Dense over more than a thousand inputs adds them in slices of 256 (Linear.LONG), each slice's
+# sum added in turn: one running float32 sum over 5000 inputs was 1.9e-5 from Keras here (Keras is
+# 5.9e-6 from the float64 result).  Forty rows of 1100 a sample: the transposed product (narrow
+# outputs) in slices too.
+LONG_SUMS = [
+    Case("dense_long_sum", lambda k: k.Sequential([k.Input((5000,)), k.layers.Dense(8)]), "keras", samples=10),
+    Case("dense_long_sum_rows", lambda k: k.Sequential([k.Input((40, 1100)), k.layers.Dense(5, activation="tanh")]),
+         "keras", samples=4),
+]
+
+battery = KerasBattery([(prepare, CASES, True), (prepare, ACT_LAYERS), (prepare, ANY_SIZE), (prepare, LONG_SUMS)],
+                       seed=1000,
                        package="k2jtest.core", workdir="core")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()

@@ -174,10 +174,13 @@ CONV_POOL = [
     Case("conv_maxpool/not_merged_odd_same", img((9, 9, 2), L("Conv2D", 4, 3, padding="same", activation="softmax"),
                                                  L("MaxPooling2D", 2), L("Conv2D", 3, 2),
                                                  L("MaxPooling2D", 2, padding="same"))),
+    # 3 x 3 x 120 = 1080 inputs per output: the phase products in slices of 256 (Linear.LONG)
+    Case("conv_maxpool/long_sums", img((16, 12, 120), L("Conv2D", 8, 3, padding="same", activation="relu"),
+                                       L("MaxPooling2D", 2), head=False)),
 ]
 MERGED = {"conv_maxpool/same_even": 1, "conv_maxpool/valid_odd": 1, "conv_maxpool/dilated_pool_same": 1,
           "conv_maxpool/kernel_52_two_chunks": 1, "conv_maxpool/frames_share_a_chunk": 2, "conv_maxpool/tf_h5": 1,
-          "conv_maxpool/planes_to_a_conv": 1,
+          "conv_maxpool/planes_to_a_conv": 1, "conv_maxpool/long_sums": 1,
           "conv_maxpool/not_merged": 0, "conv_maxpool/not_merged_odd_same": 0}
 
 

@@ -113,6 +113,13 @@ CASES = (
           data="padded", samples=10, weight_scale=0.3), True),
     (Case("batch/additive_attention", fn(lambda k, x: L(k).Flatten()(L(k).AdditiveAttention()(
         [x, L(k).Dense(4)(x), L(k).Dense(4)(x)])), (6, 4)), samples=8, weight_scale=0.3), True),
+    # products over more than 1024 inputs, in slices of 256 (Linear.LONG): an LSTM's input projection
+    # (the batch's rows in passes of 256), a convolution's transposed product, a Dense after Flatten
+    (Case("batch/long_sums_recurrent", seq(lambda k: [L(k).LSTM(6, return_sequences=True), L(k).GRU(5)],
+                                           shape=(5, 1100)), samples=9, weight_scale=0.05), True),
+    (Case("batch/long_sums_image", seq(lambda k: [L(k).Conv2D(12, 3, padding="same", activation="relu"),
+                                                  L(k).Flatten(), L(k).Dense(3)], shape=(12, 10, 120)),
+          samples=6, weight_scale=0.05), True),
     # Conv1DTranspose has no batched form: the model runs its batches one sample at a time.
     (Case("batch/fallback_conv_transpose", seq(lambda k: [L(k).Conv1DTranspose(4, 3), L(k).LSTM(12)], shape=(None, 5)),
           samples=8, steps=(3, 6), weight_scale=0.3), False),

@@ -586,12 +586,15 @@ public final class Conv2D implements FrameConv {
      * kernel row's matrix in kernel order.  The few columns whose window crosses the border get
      * their patch row gathered, zeros for the padding.  The sums are those of the patch product
      * (im2col), in the same order.  Output rows {@code [oy0, oy1)} only (an intra-op thread's share).
+     * With more than {@link Linear#LONG} inputs per output, each kernel row's products are summed
+     * from zero and then added to the output row, as a long product adds its slices.
      */
     private void forwardRows(float[] x, int xb, int h, int w, int outW, float[] y, int yb, int outH, int padT,
                              int padL, float[] ws, int wsOff, int oy0, int oy1) {
         // output columns [lo, hi) have their whole window inside the image
         final int lo = Math.min(outW, (padL + sw - 1) / sw);
         final int hi = Math.max(lo, Math.min(outW, w - kw + padL < 0 ? 0 : (w - kw + padL) / sw + 1));
+        final float[] part = kh * kw * in > Linear.LONG ? threadBuffer(ROW_SUMS, outW * out) : null;
         for (int oy = oy0; oy < oy1; oy++) {
             final int yr = yb + oy * outW * out;
             // the bias in every pixel: one copy, then copies of what is filled (doubling)
@@ -605,17 +608,27 @@ public final class Conv2D implements FrameConv {
                     continue;
                 }
                 final int rowBase = xb + iy * w * in;
+                final float[] sums = part != null ? part : y;
+                final int so = part != null ? 0 : yr;
+                if (part != null) {
+                    java.util.Arrays.fill(part, 0, outW * out, 0f);
+                }
                 if (lo < hi) {
-                    kernelRows[i].addRows(x, rowBase + (lo * sw - padL) * in, sw * in, hi - lo, y, yr + lo * out,
+                    kernelRows[i].addRows(x, rowBase + (lo * sw - padL) * in, sw * in, hi - lo, sums, so + lo * out,
                             out);
                 }
                 for (int ox = 0; ox < lo; ox++) {
                     edge(x, rowBase, w, ox * sw - padL, ws, wsOff);
-                    kernelRows[i].addTo(ws, wsOff, y, yr + ox * out);
+                    kernelRows[i].addTo(ws, wsOff, sums, so + ox * out);
                 }
                 for (int ox = hi; ox < outW; ox++) {
                     edge(x, rowBase, w, ox * sw - padL, ws, wsOff);
-                    kernelRows[i].addTo(ws, wsOff, y, yr + ox * out);
+                    kernelRows[i].addTo(ws, wsOff, sums, so + ox * out);
+                }
+                if (part != null) {
+                    for (int v = 0; v < outW * out; v++) {
+                        y[yr + v] += part[v];
+                    }
                 }
             }
             activation.applyRows(y, yr, outW, out);
@@ -905,6 +918,9 @@ public final class Conv2D implements FrameConv {
     private static float[] planeBuffer(int n) {
         return threadBuffer(PLANE, n);
     }
+
+    /** Per-thread sums of one kernel row over an output row ({@link #forwardRows} of a long product). */
+    private static final ThreadLocal<float[]> ROW_SUMS = new ThreadLocal<float[]>();
 
     /** This thread's array of {@code local}, grown to at least {@code n} values. */
     private static float[] threadBuffer(ThreadLocal<float[]> local, int n) {

@@ -30,11 +30,12 @@ public final class KernelsProbe {
         int[] sizes = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 60, 63, 64, 65, 100, 127, 128, 129, 192, 200, 257, 600};
         int[] rowCounts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};   // the vector kernels block 6 and 4 rows
         int cases = 0;
-        for (int in : new int[] {1, 2, 3, 4, 5, 7, 11, 16, 33, 64, 300}) {   // 300: several column blocks
-            for (int outN : sizes) {
+        // 300: several column blocks; 1500: a long product, in slices (Linear.LONG)
+        for (int in : new int[] {1, 2, 3, 4, 5, 7, 11, 16, 33, 64, 300, 1500}) {
+            for (int outN : in > Linear.LONG ? new int[] {1, 17, 65, 200} : sizes) {
                 int rows = rowCounts[cases++ % rowCounts.length];
                 int ld = outN + (cases % 4 == 1 ? 5 : 0);   // some matrices are columns of a wider one
-                float[] data = random(rnd, 3 + in * ld + outN);
+                float[] data = weights(rnd, 3 + in * ld + outN, in);
                 Linear lin = new Linear(data, 3, ld, in, outN, cases % 3 == 0 ? -1 : 3 + in * ld);
                 float[] x = random(rnd, 5 + rows * in);
                 float[] y = new float[2 + rows * outN];
@@ -72,10 +73,10 @@ public final class KernelsProbe {
         }
         // Many rows of a narrow matrix (a convolution's pixels): Linear.forward takes the kernels' transposed
         // path (matmulT) where they have one; each row must have the bits of that row alone (matmul, one row).
-        for (int in : new int[] {1, 3, 5, 27, 64, 144}) {
-            for (int outN : new int[] {1, 2, 5, 16, 17, 32, 63, 64, 65}) {
+        for (int in : new int[] {1, 3, 5, 27, 64, 144, 1100}) {
+            for (int outN : in > Linear.LONG ? new int[] {1, 17, 64} : new int[] {1, 2, 5, 16, 17, 32, 63, 64, 65}) {
                 int rows = in % 2 == 0 ? 1100 : 40;   // 1100: more than one pass of matmulT's rows
-                float[] data = random(rnd, 2 + in * outN + outN);
+                float[] data = weights(rnd, 2 + in * outN + outN, in);
                 Linear lin = new Linear(data, 2, in, outN, outN % 3 == 0 ? -1 : 2 + in * outN);
                 float[] x = random(rnd, 3 + rows * in);
                 if (outN == 17) {
@@ -130,10 +131,11 @@ public final class KernelsProbe {
         // Conv2D and a 2 x 2 max pooling in one pass (forwardPooled) against the two layers one after the other,
         // bit for bit: same padding and even sizes (runs of stacked phase planes; 13 small images share a chunk,
         // 80 x 60 spans chunks), odd sizes and valid padding (a copy per grid row), dilation 2, one input
-        // channel.  Where the kernels multiply rows in place or threads share the layer: the two layers.
+        // channel, 120 input channels (a long product, in slices).  Where the kernels multiply rows in place or threads share the layer: the two layers.
         int pooledLayers = 0;
         int[][] pooledShapes = {{16, 12, Conv2D.SAME, 1, 5}, {80, 60, Conv2D.SAME, 1, 3}, {9, 10, Conv2D.SAME, 1, 4},
-            {11, 14, Conv2D.VALID, 1, 5}, {30, 25, Conv2D.VALID, 2, 6}, {12, 16, Conv2D.SAME, 2, 1}};
+            {11, 14, Conv2D.VALID, 1, 5}, {30, 25, Conv2D.VALID, 2, 6}, {12, 16, Conv2D.SAME, 2, 1},
+            {16, 12, Conv2D.SAME, 1, 120}};   // 1080 inputs per output: a long product (Linear.LONG)
         for (int filters : new int[] {7, 24}) {
             for (int images : new int[] {1, 13}) {
                 for (int[] shape : pooledShapes) {
@@ -142,7 +144,7 @@ public final class KernelsProbe {
                     int padding = shape[2];
                     int dil = shape[3];
                     int in = shape[4];
-                    float[] data = random(rnd, 9 * in * filters + filters);
+                    float[] data = weights(rnd, 9 * in * filters + filters, 9 * in);
                     Conv2D conv = new Conv2D(data, 0, 9 * in * filters, -1, 3, 3, in, w, filters, filters, 1, 1, dil,
                             dil, padding, 1, 4, Activation.of(Activation.RELU));
                     int outH = Conv2D.outSize(h, 3, 1, dil, padding, "probe");
@@ -259,6 +261,23 @@ public final class KernelsProbe {
             write(out, s);
         }
         out.close();
+    }
+
+    /**
+     * {@link #random} values for a matrix of {@code in} inputs: for a long product ({@link Linear#LONG}),
+     * scaled by {@code 1 / sqrt(in)}, so that its outputs are of order one (Gaussian weights and inputs
+     * give sums of about {@code sqrt(in)}, whose rounding in two tiers then differs by more than the
+     * probe's tolerance, as a trained layer's would not).
+     */
+    private static float[] weights(Random rnd, int n, int in) {
+        final float[] a = random(rnd, n);
+        if (in > Linear.LONG) {
+            final float scale = (float) (1 / Math.sqrt(in));
+            for (int i = 0; i < n; i++) {
+                a[i] *= scale;
+            }
+        }
+        return a;
     }
 
     private static float[] random(Random rnd, int n) {
