@@ -78,10 +78,13 @@ class PortableKernels extends Kernels {
     /** Columns per block: long inner loops (C2's vector loops pay a fixed cost per pass). */
     private static final int BLOCK_COLUMNS = 512;
 
-    /** Inputs per block of {@code cb} columns: a multiple of 4, at least 16, {@link #BLOCK_FLOATS} weights at most. */
+    /**
+     * Inputs per block of {@code cb} columns: a multiple of 12 (whole passes of two, three and four
+     * inputs), at least 24, {@link #BLOCK_FLOATS} weights at most.
+     */
     static int inputBlock(int cb) {
         final int kc = BLOCK_FLOATS / Math.max(1, cb);
-        return Math.max(16, kc - kc % 4);
+        return Math.max(24, kc - kc % 12);
     }
 
     /** At most this many columns go through {@link #matmulT} (wider rows vectorize well as they are). */
@@ -100,12 +103,14 @@ class PortableKernels extends Kernels {
     private static final ThreadLocal<float[][]> T_IN = new ThreadLocal<float[][]>();
 
     /**
-     * Inputs per block of {@link #matmulTransposed} without {@link #quads}: every column passes
-     * over the block's transposed rows (64 KiB in a pass of {@link #T_ROWS}) while they are near.
-     * With passes of 1024 rows, blocks of 32 and 64 inputs measured the same as 16 (within 5%, the
-     * cnn_lstm Conv2D layers, JDK 17, both tiers, 2 alternating runs, load 0.9-1.2).
+     * Inputs per block of {@link #matmulTransposed} without {@link #transposedQuads}: every column
+     * passes over the block's transposed rows while they are near.  A multiple of 2, 3 and 4 (whole
+     * passes of {@link #triple} and {@link #quad}).  Measured on cnn_lstm (whole processes, 6
+     * alternating pairs, load 0.8-1.2), with {@link #triple} taking three inputs per pass on JDK 17:
+     * 144 against 18, 4.8% faster with {@code Math.fma} and 5.1% with the portable loops; against 288
+     * (no blocks for its three layers), 4% faster; 36 and 72 in between.
      */
-    private static final int T_BLOCK = 16;
+    private static final int T_BLOCK = 144;
 
     /** Per-thread accumulator rows of {@link #matmulTransposed}: one per column, {@link #T_ROWS} floats each. */
     private static final ThreadLocal<float[][]> T_ACC = new ThreadLocal<float[][]>();
@@ -228,14 +233,12 @@ class PortableKernels extends Kernels {
         for (int k0 = 0; k0 < in; k0 += block) {
             final int k1 = Math.min(in, k0 + block);
             int j = j0;
-            if (quads()) {
-                for (; j + 3 < j1; j += 4) {
-                    cols[0] = acc[j];
-                    cols[1] = acc[j + 1];
-                    cols[2] = acc[j + 2];
-                    cols[3] = acc[j + 3];
-                    quad(wT, j * in, in, k0, k1, t, cols, n);
-                }
+            for (int q = quads() ? Integer.MAX_VALUE : quadsBeforeTriples(j1 - j0); q > 0 && j + 3 < j1; q--, j += 4) {
+                cols[0] = acc[j];
+                cols[1] = acc[j + 1];
+                cols[2] = acc[j + 2];
+                cols[3] = acc[j + 3];
+                quad(wT, j * in, in, k0, k1, t, cols, n);
             }
             for (; j + 2 < j1; j += 3) {
                 cols[0] = acc[j];
@@ -397,6 +400,7 @@ class PortableKernels extends Kernels {
         // 2048 columns (four accumulator rows of 8 KiB)
         final boolean quads = quads() && rows >= 4 && out <= 4 * BLOCK_COLUMNS;
         final boolean triples = !quads && rows >= 3 && out <= 4 * BLOCK_COLUMNS;
+        final int fours = quads ? Integer.MAX_VALUE : triples ? quadsBeforeTriples(rows) : 0;
         final int cb = quads || triples ? out : Math.min(out, BLOCK_COLUMNS);
         final int kc = inputBlock(cb);
         for (int j0 = 0; j0 < out; j0 += cb) {
@@ -405,16 +409,14 @@ class PortableKernels extends Kernels {
             for (int k0 = 0; k0 < in; k0 += kc) {
                 final int k1 = Math.min(in, k0 + kc);
                 int r = 0;
-                if (quads) {
-                    for (; r + 3 < rows; r += 4) {
-                        final int ya = yOff + r * ldy;
-                        for (int q = 0; q < 4; q++) {
-                            System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
-                        }
-                        quad(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
-                        for (int q = 0; q < 4; q++) {
-                            System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
-                        }
+                for (int f = fours; f > 0 && r + 3 < rows; f--, r += 4) {
+                    final int ya = yOff + r * ldy;
+                    for (int q = 0; q < 4; q++) {
+                        System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
+                    }
+                    quad(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
+                    for (int q = 0; q < 4; q++) {
+                        System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
                     }
                 }
                 if (triples) {
@@ -467,6 +469,20 @@ class PortableKernels extends Kernels {
                 y[j] = (((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
             }
         }
+        if (k1 - k == 3) {
+            // the last three inputs in one pass (a short row pays C2's scalar pre- and post-loop
+            // iterations once per pass): the same sums
+            final float a0 = x[xOff + k];
+            final float a1 = x[xOff + k + 1];
+            final float a2 = x[xOff + k + 2];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
+            for (int j = j0; j < j1; j++) {
+                y[j] = ((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j];
+            }
+            return;
+        }
         for (; k < k1; k++) {
             final float a0 = x[xOff + k];
             final float[] v0 = w[k];
@@ -493,6 +509,16 @@ class PortableKernels extends Kernels {
     /** Whether {@link #quad} has a loop shape of its own (the portable kernels have none). */
     boolean quads() {
         return false;
+    }
+
+    /**
+     * Where {@link #triple} is the fastest shape and {@link #quad} the next ({@code Math.fma} before
+     * JDK 25): how many quads to take before the triples over {@code count} rows or columns, so that
+     * none is left for a pair or a single ({@code count % 3}: 16 = 4 + 3 x 4, 32 = 2 x 4 + 8 x 3);
+     * 0 where there is no quad.
+     */
+    int quadsBeforeTriples(int count) {
+        return 0;
     }
 
     /** Whether {@link #matmulTransposed} takes {@link #quad} over whole transposed rows. */

@@ -95,7 +95,34 @@ final class FmaKernels extends PortableKernels {
                 y[j] = Math.fma(a3, v3[j], Math.fma(a2, v2[j], Math.fma(a1, v1[j], Math.fma(a0, v0[j], y[j]))));
             }
         }
-        for (; k < k1; k++) {
+        tail(x, xOff, k, k1, w, y, j0, j1);
+    }
+
+    /**
+     * The last one to three inputs of {@link #single} in one pass: a short row pays C2's pre- and
+     * post-loop (scalar) iterations once per pass, so fewer passes (a 15-unit LSTM step: three
+     * instead of five).  The same chain of {@code fma}.
+     */
+    private static void tail(float[] x, int xOff, int k, int k1, float[][] w, float[] y, int j0, int j1) {
+        if (k1 - k == 3) {
+            final float a0 = x[xOff + k];
+            final float a1 = x[xOff + k + 1];
+            final float a2 = x[xOff + k + 2];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
+            for (int j = j0; j < j1; j++) {
+                y[j] = Math.fma(a2, v2[j], Math.fma(a1, v1[j], Math.fma(a0, v0[j], y[j])));
+            }
+        } else if (k1 - k == 2) {
+            final float a0 = x[xOff + k];
+            final float a1 = x[xOff + k + 1];
+            final float[] v0 = w[k];
+            final float[] v1 = w[k + 1];
+            for (int j = j0; j < j1; j++) {
+                y[j] = Math.fma(a1, v1[j], Math.fma(a0, v0[j], y[j]));
+            }
+        } else if (k1 - k == 1) {
             final float a0 = x[xOff + k];
             final float[] v0 = w[k];
             for (int j = j0; j < j1; j++) {
@@ -104,10 +131,16 @@ final class FmaKernels extends PortableKernels {
         }
     }
 
-    /** {@link #quad} on every JDK: four inputs per pass from JDK 25 on, two before. */
+    /** {@link #quad} (four rows of four inputs) from JDK 25 on; before it, {@link #triple} (three of three). */
     @Override
     boolean quads() {
-        return true;
+        return WIDE;
+    }
+
+    /** Before JDK 25, {@link #quad} (four rows of two inputs) for the one or two rows the triples leave. */
+    @Override
+    int quadsBeforeTriples(int count) {
+        return WIDE ? 0 : count % 3;
     }
 
     /**
@@ -214,12 +247,11 @@ final class FmaKernels extends PortableKernels {
     }
 
     /**
-     * Three rows, two inputs per pass (a loop body JDK 17's C2 still vectorizes; the matrix
-     * products take {@link #quad} where there are four rows, the transposed one from JDK 25 on):
-     * six multiply-adds per two weight loads and three accumulator loads and stores, against four
-     * per two and two for {@link #pair}.  Measured on JDK 17, a convolution's transposed product
-     * (144 x 48 over 256 pixels, load 1.1): 47-50 -> 52-57 GFLOP/s; the roofline's GEMM shape 49.7
-     * -> 55.7.  The same {@code fma} chain per row as {@link #pair}: the same bits.
+     * Three rows, three inputs per pass: nine multiply-adds per three weight loads and three
+     * accumulator loads and stores, the widest shape JDK 17's C2 vectorizes (four rows of three
+     * inputs stay scalar) and the best of the roofline's shapes there (140 GFLOP/s against 123 for
+     * four rows of two inputs and 113 for three of two, weights in L2).  The same {@code fma} chain
+     * per row as {@link #pair}: the same bits.
      */
     @Override
     void triple(float[] x, int xa, int ldx, int k0, int k1, float[][] w, float[][] acc, int n) {
@@ -229,36 +261,47 @@ final class FmaKernels extends PortableKernels {
         final int xb = xa + ldx;
         final int xc = xb + ldx;
         int k = k0;
-        for (; k + 1 < k1; k += 2) {
+        for (; k + 2 < k1; k += 3) {
             final float a0 = x[xa + k];
             final float a1 = x[xa + k + 1];
+            final float a2 = x[xa + k + 2];
             final float b0 = x[xb + k];
             final float b1 = x[xb + k + 1];
+            final float b2 = x[xb + k + 2];
             final float c0 = x[xc + k];
             final float c1 = x[xc + k + 1];
+            final float c2 = x[xc + k + 2];
             final float[] v0 = w[k];
             final float[] v1 = w[k + 1];
+            final float[] v2 = w[k + 2];
             for (int j = 0; j < n; j++) {
                 final float w0 = v0[j];
                 final float w1 = v1[j];
-                ya[j] = Math.fma(a1, w1, Math.fma(a0, w0, ya[j]));
-                yb[j] = Math.fma(b1, w1, Math.fma(b0, w0, yb[j]));
-                yc[j] = Math.fma(c1, w1, Math.fma(c0, w0, yc[j]));
+                final float w2 = v2[j];
+                ya[j] = Math.fma(a2, w2, Math.fma(a1, w1, Math.fma(a0, w0, ya[j])));
+                yb[j] = Math.fma(b2, w2, Math.fma(b1, w1, Math.fma(b0, w0, yb[j])));
+                yc[j] = Math.fma(c2, w2, Math.fma(c1, w1, Math.fma(c0, w0, yc[j])));
             }
         }
         if (k < k1) {
-            final float a0 = x[xa + k];
-            final float b0 = x[xb + k];
-            final float c0 = x[xc + k];
-            final float[] v0 = w[k];
-            for (int j = 0; j < n; j++) {
-                final float w0 = v0[j];
-                ya[j] = Math.fma(a0, w0, ya[j]);
-                yb[j] = Math.fma(b0, w0, yb[j]);
-                yc[j] = Math.fma(c0, w0, yc[j]);
+            // the last one or two inputs through single, row by row (a method too large for C2 to
+            // inline): with a loop of their own here that ran, C2 (JDK 17) left the three-input loop
+            // scalar (a convolution's transposed product, 1024 x 144 x 32: 16 GFLOP/s against 109)
+            final float[][] row = ROW.get();
+            for (int q = 0; q < 3; q++) {
+                row[0] = acc[q];
+                single(x, xa + q * ldx, k, k1, w, row, 0, n);
             }
         }
     }
+
+    /** Per-thread view of one accumulator row (the first of {@link #single}'s {@code acc}). */
+    private static final ThreadLocal<float[][]> ROW = new ThreadLocal<float[][]>() {
+        @Override
+        protected float[][] initialValue() {
+            return new float[1][];
+        }
+    };
 
     /** Two rows, four inputs per pass each (two before JDK 25): eight multiply-adds per four weight loads. */
     @Override
