@@ -469,20 +469,6 @@ class PortableKernels extends Kernels {
                 y[j] = (((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j]) + a3 * v3[j];
             }
         }
-        if (k1 - k == 3) {
-            // the last three inputs in one pass (a short row pays C2's scalar pre- and post-loop
-            // iterations once per pass): the same sums
-            final float a0 = x[xOff + k];
-            final float a1 = x[xOff + k + 1];
-            final float a2 = x[xOff + k + 2];
-            final float[] v0 = w[k];
-            final float[] v1 = w[k + 1];
-            final float[] v2 = w[k + 2];
-            for (int j = j0; j < j1; j++) {
-                y[j] = ((y[j] + a0 * v0[j]) + a1 * v1[j]) + a2 * v2[j];
-            }
-            return;
-        }
         for (; k < k1; k++) {
             final float a0 = x[xOff + k];
             final float[] v0 = w[k];
