@@ -410,25 +410,11 @@ class PortableKernels extends Kernels {
                 final int k1 = Math.min(in, k0 + kc);
                 int r = 0;
                 for (int f = fours; f > 0 && r + 3 < rows; f--, r += 4) {
-                    final int ya = yOff + r * ldy;
-                    for (int q = 0; q < 4; q++) {
-                        System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
-                    }
-                    quad(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
-                    for (int q = 0; q < 4; q++) {
-                        System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
-                    }
+                    rowGroup(4, x, xOff + r * ldx, ldx, k0, k1, w, acc, out, y, yOff + r * ldy, ldy);
                 }
                 if (triples) {
                     for (; r + 2 < rows; r += 3) {
-                        final int ya = yOff + r * ldy;
-                        for (int q = 0; q < 3; q++) {
-                            System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
-                        }
-                        triple(x, xOff + r * ldx, ldx, k0, k1, w, acc, out);
-                        for (int q = 0; q < 3; q++) {
-                            System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
-                        }
+                        rowGroup(3, x, xOff + r * ldx, ldx, k0, k1, w, acc, out, y, yOff + r * ldy, ldy);
                     }
                 }
                 for (; r + 1 < rows; r += 2) {
@@ -446,6 +432,26 @@ class PortableKernels extends Kernels {
                     System.arraycopy(y0, j0, y, ya, len);
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #gemmRows}' {@code count} rows (4: {@link #quad}, 3: {@link #triple}) over whole rows of
+     * {@code out} columns: each row of {@code y} (from {@code ya}, {@code ldy} apart) copied into its
+     * accumulator row, the inputs {@code [k0, k1)} added, and copied back.
+     */
+    private void rowGroup(int count, float[] x, int xa, int ldx, int k0, int k1, float[][] w, float[][] acc, int out,
+                          float[] y, int ya, int ldy) {
+        for (int q = 0; q < count; q++) {
+            System.arraycopy(y, ya + q * ldy, acc[q], 0, out);
+        }
+        if (count == 4) {
+            quad(x, xa, ldx, k0, k1, w, acc, out);
+        } else {
+            triple(x, xa, ldx, k0, k1, w, acc, out);
+        }
+        for (int q = 0; q < count; q++) {
+            System.arraycopy(acc[q], 0, y, ya + q * ldy, out);
         }
     }
 
