@@ -28,8 +28,9 @@ public final class Linear {
      * float32 rounding error grows with {@code SLICE + in / SLICE} where one running sum's grows with
      * {@code in}.  Measured against Keras (a Dense over 5000 inputs, weights within +-0.5, inputs within
      * +-1): one running sum was 1.9e-5 from Keras and 1.9e-5 from the float64 result, where Keras itself
-     * is 5.9e-6 from it; in slices, 5.9e-6 and 6.9e-6.  Only products this long change (their bits too).  Every path (one row, many rows, transposed, threads) takes the same slices, so
-     * a row's bits still do not depend on the rows computed with it.
+     * is 5.9e-6 from it; in slices, 5.9e-6 and 6.9e-6.  Only products this long change (their bits
+     * too).  Every path (one row, many rows, transposed, threads) takes the same slices, so a row's
+     * bits still do not depend on the rows computed with it.
      */
     private final Linear[] slices;
     /** {@link Kernels#pack} of the matrix. */
