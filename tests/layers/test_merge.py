@@ -87,8 +87,18 @@ ANY_SIZE = [
     Case("merge/variable_hw_images/tf_h5", image_merges, "tf_h5", steps=(1, 8), samples=4),
 ]
 
+# Dot over 20000 features (and over 3000 rows of two matrices): float32 sums over that many
+# products, against Keras' own (the runtime adds them in double precision)
+LONG_SUMS = [
+    Case("dot/long_vectors", lambda k: (lambda a, b: k.Model([a, b], k.layers.Dot(axes=1)([a, b])))(
+        k.Input((20000,)), k.Input((20000,))), "keras", samples=10),
+    Case("dot/long_matrices", lambda k: (lambda a, b: k.Model([a, b], k.layers.Dot(axes=1)([a, b])))(
+        k.Input((3000, 3)), k.Input((3000, 2))), "keras", samples=10),
+]
+
 battery = KerasBattery([(prepare, CASES, True), (prepare_masked, MASKED), (prepare, RANKS),
-                        (prepare_image, ANY_SIZE)], seed=3200, package="k2jtest.merge", workdir="merge")
+                        (prepare_image, ANY_SIZE), (prepare, LONG_SUMS)], seed=3200, package="k2jtest.merge",
+                       workdir="merge")
 prepared, batch, test_matches_keras = battery.tests()
 test_reference_matches_keras = battery.test_reference_matches_keras()
 

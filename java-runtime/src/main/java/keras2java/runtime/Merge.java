@@ -189,11 +189,13 @@ public final class Merge {
         }
         for (int i = 0; i < p; i++) {
             for (int j = 0; j < q; j++) {
-                float sum = 0f;
+                // in double (each float product exact), rounded once: a float running sum over
+                // 20000 features was 3.6e-5 from Keras
+                double sum = 0;
                 for (int k = 0; k < n; k++) {
-                    sum += ws[a + i * n + k] * ws[b + j * n + k];
+                    sum += (double) ws[a + i * n + k] * ws[b + j * n + k];
                 }
-                out[i * q + j] = sum;
+                out[i * q + j] = (float) sum;
             }
         }
     }

@@ -209,15 +209,18 @@ public final class TensorOps {
         walk(MATMUL_ROW, 0, shape, n0, y, yStr, a, 0, aStr, b, bStr, null, UNUSED, m, k, n);
     }
 
-    /** {@code y = a . b} for one {@code m x k} matrix {@code a} and {@code k x n} matrix {@code b}. */
+    /**
+     * {@code y = a . b} for one {@code m x k} matrix {@code a} and {@code k x n} matrix {@code b}; each
+     * output summed in double (each float product exact) and rounded once (as Merge.dot).
+     */
     private static void product(float[] a, int pa, float[] b, int pb, float[] y, int py, int m, int k, int n) {
         for (int r = 0; r < m; r++) {
             for (int c = 0; c < n; c++) {
-                float s = 0f;
+                double s = 0;
                 for (int j = 0; j < k; j++) {
-                    s += a[pa + r * k + j] * b[pb + j * n + c];
+                    s += (double) a[pa + r * k + j] * b[pb + j * n + c];
                 }
-                y[py++] = s;
+                y[py++] = (float) s;
             }
         }
     }

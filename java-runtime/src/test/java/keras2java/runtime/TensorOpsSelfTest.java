@@ -306,11 +306,11 @@ public final class TensorOpsSelfTest {
         for (int t = 0; t < 3; t++) {
             for (int i = 0; i < 2; i++) {
                 for (int j = 0; j < 3; j++) {
-                    float s = 0f;
+                    double s = 0;   // TensorOps sums each output in double
                     for (int k = 0; k < 4; k++) {
-                        s += a[t * 8 + i * 4 + k] * w[k * 3 + j];
+                        s += (double) a[t * 8 + i * 4 + k] * w[k * 3 + j];
                     }
-                    check(y[t * 6 + i * 3 + j] == s, "matmul at " + t + ", " + i + ", " + j);
+                    check(y[t * 6 + i * 3 + j] == (float) s, "matmul at " + t + ", " + i + ", " + j);
                 }
             }
         }
