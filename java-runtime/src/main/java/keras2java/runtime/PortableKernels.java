@@ -194,8 +194,9 @@ class PortableKernels extends Kernels {
 
     /**
      * Every column's accumulator row, then the outputs written out in one pass over them.  Four
-     * columns per pass where {@link #quads} ({@code Math.fma}), three ({@link #triple}) in the
-     * portable kernels and for the last columns.  Where {@link #transposedQuads} (JDK 25) each pass
+     * columns per pass where {@link #quads} ({@code Math.fma} from JDK 25), else three
+     * ({@link #triple}; with {@code Math.fma} before JDK 25, one or two quads first,
+     * {@link #quadsBeforeTriples}), a pair or a single for the last columns.  Where {@link #transposedQuads} (JDK 25) each pass
      * goes over all the transposed rows; else over {@link #T_BLOCK} rows at a time, every column's
      * accumulator row kept until the last block: the block's rows are read from near caches by
      * each pass instead of the whole matrix from L2 (a 3 x 3 convolution over 32 channels has 288
