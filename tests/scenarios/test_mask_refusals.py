@@ -7,6 +7,8 @@ What is still refused, with the layer named:
 - a mask reaching Softmax: Keras broadcasts the (batch, timesteps) mask against
   the last axes of the input (the features), which only builds when the two
   sizes agree and then masks features by timestep; keras2java does not copy that;
+- a mask reaching a tf-keras GroupNormalization, for the same reason (its moments are
+  weighted by the mask broadcast to the input's shape; Keras 3 ignores the mask);
 - Keras 3 merges broadcasting an axis of size 1 against a variable number of
   timesteps: Keras 3 itself returns outputs of the wrong length or transposed
   operands there, depending on the lengths traced first;
@@ -35,6 +37,12 @@ pytestmark = pytest.mark.keras
 def _softmax(k):
     x = k.Input((4, 4))
     return k.Model(x, k.layers.Softmax()(k.layers.Masking()(x))), "Softmax", "receives a Keras mask"
+
+
+def _group_normalization(k):
+    x = k.Input((3,))
+    y = k.layers.GroupNormalization(groups=1)(k.layers.Embedding(17, 3, mask_zero=True)(x))
+    return k.Model(x, y), "GroupNormalization", "receives a Keras mask"
 
 
 def test_nested_model_called_with_mask_is_refused(tmp_path):
@@ -111,8 +119,8 @@ def test_keras3_broadcast_over_variable_steps_is_refused(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("fmt", ["keras", "tf_h5"])
-@pytest.mark.parametrize("build", [_softmax], ids=["softmax"])
+@pytest.mark.parametrize("fmt,build", [("keras", _softmax), ("tf_h5", _softmax), ("tf_h5", _group_normalization)],
+                         ids=["softmax-keras", "softmax-tf_h5", "group_normalization-tf_h5"])
 def test_masks_keras_applies_are_refused(tmp_path, fmt, build):
     if fmt == "keras":
         import keras as k

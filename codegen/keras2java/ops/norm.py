@@ -311,10 +311,14 @@ def convert_rms_normalization(ctx: LayerContext) -> Converted:
     return Converted(AxesNormalizeOp("rms", tuple(shape), axes, trailing, eps, scale), (shape,))
 
 
-@converter("GroupNormalization", mask=MaskRule.PASS)
+@converter("GroupNormalization", mask=MaskRule.PASS, keras2_mask=MaskRule.REFUSE)
 def convert_group_normalization(ctx: LayerContext) -> Converted:
     """``GroupNormalization``: the channel axis split into ``groups`` groups, each
-    normalized over its channels and every other axis; gamma and beta per channel."""
+    normalized over its channels and every other axis; gamma and beta per channel.
+    Keras 3 ignores a mask and passes it on.  tf-keras weights the moments by the mask
+    broadcast to the input's shape (``tf.broadcast_to``): a (batch, timesteps) mask
+    aligns with the last axes, the channels, so it only builds where those sizes agree
+    and then weights channels by timestep (of other samples of the batch): refused."""
     shape = ctx.single_input()
     axis = ctx.layer.config.get("axis", -1)
     if isinstance(axis, (list, tuple)):
