@@ -626,9 +626,7 @@ public final class Conv2D implements FrameConv {
                     kernelRows[i].addTo(ws, wsOff, sums, so + ox * out);
                 }
                 if (part != null) {
-                    for (int v = 0; v < outW * out; v++) {
-                        y[yr + v] += part[v];
-                    }
+                    Linear.add(part, 0, y, yr, outW * out);
                 }
             }
             activation.applyRows(y, yr, outW, out);

@@ -250,8 +250,8 @@ public final class Linear {
         }
     }
 
-    /** {@code y[yOff + i] += a[aOff + i]} for {@code i < len}. */
-    private static void add(float[] a, int aOff, float[] y, int yOff, int len) {
+    /** {@code y[yOff + i] += a[aOff + i]} for {@code i < len}: a slice's sums added (also {@link Conv2D}'s kernel rows). */
+    static void add(float[] a, int aOff, float[] y, int yOff, int len) {
         for (int i = 0; i < len; i++) {
             y[yOff + i] += a[aOff + i];
         }
