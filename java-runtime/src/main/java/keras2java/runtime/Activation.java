@@ -106,6 +106,16 @@ public final class Activation {
         return kind == SOFTMAX || kind == LOG_SOFTMAX;
     }
 
+    /**
+     * Whether {@code f(max(a, b)) == max(f(a), f(b))} bit for bit for every pair of floats,
+     * NaN and signed zeros included ({@code Math.max}), so a max pooling may take the activation
+     * after its maxima: the identity, and relu without a slope or threshold (the kernels' loop:
+     * a max with zero, then a min with max_value, both monotone and exact).
+     */
+    public boolean commutesWithMax() {
+        return kind == LINEAR || (kind == RELU && alpha == 0f && threshold == 0f);
+    }
+
     /** The function at one point.  Not defined for softmax kinds. */
     public float apply(float x) {
         switch (kind) {

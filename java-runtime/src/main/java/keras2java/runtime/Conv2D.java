@@ -347,6 +347,8 @@ public final class Conv2D implements FrameConv {
         final float[] b = phase[1];
         final float[] c = phase[2];
         final float[] d = phase[3];
+        // relu (or none) once over the maxima instead of over the four phases: the same bits
+        final boolean afterMax = activation.commutesWithMax();
         for (int img0 = 0; img0 < images; img0 += per) {
             final int count = Math.min(per, images - img0);
             final float[] planes = polyphase(x, img0 * h * w * in, count, h, w, hp, wp, planesIn);
@@ -357,10 +359,15 @@ public final class Conv2D implements FrameConv {
                 for (int q = 0; q < 4; q++) {
                     gatherPhase(planes, count, hp, wp, ph, pw, q >> 1, q & 1, padT, padL, t, p0, n);
                     group[0].forwardTransposed(t, n, phase[q], 0, n, 0, out);
-                    activation.applyInPlace(phase[q], 0, out * n);
+                    if (!afterMax) {
+                        activation.applyInPlace(phase[q], 0, out * n);
+                    }
                 }
                 for (int i = 0; i < out * n; i++) {
                     a[i] = Math.max(Math.max(a[i], b[i]), Math.max(c[i], d[i]));
+                }
+                if (afterMax) {
+                    activation.applyInPlace(a, 0, out * n);
                 }
                 if (planesOut) {
                     // each image's run of the chunk into its planes

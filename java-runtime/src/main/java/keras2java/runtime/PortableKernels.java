@@ -241,7 +241,7 @@ class PortableKernels extends Kernels {
                 cols[3] = acc[j + 3];
                 quad(wT, j * in, in, k0, k1, t, cols, n);
             }
-            for (; j + 2 < j1; j += 3) {
+            for (; j + 2 < j1 && j1 - j != 4; j += 3) {
                 cols[0] = acc[j];
                 cols[1] = acc[j + 1];
                 cols[2] = acc[j + 2];
@@ -414,7 +414,7 @@ class PortableKernels extends Kernels {
                     rowGroup(4, x, xOff + r * ldx, ldx, k0, k1, w, acc, out, y, yOff + r * ldy, ldy);
                 }
                 if (triples) {
-                    for (; r + 2 < rows; r += 3) {
+                    for (; r + 2 < rows && rows - r != 4; r += 3) {
                         rowGroup(3, x, xOff + r * ldx, ldx, k0, k1, w, acc, out, y, yOff + r * ldy, ldy);
                     }
                 }
