@@ -196,7 +196,10 @@ class PortableKernels extends Kernels {
      * Every column's accumulator row, then the outputs written out in one pass over them.  Four
      * columns per pass where {@link #quads} ({@code Math.fma} from JDK 25), else three
      * ({@link #triple}; with {@code Math.fma} before JDK 25, one or two quads first,
-     * {@link #quadsBeforeTriples}), a pair or a single for the last columns.  Where {@link #transposedQuads} (JDK 25) each pass
+     * {@link #quadsBeforeTriples}), a pair or a single for the last columns, two pairs where four
+     * are left (a single over a 3 x 3 convolution's 27 inputs cost as much as two pairs: cnn_lstm
+     * portable, whole process, 3% faster with this and {@link Activation#commutesWithMax}).
+     * Where {@link #transposedQuads} (JDK 25) each pass
      * goes over all the transposed rows; else over {@link #T_BLOCK} rows at a time, every column's
      * accumulator row kept until the last block: the block's rows are read from near caches by
      * each pass instead of the whole matrix from L2 (a 3 x 3 convolution over 32 channels has 288
@@ -387,7 +390,7 @@ class PortableKernels extends Kernels {
      * block of at most {@link #BLOCK_COLUMNS} columns and {@link #inputBlock} inputs, inputs in
      * order within each column block, pairs of rows sharing each pass over the block's weights
      * ({@link #pair}; threes ({@link #triple}) in one block of whole rows up to 2048 columns, fours
-     * where {@link #quads}), a last odd row alone.  Splitting the inputs keeps each output's sum in
+     * where {@link #quads}), a last odd row alone (two pairs where four rows are left).  Splitting the inputs keeps each output's sum in
      * input order, so the bits do not depend on the blocks.
      */
     @Override
