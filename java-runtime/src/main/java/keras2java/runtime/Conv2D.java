@@ -335,8 +335,15 @@ public final class Conv2D implements FrameConv {
         }
         final int padT = padBefore(h, outH, dh * (kh - 1) + 1, 1, padding);
         final int padL = padBefore(w, outW, dw * (kw - 1) + 1, 1, padding);
-        final float[][] t = Kernels.ACTIVE.transposedRows(kh * kw * in);
-        final int chunk = Kernels.ACTIVE.transposedRowsMax(kh * kw * in);
+        // the four phases' taps read (kh + 1) x (kw + 1) shifts of each channel (stride 1, no
+        // dilation) rather than 4 x kh x kw: each shift is gathered once into a bank row, and each
+        // phase's patch rows are references to the bank's
+        final int[] ys = shifts(kh, dh);
+        final int[] xs = shifts(kw, dw);
+        final int banked = ys.length * xs.length * in;
+        final float[][] bank = Kernels.ACTIVE.transposedRows(banked);
+        final int chunk = Kernels.ACTIVE.transposedRowsMax(banked);
+        final float[][] t = new float[kh * kw * in][];
         final int total = ph * pw;
         final int hp = (h + 1) / 2;
         final int wp = (w + 1) / 2;
@@ -356,8 +363,9 @@ public final class Conv2D implements FrameConv {
             final int yb = img0 * total * out;
             for (int p0 = 0; p0 < cols; p0 += chunk) {
                 final int n = Math.min(chunk, cols - p0);
+                gatherBank(planes, count, hp, wp, ph, pw, ys, xs, padT, padL, bank, p0, n);
                 for (int q = 0; q < 4; q++) {
-                    gatherPhase(planes, count, hp, wp, ph, pw, q >> 1, q & 1, padT, padL, t, p0, n);
+                    phaseRows(ys, xs, q >> 1, q & 1, bank, t);
                     group[0].forwardTransposed(t, n, phase[q], 0, n, 0, out);
                     if (!afterMax) {
                         activation.applyInPlace(phase[q], 0, out * n);
@@ -443,27 +451,65 @@ public final class Conv2D implements FrameConv {
     }
 
     /**
-     * The transposed patch rows of pooled pixels {@code [p0, p0 + n)} at phase (dy, dx): pixel
-     * p of image {@code p / (ph pw)}, at (a, b) of its {@code ph x pw} grid, stands for output
-     * pixel (2a + dy, 2b + dx), whose tap (i, j) reads input pixel (2a + ry, 2b + rx),
-     * {@code ry = dy + i dh - padT}: phase {@code (ry & 1, rx & 1)} at (a + (ry >> 1), b + (rx >> 1)).
+     * The distinct offsets {@code d + i * dil} (phase d of 0 or 1, tap i of {@code k}) at which
+     * the pooled phases' taps read along one axis, ascending: {@code k + 1} of them without
+     * dilation, against {@code 2 k} taps of the two phases.
      */
-    private void gatherPhase(float[] planes, int count, int hp, int wp, int ph, int pw, int dy, int dx, int padT,
-                             int padL, float[][] t, int p0, int n) {
+    static int[] shifts(int k, int dil) {
+        final boolean[] used = new boolean[2 + (k - 1) * dil];
+        int count = 0;
+        for (int d = 0; d < 2; d++) {
+            for (int i = 0; i < k; i++) {
+                if (!used[d + i * dil]) {
+                    used[d + i * dil] = true;
+                    count++;
+                }
+            }
+        }
+        final int[] s = new int[count];
+        for (int v = 0, q = 0; v < used.length; v++) {
+            if (used[v]) {
+                s[q++] = v;
+            }
+        }
+        return s;
+    }
+
+    /**
+     * The transposed rows of pooled pixels {@code [p0, p0 + n)} read at every shift: bank row
+     * {@code (iy * xs.length + ix) * in + c} holds, for pixel p of image {@code p / (ph pw)} at
+     * (a, b) of its {@code ph x pw} grid, input pixel (2a + ry, 2b + rx) of channel c,
+     * {@code ry = ys[iy] - padT} and {@code rx = xs[ix] - padL}: phase {@code (ry & 1, rx & 1)}
+     * at (a + (ry >> 1), b + (rx >> 1)), zero outside the image.  Output pixel (2a + dy, 2b + dx)'s
+     * tap (i, j) is the row of shifts {@code dy + i dh} and {@code dx + j dw} ({@link #phaseRows}).
+     */
+    private void gatherBank(float[] planes, int count, int hp, int wp, int ph, int pw, int[] ys, int[] xs, int padT,
+                            int padL, float[][] bank, int p0, int n) {
         final int set = count * hp * wp;
-        for (int i = 0; i < kh; i++) {
-            final int ry = dy + i * dh - padT;
-            for (int j = 0; j < kw; j++) {
-                final int rx = dx + j * dw - padL;
+        for (int iy = 0; iy < ys.length; iy++) {
+            final int ry = ys[iy] - padT;
+            for (int ix = 0; ix < xs.length; ix++) {
+                final int rx = xs[ix] - padL;
                 final int first = ((ry & 1) * 2 + (rx & 1)) * in * set;
                 for (int c = 0; c < in; c++) {
-                    final float[] tk = t[(i * kw + j) * in + c];
+                    final float[] tk = bank[(iy * xs.length + ix) * in + c];
                     if (pw == wp && ph == hp) {
                         runs(planes, first + c * set, count, hp, wp, ry >> 1, rx >> 1, tk, p0, n, 0);
                     } else {
                         shifted(planes, first + c * set, hp, wp, ph, pw, ry >> 1, rx >> 1, tk, p0, n);
                     }
                 }
+            }
+        }
+    }
+
+    /** Phase (dy, dx)'s patch rows {@code t[(i kw + j) in + c]}: references to their {@link #gatherBank} rows. */
+    private void phaseRows(int[] ys, int[] xs, int dy, int dx, float[][] bank, float[][] t) {
+        for (int i = 0; i < kh; i++) {
+            final int iy = java.util.Arrays.binarySearch(ys, dy + i * dh);
+            for (int j = 0; j < kw; j++) {
+                final int ix = java.util.Arrays.binarySearch(xs, dx + j * dw);
+                System.arraycopy(bank, (iy * xs.length + ix) * in, t, (i * kw + j) * in, in);
             }
         }
     }
