@@ -95,6 +95,13 @@ CASES = (
         L(k).TimeDistributed(L(k).Conv2D(5, 3, strides=(2, 1), padding="same", activation="elu")),
         L(k).TimeDistributed(L(k).Conv2D(4, 1)), L(k).TimeDistributed(L(k).GlobalMaxPooling2D()),
         L(k).LSTM(6), L(k).Dense(3)], shape=(3, 14, 12, 3)), samples=6, weight_scale=0.3), True),
+    # a convolution feeding a global pooling in a frame chain: channel planes between them, four
+    # 16 x 16 frames per product (portable and Math.fma kernels)
+    (Case("batch/frames_conv_global", seq(lambda k: [
+        L(k).TimeDistributed(L(k).Conv2D(8, 3, padding="same", activation="relu")),
+        L(k).TimeDistributed(L(k).Conv2D(10, 3, padding="same")),
+        L(k).TimeDistributed(L(k).GlobalAveragePooling2D()),
+        L(k).LSTM(6), L(k).Dense(3)], shape=(6, 16, 16, 2)), samples=5, weight_scale=0.3), True),
     (Case("batch/crnn", seq(lambda k: [L(k).Conv2D(5, 3, padding="same", activation="relu"),
                                        L(k).BatchNormalization(epsilon=0.5), L(k).MaxPooling2D((1, 2)),
                                        L(k).ZeroPadding2D(1), L(k).SeparableConv2D(4, 3, strides=2),

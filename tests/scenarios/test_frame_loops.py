@@ -102,6 +102,17 @@ CASES = [
                                      TD("Conv2D", 6, (3, 2), dilation_rate=(1, 2), activation="sigmoid"),
                                      TD("Conv2D", 5, 2, activation="softmax"), TD("MaxPooling2D", 2),
                                      TD("Conv2D", 4, 3, padding="same"), TD("Conv2D", 3, 2))),
+    # a convolution feeding a global pooling: a link of channel planes the writer alone decides
+    # (Conv2D.planesOut), directly, through BatchNormalization and an activation, and from a
+    # Conv2D merged with its max pooling; 11 and 16 channels (eight per pass and the rest)
+    Case("frames/conv_global", frames((6, 16, 16, 3), TD("Conv2D", 11, 3, padding="same", activation="relu"),
+                                      TD("GlobalAveragePooling2D"))),
+    Case("frames/conv_bn_global", frames((5, 14, 16, 2), TD("Conv2D", 16, 3, padding="same"),
+                                         TD("BatchNormalization", epsilon=0.1), lambda k: k.layers.Activation("tanh"),
+                                         TD("GlobalMaxPooling2D"))),
+    Case("frames/conv_pool_global", frames((5, 16, 18, 2), TD("Conv2D", 12, 3, padding="same", activation="relu"),
+                                           TD("MaxPooling2D", 2), TD("Conv2D", 9, 3, padding="same"),
+                                           TD("MaxPooling2D", 2), TD("GlobalMaxPooling2D"))),
     *[Case(f"frames/random_links_{n}", random_links(7800 + n)) for n in range(8)],
     Case("frames/branch", branch),
     Case("frames/tapped", tapped),
@@ -208,6 +219,27 @@ def test_convolutions_next_to_each_other_link_by_channel_planes(batch):
     assert "P0_0 = Conv2D.planes(L0_0, 11, L0_3, 11);" in src and "P0_1" not in src
     assert "n.L0_1.forwardPixels(b0_1, c0_0, 132, b0_2, n.P0_0);" in src
     assert "n.L0_4.forwardPixels(" not in src and "n.L0_4.forward(b0_4, c0_3 * 90, 1, b0_5);" in src
+
+
+def test_a_convolution_feeding_a_global_pooling_links_by_channel_planes(batch):
+    """A global pooling reads channel planes but writes none: its link is decided by the
+    convolution alone (``Conv2D.planesOut``), and the pooling takes the flag.  The values
+    against Keras above."""
+    from pathlib import Path
+    ids = [c.id for c in battery.cases]
+
+    def src(case_id):
+        return Path(batch.src, "k2jtest", "frames", f"c{ids.index(case_id)}", "M.java").read_text()
+    direct = src("frames/conv_global")
+    assert "P0_0 = Conv2D.planesOut(L0_0, 16, false);" in direct
+    assert "n.L0_0.forward(b0_x, c0, 16, b0_1, 16, ws, false, n.P0_0);" in direct
+    assert "Image2D.global(Image2D.AVG, b0_1, c0_0, 256, 11, b0_2, n.P0_0);" in direct
+    through = src("frames/conv_bn_global")
+    assert "P0_0 = Conv2D.planesOut(L0_0, 14, false);" in through
+    assert "n.L0_1.forwardPixels(b0_1, c0_0, 224, b0_2, n.P0_0);" in through
+    pooled = src("frames/conv_pool_global")
+    assert "P0_0 = Conv2D.planes(L0_0, 16, true, L0_1, 8, true);" in pooled
+    assert "P0_1 = Conv2D.planesOut(L0_1, 8, true);" in pooled
 
 
 def test_the_loop_evaluates_as_its_ops_one_after_the_other(tmp_path):

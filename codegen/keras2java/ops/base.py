@@ -162,6 +162,13 @@ class Op:
         frame-by-frame chain may pass planes (``ops.wrappers.FrameLoopOp``)."""
         return False
 
+    def reads_planes(self) -> bool:
+        """The op can read its frames as channel planes but not write them: a frame chain's
+        link may end at it (``ops.wrappers.FrameLoopOp``), decided by the writer alone
+        (``Conv2D.planesOut``), and its view's call then takes the link's flag as its last
+        argument."""
+        return False
+
     def planes_view(self, view, flag, x: "TensorInfo"):
         """The op's view inside a channel-plane link of a frame chain (between two ops of
         :meth:`channel_planes`), its input ``x`` and its output then channel planes where the

@@ -129,6 +129,10 @@ class GlobalPool2DOp(_ImageOp):
     kind: ClassVar[str] = "global_pool2d"
     runtime: ClassVar[tuple[str, ...]] = ("Image2D", "Check")
 
+    def reads_planes(self) -> bool:
+        # Image2D.global over each channel's plane: the convolution before it skips its scatter
+        return True
+
     def evaluate(self, inputs):
         x = np.asarray(inputs[0], np.float64)
         y = x.max((-3, -2), keepdims=self.keepdims) if self.mode == "max" else x.mean((-3, -2), keepdims=self.keepdims)

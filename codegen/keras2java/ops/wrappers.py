@@ -320,7 +320,10 @@ def _plane_links(k: str, sub: Model, views: list, ins: list) -> tuple[list, tupl
     not pass planes on: on planes its windows are strided reads of one channel (1.0-2.7 ns per
     output, 0.5 channels last), which cost cnn_lstm's two MaxPooling2D layers what the planes
     saved its convolutions; merged with the Conv2D before it (``emit.rewrite.conv_max_pool``)
-    it pools phase by phase and links.  ``ins`` holds each node's input."""
+    it pools phase by phase and links.  A link may also end at an op that reads planes but
+    does not write them (:meth:`Op.reads_planes`: a global pooling), decided by the writer
+    alone (``Conv2D.planesOut``); its call takes the flag as its last argument.  ``ins`` holds
+    each node's input."""
     nodes = sub.nodes
     views = list(views)
     flags_in: dict[int, Any] = {}
@@ -328,21 +331,28 @@ def _plane_links(k: str, sub: Model, views: list, ins: list) -> tuple[list, tupl
     links = []
     start: Optional[int] = None   # the last op that can write planes, while only ops passing them follow
     for j, node in enumerate(nodes):
-        if node.op.channel_planes():
-            if start is not None:
-                name = f"P{k}_{len(links)}"
-                flag = Var(f"n.{name}")
-                a, pa = (Var(f"L{k}_{start}"), ins[start].shape[1]), nodes[start].op.planes_pooled
-                b, pb = (Var(f"L{k}_{j}"), ins[j].shape[1]), node.op.planes_pooled
-                links.append((name, Call("Conv2D", "planes", a + (pa,) + b + (pb,) if pa or pb else a + b)))
-                flags_out[start] = flags_in[j] = flag
-                for i in range(start + 1, j):
-                    views[i] = nodes[i].op.planes_view(views[i], flag, ins[i])
+        writer = node.op.channel_planes()
+        reader = writer or node.op.reads_planes()
+        if reader and start is not None:
+            name = f"P{k}_{len(links)}"
+            flag = Var(f"n.{name}")
+            a = (Var(f"L{k}_{start}"), ins[start].shape[1], nodes[start].op.planes_pooled)
+            if writer:
+                b = (Var(f"L{k}_{j}"), ins[j].shape[1], node.op.planes_pooled)
+                links.append((name, Call("Conv2D", "planes", a + b if a[2] or b[2] else a[:2] + b[:2])))
+            else:   # a reader only (a global pooling): the writer alone decides
+                links.append((name, Call("Conv2D", "planesOut", a)))
+            flags_out[start] = flags_in[j] = flag
+            for i in range(start + 1, j):
+                views[i] = nodes[i].op.planes_view(views[i], flag, ins[i])
+        if writer:
             start = j
-        elif start is not None and node.op.planes_view(views[j], False, ins[j]) is None:
+        elif reader or (start is not None and node.op.planes_view(views[j], False, ins[j]) is None):
             start = None
-    out = [replace(v, args=v.args + (flags_in.get(j, False), flags_out.get(j, False)))
-           if j in flags_in or j in flags_out else v for j, v in enumerate(views)]
+    out = [v if j not in flags_in and j not in flags_out
+           else replace(v, args=v.args + (flags_in[j],)) if nodes[j].op.reads_planes()
+           else replace(v, args=v.args + (flags_in.get(j, False), flags_out.get(j, False)))
+           for j, v in enumerate(views)]
     return out, tuple(links)
 
 

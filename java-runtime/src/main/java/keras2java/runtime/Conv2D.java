@@ -180,7 +180,16 @@ public final class Conv2D implements FrameConv {
      * where {@link #pooled} holds).
      */
     public static boolean planes(Conv2D from, int fromH, boolean fromPooled, Conv2D to, int toH, boolean toPooled) {
-        return (fromPooled ? from.pooled(fromH) : from.planes(fromH)) && (toPooled ? to.pooled(toH) : to.planes(toH));
+        return planesOut(from, fromH, fromPooled) && (toPooled ? to.pooled(toH) : to.planes(toH));
+    }
+
+    /**
+     * Whether {@code from} (merged with its max pooling where {@code fromPooled}), on images of
+     * {@code fromH} rows, writes channel planes to a reader that takes them whenever it is
+     * given them ({@link Image2D#global(int, float[], int, int, int, float[], boolean)}).
+     */
+    public static boolean planesOut(Conv2D from, int fromH, boolean fromPooled) {
+        return fromPooled ? from.pooled(fromH) : from.planes(fromH);
     }
 
     /**
@@ -209,13 +218,13 @@ public final class Conv2D implements FrameConv {
             return;
         }
         final int k = kh * kw * inG;
-        if (images > 1 && !planesOut && kernelRows == null && !direct && transposed(outH * outW)) {
+        if (images > 1 && kernelRows == null && !direct && transposed(outH * outW)) {
             // small images: several in one chunk of the transposed product
             final int per = Kernels.ACTIVE.transposedRowsMax(k) / (outH * outW);
             if (per > 1) {
                 for (int img = 0; img < images; img += per) {
                     forwardImages(x, xOff + img * h * w * in, Math.min(per, images - img), h, w, outW, y,
-                            yOff + img * outH * outW * out, outH, padT, padL, planesIn);
+                            yOff + img * outH * outW * out, outH, padT, padL, planesIn, planesOut);
                 }
                 return;
             }
@@ -407,7 +416,11 @@ public final class Conv2D implements FrameConv {
         return b;
     }
 
-    /** Per-thread full-size outputs of {@link #forwardPooled} where it runs the two layers one after the other. */
+    /**
+     * Per-thread full-size outputs of {@link #forwardPooled} where it runs the two layers one after
+     * the other, and {@link #forwardImages}' planes of a chunk (never both at once: that
+     * {@code forwardPooled} writes channels last).
+     */
     private static final ThreadLocal<float[]> FULL = new ThreadLocal<float[]>();
 
 
@@ -731,10 +744,12 @@ public final class Conv2D implements FrameConv {
      * then one product over all of them (channels-last outputs, which lie one image after another).
      * A 16 x 16 image alone gives the product loops of 256 pixels; four of them, 1024.  The same
      * sums as one image at a time.  A frame chain passes a few frames at a time for this
-     * ({@link Frames#perPass}, where it is measured).
+     * ({@link Frames#perPass}, where it is measured).  With {@code planesOut} the product's columns
+     * go to this thread's buffer as planes of all the images, then each image's run of each to
+     * its own plane.
      */
     private void forwardImages(float[] x, int xb, int count, int h, int w, int outW, float[] y, int yb, int outH,
-                               int padT, int padL, boolean planesIn) {
+                               int padT, int padL, boolean planesIn, boolean planesOut) {
         final int k = kh * kw * in;
         final float[][] t = Kernels.ACTIVE.transposedRows(k);
         final int total = outH * outW;
@@ -742,6 +757,18 @@ public final class Conv2D implements FrameConv {
             final int xi = xb + img * h * w * in;
             final float[] plane = imagePlanes(x, xi, h * w, planesIn);
             gather(plane, plane == x ? xi : 0, h, w, outW, outH, padT, padL, t, 0, total, img * total);
+        }
+        if (planesOut) {
+            final int n = count * total;
+            final float[] chunk = threadBuffer(FULL, out * n);
+            group[0].forwardTransposed(t, n, chunk, 0, n, 0, out);
+            activation.applyInPlace(chunk, 0, out * n);
+            for (int img = 0; img < count; img++) {
+                for (int j = 0; j < out; j++) {
+                    System.arraycopy(chunk, j * n + img * total, y, yb + (img * out + j) * total, total);
+                }
+            }
+            return;
         }
         group[0].forwardTransposed(t, count * total, y, yb, 0, 0, out);
         activation.applyRows(y, yb, count * total, out);
