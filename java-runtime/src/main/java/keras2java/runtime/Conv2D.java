@@ -312,7 +312,12 @@ public final class Conv2D implements FrameConv {
      * out and read back.  Else the layer's outputs go to a buffer of this thread, then
      * {@link Image2D#pool}.  Measured, cnn_lstm's two Conv2D + MaxPooling2D pairs on 4 frames
      * (one JVM, load 1.0, microseconds against the two layers one after the other): JDK 17
-     * 261 -> 213 and 410 -> 394-400; JDK 25 324-334 -> 322-323.
+     * 261 -> 213 and 410 -> 394-400; JDK 25 324-334 -> 322-323.  The four phases share their
+     * input shifts ({@link #gatherBank}: 16 gathered rows per channel of a 3 x 3 kernel against 36),
+     * and relu goes over the maxima once ({@link Activation#commutesWithMax}); measured, the two
+     * pairs alone with the portable kernels (4 frames, microseconds per frame, 2 alternating runs,
+     * load 0.8-1.1): 58-59 -> 52-53 and 105-114 -> 98-102; cnn_lstm whole process 0.93-0.94x the
+     * time on JDK 17 (portable and {@code Math.fma}), 0.96x on JDK 25.
      */
     public void forwardPooled(float[] x, int images, int h, float[] y, float[] ws) {
         forwardPooled(x, images, h, y, ws, false, false);
