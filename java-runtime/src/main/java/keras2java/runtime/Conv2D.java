@@ -314,10 +314,11 @@ public final class Conv2D implements FrameConv {
      * (one JVM, load 1.0, microseconds against the two layers one after the other): JDK 17
      * 261 -> 213 and 410 -> 394-400; JDK 25 324-334 -> 322-323.  The four phases share their
      * input shifts ({@link #gatherBank}: 16 gathered rows per channel of a 3 x 3 kernel against 36),
-     * and relu goes over the maxima once ({@link Activation#commutesWithMax}); measured, the two
-     * pairs alone with the portable kernels (4 frames, microseconds per frame, 2 alternating runs,
-     * load 0.8-1.1): 58-59 -> 52-53 and 105-114 -> 98-102; cnn_lstm whole process 0.93-0.94x the
-     * time on JDK 17 (portable and {@code Math.fma}), 0.96x on JDK 25.
+     * and relu goes over the maxima once ({@link Activation#commutesWithMax}).  Measured, the
+     * shared shifts: the two pairs alone with the portable kernels (4 frames, microseconds per
+     * frame, 2 alternating runs, load 0.8-1.1) 58-59 -> 52-53 and 105-114 -> 98-102, cnn_lstm
+     * whole process 0.94x the time portable, 0.93x with {@code Math.fma} on JDK 17, 0.96x on JDK 25;
+     * relu over the maxima, with the portable product's two pairs for four columns left, 0.97x portable.
      */
     public void forwardPooled(float[] x, int images, int h, float[] y, float[] ws) {
         forwardPooled(x, images, h, y, ws, false, false);
