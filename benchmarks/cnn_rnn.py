@@ -162,8 +162,35 @@ def main() -> None:
     print("\n".join(lines))
 
 
+def model_flops(m) -> float:
+    """Multiply-adds x 2 of one sample through the model's Conv2D, Dense, LSTM and GRU layers
+    (directly, in a TimeDistributed or a Bidirectional); pooling, normalization and activations
+    are not counted.  What the report's GFLOP/s columns divide by."""
+    from math import prod
+
+    total = 0.0
+    for layer in m.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        inner, frames = layer, 1
+        x, y = tuple(layer.input.shape[1:]), tuple(layer.output.shape[1:])
+        if type(layer).__name__ == "TimeDistributed":
+            inner, frames, x, y = layer.layer, x[0], x[1:], y[1:]
+        cells = [inner.forward_layer, inner.backward_layer] if type(inner).__name__ == "Bidirectional" else [inner]
+        for cell in cells:
+            kind = type(cell).__name__
+            if kind == "Conv2D":
+                total += 2.0 * frames * prod(y) * prod(cell.kernel_size) * x[-1] // cell.groups
+            elif kind == "Dense":
+                total += 2.0 * frames * prod(y) * x[-1]
+            elif kind in ("LSTM", "GRU"):
+                gates = 4 if kind == "LSTM" else 3
+                total += 2.0 * frames * x[0] * gates * cell.units * (x[-1] + cell.units)
+    return total
+
+
 def run(quick: bool) -> dict:
-    """{model: {"<setting>_us", "<setting>_max_error", "<setting>_kernels", "ort_us", ...}}."""
+    """{model: {"<setting>_us", "<setting>_max_error", "<setting>_kernels", "ort_us", "flops", ...}}."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, str(REPO / "codegen"))
     import numpy as np
@@ -231,7 +258,7 @@ def run(quick: bool) -> dict:
         results[name] = {"ort_us": float(np.median(times)), "ort_batch_us": float(np.median(times_b)),
                          "batch": BATCH, "generate_s": gen_s,
                          "ort_max_error": float(np.abs(ort_out - ref).max()),
-                         "params": int(m.count_params())}
+                         "params": int(m.count_params()), "flops": model_flops(m)}
         models[name] = np.concatenate([ref.ravel(), ref_b.ravel()])
     (src / "CnnRnnTimer.java").write_text(TIMER)
     classes.mkdir(parents=True, exist_ok=True)

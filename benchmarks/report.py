@@ -83,9 +83,13 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
     for name, r in cnn.items():
         for batch, sfx in ((1, ""), (r.get("batch"), "_batch")):
             if "ort" + sfx + "_us" in r:
+                java = [r[k + sfx + "_us"] for k in keys if k + sfx + "_us" in r]
+                fl = r.get("flops")   # cnn_rnn.model_flops: one sample's
+                rates = (f" | {fl / min(java) / 1e3:.1f} | {fl / r['ort' + sfx + '_us'] / 1e3:.1f} |"
+                         if fl and java else " | — | — |")
                 lines.append(f"| {name} | {batch} | " + " | ".join(f"{r[k + sfx + '_us']:.0f}" if k + sfx + "_us" in r
                                                                  else "—" for k in keys)
-                             + f" | {r['ort' + sfx + '_us']:.0f} | — | — |")
+                             + f" | {r['ort' + sfx + '_us']:.0f}" + rates)
     lines += ["", "## Settings", "", "| setting | JVM | flags | kernels it ran | load before | load after | minutes |",
               "|---|---|---|---|---|---|---|"]
     for k, v in meta["runs"].items():
