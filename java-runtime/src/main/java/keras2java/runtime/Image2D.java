@@ -146,11 +146,19 @@ public final class Image2D {
             }
             for (; ch < c; ch++) {
                 final int o = xb + ch * pixels;
-                float s = mode == MAX ? x[o] : 0f;
-                for (int p = mode == MAX ? 1 : 0; p < pixels; p++) {
-                    s = mode == MAX ? Math.max(s, x[o + p]) : s + x[o + p];
+                if (mode == MAX) {
+                    float s = x[o];
+                    for (int p = 1; p < pixels; p++) {
+                        s = Math.max(s, x[o + p]);
+                    }
+                    y[yb + ch] = s;
+                } else {
+                    float s = 0f;
+                    for (int p = 0; p < pixels; p++) {
+                        s += x[o + p];
+                    }
+                    y[yb + ch] = s / pixels;
                 }
-                y[yb + ch] = mode == MAX ? s : s / pixels;
             }
         }
     }
