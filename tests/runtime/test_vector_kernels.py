@@ -8,7 +8,9 @@ vector kernels use fused multiply-add, so the two differ in the low bits
 (the batch contract).  Image rows cover the vector kernels' convolution, which multiplies
 each kernel row's input pixels in place (no patch matrix) and gathers only the
 border columns: every padding, stride, height dilation, a window wider than the
-image, frames and images of any size; width dilation keeps the patch matrix.
+image, frames and images of any size; width dilation keeps the patch matrix; and a
+convolution of 32 filters or fewer with the 2 x 2 max pooling after it, in one pass
+over transposed patches.
 (The kernels themselves are compared over many shapes and vector widths in
 test_runtime_java.py.)
 """
@@ -80,6 +82,13 @@ IMAGE_CASES = (
     Case("vec/conv2d_frames", img((3, 12, 10, 3), TD("Conv2D", 16, 3, padding="same", activation="relu"),
                                   TD("MaxPooling2D", 2), TD("Conv2D", 32, 3), TD("GlobalAveragePooling2D"),
                                   C("LSTM", 12))),
+    # two Conv2D + MaxPooling2D pairs in one pass each (the vector kernels' transposed copy of a kernel of 32
+    # filters or fewer), linked by channel planes, odd sizes, then a Conv2D of 40 filters in place
+    Case("vec/conv2d_frames_pooled_chain", img((2, 31, 27, 3), TD("Conv2D", 8, 3, activation="relu"),
+                                               TD("MaxPooling2D", 2), TD("Conv2D", 32, 3, padding="same"),
+                                               TD("MaxPooling2D", 2), TD("Conv2D", 40, 3, padding="same",
+                                                                        activation="relu"),
+                                               TD("GlobalMaxPooling2D"), C("LSTM", 10))),
     Case("vec/conv2d_any_size", img((None, None, 3), C("Conv2D", 12, 3, padding="same"), C("MaxPooling2D", 2),
                                     C("Conv2D", 17, 3)), steps=(6, 13), samples=4),
 )

@@ -42,6 +42,13 @@ public final class Conv2D implements FrameConv {
      * holds the matrices).
      */
     private final Linear[] kernelRows;
+    /**
+     * The product of transposed patches ({@link #forwardTransposed}, {@link #forwardPooled}): the
+     * one group's matrix without a pointwise step; with {@link #kernelRows}, a copy of the kernel
+     * for {@link #forwardPooled} alone where the kernels have one ({@link Kernels#transposesPatches});
+     * else null.
+     */
+    private final Linear patchProduct;
     /** The bias ({@code out} values, zeros without one) that {@link #forwardRows} starts from. */
     private final float[] rowBias;
 
@@ -87,6 +94,11 @@ public final class Conv2D implements FrameConv {
                 Check.slice(data, biasOff, filters, "Conv2D bias");
                 System.arraycopy(data, biasOff, rowBias, 0, filters);
             }
+            // not for more than Linear.LONG inputs, whose product goes in slices where the kernel
+            // rows add all their inputs to one running sum: the pass with the pooling must give the
+            // bits of the layer
+            this.patchProduct = k <= Linear.LONG && Kernels.ACTIVE.transposesPatches(Integer.MAX_VALUE, k, filters)
+                    ? Linear.patches(data, kernelOff, k, filters, biasOff) : null;
         } else {
             this.kernelRows = null;
             this.rowBias = null;
@@ -96,6 +108,7 @@ public final class Conv2D implements FrameConv {
                 group[g] = new Linear(data, kernelOff + g * k * fG, k, fG,
                         biasHere && biasOff >= 0 ? biasOff + g * fG : -1);
             }
+            this.patchProduct = groups == 1 && biasHere ? group[0] : null;
         }
         this.pointwise = pointwiseOff >= 0 ? new Linear(data, pointwiseOff, filters, out, biasOff) : null;
     }
@@ -295,7 +308,7 @@ public final class Conv2D implements FrameConv {
      */
     public boolean pooled(int h) {
         final int outH = outSize(h, kh, sh, dh, padding, "Conv2D");
-        return sh == 1 && sw == 1 && kernelRows == null && !direct && !activation.isLastAxis() && outH >= 2
+        return sh == 1 && sw == 1 && !direct && !activation.isLastAxis() && outH >= 2
                 && outW >= 2 && IntraOp.THREADS == 1 && transposed((outH / 2) * (outW / 2));
     }
 
@@ -381,7 +394,7 @@ public final class Conv2D implements FrameConv {
                 gatherBank(planes, count, hp, wp, ph, pw, ys, xs, padT, padL, bank, p0, n);
                 for (int q = 0; q < 4; q++) {
                     phaseRows(ys, xs, q >> 1, q & 1, bank, t);
-                    group[0].forwardTransposed(t, n, phase[q], 0, n, 0, out);
+                    patchProduct.forwardTransposed(t, n, phase[q], 0, n, 0, out);
                     if (!afterMax) {
                         activation.applyInPlace(phase[q], 0, out * n);
                     }
@@ -596,7 +609,7 @@ public final class Conv2D implements FrameConv {
 
     /** Whether an image of {@code pixels} output pixels goes through {@link #forwardTransposed} (without a row path). */
     private boolean transposed(int pixels) {
-        return groups == 1 && pointwise == null && group[0].transposes(pixels);
+        return patchProduct != null && patchProduct.transposes(pixels);
     }
 
     /**
@@ -732,7 +745,7 @@ public final class Conv2D implements FrameConv {
             final int yOff = planesOut ? yb + p0 : yb + p0 * out;
             final int planeStride = planesOut ? total : 0;
             if (!shareColumns || !productShared(t, n, y, yOff, planeStride)) {
-                group[0].forwardTransposed(t, n, y, yOff, planeStride, 0, out);
+                patchProduct.forwardTransposed(t, n, y, yOff, planeStride, 0, out);
             }
             if (planesOut) {
                 for (int j = 0; j < out; j++) {
@@ -767,7 +780,7 @@ public final class Conv2D implements FrameConv {
         if (planesOut) {
             final int n = count * total;
             final float[] chunk = threadBuffer(FULL, out * n);
-            group[0].forwardTransposed(t, n, chunk, 0, n, 0, out);
+            patchProduct.forwardTransposed(t, n, chunk, 0, n, 0, out);
             activation.applyInPlace(chunk, 0, out * n);
             for (int img = 0; img < count; img++) {
                 for (int j = 0; j < out; j++) {
@@ -776,7 +789,7 @@ public final class Conv2D implements FrameConv {
             }
             return;
         }
-        group[0].forwardTransposed(t, count * total, y, yb, 0, 0, out);
+        patchProduct.forwardTransposed(t, count * total, y, yb, 0, 0, out);
         activation.applyRows(y, yb, count * total, out);
     }
 
@@ -862,7 +875,7 @@ public final class Conv2D implements FrameConv {
      * false, having computed nothing, where another caller holds the helpers.
      */
     private boolean productShared(final float[][] t, final int n, final float[] y, final int yOff, final int plane) {
-        final Linear product = group[0];
+        final Linear product = patchProduct;
         return IntraOp.run(new IntraOp.Job() {
             public void run(int part, int parts) {
                 product.forwardTransposed(t, n, y, yOff, plane, IntraOp.rowShare(out, part, parts),

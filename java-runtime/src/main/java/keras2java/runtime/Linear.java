@@ -43,6 +43,8 @@ public final class Linear {
      */
     private final float[] wT;
     private final float[] plainBias;
+    /** A convolution's kernel: {@link #transposes} asks {@link Kernels#transposesPatches}. */
+    private final boolean patches;
 
     /**
      * The {@code (in, out)} row-major matrix at {@code data[off..]} and the
@@ -58,6 +60,20 @@ public final class Linear {
      * apart: row k is {@code data[off + k*ld .. off + k*ld + out)}.
      */
     Linear(float[] data, int off, int ld, int in, int out, int biasOff) {
+        this(data, off, ld, in, out, biasOff, false);
+    }
+
+    /**
+     * A convolution's {@code (in, out)} kernel at {@code data[off..]} with its bias, for transposed
+     * patches ({@link #forwardTransposed}) where {@link Kernels#transposesPatches} holds: the copy a
+     * convolution that multiplies its rows in place keeps for its pass with a max pooling.
+     */
+    static Linear patches(float[] data, int off, int in, int out, int biasOff) {
+        return new Linear(data, off, out, in, out, biasOff, true);
+    }
+
+    private Linear(float[] data, int off, int ld, int in, int out, int biasOff, boolean patches) {
+        this.patches = patches;
         Check.slice(data, off, in == 0 ? 0 : (in - 1) * ld + out, "kernel");
         if (biasOff >= 0) {
             Check.slice(data, biasOff, out, "bias");
@@ -68,7 +84,8 @@ public final class Linear {
             this.slices = new Linear[(in + SLICE - 1) / SLICE];
             for (int s = 0; s < slices.length; s++) {
                 final int k0 = s * SLICE;
-                slices[s] = new Linear(data, off + k0 * ld, ld, Math.min(SLICE, in - k0), out, s == 0 ? biasOff : -1);
+                slices[s] = new Linear(data, off + k0 * ld, ld, Math.min(SLICE, in - k0), out, s == 0 ? biasOff : -1,
+                        patches);
             }
             this.w = null;
             this.bias = null;
@@ -79,7 +96,7 @@ public final class Linear {
         this.slices = null;
         this.w = Kernels.ACTIVE.pack(data, off, ld, in, out);
         this.bias = Kernels.ACTIVE.packBias(data, biasOff, out);
-        if (Kernels.ACTIVE.transposes(Integer.MAX_VALUE, in, out)) {
+        if (transposes(Integer.MAX_VALUE, in, out, patches)) {
             this.wT = new float[in * out];
             for (int k = 0; k < in; k++) {
                 for (int j = 0; j < out; j++) {
@@ -133,7 +150,11 @@ public final class Linear {
         if (slices != null) {
             return slices[0].transposes(n);
         }
-        return wT != null && Kernels.ACTIVE.transposes(n, in, out);
+        return wT != null && transposes(n, in, out, patches);
+    }
+
+    private static boolean transposes(int n, int in, int out, boolean patches) {
+        return patches ? Kernels.ACTIVE.transposesPatches(n, in, out) : Kernels.ACTIVE.transposes(n, in, out);
     }
 
     /**

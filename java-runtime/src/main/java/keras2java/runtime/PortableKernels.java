@@ -90,17 +90,8 @@ class PortableKernels extends Kernels {
     /** At most this many columns go through {@link #matmulT} (wider rows vectorize well as they are). */
     static final int NARROW = 64;
 
-    /**
-     * Rows per pass of {@link #matmulT} and pixels per chunk of a convolution's transposed product
-     * at most ({@link #transposedRowsMax}).
-     */
-    private static final int T_ROWS = 1024;
 
-    /** Transposed inputs per pass at most (2 MiB: {@code in} rows of a pass's values, then shorter passes). */
-    private static final int T_FLOATS = 512 * 1024;
 
-    /** Per-thread transposed inputs of {@link #matmulT} (row k holds {@link #transposedRowsMax}{@code (k + 1)} values). */
-    private static final ThreadLocal<float[][]> T_IN = new ThreadLocal<float[][]>();
 
     /**
      * Inputs per block of {@link #matmulTransposed} without {@link #transposedQuads}: every column
@@ -126,70 +117,6 @@ class PortableKernels extends Kernels {
     @Override
     boolean transposes(int rows, int in, int out) {
         return out <= NARROW && rows >= 32;
-    }
-
-    /**
-     * {@link #transposedRowsMax} rows at a time: their inputs transposed into per-thread arrays (one per input),
-     * then a few columns per pass over them ({@link #matmulTransposed}: {@link #triple},
-     * {@link #quad} or {@link #pair} with the roles of the matrix and the inputs swapped: the
-     * column's weights are the scalars, the rows the vector), each written to its place in the rows
-     * of {@code y}.  Measured (paired, in
-     * one JVM, under load): 1.1-2x matmul for 16-64 columns, both tiers, JDK 17 and 25.  Where
-     * {@link #quads} (JDK 25), four columns per pass first ({@link #quad}, the same sums): the
-     * cnn_lstm benchmark 9.6 -> 8.8 ms (two A/B pairs, load 0.6).
-     */
-    @Override
-    final void matmulT(float[] x, int xOff, int rows, int in, float[] wT, float[] bias, int out, float[] y, int yOff) {
-        final float[][] t = transposedRows(in);
-        final int chunk = transposedRowsMax(in);
-        for (int r0 = 0; r0 < rows; r0 += chunk) {
-            final int n = Math.min(chunk, rows - r0);
-            final int xb = xOff + r0 * in;
-            for (int k = 0; k < in; k++) {
-                final float[] tk = t[k];
-                for (int p = 0; p < n; p++) {
-                    tk[p] = x[xb + k + p * in];
-                }
-            }
-            matmulTransposed(t, n, in, wT, bias, out, y, yOff + r0 * out, 0, 0, out);
-        }
-    }
-
-    /**
-     * Row k of the arrays is {@link #transposedRowsMax}{@code (k + 1)} values long, enough for every
-     * product of more than k inputs: the same arrays serve every layer (no reallocation from one
-     * layer to the next), and their size stays bounded (2 MiB for the first 512 rows, 1 MiB for
-     * the next 512, then 1 KiB a row).
-     */
-    @Override
-    final float[][] transposedRows(int in) {
-        float[][] t = T_IN.get();
-        if (t == null || t.length < in) {
-            final float[][] old = t;
-            t = new float[in][];
-            for (int k = 0; k < in; k++) {
-                t[k] = old != null && k < old.length ? old[k] : new float[transposedRowsMax(k + 1)];
-            }
-            T_IN.set(t);
-        }
-        return t;
-    }
-
-    /**
-     * 1024 rows per pass where the pass's transposed inputs fit in {@link #T_FLOATS} floats,
-     * else 512, else 256.  Long passes amortise C2's fixed cost per vector loop (each pass of a
-     * column over 16-float vectors has a pre- and a post-loop) and the gather's per-chunk work; the
-     * same sums in any chunk (each output adds its inputs in order).  Measured against 256 rows for
-     * every input count (the runtime's 3 x 3 Conv2D layers alone, one JVM each, JDK 17 / JDK 25
-     * {@code Math.fma}, load 0.8-1.1, microseconds per image): 64 x 64 x 3 -> 16 73 -> 58 / 73 -> 65,
-     * 32 x 32 x 16 -> 32 131 -> 104 / 110 -> 86, 64 x 64 x 16 -> 16 294 -> 234 / 257 -> 201,
-     * 32 x 32 x 32 -> 64 461 -> 357 / 355 -> 294; with 576 inputs (32 x 32 x 64 -> 32) 512 rows
-     * did best on JDK 25 (409 -> 367 against 381 at 1024).
-     */
-    @Override
-    final int transposedRowsMax(int in) {
-        return (long) in * T_ROWS <= T_FLOATS ? T_ROWS : (long) in * (T_ROWS / 2) <= T_FLOATS ? T_ROWS / 2
-                : T_ROWS / 4;
     }
 
     /**

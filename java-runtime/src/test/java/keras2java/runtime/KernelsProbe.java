@@ -97,6 +97,58 @@ public final class KernelsProbe {
                 }
             }
         }
+        // The product of transposed rows (a convolution's patches, gathered transposed) against Linear.forward one
+        // row at a time, bit for bit, written as rows and as channel planes, all the columns or a share from
+        // column 4 (intra-op threads share them in fours), wherever the kernels have it: column counts around
+        // the vector kernels' blocks of four columns, row counts around their blocks of four vectors.
+        int transposedShapes = 0;
+        for (int in : new int[] {1, 3, 27, 144}) {
+            for (int outN : new int[] {1, 3, 4, 5, 7, 16, 17, 32}) {
+                if (!Kernels.ACTIVE.transposesPatches(Integer.MAX_VALUE, in, outN)) {
+                    continue;
+                }
+                transposedShapes++;
+                float[] data = weights(rnd, in * outN + outN, in);
+                Linear lin = new Linear(data, 0, in, outN, in * outN);
+                float[] wT = new float[in * outN];
+                for (int k = 0; k < in; k++) {
+                    for (int j = 0; j < outN; j++) {
+                        wT[j * in + k] = data[k * outN + j];
+                    }
+                }
+                float[] bias = java.util.Arrays.copyOfRange(data, in * outN, in * outN + outN);
+                for (int n : new int[] {1, 15, 16, 17, 63, 64, 65, 100, 1024}) {
+                    float[] x = random(rnd, n * in);
+                    float[][] t = Kernels.ACTIVE.transposedRows(in);
+                    for (int k = 0; k < in; k++) {
+                        for (int p = 0; p < n; p++) {
+                            t[k][p] = x[p * in + k];
+                        }
+                    }
+                    int j0 = outN > 4 ? 4 : 0;
+                    float[] rows = new float[2 + n * outN];
+                    java.util.Arrays.fill(rows, Float.NaN);
+                    Kernels.ACTIVE.matmulTransposed(t, n, in, wT, bias, outN, rows, 2, 0, 0, outN);
+                    float[] planes = new float[1 + outN * (n + 3)];
+                    java.util.Arrays.fill(planes, Float.NaN);
+                    Kernels.ACTIVE.matmulTransposed(t, n, in, wT, bias, outN, planes, 1, n + 3, j0, outN);
+                    for (int p = 0; p < n; p++) {
+                        float[] one = new float[outN];
+                        lin.forward(x, p * in, 1, one, 0);
+                        for (int j = 0; j < outN; j++) {
+                            int bits = Float.floatToRawIntBits(one[j]);
+                            float plane = planes[1 + j * (n + 3) + p];
+                            if (Float.floatToRawIntBits(rows[2 + p * outN + j]) != bits
+                                    || (j < j0 ? !Float.isNaN(plane) : Float.floatToRawIntBits(plane) != bits)) {
+                                throw new IllegalStateException("matmulTransposed (" + n + " x " + in + " x " + outN
+                                        + ") differs from the row alone at row " + p + ", column " + j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        System.err.println("products of transposed rows checked: " + transposedShapes);
         int planeLayers = 0;
         // Convolutions over images of one chunk of pixels or a few (with intra-op threads: chunks shared out, or,
         // with fewer chunks than threads, each chunk's columns), and over several small images in one chunk (13
@@ -131,11 +183,14 @@ public final class KernelsProbe {
         // Conv2D and a 2 x 2 max pooling in one pass (forwardPooled) against the two layers one after the other,
         // bit for bit: same padding and even sizes (runs of stacked phase planes; 13 small images share a chunk,
         // 80 x 60 spans chunks), odd sizes and valid padding (a copy per grid row), dilation 2, one input
-        // channel, 120 input channels (a long product, in slices).  Where the kernels multiply rows in place or threads share the layer: the two layers.
+        // channel, 120 input channels (a long product, in slices), odd sizes over more pixels.  Where threads share
+        // the layer, or the kernels multiply rows in place and keep no transposed copy for this pass (dilation, a
+        // long product): the two layers.
         int pooledLayers = 0;
         int[][] pooledShapes = {{16, 12, Conv2D.SAME, 1, 5}, {80, 60, Conv2D.SAME, 1, 3}, {9, 10, Conv2D.SAME, 1, 4},
             {11, 14, Conv2D.VALID, 1, 5}, {30, 25, Conv2D.VALID, 2, 6}, {12, 16, Conv2D.SAME, 2, 1},
-            {16, 12, Conv2D.SAME, 1, 120}};   // 1080 inputs per output: a long product (Linear.LONG)
+            {16, 12, Conv2D.SAME, 1, 120},   // 1080 inputs per output: a long product (Linear.LONG)
+            {31, 27, Conv2D.VALID, 1, 4}, {21, 19, Conv2D.SAME, 1, 2}};   // odd sizes, one pass
         for (int filters : new int[] {7, 24}) {
             for (int images : new int[] {1, 13}) {
                 for (int[] shape : pooledShapes) {

@@ -781,11 +781,225 @@ public final class VectorKernels extends Kernels {
 
     /**
      * Always: the patch gather cost more than the product for few channels (measured: 3-channel
-     * 3x3 convolution, cnn_lstm), and the kernel rows' products run at the GEMM's speed.
+     * 3x3 convolution, cnn_lstm), and the kernel rows' products run at the GEMM's speed.  A
+     * convolution of {@link #NARROW_T} filters or fewer also keeps its kernel transposed for a 2 x 2
+     * max pooling after it ({@link #transposesPatches}).
      */
     @Override
     boolean multipliesInPlace() {
         return true;
+    }
+
+    /** Columns at most of a convolution's product through {@link #matmulTransposed}. */
+    static final int NARROW_T = 32;
+
+    /**
+     * Only for a convolution merged with its 2 x 2 max pooling ({@link Conv2D#forwardPooled}), which
+     * gathers its patches from phase planes: the windows' four outputs come out of four products,
+     * and no full-size map is written and read back.  Measured (the cnn_lstm layers, JDK 25, one JVM
+     * each, load 1.0, GFLOP/s), in place then pooled against this: 64 x 64 x 3 -> 16 with its
+     * pooling 51 -> 97, 32 x 32 x 16 -> 32 103 -> 123; the whole model 0.91x and then 0.94x the time
+     * (16 filters, then 32; 6 alternating pairs).  With 64 filters the model was 1.11x slower, and a
+     * convolution without pooling 10-15% slower this way (59 -> 51, 109 -> 100: the channels-last
+     * scatter), as is a Dense (the rows' transposition: 3x slower), so neither takes it.
+     */
+    @Override
+    boolean transposesPatches(int rows, int in, int out) {
+        return out <= NARROW_T && rows >= 32;
+    }
+
+    /** Per-thread output planes of {@link #matmulTransposed} where the outputs go out as rows. */
+    private static final ThreadLocal<float[]> T_OUT = ThreadLocal.withInitial(() -> new float[NARROW_T * T_ROWS]);
+
+    /**
+     * Four columns at a time ({@link #cols4}: four columns by four vectors of rows, 16
+     * accumulators in registers, each transposed row loaded once for the four), then one at a
+     * time; into the planes, or into per-thread planes then scattered into rows.  Every output
+     * starts at the bias and adds its inputs in order with fused multiply-adds, as the rows'
+     * products do.
+     */
+    @Override
+    void matmulTransposed(float[][] t, int n, int in, float[] wT, float[] bias, int out, float[] y, int yOff,
+                          int plane, int j0, int j1) {
+        final boolean planes = plane > 0;
+        final float[] dst = planes ? y : planeBuffer(out * n);
+        final int base = planes ? yOff : 0;
+        final int ld = planes ? plane : n;
+        int j = j0;
+        for (; j + 3 < j1; j += 4) {
+            cols4(t, n, in, wT, j * in, bias, j, dst, base + j * ld, ld);
+        }
+        for (; j < j1; j++) {
+            cols1(t, n, in, wT, j * in, bias[j], dst, base + j * ld);
+        }
+        if (!planes) {
+            for (int c = j0; c < j1; c++) {
+                final int s = c * n;
+                for (int p = 0; p < n; p++) {
+                    y[yOff + p * out + c] = dst[s + p];
+                }
+            }
+        }
+    }
+
+    private static float[] planeBuffer(int n) {
+        float[] b = T_OUT.get();
+        if (b.length < n) {
+            b = new float[n];
+            T_OUT.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * Columns j .. j+3 of {@link #matmulTransposed} over rows [0, n): their weights at
+     * {@code wT[w0 ..]} ({@code in} apart), outputs at {@code y[y0 ..]} ({@code ld} apart).
+     */
+    private static void cols4(float[][] t, int n, int in, float[] wT, int w0, float[] bias, int j, float[] y,
+                              int y0, int ld) {
+        final int wb = w0 + in;
+        final int wc = wb + in;
+        final int wd = wc + in;
+        final int yb = y0 + ld;
+        final int yc = yb + ld;
+        final int yd = yc + ld;
+        final float ba = bias[j];
+        final float bb = bias[j + 1];
+        final float bc = bias[j + 2];
+        final float bd = bias[j + 3];
+        int p = 0;
+        for (; p + 4 * L <= n; p += 4 * L) {
+            FloatVector a0 = FloatVector.broadcast(S, ba);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            FloatVector b0 = FloatVector.broadcast(S, bb);
+            FloatVector b1 = b0;
+            FloatVector b2 = b0;
+            FloatVector b3 = b0;
+            FloatVector c0 = FloatVector.broadcast(S, bc);
+            FloatVector c1 = c0;
+            FloatVector c2 = c0;
+            FloatVector c3 = c0;
+            FloatVector d0 = FloatVector.broadcast(S, bd);
+            FloatVector d1 = d0;
+            FloatVector d2 = d0;
+            FloatVector d3 = d0;
+            for (int k = 0; k < in; k++) {
+                final float[] tk = t[k];
+                final FloatVector x0 = FloatVector.fromArray(S, tk, p);
+                final FloatVector x1 = FloatVector.fromArray(S, tk, p + L);
+                final FloatVector x2 = FloatVector.fromArray(S, tk, p + 2 * L);
+                final FloatVector x3 = FloatVector.fromArray(S, tk, p + 3 * L);
+                final FloatVector va = FloatVector.broadcast(S, wT[w0 + k]);
+                a0 = x0.fma(va, a0);
+                a1 = x1.fma(va, a1);
+                a2 = x2.fma(va, a2);
+                a3 = x3.fma(va, a3);
+                final FloatVector vb = FloatVector.broadcast(S, wT[wb + k]);
+                b0 = x0.fma(vb, b0);
+                b1 = x1.fma(vb, b1);
+                b2 = x2.fma(vb, b2);
+                b3 = x3.fma(vb, b3);
+                final FloatVector vc = FloatVector.broadcast(S, wT[wc + k]);
+                c0 = x0.fma(vc, c0);
+                c1 = x1.fma(vc, c1);
+                c2 = x2.fma(vc, c2);
+                c3 = x3.fma(vc, c3);
+                final FloatVector vd = FloatVector.broadcast(S, wT[wd + k]);
+                d0 = x0.fma(vd, d0);
+                d1 = x1.fma(vd, d1);
+                d2 = x2.fma(vd, d2);
+                d3 = x3.fma(vd, d3);
+            }
+            a0.intoArray(y, y0 + p);
+            a1.intoArray(y, y0 + p + L);
+            a2.intoArray(y, y0 + p + 2 * L);
+            a3.intoArray(y, y0 + p + 3 * L);
+            b0.intoArray(y, yb + p);
+            b1.intoArray(y, yb + p + L);
+            b2.intoArray(y, yb + p + 2 * L);
+            b3.intoArray(y, yb + p + 3 * L);
+            c0.intoArray(y, yc + p);
+            c1.intoArray(y, yc + p + L);
+            c2.intoArray(y, yc + p + 2 * L);
+            c3.intoArray(y, yc + p + 3 * L);
+            d0.intoArray(y, yd + p);
+            d1.intoArray(y, yd + p + L);
+            d2.intoArray(y, yd + p + 2 * L);
+            d3.intoArray(y, yd + p + 3 * L);
+        }
+        for (; p + L <= n; p += L) {
+            FloatVector a0 = FloatVector.broadcast(S, ba);
+            FloatVector b0 = FloatVector.broadcast(S, bb);
+            FloatVector c0 = FloatVector.broadcast(S, bc);
+            FloatVector d0 = FloatVector.broadcast(S, bd);
+            for (int k = 0; k < in; k++) {
+                final FloatVector x0 = FloatVector.fromArray(S, t[k], p);
+                a0 = x0.fma(FloatVector.broadcast(S, wT[w0 + k]), a0);
+                b0 = x0.fma(FloatVector.broadcast(S, wT[wb + k]), b0);
+                c0 = x0.fma(FloatVector.broadcast(S, wT[wc + k]), c0);
+                d0 = x0.fma(FloatVector.broadcast(S, wT[wd + k]), d0);
+            }
+            a0.intoArray(y, y0 + p);
+            b0.intoArray(y, yb + p);
+            c0.intoArray(y, yc + p);
+            d0.intoArray(y, yd + p);
+        }
+        for (; p < n; p++) {
+            float sa = ba;
+            float sb = bb;
+            float sc = bc;
+            float sd = bd;
+            for (int k = 0; k < in; k++) {
+                final float x = t[k][p];
+                sa = Math.fma(x, wT[w0 + k], sa);
+                sb = Math.fma(x, wT[wb + k], sb);
+                sc = Math.fma(x, wT[wc + k], sc);
+                sd = Math.fma(x, wT[wd + k], sd);
+            }
+            y[y0 + p] = sa;
+            y[yb + p] = sb;
+            y[yc + p] = sc;
+            y[yd + p] = sd;
+        }
+    }
+
+    /** One column of {@link #matmulTransposed}: weights at {@code wT[w0 ..]}, outputs at {@code y[y0 ..]}. */
+    private static void cols1(float[][] t, int n, int in, float[] wT, int w0, float bias, float[] y, int y0) {
+        int p = 0;
+        for (; p + 4 * L <= n; p += 4 * L) {
+            FloatVector a0 = FloatVector.broadcast(S, bias);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int k = 0; k < in; k++) {
+                final float[] tk = t[k];
+                final FloatVector v = FloatVector.broadcast(S, wT[w0 + k]);
+                a0 = FloatVector.fromArray(S, tk, p).fma(v, a0);
+                a1 = FloatVector.fromArray(S, tk, p + L).fma(v, a1);
+                a2 = FloatVector.fromArray(S, tk, p + 2 * L).fma(v, a2);
+                a3 = FloatVector.fromArray(S, tk, p + 3 * L).fma(v, a3);
+            }
+            a0.intoArray(y, y0 + p);
+            a1.intoArray(y, y0 + p + L);
+            a2.intoArray(y, y0 + p + 2 * L);
+            a3.intoArray(y, y0 + p + 3 * L);
+        }
+        for (; p + L <= n; p += L) {
+            FloatVector a0 = FloatVector.broadcast(S, bias);
+            for (int k = 0; k < in; k++) {
+                a0 = FloatVector.fromArray(S, t[k], p).fma(FloatVector.broadcast(S, wT[w0 + k]), a0);
+            }
+            a0.intoArray(y, y0 + p);
+        }
+        for (; p < n; p++) {
+            float s = bias;
+            for (int k = 0; k < in; k++) {
+                s = Math.fma(t[k][p], wT[w0 + k], s);
+            }
+            y[y0 + p] = s;
+        }
     }
 
     /**
