@@ -303,8 +303,9 @@ public final class Conv2D implements FrameConv {
     /**
      * Whether {@link #forwardPooled} takes the layer and its 2 x 2 max pooling in one pass on
      * images of {@code h} rows (else it runs the one after the other): stride 1, an activation
-     * of each value alone, an output of at least 2 x 2, the active kernels multiplying transposed
-     * rows, and one thread (with intra-op threads the layer shares out its own work).
+     * of each value alone, an output of at least 2 x 2, a product of transposed patches ({@link
+     * #patchProduct}: the kernels multiply transposed rows, or keep a transposed copy beside the
+     * rows' kernel), and one thread (with intra-op threads the layer shares out its own work).
      */
     public boolean pooled(int h) {
         final int outH = outSize(h, kh, sh, dh, padding, "Conv2D");
