@@ -11,7 +11,7 @@ shapes found for a matrix-vector product (256 x 1024, 1 MiB of weights, in L2) a
 shapes and at the benchmark models' shapes, as the median of alternating rounds of the
 thread's CPU time (RooflineFma.gemm33 says which shape JDK 17 runs fast only with some
 arrays).  Prints a table and writes benchmarks/results/roofline.md with the date and the load
-average.  About 4 minutes.
+average, and a copy named by the start time (roofline-YYYY-MM-DD-HHMM.md).  About 4 minutes.
 
 ``--starts N --case TEXT`` instead starts N fresh JVMs of one tier (``--tier``, default
 newest:fma) on the cases whose name holds TEXT, and prints each start's GFLOP/s and their spread
@@ -23,6 +23,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +57,7 @@ def main() -> None:
         starts(args)
         return
     meta = jvms.machine()
+    stamp = time.strftime("%Y-%m-%d-%H%M", time.gmtime())   # the start, as in the file's first line
     rows = []
     with tempfile.TemporaryDirectory(prefix="k2j-roofline-") as tmp:
         compile_all(Path(tmp))
@@ -84,6 +86,7 @@ def main() -> None:
     result = "\n".join(text) + "\n"
     (HERE.parent / "results").mkdir(exist_ok=True)
     (HERE.parent / "results" / "roofline.md").write_text(result)
+    (HERE.parent / "results" / f"roofline-{stamp}.md").write_text(result)
     print(result)
 
 
