@@ -9,6 +9,8 @@ import time
 import traceback
 from pathlib import Path
 
+from support.harness import KERNEL_OPTIONS
+
 from .generator import generate
 from .runner import FORMATS, refusal_key, refusal_keys, run_batch, summarize, write_result_line
 from .spec import describe
@@ -24,6 +26,9 @@ def main(argv=None) -> int:
     ap.add_argument("--formats", default="all", help="'all' (3 files per model), 'rotate' (one format per "
                                                      "model, in turn) or a comma list of keras,h5,tf_h5")
     ap.add_argument("--samples", type=int, default=3)
+    ap.add_argument("--kernels", default="auto", choices=sorted(KERNEL_OPTIONS),
+                    help="the JVM's kernel choice (auto: what the JVM picks without flags; vector: the Vector "
+                         "API kernels, compiled in)")
     ap.add_argument("--out", default="/tmp/k2j-fuzz")
     ap.add_argument("--shrink", type=int, default=5, help="shrink at most this many failures")
     ap.add_argument("--regressions", default=str(REGRESSIONS))
@@ -43,7 +48,8 @@ def main(argv=None) -> int:
     else:
         chosen = tuple(args.formats.split(","))
         formats_for = lambda i: chosen  # noqa: E731
-    print(f"campaign seed {seed}: {args.models} models, formats {args.formats}, out {out}", flush=True)
+    print(f"campaign seed {seed}: {args.models} models, formats {args.formats}, kernels {args.kernels}, out {out}",
+          flush=True)
     all_results = []
     failures = []
     generator_errors = batch_errors = 0
@@ -60,7 +66,7 @@ def main(argv=None) -> int:
                     generator_errors += 1
             work = out / f"batch{start}"
             try:
-                results = run_batch(specs, work, formats_for, args.samples, start_index=start)
+                results = run_batch(specs, work, formats_for, args.samples, start_index=start, kernels=args.kernels)
             except Exception:
                 print(f"!! batch {start} failed:\n{traceback.format_exc()}", flush=True)
                 batch_errors += 1
@@ -78,6 +84,7 @@ def main(argv=None) -> int:
                   f"{summarize(all_results)}", flush=True)
     report = report_of(all_results, seed, args)
     report["generator_errors"], report["batch_errors"] = generator_errors, batch_errors
+    report["kernels"] = args.kernels
     (out / "summary.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1), flush=True)
     if failures and args.shrink:
@@ -88,7 +95,7 @@ def main(argv=None) -> int:
             if key in seen or len(seen) >= args.shrink:
                 continue
             seen.add(key)
-            path = shrink_and_save(r, out / f"shrink{r.index}_{r.fmt}", Path(args.regressions))
+            path = shrink_and_save(r, out / f"shrink{r.index}_{r.fmt}", Path(args.regressions), args.kernels)
             print(f"shrunk model {r.index} {r.fmt} -> {path}", flush=True)
     return 0
 

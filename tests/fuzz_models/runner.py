@@ -283,13 +283,14 @@ def classify(res: FileResult) -> None:
 
 
 def run_batch(specs: list, workdir: Path, formats_for=lambda i: FORMATS, n_samples: int = 3,
-              start_index: int = 0) -> list:
-    """Prepare, convert, compile once, run once, classify. Returns FileResults."""
+              start_index: int = 0, kernels: str = "auto") -> list:
+    """Prepare, convert, compile once, run once with ``kernels`` (a key of harness.KERNEL_OPTIONS),
+    classify. Returns FileResults."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     models_dir = workdir / "models"
     models_dir.mkdir(exist_ok=True)
-    batch = JavaBatch(workdir)
+    batch = JavaBatch(workdir, kernels)
     results = []
     for j, spec in enumerate(specs):
         i = start_index + j
@@ -304,18 +305,18 @@ def run_batch(specs: list, workdir: Path, formats_for=lambda i: FORMATS, n_sampl
     batch.run()
     live = [r for r in results if r.case is not None]
     if any(r.case.compile_error is not None for r in live) and len(live) > 1:
-        _isolate(live, workdir)
+        _isolate(live, workdir, kernels)
     for r in results:
         classify(r)
     return results
 
 
-def _isolate(live: list, workdir: Path) -> None:
+def _isolate(live: list, workdir: Path, kernels: str) -> None:
     """One javac failure fails the batch: compile and run each file alone to find the culprit."""
     from keras2java import convert
 
     for n, r in enumerate(live):
-        sub = JavaBatch(workdir / f"iso{n}")
+        sub = JavaBatch(workdir / f"iso{n}", kernels)
         package = r.case.case_id
         convert(r.reason, str(sub.src), package=package, class_name="M")
         case = JavaCase(package, f"{package}.M", r.samples, r.expected)

@@ -153,7 +153,7 @@ def same_failure(a, cls: str, kind: str) -> bool:
     return a.cls == cls and (cls != "crash" or a.reason.split(":")[0] == kind)
 
 
-def shrink(res, workdir: Path, max_rounds: int = 25, per_round: int = 24):
+def shrink(res, workdir: Path, max_rounds: int = 25, per_round: int = 24, kernels: str = "auto"):
     """The smallest spec found that still fails like ``res`` (and its result)."""
     kind = res.reason.split(":")[0]
     best, best_res = res.spec, res
@@ -163,7 +163,8 @@ def shrink(res, workdir: Path, max_rounds: int = 25, per_round: int = 24):
             break
         for n, c in enumerate(cands):
             c["seed"] = best["seed"]
-        results = run_batch(cands, Path(workdir) / f"round{rnd}", lambda i: (res.fmt,), n_samples=len(res.samples))
+        results = run_batch(cands, Path(workdir) / f"round{rnd}", lambda i: (res.fmt,), n_samples=len(res.samples),
+                            kernels=kernels)
         hit = next((r for r in results if same_failure(r, res.cls, kind)), None)
         if hit is None:
             break
@@ -171,12 +172,14 @@ def shrink(res, workdir: Path, max_rounds: int = 25, per_round: int = 24):
     return best, best_res
 
 
-def shrink_and_save(res, workdir: Path, regressions: Path) -> Path:
-    spec, final = shrink(res, workdir)
+def shrink_and_save(res, workdir: Path, regressions: Path, kernels: str = "auto") -> Path:
+    spec, final = shrink(res, workdir, kernels=kernels)
     regressions.mkdir(parents=True, exist_ok=True)
     name = f"{final.cls}_{final.fmt}_{spec['seed']}.json"
     record = {"format": final.fmt, "class": final.cls, "reason": final.reason[:1500], "error": final.error,
               "samples": len(res.samples), "expect": "ok", "status": "open", "spec": spec}
+    if kernels != "auto":
+        record["kernels"] = kernels
     path = regressions / name
     path.write_text(json.dumps(record, indent=1) + "\n")
     return path

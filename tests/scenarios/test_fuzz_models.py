@@ -161,6 +161,23 @@ def test_ci_profile(tmp_path):
     assert counts.get("ok", 0) >= len(results) // 2, _report(results)
 
 
+@pytest.mark.keras
+@pytest.mark.java
+def test_a_campaign_runs_its_models_with_the_kernels_it_names(tmp_path):
+    """``--kernels vector``: the campaign compiles the Vector API kernels in and its JVM must use
+    them (-Dkeras2java.kernels=vector fails where they cannot run), so files that pass ran on them;
+    the summary names the kernels."""
+    from fuzz_models.campaign import main
+
+    out = tmp_path / "campaign"
+    assert main(["--models", "3", "--seed", str(CI_SEED), "--formats", "keras", "--kernels", "vector",
+                 "--out", str(out), "--regressions", str(tmp_path / "reg")]) == 0
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["kernels"] == "vector"
+    assert summary["counts"].get("ok", 0) >= 2, summary
+    assert not summary["counts"].get("mismatch") and not summary["counts"].get("crash"), summary
+
+
 REGRESSION_FILES = sorted(REGRESSIONS.glob("*.json"))
 
 
@@ -173,7 +190,8 @@ def test_regression(path, tmp_path, request):
     record = json.loads(path.read_text("utf-8"))
     if record["status"] == "open":
         request.node.add_marker(pytest.mark.xfail(strict=True, reason=record["reason"][:200]))
-    (res,) = run_batch([record["spec"]], tmp_path, lambda i: (record["format"],), n_samples=record["samples"])
+    (res,) = run_batch([record["spec"]], tmp_path, lambda i: (record["format"],), n_samples=record["samples"],
+                       kernels=record.get("kernels", "auto"))
     assert res.cls == record["expect"], f"{res.cls}: {res.reason[:1500]}\n{describe(record['spec'])}"
 
 
@@ -183,7 +201,7 @@ def test_shrink_reaches_a_minimal_failing_spec(monkeypatch, tmp_path):
 
     from fuzz_models import shrink as shrink_mod
 
-    def fake_run_batch(specs, workdir, formats_for, n_samples=3):
+    def fake_run_batch(specs, workdir, formats_for, n_samples=3, kernels="auto"):
         out = []
         for s in specs:
             bad = any(n["class"] == "GRU" and n["config"]["units"] > 1 for n in s["nodes"])
