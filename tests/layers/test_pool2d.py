@@ -13,6 +13,8 @@ from __future__ import annotations
 import pytest
 
 from support.battery import KerasBattery
+from support.cases_recurrent import harness_mode
+from support.harness import JavaBatch
 from support.cases_conv2d import TD, L, frames, img, prepare, rewritten
 from support.keras_cases import Case
 
@@ -187,6 +189,31 @@ MERGED = {"conv_maxpool/same_even": 1, "conv_maxpool/valid_odd": 1, "conv_maxpoo
 battery = KerasBattery([(prepare, POOL + RESAMPLE + TIME + VARIABLE_HW + CONV_POOL)], seed=7100,
                        package="k2jtest.pool2d", workdir="pool2d")
 prepared, batch, test_matches_keras = battery.tests()
+
+
+@pytest.fixture(scope="module")
+def vector_batch(prepared):
+    """The Conv2D and max pooling rows again (the same Keras files and outputs), compiled with the
+    Vector API kernels and run with them: those kernels multiply a convolution's rows in place and
+    keep a transposed copy of a kernel of 32 filters or fewer for the one-pass path."""
+    work, models = prepared
+    b = JavaBatch(work / "vector", kernels="vector")
+    for n, case in enumerate(CONV_POOL):
+        if case.id in models:
+            path, samples, expected = models[case.id]
+            b.add(case.id, path, samples, expected, package=f"k2jtest.pool2dv.c{n}", class_name="M",
+                  mode=harness_mode(case, samples))
+    b.run()
+    return b
+
+
+@pytest.mark.keras
+@pytest.mark.java
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CONV_POOL, ids=[c.id for c in CONV_POOL])
+def test_conv2d_and_max_pooling_match_keras_with_the_vector_kernels(case, vector_batch):
+    err = vector_batch.cases[case.id].check(case.tol)
+    print(f"{case.id} (vector kernels): max error {err:.3g}")
 
 
 @pytest.mark.parametrize("case", [c for c in CONV_POOL if c.id in MERGED], ids=list(MERGED))
