@@ -11,7 +11,7 @@ import pytest
 from support.battery import KerasBattery
 from support.cases_graph import attention, mha
 from support.cases_masked_layers import attention as masked_attention
-from support.cases_masked_layers import forms, mha_clears_masks
+from support.cases_masked_layers import forms, mha_clears_masks, mha_clears_masks_of_the_same_tensor
 from support.cases_masked_layers import prepare as prepare_masked
 from support.keras_cases import Case, prepare
 
@@ -69,6 +69,8 @@ MASKED = (
              formats=("tf_h5",))
     + forms("mha_clears_masks", mha_clears_masks(True), data="tokens_padded")
     + forms("mha_clears_masks_values", mha_clears_masks(False), formats=("keras", "h5"), data="tokens_padded")
+    + forms("mha_clears_masks_of_the_same_tensor", mha_clears_masks_of_the_same_tensor, formats=("keras", "h5"),
+            data="tokens_padded")
 )
 
 

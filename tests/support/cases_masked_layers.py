@@ -170,6 +170,27 @@ def _mha_clears_masks(k, explicit: bool):
     return k.Model(ids, [L.LSTM(3)(b) if explicit else b, deep, level, after, late, L.GRU(2)(d)])
 
 
+def mha_clears_masks_of_the_same_tensor(k):
+    """Keras 3 layers that return their input tensor itself at inference (Dropout,
+    SpatialDropout1D, GaussianNoise, Identity) pass on the same object, so the mask that
+    ``MultiHeadAttention`` clears on one name of it is gone from the others: a causal
+    attention reading a SpatialDropout1D output after another attention read its input
+    sees no value mask, as one reading a Dropout output before that saw it; a Dense made a
+    new tensor and keeps the mask."""
+    L = k.layers
+    ids = k.Input((6,), name="tokens")
+    e = L.Embedding(20, 4, mask_zero=True)(ids)
+    s = L.SpatialDropout1D(0.2)(e)
+    g = L.GaussianNoise(0.1)(L.Identity()(e))
+    dense = L.Dense(4)(e)
+    early = L.MultiHeadAttention(1, 2)(L.Dense(4)(L.Dense(4)(e)), L.Dropout(0.3)(e))   # deeper: runs first
+    clear = L.MultiHeadAttention(2, 3)(e, e)                      # clears e's mask, and s's and g's
+    causal = L.MultiHeadAttention(1, 2)(e, s, use_causal_mask=True)
+    noisy = L.MultiHeadAttention(1, 2)(dense, g)
+    kept = L.MultiHeadAttention(1, 2)(e, dense)
+    return k.Model(ids, [clear, causal, noisy, kept, early])
+
+
 def nested_masked(k):
     """Nested models fed a masked tensor: Keras 3 records the tensor's mask as ``mask=``
     and sets it on the tensor again (``Functional.call``); the inner layers, built on an

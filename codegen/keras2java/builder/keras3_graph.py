@@ -113,15 +113,19 @@ def port_ref(ref: InboundRef, by_name: Mapping[str, RawLayer], keras_major: int)
 class MaskClearing:
     """Keras 3 only: where each call ``(layer, node)`` runs (:func:`run_order`), and for each
     tensor ``(layer, node, index)`` the first run of a layer that clears its mask
-    (``MultiHeadAttention``)."""
+    (``MultiHeadAttention``); ``same`` maps a tensor that a layer returned as it was given it
+    (``keras3_same_tensor``: Dropout at inference) to that input, followed back to a tensor
+    of its own: one object, one mask, cleared for all its names at once."""
 
     rank: Mapping[tuple[str, int], int]
     first: Mapping[tuple[str, int, int], int]
+    same: Mapping[tuple[str, int, int], tuple[str, int, int]]
 
     def before(self, call: tuple[str, int], ref: InboundRef) -> bool:
         """True if the mask of ``ref`` is cleared before ``call`` runs."""
         here = self.rank.get(call, -1)
-        return self.first.get((ref.layer, ref.node_index, ref.tensor_index), here) < here
+        key = (ref.layer, ref.node_index, ref.tensor_index)
+        return self.first.get(self.same.get(key, key), here) < here
 
 
 def mask_clearing(raw: RawModel, calls, keras_major: int) -> Optional[MaskClearing]:
@@ -140,15 +144,28 @@ def mask_clearing(raw: RawModel, calls, keras_major: int) -> Optional[MaskCleari
                  if ref.layer in by_name else 0)
         return ref.layer, ref.node_index + shift
     rank = run_order(raw, output_node)
+    # the input each same-tensor call returns, by the call's (layer, node)
+    passes = {(layer.name, k): call_refs(call)[0] for layer, k, call in calls
+              if (spec := layer_spec(spec_name(layer))) is not None and spec.keras3_same_tensor
+              and len(call_refs(call)) == 1}
+
+    def own(ref: InboundRef) -> tuple[str, int, int]:
+        seen = set()
+        while ref.tensor_index == 0 and (node := output_node(ref)) in passes and node not in seen:
+            seen.add(node)
+            ref = passes[node]
+        return ref.layer, ref.node_index, ref.tensor_index
+    refs = {r for _, _, call in calls for r in call_refs(call)}
+    same = {(r.layer, r.node_index, r.tensor_index): own(r) for r in refs}
     first: dict[tuple[str, int, int], int] = {}
     for layer, k, call in clearing:
         at = rank.get((layer.name, k))
         if at is None:
             continue   # not on the way to an output: Keras never runs it
         for r in call_refs(call):
-            key = (r.layer, r.node_index, r.tensor_index)
+            key = same.get((r.layer, r.node_index, r.tensor_index), own(r))
             first[key] = min(first.get(key, at), at)
-    return MaskClearing(rank, first)
+    return MaskClearing(rank, first, same)
 
 
 def clears_inner_input(sub: RawModel) -> Optional[str]:

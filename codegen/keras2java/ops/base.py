@@ -272,6 +272,10 @@ class LayerSpec:
     keras3_clears_masks: bool = False
     #: what the ``dtype`` of the layer's config names (the graph builder checks it)
     config_dtype: ConfigDtype = ConfigDtype.COMPUTE
+    #: Keras 3's call returns its input tensor itself at inference (``Dropout``: ``return
+    #: inputs``), so the output is the same tensor object, with one mask for both: a layer
+    #: that clears the mask of either (``keras3_clears_masks``) clears the other's too
+    keras3_same_tensor: bool = False
 
     def mask_rule(self, keras_major: int) -> MaskRule:
         """How the layer treats a mask in files of this Keras major version."""
@@ -296,7 +300,7 @@ def register_op(cls: type) -> type:
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
               replace: bool = False, keras2_mask: Optional[MaskRule] = None,
-              keras3_clears_masks: bool = False,
+              keras3_clears_masks: bool = False, keras3_same_tensor: bool = False,
               config_dtype: ConfigDtype = ConfigDtype.COMPUTE) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:
@@ -306,7 +310,8 @@ def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bo
             if name in _LAYERS and not replace:
                 raise ValueError(f"Keras class {name!r} is already registered by {_LAYERS[name].origin}")
             _LAYERS[name] = LayerSpec(name, fn, mask, getattr(fn, "__module__", "?"), builtin, tensor_kwargs,
-                                      reads_masks, keras2_mask, keras3_clears_masks, config_dtype)
+                                      reads_masks, keras2_mask, keras3_clears_masks, config_dtype,
+                                      keras3_same_tensor)
         return fn
     return deco
 

@@ -178,7 +178,7 @@ def convert_elu(ctx: LayerContext) -> Converted:
 
 
 @converter("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-           "ActivityRegularization", mask=MaskRule.PASS)
+           "ActivityRegularization", mask=MaskRule.PASS, keras3_same_tensor=True)
 def convert_noop(ctx: LayerContext) -> Converted:
     """Dropout and noise layers: identity at inference."""
     shape = ctx.single_input()

@@ -252,7 +252,7 @@ def convert_rescaling(ctx: LayerContext) -> Converted:
 # -- Identity -----------------------------------------------------------------------------
 
 
-@converter("Identity", mask=MaskRule.PASS, keras2_mask=MaskRule.DROP)
+@converter("Identity", mask=MaskRule.PASS, keras2_mask=MaskRule.DROP, keras3_same_tensor=True)
 def convert_identity(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     ctx.weights([])
