@@ -106,6 +106,11 @@ def test_mask_clearing_is_ordered_by_runs():
     assert not clearing.before(("early", 0), ref("e"))
     assert not clearing.before(("mha", 0), ref("e"))
     assert not clearing.before(("late", 0), ref("other"))
+    # a Dropout's output is the tensor it was given: cleared with it
+    same = MaskClearing(rank=clearing.rank, first=clearing.first, same={("drop", 0, 0): ("e", 0, 0)})
+    assert same.before(("late", 0), ref("drop"))
+    assert not same.before(("early", 0), ref("drop"))
+    assert not clearing.before(("late", 0), ref("drop"))
 
 
 # -- pass 2: class and dtype ------------------------------------------------------------

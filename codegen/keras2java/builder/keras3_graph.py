@@ -17,7 +17,7 @@ Everything here is a pure function of the saved config: no tensors, no IR.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from ..graph_order import call_refs, run_order
@@ -119,7 +119,7 @@ class MaskClearing:
 
     rank: Mapping[tuple[str, int], int]
     first: Mapping[tuple[str, int, int], int]
-    same: Mapping[tuple[str, int, int], tuple[str, int, int]]
+    same: Mapping[tuple[str, int, int], tuple[str, int, int]] = field(default_factory=dict)
 
     def before(self, call: tuple[str, int], ref: InboundRef) -> bool:
         """True if the mask of ``ref`` is cleared before ``call`` runs."""
