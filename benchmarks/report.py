@@ -34,6 +34,8 @@ def _labels(meta) -> dict:
 def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
     labels = _labels(meta)
     keys = [s.key for s in jvms.SETTINGS]
+    # the "best Java" columns: settings on one thread (intra-op threads have their own columns)
+    one = [s.key for s in jvms.SETTINGS if not any("intraOpThreads" in f for f in s.flags)]
     lines = [
         "# keras2java benchmark",
         "",
@@ -50,31 +52,32 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
         "on a batch of cnn_rnn.BATCH (16) against ORT's batch of 16.",
         "",
         "| model | " + " | ".join(f"{labels[k]} b1" for k in keys) + " | "
-        + " | ".join(f"{labels[k]} b64" for k in keys) + " | best Java b64 |",
+        + " | ".join(f"{labels[k]} b64" for k in keys) + " | best Java b64, one thread |",
         "|---|" + "---|" * (2 * len(keys) + 1),
     ]
     for name in MODELS:
         j = jmh[name]
-        b64 = [j[f"{k}.{B64}"] for k in keys if f"{k}.{B64}" in j]
+        b64 = [j[f"{k}.{B64}"] for k in one if f"{k}.{B64}" in j]
         best = f"{min(b64) / j['ort.' + B64_ORT]:.2f}" if b64 else "—"
         lines.append(f"| {name} | " + " | ".join(_ratio(j, f"{k}.{B1}", f"ort.{B1}") for k in keys) + " | "
                      + " | ".join(_ratio(j, f"{k}.{B64}", f"ort.{B64_ORT}") for k in keys) + f" | {best} |")
     for name, r in cnn.items():
         ratios = {sfx: [r[k + sfx + "_us"] / r["ort" + sfx + "_us"] if k + sfx + "_us" in r else None for k in keys]
                   for sfx in ("", "_batch")}
-        best = min((v for v in ratios["_batch"] if v is not None), default=None)
+        best = min((v for k, v in zip(keys, ratios["_batch"]) if v is not None and k in one), default=None)
         lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" if v is not None else "—"
                                                  for v in ratios[""] + ratios["_batch"])
                      + (f" | {best:.2f} |" if best is not None else " | — |"))
     lines += ["", "## Time per sequence (µs) and GFLOP/s", "",
-              "| model | batch | " + " | ".join(labels[k] for k in keys) + " | ORT | best Java GFLOP/s | ORT GFLOP/s |",
+              "| model | batch | " + " | ".join(labels[k] for k in keys)
+              + " | ORT | best Java GFLOP/s, one thread | ORT GFLOP/s |",
               "|---|---|" + "---|" * (len(keys) + 3)]
     for name, (t, f, u, c) in MODELS.items():
         j = jmh[name]
         fl = flops(t, f, u, c)
         for batch, jk, ok in (("1", B1, B1), ("64", B64, B64_ORT)):
             vals = [j.get(f"{k}.{jk}") for k in keys]
-            best = min(v for v in vals if v)
+            best = min(v for k, v in zip(keys, vals) if v and k in one)
             lines.append(f"| {name} | {batch} | " + " | ".join(f"{v:.1f}" if v else "—" for v in vals)
                          + f" | {j['ort.' + ok]:.1f} | {fl / best / 1e3:.1f} | {fl / j['ort.' + ok] / 1e3:.1f} |")
         if "vector.batch64AllCores" in j:
@@ -83,7 +86,7 @@ def markdown(meta, gen_info, keras_t, jmh, extra, cnn) -> str:
     for name, r in cnn.items():
         for batch, sfx in ((1, ""), (r.get("batch"), "_batch")):
             if "ort" + sfx + "_us" in r:
-                java = [r[k + sfx + "_us"] for k in keys if k + sfx + "_us" in r]
+                java = [r[k + sfx + "_us"] for k in one if k + sfx + "_us" in r]
                 fl = r.get("flops")   # cnn_rnn.model_flops: one sample's
                 rates = (f" | {fl / min(java) / 1e3:.1f} | {fl / r['ort' + sfx + '_us'] / 1e3:.1f} |"
                          if fl and java else " | — | — |")
