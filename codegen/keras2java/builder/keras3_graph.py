@@ -163,7 +163,7 @@ def mask_clearing(raw: RawModel, calls, keras_major: int) -> Optional[MaskCleari
         if at is None:
             continue   # not on the way to an output: Keras never runs it
         for r in call_refs(call):
-            key = same.get((r.layer, r.node_index, r.tensor_index), own(r))
+            key = own(r)
             first[key] = min(first.get(key, at), at)
     return MaskClearing(rank, first, same)
 
