@@ -148,6 +148,163 @@ public final class Roofline {
         }
     }
 
+    // ---- the small model's LSTM step (15 units, batch 1): latency-bound loops of 60 and 15 values ----
+
+    /** The small benchmark model's units; its gates fill 60 of each 64-float row. */
+    static final int SMALL_UNITS = 15;
+    static final int SMALL_ROW = 64;
+
+    /** One LSTM step of a loop shape: gates into {@code a} from {@code proj}, then h = st[0..u), c = st[u..2u). */
+    public interface Step {
+        void step(float[] proj, float[][] w, float[] a, float[] st, float[] tc);
+    }
+
+    /**
+     * A loop shape of the runtime's small LSTM step ({@link #lstmStep} at 15 units): the same
+     * weights (gates i, f and o halved, as {@code LstmCell} keeps them) as rows of 64 floats, the
+     * same projected input, the same flops.  Before timing, five steps of the shape and of the
+     * runtime's cell from zero states must give the same state bits, else the roofline stops: a
+     * shape is timed only if it does the runtime's arithmetic.
+     */
+    public static Case smallStep(String name, final Step shape) {
+        final int u = SMALL_UNITS;
+        final int g = 4 * u;
+        final float[] data = lstmData(u);
+        final float[][] w = new float[u][SMALL_ROW];
+        for (int k = 0; k < u; k++) {
+            for (int j = 0; j < g; j++) {
+                final float v = data[u * g + k * g + j];
+                w[k][j] = j < 2 * u || j >= 3 * u ? 0.5f * v : v;
+            }
+        }
+        final float[] proj = vector(g, 8);
+        final float[] a = new float[SMALL_ROW];
+        final float[] st = new float[2 * u];
+        final float[] tc = new float[u];
+        final keras2java.runtime.LstmCell cell = lstmCell(data, u);
+        final float[] p = new float[g];
+        final float[] ref = new float[cell.stateSize()];
+        final float[] tmp = new float[cell.scratchSize()];
+        for (int s = 0; s < 5; s++) {
+            System.arraycopy(proj, 0, p, 0, g);
+            cell.step(p, 0, ref, 0, tmp, 0);
+            shape.step(proj, w, a, st, tc);
+        }
+        if (!Arrays.equals(ref, st)) {
+            throw new IllegalStateException(name + ": not the runtime's LSTM step (states " + Arrays.toString(st)
+                    + " against " + Arrays.toString(ref) + ")");
+        }
+        return new Case(name, 2.0 * u * g) {
+            protected void run() {
+                shape.step(proj, w, a, st, tc);
+            }
+        };
+    }
+
+    /** The LSTM weights of {@link #lstmStep}: kernel, recurrent kernel, bias of {@code units} units. */
+    static float[] lstmData(int units) {
+        final int g = 4 * units;
+        final float[] data = vector(2 * units * g + g, 7);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (data[i] - 0.5f) * 0.2f;
+        }
+        return data;
+    }
+
+    static keras2java.runtime.LstmCell lstmCell(float[] data, int units) {
+        final int g = 4 * units;
+        return new keras2java.runtime.LstmCell(data, 0, units * g, 2 * units * g, units, units,
+                keras2java.runtime.Activation.of(keras2java.runtime.Activation.TANH),
+                keras2java.runtime.Activation.of(keras2java.runtime.Activation.SIGMOID));
+    }
+
+    /** Eigen's tanh coefficients, read from the runtime's Activation (the shapes below repeat its operations). */
+    static final float P0 = coefficient("TANH_P0");
+    static final float P1 = coefficient("TANH_P1");
+    static final float P2 = coefficient("TANH_P2");
+    static final float P3 = coefficient("TANH_P3");
+    static final float P4 = coefficient("TANH_P4");
+    static final float P5 = coefficient("TANH_P5");
+    static final float P6 = coefficient("TANH_P6");
+    static final float Q0 = coefficient("TANH_Q0");
+    static final float Q1 = coefficient("TANH_Q1");
+    static final float Q2 = coefficient("TANH_Q2");
+    static final float Q3 = coefficient("TANH_Q3");
+
+    private static float coefficient(String field) {
+        try {
+            java.lang.reflect.Field f = keras2java.runtime.Activation.class.getDeclaredField(field);
+            f.setAccessible(true);
+            return f.getFloat(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Activation's rational interpolant at {@code c} (Java 8 operations, no clamp). */
+    static float tanhOf(float c) {
+        final float x2 = c * c;
+        float p = x2 * P0 + P1;
+        p = p * x2 + P2;
+        p = p * x2 + P3;
+        p = p * x2 + P4;
+        p = p * x2 + P5;
+        p = p * x2 + P6;
+        float q = x2 * Q0 + Q1;
+        q = q * x2 + Q2;
+        q = q * x2 + Q3;
+        return p * c / q;
+    }
+
+    /**
+     * The best shape found for the small step on Java 8: the product four inputs a pass over rows
+     * of 64 (a loop of 64, not 60), one tanh over the 64 gates (clamped with Math.max and min, as
+     * Activation.tanh), then c and h in scalar loops of 15 (the clamp as comparisons).  With
+     * {@code clamped} false, no clamp at all: wrong above |x| = 9, so not a kernel, but a bound on
+     * what any valid clamp could save.
+     */
+    static Step smallShape8(final boolean clamped) {
+        return new Step() {
+            public void step(float[] proj, float[][] w, float[] a, float[] st, float[] tc) {
+                final int u = SMALL_UNITS;
+                final int n = SMALL_ROW;
+                System.arraycopy(proj, 0, a, 0, 4 * u);
+                int k = 0;
+                for (; k + 3 < u; k += 4) {
+                    final float x0 = st[k], x1 = st[k + 1], x2 = st[k + 2], x3 = st[k + 3];
+                    final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2], v3 = w[k + 3];
+                    for (int j = 0; j < n; j++) {
+                        a[j] = (((a[j] + x0 * v0[j]) + x1 * v1[j]) + x2 * v2[j]) + x3 * v3[j];
+                    }
+                }
+                for (; k < u; k++) {
+                    final float x = st[k];
+                    final float[] v = w[k];
+                    for (int j = 0; j < n; j++) {
+                        a[j] += x * v[j];
+                    }
+                }
+                if (clamped) {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = tanhOf(Math.max(-9f, Math.min(9f, a[j])));
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        a[j] = tanhOf(a[j]);
+                    }
+                }
+                for (int j = 0; j < u; j++) {
+                    final float c = (0.5f * a[u + j] + 0.5f) * st[u + j] + (0.5f * a[j] + 0.5f) * a[2 * u + j];
+                    st[u + j] = c;
+                    tc[j] = clamped ? tanhOf(c > 9f ? 9f : (c < -9f ? -9f : c)) : tanhOf(c);
+                }
+                for (int j = 0; j < u; j++) {
+                    st[j] = (0.5f * a[3 * u + j] + 0.5f) * tc[j];
+                }
+            }
+        };
+    }
+
     /** The matvec and GEMM shapes of the weights-in-L2 roofline: (in, out, rows). */
     static final int MV_IN = 256;
     static final int MV_OUT = 1024;      // 1 MiB of weights
@@ -177,6 +334,9 @@ public final class Roofline {
                 gemm32(x, wm, ym);
             }
         });
+        c.add(smallStep("shape small LSTM step, 4 inputs a pass over rows of 64 (Java 8)", smallShape8(true)));
+        c.add(smallStep("bound small LSTM step: that shape with tanh unclamped (Java 8; wrong above |x| = 9)",
+                smallShape8(false)));
         return c;
     }
 
@@ -207,13 +367,7 @@ public final class Roofline {
      */
     static Case lstmStep(String name, final int units) {
         final int g = 4 * units;
-        final float[] data = vector(2 * units * g + g, 7);
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (data[i] - 0.5f) * 0.2f;
-        }
-        final keras2java.runtime.LstmCell cell = new keras2java.runtime.LstmCell(data, 0, units * g, 2 * units * g,
-                units, units, keras2java.runtime.Activation.of(keras2java.runtime.Activation.TANH),
-                keras2java.runtime.Activation.of(keras2java.runtime.Activation.SIGMOID));
+        final keras2java.runtime.LstmCell cell = lstmCell(lstmData(units), units);
         final float[] p = vector(g, 8);
         final float[] proj = p.clone();
         final float[] st = new float[cell.stateSize()];

@@ -161,6 +161,62 @@ public final class RooflineFma {
         }
     }
 
+    /** FmaKernels' rational interpolant at {@code c} (fused multiply-adds, no clamp). */
+    static float tanhOf(float c) {
+        final float x2 = c * c;
+        float p = Math.fma(x2, Roofline.P0, Roofline.P1);
+        p = Math.fma(p, x2, Roofline.P2);
+        p = Math.fma(p, x2, Roofline.P3);
+        p = Math.fma(p, x2, Roofline.P4);
+        p = Math.fma(p, x2, Roofline.P5);
+        p = Math.fma(p, x2, Roofline.P6);
+        float q = Math.fma(x2, Roofline.Q0, Roofline.Q1);
+        q = Math.fma(q, x2, Roofline.Q2);
+        q = Math.fma(q, x2, Roofline.Q3);
+        return p * c / q;
+    }
+
+    /** {@link Roofline#smallShape8} with the FMA tier's operations: fma products, tanh and sigmoids. */
+    static Roofline.Step smallShape(final boolean clamped) {
+        return (proj, w, a, st, tc) -> {
+            final int u = Roofline.SMALL_UNITS;
+            final int n = Roofline.SMALL_ROW;
+            System.arraycopy(proj, 0, a, 0, 4 * u);
+            int k = 0;
+            for (; k + 3 < u; k += 4) {
+                final float x0 = st[k], x1 = st[k + 1], x2 = st[k + 2], x3 = st[k + 3];
+                final float[] v0 = w[k], v1 = w[k + 1], v2 = w[k + 2], v3 = w[k + 3];
+                for (int j = 0; j < n; j++) {
+                    a[j] = Math.fma(x3, v3[j], Math.fma(x2, v2[j], Math.fma(x1, v1[j], Math.fma(x0, v0[j], a[j]))));
+                }
+            }
+            for (; k < u; k++) {
+                final float x = st[k];
+                final float[] v = w[k];
+                for (int j = 0; j < n; j++) {
+                    a[j] = Math.fma(x, v[j], a[j]);
+                }
+            }
+            if (clamped) {
+                for (int j = 0; j < n; j++) {
+                    a[j] = tanhOf(Math.max(-9f, Math.min(9f, a[j])));
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    a[j] = tanhOf(a[j]);
+                }
+            }
+            for (int j = 0; j < u; j++) {
+                final float c = Math.fma(0.5f, a[u + j], 0.5f) * st[u + j] + Math.fma(0.5f, a[j], 0.5f) * a[2 * u + j];
+                st[u + j] = c;
+                tc[j] = clamped ? tanhOf(c > 9f ? 9f : (c < -9f ? -9f : c)) : tanhOf(c);
+            }
+            for (int j = 0; j < u; j++) {
+                st[j] = Math.fma(0.5f, a[3 * u + j], 0.5f) * tc[j];
+            }
+        };
+    }
+
     public static List<Roofline.Case> cases() {
         final float[][] wv = Roofline.rows(Roofline.MV_IN, Roofline.MV_OUT, 1);
         final float[] x = Roofline.vector(Roofline.MM_ROWS * Roofline.MM_IN, 2);
@@ -180,6 +236,9 @@ public final class RooflineFma {
                 matvec6(x, wv, y);
             }
         });
+        c.add(Roofline.smallStep("shape small LSTM step, 4 inputs a pass over rows of 64 (fma)", smallShape(true)));
+        c.add(Roofline.smallStep("bound small LSTM step: that shape with tanh unclamped (fma; wrong above |x| = 9)",
+                smallShape(false)));
         c.add(new Roofline.Case("shape gemm 2 rows x 2 inputs (fma)", mm) {
             protected void run() {
                 gemm(x, wm, ym, 2);

@@ -8,7 +8,9 @@ Compiles the runtime (java-runtime/src/main, --release 8; the optional kernels' 
 and the newest JDK (portable, FMA, vector).  For each tier: GFLOP/s of the best loop
 shapes found for a matrix-vector product (256 x 1024, 1 MiB of weights, in L2) and a GEMM
 (64 rows x 256 x 512, 512 KiB of weights), beside the runtime's own Linear at the same
-shapes and at the benchmark models' shapes, as the median of alternating rounds of the
+shapes and at the benchmark models' shapes (and, for the portable and FMA tiers, the best shape
+found for the small model's latency-bound 15-unit LSTM step, beside a bound without tanh's clamp),
+as the median of alternating rounds of the
 thread's CPU time (RooflineFma.gemm33 says which shape JDK 17 runs fast only with some
 arrays).  Prints a table and writes benchmarks/results/roofline.md with the date and the load
 average, and a copy named by the start time (roofline-YYYY-MM-DD-HHMM.md).  About 4 minutes.
@@ -78,7 +80,10 @@ def main() -> None:
             f"`python benchmarks/roofline/roofline.py`. GFLOP/s on one thread (median of alternating rounds of "
             "the thread's CPU time; min-max in brackets). Shapes: matvec 256 x 1024 (1 MiB of weights, L2), "
             "GEMM 64 rows x 256 x 512 (512 KiB); the shapes' output rows start 1 KiB (mod 4 KiB) apart, as the "
-            "runtime's accumulator rows do (no 4K aliasing). `runtime` rows: the runtime's Linear with that tier.", "",
+            "runtime's accumulator rows do (no 4K aliasing). `runtime` rows: the runtime's Linear with that tier. "
+            "The small LSTM step's shapes (15 units, batch 1, the weights as rows of 64 floats) first give the "
+            "runtime's step its own state bits, or the run stops; a `bound` row is no kernel (its tanh has no "
+            "clamp, wrong above |x| = 9): it bounds what any cheaper clamp could gain.", "",
             "| JDK | tier | kernels | case | GFLOP/s | load average before |", "|---|---|---|---|---|---|"]
     for jdk, tier, kernels, name, med, lo, hi, before in rows:
         text.append(f"| {jdk} | {tier} | {kernels} | {name} | {med} ({lo}-{hi}) | {before} |")
