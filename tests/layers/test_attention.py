@@ -11,7 +11,8 @@ import pytest
 from support.battery import KerasBattery
 from support.cases_graph import attention, mha
 from support.cases_masked_layers import attention as masked_attention
-from support.cases_masked_layers import forms, mha_clears_masks, mha_clears_masks_of_the_same_tensor
+from support.cases_masked_layers import (forms, mha_clears_masks, mha_clears_masks_of_the_same_tensor,
+                                        mha_clears_masks_through_linear_activation)
 from support.cases_masked_layers import prepare as prepare_masked
 from support.keras_cases import Case, prepare
 
@@ -71,6 +72,8 @@ MASKED = (
     + forms("mha_clears_masks_values", mha_clears_masks(False), formats=("keras", "h5"), data="tokens_padded")
     + forms("mha_clears_masks_of_the_same_tensor", mha_clears_masks_of_the_same_tensor, formats=("keras", "h5"),
             data="tokens_padded")
+    + forms("mha_clears_masks_through_linear_activation", mha_clears_masks_through_linear_activation,
+            formats=("keras", "h5"), data="tokens_padded")
 )
 
 

@@ -191,6 +191,22 @@ def mha_clears_masks_of_the_same_tensor(k):
     return k.Model(ids, [clear, causal, noisy, kept, early])
 
 
+def mha_clears_masks_through_linear_activation(k):
+    """Keras 3's ``Activation("linear")`` returns ``activations.linear(x)``, which is ``x``
+    itself: the same object, so the mask ``MultiHeadAttention`` clears on its input is gone
+    from its output too, and a causal attention reading that output afterwards sees no value
+    mask; ``Activation("relu")`` makes a new tensor, which keeps the mask."""
+    L = k.layers
+    ids = k.Input((6,), name="tokens")
+    e = L.Embedding(20, 4, mask_zero=True)(ids)
+    linear = L.Activation("linear")(e)
+    relu = L.Activation("relu")(e)
+    clear = L.MultiHeadAttention(2, 3)(e, e)                      # clears e's mask, and linear's
+    causal = L.MultiHeadAttention(1, 2)(e, linear, use_causal_mask=True)
+    kept = L.MultiHeadAttention(1, 2)(e, relu, use_causal_mask=True)
+    return k.Model(ids, [clear, causal, kept])
+
+
 def nested_masked(k):
     """Nested models fed a masked tensor: Keras 3 records the tensor's mask as ``mask=``
     and sets it on the tensor again (``Functional.call``); the inner layers, built on an

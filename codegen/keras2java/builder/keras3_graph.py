@@ -146,7 +146,7 @@ def mask_clearing(raw: RawModel, calls, keras_major: int) -> Optional[MaskCleari
     rank = run_order(raw, output_node)
     # the input each same-tensor call returns, by the call's (layer, node)
     passes = {(layer.name, k): call_refs(call)[0] for layer, k, call in calls
-              if (spec := layer_spec(spec_name(layer))) is not None and spec.keras3_same_tensor
+              if (spec := layer_spec(spec_name(layer))) is not None and spec.keras3_returns_input(layer.config)
               and len(call_refs(call)) == 1}
 
     def own(ref: InboundRef) -> tuple[str, int, int]:

@@ -274,8 +274,14 @@ class LayerSpec:
     config_dtype: ConfigDtype = ConfigDtype.COMPUTE
     #: Keras 3's call returns its input tensor itself at inference (``Dropout``: ``return
     #: inputs``), so the output is the same tensor object, with one mask for both: a layer
-    #: that clears the mask of either (``keras3_clears_masks``) clears the other's too
-    keras3_same_tensor: bool = False
+    #: that clears the mask of either (``keras3_clears_masks``) clears the other's too.  A
+    #: function of the layer's config where that depends on it (``Activation("linear")``)
+    keras3_same_tensor: bool | Callable[[Mapping[str, Any]], bool] = False
+
+    def keras3_returns_input(self, config: Mapping[str, Any]) -> bool:
+        """True if Keras 3's call of a layer with this config returns its input tensor itself."""
+        same = self.keras3_same_tensor
+        return bool(same(config)) if callable(same) else same
 
     def mask_rule(self, keras_major: int) -> MaskRule:
         """How the layer treats a mask in files of this Keras major version."""
@@ -300,7 +306,8 @@ def register_op(cls: type) -> type:
 def converter(*keras_classes: str, mask: MaskRule = MaskRule.REFUSE, builtin: bool = True,
               tensor_kwargs: tuple[str, ...] = (), reads_masks: bool = False,
               replace: bool = False, keras2_mask: Optional[MaskRule] = None,
-              keras3_clears_masks: bool = False, keras3_same_tensor: bool = False,
+              keras3_clears_masks: bool = False,
+              keras3_same_tensor: bool | Callable[[Mapping[str, Any]], bool] = False,
               config_dtype: ConfigDtype = ConfigDtype.COMPUTE) -> Callable[[Converter], Converter]:
     """Function decorator: registers ``fn(ctx) -> Converted`` for these Keras classes."""
     def deco(fn: Converter) -> Converter:

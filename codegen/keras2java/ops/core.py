@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
 
-from ..activations import evaluate as activate
+from ..activations import activation_name, evaluate as activate
 from ..ir import Activation, WeightTensor
 from ..reader.raw import RawLayer, freeze
 from .base import ConversionProblem, MaskRule, Op, converter, f64, legacy_upgrade, register_op
@@ -118,7 +118,13 @@ def convert_dense(ctx: LayerContext) -> Converted:
     return Converted(op, (shape[:-1] + (units,),))
 
 
-@converter("Activation", mask=MaskRule.PASS)
+def _returns_input(config: Mapping[str, Any]) -> bool:
+    """Keras 3's ``Activation("linear")`` returns ``activations.linear(x)``, which is ``x`` itself."""
+    name = activation_name(config.get("activation"))
+    return name is not None and name.lower() in ("linear", "none")
+
+
+@converter("Activation", mask=MaskRule.PASS, keras3_same_tensor=_returns_input)
 def convert_activation(ctx: LayerContext) -> Converted:
     shape = ctx.single_input()
     act = ctx.activation("activation", "linear")
