@@ -66,7 +66,9 @@ public final class Linear {
     /**
      * A convolution's {@code (in, out)} kernel at {@code data[off..]} with its bias, for transposed
      * patches ({@link #forwardTransposed}) where {@link Kernels#transposesPatches} holds: the copy a
-     * convolution that multiplies its rows in place keeps for its pass with a max pooling.
+     * convolution that multiplies its rows in place keeps for its pass with a max pooling.  It serves
+     * {@link #forwardTransposed} and {@link #transposes} only: it keeps no packed matrix for the other
+     * products (the convolution's rows have their own).
      */
     static Linear patches(float[] data, int off, int in, int out, int biasOff) {
         return new Linear(data, off, out, in, out, biasOff, true);
@@ -94,8 +96,9 @@ public final class Linear {
             return;
         }
         this.slices = null;
-        this.w = Kernels.ACTIVE.pack(data, off, ld, in, out);
-        this.bias = Kernels.ACTIVE.packBias(data, biasOff, out);
+        // a convolution's transposed copy serves forwardTransposed alone: no packed matrix beside it
+        this.w = patches ? null : Kernels.ACTIVE.pack(data, off, ld, in, out);
+        this.bias = patches ? null : Kernels.ACTIVE.packBias(data, biasOff, out);
         if (transposes(Integer.MAX_VALUE, in, out, patches)) {
             this.wT = new float[in * out];
             for (int k = 0; k < in; k++) {
