@@ -370,7 +370,12 @@ final class FmaKernels extends PortableKernels {
     }
 
     /** {@link #tanh} with the clamp of {@link Activation#tanhShort}, for loops that stay scalar. */
-    static float tanhShort(float x) {
+    @Override
+    float tanhShort(float x) {
+        return shortTanh(x);
+    }
+
+    private static float shortTanh(float x) {
         return tanhOf(x > 9f ? 9f : (x < -9f ? -9f : x));
     }
 
@@ -393,7 +398,7 @@ final class FmaKernels extends PortableKernels {
         final int end = off + len;
         if (len < SHORT) {
             for (int i = off; i < end; i++) {
-                a[i] = tanhShort(a[i]);
+                a[i] = shortTanh(a[i]);
             }
             return;
         }
@@ -430,7 +435,7 @@ final class FmaKernels extends PortableKernels {
         final int end = off + len;
         if (len < SHORT) {
             for (int i = off; i < end; i++) {
-                a[i] = Math.fma(0.5f, tanhShort(0.5f * a[i]), 0.5f);
+                a[i] = Math.fma(0.5f, shortTanh(0.5f * a[i]), 0.5f);
             }
             return;
         }
