@@ -178,7 +178,7 @@ public final class RooflineFma {
 
     /** {@link Roofline#smallShape8} with the FMA tier's operations: fma products, tanh and sigmoids. */
     static Roofline.Step smallShape(final boolean clamped) {
-        return (proj, w, a, st, tc) -> {
+        return (proj, w, a, st) -> {
             final int u = Roofline.SMALL_UNITS;
             final int n = Roofline.SMALL_ROW;
             System.arraycopy(proj, 0, a, 0, 4 * u);
@@ -209,10 +209,8 @@ public final class RooflineFma {
             for (int j = 0; j < u; j++) {
                 final float c = Math.fma(0.5f, a[u + j], 0.5f) * st[u + j] + Math.fma(0.5f, a[j], 0.5f) * a[2 * u + j];
                 st[u + j] = c;
-                tc[j] = clamped ? tanhOf(c > 9f ? 9f : (c < -9f ? -9f : c)) : tanhOf(c);
-            }
-            for (int j = 0; j < u; j++) {
-                st[j] = Math.fma(0.5f, a[3 * u + j], 0.5f) * tc[j];
+                final float t = clamped ? tanhOf(c > 9f ? 9f : (c < -9f ? -9f : c)) : tanhOf(c);
+                st[j] = Math.fma(0.5f, a[3 * u + j], 0.5f) * t;
             }
         };
     }
