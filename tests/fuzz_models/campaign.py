@@ -27,8 +27,9 @@ def main(argv=None) -> int:
                                                      "model, in turn) or a comma list of keras,h5,tf_h5")
     ap.add_argument("--samples", type=int, default=3)
     ap.add_argument("--kernels", default="auto", choices=sorted(KERNEL_OPTIONS),
-                    help="the JVM's kernel choice (auto: what the JVM picks without flags; vector: the Vector "
-                         "API kernels, compiled in)")
+                    help="the JVM's kernel choice (auto: what the JVM picks without flags from the main "
+                         "sources alone, the portable kernels; fma, vector and their variants: those kernels, "
+                         "compiled in from the optional source root)")
     ap.add_argument("--out", default="/tmp/k2j-fuzz")
     ap.add_argument("--shrink", type=int, default=5, help="shrink at most this many failures")
     ap.add_argument("--regressions", default=str(REGRESSIONS))

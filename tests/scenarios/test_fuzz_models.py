@@ -21,6 +21,7 @@ from fuzz_models import generator
 from fuzz_models.runner import FORMATS, is_noise, run_batch, summarize
 from fuzz_models.shrink import candidates, dead_code
 from fuzz_models.spec import describe
+from support.harness import KERNEL_OPTIONS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 REGRESSIONS = Path(__file__).resolve().parents[1] / "fuzz_models" / "regressions"
@@ -163,17 +164,18 @@ def test_ci_profile(tmp_path):
 
 @pytest.mark.keras
 @pytest.mark.java
-def test_a_campaign_runs_its_models_with_the_kernels_it_names(tmp_path):
-    """``--kernels vector``: the campaign compiles the Vector API kernels in and its JVM must use
-    them (-Dkeras2java.kernels=vector fails where they cannot run), so files that pass ran on them;
-    the summary names the kernels."""
+@pytest.mark.parametrize("kernels", sorted(set(KERNEL_OPTIONS) - {"auto"}))
+def test_a_campaign_runs_its_models_with_the_kernels_it_names(tmp_path, kernels):
+    """``--kernels K``: the campaign compiles the optional kernels (FMA, Vector API) in where K asks
+    for them, and its JVM must use them (-Dkeras2java.kernels=... fails where they cannot run), so
+    files that pass ran on them; the summary names the kernels."""
     from fuzz_models.campaign import main
 
     out = tmp_path / "campaign"
-    assert main(["--models", "3", "--seed", str(CI_SEED), "--formats", "keras", "--kernels", "vector",
+    assert main(["--models", "3", "--seed", str(CI_SEED), "--formats", "keras", "--kernels", kernels,
                  "--out", str(out), "--regressions", str(tmp_path / "reg")]) == 0
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    assert summary["kernels"] == "vector"
+    assert summary["kernels"] == kernels
     assert summary["counts"].get("ok", 0) >= 2, summary
     assert not summary["counts"].get("mismatch") and not summary["counts"].get("crash"), summary
 

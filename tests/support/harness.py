@@ -192,10 +192,17 @@ KERNEL_OPTIONS = {
 }
 
 
+def needs_optional_kernels(kernels: str) -> bool:
+    """Whether the JVM options of ``kernels`` (a key of :data:`KERNEL_OPTIONS`) ask for kernels of the
+    optional source root (``FmaKernels``, ``VectorKernels``), which must then be compiled in."""
+    return any(flag in ("-Dkeras2java.kernels=fma", "-Dkeras2java.kernels=vector") for flag in KERNEL_OPTIONS[kernels])
+
+
 class JavaBatch:
-    """Collects conversions, then compiles and runs them all at once.  With
-    ``kernels="vector"`` the optional Vector API kernels are compiled in too
-    and the JVM must use them (``rerun`` runs the same cases with others)."""
+    """Collects conversions, then compiles and runs them all at once.  With kernels
+    of the optional source root (``"vector"``, ``"fma"``, their variants) that root
+    is compiled in too and the JVM must use them (``rerun`` runs the same cases with
+    others)."""
 
     def __init__(self, workdir: Path, kernels: str = "auto") -> None:
         self.workdir = Path(workdir)
@@ -241,7 +248,7 @@ class JavaBatch:
                 c.compile_error = proc.stderr[-4000:]
             return
         _keep_runtime(classes, todo)
-        if self.kernels == "vector":
+        if needs_optional_kernels(self.kernels):
             from keras2java.emit import vector_runtime_files, write_atomically
             vec = self.workdir / "vector-src"
             write_atomically(vector_runtime_files(), str(vec))
